@@ -1,0 +1,219 @@
+//! The command-line contract (`product.md`): every command, flag and default.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Typed profiles to validated Redis + Sentinel HA manifests for Kubernetes.
+#[derive(Debug, Parser)]
+#[command(name = "redis-ha-gen", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `redis-ha-gen --profile P` is `redis-ha-gen render --profile P`.
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render and validate a profile; YAML on stdout only if nothing is wrong.
+    Render(RenderArgs),
+    /// Render and validate a profile; print the findings only.
+    Validate(ValidateArgs),
+    /// List the built-in profiles.
+    Profiles,
+    /// Print one profile, fully resolved.
+    ShowProfile(ShowProfileArgs),
+    /// Print a JSON Schema (`profile`: the profile format, for editor completion).
+    Schema(SchemaArgs),
+    /// Lint manifests from files, folders (recursive) or stdin (`-`).
+    Lint(LintArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Explain one rule: rationale, references, how to fix.
+    Explain(ExplainArgs),
+    /// Rehearse failure scenarios on real Redis from the manifests (needs root).
+    Drill(DrillArgs),
+    /// Roles, offsets, Sentinel views and quorum of a running set, with a verdict.
+    Status(StatusArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Print the man page.
+    Man,
+}
+
+/// Which profile, and what to override in it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProfileArgs {
+    /// Built-in profile name (kind, ocp, production) or path to a profile file.
+    #[arg(long, short = 'p')]
+    pub profile: Option<String>,
+    /// Deep-merge a partial profile file over the profile (repeatable, in order).
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Override one typed field, e.g. `--set sentinel.quorum=2` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Namespace of every object (default from the profile: kubernaut-system).
+    #[arg(long)]
+    pub namespace: Option<String>,
+}
+
+/// Options shared by commands that validate.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    /// Kubernetes version whose strict schema is used (1.33 … 1.37; default the newest).
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    pub kube_version: Option<String>,
+    /// Warnings fail too (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+    /// Config file (default `.redis-ha-gen.yaml` in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Write one file per concern into DIR (all files or none) instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Output encoding.
+    #[arg(long, short = 'o', value_enum, default_value_t = Encoding::Yaml)]
+    pub output: Encoding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Encoding {
+    #[default]
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FindingsFormat {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub check: CheckArgs,
+    #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
+    pub format: FindingsFormat,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ShowProfileArgs {
+    /// Built-in profile name or path.
+    pub profile: String,
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    #[arg(long)]
+    pub namespace: Option<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t = Encoding::Yaml)]
+    pub output: Encoding,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SchemaArgs {
+    /// What to print the schema of.
+    #[arg(value_enum)]
+    pub what: SchemaSubject,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaSubject {
+    Profile,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LintArgs {
+    /// Files, folders (recursive *.yaml, *.yml, *.json) or `-` for stdin.
+    #[arg(value_name = "PATH", default_value = "-")]
+    pub paths: Vec<String>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+    #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
+    pub format: FindingsFormat,
+    /// The input is the whole set: also check cross-references (e.g. mounted ConfigMaps).
+    #[arg(long)]
+    pub complete: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RulesFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// Rule id, e.g. `sentinel-config-read-only`.
+    pub rule: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DrillArgs {
+    /// Built-in profile name or path to a profile file (rendered, then drilled).
+    #[arg(long, short = 'p', conflicts_with = "file")]
+    pub profile: Option<String>,
+    /// A manifest set to drill instead of a profile (`-` for stdin).
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Option<String>,
+    /// Override one typed profile field (with --profile; repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Namespace of the rendered objects (with --profile).
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Scenario name, or `all`.
+    #[arg(long, default_value = "all")]
+    pub scenario: String,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+    /// Write one timeline SVG per scenario into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub timeline: Option<PathBuf>,
+    /// Where to run: `local` (namespaces on this machine) or `kubectl` (a live cluster).
+    #[arg(long, default_value = "local")]
+    pub target: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct StatusArgs {
+    /// `kubectl` (a live cluster, with --namespace) or omit and give ADDRESSES.
+    #[arg(long)]
+    pub target: Option<String>,
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// host:port of Redis and Sentinel instances.
+    pub addresses: Vec<String>,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, elvish or powershell.
+    pub shell: String,
+}

@@ -1,0 +1,51 @@
+//! Command line: argument parsing and dispatch. `main` stays thin: each command lives in its
+//! own file and returns an exit code; any error it returns is printed and means exit 2.
+
+mod args;
+mod drill;
+mod generate;
+mod lint;
+mod meta;
+mod status;
+
+pub use args::*;
+
+use crate::error::EXIT_USAGE;
+use clap::Parser;
+
+/// Parse arguments, run the command, return the exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { EXIT_USAGE } else { 0 };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        None => generate::render(&cli.render),
+        Some(Command::Render(args)) => generate::render(&args),
+        Some(Command::Validate(args)) => generate::validate(&args),
+        Some(Command::Profiles) => generate::profiles(),
+        Some(Command::ShowProfile(args)) => generate::show_profile(&args),
+        Some(Command::Schema(args)) => generate::schema(&args),
+        Some(Command::Lint(args)) => lint::lint(&args),
+        Some(Command::Rules(args)) => lint::rules(&args),
+        Some(Command::Explain(args)) => lint::explain(&args),
+        Some(Command::Drill(args)) => drill::drill(&args),
+        Some(Command::Status(args)) => status::status(&args),
+        Some(Command::Completions(args)) => meta::completions(&args),
+        Some(Command::Man) => meta::man(),
+    }
+}

@@ -1,0 +1,1 @@
+//! `.redis-ha-gen.yaml`: rule severities, ignored paths, Kubernetes version.

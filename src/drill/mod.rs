@@ -1,0 +1,1 @@
+//! The failover drill: runs the rendered pods as Linux namespaces with real Redis binaries.

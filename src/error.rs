@@ -1,0 +1,9 @@
+//! Errors that mean "the command could not run as asked" (exit code 2).
+//!
+//! Library code returns `anyhow::Result`; `main` maps every error to exit 2 and findings at
+//! error level to exit 1. Messages name the file, line or field and say what to do.
+
+/// Exit codes (`product.md`).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;

@@ -1,0 +1,21 @@
+//! redis-ha-gen: typed profiles → validated Redis + Sentinel HA manifests, a Redis-aware
+//! linter for any manifests, and a failover drill on real Redis binaries.
+//!
+//! Data flows one way: `profile` → `render` → `manifest` → (`schema`, `model` → `rules`) →
+//! `report`. `generate` wires the first stages together for `render`/`validate`; `drill`
+//! consumes manifests like any other user.
+
+pub mod cli;
+pub mod config;
+pub mod drill;
+pub mod error;
+pub mod finding;
+pub mod generate;
+pub mod manifest;
+pub mod model;
+pub mod profile;
+pub mod redis_conf;
+pub mod render;
+pub mod report;
+pub mod rules;
+pub mod schema;

@@ -1,0 +1,362 @@
+//! The typed profile: every field a user can set, with its default and its meaning.
+//!
+//! YAML keys are camelCase. Unknown keys are rejected (`deny_unknown_fields`). Every field has
+//! a default, so a profile file only says what differs from the defaults (the seed's numbers).
+//! The doc comment on each field is the documentation users see in `schema profile`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A Redis + Sentinel HA deployment profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Profile {
+    /// Name of a profile (built-in name or path) this one is merged over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    /// Short description shown by `redis-ha-gen profiles`.
+    pub description: String,
+    /// Namespace every object is created in.
+    pub namespace: String,
+    /// Base name of the objects: StatefulSet `<name>`, Services `<name>` and `<name>-headless`.
+    pub name: String,
+    /// The cluster the profile targets (used by render-only checks).
+    pub cluster: Cluster,
+    /// The failover the gateway must see, in seconds: kill of the master to a new master named.
+    pub failover_target_seconds: u32,
+    /// Container image for Redis, Sentinel and the init container.
+    pub image: Image,
+    /// The Redis data servers.
+    pub redis: Redis,
+    /// The Sentinels, one co-located in each Redis pod.
+    pub sentinel: Sentinel,
+    /// Where pods may run relative to each other.
+    pub scheduling: Scheduling,
+    /// Pod and container security context.
+    pub security: Security,
+    /// Password authentication from an existing Secret.
+    pub auth: Auth,
+    /// PodDisruptionBudget.
+    pub pod_disruption_budget: PodDisruptionBudget,
+    /// NetworkPolicy admitting only the client pods and the Redis pods themselves.
+    pub network_policy: NetworkPolicy,
+    /// Extra labels put on every object.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            extends: None,
+            description: String::new(),
+            namespace: "kubernaut-system".into(),
+            name: "redis".into(),
+            cluster: Cluster::default(),
+            failover_target_seconds: 10,
+            image: Image::default(),
+            redis: Redis::default(),
+            sentinel: Sentinel::default(),
+            scheduling: Scheduling::default(),
+            security: Security::default(),
+            auth: Auth::default(),
+            pod_disruption_budget: PodDisruptionBudget::default(),
+            network_policy: NetworkPolicy::default(),
+            labels: BTreeMap::new(),
+        }
+    }
+}
+
+/// Facts about the target cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Cluster {
+    /// Number of schedulable nodes (required anti-affinity needs at least one per pod).
+    pub nodes: u32,
+    /// OpenShift: no fixed UID/GID (restricted-v2 SCC assigns them).
+    pub openshift: bool,
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Cluster {
+            nodes: 3,
+            openshift: false,
+        }
+    }
+}
+
+/// A container image reference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Image {
+    pub repository: String,
+    pub tag: String,
+    /// `sha256:…` digest; when set the image is pinned by digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// `Always`, `IfNotPresent` or `Never`.
+    pub pull_policy: String,
+}
+
+impl Default for Image {
+    fn default() -> Self {
+        Image {
+            repository: "docker.io/library/redis".into(),
+            tag: "7.0.15-alpine".into(),
+            digest: None,
+            pull_policy: "IfNotPresent".into(),
+        }
+    }
+}
+
+/// CPU and memory as Kubernetes quantities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CpuMemory {
+    pub cpu: String,
+    pub memory: String,
+}
+
+/// Requests and limits of one container.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    pub requests: CpuMemory,
+    pub limits: CpuMemory,
+}
+
+/// The Redis data servers (one per pod).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Redis {
+    /// Number of Redis pods (each also runs a Sentinel).
+    pub replicas: u32,
+    /// Data port.
+    pub port: u16,
+    /// `maxmemory`, in Redis units (`256mb`).
+    pub maxmemory: String,
+    /// `maxmemory-policy`: one of Redis's eight eviction policies.
+    pub maxmemory_policy: String,
+    /// Reason written on the objects when `maxmemoryPolicy` is an `allkeys-*` policy
+    /// (suppresses `maxmemory-policy-evicts-state` with that reason). Empty: no suppression.
+    pub maxmemory_policy_reason: String,
+    /// RDB save points, each `"<seconds> <changes>"`. Empty list: RDB off.
+    pub save: Vec<String>,
+    /// `appendonly yes|no`.
+    pub appendonly: bool,
+    /// `min-replicas-to-write`: an isolated master stops accepting writes.
+    pub min_replicas_to_write: u32,
+    /// `min-replicas-max-lag`, seconds.
+    pub min_replicas_max_lag: u32,
+    /// `repl-diskless-sync-delay`, seconds (Redis's default 5 delays every full sync).
+    pub repl_diskless_sync_delay: u32,
+    /// Replicas the gateway waits for with `WAIT` after each write (0: no `WAIT`).
+    pub wait_replicas: u32,
+    /// Redis container resources.
+    pub resources: Resources,
+    /// Data volume (PVC template).
+    pub storage: Storage,
+    /// `terminationGracePeriodSeconds` of the pods.
+    pub termination_grace_period_seconds: u32,
+}
+
+impl Default for Redis {
+    fn default() -> Self {
+        Redis {
+            replicas: 3,
+            port: 6379,
+            maxmemory: "256mb".into(),
+            maxmemory_policy: "allkeys-lru".into(),
+            maxmemory_policy_reason: "the gateway's keys all expire within minutes; under memory \
+                pressure the seed prefers availability to a rare duplicate"
+                .into(),
+            save: vec!["900 1".into()],
+            appendonly: false,
+            min_replicas_to_write: 1,
+            min_replicas_max_lag: 10,
+            repl_diskless_sync_delay: 0,
+            wait_replicas: 0,
+            resources: Resources {
+                requests: CpuMemory {
+                    cpu: "100m".into(),
+                    memory: "128Mi".into(),
+                },
+                limits: CpuMemory {
+                    cpu: "500m".into(),
+                    memory: "512Mi".into(),
+                },
+            },
+            storage: Storage::default(),
+            termination_grace_period_seconds: 30,
+        }
+    }
+}
+
+/// The PersistentVolumeClaim template of each Redis pod.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Storage {
+    pub size: String,
+    /// StorageClass; empty: the cluster's default class.
+    pub storage_class_name: String,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage {
+            size: "1Gi".into(),
+            storage_class_name: String::new(),
+        }
+    }
+}
+
+/// The Sentinels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Sentinel {
+    pub port: u16,
+    /// The monitored master set's name.
+    pub master_name: String,
+    /// Sentinels that must agree the master is down.
+    pub quorum: u32,
+    pub down_after_milliseconds: u32,
+    pub failover_timeout: u32,
+    pub parallel_syncs: u32,
+    /// Sentinel container resources.
+    pub resources: Resources,
+}
+
+impl Default for Sentinel {
+    fn default() -> Self {
+        Sentinel {
+            port: 26379,
+            master_name: "mymaster".into(),
+            quorum: 2,
+            down_after_milliseconds: 5000,
+            failover_timeout: 10000,
+            parallel_syncs: 1,
+            resources: Resources {
+                requests: CpuMemory {
+                    cpu: "50m".into(),
+                    memory: "32Mi".into(),
+                },
+                limits: CpuMemory {
+                    cpu: "200m".into(),
+                    memory: "64Mi".into(),
+                },
+            },
+        }
+    }
+}
+
+/// Pod anti-affinity strength.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum AntiAffinity {
+    /// `preferredDuringSchedulingIgnoredDuringExecution` (one-node dev clusters).
+    Preferred,
+    /// `requiredDuringSchedulingIgnoredDuringExecution`: one pod per node.
+    Required,
+}
+
+/// Scheduling constraints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Scheduling {
+    pub anti_affinity: AntiAffinity,
+    /// Topology key of the anti-affinity.
+    pub topology_key: String,
+    /// Also spread pods across `topology.kubernetes.io/zone`.
+    pub zone_spread: bool,
+    /// Node selector labels.
+    pub node_selector: BTreeMap<String, String>,
+}
+
+impl Default for Scheduling {
+    fn default() -> Self {
+        Scheduling {
+            anti_affinity: AntiAffinity::Preferred,
+            topology_key: "kubernetes.io/hostname".into(),
+            zone_spread: false,
+            node_selector: BTreeMap::new(),
+        }
+    }
+}
+
+/// Security context.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Security {
+    /// Fixed UID (ignored on OpenShift, where the SCC assigns one).
+    pub run_as_user: u32,
+    /// Fixed GID and fsGroup (ignored on OpenShift).
+    pub fs_group: u32,
+    pub read_only_root_filesystem: bool,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            run_as_user: 999,
+            fs_group: 999,
+            read_only_root_filesystem: true,
+        }
+    }
+}
+
+/// Password auth. The password is never written by this tool: it comes from an existing Secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Auth {
+    pub enabled: bool,
+    /// Name of the existing Secret holding the password.
+    pub existing_secret: String,
+    /// Key in that Secret.
+    pub secret_key: String,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            enabled: false,
+            existing_secret: "redis-auth".into(),
+            secret_key: "password".into(),
+        }
+    }
+}
+
+/// PodDisruptionBudget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PodDisruptionBudget {
+    pub enabled: bool,
+    pub max_unavailable: u32,
+}
+
+impl Default for PodDisruptionBudget {
+    fn default() -> Self {
+        PodDisruptionBudget {
+            enabled: true,
+            max_unavailable: 1,
+        }
+    }
+}
+
+/// NetworkPolicy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct NetworkPolicy {
+    pub enabled: bool,
+    /// Labels of the client (gateway) pods admitted to Redis and Sentinel.
+    pub client_pod_labels: BTreeMap<String, String>,
+}
+
+impl Default for NetworkPolicy {
+    fn default() -> Self {
+        NetworkPolicy {
+            enabled: false,
+            client_pod_labels: BTreeMap::from([("app".into(), "gateway".into())]),
+        }
+    }
+}

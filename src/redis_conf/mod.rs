@@ -1,0 +1,1 @@
+//! Parses `redis.conf` / `sentinel.conf` text into directives, as Redis does.

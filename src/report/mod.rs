@@ -1,0 +1,1 @@
+//! Writes findings: text, json, sarif, github. One file per format.
