@@ -33,7 +33,7 @@ clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 unit-tests:
-	$(CARGO) test --release
+	$(CARGO) test
 
 test: test-deps fmt-check clippy unit-tests
 
