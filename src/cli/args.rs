@@ -215,5 +215,6 @@ pub struct StatusArgs {
 #[derive(Debug, Args, Clone)]
 pub struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell.
-    pub shell: String,
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

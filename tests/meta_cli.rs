@@ -1,0 +1,103 @@
+//! `completions` and `man` through the real binary: exit codes, and output that the target
+//! tool (bash, groff) actually accepts.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Feed `input` to `program args…` and return its output.
+fn pipe(program: &str, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("write to stdin");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn every_shell_gets_completions_naming_the_commands() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {out:?}");
+        let text = stdout(&out);
+        for word in ["status", "lint", "drill", "completions"] {
+            assert!(text.contains(word), "{shell} completions lack {word}");
+        }
+        assert!(out.stderr.is_empty(), "{shell}: stderr {:?}", out.stderr);
+    }
+}
+
+#[test]
+fn bash_completions_are_valid_bash_that_completes_subcommands() {
+    let out = run(&["completions", "bash"]);
+    let script = stdout(&out);
+    // Source the script, then ask it to complete `redis-ha-gen st<TAB>` as bash would.
+    let driver = format!(
+        "{script}\nCOMP_WORDS=(redis-ha-gen st); COMP_CWORD=1; \
+         _redis__ha__gen redis-ha-gen st redis-ha-gen; printf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    );
+    let bash = pipe("bash", &["-s"], driver.as_bytes());
+    assert_eq!(bash.status.code(), Some(0), "{bash:?}");
+    let words = stdout(&bash);
+    assert!(words.lines().any(|w| w == "status"), "completed: {words}");
+    assert!(
+        words.lines().all(|w| w.starts_with("st")),
+        "completed: {words}"
+    );
+}
+
+#[test]
+fn unknown_shell_is_a_usage_error_listing_the_shells() {
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tcsh") && err.contains("powershell"), "{err}");
+}
+
+#[test]
+fn man_page_is_roff_that_groff_renders_without_warnings() {
+    let out = run(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = stdout(&out);
+    assert!(page.contains(".TH redis-ha-gen 1"), "{page}");
+    let rendered = pipe(
+        "groff",
+        &["-k", "-man", "-Tutf8", "-P", "-cbou", "-ww"],
+        &out.stdout,
+    );
+    assert_eq!(rendered.status.code(), Some(0), "{rendered:?}");
+    assert!(
+        rendered.stderr.is_empty(),
+        "groff warnings: {}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let text = stdout(&rendered);
+    for word in ["SYNOPSIS", "--profile", "status", "completions"] {
+        assert!(text.contains(word), "man page lacks {word}");
+    }
+}
+
+#[test]
+fn man_is_deterministic() {
+    assert_eq!(run(&["man"]).stdout, run(&["man"]).stdout);
+}
