@@ -1,9 +1,17 @@
 //! Profiles: the typed input. Built-ins are embedded; user files may `extends:` one;
 //! `-f` files deep-merge over it; `--set` overrides one typed field.
 
+mod builtin;
+mod resolve;
+mod suggest;
+mod tree;
 mod types;
 
+pub use builtin::BUILTINS;
+pub use tree::Origin;
 pub use types::*;
+
+use std::collections::BTreeMap;
 
 /// A fully resolved profile plus where each value came from (for findings that name the
 /// profile key and line that produced a value).
@@ -12,6 +20,19 @@ pub struct ResolvedProfile {
     pub profile: Profile,
     /// Display name of the profile (built-in name or file path).
     pub source: String,
+    /// The profile's file: a built-in's path in the repository (`profiles/kind.yaml`) or the
+    /// user's file. Findings name it when no source set the key they are about.
+    pub file: String,
+    /// For every key path that some source wrote (`sentinel.quorum`), where it was written
+    /// last. Keys left at their defaults are absent.
+    pub provenance: BTreeMap<String, Origin>,
+}
+
+impl ResolvedProfile {
+    /// Where the value at `path` came from, if any source set it.
+    pub fn origin(&self, path: &str) -> Option<&Origin> {
+        self.provenance.get(path)
+    }
 }
 
 /// What the user asked for on the command line.
@@ -29,6 +50,5 @@ pub struct ProfileRequest {
 
 /// Resolve a profile request. Errors name the file, line or field and say what to do.
 pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
-    let _ = request;
-    anyhow::bail!("profile loading is not implemented yet")
+    resolve::resolve(request)
 }
