@@ -1,0 +1,257 @@
+//! Golden tests of every findings format on one fixed finding set, and a read-back of the
+//! SARIF through a typed SARIF 2.1.0 model and the official SARIF JSON schema.
+//! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test report_formats`.
+
+use redis_ha_gen::finding::{Finding, Severity, Summary};
+use redis_ha_gen::report::{self, Format, Report, RuleDoc, Sources};
+use std::path::Path;
+
+const STATEFULSET: &str = "\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: redis
+  namespace: kubernaut-system
+spec:
+  template:
+    spec:
+      containers:
+        - name: sentinel
+          image: redis:7-alpine
+          volumeMounts:
+            - name: sentinel-config
+              mountPath: /etc/redis
+";
+
+const CONFIGMAP: &str = "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: redis-sentinel-config
+data:
+  sentinel.conf: |
+    sentinel monitor mymaster redis-0.redis-headless 6379 2
+    sentinel down-after-milliseconds mymaster 60000
+";
+
+fn finding(
+    rule: &str,
+    severity: Severity,
+    message: &str,
+    at: Option<(&str, usize, usize)>,
+) -> Finding {
+    let mut f = Finding::new(rule, severity, message);
+    if let Some((file, line, column)) = at {
+        f.file = Some(file.into());
+        f.line = Some(line);
+        f.column = Some(column);
+    }
+    f
+}
+
+fn findings() -> Vec<Finding> {
+    let mut read_only = finding(
+        "sentinel-config-read-only",
+        Severity::Error,
+        "Sentinel is started on /etc/redis/sentinel.conf, which is mounted from ConfigMap redis-sentinel-config: Sentinel must rewrite its config and exits",
+        Some(("deploy/redis-ha/redis-statefulset.yaml", 13, 15)),
+    );
+    read_only.object = Some("StatefulSet/kubernaut-system/redis".into());
+    read_only.pointer = Some("/spec/template/spec/containers/0/volumeMounts/0".into());
+    let mut hostnames = finding(
+        "sentinel-hostnames-unresolved",
+        Severity::Error,
+        "`sentinel monitor mymaster redis-0.redis-headless` uses a hostname, but `sentinel resolve-hostnames yes` is not set before it",
+        Some(("deploy/redis-ha/redis-sentinel-configmap.yaml", 7, 5)),
+    );
+    hostnames.object = Some("ConfigMap/redis-sentinel-config".into());
+    vec![
+        read_only,
+        finding(
+            "image-tag-floating",
+            Severity::Warning,
+            "image redis:7-alpine has a major-only tag, 100% sure to drift: pin redis:7.2.5-alpine,\nor a digest",
+            Some(("deploy/redis-ha/redis-statefulset.yaml", 11, 18)),
+        ),
+        hostnames,
+        finding(
+            "sentinel-down-after-out-of-range",
+            Severity::Info,
+            "down-after-milliseconds 60000 is above 30000",
+            Some(("deploy/redis-ha/redis-sentinel-configmap.yaml", 8, 5)),
+        ),
+        finding(
+            "yaml-syntax",
+            Severity::Error,
+            "not valid YAML: mapping values are not allowed here",
+            Some(("-", 1, 5)),
+        ),
+        finding(
+            "maxmemory-unset",
+            Severity::Error,
+            "no maxmemory in the profile",
+            None,
+        ),
+    ]
+}
+
+fn rules() -> Vec<RuleDoc<'static>> {
+    vec![
+        RuleDoc {
+            id: "sentinel-config-read-only",
+            severity: Severity::Error,
+            category: "sentinel-wiring",
+            summary: "Sentinel's config file lives in a read-only ConfigMap/Secret mount",
+            rationale: "Sentinel rewrites its config file at start and on every failover; if it cannot, it exits.",
+            fix: "Copy the config from the ConfigMap into an emptyDir in an init container and start Sentinel on the copy.",
+            help_uri: Some(
+                "https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/",
+            ),
+        },
+        RuleDoc {
+            id: "image-tag-floating",
+            severity: Severity::Warning,
+            category: "security",
+            summary: "image without a digest and with a floating tag",
+            rationale: "A floating tag changes under you; two pods of one set can run different Redis versions.",
+            fix: "Pin a full version tag or a digest.",
+            help_uri: None,
+        },
+    ]
+}
+
+fn sources() -> Sources {
+    let mut sources = Sources::new();
+    sources.insert("deploy/redis-ha/redis-statefulset.yaml", STATEFULSET);
+    sources.insert("deploy/redis-ha/redis-sentinel-configmap.yaml", CONFIGMAP);
+    sources.insert("-", "kind: : x\n");
+    sources
+}
+
+fn render(format: Format) -> String {
+    let mut findings = findings();
+    report::sort(&mut findings);
+    let summary = Summary::count(&findings, 3, 2);
+    let (sources, rules) = (sources(), rules());
+    let report = Report {
+        findings: &findings,
+        summary: &summary,
+        sources: &sources,
+        rules: &rules,
+    };
+    let mut out = Vec::new();
+    report::write(format, &report, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+fn assert_golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (create it with UPDATE_GOLDEN=1)", path.display()));
+    assert!(
+        actual == expected,
+        "{name} differs from its golden file; if the change is intended, rerun with UPDATE_GOLDEN=1\n--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
+
+#[test]
+fn text_golden() {
+    assert_golden("findings.txt", &render(Format::Text { color: false }));
+}
+
+#[test]
+fn text_colour_golden() {
+    let coloured = render(Format::Text { color: true });
+    assert!(coloured.contains("\x1b[1;31merror[sentinel-config-read-only]\x1b[0m"));
+    assert_golden("findings.color.txt", &coloured);
+}
+
+#[test]
+fn json_golden_is_the_product_contract() {
+    let json = render(Format::Json);
+    assert_golden("findings.json", &json);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let keys: Vec<&String> = value.as_object().expect("an object").keys().collect();
+    assert_eq!(keys, ["findings", "summary"]);
+    assert_eq!(value["summary"]["errors"], 4);
+    assert!(
+        value["findings"][0].get("file").is_none(),
+        "findings without a file sort first"
+    );
+    assert_eq!(value["findings"][1]["file"], "-");
+}
+
+#[test]
+fn github_golden() {
+    assert_golden("findings.github.txt", &render(Format::Github));
+}
+
+#[test]
+fn sarif_golden() {
+    assert_golden("findings.sarif", &render(Format::Sarif));
+}
+
+#[test]
+fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema file"))
+            .expect("schema JSON");
+    let log: serde_json::Value = serde_json::from_str(&render(Format::Sarif)).expect("SARIF JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema violations:\n{}",
+        errors.join("\n")
+    );
+
+    // The schema must be able to reject: a result level outside the enum is an error.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn sarif_reads_back_through_a_typed_model() {
+    let sarif: serde_sarif::sarif::Sarif =
+        serde_json::from_str(&render(Format::Sarif)).expect("typed SARIF 2.1.0");
+    assert_eq!(sarif.runs.len(), 1);
+    let run = &sarif.runs[0];
+    let rules = run.tool.driver.rules.as_ref().expect("driver rules");
+    let results = run.results.as_ref().expect("results");
+    assert_eq!(results.len(), findings().len());
+
+    let read_only = results
+        .iter()
+        .find(|r| r.rule_id.as_deref() == Some("sentinel-config-read-only"))
+        .expect("the read-only finding");
+    let rule = &rules[read_only.rule_index.expect("ruleIndex") as usize];
+    assert_eq!(rule.id, "sentinel-config-read-only");
+    let full = rule.full_description.as_ref().expect("fullDescription");
+    assert!(full.text.starts_with("Sentinel rewrites its config file"));
+    let location = &read_only.locations.as_ref().expect("locations")[0];
+    let physical = location
+        .physical_location
+        .as_ref()
+        .expect("physicalLocation");
+    let uri = physical
+        .artifact_location
+        .as_ref()
+        .and_then(|a| a.uri.as_deref());
+    assert_eq!(uri, Some("deploy/redis-ha/redis-statefulset.yaml"));
+    let region = physical.region.as_ref().expect("region");
+    assert_eq!(
+        (region.start_line, region.start_column),
+        (Some(13), Some(15))
+    );
+}
