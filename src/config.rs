@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Severity};
 use anyhow::{Context, bail};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -75,7 +75,7 @@ impl Config {
             let mut set = GlobSetBuilder::new();
             for glob in &parsed.ignore_paths {
                 let line = glob.referenced.line();
-                let compiled = globset::GlobBuilder::new(&glob.value)
+                let compiled = GlobBuilder::new(&glob.value)
                     .literal_separator(true)
                     .build()
                     .map_err(|e| anyhow::anyhow!("{file}:{line}: ignore-paths: {e}"))?;
