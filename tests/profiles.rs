@@ -339,3 +339,108 @@ fn null_in_the_first_source_keeps_the_default() {
     let r = ok(&with_sets("kind", &["redis.resources.limits.cpu=null"]));
     assert_eq!(r.profile.redis.resources.limits.cpu, "500m");
 }
+
+// ---- the profile commands, through the real binary ----
+
+fn binary(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn show_profile_of_each_builtin() {
+    for name in ["kind", "ocp", "production"] {
+        let out = binary(&["show-profile", name]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        insta::assert_snapshot!(format!("show-profile-{name}"), text(&out.stdout));
+    }
+}
+
+#[test]
+fn show_profile_reads_back_as_the_same_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["kind", "ocp", "production"] {
+        let out = binary(&["show-profile", name, "--set", "labels.team=on"]);
+        let path = write(dir.path(), &format!("{name}.yaml"), &text(&out.stdout));
+        let again = ok(&request(path.to_str().unwrap())).profile;
+        let mut original = ok(&with_sets(name, &["labels.team=on"])).profile;
+        original.extends = None;
+        assert_eq!(again, original, "{name}");
+    }
+}
+
+#[test]
+fn show_profile_json_and_overrides() {
+    let out = binary(&[
+        "show-profile",
+        "kind",
+        "-o",
+        "json",
+        "--set",
+        "sentinel.quorum=3",
+        "--namespace",
+        "alerts",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["sentinel"]["quorum"], 3);
+    assert_eq!(json["namespace"], "alerts");
+}
+
+#[test]
+fn profiles_lists_every_builtin_with_its_description() {
+    let out = binary(&["profiles"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listing = text(&out.stdout);
+    for name in ["kind", "ocp", "production"] {
+        let line = listing
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing: {listing}"));
+        assert!(line.len() > name.len() + 20, "{line}");
+    }
+}
+
+#[test]
+fn schema_profile_documents_every_field() {
+    let out = binary(&["schema", "profile"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], "Profile");
+    let quorum = &schema["$defs"]["Sentinel"]["properties"]["quorum"];
+    assert!(
+        quorum["description"].as_str().unwrap().contains("agree"),
+        "{quorum}"
+    );
+    assert_eq!(schema["$defs"]["Sentinel"]["additionalProperties"], false);
+}
+
+#[test]
+fn profile_errors_exit_2_with_the_field_and_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "p.yaml",
+        "extends: kind\nsentinel:\n  quorom: 3\n",
+    );
+    let out = binary(&["show-profile", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("unknown field `quorom`"), "{stderr}");
+    assert!(stderr.contains("p.yaml:3:3"), "{stderr}");
+    assert!(stderr.contains("did you mean `quorum`?"), "{stderr}");
+
+    let out = binary(&["show-profile", "kind", "--set", "sentinel.quorum=many"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`sentinel.quorum`"));
+    let out = binary(&["show-profile", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("kind, ocp, production"));
+}

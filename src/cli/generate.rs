@@ -1,27 +1,189 @@
 //! `render`, `validate`, `profiles`, `show-profile`, `schema`.
 
-use super::args::{RenderArgs, SchemaArgs, ShowProfileArgs, ValidateArgs};
+use super::args::{
+    CheckArgs, Encoding, FindingsFormat, ProfileArgs, RenderArgs, SchemaArgs, SchemaSubject,
+    ShowProfileArgs, ValidateArgs,
+};
+use super::output_dir;
+use crate::error::{EXIT_FINDINGS, EXIT_OK};
+use crate::finding::{Finding, Severity, Summary};
+use crate::generate::{Generated, generate};
+use crate::manifest::{self, Document};
+use crate::profile::{self, BUILTINS, Profile, ProfileRequest, ResolvedProfile};
+use crate::report::{self, Format, Report, Sources};
+use crate::schema::KubeVersion;
+use anyhow::{Context, bail};
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("render is not implemented yet")
+    let (generated, failed) = run(&args.profile, &args.check)?;
+    // Warnings that do not fail the run still reach the operator, on stderr.
+    if !generated.findings.is_empty() {
+        let stderr = std::io::stderr();
+        let terminal = stderr.is_terminal();
+        print_findings(
+            &generated,
+            FindingsFormat::Text,
+            &mut stderr.lock(),
+            terminal,
+        )?;
+    }
+    if failed {
+        return Ok(EXIT_FINDINGS);
+    }
+    match &args.output_dir {
+        Some(dir) => output_dir::write(dir, &generated.documents, args.output)?,
+        None => {
+            let text = encode(&generated.documents, args.output)?;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("validate is not implemented yet")
+    let (generated, failed) = run(&args.profile, &args.check)?;
+    let stdout = std::io::stdout();
+    let terminal = stdout.is_terminal();
+    print_findings(&generated, args.format, &mut stdout.lock(), terminal)?;
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 pub fn profiles() -> anyhow::Result<u8> {
-    anyhow::bail!("profiles is not implemented yet")
+    let mut out = String::new();
+    for builtin in BUILTINS {
+        let resolved = profile::resolve(&ProfileRequest {
+            profile: builtin.name.to_string(),
+            ..ProfileRequest::default()
+        })?;
+        out.push_str(&format!(
+            "{:<12}{}\n",
+            builtin.name, resolved.profile.description
+        ));
+    }
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(EXIT_OK)
 }
 
 pub fn show_profile(args: &ShowProfileArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("show-profile is not implemented yet")
+    let resolved = profile::resolve(&ProfileRequest {
+        profile: args.profile.clone(),
+        values: args.values.clone(),
+        sets: args.sets.clone(),
+        namespace: args.namespace.clone(),
+    })?;
+    let text = match args.output {
+        Encoding::Yaml => serde_saphyr::to_string(&resolved.profile)?,
+        Encoding::Json => serde_json::to_string_pretty(&resolved.profile)? + "\n",
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(EXIT_OK)
 }
 
 pub fn schema(args: &SchemaArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("schema is not implemented yet")
+    let schema = match args.what {
+        SchemaSubject::Profile => schemars::schema_for!(Profile),
+    };
+    let text = serde_json::to_string_pretty(&schema)? + "\n";
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(EXIT_OK)
+}
+
+/// Resolve, render and validate; also say whether the findings fail the run.
+fn run(profile: &ProfileArgs, check: &CheckArgs) -> anyhow::Result<(Generated, bool)> {
+    let resolved = resolve(profile)?;
+    let version = match &check.kube_version {
+        Some(v) => v.parse().context("--kube-version")?,
+        None => KubeVersion::default(),
+    };
+    let generated = generate(&resolved, version)?;
+    let threshold = if check.strict {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let failed = generated.findings.iter().any(|f| f.severity >= threshold);
+    Ok((generated, failed))
+}
+
+fn resolve(args: &ProfileArgs) -> anyhow::Result<ResolvedProfile> {
+    let Some(name) = &args.profile else {
+        bail!(
+            "no profile given: pass --profile with a built-in ({}) or a profile file",
+            BUILTINS
+                .iter()
+                .map(|b| b.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    profile::resolve(&ProfileRequest {
+        profile: name.clone(),
+        values: args.values.clone(),
+        sets: args.sets.clone(),
+        namespace: args.namespace.clone(),
+    })
+}
+
+/// The documents in the chosen encoding: multi-document YAML, or one JSON `List`.
+pub(super) fn encode(documents: &[Document], encoding: Encoding) -> anyhow::Result<String> {
+    match encoding {
+        Encoding::Yaml => manifest::to_yaml(documents),
+        Encoding::Json => {
+            let list = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": documents.iter().map(|d| &d.value).collect::<Vec<_>>(),
+            });
+            Ok(serde_json::to_string_pretty(&list)? + "\n")
+        }
+    }
+}
+
+/// Findings in `format`, with the profile lines they point at quoted in the text format.
+fn print_findings(
+    generated: &Generated,
+    format: FindingsFormat,
+    out: &mut dyn Write,
+    terminal: bool,
+) -> anyhow::Result<()> {
+    let mut findings = generated.findings.clone();
+    report::sort(&mut findings);
+    let summary = Summary::count(&findings, 1, generated.documents.len());
+    let sources = profile_sources(&findings);
+    let format = match format {
+        FindingsFormat::Text => Format::Text {
+            color: terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+        FindingsFormat::Json => Format::Json,
+        FindingsFormat::Sarif => Format::Sarif,
+        FindingsFormat::Github => Format::Github,
+    };
+    let report = Report {
+        findings: &findings,
+        summary: &summary,
+        sources: &sources,
+        rules: &[],
+    };
+    report::write(format, &report, out)?;
+    Ok(())
+}
+
+/// The text of the profile files findings point into: built-ins from the binary, user
+/// files from disk (a flag such as `--set a=b` has no text).
+fn profile_sources(findings: &[Finding]) -> Sources {
+    let mut sources = Sources::new();
+    let files: BTreeSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
+    for file in files {
+        let builtin = BUILTINS.iter().find(|b| b.path == file);
+        let text = match builtin {
+            Some(b) => Some(b.text.to_string()),
+            None => std::fs::read_to_string(file).ok(),
+        };
+        if let Some(text) = text {
+            sources.insert(file, text);
+        }
+    }
+    sources
 }

@@ -6,6 +6,7 @@ mod drill;
 mod generate;
 mod lint;
 mod meta;
+mod output_dir;
 mod status;
 
 pub use args::*;

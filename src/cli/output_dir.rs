@@ -1,0 +1,115 @@
+//! `--output-dir DIR`: one file per concern, written all or nothing.
+//!
+//! Every file is written into a fresh directory beside DIR, which then takes DIR's place
+//! with one rename; on any error the fresh directory is removed and DIR is untouched.
+
+use super::args::Encoding;
+use super::generate::encode;
+use crate::manifest::Document;
+use anyhow::{Context, bail};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The file a document belongs in (seed names for the StatefulSet and Sentinel ConfigMap).
+pub fn concern(document: &Document) -> String {
+    let kind = document.kind();
+    match kind {
+        "StatefulSet" => "redis-statefulset".into(),
+        "ConfigMap" if document.name().contains("sentinel") => "redis-sentinel-configmap".into(),
+        "ConfigMap" => "redis-configmap".into(),
+        "Service" => "redis-services".into(),
+        "PodDisruptionBudget" => "redis-pdb".into(),
+        "NetworkPolicy" => "redis-networkpolicy".into(),
+        "ServiceAccount" => "redis-serviceaccount".into(),
+        other => format!("redis-{}", other.to_lowercase()),
+    }
+}
+
+/// Files and their contents, in a stable order.
+fn files(documents: &[Document], encoding: Encoding) -> anyhow::Result<BTreeMap<String, String>> {
+    let extension = match encoding {
+        Encoding::Yaml => "yaml",
+        Encoding::Json => "json",
+    };
+    let mut groups: BTreeMap<String, Vec<Document>> = BTreeMap::new();
+    for document in documents {
+        groups
+            .entry(format!("{}.{extension}", concern(document)))
+            .or_default()
+            .push(document.clone());
+    }
+    groups
+        .into_iter()
+        .map(|(name, docs)| Ok((name, encode(&docs, encoding)?)))
+        .collect()
+}
+
+pub fn write(dir: &Path, documents: &[Document], encoding: Encoding) -> anyhow::Result<()> {
+    let files = files(documents, encoding)?;
+    let shown = dir.display();
+    let existing = existing_files(dir)?;
+    if let Some(foreign) = existing.iter().find(|name| !is_ours(name)) {
+        bail!(
+            "--output-dir {shown}: the directory holds `{foreign}`, which redis-ha-gen did not \
+             write; choose an empty or new directory (nothing was written)"
+        );
+    }
+    let name = dir
+        .file_name()
+        .with_context(|| format!("--output-dir {shown}: not a directory name"))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let staging = parent.join(format!(".{name}.redis-ha-gen-{}", std::process::id()));
+    let result = stage(&staging, &files).and_then(|()| swap(&staging, dir, !existing.is_empty()));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result.with_context(|| format!("--output-dir {shown}: nothing was written"))
+}
+
+/// Names of the entries in `dir` (none when it does not exist).
+fn existing_files(dir: &Path) -> anyhow::Result<Vec<String>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+            .collect(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err).with_context(|| format!("cannot read {}", dir.display())),
+    }
+}
+
+/// A file a previous run may have written, which a new run may replace.
+fn is_ours(name: &str) -> bool {
+    name.starts_with("redis-") && (name.ends_with(".yaml") || name.ends_with(".json"))
+}
+
+fn stage(staging: &Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {
+    std::fs::create_dir(staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    for (name, text) in files {
+        let path = staging.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Put `staging` in `dir`'s place. A previous run's output is moved aside first and
+/// restored if the rename fails.
+fn swap(staging: &Path, dir: &Path, replace: bool) -> anyhow::Result<()> {
+    if !replace {
+        // rename(2) replaces an empty directory, so an empty DIR needs no set-aside.
+        return std::fs::rename(staging, dir)
+            .with_context(|| format!("cannot move the files into {}", dir.display()));
+    }
+    let aside = staging.with_extension("old");
+    std::fs::rename(dir, &aside).with_context(|| format!("cannot replace {}", dir.display()))?;
+    if let Err(err) = std::fs::rename(staging, dir) {
+        let _ = std::fs::rename(&aside, dir);
+        return Err(err).with_context(|| format!("cannot move the files into {}", dir.display()));
+    }
+    std::fs::remove_dir_all(&aside)
+        .with_context(|| format!("cannot remove the previous output {}", aside.display()))
+}
