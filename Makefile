@@ -41,10 +41,9 @@ deploy-redis-ha: build
 	$(BIN) --profile $(PROFILE) --namespace $(NAMESPACE) | kubectl apply -f -
 	kubectl rollout status statefulset/redis -n $(NAMESPACE) --timeout=180s
 
-test-redis-ha-status:
-	kubectl exec -n $(NAMESPACE) redis-0 -c sentinel -- redis-cli -p 26379 sentinel master mymaster
-	kubectl exec -n $(NAMESPACE) redis-0 -c sentinel -- redis-cli -p 26379 sentinel replicas mymaster
-	kubectl exec -n $(NAMESPACE) redis-0 -c sentinel -- redis-cli -p 26379 sentinel sentinels mymaster
+# Exit 0 healthy, 1 degraded, 3 no master, 4 split brain, 2 could not run.
+test-redis-ha-status: build
+	$(BIN) status --target kubectl --namespace $(NAMESPACE)
 
 cleanup-redis-ha: build
 	$(BIN) --profile $(PROFILE) --namespace $(NAMESPACE) | kubectl delete --ignore-not-found -f -

@@ -17,5 +17,7 @@ pub mod profile;
 pub mod redis_conf;
 pub mod render;
 pub mod report;
+pub mod resp;
 pub mod rules;
 pub mod schema;
+pub mod status;

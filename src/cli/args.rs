@@ -200,14 +200,27 @@ pub struct DrillArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+#[command(
+    after_help = "Exit codes: 0 healthy, 1 degraded (something down or lagging, \
+a master clients can find), 3 no master (or no Sentinel names it), 4 split brain (two or \
+more instances answer ROLE master), 2 could not run.\n\
+Direct addresses read a password from REDISCLI_AUTH, like redis-cli."
+)]
 pub struct StatusArgs {
     /// `kubectl` (a live cluster, with --namespace) or omit and give ADDRESSES.
     #[arg(long)]
     pub target: Option<String>,
+    /// Namespace of the pods (with --target kubectl; default kubernaut-system).
     #[arg(long)]
     pub namespace: Option<String>,
-    /// host:port of Redis and Sentinel instances.
+    /// Label selector of the Redis pods (with --target kubectl).
+    #[arg(long, short = 'l', default_value = "app=redis")]
+    pub selector: String,
+    /// host:port of Redis and Sentinel instances (which is which is detected).
     pub addresses: Vec<String>,
+    /// The master set's name, as in `sentinel monitor <name> …`.
+    #[arg(long, default_value = "mymaster")]
+    pub master_name: String,
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
 }

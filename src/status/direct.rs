@@ -1,0 +1,149 @@
+//! The direct backend: `host:port` addresses of Redis and Sentinel instances, asked over TCP.
+//! Which is which is read from `INFO server` (`redis_mode:sentinel`).
+//!
+//! A password, when the set needs one, comes from `REDISCLI_AUTH` — the variable `redis-cli`
+//! itself reads — so it never appears on a command line.
+
+use super::observe::info_fields;
+use super::{Backend, Instance, Kind, Query};
+use crate::resp::{Connection, Value};
+use anyhow::{Context, bail};
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+/// Per connect, per read, per write.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+pub struct Direct {
+    addresses: Vec<(String, String, u16)>,
+    password: Option<String>,
+    connections: BTreeMap<String, Connection>,
+}
+
+impl Direct {
+    /// Check every address's syntax up front: a typo is a usage error, not a down instance.
+    pub fn new(addresses: &[String], password: Option<String>) -> anyhow::Result<Direct> {
+        let mut parsed = Vec::new();
+        for address in addresses {
+            let (host, port) = split_address(address)?;
+            parsed.push((address.clone(), host, port));
+        }
+        Ok(Direct {
+            addresses: parsed,
+            password,
+            connections: BTreeMap::new(),
+        })
+    }
+
+    fn connect(&self, host: &str, port: u16) -> Result<(Connection, Vec<SocketAddr>), String> {
+        let resolved: Vec<SocketAddr> = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .collect();
+        let mut last = format!("{host} resolves to no address");
+        for addr in &resolved {
+            match Connection::open(*addr, TIMEOUT) {
+                Ok(mut connection) => {
+                    if let Some(password) = &self.password {
+                        match connection.call(&["AUTH", password.as_str()]) {
+                            Ok(Value::Error(e)) => return Err(format!("AUTH failed: {e}")),
+                            Ok(_) => {}
+                            Err(e) => return Err(e.to_string()),
+                        }
+                    }
+                    return Ok((connection, resolved));
+                }
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(last)
+    }
+}
+
+/// `host:port` or `[v6]:port`.
+fn split_address(address: &str) -> anyhow::Result<(String, u16)> {
+    let usage = || format!("address {address:?}: expected HOST:PORT, e.g. 127.0.0.1:6379");
+    let (host, port) = address.rsplit_once(':').with_context(usage)?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let port: u16 = port.parse().ok().with_context(usage)?;
+    if host.is_empty() || port == 0 {
+        bail!(usage());
+    }
+    Ok((host.to_owned(), port))
+}
+
+impl Backend for Direct {
+    fn instances(&mut self) -> anyhow::Result<Vec<Instance>> {
+        let mut instances = Vec::new();
+        for (name, host, port) in self.addresses.clone() {
+            let mut instance = Instance {
+                name: name.clone(),
+                kind: None,
+                hosts: vec![host.clone()],
+                port,
+                down: None,
+            };
+            match self.connect(&host, port) {
+                Ok((mut connection, resolved)) => {
+                    instance
+                        .hosts
+                        .extend(resolved.iter().map(|a| a.ip().to_string()));
+                    match connection.call(&["INFO", "server"]) {
+                        Ok(Value::Error(e)) => instance.down = Some(e),
+                        Ok(value) => {
+                            let text = value.text().unwrap_or_default();
+                            let sentinel =
+                                info_fields(&text).get("redis_mode") == Some(&"sentinel");
+                            instance.kind = Some(if sentinel {
+                                Kind::Sentinel
+                            } else {
+                                Kind::Redis
+                            });
+                            self.connections.insert(name, connection);
+                        }
+                        Err(e) => instance.down = Some(e.to_string()),
+                    }
+                }
+                Err(e) => instance.down = Some(e),
+            }
+            instances.push(instance);
+        }
+        Ok(instances)
+    }
+
+    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Value, String> {
+        let connection = self
+            .connections
+            .get_mut(&instance.name)
+            .ok_or_else(|| "no connection".to_owned())?;
+        connection.call(&query.args).map_err(|e| {
+            self.connections.remove(&instance.name);
+            e.to_string()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_address;
+
+    #[test]
+    fn addresses_need_a_host_and_a_port() {
+        assert_eq!(
+            split_address("10.0.0.1:6379").unwrap(),
+            ("10.0.0.1".into(), 6379)
+        );
+        assert_eq!(split_address("[::1]:26379").unwrap(), ("::1".into(), 26379));
+        assert_eq!(
+            split_address("redis-0.svc:1").unwrap(),
+            ("redis-0.svc".into(), 1)
+        );
+        for bad in ["redis", ":6379", "h:", "h:0", "h:99999", "h:x"] {
+            assert!(split_address(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The kubectl backend: pods from `kubectl get pods -l SELECTOR -o json`, questions through
+//! `kubectl exec POD -c redis|sentinel -- redis-cli -p PORT …`.
+//!
+//! `redis-cli` prints plain text when its output is not a terminal; the query's [`Shape`]
+//! says how to read it back. A password is the pod's business: `redis-cli` in the container
+//! reads `REDISCLI_AUTH` from the container's environment.
+
+use super::{Backend, Instance, Kind, Query, Shape};
+use crate::resp::Value;
+use anyhow::{Context, bail};
+use serde_json::Value as Json;
+use std::process::Command;
+
+const REDIS_CONTAINER: &str = "redis";
+const SENTINEL_CONTAINER: &str = "sentinel";
+
+pub struct Kubectl {
+    pub namespace: String,
+    pub selector: String,
+}
+
+impl Kubectl {
+    fn kubectl(&self) -> Command {
+        let mut command = Command::new("kubectl");
+        command.args(["--namespace", &self.namespace, "--request-timeout=10s"]);
+        command
+    }
+}
+
+impl Backend for Kubectl {
+    fn instances(&mut self) -> anyhow::Result<Vec<Instance>> {
+        let output = self
+            .kubectl()
+            .args(["get", "pods", "-l", &self.selector, "-o", "json"])
+            .output()
+            .context("could not run kubectl (is it installed and on PATH?)")?;
+        if !output.status.success() {
+            bail!(
+                "kubectl get pods -n {} -l {} failed: {}",
+                self.namespace,
+                self.selector,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let list: Json = serde_json::from_slice(&output.stdout)
+            .context("kubectl get pods -o json printed something that is not JSON")?;
+        let mut pods: Vec<&Json> = list["items"].as_array().into_iter().flatten().collect();
+        pods.sort_by_key(|pod| pod["metadata"]["name"].as_str().unwrap_or_default());
+        Ok(pods.into_iter().flat_map(pod_instances).collect())
+    }
+
+    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Value, String> {
+        let (pod, container) = instance
+            .name
+            .split_once('/')
+            .ok_or_else(|| format!("{} names no container", instance.name))?;
+        let output = self
+            .kubectl()
+            .args(["exec", pod, "-c", container, "--", "redis-cli", "-p"])
+            .arg(instance.port.to_string())
+            .args(&query.args)
+            .output()
+            .map_err(|e| format!("could not run kubectl: {e}"))?;
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+        }
+        Ok(read_plain(
+            &String::from_utf8_lossy(&output.stdout),
+            query.shape,
+        ))
+    }
+}
+
+/// The Redis and Sentinel containers of one pod, named `pod/container`.
+fn pod_instances(pod: &Json) -> Vec<Instance> {
+    let name = pod["metadata"]["name"].as_str().unwrap_or("?");
+    let phase = pod["status"]["phase"].as_str().unwrap_or("Unknown");
+    let mut hosts = vec![name.to_owned()];
+    if let Some(ip) = pod["status"]["podIP"].as_str() {
+        hosts.push(ip.to_owned());
+    }
+    let containers = pod["spec"]["containers"].as_array().into_iter().flatten();
+    containers
+        .filter_map(|container| {
+            let cname = container["name"].as_str()?;
+            let (kind, default_port) = match cname {
+                REDIS_CONTAINER => (Kind::Redis, 6379),
+                SENTINEL_CONTAINER => (Kind::Sentinel, 26379),
+                _ => return None,
+            };
+            let port = container["ports"][0]["containerPort"]
+                .as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(default_port);
+            let down = if phase == "Running" {
+                container_down(pod, cname)
+            } else {
+                Some(format!("pod is {phase}"))
+            };
+            Some(Instance {
+                name: format!("{name}/{cname}"),
+                kind: Some(kind),
+                hosts: hosts.clone(),
+                port,
+                down,
+            })
+        })
+        .collect()
+}
+
+/// Why a container of a running pod cannot be asked (waiting, terminated), if it cannot.
+fn container_down(pod: &Json, container: &str) -> Option<String> {
+    let statuses = pod["status"]["containerStatuses"].as_array()?;
+    let status = statuses.iter().find(|s| s["name"] == container)?;
+    let state = &status["state"];
+    if state.get("running").is_some() {
+        return None;
+    }
+    let (what, detail) = if let Some(waiting) = state.get("waiting") {
+        ("waiting", waiting["reason"].as_str())
+    } else if let Some(terminated) = state.get("terminated") {
+        ("terminated", terminated["reason"].as_str())
+    } else {
+        ("not running", None)
+    };
+    Some(match detail {
+        Some(reason) => format!("container {container} {what}: {reason}"),
+        None => format!("container {container} {what}"),
+    })
+}
+
+/// Read `redis-cli`'s non-terminal output back into a reply of the expected shape.
+fn read_plain(stdout: &str, shape: Shape) -> Value {
+    let body = stdout.strip_suffix('\n').unwrap_or(stdout);
+    if shape == Shape::Status {
+        let line = body.lines().next().unwrap_or_default().to_owned();
+        return if line.starts_with("OK") {
+            Value::Simple(line)
+        } else {
+            Value::Error(line)
+        };
+    }
+    // An error reply is printed as one line starting with its code (`ERR`, `NOAUTH`, …).
+    let mut lines = body.lines();
+    if let (Some(line), None) = (lines.next(), lines.next()) {
+        let code = line.split(' ').next().unwrap_or_default();
+        if line.contains(' ') && code.len() > 1 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Value::Error(line.to_owned());
+        }
+    }
+    match shape {
+        Shape::Text => Value::Bulk(body.as_bytes().to_vec()),
+        _ if body.trim().is_empty() => Value::Nil,
+        _ => Value::Array(
+            body.lines()
+                .map(|l| Value::Bulk(l.as_bytes().to_vec()))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_redis_cli_plain_output_by_shape() {
+        let text = "# Replication\r\nrole:master\r\n";
+        assert_eq!(
+            read_plain(&format!("{text}\n"), Shape::Text),
+            Value::Bulk(text.into())
+        );
+        assert_eq!(read_plain("\n", Shape::List), Value::Nil);
+        assert_eq!(
+            read_plain("10.0.0.1\n6379\n", Shape::List).texts().unwrap(),
+            ["10.0.0.1", "6379"]
+        );
+        assert_eq!(
+            read_plain("ERR No such master with that name\n", Shape::List),
+            Value::Error("ERR No such master with that name".into())
+        );
+        assert_eq!(
+            read_plain("NOAUTH Authentication required.\n", Shape::Text),
+            Value::Error("NOAUTH Authentication required.".into())
+        );
+        assert_eq!(
+            read_plain("OK 3 usable Sentinels.\n", Shape::Status),
+            Value::Simple("OK 3 usable Sentinels.".into())
+        );
+        assert_eq!(
+            read_plain("NOQUORUM 1 usable Sentinels.\n", Shape::Status),
+            Value::Error("NOQUORUM 1 usable Sentinels.".into())
+        );
+    }
+}

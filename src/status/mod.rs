@@ -1,0 +1,85 @@
+//! `status`: ask every Redis and Sentinel of a running set what it is and what it believes,
+//! and turn the answers into one verdict a script can branch on.
+//!
+//! Backends only fetch replies (`direct`: TCP to `host:port`; `kubectl`: `kubectl exec …
+//! redis-cli`); `observe` reads them into [`RedisNode`]/[`SentinelNode`]; `verdict` judges;
+//! `report` prints. The same judgement runs whichever way the replies arrived.
+
+pub mod direct;
+pub mod kubectl;
+mod observe;
+mod report;
+mod verdict;
+
+pub use observe::{RedisNode, SentinelNode, Status, UnreachableNode, observe};
+pub use report::{json, text};
+pub use verdict::Verdict;
+
+use crate::resp::Value;
+
+/// Exit codes of `status` beyond the common ones (0 healthy, 2 could not run).
+pub const EXIT_DEGRADED: u8 = 1;
+pub const EXIT_NO_MASTER: u8 = 3;
+pub const EXIT_SPLIT_BRAIN: u8 = 4;
+
+/// What kind of server an instance is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Redis,
+    Sentinel,
+}
+
+/// One server a backend can ask questions.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// How the report names it: the address given, or the pod name.
+    pub name: String,
+    /// `None` when it could not even be asked what it is.
+    pub kind: Option<Kind>,
+    /// Host names and addresses it is known by, to recognise it in what Sentinel and
+    /// replicas report (`127.0.0.1`, a pod IP, `redis-0` for `redis-0.redis-headless…`).
+    pub hosts: Vec<String>,
+    pub port: u16,
+    /// Why it cannot be asked (pod not running, connection refused); `None`: ask it.
+    pub down: Option<String>,
+}
+
+impl Instance {
+    /// Whether `host:port`, as Redis or Sentinel reports it, is this instance.
+    pub fn answers_to(&self, host: &str, port: u16) -> bool {
+        port == self.port
+            && self.hosts.iter().any(|known| {
+                host == known
+                    || host
+                        .strip_prefix(known.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+    }
+}
+
+/// How a reply is shaped; `kubectl` needs it to read `redis-cli`'s plain output back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// One string (`INFO`).
+    Text,
+    /// An array of strings, or nil.
+    List,
+    /// `+OK …` or an error (`SENTINEL CKQUORUM`).
+    Status,
+}
+
+/// One command to send to an instance.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub args: Vec<String>,
+    pub shape: Shape,
+}
+
+/// Where the replies come from.
+pub trait Backend {
+    /// Every instance of the set. `Err` means the command could not run (exit 2).
+    fn instances(&mut self) -> anyhow::Result<Vec<Instance>>;
+    /// Ask one instance. `Err` is a transport failure (it is reported as not answering); an
+    /// error *reply* is `Ok(Value::Error)`.
+    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Value, String>;
+}

@@ -1,0 +1,273 @@
+//! Ask every instance its questions and read the replies into typed observations.
+
+use super::verdict::{Verdict, assess};
+use super::{Backend, Instance, Kind, Query, Shape};
+use crate::resp::Value;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A Redis data server as it describes itself (`INFO replication`).
+#[derive(Clone, Debug, Serialize)]
+pub struct RedisNode {
+    pub name: String,
+    /// `master` or `replica`; `None` when it did not answer.
+    pub role: Option<String>,
+    /// Replication offset: `master_repl_offset` on a master, `slave_repl_offset` on a replica.
+    pub offset: Option<i64>,
+    /// Bytes behind the master (replicas, when there is exactly one master).
+    pub lag: Option<i64>,
+    /// Replicas: the `host:port` they replicate from.
+    pub master: Option<String>,
+    /// Replicas: `master_link_status` (`up` or `down`).
+    pub link: Option<String>,
+    /// Masters: `connected_slaves`.
+    pub connected_replicas: Option<u32>,
+    /// Why it did not answer.
+    pub error: Option<String>,
+    #[serde(skip)]
+    instance: Instance,
+}
+
+impl RedisNode {
+    pub fn is_master(&self) -> bool {
+        self.role.as_deref() == Some("master")
+    }
+
+    pub fn role_str(&self) -> &str {
+        self.role.as_deref().unwrap_or("?")
+    }
+
+    /// Whether `host:port` (as Sentinel or a replica reports it) is this instance.
+    pub fn is_at(&self, addr: &str) -> bool {
+        addr.rsplit_once(':')
+            .and_then(|(host, port)| Some((host, port.parse().ok()?)))
+            .is_some_and(|(host, port)| self.instance.answers_to(host, port))
+    }
+}
+
+/// What one Sentinel believes about the monitored master.
+#[derive(Clone, Debug, Serialize)]
+pub struct SentinelNode {
+    pub name: String,
+    /// `SENTINEL GET-MASTER-ADDR-BY-NAME`: the master it sends clients to, `host:port`.
+    pub master: Option<String>,
+    /// Why it names none (e.g. it does not monitor that master name).
+    pub monitor_error: Option<String>,
+    /// `SENTINEL MASTER`: its flags for the master (`master`, `s_down`, `o_down`, …).
+    pub flags: Option<String>,
+    pub quorum: Option<u32>,
+    pub other_sentinels: Option<u32>,
+    pub replicas: Option<u32>,
+    /// `SENTINEL CKQUORUM`'s answer, verbatim.
+    pub ckquorum: Option<String>,
+    pub quorum_ok: Option<bool>,
+    /// Why it did not answer.
+    pub error: Option<String>,
+}
+
+/// An address that did not answer at all, so not even its kind is known.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnreachableNode {
+    pub name: String,
+    pub error: String,
+}
+
+/// Everything `status` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    pub master_name: String,
+    pub verdict: Verdict,
+    pub problems: Vec<String>,
+    pub redis: Vec<RedisNode>,
+    pub sentinels: Vec<SentinelNode>,
+    pub unreachable: Vec<UnreachableNode>,
+}
+
+/// Ask every instance the backend knows, then judge. `Err` only when the backend could not
+/// list the instances at all.
+pub fn observe(backend: &mut dyn Backend, master_name: &str) -> anyhow::Result<Status> {
+    let mut redis = Vec::new();
+    let mut sentinels = Vec::new();
+    let mut unreachable = Vec::new();
+    for instance in backend.instances()? {
+        match instance.kind {
+            Some(Kind::Redis) => redis.push(redis_node(backend, instance)),
+            Some(Kind::Sentinel) => sentinels.push(sentinel_node(backend, &instance, master_name)),
+            None => unreachable.push(UnreachableNode {
+                error: instance.down.unwrap_or_else(|| "unknown".into()),
+                name: instance.name,
+            }),
+        }
+    }
+    fill_lag(&mut redis);
+    let (verdict, problems) = assess(master_name, &redis, &sentinels, &unreachable);
+    Ok(Status {
+        master_name: master_name.to_owned(),
+        verdict,
+        problems,
+        redis,
+        sentinels,
+        unreachable,
+    })
+}
+
+fn query(args: &[&str], shape: Shape) -> Query {
+    Query {
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        shape,
+    }
+}
+
+/// Ask, unless the backend already knows the instance is down. `Err`: it did not answer.
+fn reach(backend: &mut dyn Backend, instance: &Instance, query: &Query) -> Result<Value, String> {
+    match &instance.down {
+        Some(down) => Err(down.clone()),
+        None => backend.ask(instance, query),
+    }
+}
+
+/// `key:value` lines of an `INFO` section.
+pub fn info_fields(text: &str) -> BTreeMap<&str, &str> {
+    text.lines()
+        .map(str::trim_end)
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(':'))
+        .collect()
+}
+
+fn redis_node(backend: &mut dyn Backend, instance: Instance) -> RedisNode {
+    let mut node = RedisNode {
+        name: instance.name.clone(),
+        role: None,
+        offset: None,
+        lag: None,
+        master: None,
+        link: None,
+        connected_replicas: None,
+        error: None,
+        instance,
+    };
+    let reply = reach(
+        backend,
+        &node.instance,
+        &query(&["INFO", "replication"], Shape::Text),
+    );
+    let text = match reply {
+        Ok(Value::Error(error)) => {
+            node.error = Some(error);
+            return node;
+        }
+        Ok(value) => value.text().unwrap_or_default(),
+        Err(error) => {
+            node.error = Some(error);
+            return node;
+        }
+    };
+    let fields = info_fields(&text);
+    let number = |key: &str| fields.get(key).and_then(|v| v.parse::<i64>().ok());
+    match fields.get("role").copied() {
+        Some("master") => {
+            node.role = Some("master".into());
+            node.offset = number("master_repl_offset");
+            node.connected_replicas = fields.get("connected_slaves").and_then(|v| v.parse().ok());
+        }
+        Some("slave") => {
+            node.role = Some("replica".into());
+            node.offset = number("slave_repl_offset").or_else(|| number("master_repl_offset"));
+            node.link = fields.get("master_link_status").map(|s| (*s).to_owned());
+            node.master = match (fields.get("master_host"), fields.get("master_port")) {
+                (Some(host), Some(port)) => Some(format!("{host}:{port}")),
+                _ => None,
+            };
+        }
+        other => node.error = Some(format!("INFO replication has no known role ({other:?})")),
+    }
+    node
+}
+
+fn sentinel_node(
+    backend: &mut dyn Backend,
+    instance: &Instance,
+    master_name: &str,
+) -> SentinelNode {
+    let mut node = SentinelNode {
+        name: instance.name.clone(),
+        master: None,
+        monitor_error: None,
+        flags: None,
+        quorum: None,
+        other_sentinels: None,
+        replicas: None,
+        ckquorum: None,
+        quorum_ok: None,
+        error: None,
+    };
+    let addr = query(
+        &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master_name],
+        Shape::List,
+    );
+    match reach(backend, instance, &addr) {
+        Err(error) => {
+            node.error = Some(error);
+            return node;
+        }
+        Ok(Value::Error(error)) => node.monitor_error = Some(error),
+        Ok(value) => match value.texts().as_deref() {
+            Some([host, port]) => node.master = Some(format!("{host}:{port}")),
+            _ => node.monitor_error = Some(format!("it does not monitor {master_name}")),
+        },
+    }
+    let master = query(&["SENTINEL", "MASTER", master_name], Shape::List);
+    match reach(backend, instance, &master) {
+        Err(error) => {
+            node.error = Some(error);
+            return node;
+        }
+        Ok(Value::Error(error)) => {
+            node.monitor_error.get_or_insert(error);
+        }
+        Ok(value) => {
+            let list = value.texts().unwrap_or_default();
+            let fields: BTreeMap<&str, &str> = list
+                .chunks_exact(2)
+                .map(|kv| (kv[0].as_str(), kv[1].as_str()))
+                .collect();
+            let count = |key: &str| fields.get(key).and_then(|v| v.parse().ok());
+            node.flags = fields.get("flags").map(|s| (*s).to_owned());
+            node.quorum = count("quorum");
+            node.other_sentinels = count("num-other-sentinels");
+            node.replicas = count("num-slaves");
+        }
+    }
+    let ckquorum = query(&["SENTINEL", "CKQUORUM", master_name], Shape::Status);
+    match reach(backend, instance, &ckquorum) {
+        Ok(Value::Error(text)) => {
+            node.ckquorum = Some(text);
+            node.quorum_ok = Some(false);
+        }
+        Ok(value) => {
+            node.ckquorum = value.text();
+            node.quorum_ok = Some(true);
+        }
+        Err(error) => node.error = Some(error),
+    }
+    node
+}
+
+/// Replicas' distance behind the single master, in bytes of replication stream.
+fn fill_lag(redis: &mut [RedisNode]) {
+    let masters: Vec<i64> = redis
+        .iter()
+        .filter(|n| n.is_master())
+        .filter_map(|n| n.offset)
+        .collect();
+    let [master_offset] = masters.as_slice() else {
+        return;
+    };
+    for node in redis
+        .iter_mut()
+        .filter(|n| n.role.as_deref() == Some("replica"))
+    {
+        node.lag = node.offset.map(|o| (master_offset - o).max(0));
+    }
+}
