@@ -444,3 +444,48 @@ fn profile_errors_exit_2_with_the_field_and_its_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("kind, ocp, production"));
 }
+
+#[test]
+fn values_kubernetes_or_redis_would_reject_are_usage_errors() {
+    let cases = [
+        (
+            "namespace=Alerts_NS",
+            "`namespace` (--set namespace=Alerts_NS)",
+        ),
+        ("redis.resources.limits.memory=lots", "Kubernetes quantity"),
+        ("redis.maxmemory=256MiB", "Redis memory size"),
+        ("redis.save=[\"900\"]", "<seconds> <changes>"),
+        ("image.pullPolicy=Sometimes", "IfNotPresent"),
+        ("image.digest=sha256:abc", "64 lower-case hex"),
+    ];
+    for (set, expected) in cases {
+        let msg = error(&with_sets("kind", &[set]));
+        assert!(msg.contains(expected), "{set}: {msg}");
+    }
+    let msg = format!(
+        "{:#}",
+        resolve(&ProfileRequest {
+            namespace: Some("UPPER".into()),
+            ..request("kind")
+        })
+        .unwrap_err()
+    );
+    assert!(msg.contains("--namespace UPPER"), "{msg}");
+}
+
+#[test]
+fn set_takes_flow_lists_and_mappings() {
+    let r = ok(&with_sets(
+        "kind",
+        &[
+            "redis.save=[]",
+            "scheduling.nodeSelector={disk: ssd, zone: a}",
+        ],
+    ));
+    assert!(r.profile.redis.save.is_empty());
+    assert_eq!(r.profile.scheduling.node_selector["disk"], "ssd");
+    let origin = r.origin("scheduling.nodeSelector.zone").unwrap();
+    assert_eq!(origin.line, None, "flag values have no line: {origin}");
+    let msg = error(&with_sets("kind", &["redis.save=[900"]));
+    assert!(msg.contains("not valid YAML"), "{msg}");
+}

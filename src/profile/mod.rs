@@ -2,6 +2,7 @@
 //! `-f` files deep-merge over it; `--set` overrides one typed field.
 
 mod builtin;
+mod checks;
 mod resolve;
 mod suggest;
 mod tree;

@@ -1,10 +1,10 @@
 //! Resolving a request: profile (and what it `extends:`) ← `-f` files ← `--set` ←
 //! `--namespace`, merged on the source tree, then deserialized once into `Profile`.
 
-use super::builtin;
 use super::suggest::nearest;
 use super::tree::{self, Emitted, Entry, Node, Origin, Scalar};
 use super::{Profile, ProfileRequest, ResolvedProfile};
+use super::{builtin, checks};
 use anyhow::{Context, anyhow, bail};
 use std::path::{Path, PathBuf};
 
@@ -32,7 +32,7 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
         let origin = Origin::flag(format!("--namespace {namespace}"));
         root.merge(nest(
             &["namespace".to_string()],
-            Scalar::from_flag(namespace),
+            Node::Scalar(Scalar::from_flag(namespace)),
             &origin,
         ));
     }
@@ -45,11 +45,13 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
     let emitted = tree::emit(&merged);
     let profile: Profile =
         serde_saphyr::from_str(&emitted.text).map_err(|err| explain(&err, &emitted, &file))?;
+    let provenance = root.key_origins().into_iter().collect();
+    checks::check(&profile, &provenance)?;
     Ok(ResolvedProfile {
         profile,
         source: request.profile.clone(),
         file,
-        provenance: root.key_origins().into_iter().collect(),
+        provenance,
     })
 }
 
@@ -136,7 +138,21 @@ fn set_overlay(set: &str) -> anyhow::Result<Node> {
         bail!("--set {set}: `{path}` is not a field path (e.g. sentinel.quorum)");
     }
     let origin = Origin::flag(format!("--set {set}"));
-    Ok(nest(&keys, Scalar::from_flag(value), &origin))
+    // `[…]`/`{…}` is a YAML flow list or mapping (`--set redis.save=[]` turns RDB off);
+    // anything else is one scalar, typed by the field it lands in.
+    let value = if value.starts_with(['[', '{']) {
+        let mut wrapper = tree::load(&origin.source, &format!("value: {value}"))?
+            .context("unreachable: a mapping was written")?;
+        let mut node = wrapper
+            .take("value")
+            .context("unreachable: the key was written")?
+            .value;
+        node.set_origin(&origin);
+        node
+    } else {
+        Node::Scalar(Scalar::from_flag(value))
+    };
+    Ok(nest(&keys, value, &origin))
 }
 
 fn split_path(path: &str) -> Vec<String> {
@@ -157,8 +173,8 @@ fn split_path(path: &str) -> Vec<String> {
     keys
 }
 
-fn nest(keys: &[String], value: Scalar, origin: &Origin) -> Node {
-    keys.iter().rev().fold(Node::Scalar(value), |inner, key| {
+fn nest(keys: &[String], value: Node, origin: &Origin) -> Node {
+    keys.iter().rev().fold(value, |inner, key| {
         Node::Map(vec![Entry {
             key: key.clone(),
             origin: origin.clone(),

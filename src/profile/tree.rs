@@ -143,6 +143,21 @@ impl Node {
         }
     }
 
+    /// Attribute this node and everything in it to `origin` (values from one flag).
+    pub fn set_origin(&mut self, origin: &Origin) {
+        match self {
+            Node::Map(entries) => entries.iter_mut().for_each(|e| {
+                e.origin = origin.clone();
+                e.value.set_origin(origin);
+            }),
+            Node::Seq(items) => items.iter_mut().for_each(|i| {
+                i.origin = origin.clone();
+                i.value.set_origin(origin);
+            }),
+            Node::Scalar(_) => {}
+        }
+    }
+
     /// Every key path (`sentinel.quorum`) with the origin of its key, parents before children.
     pub fn key_origins(&self) -> Vec<(String, Origin)> {
         let mut out = Vec::new();
