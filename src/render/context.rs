@@ -1,0 +1,324 @@
+//! The template context: every decision the templates need, made here in typed Rust from the
+//! profile (affinity kind, security context, image reference, suppressions), so the templates
+//! only place values and never choose between them.
+
+use crate::profile::{AntiAffinity, Profile, Resources};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Kubernetes' default cluster DNS domain; pod FQDNs end with it.
+const CLUSTER_DOMAIN: &str = "cluster.local";
+/// Where Redis and Sentinel keep their writable, persistent config (on the PVC).
+const DATA_DIR: &str = "/data";
+/// Time the pod keeps after `preStop` for Redis's shutdown save (SIGTERM → SAVE → exit).
+const SHUTDOWN_RESERVE_SECONDS: u32 = 10;
+/// The shortest useful planned-failover budget in `preStop`.
+const MIN_PRESTOP_SECONDS: u32 = 5;
+/// Annotation prefix that suppresses one rule on one object (`product.md`).
+const IGNORE_CHECK_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
+
+/// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
+/// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
+pub const SCRIPTS: [(&str, &str); 6] = [
+    (
+        "common.sh",
+        include_str!("../../templates/scripts/common.sh"),
+    ),
+    ("init.sh", include_str!("../../templates/scripts/init.sh")),
+    (
+        "redis-start.sh",
+        include_str!("../../templates/scripts/redis-start.sh"),
+    ),
+    (
+        "sentinel-start.sh",
+        include_str!("../../templates/scripts/sentinel-start.sh"),
+    ),
+    (
+        "redis-prestop.sh",
+        include_str!("../../templates/scripts/redis-prestop.sh"),
+    ),
+    ("probe.sh", include_str!("../../templates/scripts/probe.sh")),
+];
+
+/// Everything the templates read. Field names are the template variable names.
+#[derive(Debug, Serialize)]
+pub struct RenderContext {
+    pub namespace: String,
+    pub name: String,
+    pub headless_service: String,
+    pub redis_config_map: String,
+    pub sentinel_config_map: String,
+    pub scripts_config_map: String,
+    pub replicas: u32,
+    pub redis_port: u16,
+    pub sentinel_port: u16,
+    pub master_name: String,
+    /// The Sentinels' first guess of the master: ordinal 0's FQDN. Only used when no
+    /// Sentinel state exists yet (see `docs/architecture.md`).
+    pub initial_master_fqdn: String,
+    pub data_dir: &'static str,
+    /// Labels on every object.
+    pub labels: BTreeMap<String, String>,
+    /// The pods' identity labels: selector of the StatefulSet, Services, PDB, NetworkPolicy.
+    pub selector: BTreeMap<String, String>,
+    /// Annotations on the objects that carry `redis.conf` (ConfigMap and StatefulSet).
+    pub redis_conf_annotations: BTreeMap<String, String>,
+    pub redis: RedisConf,
+    pub sentinel: SentinelConf,
+    pub scripts: BTreeMap<&'static str, &'static str>,
+    pub pod: PodSpec,
+    pub pdb_max_unavailable: Option<u32>,
+    /// Label sets admitted by the NetworkPolicy (client pods, then the Redis pods themselves).
+    pub network_policy_peers: Option<Vec<BTreeMap<String, String>>>,
+}
+
+/// The values written into `redis.conf`.
+#[derive(Debug, Serialize)]
+pub struct RedisConf {
+    pub maxmemory: String,
+    pub maxmemory_policy: String,
+    /// `save` lines; empty: `save ""` (RDB off).
+    pub save: Vec<String>,
+    pub appendonly: &'static str,
+    pub min_replicas_to_write: u32,
+    pub min_replicas_max_lag: u32,
+    pub repl_diskless_sync_delay: u32,
+}
+
+/// The values written into `sentinel.conf`.
+#[derive(Debug, Serialize)]
+pub struct SentinelConf {
+    pub quorum: u32,
+    pub down_after_milliseconds: u32,
+    pub failover_timeout: u32,
+    pub parallel_syncs: u32,
+}
+
+/// The StatefulSet's pod template, with every choice already made.
+#[derive(Debug, Serialize)]
+pub struct PodSpec {
+    pub image: String,
+    pub image_pull_policy: String,
+    pub env: Vec<Value>,
+    pub pod_security_context: Value,
+    pub container_security_context: Value,
+    pub affinity: Value,
+    pub topology_spread_constraints: Option<Value>,
+    pub node_selector: Option<BTreeMap<String, String>>,
+    pub redis_resources: Value,
+    pub sentinel_resources: Value,
+    pub termination_grace_period_seconds: u32,
+    pub storage_size: String,
+    pub storage_class_name: Option<String>,
+}
+
+impl RenderContext {
+    pub fn from_profile(profile: &Profile) -> RenderContext {
+        let name = profile.name.clone();
+        let headless_service = format!("{name}-headless");
+        let selector = BTreeMap::from([("app".to_string(), name.clone())]);
+        let mut labels = profile.labels.clone();
+        labels.extend(selector.clone());
+        labels.insert("app.kubernetes.io/name".into(), "redis".into());
+        labels.insert("app.kubernetes.io/instance".into(), name.clone());
+        labels.insert("app.kubernetes.io/managed-by".into(), "redis-ha-gen".into());
+        let initial_master_fqdn = format!(
+            "{name}-0.{headless_service}.{}.svc.{CLUSTER_DOMAIN}",
+            profile.namespace
+        );
+        RenderContext {
+            namespace: profile.namespace.clone(),
+            redis_config_map: format!("{name}-config"),
+            sentinel_config_map: format!("{name}-sentinel-config"),
+            scripts_config_map: format!("{name}-scripts"),
+            replicas: profile.redis.replicas,
+            redis_port: profile.redis.port,
+            sentinel_port: profile.sentinel.port,
+            master_name: profile.sentinel.master_name.clone(),
+            initial_master_fqdn,
+            data_dir: DATA_DIR,
+            redis_conf_annotations: redis_conf_annotations(profile),
+            redis: RedisConf {
+                maxmemory: profile.redis.maxmemory.clone(),
+                maxmemory_policy: profile.redis.maxmemory_policy.clone(),
+                save: profile.redis.save.clone(),
+                appendonly: if profile.redis.appendonly {
+                    "yes"
+                } else {
+                    "no"
+                },
+                min_replicas_to_write: profile.redis.min_replicas_to_write,
+                min_replicas_max_lag: profile.redis.min_replicas_max_lag,
+                repl_diskless_sync_delay: profile.redis.repl_diskless_sync_delay,
+            },
+            sentinel: SentinelConf {
+                quorum: profile.sentinel.quorum,
+                down_after_milliseconds: profile.sentinel.down_after_milliseconds,
+                failover_timeout: profile.sentinel.failover_timeout,
+                parallel_syncs: profile.sentinel.parallel_syncs,
+            },
+            scripts: SCRIPTS.into_iter().collect(),
+            pod: pod_spec(profile, &name, &headless_service, &selector),
+            pdb_max_unavailable: profile
+                .pod_disruption_budget
+                .enabled
+                .then_some(profile.pod_disruption_budget.max_unavailable),
+            network_policy_peers: profile.network_policy.enabled.then(|| {
+                vec![
+                    profile.network_policy.client_pod_labels.clone(),
+                    selector.clone(),
+                ]
+            }),
+            headless_service,
+            selector,
+            labels,
+            name,
+        }
+    }
+}
+
+/// Suppressions written where operators see them: the seed's own trade-offs, with the
+/// profile's reason. No reason, no suppression (the rule then reports the choice).
+fn redis_conf_annotations(profile: &Profile) -> BTreeMap<String, String> {
+    let mut annotations = BTreeMap::new();
+    let reason = profile.redis.maxmemory_policy_reason.trim();
+    if profile.redis.maxmemory_policy.starts_with("allkeys-") && !reason.is_empty() {
+        annotations.insert(
+            format!("{IGNORE_CHECK_PREFIX}maxmemory-policy-evicts-state"),
+            reason.to_string(),
+        );
+    }
+    annotations
+}
+
+fn pod_spec(
+    profile: &Profile,
+    name: &str,
+    headless_service: &str,
+    selector: &BTreeMap<String, String>,
+) -> PodSpec {
+    let grace = profile.redis.termination_grace_period_seconds;
+    let storage = &profile.redis.storage;
+    PodSpec {
+        image: image_reference(profile),
+        image_pull_policy: profile.image.pull_policy.clone(),
+        env: pod_env(profile, name, headless_service, grace),
+        pod_security_context: pod_security_context(profile),
+        container_security_context: container_security_context(profile),
+        affinity: affinity(profile, selector),
+        topology_spread_constraints: profile.scheduling.zone_spread.then(|| {
+            // Soft: a zone outage must not leave the replacement pod Pending; hard
+            // one-pod-per-node is the anti-affinity's job.
+            json!([{
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector},
+            }])
+        }),
+        node_selector: (!profile.scheduling.node_selector.is_empty())
+            .then(|| profile.scheduling.node_selector.clone()),
+        redis_resources: resources(&profile.redis.resources),
+        sentinel_resources: resources(&profile.sentinel.resources),
+        termination_grace_period_seconds: grace,
+        storage_size: storage.size.clone(),
+        storage_class_name: (!storage.storage_class_name.is_empty())
+            .then(|| storage.storage_class_name.clone()),
+    }
+}
+
+/// `repo@digest` when pinned (the tag is then only a label for humans), else `repo:tag`.
+fn image_reference(profile: &Profile) -> String {
+    let image = &profile.image;
+    match &image.digest {
+        Some(digest) if !digest.is_empty() => {
+            format!("{}:{}@{}", image.repository, image.tag, digest)
+        }
+        _ => format!("{}:{}", image.repository, image.tag),
+    }
+}
+
+/// The scripts' only inputs. Pod identity comes from the downward API so the scripts never
+/// trust a hostname the image might set differently.
+fn pod_env(profile: &Profile, name: &str, headless_service: &str, grace: u32) -> Vec<Value> {
+    let field = |env: &str, path: &str| json!({"name": env, "valueFrom": {"fieldRef": {"fieldPath": path}}});
+    let value = |env: &str, value: String| json!({"name": env, "value": value});
+    let prestop = grace
+        .saturating_sub(SHUTDOWN_RESERVE_SECONDS)
+        .max(MIN_PRESTOP_SECONDS);
+    let mut env = vec![
+        field("POD_NAME", "metadata.name"),
+        field("POD_NAMESPACE", "metadata.namespace"),
+        value("SET_NAME", name.to_string()),
+        value("HEADLESS_SERVICE", headless_service.to_string()),
+        value("CLUSTER_DOMAIN", CLUSTER_DOMAIN.to_string()),
+        value("REPLICAS", profile.redis.replicas.to_string()),
+        value("REDIS_PORT", profile.redis.port.to_string()),
+        value("SENTINEL_PORT", profile.sentinel.port.to_string()),
+        value("MASTER_NAME", profile.sentinel.master_name.clone()),
+        value("PRESTOP_TIMEOUT_SECONDS", prestop.to_string()),
+    ];
+    if profile.auth.enabled {
+        env.push(json!({
+            "name": "REDIS_PASSWORD",
+            "valueFrom": {"secretKeyRef": {
+                "name": profile.auth.existing_secret,
+                "key": profile.auth.secret_key,
+            }},
+        }));
+    }
+    env
+}
+
+/// OpenShift's restricted-v2 SCC assigns the UID/GID from the namespace range and rejects
+/// fixed ones, so there only the non-negotiable parts remain.
+fn pod_security_context(profile: &Profile) -> Value {
+    let mut context = json!({
+        "runAsNonRoot": true,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    });
+    if !profile.cluster.openshift {
+        context["runAsUser"] = json!(profile.security.run_as_user);
+        context["runAsGroup"] = json!(profile.security.fs_group);
+        context["fsGroup"] = json!(profile.security.fs_group);
+        context["fsGroupChangePolicy"] = json!("OnRootMismatch");
+    }
+    context
+}
+
+fn container_security_context(profile: &Profile) -> Value {
+    json!({
+        "allowPrivilegeEscalation": false,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": false,
+        "readOnlyRootFilesystem": profile.security.read_only_root_filesystem,
+        "runAsNonRoot": true,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    })
+}
+
+fn affinity(profile: &Profile, selector: &BTreeMap<String, String>) -> Value {
+    let term = json!({
+        "labelSelector": {"matchLabels": selector},
+        "topologyKey": profile.scheduling.topology_key,
+    });
+    let anti_affinity = match profile.scheduling.anti_affinity {
+        AntiAffinity::Preferred => json!({
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 100, "podAffinityTerm": term}
+            ],
+        }),
+        AntiAffinity::Required => json!({
+            "requiredDuringSchedulingIgnoredDuringExecution": [term],
+        }),
+    };
+    json!({ "podAntiAffinity": anti_affinity })
+}
+
+fn resources(resources: &Resources) -> Value {
+    json!({
+        "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
+        "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+    })
+}

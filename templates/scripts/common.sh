@@ -1,0 +1,149 @@
+# common.sh: sourced by every script of the HA set. POSIX sh (dash, busybox ash), using only
+# redis-cli and the base tools of every image (timeout, grep, sed, tr, head, date, sleep).
+#
+# Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
+# HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
+# PRESTOP_TIMEOUT_SECONDS, and REDIS_PASSWORD (from the Secret) when auth is on.
+
+DATA_DIR=/data
+CONF_DIR=$DATA_DIR/conf
+# Written once this pod has taken its first role: from then on it is not a first boot.
+ROLE_MARKER=$CONF_DIR/role-taken
+# A replica of an address where nothing listens: accepts no writes and serves no sync
+# (NOMASTERLINK), so an empty or stale node can neither be written to nor resync others.
+SAFE_MASTER_HOST=127.0.0.1
+SAFE_MASTER_PORT=1
+LOCAL=127.0.0.1
+ORDINAL=${POD_NAME##*-}
+MAJORITY=$((REPLICAS / 2 + 1))
+
+log() {
+    echo "$(date -u '+%Y-%m-%dT%H:%M:%SZ') ${SCRIPT:-ha}: $*" >&2
+}
+
+pod_fqdn() {
+    echo "$SET_NAME-$1.$HEADLESS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN"
+}
+
+SELF=$(pod_fqdn "$ORDINAL")
+
+# Every pod's FQDN, this one's included.
+all_pods() {
+    i=0
+    while [ "$i" -lt "$REPLICAS" ]; do
+        pod_fqdn "$i"
+        i=$((i + 1))
+    done
+}
+
+peers() {
+    all_pods | grep -v -x -F "$SELF"
+}
+
+# redis-cli against the data port of HOST; the password travels in the environment, never
+# on a command line.
+redis_cmd() {
+    local host=$1
+    shift
+    if [ -n "${REDIS_PASSWORD:-}" ]; then
+        REDISCLI_AUTH=$REDIS_PASSWORD timeout 2 redis-cli -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
+    else
+        timeout 2 redis-cli -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
+    fi
+}
+
+sentinel_cmd() {
+    local host=$1
+    shift
+    timeout 2 redis-cli -h "$host" -p "$SENTINEL_PORT" "$@" 2>/dev/null
+}
+
+# One `field:value` of INFO SECTION from HOST.
+info_field() {
+    redis_cmd "$1" INFO "$2" | tr -d '\r' | sed -n "s/^$3:\(.*\)$/\1/p"
+}
+
+# Ask every Sentinel which master it follows and keep the answer with the highest config
+# epoch (the latest failover wins). Sets SENTINEL_MASTER ("" when none knows one),
+# SENTINELS_UP (Sentinels that answered) and KNOWN_REPLICAS (most replicas any of them knows).
+ask_sentinels() {
+    SENTINEL_MASTER=""
+    SENTINELS_UP=0
+    KNOWN_REPLICAS=0
+    local best_epoch=-1 host reply key line ip epoch replicas
+    for host in $(all_pods); do
+        reply=$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')
+        ip="" epoch=0 replicas=0 key=""
+        while IFS= read -r line; do
+            if [ -z "$key" ]; then
+                key=$line
+                continue
+            fi
+            case $key in
+                ip) ip=$line ;;
+                config-epoch) epoch=$line ;;
+                num-slaves) replicas=$line ;;
+            esac
+            key=""
+        done <<EOF
+$reply
+EOF
+        [ -n "$ip" ] || continue
+        SENTINELS_UP=$((SENTINELS_UP + 1))
+        [ "$replicas" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$replicas
+        if [ "$epoch" -gt "$best_epoch" ]; then
+            best_epoch=$epoch
+            SENTINEL_MASTER=$ip
+        fi
+    done
+}
+
+# Ask the Sentinels, one after the other, for a planned failover; true once one accepted.
+request_failover() {
+    local host
+    for host in $(all_pods); do
+        if [ "$(sentinel_cmd "$host" SENTINEL FAILOVER "$MASTER_NAME" | tr -d '\r')" = "OK" ]; then
+            log "Sentinel at $host accepted a failover of $MASTER_NAME"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Redis quotes config values like a shell would in double quotes.
+conf_quote() {
+    printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
+}
+
+# Give the pod a writable Sentinel config on the PVC. Sentinel keeps its state there
+# (epochs, the current master, known replicas and Sentinels), so it is written only when
+# it does not name a master yet: then it follows what the other Sentinels know, and falls
+# back to the ConfigMap's first guess (ordinal 0) only when none answers.
+prepare_sentinel_conf() {
+    local conf=$CONF_DIR/sentinel.conf
+    mkdir -p "$CONF_DIR"
+    if ! grep -q "^sentinel monitor $MASTER_NAME " "$conf" 2>/dev/null; then
+        ask_sentinels
+        {
+            if [ -n "$SENTINEL_MASTER" ]; then
+                log "Sentinels follow $SENTINEL_MASTER: monitoring it"
+                sed "s/^sentinel monitor $MASTER_NAME [^ ]* /sentinel monitor $MASTER_NAME $SENTINEL_MASTER /" \
+                    /config/sentinel/sentinel.conf
+            else
+                log "no Sentinel answers: monitoring the first guess from the ConfigMap"
+                cat /config/sentinel/sentinel.conf
+            fi
+            echo "sentinel announce-ip $SELF"
+        } >"$conf.new"
+        mv "$conf.new" "$conf"
+    fi
+    if [ -n "${REDIS_PASSWORD:-}" ]; then
+        # The Secret may have been rotated: its current value replaces the stored one.
+        (
+            umask 077
+            grep -v "^sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
+            echo "sentinel auth-pass $MASTER_NAME $(conf_quote "$REDIS_PASSWORD")" >>"$conf.new"
+        )
+        mv "$conf.new" "$conf"
+    fi
+}
