@@ -187,6 +187,7 @@ pub fn join(prefix: &str, key: &str) -> String {
 /// Parse one YAML source into a tree. `Ok(None)`: the source holds no document (empty or
 /// only comments). The root must be a mapping.
 pub fn load(source: &str, text: &str) -> anyhow::Result<Option<Node>> {
+    check_depth(source, text)?;
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
     loader.early_parse(false);
@@ -228,6 +229,37 @@ pub fn load(source: &str, text: &str) -> anyhow::Result<Option<Node>> {
             other.describe()
         ),
     }
+}
+
+/// No profile field is nested deeper than this.
+const MAX_DEPTH: usize = 32;
+
+/// saphyr's loader recurses once per nesting level: walk the (flat) event stream first so
+/// that hostile nesting is an error, not a stack overflow.
+fn check_depth(source: &str, text: &str) -> anyhow::Result<()> {
+    let mut depth = 0usize;
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        let Ok((event, span)) = event else {
+            return Ok(()); // the loader reports syntax errors with their position
+        };
+        match event {
+            saphyr_parser::Event::MappingStart(..) | saphyr_parser::Event::SequenceStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    bail!(
+                        "{source}:{}:{}: nested deeper than {MAX_DEPTH} levels; no profile field is",
+                        span.start.line(),
+                        span.start.col() + 1
+                    );
+                }
+            }
+            saphyr_parser::Event::MappingEnd | saphyr_parser::Event::SequenceEnd => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Load a UTF-8 YAML file given as raw bytes (a binary file is an error, not a panic).
@@ -464,5 +496,12 @@ mod tests {
         assert!(load("t", "a: 1\n---\nb: 2\n").is_err());
         assert!(load("t", "? [a]\n: 1\n").is_err());
         assert!(decode("t", vec![0xff, 0xfe, 0]).is_err());
+        let deep: String = (0..5000).map(|i| format!("{:w$}k:\n", "", w = i)).collect();
+        assert!(
+            load("t", &deep)
+                .unwrap_err()
+                .to_string()
+                .contains("deeper than")
+        );
     }
 }
