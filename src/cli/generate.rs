@@ -130,14 +130,7 @@ fn resolve(args: &ProfileArgs) -> anyhow::Result<ResolvedProfile> {
 pub(super) fn encode(documents: &[Document], encoding: Encoding) -> anyhow::Result<String> {
     match encoding {
         Encoding::Yaml => manifest::to_yaml(documents),
-        Encoding::Json => {
-            let list = serde_json::json!({
-                "apiVersion": "v1",
-                "kind": "List",
-                "items": documents.iter().map(|d| &d.value).collect::<Vec<_>>(),
-            });
-            Ok(serde_json::to_string_pretty(&list)? + "\n")
-        }
+        Encoding::Json => manifest::to_json(documents),
     }
 }
 

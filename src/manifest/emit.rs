@@ -179,6 +179,8 @@ fn plain_safe(text: &str) -> bool {
     const LEADING_INDICATORS: &str = "-?:,[]{}#&*!|>'\"%@` ";
     !text.is_empty()
         && !text.starts_with(|c| LEADING_INDICATORS.contains(c))
+        // At column 0 these are document markers.
+        && !text.starts_with("...")
         && !text.ends_with([' ', ':'])
         && !text.contains(": ")
         && !text.contains(" #")

@@ -6,13 +6,11 @@
 
 mod emit;
 mod load;
-mod output;
 mod positions;
 mod scalar;
 mod split;
 
 pub use emit::{to_json, to_yaml};
-pub use output::write_dir;
 
 use crate::finding::{Finding, Severity};
 use load::Outcome;
