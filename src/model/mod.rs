@@ -1,2 +1,190 @@
 //! The Redis HA topology extracted from manifests: each HA set, its pods, configs, Services,
-//! PDBs and NetworkPolicies.
+//! PDBs and NetworkPolicies. Every fact keeps a [`Loc`] back to the document it came from.
+
+mod bootstrap;
+pub mod conf;
+mod files;
+mod json;
+pub mod launch;
+pub mod objects;
+pub mod selector;
+mod sets;
+pub mod shell;
+pub mod units;
+pub mod workload;
+
+pub use conf::{Conf, Origin, Setting, Storage};
+pub use launch::{Role, Script, Server};
+pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};
+pub use sets::HaSet;
+pub use workload::{Container, SourceKind, VolumeSource, Workload};
+
+use crate::manifest::Document;
+use crate::redis_conf;
+use files::{Files, data_text, settings_of};
+use std::collections::HashMap;
+
+/// Where a fact was written: a document, a JSON pointer into it, and for text inside a
+/// string (a config file in a ConfigMap, a start script) the 0-based line inside that text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Loc {
+    pub doc: usize,
+    pub pointer: String,
+    pub line: Option<usize>,
+}
+
+impl Loc {
+    pub fn new(doc: usize, pointer: impl Into<String>) -> Loc {
+        Loc {
+            doc,
+            pointer: pointer.into(),
+            line: None,
+        }
+    }
+}
+
+/// ConfigMaps and Secrets by (namespace, kind, name).
+pub type Sources = HashMap<(String, SourceKind, String), usize>;
+
+/// Configuration text found in a ConfigMap/Secret (directly, or in a script's here-document).
+#[derive(Clone, Debug)]
+pub struct StoredConf {
+    pub kind: SourceKind,
+    pub settings: Vec<Setting>,
+}
+
+/// Everything the rules look at.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub workloads: Vec<Workload>,
+    /// Start scripts of each workload (same index as `workloads`).
+    pub scripts: Vec<Vec<Script>>,
+    pub services: Vec<Service>,
+    pub pdbs: Vec<Pdb>,
+    pub policies: Vec<NetworkPolicy>,
+    pub sources: Sources,
+    pub stored: Vec<StoredConf>,
+    pub sets: Vec<HaSet>,
+}
+
+impl Model {
+    /// Extract the model from documents. Unknown kinds are skipped.
+    pub fn build(docs: &[Document]) -> Model {
+        let mut model = Model::default();
+        for (i, doc) in docs.iter().enumerate() {
+            match doc.kind() {
+                "Service" => model.services.push(objects::service(i, doc)),
+                "PodDisruptionBudget" => model.pdbs.push(objects::pdb(i, doc)),
+                "NetworkPolicy" => model.policies.push(objects::network_policy(i, doc)),
+                "ConfigMap" | "Secret" => {
+                    let kind = if doc.kind() == "Secret" {
+                        SourceKind::Secret
+                    } else {
+                        SourceKind::ConfigMap
+                    };
+                    let ns = doc.namespace().unwrap_or_default().to_string();
+                    model.sources.insert((ns, kind, doc.name().to_string()), i);
+                    model.stored.extend(stored_confs(i, doc, kind));
+                }
+                _ => model.workloads.extend(workload::read(i, doc)),
+            }
+        }
+        for w in &mut model.workloads {
+            let mut scripts = Vec::new();
+            for c in 0..w.containers.len() {
+                let files = Files {
+                    docs,
+                    sources: &model.sources,
+                    workload: w,
+                    scripts: &[],
+                };
+                scripts.extend(launch::scripts(&files, c));
+            }
+            let servers: Vec<Option<Server>> = (0..w.containers.len())
+                .map(|c| {
+                    let files = Files {
+                        docs,
+                        sources: &model.sources,
+                        workload: w,
+                        scripts: &scripts,
+                    };
+                    launch::server(&files, c)
+                })
+                .collect();
+            for (c, server) in w.containers.iter_mut().zip(servers) {
+                c.server = server;
+            }
+            model.scripts.push(scripts);
+        }
+        model.sets = sets::group(&model);
+        model
+    }
+
+    /// The workloads of `set`.
+    pub fn workloads_of<'a>(&'a self, set: &'a HaSet) -> impl Iterator<Item = &'a Workload> + 'a {
+        set.workloads.iter().map(|&i| &self.workloads[i])
+    }
+
+    /// Every server of `set` with the workload it runs in.
+    pub fn servers<'a>(
+        &'a self,
+        set: &'a HaSet,
+        role: Role,
+    ) -> impl Iterator<Item = (&'a Workload, &'a Container, &'a Server)> + 'a {
+        self.workloads_of(set).flat_map(move |w| {
+            w.containers.iter().filter_map(move |c| {
+                let s = c.server.as_ref().filter(|s| s.role == role)?;
+                Some((w, c, s))
+            })
+        })
+    }
+
+    /// How many processes of `role` the set runs (containers × replicas).
+    pub fn count(&self, set: &HaSet, role: Role) -> u32 {
+        self.servers(set, role).map(|(w, _, _)| w.replicas).sum()
+    }
+
+    /// Services in the namespace of `w` whose selector picks its pods.
+    pub fn services_of<'a>(&'a self, w: &'a Workload) -> impl Iterator<Item = &'a Service> + 'a {
+        self.services.iter().filter(move |s| {
+            s.namespace == w.namespace && !s.selector.is_empty() && s.selector.matches(&w.labels)
+        })
+    }
+}
+
+/// Configuration text in a ConfigMap/Secret: a data value that reads as configuration, or
+/// a here-document inside a script that does.
+fn stored_confs(doc_index: usize, doc: &Document, kind: SourceKind) -> Vec<StoredConf> {
+    let mut out = Vec::new();
+    let mut keys: Vec<&String> = Vec::new();
+    for field in ["data", "stringData"] {
+        if let Some(map) = doc.value.get(field).and_then(|m| m.as_object()) {
+            keys.extend(map.keys());
+        }
+    }
+    for key in keys {
+        let Some((text, field)) = data_text(&doc.value, kind, key) else {
+            continue;
+        };
+        let loc = Loc::new(doc_index, workload::data_pointer(field, key));
+        let parsed = redis_conf::parse(&text, 0);
+        if redis_conf::looks_like_conf(&parsed) {
+            out.push(StoredConf {
+                kind,
+                settings: settings_of(&text, &loc, 0).0,
+            });
+            continue;
+        }
+        for c in shell::commands(&text) {
+            if let Some((body, first)) = &c.heredoc
+                && redis_conf::looks_like_conf(&redis_conf::parse(body, 0))
+            {
+                out.push(StoredConf {
+                    kind,
+                    settings: settings_of(body, &loc, *first).0,
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,7 +1,26 @@
-//! The rule registry. Each rule is a self-contained unit in the file of its category.
+//! The rule registry. Each rule is a self-contained unit — id, category, default severity,
+//! rationale with its source, how to fix, and a check function — in the file of its
+//! category, and listed once in [`REGISTRY`].
+
+mod durability;
+mod facts;
+mod input;
+mod memory;
+mod registry;
+mod scheduling;
+mod security;
+mod sink;
+mod sources;
+mod timings;
+mod topology;
+mod wiring;
+
+pub use registry::{Category, Rule, find, registry};
+pub use sink::{Context, Sink};
 
 use crate::finding::Finding;
 use crate::manifest::Document;
+use crate::model::Model;
 
 /// Facts only `render`/`validate` know (from the profile); `None` when linting.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +39,16 @@ pub struct CheckOptions {
 
 /// Run every rule over the documents; annotations suppress findings on their objects.
 pub fn check(documents: &[Document], options: &CheckOptions) -> Vec<Finding> {
-    let _ = (documents, options);
-    Vec::new()
+    let model = Model::build(documents);
+    let cx = Context {
+        docs: documents,
+        model: &model,
+        options,
+    };
+    let mut sink = Sink::default();
+    for rule in registry() {
+        sink.rule = Some(rule);
+        (rule.check)(&cx, &mut sink);
+    }
+    sink.into_findings(documents)
 }

@@ -1,0 +1,123 @@
+//! Reading a start script's role decision: does it make a fixed pod the master without
+//! first asking Sentinel who the master is?
+
+use super::shell::Command;
+
+const CONDITIONS: &[&str] = &["if", "elif", "while", "until", "case", "[", "[[", "test"];
+
+/// Line of the first condition that compares the pod's own name or ordinal with ordinal 0,
+/// unless the script asked Sentinel for the master before it.
+pub fn static_master_line(commands: &[Command]) -> Option<usize> {
+    // Variables assigned from the pod's name (`ORDINAL=${HOSTNAME##*-}`).
+    let mut own_vars: Vec<String> = Vec::new();
+    for c in commands {
+        if asks_sentinel(c) {
+            return None;
+        }
+        for w in &c.words {
+            if let Some((var, value)) = w.split_once('=')
+                && !var.is_empty()
+                && var
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+                && refers(&own_vars, value)
+            {
+                own_vars.push(var.to_string());
+            }
+        }
+        let is_condition = c
+            .words
+            .first()
+            .is_some_and(|w| CONDITIONS.contains(&w.as_str()));
+        if is_condition
+            && c.words.iter().any(|w| refers(&own_vars, w))
+            && compares_with_ordinal_zero(c, commands)
+        {
+            return Some(c.line);
+        }
+    }
+    None
+}
+
+/// Whether a word refers to the pod's own name, directly or through a variable.
+fn refers(own_vars: &[String], word: &str) -> bool {
+    names_own_pod(word)
+        || own_vars
+            .iter()
+            .any(|v| word.contains(&format!("${v}")) || word.contains(&format!("${{{v}}}")))
+}
+
+fn asks_sentinel(c: &Command) -> bool {
+    c.words.iter().any(|w| {
+        let w = w.to_ascii_lowercase();
+        w.contains("get-master-addr-by-name")
+            || w.contains("sentinel master")
+            || w.contains("sentinel masters")
+    }) || c.words.windows(2).any(|p| {
+        p[0].eq_ignore_ascii_case("sentinel")
+            && ["master", "masters", "get-master-addr-by-name"]
+                .iter()
+                .any(|s| p[1].eq_ignore_ascii_case(s))
+    })
+}
+
+fn names_own_pod(word: &str) -> bool {
+    let w = word.to_ascii_lowercase();
+    [
+        "hostname",
+        "pod_name",
+        "podname",
+        "ordinal",
+        "pod_index",
+        "statefulset.kubernetes.io/pod-name",
+    ]
+    .iter()
+    .any(|k| w.contains(k))
+}
+
+fn is_ordinal_zero(word: &str) -> bool {
+    let w = word.trim_end_matches(')');
+    w == "0" || (w.ends_with("-0") && !w.starts_with('-'))
+}
+
+/// `[ "$(hostname)" = "redis-0" ]`, `[ "${HOSTNAME##*-}" -eq 0 ]`, or `case $HOSTNAME in *-0)`.
+fn compares_with_ordinal_zero(c: &Command, all: &[Command]) -> bool {
+    if c.words.iter().any(|w| is_ordinal_zero(w)) {
+        return true;
+    }
+    c.words.first().is_some_and(|w| w == "case")
+        && all
+            .iter()
+            .skip_while(|o| o.line <= c.line)
+            .take(3)
+            .any(|o| {
+                o.words
+                    .first()
+                    .is_some_and(|w| w.ends_with(')') && is_ordinal_zero(w))
+            })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::shell::commands;
+
+    #[test]
+    fn hostname_comparisons_are_static_masters() {
+        let seed =
+            "if [ \"$(hostname)\" = \"redis-0\" ]; then\n  exec redis-server /etc/redis.conf\nfi\n";
+        assert_eq!(static_master_line(&commands(seed)), Some(0));
+        let ordinal = "ORD=${HOSTNAME##*-}\nif [ \"$ORD\" -eq 0 ]; then echo master; fi\n";
+        assert_eq!(static_master_line(&commands(ordinal)), Some(1));
+        let ordinal2 = "if [ \"${HOSTNAME##*-}\" -eq 0 ]; then echo master; fi\n";
+        assert_eq!(static_master_line(&commands(ordinal2)), Some(0));
+        let case = "case \"$POD_NAME\" in\n  *-0) ROLE=master ;;\nesac\n";
+        assert_eq!(static_master_line(&commands(case)), Some(0));
+    }
+
+    #[test]
+    fn asking_sentinel_first_is_not_static() {
+        let script = "M=$(redis-cli -h s -p 26379 sentinel get-master-addr-by-name mymaster)\nif [ -z \"$M\" ] && [ \"$(hostname)\" = \"redis-0\" ]; then echo first; fi\n";
+        assert_eq!(static_master_line(&commands(script)), None);
+    }
+}

@@ -1,0 +1,243 @@
+//! Just enough of POSIX shell to read start scripts: simple commands with their words,
+//! output redirections and here-documents. Anything fancier is read as plain words,
+//! which is what the rules need (which binary runs, what is copied or written where).
+
+/// One simple command of a script.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Command {
+    /// Words with quotes removed; `$VAR` and `$(...)` are kept verbatim.
+    pub words: Vec<String>,
+    /// 0-based line of the command inside the script.
+    pub line: usize,
+    /// `> path` or `>> path`.
+    pub output: Option<String>,
+    /// The output redirection appends (`>>`).
+    pub append: bool,
+    /// Body of a here-document (`<<EOF`) and the 0-based line of its first body line.
+    pub heredoc: Option<(String, usize)>,
+}
+
+/// Split a script into simple commands.
+pub fn commands(script: &str) -> Vec<Command> {
+    let lines: Vec<&str> = script.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let start = i;
+        let mut logical = lines[i].to_string();
+        while logical.ends_with('\\') && i + 1 < lines.len() {
+            logical.pop();
+            i += 1;
+            logical.push(' ');
+            logical.push_str(lines[i]);
+        }
+        i += 1;
+        for mut command in split_line(&logical, start) {
+            if let Some(delimiter) = command.heredoc.take().map(|(d, _)| d) {
+                let body_start = i;
+                while i < lines.len() && lines[i].trim() != delimiter {
+                    i += 1;
+                }
+                let body = lines[body_start..i.min(lines.len())].join("\n");
+                command.heredoc = Some((body, body_start));
+                i += 1;
+            }
+            out.push(command);
+        }
+    }
+    out
+}
+
+#[derive(PartialEq)]
+enum Pending {
+    Nothing,
+    Output,
+    Heredoc,
+}
+
+/// The commands of one logical line. A here-document's delimiter is returned in `heredoc.0`.
+fn split_line(line: &str, line_no: usize) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let mut command = Command {
+        line: line_no,
+        ..Command::default()
+    };
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut pending = Pending::Nothing;
+    let mut chars = line.chars().peekable();
+    let mut depth = 0usize;
+
+    let finish_word =
+        |word: &mut String, in_word: &mut bool, command: &mut Command, pending: &mut Pending| {
+            if !*in_word {
+                return;
+            }
+            let w = std::mem::take(word);
+            match pending {
+                Pending::Output => command.output = Some(w),
+                Pending::Heredoc => command.heredoc = Some((w, 0)),
+                Pending::Nothing => command.words.push(w),
+            }
+            *pending = Pending::Nothing;
+            *in_word = false;
+        };
+
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if depth == 0 => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    word.push(q);
+                }
+            }
+            '"' if depth == 0 => {
+                in_word = true;
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(e) = chars.next() {
+                                if !matches!(e, '"' | '\\' | '$' | '`') {
+                                    word.push('\\');
+                                }
+                                word.push(e);
+                            }
+                        }
+                        _ => word.push(q),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(e) = chars.next() {
+                    word.push(e);
+                }
+            }
+            '$' if chars.peek() == Some(&'(') => {
+                in_word = true;
+                word.push(c);
+                word.push('(');
+                chars.next();
+                depth += 1;
+            }
+            ')' if depth > 0 => {
+                word.push(c);
+                depth -= 1;
+            }
+            _ if depth > 0 => word.push(c),
+            '#' if !in_word => break,
+            ' ' | '\t' => finish_word(&mut word, &mut in_word, &mut command, &mut pending),
+            ';' | '&' | '|' => {
+                finish_word(&mut word, &mut in_word, &mut command, &mut pending);
+                push_command(&mut commands, &mut command, line_no);
+            }
+            '>' => {
+                // A digit prefix names a descriptor (`2>`): its target is not the output file.
+                let fd_prefix = in_word && word.chars().all(|d| d.is_ascii_digit());
+                if fd_prefix {
+                    word.clear();
+                    in_word = false;
+                }
+                // `>&2`, `2>&1` duplicate descriptors; they write no file.
+                if chars.peek() == Some(&'&') {
+                    chars.next();
+                    while chars.peek().is_some_and(|d| d.is_ascii_digit() || *d == '-') {
+                        chars.next();
+                    }
+                    continue;
+                }
+                finish_word(&mut word, &mut in_word, &mut command, &mut pending);
+                if chars.peek() == Some(&'>') {
+                    chars.next();
+                    command.append = !fd_prefix;
+                }
+                if fd_prefix {
+                    // `2> file`: swallow the target word.
+                    while chars.peek() == Some(&' ') {
+                        chars.next();
+                    }
+                    for n in chars.by_ref() {
+                        if n == ' ' {
+                            break;
+                        }
+                    }
+                } else {
+                    pending = Pending::Output;
+                }
+            }
+            '<' => {
+                finish_word(&mut word, &mut in_word, &mut command, &mut pending);
+                if chars.peek() == Some(&'<') {
+                    chars.next();
+                    if chars.peek() == Some(&'-') {
+                        chars.next();
+                    }
+                    pending = Pending::Heredoc;
+                }
+            }
+            _ => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    finish_word(&mut word, &mut in_word, &mut command, &mut pending);
+    push_command(&mut commands, &mut command, line_no);
+    commands
+}
+
+fn push_command(commands: &mut Vec<Command>, command: &mut Command, line_no: usize) {
+    let done = std::mem::replace(
+        command,
+        Command {
+            line: line_no,
+            ..Command::default()
+        },
+    );
+    if !done.words.is_empty() || done.output.is_some() || done.heredoc.is_some() {
+        commands.push(done);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_quotes_and_separators() {
+        let c =
+            commands("exec redis-server \"/etc/redis/redis.conf\" --port '6379'; echo a && echo b");
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            c[0].words,
+            [
+                "exec",
+                "redis-server",
+                "/etc/redis/redis.conf",
+                "--port",
+                "6379"
+            ]
+        );
+        assert_eq!(c[2].words, ["echo", "b"]);
+    }
+
+    #[test]
+    fn redirections_heredocs_and_continuations() {
+        let script = "#!/bin/sh\ncp /src/a.conf \\\n  /data/a.conf\ncat > /data/s.conf <<'EOF'\nport 1\nsentinel x\nEOF\necho \"x $(hostname -f) y\" >> /data/s.conf 2>&1\nif [ \"$(hostname)\" = \"redis-0\" ]; then # why\n  :\nfi\n";
+        let c = commands(script);
+        assert_eq!(c[0].words, ["cp", "/src/a.conf", "/data/a.conf"]);
+        assert_eq!(c[0].line, 1);
+        assert_eq!(c[1].output.as_deref(), Some("/data/s.conf"));
+        assert_eq!(c[1].heredoc, Some(("port 1\nsentinel x".to_string(), 4)));
+        assert_eq!(c[2].words, ["echo", "x $(hostname -f) y"]);
+        assert_eq!(c[2].output.as_deref(), Some("/data/s.conf"));
+        assert_eq!(c[2].line, 7);
+        assert!(c[2].append && !c[1].append);
+        assert_eq!(c[3].words, ["if", "[", "$(hostname)", "=", "redis-0", "]"]);
+        assert_eq!(c[4].words, ["then"]);
+    }
+}

@@ -1,0 +1,133 @@
+//! Schema and input: rules produced by the manifest and schema stages (registered here for
+//! `explain`), suppression annotations, and configuration text Redis cannot load.
+
+use super::facts::all_confs;
+use super::registry::{Category, Rule, find};
+use super::sink::{Context, IGNORE_PREFIX, Sink};
+use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_YAML};
+use crate::finding::Severity;
+use crate::model::{Loc, Role};
+
+/// Reported by `manifest::parse`; nothing to check on parsed documents.
+fn reported_elsewhere(_: &Context, _: &mut Sink) {}
+
+pub const YAML_SYNTAX: Rule = Rule {
+    id: "yaml-syntax",
+    category: Category::Input,
+    severity: Severity::Error,
+    summary: "a document does not parse",
+    rationale: "A document that is not valid YAML (or JSON) cannot be applied; `kubectl apply` \
+        rejects the whole file. The finding names the file and line of the parser error; the \
+        other documents and files are still linted.",
+    fix: "Fix the YAML at the reported line (indentation, an unclosed quote or bracket, a tab).",
+    references: &[K8S_YAML],
+    check: reported_elsewhere,
+};
+
+pub const SCHEMA_VIOLATION: Rule = Rule {
+    id: "schema-violation",
+    category: Category::Input,
+    severity: Severity::Error,
+    summary: "a known kind fails the strict schema of the chosen Kubernetes version",
+    rationale: "An unknown field (often a typo or wrong indentation), a wrong type or a missing \
+        required field is rejected by the API server with strict field validation, or silently \
+        dropped without it — then the setting you wrote never takes effect. Int-or-string \
+        fields accept only integers and strings. Checked against the schema of `--kube-version` \
+        (default the newest supported).",
+    fix: "Correct the field named in the message; `kubectl explain <kind>.<field>` shows the \
+        valid fields and types.",
+    references: &[K8S_API],
+    check: reported_elsewhere,
+};
+
+pub const IGNORE_WITHOUT_REASON: Rule = Rule {
+    id: "ignore-without-reason",
+    category: Category::Input,
+    severity: Severity::Warning,
+    summary: "an ignore-check.redis-ha-gen.io/* annotation has an empty reason",
+    rationale: "A suppressed finding is a trade-off someone made; the reason is what the next \
+        operator reads before the 3 a.m. failover. An annotation without a reason does not \
+        suppress anything.",
+    fix: "Write why the finding does not apply as the annotation's value: \
+        `ignore-check.redis-ha-gen.io/<rule>: \"<reason>\"`.",
+    references: &[K8S_ANNOTATIONS],
+    check: |cx, sink| {
+        for_each_ignore(cx, |at, rule, reason| {
+            if reason.trim().is_empty() {
+                sink.report(
+                    at,
+                    format!(
+                        "the annotation ignoring `{rule}` has no reason, so it suppresses nothing"
+                    ),
+                );
+            }
+        });
+    },
+};
+
+pub const IGNORE_UNKNOWN_RULE: Rule = Rule {
+    id: "ignore-unknown-rule",
+    category: Category::Input,
+    severity: Severity::Warning,
+    summary: "an ignore-check.redis-ha-gen.io/* annotation names no known rule",
+    rationale: "An annotation for a misspelt rule id suppresses nothing, while its author believes \
+        the finding is handled.",
+    fix: "Use a rule id listed by `redis-ha-gen rules`.",
+    references: &[K8S_ANNOTATIONS],
+    check: |cx, sink| {
+        for_each_ignore(cx, |at, rule, _| {
+            if find(rule).is_none() {
+                sink.report(
+                    at,
+                    format!("`{rule}` is not a redis-ha-gen rule (see `redis-ha-gen rules`)"),
+                );
+            }
+        });
+    },
+};
+
+/// Every `ignore-check.redis-ha-gen.io/<rule>` annotation: its location, rule and reason.
+fn for_each_ignore(cx: &Context, mut f: impl FnMut(&Loc, &str, &str)) {
+    for (i, doc) in cx.docs.iter().enumerate() {
+        let Some(annotations) = doc
+            .value
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.as_object())
+        else {
+            continue;
+        };
+        for (key, value) in annotations {
+            if let Some(rule) = key.strip_prefix(IGNORE_PREFIX) {
+                let at = Loc::new(
+                    i,
+                    format!(
+                        "/metadata/annotations/{}",
+                        key.replace('~', "~0").replace('/', "~1")
+                    ),
+                );
+                f(&at, rule, value.as_str().unwrap_or_default());
+            }
+        }
+    }
+}
+
+pub const REDIS_CONFIG_SYNTAX: Rule = Rule {
+    id: "redis-config-syntax",
+    category: Category::Input,
+    severity: Severity::Error,
+    summary: "a redis.conf/sentinel.conf line Redis cannot parse (unbalanced quotes)",
+    rationale: "Redis refuses to start on a configuration line with unbalanced quotes or a \
+        closing quote not followed by a space (\"Unbalanced quotes in configuration line\"): \
+        the container crash-loops. (Redis configuration docs.)",
+    fix: "Close the quote, or escape it (`\\\"` inside double quotes, `\\'` inside single quotes).",
+    references: &[CONFIG],
+    check: |cx, sink| {
+        for role in [Role::Redis, Role::Sentinel] {
+            for (w, _, conf) in all_confs(cx.model, role) {
+                for (at, message) in &conf.errors {
+                    sink.report_for(at, Some(w.doc), message.clone());
+                }
+            }
+        }
+    },
+};

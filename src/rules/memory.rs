@@ -1,0 +1,188 @@
+//! Memory: maxmemory against the container limit, and the eviction policy.
+
+use super::facts::{aof_on, confs, flag, launch_loc, memory_limit, rdb_on};
+use super::registry::{Category, Rule};
+use super::sources::{EVICTION, K8S_RESOURCES, PERSISTENCE, REDIS_CONF, REPLICATION};
+use crate::finding::Severity;
+use crate::model::Role;
+use crate::model::units::redis_bytes;
+
+const POLICIES: &[&str] = &[
+    "volatile-lru",
+    "allkeys-lru",
+    "volatile-lfu",
+    "allkeys-lfu",
+    "volatile-random",
+    "allkeys-random",
+    "volatile-ttl",
+    "noeviction",
+];
+
+fn mib(bytes: f64) -> String {
+    format!("{:.0}Mi", bytes / (1024.0 * 1024.0))
+}
+
+pub const MAXMEMORY_UNSET: Rule = Rule {
+    id: "maxmemory-unset",
+    category: Category::Memory,
+    severity: Severity::Error,
+    summary: "no maxmemory: Redis grows until the cgroup OOM-kills it, eviction never runs",
+    rationale: "Without `maxmemory` (or with `maxmemory 0`) Redis never applies its eviction \
+        policy: it allocates until the container's memory limit, where the kernel OOM-kills it \
+        — a hard crash instead of a controlled `OOM command not allowed` or eviction. \
+        (Redis eviction docs; redis.conf.)",
+    fix: "Set `maxmemory` below the container's memory limit with room for fork copy-on-write \
+        and replication buffers, e.g. `maxmemory 256mb` with a 512Mi limit (`redis.maxmemory`).",
+    references: &[EVICTION, REDIS_CONF],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let setting = conf.last("maxmemory");
+                let bytes = setting.and_then(|s| redis_bytes(s.arg(0)?));
+                if bytes.unwrap_or(0) == 0 {
+                    let loc = setting
+                        .map(|s| s.loc.clone())
+                        .unwrap_or_else(|| launch_loc(w, c));
+                    sink.report_for(&loc, Some(w.doc), format!("Redis in container `{}` has no maxmemory: eviction never runs and the kernel OOM-kills it at the memory limit", c.name));
+                }
+            }
+        }
+    },
+};
+
+pub const MAXMEMORY_EXCEEDS_LIMIT: Rule = Rule {
+    id: "maxmemory-exceeds-limit",
+    category: Category::Memory,
+    severity: Severity::Error,
+    summary: "maxmemory ≥ the Redis container's memory limit",
+    rationale: "`maxmemory` counts only the data set; the process also needs memory for \
+        connections, replication and AOF buffers and allocator overhead. At or above the \
+        container limit the kernel OOM-kills Redis before eviction ever starts. \
+        (Redis eviction docs; Kubernetes resource management.)",
+    fix: "Lower `maxmemory` (or raise `resources.limits.memory`) so the limit is comfortably \
+        above it — about twice `maxmemory` when RDB/AOF is on.",
+    references: &[EVICTION, K8S_RESOURCES],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let Some(setting) = conf.last("maxmemory") else {
+                    continue;
+                };
+                let Some(bytes) = setting.arg(0).and_then(redis_bytes).filter(|&b| b > 0) else {
+                    continue;
+                };
+                let Some((limit, _)) = memory_limit(cx.docs, w, c) else {
+                    continue;
+                };
+                if bytes as f64 >= limit {
+                    sink.report_for(
+                        &setting.loc,
+                        Some(w.doc),
+                        format!(
+                            "maxmemory {} is not below the memory limit {} of container `{}`",
+                            mib(bytes as f64),
+                            mib(limit),
+                            c.name
+                        ),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub const MAXMEMORY_HEADROOM_LOW: Rule = Rule {
+    id: "maxmemory-headroom-low",
+    category: Category::Memory,
+    severity: Severity::Warning,
+    summary: "RDB/AOF or disk replication is on and maxmemory > 50 % of the limit",
+    rationale: "An RDB save, an AOF rewrite and a disk-based full sync fork Redis; copy-on-write \
+        can double the resident memory of a busy instance, and replica output buffers are not \
+        counted in `maxmemory`. Above half of the container limit a save or a resync during \
+        write load risks an OOM kill. (Redis persistence docs, \"fork\"; replication docs.)",
+    fix: "Keep `maxmemory` at or below half of the memory limit when persistence or disk-based \
+        replication is on (256mb with a 512Mi limit).",
+    references: &[PERSISTENCE, REPLICATION],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let forks = rdb_on(conf).0
+                    || aof_on(conf).0
+                    || !flag(conf, &["repl-diskless-sync"], true).0;
+                let Some(setting) = conf.last("maxmemory") else {
+                    continue;
+                };
+                let Some(bytes) = setting.arg(0).and_then(redis_bytes).filter(|&b| b > 0) else {
+                    continue;
+                };
+                let Some((limit, _)) = memory_limit(cx.docs, w, c) else {
+                    continue;
+                };
+                if forks && (bytes as f64) > limit / 2.0 && (bytes as f64) < limit {
+                    sink.report_for(
+                        &setting.loc,
+                        Some(w.doc),
+                        format!("maxmemory {} is over half the memory limit {} while Redis forks for persistence or replication", mib(bytes as f64), mib(limit)),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub const MAXMEMORY_POLICY_INVALID: Rule = Rule {
+    id: "maxmemory-policy-invalid",
+    category: Category::Memory,
+    severity: Severity::Error,
+    summary: "not one of Redis's eight eviction policies",
+    rationale: "Redis refuses to start on an unknown `maxmemory-policy` (\"argument must be one of \
+        the following\"): the pod crash-loops. (Redis eviction docs; redis.conf.)",
+    fix: "Use one of: volatile-lru, allkeys-lru, volatile-lfu, allkeys-lfu, volatile-random, \
+        allkeys-random, volatile-ttl, noeviction.",
+    references: &[EVICTION, REDIS_CONF],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, _, conf) in confs(cx.model, set, Role::Redis) {
+                let Some(setting) = conf.last("maxmemory-policy") else {
+                    continue;
+                };
+                let policy = setting.arg(0).unwrap_or_default();
+                if !POLICIES.contains(&policy.to_ascii_lowercase().as_str()) {
+                    sink.report_for(
+                        &setting.loc,
+                        Some(w.doc),
+                        format!("`{policy}` is not a maxmemory-policy; Redis will refuse to start"),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub const MAXMEMORY_POLICY_EVICTS_STATE: Rule = Rule {
+    id: "maxmemory-policy-evicts-state",
+    category: Category::Memory,
+    severity: Severity::Warning,
+    summary: "an allkeys-* policy: under memory pressure Redis evicts deduplication keys",
+    rationale: "`allkeys-*` policies evict any key when `maxmemory` is reached, including state \
+        the application relies on, such as deduplication fingerprints: an evicted fingerprint \
+        lets a duplicate through. `noeviction` fails writes instead (fail closed) and \
+        `volatile-*` evicts only keys with a TTL. (Redis eviction docs.)",
+    fix: "Use `noeviction` or a `volatile-*` policy (`redis.maxmemoryPolicy`), or keep the \
+        trade-off deliberately with an `ignore-check.redis-ha-gen.io/maxmemory-policy-evicts-state` \
+        annotation that states the reason.",
+    references: &[EVICTION],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, _, conf) in confs(cx.model, set, Role::Redis) {
+                let Some(setting) = conf.last("maxmemory-policy") else {
+                    continue;
+                };
+                let policy = setting.arg(0).unwrap_or_default().to_ascii_lowercase();
+                if policy.starts_with("allkeys-") {
+                    sink.report_for(&setting.loc, Some(w.doc), format!("maxmemory-policy {policy} evicts keys without a TTL under memory pressure"));
+                }
+            }
+        }
+    },
+};

@@ -1,0 +1,153 @@
+//! The one table of every rule. Ids are public contract: never rename one.
+
+use super::sink::{Context, Sink};
+use super::{durability, input, memory, scheduling, security, timings, topology, wiring};
+use crate::finding::Severity;
+
+/// The family a rule belongs to (`rules.md` sections).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    Input,
+    Topology,
+    Timings,
+    Memory,
+    Durability,
+    Wiring,
+    Security,
+    Scheduling,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Input => "input",
+            Category::Topology => "topology",
+            Category::Timings => "timings",
+            Category::Memory => "memory",
+            Category::Durability => "durability",
+            Category::Wiring => "wiring",
+            Category::Security => "security",
+            Category::Scheduling => "scheduling",
+        }
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rule: its public id, what it is about, why, how to fix it, and its check.
+pub struct Rule {
+    pub id: &'static str,
+    pub category: Category,
+    /// Default severity (a config file may change it).
+    pub severity: Severity,
+    /// One line: what fires it.
+    pub summary: &'static str,
+    /// Why it matters, with its source.
+    pub rationale: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+    /// URLs of the sources.
+    pub references: &'static [&'static str],
+    pub check: fn(&Context, &mut Sink),
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule").field("id", &self.id).finish()
+    }
+}
+
+static REGISTRY: &[Rule] = &[
+    input::YAML_SYNTAX,
+    input::SCHEMA_VIOLATION,
+    input::IGNORE_WITHOUT_REASON,
+    input::IGNORE_UNKNOWN_RULE,
+    input::REDIS_CONFIG_SYNTAX,
+    topology::SENTINEL_COUNT_TOO_LOW,
+    topology::SENTINEL_QUORUM_OUT_OF_RANGE,
+    topology::SENTINEL_QUORUM_ABOVE_MAJORITY,
+    topology::REPLICA_COUNT_TOO_LOW,
+    topology::SENTINEL_CONFIG_INCONSISTENT,
+    timings::SENTINEL_DOWN_AFTER_OUT_OF_RANGE,
+    timings::SENTINEL_FAILOVER_TIMEOUT_TOO_LOW,
+    timings::FAILOVER_TARGET_UNREACHABLE,
+    timings::LIVENESS_PROBE_KILLS_LOADING,
+    timings::TERMINATION_GRACE_TOO_SHORT,
+    timings::REPL_DISKLESS_SYNC_DELAY_HIGH,
+    memory::MAXMEMORY_UNSET,
+    memory::MAXMEMORY_EXCEEDS_LIMIT,
+    memory::MAXMEMORY_HEADROOM_LOW,
+    memory::MAXMEMORY_POLICY_INVALID,
+    memory::MAXMEMORY_POLICY_EVICTS_STATE,
+    durability::PERSISTENCE_OFF_WITH_RESTART,
+    durability::MIN_REPLICAS_TO_WRITE_UNSET,
+    durability::REPLICA_WRITABLE,
+    wiring::SENTINEL_CONFIG_READ_ONLY,
+    wiring::SENTINEL_CONFIG_NOT_PERSISTED,
+    wiring::SENTINEL_HOSTNAMES_UNRESOLVED,
+    wiring::SENTINEL_ANNOUNCE_HOSTNAMES_OFF,
+    wiring::SENTINEL_MONITORS_SERVICE,
+    wiring::STATIC_MASTER_BOOTSTRAP,
+    wiring::HEADLESS_SERVICE_MISSING,
+    wiring::HEADLESS_SERVICE_NOT_READY_ADDRESSES,
+    wiring::CLIENT_SERVICE_SELECTS_REPLICAS,
+    wiring::SERVICE_SELECTS_NOTHING,
+    wiring::VOLUME_SOURCE_MISSING,
+    security::REDIS_AUTH_DISABLED,
+    security::SENTINEL_AUTH_MISSING,
+    security::SECRET_IN_CONFIGMAP,
+    security::NETWORK_POLICY_MISSING,
+    security::IMAGE_TAG_FLOATING,
+    security::CONTAINER_SECURITY_CONTEXT_WEAK,
+    scheduling::ANTI_AFFINITY_MISSING,
+    scheduling::ANTI_AFFINITY_UNSATISFIABLE,
+    scheduling::PDB_MISSING,
+    scheduling::PDB_BREAKS_QUORUM,
+    scheduling::RESOURCES_MISSING,
+    scheduling::REQUESTS_EXCEED_LIMITS,
+];
+
+/// Every rule, in catalogue order.
+pub fn registry() -> &'static [Rule] {
+    REGISTRY
+}
+
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    REGISTRY.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let mut ids: Vec<&str> = REGISTRY.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), REGISTRY.len());
+        for r in REGISTRY {
+            assert!(
+                r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                r.id
+            );
+            assert!(
+                !r.summary.is_empty() && !r.rationale.is_empty() && !r.fix.is_empty(),
+                "{}",
+                r.id
+            );
+            assert!(
+                r.references.iter().all(|u| u.starts_with("https://")),
+                "{}",
+                r.id
+            );
+            assert!(!r.references.is_empty(), "{}", r.id);
+        }
+    }
+}

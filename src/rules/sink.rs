@@ -1,0 +1,99 @@
+//! Where rules report, and how reports become located, suppressible, sorted findings.
+
+use super::CheckOptions;
+use super::registry::Rule;
+use crate::finding::Finding;
+use crate::manifest::Document;
+use crate::model::{Loc, Model};
+
+/// What a rule's check sees.
+pub struct Context<'a> {
+    pub docs: &'a [Document],
+    pub model: &'a Model,
+    pub options: &'a CheckOptions,
+}
+
+struct Report {
+    rule: &'static Rule,
+    at: Loc,
+    /// Another object whose annotations may suppress it (the workload of a config file).
+    owner: Option<usize>,
+    message: String,
+}
+
+/// Collects what rules report.
+#[derive(Default)]
+pub struct Sink {
+    pub(super) rule: Option<&'static Rule>,
+    reports: Vec<Report>,
+}
+
+/// Annotation prefix that suppresses a rule on one object.
+pub const IGNORE_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
+
+impl Sink {
+    /// Report a finding of the running rule about the node at `at`.
+    pub fn report(&mut self, at: &Loc, message: impl Into<String>) {
+        self.report_for(at, None, message);
+    }
+
+    /// Like `report`, where the annotations of `owner` (a workload document) also suppress it.
+    pub fn report_for(&mut self, at: &Loc, owner: Option<usize>, message: impl Into<String>) {
+        if let Some(rule) = self.rule {
+            self.reports.push(Report {
+                rule,
+                at: at.clone(),
+                owner,
+                message: message.into(),
+            });
+        }
+    }
+
+    pub(super) fn into_findings(self, docs: &[Document]) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self
+            .reports
+            .into_iter()
+            .filter(|r| !suppressed(docs, r))
+            .filter_map(|r| {
+                let doc = docs.get(r.at.doc)?;
+                let position = match r.at.line {
+                    Some(line) => doc.position_in_text(&r.at.pointer, line),
+                    None => doc.position(&r.at.pointer),
+                };
+                let mut f = Finding::new(r.rule.id, r.rule.severity, r.message);
+                f.file = Some(doc.file.clone());
+                f.line = position.map(|p| p.line);
+                f.column = position.map(|p| p.column);
+                f.object = Some(doc.object_id());
+                f.pointer = Some(r.at.pointer);
+                Some(f)
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            (&a.file, a.line, a.column, &a.rule, &a.pointer, &a.message)
+                .cmp(&(&b.file, b.line, b.column, &b.rule, &b.pointer, &b.message))
+        });
+        findings.dedup();
+        findings
+    }
+}
+
+/// The reason given by an `ignore-check` annotation for `rule` on document `doc`.
+pub fn ignore_reason<'a>(docs: &'a [Document], doc: usize, rule: &str) -> Option<&'a str> {
+    docs.get(doc)?
+        .value
+        .pointer("/metadata/annotations")?
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.strip_prefix(IGNORE_PREFIX) == Some(rule))?
+        .1
+        .as_str()
+}
+
+/// Suppressed by an annotation with a reason (an empty reason suppresses nothing).
+fn suppressed(docs: &[Document], r: &Report) -> bool {
+    std::iter::once(r.at.doc)
+        .chain(r.owner)
+        .filter_map(|d| ignore_reason(docs, d, r.rule.id))
+        .any(|reason| !reason.trim().is_empty())
+}

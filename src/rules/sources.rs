@@ -1,0 +1,47 @@
+//! The documents rules cite.
+
+pub const SENTINEL: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/";
+pub const REPLICATION: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/management/replication/";
+pub const EVICTION: &str = "https://redis.io/docs/latest/develop/reference/eviction/";
+pub const ADMIN: &str = "https://redis.io/docs/latest/operate/oss_and_stack/management/admin/";
+pub const PERSISTENCE: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/";
+pub const SECURITY: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/management/security/";
+pub const CONFIG: &str = "https://redis.io/docs/latest/operate/oss_and_stack/management/config/";
+pub const REDIS_CONF: &str = "https://raw.githubusercontent.com/redis/redis/7.0/redis.conf";
+pub const SENTINEL_CONF: &str = "https://raw.githubusercontent.com/redis/redis/7.0/sentinel.conf";
+pub const K8S_STATEFULSET: &str =
+    "https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/";
+pub const K8S_HEADLESS: &str =
+    "https://kubernetes.io/docs/concepts/services-networking/service/#headless-services";
+pub const K8S_SERVICE: &str = "https://kubernetes.io/docs/concepts/services-networking/service/";
+pub const K8S_DNS: &str =
+    "https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/";
+pub const K8S_CONFIGMAP: &str = "https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps-as-files-from-a-pod";
+pub const K8S_SECRET: &str = "https://kubernetes.io/docs/concepts/configuration/secret/";
+pub const K8S_PROBES: &str = "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/";
+pub const K8S_TERMINATION: &str =
+    "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination";
+pub const K8S_RESOURCES: &str =
+    "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/";
+pub const K8S_PDB: &str = "https://kubernetes.io/docs/tasks/run-application/configure-pdb/";
+pub const K8S_DISRUPTIONS: &str = "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/";
+pub const K8S_AFFINITY: &str = "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity";
+pub const K8S_SPREAD: &str =
+    "https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/";
+pub const K8S_NETPOL: &str =
+    "https://kubernetes.io/docs/concepts/services-networking/network-policies/";
+pub const K8S_SECURITY_CONTEXT: &str =
+    "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/";
+pub const K8S_POD_SECURITY: &str =
+    "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted";
+pub const K8S_IMAGES: &str = "https://kubernetes.io/docs/concepts/containers/images/#image-names";
+pub const K8S_VOLUMES: &str = "https://kubernetes.io/docs/concepts/storage/volumes/";
+pub const K8S_ANNOTATIONS: &str =
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/";
+pub const K8S_YAML: &str = "https://kubernetes.io/docs/concepts/overview/working-with-objects/#describing-a-kubernetes-object";
+pub const K8S_API: &str =
+    "https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation";

@@ -1,0 +1,431 @@
+//! Sentinel wiring on Kubernetes: writable config, hostnames, bootstrap, Services.
+
+use super::facts::{confs, is_ip, monitors, port};
+use super::registry::{Category, Rule};
+use super::sink::Context;
+use super::sources::{
+    K8S_CONFIGMAP, K8S_DNS, K8S_HEADLESS, K8S_SERVICE, K8S_STATEFULSET, K8S_VOLUMES, SENTINEL,
+    SENTINEL_CONF,
+};
+use crate::finding::Severity;
+use crate::model::{Loc, Origin, Role, Storage, VolumeSource};
+
+pub const SENTINEL_CONFIG_READ_ONLY: Rule = Rule {
+    id: "sentinel-config-read-only",
+    category: Category::Wiring,
+    severity: Severity::Error,
+    summary: "Sentinel is started on a config file in a ConfigMap/Secret mount",
+    rationale: "Sentinel rewrites its configuration file to persist its state (epochs, known \
+        replicas and Sentinels, the current master) and refuses to start when the file is not \
+        writable: `Sentinel config file … is not writable` (measured on Redis 7.0.15). ConfigMap \
+        and Secret volumes are always mounted read-only. (Redis Sentinel docs, \"Running \
+        Sentinel\"; Kubernetes ConfigMap docs.)",
+    fix: "Mount the ConfigMap elsewhere and copy the file at start (init container or start \
+        script: `cp /config/sentinel.conf /data/sentinel.conf`) onto a writable volume — \
+        preferably the PVC, so Sentinel state survives restarts — and start Sentinel on the copy.",
+    references: &[SENTINEL, K8S_CONFIGMAP],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Sentinel) {
+                if let Origin::Mounted { kind, mount } = &conf.origin {
+                    sink.report_for(
+                        mount,
+                        Some(w.doc),
+                        format!(
+                            "Sentinel in container `{}` starts on {} read straight from a {} volume (read-only); Sentinel must rewrite it and exits",
+                            c.name,
+                            conf.path.as_deref().unwrap_or("its config"),
+                            kind.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub const SENTINEL_CONFIG_NOT_PERSISTED: Rule = Rule {
+    id: "sentinel-config-not-persisted",
+    category: Category::Wiring,
+    severity: Severity::Warning,
+    summary: "Sentinel's writable config lives on an emptyDir or the container filesystem",
+    rationale: "Sentinel keeps its state in its config file: the current master, the configuration \
+        epoch, the known replicas and Sentinels. On an emptyDir it is reset to the ConfigMap's \
+        bootstrap master whenever the pod is recreated, so a restarted Sentinel monitors ordinal \
+        0 instead of the current master and votes with a stale epoch (ha-behaviour.md, \
+        `sentinel-restart`). (Redis Sentinel docs, \"Sentinel state persistence\".)",
+    fix: "Copy sentinel.conf onto the pod's PersistentVolumeClaim (e.g. `/data/sentinel.conf`), \
+        only when it is not there yet, and start Sentinel on that copy.",
+    references: &[SENTINEL],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Sentinel) {
+                if let Origin::Written {
+                    storage: storage @ (Storage::EmptyDir | Storage::Container),
+                    at,
+                } = &conf.origin
+                {
+                    let on = if *storage == Storage::EmptyDir {
+                        "an emptyDir"
+                    } else {
+                        "the container filesystem"
+                    };
+                    sink.report_for(at, Some(w.doc), format!("Sentinel in container `{}` keeps its state in {} on {on}: it is forgotten when the pod is recreated", c.name, conf.path.as_deref().unwrap_or("its config")));
+                }
+            }
+        }
+    },
+};
+
+pub const SENTINEL_HOSTNAMES_UNRESOLVED: Rule = Rule {
+    id: "sentinel-hostnames-unresolved",
+    category: Category::Wiring,
+    severity: Severity::Error,
+    summary: "sentinel monitor/announce uses a DNS name without `sentinel resolve-hostnames yes` before it",
+    rationale: "Sentinel accepts hostnames only with `sentinel resolve-hostnames yes` set earlier \
+        in the file; otherwise loading `sentinel monitor mymaster redis-0.redis-headless… 6379 2` \
+        is `FATAL CONFIG FILE ERROR … Can't resolve instance hostname` (measured on Redis 7.0.15) \
+        and Sentinel exits. (Redis Sentinel docs, \"IP Addresses and DNS names\".)",
+    fix: "Put `sentinel resolve-hostnames yes` and `sentinel announce-hostnames yes` at the top \
+        of sentinel.conf, before `sentinel monitor`.",
+    references: &[SENTINEL, SENTINEL_CONF],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, _, conf) in confs(cx.model, set, Role::Sentinel) {
+                for (i, s) in conf.settings.iter().enumerate() {
+                    let host = if s.directive.is_sentinel("monitor") {
+                        s.arg(2)
+                    } else if s.directive.is_sentinel("announce-ip") {
+                        s.arg(1)
+                    } else {
+                        None
+                    };
+                    let Some(host) = host.filter(|h| !is_ip(h)) else {
+                        continue;
+                    };
+                    if !conf.sentinel_flag_before("resolve-hostnames", i) {
+                        sink.report_for(&s.loc, Some(w.doc), format!("`{host}` is a hostname but `sentinel resolve-hostnames yes` is not set before this line: Sentinel exits with \"Can't resolve instance hostname\""));
+                    }
+                }
+            }
+        }
+    },
+};
+
+pub const SENTINEL_ANNOUNCE_HOSTNAMES_OFF: Rule = Rule {
+    id: "sentinel-announce-hostnames-off",
+    category: Category::Wiring,
+    severity: Severity::Warning,
+    summary: "hostnames resolved but not announced (announce-hostnames no)",
+    rationale: "With `resolve-hostnames yes` but `announce-hostnames no`, Sentinel resolves names \
+        once and then announces and remembers IP addresses. Pod IPs change on every restart, so \
+        Sentinels keep stale addresses: ghost replicas and Sentinels that inflate the majority, \
+        and clients sent to an address that no longer exists. (Redis Sentinel docs, \"IP \
+        Addresses and DNS names\".)",
+    fix: "Add `sentinel announce-hostnames yes` (and announce stable names: \
+        `replica-announce-ip`/`sentinel announce-ip` with the pod's FQDN).",
+    references: &[SENTINEL, K8S_DNS],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, _, conf) in confs(cx.model, set, Role::Sentinel) {
+                let resolve = conf.sentinel("resolve-hostnames").last();
+                let Some(resolve) =
+                    resolve.filter(|s| s.arg(1).is_some_and(|v| v.eq_ignore_ascii_case("yes")))
+                else {
+                    continue;
+                };
+                let announced = conf
+                    .sentinel("announce-hostnames")
+                    .last()
+                    .is_some_and(|s| s.arg(1).is_some_and(|v| v.eq_ignore_ascii_case("yes")));
+                if !announced {
+                    sink.report_for(&resolve.loc, Some(w.doc), "hostnames are resolved but `sentinel announce-hostnames yes` is missing: Sentinels announce pod IPs that go stale after restarts");
+                }
+            }
+        }
+    },
+};
+
+pub const SENTINEL_MONITORS_SERVICE: Rule = Rule {
+    id: "sentinel-monitors-service",
+    category: Category::Wiring,
+    severity: Severity::Error,
+    summary: "the monitored master address is a load-balanced Service, not one pod",
+    rationale: "Sentinel must monitor one Redis instance. A Service name resolves to a virtual IP \
+        that balances over several pods (or, for a headless Service, to all of them), so \
+        Sentinel talks to a different instance on each connection and sees the \"master\" \
+        flip between master and replica — failure detection and failover act on the wrong \
+        node. (Redis Sentinel docs; Kubernetes Service docs.)",
+    fix: "Monitor one pod by its stable name: `sentinel monitor mymaster \
+        redis-0.redis-headless.<ns>.svc.cluster.local 6379 2` (with `resolve-hostnames yes`).",
+    references: &[SENTINEL, K8S_SERVICE],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, _, conf) in confs(cx.model, set, Role::Sentinel) {
+                for m in monitors(conf) {
+                    let label = m.host.split('.').next().unwrap_or(m.host);
+                    let service = cx
+                        .model
+                        .services
+                        .iter()
+                        .find(|s| s.namespace == set.namespace && s.name == label);
+                    if let Some(s) = service {
+                        let how = if s.headless {
+                            "a headless Service (every pod)"
+                        } else {
+                            "a load-balanced Service"
+                        };
+                        sink.report_for(
+                            &m.setting.loc,
+                            Some(w.doc),
+                            format!(
+                                "Sentinel monitors `{}`, which is {how} `{}`, not one Redis pod",
+                                m.host, s.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    },
+};
+
+pub const STATIC_MASTER_BOOTSTRAP: Rule = Rule {
+    id: "static-master-bootstrap",
+    category: Category::Wiring,
+    severity: Severity::Error,
+    summary: "start-up logic makes a fixed pod the master without first asking Sentinel",
+    rationale: "After a failover the old master's pod restarts with the same name; a script \
+        that says \"if I am redis-0, I am the master\" brings it back as a second master until \
+        Sentinel demotes it (measured: 10.3 s of split brain), and writes that land there are \
+        lost. On all-pods restarts each Sentinel may end up monitoring itself (bitnami/charts \
+        #5418, #17047). (Redis Sentinel docs; ha-behaviour.md.)",
+    fix: "At start, ask the Sentinels (`SENTINEL get-master-addr-by-name`) and the peers' `ROLE` \
+        for the current master and replicate it; become master as ordinal 0 only when nobody \
+        knows a master (the very first boot).",
+    references: &[SENTINEL, K8S_STATEFULSET],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for &wi in &set.workloads {
+                let w = &cx.model.workloads[wi];
+                for script in &cx.model.scripts[wi] {
+                    if let Some(line) = script.static_master {
+                        let container = w
+                            .containers
+                            .get(script.container)
+                            .map(|c| c.name.as_str())
+                            .unwrap_or_default();
+                        sink.report_for(&script.at(line), Some(w.doc), format!("the start script of container `{container}` picks the master by pod name without asking Sentinel: a restarted old master comes back as a second master"));
+                    }
+                }
+            }
+        }
+    },
+};
+
+pub const HEADLESS_SERVICE_MISSING: Rule = Rule {
+    id: "headless-service-missing",
+    category: Category::Wiring,
+    severity: Severity::Error,
+    summary: "the StatefulSet's serviceName is not a headless Service selecting its pods",
+    rationale: "Stable pod names such as `redis-0.redis-headless.<ns>.svc.cluster.local` — which \
+        replicas, Sentinels and `sentinel monitor` use — exist only through the headless \
+        Service named in the StatefulSet's `serviceName` (`clusterIP: None`) that selects its \
+        pods. (Kubernetes StatefulSet docs, \"Stable Network ID\".)",
+    fix: "Add a Service with `clusterIP: None`, the name given in `spec.serviceName`, and a \
+        selector matching the pod template's labels.",
+    references: &[K8S_STATEFULSET, K8S_HEADLESS],
+    check: |cx, sink| {
+        for w in cx
+            .model
+            .sets
+            .iter()
+            .flat_map(|set| cx.model.workloads_of(set))
+        {
+            if w.kind != "StatefulSet" {
+                continue;
+            }
+            let Some(name) = &w.service_name else {
+                sink.report(
+                    &w.loc("/spec"),
+                    format!(
+                        "StatefulSet `{}` has no serviceName: its pods get no stable DNS names",
+                        w.name
+                    ),
+                );
+                continue;
+            };
+            let at = w.loc("/spec/serviceName");
+            let service = cx
+                .model
+                .services
+                .iter()
+                .find(|s| s.namespace == w.namespace && &s.name == name);
+            match service {
+                None => sink.report(&at, format!("serviceName `{name}` names no Service in the input")),
+                Some(s) if !s.headless => sink.report(&at, format!("Service `{name}` is not headless (`clusterIP: None`): pods get no per-pod DNS names")),
+                Some(s) if !s.selector.matches(&w.labels) || s.selector.is_empty() => {
+                    sink.report(&at, format!("headless Service `{name}` does not select the pods of StatefulSet `{}`", w.name))
+                }
+                Some(_) => {}
+            }
+        }
+    },
+};
+
+pub const HEADLESS_SERVICE_NOT_READY_ADDRESSES: Rule = Rule {
+    id: "headless-service-not-ready-addresses",
+    category: Category::Wiring,
+    severity: Severity::Warning,
+    summary: "the headless Service lacks publishNotReadyAddresses: true",
+    rationale: "Without `publishNotReadyAddresses: true`, a pod's DNS name exists only while it \
+        is Ready. During bootstrap and after restarts peers and Sentinels cannot resolve each \
+        other, so replication and `sentinel monitor` stall or fail (bitnami/charts #30578; \
+        redis/redis #8300). (Kubernetes Service API reference.)",
+    fix: "Set `publishNotReadyAddresses: true` on the headless Service.",
+    references: &[K8S_HEADLESS, K8S_DNS],
+    check: |cx, sink| {
+        for w in cx
+            .model
+            .sets
+            .iter()
+            .flat_map(|set| cx.model.workloads_of(set))
+        {
+            let Some(name) = w.service_name.as_ref().filter(|_| w.kind == "StatefulSet") else {
+                continue;
+            };
+            for s in cx.model.services_of(w) {
+                if &s.name == name && s.headless && !s.publish_not_ready {
+                    sink.report(&Loc::new(s.doc, "/spec"), format!("headless Service `{}` does not publish not-ready addresses: peers cannot resolve each other while starting", s.name));
+                }
+            }
+        }
+    },
+};
+
+pub const CLIENT_SERVICE_SELECTS_REPLICAS: Rule = Rule {
+    id: "client-service-selects-replicas",
+    category: Category::Wiring,
+    severity: Severity::Warning,
+    summary: "a non-headless Service exposes the Redis data port over every Redis pod",
+    rationale: "A ClusterIP Service balances connections over all selected pods, master and \
+        replicas alike: about two writes in three land on a replica and fail with `READONLY`, \
+        and after a failover the Service does not follow the master. Clients must discover \
+        the master through Sentinel. (Redis Sentinel docs, \"Sentinel clients\"; Kubernetes \
+        Service docs.)",
+    fix: "Point clients at Sentinel (port 26379) with a Sentinel-aware client; expose only the \
+        Sentinel port on the client Service, or select the master only through a label a \
+        controller keeps up to date.",
+    references: &[SENTINEL, K8S_SERVICE],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                if w.replicas < 2 {
+                    continue;
+                }
+                let data_port = port(conf);
+                let port_name = port_name(cx, w.doc, &c.pointer, data_port);
+                for s in cx.model.services_of(w).filter(|s| !s.headless) {
+                    if let Some(p) = s.exposes(data_port, port_name.as_deref()) {
+                        sink.report(&Loc::new(s.doc, p.pointer.clone()), format!("Service `{}` load-balances Redis port {data_port} over every pod of {} `{}`: writes land on replicas (READONLY)", s.name, w.kind, w.name));
+                    }
+                }
+            }
+        }
+    },
+};
+
+/// The name of the container port `port`, for Services that target ports by name.
+fn port_name(cx: &Context, doc: usize, container: &str, port: i64) -> Option<String> {
+    let ports = cx
+        .docs
+        .get(doc)?
+        .value
+        .pointer(&format!("{container}/ports"))?
+        .as_array()?;
+    ports
+        .iter()
+        .find(|p| p.get("containerPort").and_then(|v| v.as_i64()) == Some(port))?
+        .get("name")?
+        .as_str()
+        .map(str::to_string)
+}
+
+pub const SERVICE_SELECTS_NOTHING: Rule = Rule {
+    id: "service-selects-nothing",
+    category: Category::Wiring,
+    severity: Severity::Error,
+    summary: "a Service's selector matches no pod template in the input",
+    rationale: "A Service whose selector matches no pod has no endpoints: clients connecting to \
+        it time out or are refused. In a Redis HA namespace this is usually a label typo between \
+        the Service and the StatefulSet's pod template. (Kubernetes Service docs.)",
+    fix: "Make the Service's `spec.selector` a subset of the pod template's labels.",
+    references: &[K8S_SERVICE],
+    check: |cx, sink| {
+        for s in &cx.model.services {
+            let in_ha_namespace = cx.model.sets.iter().any(|set| set.namespace == s.namespace);
+            if !in_ha_namespace || s.selector.is_empty() {
+                continue;
+            }
+            let selects = cx
+                .model
+                .workloads
+                .iter()
+                .any(|w| w.namespace == s.namespace && s.selector.matches(&w.labels));
+            if !selects {
+                sink.report(
+                    &Loc::new(s.doc, "/spec/selector"),
+                    format!("Service `{}` selects no pod template in the input", s.name),
+                );
+            }
+        }
+    },
+};
+
+pub const VOLUME_SOURCE_MISSING: Rule = Rule {
+    id: "volume-source-missing",
+    category: Category::Wiring,
+    severity: Severity::Error,
+    summary: "a pod mounts a ConfigMap/Secret the input does not define (--complete only)",
+    rationale: "A pod whose ConfigMap or Secret volume does not exist stays in \
+        `ContainerCreating` (\"configmap not found\"): no Redis starts. Checked only when the \
+        input is declared complete (`--complete`), since partial inputs legitimately refer to \
+        objects applied elsewhere. (Kubernetes volumes docs.)",
+    fix: "Add the missing ConfigMap/Secret to the manifests, fix the name, or mark the volume \
+        `optional: true` if the pod can start without it.",
+    references: &[K8S_VOLUMES],
+    check: |cx, sink| {
+        if !cx.options.complete {
+            return;
+        }
+        for w in cx
+            .model
+            .sets
+            .iter()
+            .flat_map(|set| cx.model.workloads_of(set))
+        {
+            for v in &w.volumes {
+                if let VolumeSource::Object {
+                    kind,
+                    name,
+                    optional: false,
+                    ..
+                } = &v.source
+                    && !cx
+                        .model
+                        .sources
+                        .contains_key(&(w.namespace.clone(), *kind, name.clone()))
+                {
+                    sink.report(
+                        &w.loc(v.pointer.clone()),
+                        format!(
+                            "volume `{}` mounts {} `{name}`, which the input does not define",
+                            v.name,
+                            kind.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+    },
+};

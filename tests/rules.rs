@@ -1,0 +1,131 @@
+//! Rule fixtures: for every rule, `tests/rules/<rule>/fires.yaml` must produce it (with its
+//! default severity, at the line named by `# expect-line: N` once positions are known) and
+//! `tests/rules/<rule>/passes.yaml`, a near miss, must not. A fixture's first lines may say
+//! `# options: render failover=SECONDS nodes=N` or `# options: complete`.
+
+use redis_ha_gen::finding::{Finding, Severity};
+use redis_ha_gen::manifest::{self, Document};
+use redis_ha_gen::rules::{self, CheckOptions, RenderFacts};
+use std::path::{Path, PathBuf};
+
+/// Rules produced by the manifest and schema stages, not by `rules::check`.
+const PRODUCED_ELSEWHERE: &[&str] = &["yaml-syntax", "schema-violation"];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules")
+}
+
+/// Documents of a fixture, through the product's parser.
+fn documents(path: &Path) -> Vec<Document> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = path.display().to_string();
+    let parsed = manifest::parse(&file, &text);
+    assert!(parsed.findings.is_empty(), "{file}: {:?}", parsed.findings);
+    if !parsed.documents.is_empty() {
+        return parsed.documents;
+    }
+    // Until the manifest parser lands: the same data without positions.
+    let values: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    values
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .enumerate()
+        .map(|(index, value)| Document { file: file.clone(), index, value })
+        .collect()
+}
+
+fn options(path: &Path) -> CheckOptions {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut options = CheckOptions::default();
+    for line in text.lines().take_while(|l| l.starts_with('#')) {
+        let Some(rest) = line.strip_prefix("# options:") else { continue };
+        for word in rest.split_whitespace() {
+            match word.split_once('=') {
+                None if word == "complete" => options.complete = true,
+                None if word == "render" => options.render = Some(RenderFacts::default()),
+                Some(("failover", v)) => options.render.get_or_insert_with(Default::default).failover_target_seconds = v.parse().expect("failover"),
+                Some(("nodes", v)) => options.render.get_or_insert_with(Default::default).nodes = v.parse().expect("nodes"),
+                _ => panic!("{}: unknown option {word}", path.display()),
+            }
+        }
+    }
+    options
+}
+
+fn expected_line(path: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix("# expect-line:")?.trim().parse().ok())
+}
+
+fn check(path: &Path) -> Vec<Finding> {
+    rules::check(&documents(path), &options(path))
+}
+
+fn checked_rules() -> impl Iterator<Item = &'static rules::Rule> {
+    rules::registry().iter().filter(|r| !PRODUCED_ELSEWHERE.contains(&r.id))
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture_with_its_severity_and_line() {
+    let mut failures = Vec::new();
+    for rule in checked_rules() {
+        let path = fixtures().join(rule.id).join("fires.yaml");
+        let found: Vec<Finding> = check(&path).into_iter().filter(|f| f.rule == rule.id).collect();
+        if found.is_empty() {
+            failures.push(format!("{}: did not fire", rule.id));
+            continue;
+        }
+        if found.iter().any(|f| f.severity != rule.severity) {
+            failures.push(format!("{}: severity {:?}", rule.id, found[0].severity));
+        }
+        let lines: Vec<Option<usize>> = found.iter().map(|f| f.line).collect();
+        if let Some(line) = expected_line(&path)
+            && lines.iter().any(Option::is_some)
+            && !lines.contains(&Some(line))
+        {
+            failures.push(format!("{}: expected line {line}, got {lines:?}", rule.id));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn no_rule_fires_on_its_near_miss() {
+    let mut failures = Vec::new();
+    for rule in checked_rules() {
+        let path = fixtures().join(rule.id).join("passes.yaml");
+        let found: Vec<Finding> = check(&path).into_iter().filter(|f| f.rule == rule.id).collect();
+        if !found.is_empty() {
+            failures.push(format!("{}: {:?}", rule.id, found));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_correct_deployment_has_no_findings() {
+    let path = fixtures().join("good/redis-ha.yaml");
+    let options = CheckOptions {
+        render: Some(RenderFacts { failover_target_seconds: 10, nodes: 3 }),
+        complete: false,
+    };
+    let findings = rules::check(&documents(&path), &options);
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
+fn the_seeds_hand_written_manifests_show_their_known_mistakes() {
+    let findings = check(&fixtures().join("seed/redis-ha.yaml"));
+    let ids: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
+    for id in [
+        "sentinel-config-read-only",
+        "sentinel-hostnames-unresolved",
+        "static-master-bootstrap",
+        "client-service-selects-replicas",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(findings.iter().any(|f| f.severity == Severity::Error));
+}
