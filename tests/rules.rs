@@ -25,12 +25,17 @@ fn documents(path: &Path) -> Vec<Document> {
         return parsed.documents;
     }
     // Until the manifest parser lands: the same data without positions.
-    let values: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let values: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     values
         .into_iter()
         .filter(|v| !v.is_null())
         .enumerate()
-        .map(|(index, value)| Document { file: file.clone(), index, value })
+        .map(|(index, value)| Document {
+            file: file.clone(),
+            index,
+            value,
+        })
         .collect()
 }
 
@@ -38,13 +43,23 @@ fn options(path: &Path) -> CheckOptions {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut options = CheckOptions::default();
     for line in text.lines().take_while(|l| l.starts_with('#')) {
-        let Some(rest) = line.strip_prefix("# options:") else { continue };
+        let Some(rest) = line.strip_prefix("# options:") else {
+            continue;
+        };
         for word in rest.split_whitespace() {
             match word.split_once('=') {
                 None if word == "complete" => options.complete = true,
                 None if word == "render" => options.render = Some(RenderFacts::default()),
-                Some(("failover", v)) => options.render.get_or_insert_with(Default::default).failover_target_seconds = v.parse().expect("failover"),
-                Some(("nodes", v)) => options.render.get_or_insert_with(Default::default).nodes = v.parse().expect("nodes"),
+                Some(("failover", v)) => {
+                    options
+                        .render
+                        .get_or_insert_with(Default::default)
+                        .failover_target_seconds = v.parse().expect("failover")
+                }
+                Some(("nodes", v)) => {
+                    options.render.get_or_insert_with(Default::default).nodes =
+                        v.parse().expect("nodes")
+                }
                 _ => panic!("{}: unknown option {word}", path.display()),
             }
         }
@@ -64,7 +79,9 @@ fn check(path: &Path) -> Vec<Finding> {
 }
 
 fn checked_rules() -> impl Iterator<Item = &'static rules::Rule> {
-    rules::registry().iter().filter(|r| !PRODUCED_ELSEWHERE.contains(&r.id))
+    rules::registry()
+        .iter()
+        .filter(|r| !PRODUCED_ELSEWHERE.contains(&r.id))
 }
 
 #[test]
@@ -72,7 +89,10 @@ fn every_rule_fires_on_its_fixture_with_its_severity_and_line() {
     let mut failures = Vec::new();
     for rule in checked_rules() {
         let path = fixtures().join(rule.id).join("fires.yaml");
-        let found: Vec<Finding> = check(&path).into_iter().filter(|f| f.rule == rule.id).collect();
+        let found: Vec<Finding> = check(&path)
+            .into_iter()
+            .filter(|f| f.rule == rule.id)
+            .collect();
         if found.is_empty() {
             failures.push(format!("{}: did not fire", rule.id));
             continue;
@@ -96,7 +116,10 @@ fn no_rule_fires_on_its_near_miss() {
     let mut failures = Vec::new();
     for rule in checked_rules() {
         let path = fixtures().join(rule.id).join("passes.yaml");
-        let found: Vec<Finding> = check(&path).into_iter().filter(|f| f.rule == rule.id).collect();
+        let found: Vec<Finding> = check(&path)
+            .into_iter()
+            .filter(|f| f.rule == rule.id)
+            .collect();
         if !found.is_empty() {
             failures.push(format!("{}: {:?}", rule.id, found));
         }
@@ -108,7 +131,10 @@ fn no_rule_fires_on_its_near_miss() {
 fn a_correct_deployment_has_no_findings() {
     let path = fixtures().join("good/redis-ha.yaml");
     let options = CheckOptions {
-        render: Some(RenderFacts { failover_target_seconds: 10, nodes: 3 }),
+        render: Some(RenderFacts {
+            failover_target_seconds: 10,
+            nodes: 3,
+        }),
         complete: false,
     };
     let findings = rules::check(&documents(&path), &options);

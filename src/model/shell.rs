@@ -145,7 +145,10 @@ fn split_line(line: &str, line_no: usize) -> Vec<Command> {
                 // `>&2`, `2>&1` duplicate descriptors; they write no file.
                 if chars.peek() == Some(&'&') {
                     chars.next();
-                    while chars.peek().is_some_and(|d| d.is_ascii_digit() || *d == '-') {
+                    while chars
+                        .peek()
+                        .is_some_and(|d| d.is_ascii_digit() || *d == '-')
+                    {
                         chars.next();
                     }
                     continue;
