@@ -21,22 +21,8 @@ fn documents(path: &Path) -> Vec<Document> {
     let file = path.display().to_string();
     let parsed = manifest::parse(&file, &text);
     assert!(parsed.findings.is_empty(), "{file}: {:?}", parsed.findings);
-    if !parsed.documents.is_empty() {
-        return parsed.documents;
-    }
-    // Until the manifest parser lands: the same data without positions.
-    let values: Vec<serde_json::Value> =
-        serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-    values
-        .into_iter()
-        .filter(|v| !v.is_null())
-        .enumerate()
-        .map(|(index, value)| Document {
-            file: file.clone(),
-            index,
-            value,
-        })
-        .collect()
+    assert!(!parsed.documents.is_empty(), "{file}: no documents");
+    parsed.documents
 }
 
 fn options(path: &Path) -> CheckOptions {
