@@ -2,6 +2,7 @@
 //! working directory, or given with `--config FILE`. Applied to findings after the rules ran.
 
 use crate::finding::{Finding, Severity};
+use crate::profile::suggest::nearest;
 use anyhow::{Context, bail};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -63,7 +64,7 @@ impl Config {
                 let line = setting.referenced.line();
                 bail!(
                     "{file}:{line}: unknown rule `{id}`{}; `redis-ha-gen rules` lists them",
-                    nearest(id, known_rules)
+                    nearest(id, known_rules.iter().copied())
                         .map(|n| format!(", did you mean `{n}`?"))
                         .unwrap_or_default()
                 );
@@ -138,16 +139,6 @@ fn yaml_error(file: &str, e: &serde_saphyr::Error) -> anyhow::Error {
         }
         None => anyhow::anyhow!("{file}: {text}"),
     }
-}
-
-/// The candidate closest to `word`, if any is close enough to be a plausible typo.
-pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
-        .filter(|(distance, c)| *distance <= (c.len() / 3).max(2))
-        .min()
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
@@ -246,14 +237,5 @@ mod tests {
                 .kube_version,
             None
         );
-    }
-
-    #[test]
-    fn nearest_only_suggests_plausible_typos() {
-        assert_eq!(
-            nearest("static-master-bootstap", KNOWN),
-            Some("static-master-bootstrap")
-        );
-        assert_eq!(nearest("quorum", KNOWN), None);
     }
 }

@@ -1,18 +1,235 @@
-//! `lint`, `rules`, `explain`.
+//! `lint`, `rules`, `explain`; and the findings output `validate` shares with `lint`.
 
-use super::args::{ExplainArgs, LintArgs, RulesArgs};
+use super::args::{CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs, RulesFormat};
+use super::inputs;
+use crate::config::Config;
+use crate::error::{EXIT_FINDINGS, EXIT_OK};
+use crate::finding::{Finding, Severity, Summary};
+use crate::profile::suggest::nearest;
+use crate::report::{self, Format, Report, RuleDoc, Sources};
+use crate::rules::{self, CheckOptions, Rule};
+use crate::schema::KubeVersion;
+use crate::{manifest, schema};
+use anyhow::Context;
+use std::io::{IsTerminal, Write};
 
 pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("lint is not implemented yet")
+    let (config, kube_version) = check_settings(&args.check)?;
+    let inputs = inputs::collect(&args.paths, &config)?;
+    let files = inputs.len();
+    let mut sources = Sources::new();
+    let mut documents = Vec::new();
+    let mut findings = Vec::new();
+    for input in inputs {
+        match String::from_utf8(input.bytes) {
+            Ok(text) => {
+                let parsed = manifest::parse(&input.file, &text);
+                documents.extend(parsed.documents);
+                findings.extend(parsed.findings);
+                sources.insert(input.file, text);
+            }
+            Err(e) => findings.push(not_utf8(&input.file, e.as_bytes(), e.utf8_error())),
+        }
+    }
+    for document in &documents {
+        findings.extend(schema::validate(document, kube_version));
+    }
+    let options = CheckOptions {
+        complete: args.complete,
+        ..CheckOptions::default()
+    };
+    findings.extend(rules::check(&documents, &options));
+    let findings = config.apply(findings);
+    print_findings(
+        args.format,
+        findings,
+        files,
+        documents.len(),
+        &sources,
+        args.check.strict,
+    )
+}
+
+/// The config (`--config` or `.redis-ha-gen.yaml`) and the Kubernetes version (`--kube-version`
+/// wins over the config's `kube-version`; default the newest supported).
+pub fn check_settings(check: &CheckArgs) -> anyhow::Result<(Config, KubeVersion)> {
+    let ids: Vec<&str> = rules::registry().iter().map(|r| r.id).collect();
+    let config = Config::load(check.config.as_deref(), &ids)?;
+    let kube_version = match (&check.kube_version, &config.kube_version) {
+        (Some(flag), _) => flag.parse().context("--kube-version")?,
+        (None, Some(configured)) => configured
+            .parse()
+            .context("kube-version in the config file")?,
+        (None, None) => KubeVersion::default(),
+    };
+    Ok((config, kube_version))
+}
+
+/// Print `findings` on stdout in `format` and return the exit code: 1 if any is an error
+/// (or, with `strict`, a warning), else 0. `files`/`objects` go into the summary.
+pub fn print_findings(
+    format: FindingsFormat,
+    mut findings: Vec<Finding>,
+    files: usize,
+    objects: usize,
+    sources: &Sources,
+    strict: bool,
+) -> anyhow::Result<u8> {
+    report::sort(&mut findings);
+    let summary = Summary::count(&findings, files, objects);
+    let docs: Vec<RuleDoc> = rules::registry().iter().map(rule_doc).collect();
+    let report = Report {
+        findings: &findings,
+        summary: &summary,
+        sources,
+        rules: &docs,
+    };
+    let format = match format {
+        FindingsFormat::Text => Format::Text {
+            color: color_wanted(),
+        },
+        FindingsFormat::Json => Format::Json,
+        FindingsFormat::Sarif => Format::Sarif,
+        FindingsFormat::Github => Format::Github,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write_stdout(report::write(format, &report, &mut out).and_then(|()| out.flush()))?;
+    let failed = summary.errors > 0 || (strict && summary.warnings > 0);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("rules is not implemented yet")
+    let registry = rules::registry();
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = registry
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "severity": r.severity, "category": r.category, "summary": r.summary,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &list)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        RulesFormat::Text => rules_table(registry, &mut out),
+    };
+    write_stdout(written)?;
+    Ok(EXIT_OK)
+}
+
+fn rules_table(registry: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
+    let id_width = registry.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let category_width = registry.iter().map(|r| r.category.len()).max().unwrap_or(0);
+    for r in registry {
+        let severity = r.severity.as_str();
+        writeln!(
+            out,
+            "{:id_width$}  {severity:7}  {:category_width$}  {}",
+            r.id, r.category, r.summary
+        )?;
+    }
+    Ok(())
 }
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("explain is not implemented yet")
+    let registry = rules::registry();
+    let Some(rule) = registry.iter().find(|r| r.id == args.rule) else {
+        let hint = nearest(&args.rule, registry.iter().map(|r| r.id))
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        anyhow::bail!(
+            "unknown rule `{}`{hint} (`redis-ha-gen rules` lists them)",
+            args.rule
+        );
+    };
+    let mut text = format!(
+        "{id}\n  category: {category}\n  severity: {severity}\n\n{summary}\n\nWhy\n  {rationale}\n\nHow to fix\n  {fix}\n",
+        id = rule.id,
+        category = rule.category,
+        severity = rule.severity,
+        summary = rule.summary,
+        rationale = rule.rationale,
+        fix = rule.fix,
+    );
+    if !rule.references.is_empty() {
+        text.push_str("\nReferences\n");
+        for reference in rule.references {
+            text.push_str(&format!("  - {reference}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\nSuppress\n  on one object: annotation `ignore-check.redis-ha-gen.io/{id}: \"<reason>\"`\n  everywhere: `rules: {{{id}: off}}` in .redis-ha-gen.yaml\n",
+        id = rule.id
+    ));
+    write_stdout(std::io::stdout().lock().write_all(text.as_bytes()))?;
+    Ok(EXIT_OK)
+}
+
+fn rule_doc(rule: &Rule) -> RuleDoc<'_> {
+    RuleDoc {
+        id: rule.id,
+        severity: rule.severity,
+        category: rule.category,
+        summary: rule.summary,
+        rationale: rule.rationale,
+        fix: rule.fix,
+        help_uri: rule
+            .references
+            .iter()
+            .copied()
+            .find(|r| r.starts_with("https://")),
+    }
+}
+
+/// ANSI colour only for a person at a terminal, and never when `NO_COLOR` is set.
+fn color_wanted() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// A reader that closed the pipe early (`| head`) is not an error.
+fn write_stdout(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to stdout")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A `yaml-syntax` finding for input that is not UTF-8, at the first bad byte.
+fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> Finding {
+    let valid = &bytes[..error.valid_up_to()];
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&valid[line_start..])
+        .chars()
+        .count()
+        + 1;
+    let bad = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
+    let mut finding = Finding::new(
+        "yaml-syntax",
+        Severity::Error,
+        format!("not UTF-8 text (byte 0x{bad:02X}); manifests must be UTF-8 YAML or JSON"),
+    );
+    finding.file = Some(file.to_string());
+    finding.line = Some(valid.iter().filter(|&&b| b == b'\n').count() + 1);
+    finding.column = Some(column);
+    finding
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_utf8_points_at_the_first_bad_byte() {
+        let bytes = b"kind: Pod\nname: \xC3\xA9\xFF";
+        let error = std::str::from_utf8(bytes).expect_err("invalid");
+        let f = not_utf8("x.yaml", bytes, error);
+        assert_eq!((f.line, f.column), (Some(2), Some(8)));
+        assert!(f.message.contains("0xFF"), "{}", f.message);
+    }
 }

@@ -4,6 +4,7 @@
 mod args;
 mod drill;
 mod generate;
+mod inputs;
 mod lint;
 mod meta;
 mod output_dir;

@@ -4,7 +4,7 @@
 mod builtin;
 mod checks;
 mod resolve;
-mod suggest;
+pub mod suggest;
 mod tree;
 mod types;
 

@@ -1,0 +1,90 @@
+//! The files a `lint` run reads: paths as given, folders walked recursively in sorted order,
+//! `-` for stdin. A path that cannot be read stops the run (exit 2): linting part of what
+//! the user asked for would be a false "all clear".
+
+use crate::config::Config;
+use anyhow::Context;
+use std::io::Read;
+use std::path::Path;
+
+/// File extensions a folder walk picks up.
+const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+/// One input: its display path (`-` for stdin) and its raw bytes.
+#[derive(Debug)]
+pub struct Input {
+    pub file: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Read every input named by `paths`, skipping files the config ignores and any file named
+/// twice.
+pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<Vec<Input>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path == "-" {
+            files.push(path.clone());
+        } else if Path::new(path).is_dir() {
+            walk(Path::new(path), &mut files)?;
+        } else {
+            files.push(display(Path::new(path)));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| f == "-" || !config.is_ignored(f));
+    files.retain(|f| seen.insert(f.clone()));
+    files.into_iter().map(read).collect()
+}
+
+fn read(file: String) -> anyhow::Result<Input> {
+    let mut bytes = Vec::new();
+    if file == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read stdin")?;
+    } else {
+        bytes = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
+    }
+    Ok(Input { file, bytes })
+}
+
+/// Manifests under `dir`, depth first in name order. Hidden entries (`.git`, `.github`) are
+/// skipped, and symlinked folders are not followed so a link cycle cannot loop.
+fn walk(dir: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
+    let mut entries = entries
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("cannot read folder {}", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let file_type = entry
+            .file_type()
+            .with_context(|| format!("cannot stat {}", path.display()))?;
+        if file_type.is_dir() {
+            walk(&path, files)?;
+        } else if is_manifest(&path) && (file_type.is_file() || path.is_file()) {
+            files.push(display(&path));
+        }
+    }
+    Ok(())
+}
+
+fn is_manifest(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// The path as findings show it: `/`-separated, without a leading `./`.
+fn display(path: &Path) -> String {
+    let shown = path.to_string_lossy().replace('\\', "/");
+    match shown.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => shown,
+    }
+}

@@ -1,0 +1,365 @@
+//! `lint`, `rules` and `explain` through the real binary: exit codes, formats, stdin, folder
+//! walking, the config file and suppression.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// A file that is not UTF-8 is a `yaml-syntax` error whatever the parser does, which makes
+/// it a finding source these tests can rely on.
+const NOT_UTF8: &[u8] = b"kind: ConfigMap\nmetadata:\n  name: \xFF\n";
+
+fn lint_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        .arg("lint")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run redis-ha-gen");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for redis-ha-gen")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        .args(args)
+        .output()
+        .expect("run redis-ha-gen")
+}
+
+fn write(dir: &Path, file: &str, content: &[u8]) {
+    let path = dir.join(file);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(path, content).expect("write fixture");
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally, not by a signal")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("UTF-8 stderr")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(out)))
+}
+
+/// `(rule, severity, file)` of each finding in a JSON report.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (s("rule"), s("severity"), s("file"))
+        })
+        .collect()
+}
+
+#[test]
+fn no_inputs_found_is_a_clean_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = lint_in(dir.path(), &["."], b"");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "0 files, 0 objects: no findings\n");
+}
+
+#[test]
+fn unreadable_path_exits_2_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = lint_in(dir.path(), &["missing.yaml"], b"");
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("cannot read missing.yaml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn not_utf8_is_a_yaml_syntax_error_and_other_files_are_still_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "a.yaml", b"kind: ConfigMap\n");
+    write(dir.path(), "b.yaml", NOT_UTF8);
+    let out = lint_in(dir.path(), &["a.yaml", "b.yaml", "--format", "json"], b"");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(
+        findings(&report),
+        [("yaml-syntax".into(), "error".into(), "b.yaml".into())]
+    );
+    assert_eq!(
+        (
+            report["findings"][0]["line"].as_u64(),
+            report["findings"][0]["column"].as_u64()
+        ),
+        (Some(3), Some(9))
+    );
+    assert_eq!(report["summary"]["files"], 2);
+}
+
+#[test]
+fn folders_are_walked_recursively_in_name_order_skipping_hidden_and_other_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in [
+        "deploy/z.yaml",
+        "deploy/a/b.yml",
+        "deploy/a.json",
+        "deploy/.hidden/x.yaml",
+        "deploy/notes.txt",
+    ] {
+        write(dir.path(), file, NOT_UTF8);
+    }
+    let out = lint_in(dir.path(), &["deploy", "--format", "json"], b"");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let files: Vec<String> = findings(&json(&out))
+        .into_iter()
+        .map(|(_, _, file)| file)
+        .collect();
+    assert_eq!(files, ["deploy/a.json", "deploy/a/b.yml", "deploy/z.yaml"]);
+
+    // `./` is not part of the displayed path, and a file named twice is read once.
+    let out = lint_in(
+        dir.path(),
+        &["./deploy/z.yaml", "deploy/z.yaml", "--format", "json"],
+        b"",
+    );
+    assert_eq!(findings(&json(&out)).len(), 1);
+    assert_eq!(json(&out)["findings"][0]["file"], "deploy/z.yaml");
+}
+
+#[test]
+fn stdin_is_read_for_dash_and_when_no_path_is_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in [&["-", "--format", "json"][..], &["--format", "json"][..]] {
+        let out = lint_in(dir.path(), args, NOT_UTF8);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        assert_eq!(
+            findings(&json(&out)),
+            [("yaml-syntax".into(), "error".into(), "-".into())]
+        );
+    }
+}
+
+#[test]
+fn config_changes_severity_and_strict_fails_on_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "bad.yaml", NOT_UTF8);
+    write(
+        dir.path(),
+        ".redis-ha-gen.yaml",
+        b"rules:\n  yaml-syntax: warning\n",
+    );
+    let out = lint_in(dir.path(), &["bad.yaml", "--format", "json"], b"");
+    assert_eq!(code(&out), 0, "warnings alone pass: {}", stderr(&out));
+    assert_eq!(
+        findings(&json(&out)),
+        [("yaml-syntax".into(), "warning".into(), "bad.yaml".into())]
+    );
+    let out = lint_in(dir.path(), &["bad.yaml", "--strict"], b"");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+
+    write(dir.path(), "quiet.yaml", b"rules:\n  yaml-syntax: info\n");
+    let out = lint_in(
+        dir.path(),
+        &["bad.yaml", "--strict", "--config", "quiet.yaml"],
+        b"",
+    );
+    assert_eq!(
+        code(&out),
+        0,
+        "infos never fail, --config wins over the working directory's file"
+    );
+}
+
+#[test]
+fn config_can_turn_a_rule_off_and_ignore_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "charts/redis/tests/t.yaml", NOT_UTF8);
+    write(dir.path(), "deploy/bad.yaml", NOT_UTF8);
+    write(
+        dir.path(),
+        "c.yaml",
+        b"ignore-paths: [\"charts/*/tests/**\"]\n",
+    );
+    let out = lint_in(
+        dir.path(),
+        &[".", "--config", "c.yaml", "--format", "json"],
+        b"",
+    );
+    assert_eq!(
+        findings(&json(&out)),
+        [(
+            "yaml-syntax".into(),
+            "error".into(),
+            "deploy/bad.yaml".into()
+        )]
+    );
+    assert_eq!(
+        json(&out)["summary"]["files"],
+        2,
+        "ignored files are not read at all"
+    );
+
+    write(dir.path(), "off.yaml", b"rules:\n  yaml-syntax: off\n");
+    let out = lint_in(
+        dir.path(),
+        &["deploy", "--config", "off.yaml", "--format", "json"],
+        b"",
+    );
+    assert_eq!(code(&out), 0);
+    assert_eq!(findings(&json(&out)), []);
+}
+
+#[test]
+fn config_with_an_unknown_rule_exits_2_naming_file_line_and_nearest_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".redis-ha-gen.yaml",
+        b"# team settings\nrules:\n  yaml-syntx: off\n",
+    );
+    let out = lint_in(dir.path(), &["-"], b"kind: ConfigMap\n");
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains(".redis-ha-gen.yaml:3: unknown rule `yaml-syntx`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `yaml-syntax`?"), "{err}");
+}
+
+#[test]
+fn kube_version_flag_wins_over_config_and_bad_versions_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        ".redis-ha-gen.yaml",
+        b"kube-version: \"1.20\"\n",
+    );
+    let out = lint_in(dir.path(), &["-"], b"");
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("kube-version in the config file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = lint_in(dir.path(), &["-", "--kube-version", "1.33"], b"");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = lint_in(dir.path(), &["-", "--kube-version", "2.0"], b"");
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("supported: 1.33"), "{}", stderr(&out));
+}
+
+#[test]
+fn github_and_sarif_formats_through_the_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "deploy/bad.yaml", NOT_UTF8);
+    let out = lint_in(dir.path(), &["deploy", "--format", "github"], b"");
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).starts_with("::error file=deploy/bad.yaml,line=3,col=9,title=yaml-syntax::"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = lint_in(dir.path(), &["deploy", "--format", "sarif"], b"");
+    assert_eq!(code(&out), 1);
+    let sarif: serde_sarif::sarif::Sarif =
+        serde_json::from_slice(&out.stdout).expect("typed SARIF 2.1.0");
+    let run = &sarif.runs[0];
+    let rule = &run.tool.driver.rules.as_ref().expect("rules")[0];
+    assert_eq!(rule.id, "yaml-syntax");
+    assert!(
+        rule.full_description.is_some()
+            && rule.help.is_some()
+            && rule.default_configuration.is_some()
+    );
+    assert_eq!(
+        run.results.as_ref().expect("results")[0].rule_id.as_deref(),
+        Some("yaml-syntax")
+    );
+}
+
+#[test]
+fn text_format_is_compiler_style_without_colour_when_piped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "bad.yaml", NOT_UTF8);
+    let out = lint_in(dir.path(), &["bad.yaml"], b"");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("bad.yaml:3:9: error[yaml-syntax]: not UTF-8"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "no ANSI codes into a pipe");
+    assert!(
+        text.ends_with("1 file, 0 objects: 1 error, 0 warnings, 0 infos\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_lists_the_registry_as_text_and_json() {
+    let out = run(&["rules", "--format", "json"]);
+    assert_eq!(code(&out), 0);
+    let list = json(&out);
+    let list = list.as_array().expect("a JSON array");
+    assert!(!list.is_empty());
+    for rule in list {
+        let keys: Vec<&String> = rule.as_object().expect("an object").keys().collect();
+        assert_eq!(keys, ["id", "severity", "category", "summary"]);
+        assert!(
+            ["error", "warning", "info"].contains(&rule["severity"].as_str().unwrap_or_default())
+        );
+    }
+    let text = stdout(&run(&["rules"]));
+    for rule in list {
+        let id = rule["id"].as_str().expect("id");
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id} missing from:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn explain_prints_the_rule_and_suggests_the_nearest_for_a_typo() {
+    let out = run(&["explain", "yaml-syntax"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    for section in [
+        "yaml-syntax\n",
+        "  severity: error",
+        "Why\n",
+        "How to fix\n",
+        "ignore-check.redis-ha-gen.io/yaml-syntax",
+    ] {
+        assert!(text.contains(section), "{section:?} missing from:\n{text}");
+    }
+    let out = run(&["explain", "yaml-sintax"]);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).is_empty());
+    assert!(
+        stderr(&out).contains("did you mean `yaml-syntax`?"),
+        "{}",
+        stderr(&out)
+    );
+}
