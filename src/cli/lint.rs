@@ -226,9 +226,9 @@ mod tests {
 
     #[test]
     fn not_utf8_points_at_the_first_bad_byte() {
-        let bytes = b"kind: Pod\nname: \xC3\xA9\xFF";
-        let error = std::str::from_utf8(bytes).expect_err("invalid");
-        let f = not_utf8("x.yaml", bytes, error);
+        let bytes = b"kind: Pod\nname: \xC3\xA9\xFF".to_vec();
+        let error = String::from_utf8(bytes).expect_err("invalid");
+        let f = not_utf8("x.yaml", error.as_bytes(), error.utf8_error());
         assert_eq!((f.line, f.column), (Some(2), Some(8)));
         assert!(f.message.contains("0xFF"), "{}", f.message);
     }
