@@ -107,7 +107,7 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
                 .iter()
                 .map(|r| {
                     serde_json::json!({
-                        "id": r.id, "severity": r.severity, "category": r.category, "summary": r.summary,
+                        "id": r.id, "severity": r.severity, "category": r.category.as_str(), "summary": r.summary,
                     })
                 })
                 .collect();
@@ -123,22 +123,27 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
 
 fn rules_table(registry: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
     let id_width = registry.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    let category_width = registry.iter().map(|r| r.category.len()).max().unwrap_or(0);
+    let category_width = registry
+        .iter()
+        .map(|r| r.category.as_str().len())
+        .max()
+        .unwrap_or(0);
     for r in registry {
         let severity = r.severity.as_str();
         writeln!(
             out,
             "{:id_width$}  {severity:7}  {:category_width$}  {}",
-            r.id, r.category, r.summary
+            r.id,
+            r.category.as_str(),
+            r.summary
         )?;
     }
     Ok(())
 }
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
-    let registry = rules::registry();
-    let Some(rule) = registry.iter().find(|r| r.id == args.rule) else {
-        let hint = nearest(&args.rule, registry.iter().map(|r| r.id))
+    let Some(rule) = rules::find(&args.rule) else {
+        let hint = nearest(&args.rule, rules::registry().iter().map(|r| r.id))
             .map(|n| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         anyhow::bail!(
@@ -149,7 +154,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     let mut text = format!(
         "{id}\n  category: {category}\n  severity: {severity}\n\n{summary}\n\nWhy\n  {rationale}\n\nHow to fix\n  {fix}\n",
         id = rule.id,
-        category = rule.category,
+        category = rule.category.as_str(),
         severity = rule.severity,
         summary = rule.summary,
         rationale = rule.rationale,
@@ -173,7 +178,7 @@ fn rule_doc(rule: &Rule) -> RuleDoc<'_> {
     RuleDoc {
         id: rule.id,
         severity: rule.severity,
-        category: rule.category,
+        category: rule.category.as_str(),
         summary: rule.summary,
         rationale: rule.rationale,
         fix: rule.fix,
