@@ -361,3 +361,44 @@ fn explain_prints_the_rule_and_suggests_the_nearest_for_a_typo() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_non_yaml_file_among_good_ones_is_one_finding_and_the_rest_is_linted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "deploy/a.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n");
+    write(
+        dir.path(),
+        "deploy/b.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a: b\n",
+    );
+    write(
+        dir.path(),
+        "deploy/c.json",
+        br#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}"#,
+    );
+    let out = lint_in(dir.path(), &["deploy", "--format", "json"], b"");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let syntax: Vec<_> = findings(&report)
+        .into_iter()
+        .filter(|(rule, _, _)| rule == "yaml-syntax")
+        .collect();
+    assert_eq!(
+        syntax,
+        [("yaml-syntax".into(), "error".into(), "deploy/b.yaml".into())]
+    );
+    assert_eq!(report["summary"]["files"], 3);
+    assert_eq!(
+        report["summary"]["objects"], 3,
+        "a.yaml's two documents and c.json's one"
+    );
+
+    let text = stdout(&lint_in(dir.path(), &["deploy/b.yaml"], b""));
+    let excerpt: Vec<&str> = text.lines().skip(1).take(3).collect();
+    assert_eq!(excerpt.len(), 3, "{text}");
+    assert!(
+        excerpt[1].contains("| ") && excerpt[1].ends_with("  name: a: b"),
+        "{text}"
+    );
+    assert!(excerpt[2].trim_end().ends_with('^'), "{text}");
+}

@@ -35,8 +35,8 @@ fn write_finding(
     writeln!(
         out,
         "{}{level}: {}",
-        paint.bold(&location),
-        paint.bold(&f.message)
+        paint.bold(&printable(&location, "\n")),
+        paint.bold(&printable(&f.message, "\n"))
     )?;
 
     let excerpt = f.file.as_deref().zip(f.line).and_then(|(file, line)| {
@@ -77,7 +77,7 @@ fn excerpt(line: &str, column: usize) -> (String, String) {
         0
     };
     let end = (start + EXCERPT_CHARS).min(chars.len());
-    let shown: String = chars[start..end].iter().collect();
+    let shown = printable(&chars[start..end].iter().collect::<String>(), "");
     let indent: String = chars[start..column - 1]
         .iter()
         .map(|&c| if c == '\t' { '\t' } else { ' ' })
@@ -90,6 +90,20 @@ fn excerpt(line: &str, column: usize) -> (String, String) {
         indent
     };
     (format!("{lead}{shown}{tail}"), indent)
+}
+
+/// `s` with control characters other than tab (and those in `keep`) shown as `�`: a
+/// manifest must not be able to move the cursor or recolour the terminal of whoever lints it.
+fn printable(s: &str, keep: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' && !keep.contains(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// ANSI styling that is a no-op without colour.
@@ -137,6 +151,12 @@ mod tests {
         );
         assert_eq!(excerpt("ab", 99), ("ab".into(), "  ".into()));
         assert_eq!(excerpt("", 1), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        assert_eq!(excerpt("\x1b[2Jkey:\0", 1).0, "\u{FFFD}[2Jkey:\u{FFFD}");
+        assert_eq!(printable("a\nb\x07", "\n"), "a\nb\u{FFFD}");
     }
 
     #[test]
