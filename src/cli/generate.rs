@@ -10,7 +10,7 @@ use crate::finding::{Finding, Severity, Summary};
 use crate::generate::{Generated, generate};
 use crate::manifest::{self, Document};
 use crate::profile::{self, BUILTINS, Profile, ProfileRequest, ResolvedProfile};
-use crate::report::{self, Format, Report, Sources};
+use crate::report::{self, Sources};
 use crate::schema::KubeVersion;
 use anyhow::{Context, bail};
 use std::collections::BTreeSet;
@@ -145,21 +145,7 @@ fn print_findings(
     report::sort(&mut findings);
     let summary = Summary::count(&findings, 1, generated.documents.len());
     let sources = profile_sources(&findings);
-    let format = match format {
-        FindingsFormat::Text => Format::Text {
-            color: terminal && std::env::var_os("NO_COLOR").is_none(),
-        },
-        FindingsFormat::Json => Format::Json,
-        FindingsFormat::Sarif => Format::Sarif,
-        FindingsFormat::Github => Format::Github,
-    };
-    let report = Report {
-        findings: &findings,
-        summary: &summary,
-        sources: &sources,
-        rules: &[],
-    };
-    report::write(format, &report, out)?;
+    super::lint::write_findings(format, &findings, &summary, &sources, out, terminal)?;
     Ok(())
 }
 

@@ -67,7 +67,7 @@ pub fn check_settings(check: &CheckArgs) -> anyhow::Result<(Config, KubeVersion)
 
 /// Print `findings` on stdout in `format` and return the exit code: 1 if any is an error
 /// (or, with `strict`, a warning), else 0. `files`/`objects` go into the summary.
-pub fn print_findings(
+fn print_findings(
     format: FindingsFormat,
     mut findings: Vec<Finding>,
     files: usize,
@@ -77,25 +77,42 @@ pub fn print_findings(
 ) -> anyhow::Result<u8> {
     report::sort(&mut findings);
     let summary = Summary::count(&findings, files, objects);
+    let stdout = std::io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = write_findings(format, &findings, &summary, sources, &mut out, terminal);
+    write_stdout(written.and_then(|()| out.flush()))?;
+    let failed = summary.errors > 0 || (strict && summary.warnings > 0);
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// Write sorted `findings` to `out` in `format`, with every rule's metadata (for SARIF).
+/// Text is coloured only when `out` is a `terminal` and `NO_COLOR` is unset. Shared by
+/// `lint` and `validate`/`render`.
+pub fn write_findings(
+    format: FindingsFormat,
+    findings: &[Finding],
+    summary: &Summary,
+    sources: &Sources,
+    out: &mut dyn Write,
+    terminal: bool,
+) -> std::io::Result<()> {
     let docs: Vec<RuleDoc> = rules::registry().iter().map(rule_doc).collect();
     let report = Report {
-        findings: &findings,
-        summary: &summary,
+        findings,
+        summary,
         sources,
         rules: &docs,
     };
     let format = match format {
         FindingsFormat::Text => Format::Text {
-            color: color_wanted(),
+            color: terminal && std::env::var_os("NO_COLOR").is_none(),
         },
         FindingsFormat::Json => Format::Json,
         FindingsFormat::Sarif => Format::Sarif,
         FindingsFormat::Github => Format::Github,
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_stdout(report::write(format, &report, &mut out).and_then(|()| out.flush()))?;
-    let failed = summary.errors > 0 || (strict && summary.warnings > 0);
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+    report::write(format, &report, out)
 }
 
 pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
@@ -188,11 +205,6 @@ fn rule_doc(rule: &Rule) -> RuleDoc<'_> {
             .copied()
             .find(|r| r.starts_with("https://")),
     }
-}
-
-/// ANSI colour only for a person at a terminal, and never when `NO_COLOR` is set.
-fn color_wanted() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// A reader that closed the pipe early (`| head`) is not an error.
