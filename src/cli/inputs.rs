@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use anyhow::Context;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 /// File extensions a folder walk picks up.
@@ -39,6 +39,9 @@ pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<Vec<Input>> 
 fn read(file: String) -> anyhow::Result<Input> {
     let mut bytes = Vec::new();
     if file == "-" {
+        if std::io::stdin().is_terminal() {
+            eprintln!("reading manifests from stdin (end with Ctrl-D; give paths to lint files)");
+        }
         std::io::stdin()
             .read_to_end(&mut bytes)
             .context("cannot read stdin")?;
