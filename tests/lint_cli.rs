@@ -402,3 +402,82 @@ fn a_non_yaml_file_among_good_ones_is_one_finding_and_the_rest_is_linted() {
     );
     assert!(excerpt[2].trim_end().ends_with('^'), "{text}");
 }
+
+/// A fixture of the rules' own suite: a set that fires `static-master-bootstrap` in the
+/// start script kept in ConfigMap `redis-scripts`.
+fn static_master_fixture() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/rules/static-master-bootstrap/fires.yaml");
+    std::fs::read_to_string(path).expect("fixture")
+}
+
+fn annotate_scripts(manifest: &str, reason: &str) -> String {
+    let anchor = "  name: redis-scripts\n  namespace: ha\n";
+    assert!(
+        manifest.contains(anchor),
+        "the fixture changed: no {anchor:?}"
+    );
+    let annotation = format!(
+        "{anchor}  annotations:\n    ignore-check.redis-ha-gen.io/static-master-bootstrap: \"{reason}\"\n"
+    );
+    manifest.replacen(anchor, &annotation, 1)
+}
+
+#[test]
+fn an_annotation_with_a_reason_suppresses_a_finding_end_to_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fires = static_master_fixture();
+    let rules_of = |stdin: &str| {
+        let out = lint_in(dir.path(), &["--format", "json"], stdin.as_bytes());
+        let rules: Vec<String> = findings(&json(&out))
+            .into_iter()
+            .map(|(rule, _, _)| rule)
+            .collect();
+        (code(&out), rules)
+    };
+    let (exit, rules) = rules_of(&fires);
+    assert_eq!(
+        (exit, rules.clone()),
+        (1, vec!["static-master-bootstrap".to_string()])
+    );
+
+    let (exit, rules) = rules_of(&annotate_scripts(
+        &fires,
+        "bootstrap handled by an operator",
+    ));
+    assert_eq!((exit, rules), (0, vec![]));
+
+    let (_, rules) = rules_of(&annotate_scripts(&fires, ""));
+    assert!(
+        rules.contains(&"static-master-bootstrap".to_string()),
+        "an empty reason suppresses nothing: {rules:?}"
+    );
+    assert!(
+        rules.contains(&"ignore-without-reason".to_string()),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn complete_checks_references_the_input_does_not_define() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/good/redis-ha.yaml");
+    let good = std::fs::read_to_string(good).expect("fixture");
+    // Drop the first document, ConfigMap `redis-config`, which the StatefulSet mounts.
+    let (first, rest) = good
+        .split_once("\n---\n")
+        .expect("a multi-document fixture");
+    assert!(first.contains("name: redis-config"), "the fixture changed");
+    let rules_of = |args: &[&str]| {
+        let out = lint_in(dir.path(), args, rest.as_bytes());
+        findings(&json(&out))
+            .into_iter()
+            .map(|(rule, _, _)| rule)
+            .collect::<Vec<_>>()
+    };
+    assert!(!rules_of(&["--format", "json"]).contains(&"volume-source-missing".to_string()));
+    assert!(
+        rules_of(&["--format", "json", "--complete"])
+            .contains(&"volume-source-missing".to_string())
+    );
+}
