@@ -197,16 +197,17 @@ fn sarif_golden() {
     assert_golden("findings.sarif", &render(Format::Sarif));
 }
 
-#[test]
-fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
+fn sarif_validator() -> jsonschema::Validator {
     let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json");
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema file"))
             .expect("schema JSON");
-    let log: serde_json::Value = serde_json::from_str(&render(Format::Sarif)).expect("SARIF JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+fn assert_valid_sarif(validator: &jsonschema::Validator, log: &serde_json::Value) {
     let errors: Vec<String> = validator
-        .iter_errors(&log)
+        .iter_errors(log)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(
@@ -214,11 +215,68 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
         "SARIF schema violations:\n{}",
         errors.join("\n")
     );
+}
+
+#[test]
+fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
+    let validator = sarif_validator();
+    let log: serde_json::Value = serde_json::from_str(&render(Format::Sarif)).expect("SARIF JSON");
+    assert_valid_sarif(&validator, &log);
 
     // The schema must be able to reject: a result level outside the enum is an error.
     let mut broken = log.clone();
     broken["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(!validator.is_valid(&broken));
+}
+
+/// Every rule's real metadata, through the binary: lint the rules' whole fixture suite.
+#[test]
+fn sarif_of_the_rule_fixtures_is_valid_and_every_result_resolves_its_rule() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        .args(["lint", "--format", "sarif"])
+        .arg(&fixtures)
+        .output()
+        .expect("run redis-ha-gen");
+    assert_eq!(out.status.code(), Some(1), "the fixtures contain errors");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF JSON");
+    assert_valid_sarif(&sarif_validator(), &log);
+
+    let sarif: serde_sarif::sarif::Sarif = serde_json::from_value(log).expect("typed SARIF 2.1.0");
+    let run = &sarif.runs[0];
+    let rules = run.tool.driver.rules.as_ref().expect("driver rules");
+    let results = run.results.as_ref().expect("results");
+    assert!(
+        rules.len() > 10,
+        "the fixtures fire many rules, got {}",
+        rules.len()
+    );
+    for rule in rules {
+        assert!(
+            rule.short_description.is_some() && rule.full_description.is_some(),
+            "{}",
+            rule.id
+        );
+        assert!(
+            rule.help.is_some() && rule.help_uri.is_some(),
+            "{}",
+            rule.id
+        );
+    }
+    for result in results {
+        let index = result.rule_index.expect("ruleIndex") as usize;
+        assert_eq!(Some(rules[index].id.as_str()), result.rule_id.as_deref());
+        let region = result
+            .locations
+            .as_ref()
+            .and_then(|l| l[0].physical_location.as_ref())
+            .and_then(|p| p.region.as_ref());
+        assert!(
+            region.and_then(|r| r.start_line).is_some(),
+            "{:?} has no line",
+            result.rule_id
+        );
+    }
 }
 
 #[test]
