@@ -169,13 +169,13 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         );
     };
     let mut text = format!(
-        "{id}\n  category: {category}\n  severity: {severity}\n\n{summary}\n\nWhy\n  {rationale}\n\nHow to fix\n  {fix}\n",
+        "{id}\n  category: {category}\n  severity: {severity}\n\n{summary}\n\nWhy\n{rationale}\nHow to fix\n{fix}",
         id = rule.id,
         category = rule.category.as_str(),
         severity = rule.severity,
         summary = rule.summary,
-        rationale = rule.rationale,
-        fix = rule.fix,
+        rationale = wrap(rule.rationale, "  "),
+        fix = wrap(rule.fix, "  "),
     );
     if !rule.references.is_empty() {
         text.push_str("\nReferences\n");
@@ -189,6 +189,31 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     ));
     write_stdout(std::io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(EXIT_OK)
+}
+
+/// Explanation width: readable in an 80-column terminal.
+const EXPLAIN_WIDTH: usize = 80;
+
+/// `text` word-wrapped to `EXPLAIN_WIDTH` columns, each line starting with `indent`.
+fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    for word in text.split_whitespace() {
+        if line.len() > indent.len()
+            && line.chars().count() + 1 + word.chars().count() > EXPLAIN_WIDTH
+        {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(indent);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
 }
 
 fn rule_doc(rule: &Rule) -> RuleDoc<'_> {
@@ -240,6 +265,24 @@ fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_keeps_words_whole_within_the_width() {
+        let text = "word ".repeat(40);
+        let wrapped = wrap(&text, "  ");
+        assert!(
+            wrapped
+                .lines()
+                .all(|l| l.len() <= EXPLAIN_WIDTH && l.starts_with("  word"))
+        );
+        assert_eq!(wrapped.split_whitespace().count(), 40);
+        let long = "x".repeat(100);
+        assert_eq!(
+            wrap(&long, "  "),
+            format!("  {long}\n"),
+            "an overlong word stays whole"
+        );
+    }
 
     #[test]
     fn not_utf8_points_at_the_first_bad_byte() {
