@@ -1,6 +1,7 @@
 //! `--output-dir DIR`: one file per concern, written all or nothing.
 //!
-//! Every file is written into a fresh directory beside DIR, which then takes DIR's place
+//! A `kustomization.yaml` lists the files, so `kubectl apply -k DIR` works and overlays can
+//! use DIR as a base. Every file is written into a fresh directory beside DIR, which then takes DIR's place
 //! with one rename; on any error the fresh directory is removed and DIR is untouched.
 
 use super::args::Encoding;
@@ -25,6 +26,20 @@ pub fn concern(document: &Document) -> String {
     }
 }
 
+const KUSTOMIZATION: &str = "kustomization.yaml";
+
+/// A Kustomization whose resources are every generated file.
+fn kustomization<'a>(files: impl Iterator<Item = &'a String>) -> String {
+    let mut text =
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n".to_owned();
+    for name in files {
+        text.push_str("  - ");
+        text.push_str(name);
+        text.push('\n');
+    }
+    text
+}
+
 /// Files and their contents, in a stable order.
 fn files(documents: &[Document], encoding: Encoding) -> anyhow::Result<BTreeMap<String, String>> {
     let extension = match encoding {
@@ -38,10 +53,12 @@ fn files(documents: &[Document], encoding: Encoding) -> anyhow::Result<BTreeMap<
             .or_default()
             .push(document.clone());
     }
-    groups
+    let mut files = groups
         .into_iter()
         .map(|(name, docs)| Ok((name, encode(&docs, encoding)?)))
-        .collect()
+        .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
+    files.insert(KUSTOMIZATION.into(), kustomization(files.keys()));
+    Ok(files)
 }
 
 pub fn write(dir: &Path, documents: &[Document], encoding: Encoding) -> anyhow::Result<()> {
@@ -84,7 +101,8 @@ fn existing_files(dir: &Path) -> anyhow::Result<Vec<String>> {
 
 /// A file a previous run may have written, which a new run may replace.
 fn is_ours(name: &str) -> bool {
-    name.starts_with("redis-") && (name.ends_with(".yaml") || name.ends_with(".json"))
+    name == KUSTOMIZATION
+        || name.starts_with("redis-") && (name.ends_with(".yaml") || name.ends_with(".json"))
 }
 
 fn stage(staging: &Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {
@@ -112,4 +130,46 @@ fn swap(staging: &Path, dir: &Path, replace: bool) -> anyhow::Result<()> {
     }
     std::fs::remove_dir_all(&aside)
         .with_context(|| format!("cannot remove the previous output {}", aside.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(kind: &str, name: &str) -> Document {
+        Document {
+            file: "-".into(),
+            index: 0,
+            value: serde_json::json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
+        }
+    }
+
+    #[test]
+    fn kustomization_lists_every_file_written() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("out");
+        let documents = [
+            document("StatefulSet", "redis"),
+            document("ConfigMap", "redis-sentinel"),
+            document("Service", "redis"),
+            document("Service", "redis-headless"),
+        ];
+        write(&dir, &documents, Encoding::Json).expect("written");
+        let text = std::fs::read_to_string(dir.join(KUSTOMIZATION)).expect("kustomization");
+        let mut written: Vec<String> = existing_files(&dir).expect("listed");
+        written.retain(|n| n != KUSTOMIZATION);
+        written.sort();
+        let listed: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("  - "))
+            .collect();
+        assert_eq!(listed, written);
+        assert!(
+            text.starts_with("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+        );
+        // A second run replaces the first, kustomization.yaml included.
+        write(&dir, &documents[..1], Encoding::Json).expect("rewritten");
+        let text = std::fs::read_to_string(dir.join(KUSTOMIZATION)).expect("kustomization");
+        assert_eq!(text.lines().filter(|l| l.starts_with("  - ")).count(), 1);
+    }
 }
