@@ -137,11 +137,11 @@ mod tests {
     use super::*;
 
     fn document(kind: &str, name: &str) -> Document {
-        Document {
-            file: "-".into(),
-            index: 0,
-            value: serde_json::json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
-        }
+        Document::from_value(
+            "-",
+            0,
+            serde_json::json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
+        )
     }
 
     #[test]
@@ -154,7 +154,7 @@ mod tests {
             document("Service", "redis"),
             document("Service", "redis-headless"),
         ];
-        write(&dir, &documents, Encoding::Json).expect("written");
+        write(&dir, &documents, Encoding::Yaml).expect("written");
         let text = std::fs::read_to_string(dir.join(KUSTOMIZATION)).expect("kustomization");
         let mut written: Vec<String> = existing_files(&dir).expect("listed");
         written.retain(|n| n != KUSTOMIZATION);
@@ -168,7 +168,7 @@ mod tests {
             text.starts_with("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
         );
         // A second run replaces the first, kustomization.yaml included.
-        write(&dir, &documents[..1], Encoding::Json).expect("rewritten");
+        write(&dir, &documents[..1], Encoding::Yaml).expect("rewritten");
         let text = std::fs::read_to_string(dir.join(KUSTOMIZATION)).expect("kustomization");
         assert_eq!(text.lines().filter(|l| l.starts_with("  - ")).count(), 1);
     }
