@@ -2,8 +2,9 @@
 //! `kubectl exec POD -c redis|sentinel -- redis-cli -p PORT …`.
 //!
 //! `redis-cli` prints plain text when its output is not a terminal; the query's [`Shape`]
-//! says how to read it back. A password is the pod's business: `redis-cli` in the container
-//! reads `REDISCLI_AUTH` from the container's environment.
+//! says how to read it back. A password is the pod's business: in the Redis container,
+//! `REDIS_PASSWORD` (the generated manifests' Secret env), when set, becomes `redis-cli`'s
+//! `REDISCLI_AUTH` inside the pod — it never crosses a command line. Sentinel has no password.
 
 use super::{Backend, Instance, Kind, Query, Shape};
 use crate::resp::Value;
@@ -13,6 +14,8 @@ use std::process::Command;
 
 const REDIS_CONTAINER: &str = "redis";
 const SENTINEL_CONTAINER: &str = "sentinel";
+/// Runs `redis-cli "$@"` with the container's `REDIS_PASSWORD`, if any, as its password.
+const REDIS_CLI_WITH_AUTH: &str = r#"if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; exec redis-cli "$@""#;
 
 pub struct Kubectl {
     pub namespace: String,
@@ -54,9 +57,13 @@ impl Backend for Kubectl {
             .name
             .split_once('/')
             .ok_or_else(|| format!("{} names no container", instance.name))?;
-        let output = self
-            .kubectl()
-            .args(["exec", pod, "-c", container, "--", "redis-cli", "-p"])
+        let mut command = self.kubectl();
+        command.args(["exec", pod, "-c", container, "--"]);
+        if instance.kind == Some(Kind::Redis) {
+            command.args(["sh", "-c", REDIS_CLI_WITH_AUTH]);
+        }
+        let output = command
+            .args(["redis-cli", "-p"])
             .arg(instance.port.to_string())
             .args(&query.args)
             .output()
