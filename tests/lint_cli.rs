@@ -481,3 +481,41 @@ fn complete_checks_references_the_input_does_not_define() {
             .contains(&"volume-source-missing".to_string())
     );
 }
+
+#[test]
+fn validate_reads_the_same_config_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let validate = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+            .args(["validate", "--profile", "kind", "--format", "json"])
+            .args(extra)
+            .current_dir(dir.path())
+            .output()
+            .expect("run redis-ha-gen")
+    };
+    write(dir.path(), "bad-version.yaml", b"kube-version: \"1.2\"\n");
+    let out = validate(&["--config", "bad-version.yaml"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("kube-version in the config file"),
+        "{}",
+        stderr(&out)
+    );
+
+    let before: Vec<String> = findings(&json(&validate(&[])))
+        .into_iter()
+        .map(|(rule, _, _)| rule)
+        .collect();
+    if let Some(rule) = before.first() {
+        write(
+            dir.path(),
+            "off.yaml",
+            format!("rules:\n  {rule}: off\n").as_bytes(),
+        );
+        let after = findings(&json(&validate(&["--config", "off.yaml"])));
+        assert!(
+            after.iter().all(|(r, _, _)| r != rule),
+            "{rule} still reported: {after:?}"
+        );
+    }
+}

@@ -11,8 +11,7 @@ use crate::generate::{Generated, generate};
 use crate::manifest::{self, Document};
 use crate::profile::{self, BUILTINS, Profile, ProfileRequest, ResolvedProfile};
 use crate::report::{self, Sources};
-use crate::schema::KubeVersion;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
@@ -93,11 +92,9 @@ pub fn schema(args: &SchemaArgs) -> anyhow::Result<u8> {
 /// Resolve, render and validate; also say whether the findings fail the run.
 fn run(profile: &ProfileArgs, check: &CheckArgs) -> anyhow::Result<(Generated, bool)> {
     let resolved = resolve(profile)?;
-    let version = match &check.kube_version {
-        Some(v) => v.parse().context("--kube-version")?,
-        None => KubeVersion::default(),
-    };
-    let generated = generate(&resolved, version)?;
+    let (config, version) = super::lint::check_settings(check)?;
+    let mut generated = generate(&resolved, version)?;
+    generated.findings = config.apply(generated.findings);
     let threshold = if check.strict {
         Severity::Warning
     } else {
