@@ -141,3 +141,77 @@ fn the_seeds_hand_written_manifests_show_their_known_mistakes() {
     }
     assert!(findings.iter().any(|f| f.severity == Severity::Error));
 }
+
+/// Findings of `validate` on a built-in profile with `--set` overrides, through the binary.
+fn validate(profile: &str, sets: &[&str]) -> Vec<(String, String)> {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"));
+    cmd.args(["validate", "--profile", profile, "--format", "json"]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let out = cmd.output().expect("run redis-ha-gen");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn built_in_profiles_have_no_errors_and_production_no_warnings() {
+    for profile in ["kind", "ocp", "production"] {
+        let findings = validate(profile, &[]);
+        assert!(
+            !findings.iter().any(|(_, s)| s == "error"),
+            "{profile}: {findings:?}"
+        );
+        if profile == "production" {
+            assert!(findings.is_empty(), "{profile}: {findings:?}");
+        }
+    }
+}
+
+/// The model follows the generated start scripts to the configuration Redis and Sentinel
+/// really load: changing a profile value changes what the rules see.
+#[test]
+fn rules_see_the_values_the_templates_render() {
+    let cases: &[(&str, &str)] = &[
+        ("sentinel.quorum=4", "sentinel-quorum-out-of-range"),
+        ("sentinel.quorum=3", "sentinel-quorum-above-majority"),
+        (
+            "sentinel.downAfterMilliseconds=60000",
+            "sentinel-down-after-out-of-range",
+        ),
+        (
+            "sentinel.failoverTimeout=5000",
+            "sentinel-failover-timeout-too-low",
+        ),
+        ("redis.maxmemory=600mb", "maxmemory-exceeds-limit"),
+        ("redis.maxmemory=300mb", "maxmemory-headroom-low"),
+        (
+            "redis.maxmemoryPolicy=allkeys-random",
+            "maxmemory-policy-evicts-state",
+        ),
+        ("redis.minReplicasToWrite=0", "min-replicas-to-write-unset"),
+        (
+            "redis.replDisklessSyncDelay=5",
+            "repl-diskless-sync-delay-high",
+        ),
+        ("redis.replicas=1", "replica-count-too-low"),
+    ];
+    for (set, rule) in cases {
+        let findings = validate("production", &[set, "redis.maxmemoryPolicyReason="]);
+        assert!(
+            findings.iter().any(|(r, _)| r == rule),
+            "--set {set}: {findings:?}"
+        );
+    }
+}

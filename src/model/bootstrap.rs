@@ -29,7 +29,13 @@ pub fn static_master_line(commands: &[Command]) -> Option<usize> {
             .words
             .first()
             .is_some_and(|w| CONDITIONS.contains(&w.as_str()));
+        // `&&` splits one condition into several commands on the same line.
+        let weighs_sentinel = commands
+            .iter()
+            .filter(|o| o.line == c.line)
+            .any(consults_sentinel);
         if is_condition
+            && !weighs_sentinel
             && c.words.iter().any(|w| refers(&own_vars, w))
             && compares_with_ordinal_zero(c, commands)
         {
@@ -47,18 +53,31 @@ fn refers(own_vars: &[String], word: &str) -> bool {
             .any(|v| word.contains(&format!("${v}")) || word.contains(&format!("${{{v}}}")))
 }
 
+/// The command queries Sentinel: `redis-cli … SENTINEL get-master-addr-by-name`, or a
+/// function of the script named after Sentinel (`ask_sentinels`).
 fn asks_sentinel(c: &Command) -> bool {
-    c.words.iter().any(|w| {
+    let calls_function = c.words.first().is_some_and(|w| {
         let w = w.to_ascii_lowercase();
-        w.contains("get-master-addr-by-name")
-            || w.contains("sentinel master")
-            || w.contains("sentinel masters")
-    }) || c.words.windows(2).any(|p| {
-        p[0].eq_ignore_ascii_case("sentinel")
-            && ["master", "masters", "get-master-addr-by-name"]
-                .iter()
-                .any(|s| p[1].eq_ignore_ascii_case(s))
-    })
+        w.contains("sentinel") && !w.ends_with("redis-sentinel")
+    });
+    calls_function
+        || c.words.iter().any(|w| {
+            let w = w.to_ascii_lowercase();
+            w.contains("get-master-addr-by-name") || w.contains("sentinel master")
+        })
+        || c.words.windows(2).any(|p| {
+            p[0].eq_ignore_ascii_case("sentinel")
+                && ["master", "masters", "get-master-addr-by-name"]
+                    .iter()
+                    .any(|s| p[1].eq_ignore_ascii_case(s))
+        })
+}
+
+/// The condition also weighs what Sentinel said (`[ "$SENTINEL_MASTER" = "$SELF" ]`).
+fn consults_sentinel(c: &Command) -> bool {
+    c.words
+        .iter()
+        .any(|w| w.to_ascii_lowercase().contains("sentinel"))
 }
 
 fn names_own_pod(word: &str) -> bool {
@@ -113,6 +132,14 @@ mod tests {
         assert_eq!(static_master_line(&commands(ordinal2)), Some(0));
         let case = "case \"$POD_NAME\" in\n  *-0) ROLE=master ;;\nesac\n";
         assert_eq!(static_master_line(&commands(case)), Some(0));
+    }
+
+    #[test]
+    fn a_condition_weighing_sentinels_answer_is_not_static() {
+        let script = "ORDINAL=${POD_NAME##*-}\nif first_boot && [ \"$ORDINAL\" = 0 ] && [ \"$SENTINEL_MASTER\" = \"$SELF\" ]; then promote; fi\n";
+        assert_eq!(static_master_line(&commands(script)), None);
+        let asked = "ask_sentinels\nif [ \"$(hostname)\" = redis-0 ]; then promote; fi\n";
+        assert_eq!(static_master_line(&commands(asked)), None);
     }
 
     #[test]

@@ -3,10 +3,13 @@
 
 use super::conf::{Conf, Origin, Setting};
 use super::launch::Script;
+use super::shell::DESCRIPTOR;
+use super::vars::{self, Vars};
 use super::workload::{SourceKind, VolumeSource, Workload, data_pointer};
 use super::{Loc, Sources};
 use crate::manifest::Document;
 use crate::redis_conf;
+use std::collections::HashMap;
 
 /// Deepest chain of `include`s and copies followed (Redis itself has no limit; loops exist).
 const MAX_DEPTH: u8 = 4;
@@ -67,7 +70,7 @@ impl Files<'_> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut conf = self.written(c, path, depth).or_else(|| {
+        let mut conf = self.written(c, path).or_else(|| {
             let file = self.mounted(c, path)?;
             let (settings, errors) = settings_of(&file.text, &file.loc, 0);
             Some(Conf {
@@ -96,75 +99,195 @@ impl Files<'_> {
         Some(conf)
     }
 
-    /// The file at `path` as the start scripts (init containers, then `c`'s own) leave it.
-    fn written(&self, c: usize, path: &str, depth: u8) -> Option<Conf> {
-        let mut result: Option<Conf> = None;
-        let runs_before = |s: &Script| {
+    /// Scripts that run before container `c`'s server starts: init containers' and its own.
+    fn scripts_before(&self, c: usize) -> impl Iterator<Item = &Script> {
+        self.scripts.iter().filter(move |s| {
             s.container == c
                 || self
                     .workload
                     .containers
                     .get(s.container)
                     .is_some_and(|x| x.init)
-        };
-        for script in self.scripts.iter().filter(|s| runs_before(s)) {
+        })
+    }
+
+    /// The variables the scripts before container `c`'s server assign.
+    pub fn vars(&self, c: usize) -> Vars {
+        let mut vars: Vars = self
+            .workload
+            .containers
+            .get(c)
+            .map(|x| x.env.iter().cloned().collect())
+            .unwrap_or_default();
+        for script in self.scripts_before(c) {
+            vars::assign(&script.commands, &mut vars);
+        }
+        vars
+    }
+
+    /// The file at `path` as the start scripts leave it, reading them in order: `cp`/`mv`,
+    /// and `cat`/`sed`/`grep`/`echo`/`printf`/here-documents redirected into a file.
+    fn written(&self, c: usize, path: &str) -> Option<Conf> {
+        let vars = self.vars(c);
+        let mut files: HashMap<String, Written> = HashMap::new();
+        for script in self.scripts_before(c) {
             for cmd in &script.commands {
+                let words: Vec<String> = cmd.words.iter().map(|w| vars::expand(w, &vars)).collect();
                 let at = script.at(cmd.line);
-                let (settings, errors) = if cmd.words.first().is_some_and(|w| w == "cp") {
-                    let Some(src) = copied_source(&cmd.words, path) else {
-                        continue;
-                    };
-                    let Some(from) = self.conf(script.container, src, depth + 1) else {
-                        continue;
-                    };
-                    (from.settings, from.errors)
-                } else if cmd.output.as_deref() == Some(path) {
-                    match (&cmd.heredoc, cmd.words.first().map(String::as_str)) {
-                        (Some((body, first)), _) => settings_of(body, &script.loc, *first),
-                        (None, Some("echo" | "printf")) => {
-                            let text = echoed(&cmd.words);
-                            settings_of(&text, &script.loc, cmd.line)
+                let first = words.first().map(String::as_str);
+                if let Some(verb @ ("cp" | "mv")) = first {
+                    for (src, dst) in copies(&words) {
+                        let content = match files.get(src) {
+                            Some(w) => Some(w.clone()),
+                            None => self.mounted_conf(script.container, src),
+                        };
+                        if let Some(content) = content {
+                            files.insert(
+                                dst,
+                                Written {
+                                    at: at.clone(),
+                                    ..content
+                                },
+                            );
                         }
-                        _ => continue,
+                        if verb == "mv" {
+                            files.remove(src);
+                        }
                     }
-                } else {
+                    continue;
+                }
+                let Some(out) = cmd.output.as_deref().filter(|o| *o != DESCRIPTOR) else {
                     continue;
                 };
-                match (&mut result, cmd.append) {
-                    (Some(conf), true) => {
-                        conf.settings.extend(settings);
-                        conf.errors.extend(errors);
+                let out = vars::expand(out, &vars);
+                let content = match (&cmd.heredoc, first) {
+                    (Some((body, line)), _) => Some(parsed(body, &script.loc, *line, &at)),
+                    (None, Some("echo" | "printf")) => {
+                        // Quoting inside the echoed text is the shell's, not Redis's: a
+                        // line like `requirepass $(quote "$X")` is whole at run time.
+                        let mut line = parsed(&echoed(&words), &script.loc, cmd.line, &at);
+                        line.errors.clear();
+                        Some(line)
                     }
+                    (None, Some("cat" | "sed" | "grep")) => {
+                        let mut acc: Option<Written> = None;
+                        for src in read_operands(&words) {
+                            let part = files
+                                .get(src)
+                                .cloned()
+                                .or_else(|| self.mounted_conf(script.container, src));
+                            match (&mut acc, part) {
+                                (Some(a), Some(part)) => a.extend(part),
+                                (None, part) => acc = part,
+                                _ => {}
+                            }
+                        }
+                        acc
+                    }
+                    _ => None,
+                };
+                let Some(content) = content else { continue };
+                match files.get_mut(&out) {
+                    Some(existing) if cmd.append => existing.extend(content),
                     _ => {
-                        result = Some(Conf {
-                            path: Some(path.to_string()),
-                            origin: Origin::Written {
-                                storage: self.workload.storage(c, path),
-                                at,
-                            },
-                            settings,
-                            errors,
-                        })
+                        files.insert(out, Written { at, ..content });
                     }
                 }
             }
         }
-        result
+        let w = files.remove(path)?;
+        Some(Conf {
+            path: Some(path.to_string()),
+            origin: Origin::Written {
+                storage: self.workload.storage(c, path),
+                at: w.at,
+            },
+            settings: w.settings,
+            errors: w.errors,
+        })
+    }
+
+    /// A configuration file from a ConfigMap/Secret volume, as file content.
+    fn mounted_conf(&self, c: usize, path: &str) -> Option<Written> {
+        let file = self.mounted(c, path)?;
+        let (settings, errors) = settings_of(&file.text, &file.loc, 0);
+        Some(Written {
+            settings,
+            errors,
+            at: file.loc,
+        })
     }
 }
 
-/// The source of `cp [flags] SRC… DST` that lands at `path`.
-fn copied_source<'w>(words: &'w [String], path: &str) -> Option<&'w str> {
+/// A file's content while reading start scripts.
+#[derive(Clone)]
+struct Written {
+    settings: Vec<Setting>,
+    errors: Vec<(Loc, String)>,
+    /// The command that wrote it.
+    at: Loc,
+}
+
+impl Written {
+    fn extend(&mut self, more: Written) {
+        self.settings.extend(more.settings);
+        self.errors.extend(more.errors);
+    }
+}
+
+fn parsed(text: &str, base: &Loc, offset: usize, at: &Loc) -> Written {
+    let (settings, errors) = settings_of(text, base, offset);
+    Written {
+        settings,
+        errors,
+        at: at.clone(),
+    }
+}
+
+/// The files `cat`, `sed SCRIPT` or `grep PATTERN` read (their operands that are paths).
+fn read_operands(words: &[String]) -> Vec<&str> {
     let operands: Vec<&str> = words[1..]
         .iter()
         .map(String::as_str)
         .filter(|w| !w.starts_with('-'))
         .collect();
-    let (dst, srcs) = operands.split_last()?;
-    srcs.iter().copied().find(|src| {
-        let base = src.rsplit('/').next().unwrap_or(src);
-        *dst == path || format!("{}/{}", dst.trim_end_matches('/'), base) == path
-    })
+    match words[0].as_str() {
+        "cat" => operands,
+        _ => operands
+            .last()
+            .filter(|w| w.starts_with('/'))
+            .into_iter()
+            .copied()
+            .collect(),
+    }
+}
+
+/// `cp|mv [flags] SRC… DST`: each source and the path it lands at (DST, or DST/basename
+/// when DST is a directory: written with a trailing `/`, or several sources, or a
+/// dot-less name receiving a dotted one).
+fn copies(words: &[String]) -> Vec<(&str, String)> {
+    let operands: Vec<&str> = words[1..]
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let Some((dst, srcs)) = operands.split_last() else {
+        return Vec::new();
+    };
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    srcs.iter()
+        .map(|src| {
+            let into_dir = dst.ends_with('/')
+                || srcs.len() > 1
+                || (!base(dst).contains('.') && base(src).contains('.'));
+            let to = if into_dir {
+                format!("{}/{}", dst.trim_end_matches('/'), base(src))
+            } else {
+                dst.to_string()
+            };
+            (*src, to)
+        })
+        .collect()
 }
 
 /// The text `echo [-e|-n] WORDS…` or `printf FORMAT` writes.
@@ -264,20 +387,28 @@ mod tests {
     #[test]
     fn copy_destinations() {
         let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let to = |s: &str| {
+            copies(&w(s))
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b))
+                .collect::<Vec<_>>()
+        };
+        let pair = |a: &str, b: &str| vec![(a.to_string(), b.to_string())];
         assert_eq!(
-            copied_source(
-                &w("cp /cm/sentinel.conf /data/sentinel.conf"),
-                "/data/sentinel.conf"
-            ),
-            Some("/cm/sentinel.conf")
+            to("cp /cm/s.conf /data/s.conf"),
+            pair("/cm/s.conf", "/data/s.conf")
         );
         assert_eq!(
-            copied_source(&w("cp -f /cm/sentinel.conf /data/"), "/data/sentinel.conf"),
-            Some("/cm/sentinel.conf")
+            to("cp -f /cm/s.conf /data/"),
+            pair("/cm/s.conf", "/data/s.conf")
         );
         assert_eq!(
-            copied_source(&w("cp /cm/a.conf /data/"), "/data/sentinel.conf"),
-            None
+            to("cp /cm/s.conf /data"),
+            pair("/cm/s.conf", "/data/s.conf")
+        );
+        assert_eq!(
+            to("mv /d/s.conf.new /d/s.conf"),
+            pair("/d/s.conf.new", "/d/s.conf")
         );
     }
 }

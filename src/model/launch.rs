@@ -72,39 +72,43 @@ fn basename(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
 
-/// The start scripts of container `c`.
+/// The start scripts of container `c`, each preceded by the files it sources (`. FILE`).
 pub fn scripts(files: &Files, c: usize) -> Vec<Script> {
-    let Some(container) = files.workload.containers.get(c) else {
+    let Some(main) = main_script(files, c) else {
         return Vec::new();
     };
-    let words = &container.words;
-    let Some(first) = words.first() else {
-        return Vec::new();
-    };
-    let from_file = |path: &str| {
-        let file = files.mounted(c, path)?;
-        Some(Script::new(c, file.loc, &file.text))
-    };
+    let mut out: Vec<Script> = main
+        .commands
+        .iter()
+        .filter(|cmd| matches!(cmd.words.first().map(String::as_str), Some("." | "source")))
+        .filter_map(|cmd| from_file(files, c, cmd.words.get(1)?))
+        .collect();
+    out.push(main);
+    out
+}
+
+fn from_file(files: &Files, c: usize, path: &str) -> Option<Script> {
+    let file = files.mounted(c, path)?;
+    Some(Script::new(c, file.loc, &file.text))
+}
+
+/// The script container `c` runs: `sh -c TEXT`, `sh FILE`, or a script file as command.
+fn main_script(files: &Files, c: usize) -> Option<Script> {
+    let words = &files.workload.containers.get(c)?.words;
+    let first = words.first()?;
     if SHELLS.contains(&basename(&first.text)) {
         let rest = &words[1..];
         if let Some(i) = rest.iter().position(|w| is_dash_c(&w.text)) {
-            return rest
-                .get(i + 1)
-                .map(|w| Script::new(c, w.loc.clone(), &w.text))
-                .into_iter()
-                .collect();
+            let w = rest.get(i + 1)?;
+            return Some(Script::new(c, w.loc.clone(), &w.text));
         }
-        return rest
-            .iter()
-            .find(|w| !w.text.starts_with('-'))
-            .and_then(|w| from_file(&w.text))
-            .into_iter()
-            .collect();
+        let file = rest.iter().find(|w| !w.text.starts_with('-'))?;
+        return from_file(files, c, &file.text);
     }
     if first.text.starts_with('/') && !is_server_binary(&first.text) {
-        return from_file(&first.text).into_iter().collect();
+        return from_file(files, c, &first.text);
     }
-    Vec::new()
+    None
 }
 
 fn is_dash_c(w: &str) -> bool {
@@ -149,6 +153,14 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 })
                 .unwrap_or_default(),
         };
+    let vars = files.vars(c);
+    let launch: Vec<Word> = launch
+        .into_iter()
+        .map(|w| Word {
+            text: super::vars::expand(&w.text, &vars),
+            loc: w.loc,
+        })
+        .collect();
     if launch.is_empty() {
         return image_default(
             container.words.is_empty(),

@@ -11,6 +11,7 @@ pub mod selector;
 mod sets;
 pub mod shell;
 pub mod units;
+mod vars;
 pub mod workload;
 
 pub use conf::{Conf, Origin, Setting, Storage};

@@ -17,8 +17,46 @@ pub struct Command {
     pub heredoc: Option<(String, usize)>,
 }
 
+/// The `output` of a command whose standard output goes to another descriptor (`>&2`).
+pub const DESCRIPTOR: &str = "&";
+
 /// Split a script into simple commands.
 pub fn commands(script: &str) -> Vec<Command> {
+    let mut out = split(script);
+    apply_group_redirects(&mut out);
+    out
+}
+
+/// `{ …; } > file` and `( … ) > file`: the commands of the group write to the group's file
+/// (the first one truncating it when the group does, the others appending).
+fn apply_group_redirects(commands: &mut [Command]) {
+    let mut open: Vec<usize> = Vec::new();
+    for i in 0..commands.len() {
+        let words = &commands[i].words;
+        let first = words.first().map(String::as_str);
+        if matches!(first, Some("{" | "(")) {
+            commands[i].words.remove(0);
+            open.push(i);
+        } else if words.last().is_some_and(|w| w == "{") {
+            open.push(i);
+        } else if words.len() == 1 && matches!(first, Some("}" | ")")) {
+            let Some(start) = open.pop() else { continue };
+            let Some(target) = commands[i].output.clone() else {
+                continue;
+            };
+            let mut append = commands[i].append;
+            for c in &mut commands[start..i] {
+                if c.output.is_none() && !c.words.is_empty() {
+                    c.output = Some(target.clone());
+                    c.append = append;
+                    append = true;
+                }
+            }
+        }
+    }
+}
+
+fn split(script: &str) -> Vec<Command> {
     let lines: Vec<&str> = script.lines().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -151,6 +189,9 @@ fn split_line(line: &str, line_no: usize) -> Vec<Command> {
                     {
                         chars.next();
                     }
+                    if !fd_prefix {
+                        command.output = Some(DESCRIPTOR.to_string());
+                    }
                     continue;
                 }
                 finish_word(&mut word, &mut in_word, &mut command, &mut pending);
@@ -242,5 +283,22 @@ mod tests {
         assert!(c[2].append && !c[1].append);
         assert_eq!(c[3].words, ["if", "[", "$(hostname)", "=", "redis-0", "]"]);
         assert_eq!(c[4].words, ["then"]);
+    }
+
+    #[test]
+    fn group_redirections_reach_the_commands_inside() {
+        let c = commands(
+            "f() {\n  {\n    cat /config/a.conf\n    echo x >&2\n    echo \"b 1\"\n  } >\"$F.new\"\n  mv \"$F.new\" \"$F\"\n}\n",
+        );
+        let out: Vec<_> = c
+            .iter()
+            .map(|c| (c.words.join(" "), c.output.clone(), c.append))
+            .collect();
+        assert_eq!(
+            out[2],
+            ("cat /config/a.conf".into(), Some("$F.new".into()), false)
+        );
+        assert_eq!(out[3], ("echo x".into(), Some(DESCRIPTOR.into()), false));
+        assert_eq!(out[4], ("echo b 1".into(), Some("$F.new".into()), true));
     }
 }

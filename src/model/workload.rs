@@ -70,6 +70,8 @@ pub struct Container {
     /// `command` followed by `args`.
     pub words: Vec<Word>,
     pub mounts: Vec<Mount>,
+    /// Environment variables with literal values (`value:`; not `valueFrom`).
+    pub env: Vec<(String, String)>,
     /// Set when the container runs `redis-server` or Sentinel.
     pub server: Option<Server>,
 }
@@ -270,8 +272,18 @@ fn container(
             pointer: format!("{pointer}/volumeMounts/{i}"),
         })
         .collect();
+    let env = array_at(c, "/env")
+        .iter()
+        .filter_map(|e| {
+            Some((
+                str_at(e, "/name")?.to_string(),
+                str_at(e, "/value")?.to_string(),
+            ))
+        })
+        .collect();
     Container {
         index: position,
+        env,
         name: str_at(c, "/name").unwrap_or_default().to_string(),
         image: str_at(c, "/image").map(str::to_string),
         pointer,
