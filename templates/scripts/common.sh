@@ -14,6 +14,8 @@ ROLE_MARKER=$CONF_DIR/role-taken
 SAFE_MASTER_HOST=127.0.0.1
 SAFE_MASTER_PORT=1
 LOCAL=127.0.0.1
+# Replica priority of a node that holds the master's data (Redis's default).
+SERVING_PRIORITY=100
 ORDINAL=${POD_NAME##*-}
 MAJORITY=$((REPLICAS / 2 + 1))
 
@@ -98,12 +100,27 @@ EOF
     done
 }
 
-# Ask the Sentinels, one after the other, for a planned failover; true once one accepted.
+# Ask the Sentinels on HOSTS..., one after the other, for a planned failover; true once one
+# accepted.
 request_failover() {
     local host
-    for host in $(all_pods); do
+    for host in "$@"; do
         if [ "$(sentinel_cmd "$host" SENTINEL FAILOVER "$MASTER_NAME" | tr -d '\r')" = "OK" ]; then
             log "Sentinel at $host accepted a failover of $MASTER_NAME"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# The master any Sentinel names other than this pod, as soon as one does (during a failover
+# the leader names the promoted replica before the others switch).
+new_master_named() {
+    local host named
+    for host in $(all_pods); do
+        named=$(sentinel_cmd "$host" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" | head -n 1 | tr -d '\r')
+        if [ -n "$named" ] && [ "$named" != "$SELF" ]; then
+            echo "$named"
             return 0
         fi
     done

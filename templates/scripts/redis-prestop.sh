@@ -10,43 +10,37 @@ SCRIPT=redis-prestop
 
 deadline=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS))
 min_replicas=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
+replicas=$(info_field "$LOCAL" replication connected_slaves)
 
-# Refuse writes from now on (NOREPLICAS, at once, instead of blocking clients): a write
-# accepted between the promotion and this node's demotion would be lost.
+# 1. Refuse client writes from now on (NOREPLICAS at once, rather than blocking clients):
+#    a write accepted between the promotion and this node's demotion would be lost.
 redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write 1000000 >/dev/null
+# 2. Have every replica acknowledge the whole stream, so whichever Sentinel promotes has it.
+redis_cmd "$LOCAL" WAIT "${replicas:-0}" 1000 >/dev/null
+# 3. Freeze the stream itself (Sentinel's hello PUBLISHes, expiries, pings): the replicas
+#    stay at exactly the same offset, so the one not promoted continues with a partial
+#    resync instead of a full one.
+redis_cmd "$LOCAL" CLIENT PAUSE $((PRESTOP_TIMEOUT_SECONDS * 1000)) WRITE >/dev/null
 
-# Let the replicas take in the last writes, so the promoted one has them all.
-caught_up() {
-    local replication offset
-    replication=$(redis_cmd "$LOCAL" INFO replication | tr -d '\r')
-    offset=$(echo "$replication" | sed -n 's/^master_repl_offset:\(.*\)$/\1/p')
-    ! echo "$replication" | grep '^slave[0-9]*:' | grep -v -q "offset=$offset,"
-}
-tries=0
-until caught_up || [ "$tries" -ge 20 ]; do
-    sleep 0.1 2>/dev/null || sleep 1
-    tries=$((tries + 1))
-done
-
-handed_over=no
-requested=0
+# This pod's own Sentinel is being stopped with it: only the peers' can carry a failover.
+handed_over=""
+next_request=0
 while [ "$(date +%s)" -lt "$deadline" ]; do
-    ask_sentinels
-    if [ -n "$SENTINEL_MASTER" ] && [ "$SENTINEL_MASTER" != "$SELF" ]; then
-        # Demote now rather than wait for Sentinel to convert this node seconds later.
-        redis_cmd "$LOCAL" REPLICAOF "$SENTINEL_MASTER" "$REDIS_PORT" >/dev/null
-        log "handed the master role to $SENTINEL_MASTER"
-        handed_over=yes
+    if handed_over=$(new_master_named); then
+        # Demote now rather than wait seconds for Sentinel to convert this node.
+        redis_cmd "$LOCAL" REPLICAOF "$handed_over" "$REDIS_PORT" >/dev/null
+        log "handed the master role to $handed_over"
         break
     fi
     now=$(date +%s)
-    if [ "$now" -ge "$requested" ] && request_failover; then
-        requested=$((now + 3))
+    if [ "$now" -ge "$next_request" ] && request_failover $(peers); then
+        next_request=$((now + 3))
     fi
-    sleep 0.2 2>/dev/null || sleep 1
+    sleep 0.1 2>/dev/null || sleep 1
 done
 
-if [ "$handed_over" = no ]; then
+if [ -z "$handed_over" ]; then
     log "no failover within ${PRESTOP_TIMEOUT_SECONDS}s: stopping as master"
     redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write "${min_replicas:-1}" >/dev/null
 fi
+redis_cmd "$LOCAL" CLIENT UNPAUSE >/dev/null

@@ -6,8 +6,6 @@ SCRIPT=redis-start
 . /scripts/common.sh
 
 CONF=$CONF_DIR/redis.conf
-# Replica priority once this node holds the master's data (Redis's default).
-SERVING_PRIORITY=100
 
 has_data() {
     [ -s "$DATA_DIR/dump.rdb" ] || [ -d "$DATA_DIR/appendonlydir" ]
@@ -90,7 +88,7 @@ take_role() {
                 # snapshot): this copy must not be served as master. While the Sentinels
                 # still name this pod, ask them to promote the best replica instead.
                 if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_UP" -ge "$MAJORITY" ]; then
-                    request_failover && sleep 2
+                    request_failover $(all_pods) && sleep 1
                 fi
             elif first_boot && [ "$ORDINAL" = 0 ] && [ "$SENTINEL_MASTER" = "$SELF" ] &&
                 [ "$KNOWN_REPLICAS" = 0 ]; then

@@ -24,4 +24,6 @@ apply_configmap_tunables() {
 
 prepare_sentinel_conf
 apply_configmap_tunables &
-exec redis-sentinel "$CONF_DIR/sentinel.conf"
+# `redis-server --sentinel` is what the redis-sentinel name links to; not every package ships
+# that link (Debian keeps it in a separate package).
+exec redis-server "$CONF_DIR/sentinel.conf" --sentinel
