@@ -127,7 +127,8 @@ new_master_named() {
     return 1
 }
 
-# Redis quotes config values like a shell would in double quotes.
+# Redis reads config values in double quotes with backslash escapes. (printf, never echo:
+# dash's echo would eat the backslashes.)
 conf_quote() {
     printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
 }
@@ -158,8 +159,10 @@ prepare_sentinel_conf() {
         # The Secret may have been rotated: its current value replaces the stored one.
         (
             umask 077
-            grep -v "^sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
-            echo "sentinel auth-pass $MASTER_NAME $(conf_quote "$REDIS_PASSWORD")" >>"$conf.new"
+            # Sentinel rewrites auth-pass unquoted and then comments out ("# ???") what it
+            # cannot read back: drop both, so the lines do not pile up across restarts.
+            grep -v -e "^sentinel auth-pass $MASTER_NAME " -e "^# ??? sentinel auth-pass " "$conf" >"$conf.new"
+            printf 'sentinel auth-pass %s %s\n' "$MASTER_NAME" "$(conf_quote "$REDIS_PASSWORD")" >>"$conf.new"
         )
         mv "$conf.new" "$conf"
     fi

@@ -32,6 +32,10 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
         log "handed the master role to $handed_over"
         break
     fi
+    if [ "$(info_field "$LOCAL" replication connected_slaves)" = 0 ]; then
+        # Every replica is gone too (the whole set is stopping): nothing to hand over to.
+        break
+    fi
     now=$(date +%s)
     if [ "$now" -ge "$next_request" ] && request_failover $(peers); then
         next_request=$((now + 3))
@@ -40,7 +44,7 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
 done
 
 if [ -z "$handed_over" ]; then
-    log "no failover within ${PRESTOP_TIMEOUT_SECONDS}s: stopping as master"
+    log "no replica took over: stopping as master"
     redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write "${min_replicas:-1}" >/dev/null
 fi
 redis_cmd "$LOCAL" CLIENT UNPAUSE >/dev/null

@@ -22,11 +22,15 @@ write_redis_conf() {
             echo "replica-announce-ip $SELF"
             echo "replica-announce-port $REDIS_PORT"
             echo "replicaof $SAFE_MASTER_HOST $SAFE_MASTER_PORT"
-            # An empty node is never promoted before it has synced.
-            has_data || echo "replica-priority 0"
+            # An empty node joining peers that hold data is never promoted before it has
+            # synced. (Not on a fresh set: Sentinel caches the priority for up to 10 s,
+            # which would leave it nothing to promote right after bootstrap.)
+            if ! has_data && { scan_peers; [ "$BEST_PEER_OFFSET" -gt 0 ]; }; then
+                echo "replica-priority 0"
+            fi
             if [ -n "${REDIS_PASSWORD:-}" ]; then
-                echo "requirepass $(conf_quote "$REDIS_PASSWORD")"
-                echo "masterauth $(conf_quote "$REDIS_PASSWORD")"
+                printf 'requirepass %s\nmasterauth %s\n' \
+                    "$(conf_quote "$REDIS_PASSWORD")" "$(conf_quote "$REDIS_PASSWORD")"
             fi
         } >"$CONF.new"
     )
