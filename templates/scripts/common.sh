@@ -127,10 +127,17 @@ new_master_named() {
     return 1
 }
 
-# Redis reads config values in double quotes with backslash escapes. (printf, never echo:
-# dash's echo would eat the backslashes.)
-conf_quote() {
-    printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
+# Sentinel 7.0 writes `auth-pass` back unquoted when it rewrites its config, so a password
+# with blanks, quotes or backslashes cannot survive its first rewrite: refuse it at start
+# with a message, rather than run with a password Redis and Sentinel read differently.
+check_password() {
+    case ${REDIS_PASSWORD:-} in
+        *[[:space:]\"\'\\]*)
+            log "the password in the Secret contains a blank, a quote or a backslash;" \
+                "Sentinel cannot store such a password: use letters, digits and punctuation"
+            exit 1
+            ;;
+    esac
 }
 
 # Give the pod a writable Sentinel config on the PVC. Sentinel keeps its state there
@@ -156,13 +163,12 @@ prepare_sentinel_conf() {
         mv "$conf.new" "$conf"
     fi
     if [ -n "${REDIS_PASSWORD:-}" ]; then
+        check_password
         # The Secret may have been rotated: its current value replaces the stored one.
         (
             umask 077
-            # Sentinel rewrites auth-pass unquoted and then comments out ("# ???") what it
-            # cannot read back: drop both, so the lines do not pile up across restarts.
-            grep -v -e "^sentinel auth-pass $MASTER_NAME " -e "^# ??? sentinel auth-pass " "$conf" >"$conf.new"
-            printf 'sentinel auth-pass %s %s\n' "$MASTER_NAME" "$(conf_quote "$REDIS_PASSWORD")" >>"$conf.new"
+            grep -v "^sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
+            echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
         )
         mv "$conf.new" "$conf"
     fi

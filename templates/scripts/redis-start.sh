@@ -29,8 +29,8 @@ write_redis_conf() {
                 echo "replica-priority 0"
             fi
             if [ -n "${REDIS_PASSWORD:-}" ]; then
-                printf 'requirepass %s\nmasterauth %s\n' \
-                    "$(conf_quote "$REDIS_PASSWORD")" "$(conf_quote "$REDIS_PASSWORD")"
+                echo "requirepass $REDIS_PASSWORD"
+                echo "masterauth $REDIS_PASSWORD"
             fi
         } >"$CONF.new"
     )
@@ -118,6 +118,7 @@ take_role() {
     redis_cmd "$LOCAL" CONFIG SET replica-priority "$SERVING_PRIORITY" >/dev/null
 }
 
+check_password
 write_redis_conf
 take_role &
 exec redis-server "$CONF"
