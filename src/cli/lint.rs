@@ -251,11 +251,13 @@ fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> Finding {
         .count()
         + 1;
     let bad = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
-    let mut finding = Finding::new(
-        "yaml-syntax",
-        Severity::Error,
-        format!("not UTF-8 text (byte 0x{bad:02X}); manifests must be UTF-8 YAML or JSON"),
-    );
+    // Windows editors save UTF-16 with a byte-order mark; say so rather than name a byte.
+    let message = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        "UTF-16 text (byte-order mark); save the file as UTF-8".to_string()
+    } else {
+        format!("not UTF-8 text (byte 0x{bad:02X}); manifests must be UTF-8 YAML or JSON")
+    };
+    let mut finding = Finding::new("yaml-syntax", Severity::Error, message);
     finding.file = Some(file.to_string());
     finding.line = Some(valid.iter().filter(|&&b| b == b'\n').count() + 1);
     finding.column = Some(column);
@@ -291,5 +293,11 @@ mod tests {
         let f = not_utf8("x.yaml", error.as_bytes(), error.utf8_error());
         assert_eq!((f.line, f.column), (Some(2), Some(8)));
         assert!(f.message.contains("0xFF"), "{}", f.message);
+
+        let utf16 = b"\xFF\xFEk\0i\0n\0d\0".to_vec();
+        let error = String::from_utf8(utf16).expect_err("invalid");
+        let f = not_utf8("x.yaml", error.as_bytes(), error.utf8_error());
+        assert!(f.message.starts_with("UTF-16 text"), "{}", f.message);
+        assert_eq!((f.line, f.column), (Some(1), Some(1)));
     }
 }
