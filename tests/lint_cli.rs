@@ -519,3 +519,33 @@ fn validate_reads_the_same_config_file() {
         );
     }
 }
+
+#[test]
+fn absolute_paths_below_the_working_directory_are_shown_relative() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "deploy/bad.yaml", NOT_UTF8);
+    let absolute = dir
+        .path()
+        .join("deploy")
+        .canonicalize()
+        .expect("canonical path");
+    let cwd = dir.path().canonicalize().expect("canonical path");
+    let out = lint_in(
+        &cwd,
+        &[absolute.to_str().expect("UTF-8 path"), "--format", "json"],
+        b"",
+    );
+    assert_eq!(json(&out)["findings"][0]["file"], "deploy/bad.yaml");
+}
+
+#[test]
+fn a_missing_config_file_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = lint_in(dir.path(), &["-", "--config", "nope.yaml"], b"");
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("cannot read config file nope.yaml"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -20,14 +20,15 @@ pub struct Input {
 /// Read every input named by `paths`, skipping files the config ignores and any file named
 /// twice.
 pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<Vec<Input>> {
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut files = Vec::new();
     for path in paths {
         if path == "-" {
             files.push(path.clone());
         } else if Path::new(path).is_dir() {
-            walk(Path::new(path), &mut files)?;
+            walk(Path::new(path), &cwd, &mut files)?;
         } else {
-            files.push(display(Path::new(path)));
+            files.push(display(Path::new(path), &cwd));
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -53,7 +54,7 @@ fn read(file: String) -> anyhow::Result<Input> {
 
 /// Manifests under `dir`, depth first in name order. Hidden entries (`.git`, `.github`) are
 /// skipped, and symlinked folders are not followed so a link cycle cannot loop.
-fn walk(dir: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
+fn walk(dir: &Path, cwd: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
     let mut entries = entries
@@ -69,9 +70,9 @@ fn walk(dir: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
             .file_type()
             .with_context(|| format!("cannot stat {}", path.display()))?;
         if file_type.is_dir() {
-            walk(&path, files)?;
+            walk(&path, cwd, files)?;
         } else if is_manifest(&path) && (file_type.is_file() || path.is_file()) {
-            files.push(display(&path));
+            files.push(display(&path, cwd));
         }
     }
     Ok(())
@@ -83,9 +84,15 @@ fn is_manifest(path: &Path) -> bool {
         .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// The path as findings show it: `/`-separated, without a leading `./`.
-fn display(path: &Path) -> String {
-    let shown = path.to_string_lossy().replace('\\', "/");
+/// The path as findings show it: `/`-separated, without a leading `./`, and relative to the
+/// working directory when it lies below it — what `ignore-paths` globs and SARIF URIs expect.
+fn display(path: &Path, cwd: &Path) -> String {
+    let relative = path
+        .strip_prefix(cwd)
+        .ok()
+        .filter(|rest| !rest.as_os_str().is_empty())
+        .unwrap_or(path);
+    let shown = relative.to_string_lossy().replace('\\', "/");
     match shown.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => shown,
