@@ -4,7 +4,7 @@ use super::args::{CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs, R
 use super::inputs;
 use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
-use crate::finding::{Finding, Severity, Summary};
+use crate::finding::{Finding, Summary};
 use crate::profile::suggest::nearest;
 use crate::report::{self, Format, Report, RuleDoc, Sources};
 use crate::rules::{self, CheckOptions, Rule};
@@ -21,15 +21,17 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
     let mut documents = Vec::new();
     let mut findings = Vec::new();
     for input in inputs {
-        match String::from_utf8(input.bytes) {
+        // Only text is kept for excerpts; bytes that are not UTF-8 become one finding.
+        let parsed = match String::from_utf8(input.bytes) {
             Ok(text) => {
                 let parsed = manifest::parse(&input.file, &text);
-                documents.extend(parsed.documents);
-                findings.extend(parsed.findings);
                 sources.insert(input.file, text);
+                parsed
             }
-            Err(e) => findings.push(not_utf8(&input.file, e.as_bytes(), e.utf8_error())),
-        }
+            Err(e) => manifest::parse_bytes(&input.file, e.as_bytes()),
+        };
+        documents.extend(parsed.documents);
+        findings.extend(parsed.findings);
     }
     for document in &documents {
         findings.extend(schema::validate(document, kube_version));
@@ -242,28 +244,6 @@ fn write_stdout(result: std::io::Result<()>) -> anyhow::Result<()> {
     }
 }
 
-/// A `yaml-syntax` finding for input that is not UTF-8, at the first bad byte.
-fn not_utf8(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> Finding {
-    let valid = &bytes[..error.valid_up_to()];
-    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&valid[line_start..])
-        .chars()
-        .count()
-        + 1;
-    let bad = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
-    // Windows editors save UTF-16 with a byte-order mark; say so rather than name a byte.
-    let message = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        "UTF-16 text (byte-order mark); save the file as UTF-8".to_string()
-    } else {
-        format!("not UTF-8 text (byte 0x{bad:02X}); manifests must be UTF-8 YAML or JSON")
-    };
-    let mut finding = Finding::new("yaml-syntax", Severity::Error, message);
-    finding.file = Some(file.to_string());
-    finding.line = Some(valid.iter().filter(|&&b| b == b'\n').count() + 1);
-    finding.column = Some(column);
-    finding
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,20 +264,5 @@ mod tests {
             format!("  {long}\n"),
             "an overlong word stays whole"
         );
-    }
-
-    #[test]
-    fn not_utf8_points_at_the_first_bad_byte() {
-        let bytes = b"kind: Pod\nname: \xC3\xA9\xFF".to_vec();
-        let error = String::from_utf8(bytes).expect_err("invalid");
-        let f = not_utf8("x.yaml", error.as_bytes(), error.utf8_error());
-        assert_eq!((f.line, f.column), (Some(2), Some(8)));
-        assert!(f.message.contains("0xFF"), "{}", f.message);
-
-        let utf16 = b"\xFF\xFEk\0i\0n\0d\0".to_vec();
-        let error = String::from_utf8(utf16).expect_err("invalid");
-        let f = not_utf8("x.yaml", error.as_bytes(), error.utf8_error());
-        assert!(f.message.starts_with("UTF-16 text"), "{}", f.message);
-        assert_eq!((f.line, f.column), (Some(1), Some(1)));
     }
 }
