@@ -1,7 +1,24 @@
 //! Strict Kubernetes schema validation (schemas derived from k8s-openapi, made strict).
+//!
+//! Each document of a known kind is checked against the strict JSON Schema of the chosen
+//! Kubernetes version (unknown fields, wrong types, missing required fields, int-or-string
+//! given anything else), then deserialized into its k8s-openapi type. Every problem is a
+//! `schema-violation` finding pointing at the offending node.
 
-use crate::finding::Finding;
+mod embedded;
+mod typed;
+
+use crate::finding::{Finding, Severity};
 use crate::manifest::Document;
+use jsonschema::ValidationError;
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+
+/// Rule id of every schema finding.
+pub const SCHEMA_VIOLATION: &str = "schema-violation";
+
+/// Longest message text taken from the validator (it quotes offending values in full).
+const MAX_DETAIL_CHARS: usize = 200;
 
 /// A supported Kubernetes minor version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -16,8 +33,102 @@ pub enum KubeVersion {
 
 /// Validate one document against the strict schema of its kind; unknown kinds pass.
 pub fn validate(document: &Document, version: KubeVersion) -> Vec<Finding> {
-    let _ = (document, version);
-    Vec::new()
+    let kind = document.kind();
+    if kind.is_empty() {
+        return Vec::new();
+    }
+    let api_version = document
+        .value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let Some(validator) = embedded::validator(version, api_version, kind) else {
+        return wrong_api_version(document, version, api_version, kind)
+            .into_iter()
+            .collect();
+    };
+    let findings: Vec<Finding> = validator
+        .iter_errors(&document.value)
+        .flat_map(|error| violations(document, &error))
+        .collect();
+    if !findings.is_empty() {
+        return findings;
+    }
+    match typed::parse_back(document) {
+        Some(error) => {
+            let message = format!("does not read as a Kubernetes {kind}: {error}");
+            vec![violation(document, "", message)]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// A kind we know, sent to an API group of Kubernetes itself that does not serve it
+/// (`extensions/v1beta1` Deployment, a missing `apiVersion`). Kinds of other groups
+/// (custom resources that share a name, such as Knative's `Service`) are not ours to judge.
+fn wrong_api_version(
+    document: &Document,
+    version: KubeVersion,
+    api_version: &str,
+    kind: &str,
+) -> Option<Finding> {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    let builtin_group = !group.contains('.') || group.ends_with(".k8s.io");
+    let served = embedded::api_versions_of(version, kind);
+    if !builtin_group || served.is_empty() {
+        return None;
+    }
+    let expected = served.join("` or `");
+    let message = if api_version.is_empty() {
+        format!("`apiVersion` is missing; Kubernetes {version} serves {kind} as `{expected}`")
+    } else {
+        format!("Kubernetes {version} does not serve {kind} as `{api_version}`; use `{expected}`")
+    };
+    let pointer = if api_version.is_empty() {
+        ""
+    } else {
+        "/apiVersion"
+    };
+    Some(violation(document, pointer, message))
+}
+
+/// Findings for one validator error; an unknown-fields error names and points at each field.
+fn violations(document: &Document, error: &ValidationError<'_>) -> Vec<Finding> {
+    let path = error.instance_path().as_str();
+    if let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() {
+        return unexpected
+            .iter()
+            .map(|field| {
+                let pointer = format!("{path}/{}", field.replace('~', "~0").replace('/', "~1"));
+                let message = format!("{}: unknown field `{field}`", shown(path));
+                violation(document, &pointer, message)
+            })
+            .collect();
+    }
+    let mut detail = error.to_string();
+    if detail.chars().count() > MAX_DETAIL_CHARS {
+        detail = detail.chars().take(MAX_DETAIL_CHARS).collect::<String>() + "…";
+    }
+    vec![violation(
+        document,
+        path,
+        format!("{}: {detail}", shown(path)),
+    )]
+}
+
+fn shown(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
+fn violation(document: &Document, pointer: &str, message: String) -> Finding {
+    let mut finding = Finding::new(SCHEMA_VIOLATION, Severity::Error, message);
+    let position = document.position(pointer);
+    finding.file = Some(document.file.clone());
+    finding.line = position.map(|p| p.line);
+    finding.column = position.map(|p| p.column);
+    finding.object = Some(document.object_id());
+    finding.pointer = Some(pointer.to_owned());
+    finding
 }
 
 impl KubeVersion {
@@ -38,6 +149,12 @@ impl KubeVersion {
             KubeVersion::V1_36 => "1.36",
             KubeVersion::V1_37 => "1.37",
         }
+    }
+}
+
+impl std::fmt::Display for KubeVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
