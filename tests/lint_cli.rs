@@ -94,7 +94,11 @@ fn unreadable_path_exits_2_naming_it() {
 #[test]
 fn not_utf8_is_a_yaml_syntax_error_and_other_files_are_still_read() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "a.yaml", b"kind: ConfigMap\n");
+    write(
+        dir.path(),
+        "a.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    );
     write(dir.path(), "b.yaml", NOT_UTF8);
     let out = lint_in(dir.path(), &["a.yaml", "b.yaml", "--format", "json"], b"");
     assert_eq!(code(&out), 1, "{}", stderr(&out));
