@@ -1,8 +1,74 @@
-//! `drill`.
+//! `drill`: rehearse the failure scenarios on real Redis from the manifests.
 
-use super::args::DrillArgs;
+use super::args::{DrillArgs, RulesFormat};
+use crate::drill::{self, DrillOptions, scenarios, spec};
+use crate::error::{EXIT_FINDINGS, EXIT_OK};
+use crate::manifest::Document;
+use anyhow::{Context, bail};
+use std::io::Read;
 
 pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("drill is not implemented yet")
+    let scenarios = scenarios::select(&args.scenario)?;
+    let (documents, label, wait_replicas) = input(args)?;
+    let spec = spec::ha_spec(&documents, wait_replicas)?;
+    let options = DrillOptions {
+        scenarios,
+        label,
+        quiet: false,
+    };
+    let report = match args.target.as_str() {
+        "local" => drill::run_local(&spec, &options)?,
+        other => bail!("unknown --target {other:?}: use `local` or `kubectl`"),
+    };
+    match args.format {
+        RulesFormat::Text => print!("{}", report.to_text()),
+        RulesFormat::Json => println!("{}", report.to_json()),
+    }
+    Ok(if report.summary.failed == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// The documents to drill, a label for the report, and the `WAIT` replicas the profile asks
+/// for (from the profile itself; a manifest file says it with an annotation).
+fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>)> {
+    if let Some(file) = &args.file {
+        let text = if file == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the manifests from stdin")?;
+            text
+        } else {
+            std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?
+        };
+        return Ok((spec::documents_from_text(file, &text)?, file.clone(), None));
+    }
+    let Some(profile) = &args.profile else {
+        bail!(
+            "say what to drill: --profile NAME (kind, ocp, production or a file) or -f FILE (`-` for stdin)"
+        );
+    };
+    let request = crate::profile::ProfileRequest {
+        profile: profile.clone(),
+        values: Vec::new(),
+        sets: args.sets.clone(),
+        namespace: args.namespace.clone(),
+    };
+    let resolved = crate::profile::resolve(&request)?;
+    let generated = crate::generate::generate(&resolved, crate::schema::KubeVersion::default())?;
+    let errors = generated
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::finding::Severity::Error)
+        .count();
+    if errors > 0 {
+        bail!(
+            "profile {profile} renders with {errors} error findings: run `redis-ha-gen validate --profile {profile}` and fix them first"
+        );
+    }
+    let wait = resolved.profile.redis.wait_replicas;
+    Ok((generated.documents, resolved.source, Some(wait)))
 }

@@ -1,0 +1,100 @@
+//! Everything the drill creates on the host (process groups, network namespaces, links, run
+//! directories) is registered here the moment it exists, so one call removes it all: at the
+//! end of a scenario, when one fails or panics (a Drop guard), and on Ctrl-C or SIGTERM (a
+//! signal handler).
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, Once};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// A process group (a container and everything it started).
+    ProcessGroup(i32),
+    NetworkNamespace(String),
+    /// A link on the host (veth host side, bridge).
+    Link(String),
+    Directory(PathBuf),
+}
+
+static CREATED: Mutex<Vec<Resource>> = Mutex::new(Vec::new());
+
+fn created() -> std::sync::MutexGuard<'static, Vec<Resource>> {
+    CREATED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub fn register(resource: Resource) {
+    created().push(resource);
+}
+
+/// Forget a resource that its owner removed itself.
+pub fn forget(resource: &Resource) {
+    created().retain(|r| r != resource);
+}
+
+/// Remove every registered resource, newest first, processes before namespaces before links
+/// before directories.
+pub fn remove_all() {
+    let mut resources = std::mem::take(&mut *created());
+    resources.reverse();
+    resources.sort_by_key(|r| match r {
+        Resource::ProcessGroup(_) => 0,
+        Resource::NetworkNamespace(_) => 1,
+        Resource::Link(_) => 2,
+        Resource::Directory(_) => 3,
+    });
+    for resource in resources {
+        remove(&resource);
+    }
+}
+
+pub fn remove(resource: &Resource) {
+    match resource {
+        Resource::ProcessGroup(pgid) => {
+            // SAFETY: kill(2) with a negative pid signals a process group; no memory is shared.
+            unsafe {
+                libc::kill(-pgid, libc::SIGCONT);
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+        Resource::NetworkNamespace(name) => quiet(&["ip", "netns", "delete", name]),
+        Resource::Link(name) => quiet(&["ip", "link", "delete", name]),
+        Resource::Directory(path) => {
+            let _ = std::fs::remove_dir_all(path);
+        }
+    }
+}
+
+fn quiet(argv: &[&str]) {
+    let _ = Command::new(argv[0])
+        .args(&argv[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Removes everything when dropped: hold one for the whole drill.
+pub struct Guard;
+
+impl Guard {
+    /// Also installs the Ctrl-C/SIGTERM handler (once per process).
+    pub fn install() -> Guard {
+        static HANDLER: Once = Once::new();
+        HANDLER.call_once(|| {
+            let _ = ctrlc::set_handler(|| {
+                eprintln!("drill: interrupted, removing pods, namespaces and links");
+                remove_all();
+                std::process::exit(130);
+            });
+        });
+        Guard
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        remove_all();
+    }
+}

@@ -1,0 +1,57 @@
+//! What a scenario can do to a running set, whatever runs it: this machine's namespaces
+//! (`local`) or a live cluster (`kubectl`).
+
+use super::resp::Reply;
+use super::spec::HaSpec;
+use std::time::Duration;
+
+/// A running Redis + Sentinel set of `spec.replicas` pods, addressed by ordinal.
+pub trait Cluster: Sync {
+    fn spec(&self) -> &HaSpec;
+    /// Create the pod (again); it keeps its volume claims.
+    fn start_pod(&self, ordinal: usize) -> anyhow::Result<()>;
+    fn is_ready(&self, ordinal: usize) -> bool;
+    /// Graceful deletion: preStop, SIGTERM, grace period, SIGKILL.
+    fn delete_pod(&self, ordinal: usize) -> anyhow::Result<()>;
+    /// SIGKILL every process of the pod, no preStop.
+    fn kill_pod(&self, ordinal: usize) -> anyhow::Result<()>;
+    fn freeze_pod(&self, ordinal: usize, frozen: bool) -> anyhow::Result<()>;
+    fn partition_pod(&self, ordinal: usize, partitioned: bool) -> anyhow::Result<()>;
+    /// Empty the pod's volume claims (the pod must not be running).
+    fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()>;
+    /// Stop one container and keep it stopped, or start it again.
+    fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()>;
+    /// A connection to the Redis (`sentinel == false`) or Sentinel of a pod, authenticated.
+    fn connect(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        timeout: Duration,
+    ) -> anyhow::Result<Box<dyn Session>>;
+    /// The last lines of a container's log.
+    fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String>;
+
+    /// The ordinal of a host name or address as Redis or Sentinel reports it.
+    fn ordinal_of(&self, host: &str) -> Option<usize>;
+
+    fn pod_name(&self, ordinal: usize) -> String {
+        self.spec().pod_name(ordinal)
+    }
+
+    /// One command on a fresh connection.
+    fn call(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        args: &[&str],
+        timeout: Duration,
+    ) -> anyhow::Result<Reply> {
+        self.connect(ordinal, sentinel, timeout)?
+            .call(args, timeout)
+    }
+}
+
+/// A client connection; an `Err` means the connection is unusable (drop it, reconnect).
+pub trait Session: Send {
+    fn call(&mut self, args: &[&str], timeout: Duration) -> anyhow::Result<Reply>;
+}

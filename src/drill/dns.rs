@@ -1,0 +1,100 @@
+//! Cluster DNS as each pod's /etc/hosts: every pod's own name, plus the names the Services
+//! publish — a pod's FQDN and short names while it runs (and is Ready, unless the headless
+//! Service publishes not-ready addresses), and each Service's name to its published pods.
+//! Files are rewritten in place, so the bind mounts in running pods see every change.
+
+use super::spec::HaSpec;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub struct Dns {
+    spec: HaSpec,
+    ips: Vec<Ipv4Addr>,
+    etc_dirs: Vec<PathBuf>,
+    published: Mutex<Vec<bool>>,
+}
+
+impl Dns {
+    pub fn new(run_dir: &Path, spec: &HaSpec, ips: Vec<Ipv4Addr>) -> anyhow::Result<Dns> {
+        let etc_dirs: Vec<PathBuf> = (0..spec.replicas)
+            .map(|i| run_dir.join("pods").join(spec.pod_name(i)).join("etc"))
+            .collect();
+        for (ordinal, dir) in etc_dirs.iter().enumerate() {
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(
+                dir.join("hostname"),
+                format!("{}\n", spec.pod_name(ordinal)),
+            )?;
+            // No nameserver answers: names outside /etc/hosts fail fast, nothing leaves the host.
+            std::fs::write(
+                dir.join("resolv.conf"),
+                "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+            )?;
+        }
+        let dns = Dns {
+            spec: spec.clone(),
+            ips,
+            etc_dirs,
+            published: Mutex::new(vec![false; spec.replicas]),
+        };
+        dns.write(&vec![false; spec.replicas])?;
+        Ok(dns)
+    }
+
+    pub fn etc_dir(&self, ordinal: usize) -> &Path {
+        &self.etc_dirs[ordinal]
+    }
+
+    /// Publish or withdraw pod `ordinal`'s records.
+    pub fn set(&self, ordinal: usize, running: bool, ready: bool) {
+        let publish = running && (ready || self.spec.publish_not_ready());
+        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        if published[ordinal] != publish {
+            published[ordinal] = publish;
+            let _ = self.write(&published);
+        }
+    }
+
+    fn pod_names(&self, ordinal: usize) -> Vec<String> {
+        let pod = self.spec.pod_name(ordinal);
+        let svc = &self.spec.headless_service;
+        let ns = &self.spec.namespace;
+        vec![
+            format!("{pod}.{svc}.{ns}.svc.cluster.local"),
+            format!("{pod}.{svc}.{ns}.svc"),
+            format!("{pod}.{svc}.{ns}"),
+            format!("{pod}.{svc}"),
+        ]
+    }
+
+    fn write(&self, published: &[bool]) -> std::io::Result<()> {
+        let mut shared = String::new();
+        for (ordinal, ip) in self.ips.iter().enumerate() {
+            if published[ordinal] {
+                shared += &format!("{ip}\t{}\n", self.pod_names(ordinal).join(" "));
+            }
+        }
+        let ns = &self.spec.namespace;
+        for svc in &self.spec.services {
+            for (ordinal, ip) in self.ips.iter().enumerate() {
+                if published[ordinal] {
+                    let name = &svc.name;
+                    shared += &format!(
+                        "{ip}\t{name}.{ns}.svc.cluster.local {name}.{ns}.svc {name}.{ns} {name}\n"
+                    );
+                }
+            }
+        }
+        for (ordinal, dir) in self.etc_dirs.iter().enumerate() {
+            let own = format!(
+                "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{}\t{} {}\n",
+                self.ips[ordinal],
+                self.pod_names(ordinal)[0],
+                self.spec.pod_name(ordinal)
+            );
+            std::fs::write(dir.join("hosts"), own + &shared)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,220 @@
+//! The local target: the set's pods as network namespaces and sandboxes on this machine.
+
+use super::cleanup::{self, Resource};
+use super::cluster::{Cluster, Session};
+use super::dns::Dns;
+use super::network::Network;
+use super::pods::{Node, Pod};
+use super::resp::{Connection, Reply};
+use super::spec::HaSpec;
+use super::volumes;
+use anyhow::{Context, bail};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// Refuse to run without what the pods need: root (namespaces, links) and the binaries.
+pub fn check_host() -> anyhow::Result<()> {
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        bail!(
+            "the drill needs root: it creates network namespaces, a bridge and veth links for the pods \
+             (run it with sudo, or as root in CI)"
+        );
+    }
+    for (binary, package) in [
+        ("redis-server", "redis-server"),
+        ("redis-cli", "redis-tools"),
+        ("bwrap", "bubblewrap"),
+        ("ip", "iproute2"),
+        ("sh", "dash"),
+    ] {
+        if which(binary).is_none() {
+            bail!("`{binary}` is not on PATH: install it (Debian: apt-get install {package})");
+        }
+    }
+    Ok(())
+}
+
+pub fn which(binary: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join(binary))
+        .find(|path| path.is_file())
+}
+
+/// A running set on this machine. Dropping it removes every process, namespace and link.
+pub struct LocalSet {
+    // Field order is drop order: processes first, then the network, then the files.
+    pods: Vec<Arc<Pod>>,
+    network: Network,
+    node: Arc<Node>,
+    run_dir: PathBuf,
+}
+
+static SETS: AtomicU32 = AtomicU32::new(0);
+
+/// The machine's binaries the pods may call that Debian's packages do not all provide:
+/// `redis-sentinel` is `redis-server` under another name.
+fn bin_dir(run_dir: &Path) -> anyhow::Result<PathBuf> {
+    let dir = run_dir.join("bin");
+    std::fs::create_dir_all(&dir)?;
+    let server = which("redis-server").context("redis-server is not on PATH")?;
+    if which("redis-sentinel").is_none() {
+        std::os::unix::fs::symlink(&server, dir.join("redis-sentinel"))?;
+    }
+    Ok(dir)
+}
+
+impl LocalSet {
+    /// Namespaces, links and files for the set; no pod runs yet.
+    pub fn create(spec: &HaSpec) -> anyhow::Result<LocalSet> {
+        let serial = SETS.fetch_add(1, Ordering::SeqCst) % 100;
+        let id = format!("{}{serial:02}", std::process::id());
+        let run_dir = std::env::temp_dir().join(format!("redis-ha-gen-drill-{id}"));
+        let _ = std::fs::remove_dir_all(&run_dir);
+        std::fs::create_dir_all(&run_dir)
+            .with_context(|| format!("cannot create {}", run_dir.display()))?;
+        cleanup::register(Resource::Directory(run_dir.clone()));
+        let network = Network::create(&id, spec.replicas)?;
+        let ips = (0..spec.replicas)
+            .map(|i| network.pod_ip(i))
+            .collect::<Vec<_>>();
+        let node = Arc::new(Node {
+            spec: spec.clone(),
+            bin_dir: bin_dir(&run_dir)?,
+            dns: Dns::new(&run_dir, spec, ips.clone())?,
+            netns: (0..spec.replicas).map(|i| network.namespace(i)).collect(),
+            ips,
+            run_dir: run_dir.clone(),
+        });
+        let pods = (0..spec.replicas)
+            .map(|i| Pod::new(Arc::clone(&node), i))
+            .collect();
+        Ok(LocalSet {
+            pods,
+            network,
+            node,
+            run_dir,
+        })
+    }
+
+    fn pod(&self, ordinal: usize) -> anyhow::Result<&Arc<Pod>> {
+        self.pods
+            .get(ordinal)
+            .with_context(|| format!("no pod with ordinal {ordinal}"))
+    }
+
+    fn address(&self, ordinal: usize, sentinel: bool) -> SocketAddr {
+        let spec = &self.node.spec;
+        let port = if sentinel {
+            spec.sentinel_port
+        } else {
+            spec.redis_port
+        };
+        SocketAddr::from((self.node.ips[ordinal], port))
+    }
+}
+
+impl Drop for LocalSet {
+    fn drop(&mut self) {
+        for pod in &self.pods {
+            pod.kill();
+        }
+        self.network.remove();
+        let dir = Resource::Directory(self.run_dir.clone());
+        cleanup::remove(&dir);
+        cleanup::forget(&dir);
+    }
+}
+
+struct TcpSession(Connection);
+
+impl Session for TcpSession {
+    fn call(&mut self, args: &[&str], timeout: Duration) -> anyhow::Result<Reply> {
+        self.0.set_timeout(timeout)?;
+        Ok(self.0.call(args)?)
+    }
+}
+
+impl Cluster for LocalSet {
+    fn spec(&self) -> &HaSpec {
+        &self.node.spec
+    }
+
+    fn start_pod(&self, ordinal: usize) -> anyhow::Result<()> {
+        self.pod(ordinal)?.start()
+    }
+
+    fn is_ready(&self, ordinal: usize) -> bool {
+        self.pods.get(ordinal).is_some_and(|p| p.is_ready())
+    }
+
+    fn delete_pod(&self, ordinal: usize) -> anyhow::Result<()> {
+        self.pod(ordinal)?.delete();
+        Ok(())
+    }
+
+    fn kill_pod(&self, ordinal: usize) -> anyhow::Result<()> {
+        self.pod(ordinal)?.kill();
+        Ok(())
+    }
+
+    fn freeze_pod(&self, ordinal: usize, frozen: bool) -> anyhow::Result<()> {
+        self.pod(ordinal)?.freeze(frozen);
+        Ok(())
+    }
+
+    fn partition_pod(&self, ordinal: usize, partitioned: bool) -> anyhow::Result<()> {
+        self.network.set_partitioned(ordinal, partitioned)
+    }
+
+    fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()> {
+        if self.pod(ordinal)?.is_running() {
+            bail!(
+                "pod {} is running: delete it before wiping its volumes",
+                self.pod_name(ordinal)
+            );
+        }
+        volumes::wipe_claims(&self.run_dir, &self.node.spec, ordinal)
+    }
+
+    fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()> {
+        self.pod(ordinal)?.hold_container(container, held);
+        Ok(())
+    }
+
+    fn connect(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        timeout: Duration,
+    ) -> anyhow::Result<Box<dyn Session>> {
+        let mut conn = Connection::open(self.address(ordinal, sentinel), timeout)?;
+        for password in &self.node.spec.passwords {
+            if matches!(conn.call(&["AUTH", password])?, Reply::Status(_)) {
+                break;
+            }
+        }
+        Ok(Box::new(TcpSession(conn)))
+    }
+
+    fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String> {
+        self.pods
+            .get(ordinal)
+            .map(|p| p.log_tail(container, lines))
+            .unwrap_or_default()
+    }
+
+    fn ordinal_of(&self, host: &str) -> Option<usize> {
+        let spec = &self.node.spec;
+        (0..spec.replicas).find(|&i| {
+            host == self.node.ips[i].to_string()
+                || host == spec.pod_name(i)
+                || host.starts_with(&format!("{}.", spec.pod_name(i)))
+        })
+    }
+}

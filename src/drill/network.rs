@@ -1,0 +1,141 @@
+//! The pods' network: a private bridge on the host, one network namespace per pod joined to
+//! it by a veth pair. Addresses come from 10.213.X.0/24 and exist only on that bridge and
+//! inside the namespaces; there is no route out, so no drill traffic leaves the machine.
+//! A partition is the pod's link set down.
+
+use super::cleanup::{self, Resource};
+use anyhow::{Context, bail};
+use std::net::Ipv4Addr;
+use std::process::Command;
+
+pub struct Network {
+    id: String,
+    subnet: u8,
+    pods: usize,
+}
+
+fn ip(args: &[&str]) -> anyhow::Result<()> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .context("cannot run `ip` (iproute2): install it")?;
+    if !out.status.success() {
+        bail!(
+            "`ip {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// A /24 in 10.213.0.0/16 that no interface on the host uses yet.
+fn free_subnet(seed: u32) -> anyhow::Result<u8> {
+    let out = Command::new("ip").args(["-4", "-o", "addr"]).output()?;
+    let used = String::from_utf8_lossy(&out.stdout).into_owned();
+    (0..=255u32)
+        .map(|k| ((seed + k) % 256) as u8)
+        .find(|x| !used.contains(&format!(" 10.213.{x}.")))
+        .context("every 10.213.x.0/24 is in use: remove stale drill bridges (`ip link show type bridge`)")
+}
+
+impl Network {
+    /// Bridge + `pods` namespaces, each with its address. Registered for cleanup at once.
+    pub fn create(id: &str, pods: usize) -> anyhow::Result<Network> {
+        let subnet = free_subnet(std::process::id())?;
+        let net = Network {
+            id: id.to_string(),
+            subnet,
+            pods,
+        };
+        let bridge = net.bridge();
+        ip(&["link", "add", &bridge, "type", "bridge"])?;
+        cleanup::register(Resource::Link(bridge.clone()));
+        ip(&[
+            "addr",
+            "add",
+            &format!("{}/24", net.gateway()),
+            "dev",
+            &bridge,
+        ])?;
+        ip(&["link", "set", &bridge, "up"])?;
+        for ordinal in 0..pods {
+            net.add_pod(ordinal)?;
+        }
+        Ok(net)
+    }
+
+    fn bridge(&self) -> String {
+        format!("rhg{}br", self.id)
+    }
+
+    fn host_link(&self, ordinal: usize) -> String {
+        format!("rhg{}h{ordinal}", self.id)
+    }
+
+    pub fn namespace(&self, ordinal: usize) -> String {
+        format!("rhg-{}-{ordinal}", self.id)
+    }
+
+    fn gateway(&self) -> Ipv4Addr {
+        Ipv4Addr::new(10, 213, self.subnet, 1)
+    }
+
+    pub fn pod_ip(&self, ordinal: usize) -> Ipv4Addr {
+        Ipv4Addr::new(10, 213, self.subnet, 10 + ordinal as u8)
+    }
+
+    fn add_pod(&self, ordinal: usize) -> anyhow::Result<()> {
+        let ns = self.namespace(ordinal);
+        let host = self.host_link(ordinal);
+        let peer = format!("rhg{}p{ordinal}", self.id);
+        ip(&["netns", "add", &ns])?;
+        cleanup::register(Resource::NetworkNamespace(ns.clone()));
+        ip(&["link", "add", &host, "type", "veth", "peer", "name", &peer])?;
+        cleanup::register(Resource::Link(host.clone()));
+        ip(&["link", "set", &peer, "netns", &ns])?;
+        ip(&["-n", &ns, "link", "set", &peer, "name", "eth0"])?;
+        ip(&[
+            "-n",
+            &ns,
+            "addr",
+            "add",
+            &format!("{}/24", self.pod_ip(ordinal)),
+            "dev",
+            "eth0",
+        ])?;
+        ip(&["-n", &ns, "link", "set", "eth0", "up"])?;
+        ip(&["-n", &ns, "link", "set", "lo", "up"])?;
+        ip(&["link", "set", &host, "master", &self.bridge()])?;
+        ip(&["link", "set", &host, "up"])
+    }
+
+    /// Cut the pod off the bridge (both directions), or join it again.
+    pub fn set_partitioned(&self, ordinal: usize, partitioned: bool) -> anyhow::Result<()> {
+        let state = if partitioned { "down" } else { "up" };
+        ip(&["link", "set", &self.host_link(ordinal), state])
+    }
+
+    /// Delete namespaces, then the host side of each veth (deleting a namespace does not
+    /// always remove it at once), then the bridge.
+    pub fn remove(&self) {
+        for ordinal in 0..self.pods {
+            for resource in [
+                Resource::NetworkNamespace(self.namespace(ordinal)),
+                Resource::Link(self.host_link(ordinal)),
+            ] {
+                cleanup::remove(&resource);
+                cleanup::forget(&resource);
+            }
+        }
+        let bridge = Resource::Link(self.bridge());
+        cleanup::remove(&bridge);
+        cleanup::forget(&bridge);
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}

@@ -1,0 +1,588 @@
+//! Pods as a kubelet runs them: init containers in order, then the containers, restarted
+//! when they exit (with back-off) or fail liveness; readiness decides the pod's DNS records
+//! (see `dns`). Deletion runs `preStop` hooks, then SIGTERM, the grace period, SIGKILL.
+
+use super::dns::Dns;
+use super::env;
+use super::process::Process;
+use super::sandbox::{DRILL_BIN, Mount, Sandbox};
+use super::spec::HaSpec;
+use super::volumes::{self, HostVolume};
+use anyhow::Context;
+use k8s_openapi::api::core::v1::{Container, Probe};
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What all pods of a set share: the spec, the run directory, cluster DNS, the pods' network.
+pub struct Node {
+    pub spec: HaSpec,
+    pub run_dir: PathBuf,
+    pub bin_dir: PathBuf,
+    pub dns: Dns,
+    pub netns: Vec<String>,
+    pub ips: Vec<Ipv4Addr>,
+}
+
+impl Node {
+    pub fn log_path(&self, ordinal: usize, container: &str) -> PathBuf {
+        self.run_dir
+            .join("logs")
+            .join(self.spec.pod_name(ordinal))
+            .join(format!("{container}.log"))
+    }
+}
+
+#[derive(Default)]
+struct ContainerState {
+    process: Option<Process>,
+    /// Stopped by a fault: the kubelet leaves it stopped.
+    held: bool,
+    restarts: u32,
+    next_start: Option<Instant>,
+    started: Option<Instant>,
+    ready: bool,
+    /// The startup probe passed (or there is none): readiness and liveness probes run.
+    started_up: bool,
+    startup_due: Option<Instant>,
+    readiness_due: Option<Instant>,
+    liveness_due: Option<Instant>,
+    /// Consecutive failures of the startup or liveness probe.
+    failures: i32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ProbeKind {
+    Startup,
+    Readiness,
+    Liveness,
+}
+
+fn first_due(probe: &Option<Probe>, now: Instant) -> Option<Instant> {
+    probe
+        .as_ref()
+        .map(|p| now + seconds(p.initial_delay_seconds, 0))
+}
+
+#[derive(Default)]
+struct PodState {
+    running: bool,
+    initialized: bool,
+    volumes: BTreeMap<String, HostVolume>,
+    containers: BTreeMap<String, ContainerState>,
+    kubelet: Option<JoinHandle<()>>,
+}
+
+pub struct Pod {
+    pub ordinal: usize,
+    node: Arc<Node>,
+    state: Mutex<PodState>,
+    /// Bumped by every start/stop: a kubelet loop of an older generation ends.
+    generation: AtomicU64,
+}
+
+const TICK: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+fn seconds(value: Option<i32>, default: i32) -> Duration {
+    Duration::from_secs(u64::try_from(value.unwrap_or(default)).unwrap_or(0))
+}
+
+impl Pod {
+    pub fn new(node: Arc<Node>, ordinal: usize) -> Arc<Pod> {
+        Arc::new(Pod {
+            ordinal,
+            node,
+            state: Mutex::new(PodState::default()),
+            generation: AtomicU64::new(0),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, PodState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn name(&self) -> String {
+        self.node.spec.pod_name(self.ordinal)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.state().running
+    }
+
+    /// Running, initialized, and every container running and ready.
+    pub fn is_ready(&self) -> bool {
+        let state = self.state();
+        state.running
+            && state.initialized
+            && state
+                .containers
+                .values()
+                .all(|c| c.process.is_some() && c.ready)
+    }
+
+    fn grace(&self) -> Duration {
+        seconds(
+            self.node
+                .spec
+                .pod
+                .termination_grace_period_seconds
+                .map(|s| s as i32),
+            30,
+        )
+    }
+
+    fn sandbox(
+        &self,
+        container: &Container,
+        volumes: &BTreeMap<String, HostVolume>,
+    ) -> anyhow::Result<Sandbox> {
+        let node = &self.node;
+        let mut mounts = Vec::new();
+        for mount in container.volume_mounts.iter().flatten() {
+            let volume = volumes.get(&mount.name).with_context(|| {
+                format!(
+                    "container {:?} mounts volume {:?}, which the pod does not define",
+                    container.name, mount.name
+                )
+            })?;
+            let host = match mount.sub_path.as_deref() {
+                Some(sub) if !sub.is_empty() => volume.path.join(sub),
+                _ => volume.path.clone(),
+            };
+            if !host.exists() {
+                std::fs::create_dir_all(&host)?;
+            }
+            mounts.push(Mount {
+                host,
+                path: mount.mount_path.clone(),
+                read_only: volume.read_only || mount.read_only.unwrap_or(false),
+            });
+        }
+        Ok(Sandbox {
+            netns: node.netns[self.ordinal].clone(),
+            hostname: self.name(),
+            etc_dir: node.dns.etc_dir(self.ordinal).to_path_buf(),
+            bin_dir: node.bin_dir.clone(),
+            mounts,
+            env: env::environment(
+                &node.spec,
+                container,
+                self.ordinal,
+                node.ips[self.ordinal],
+                DRILL_BIN,
+            )?,
+            working_dir: container.working_dir.clone(),
+        })
+    }
+
+    fn spawn(
+        &self,
+        container: &Container,
+        volumes: &BTreeMap<String, HostVolume>,
+    ) -> anyhow::Result<Process> {
+        let sandbox = self.sandbox(container, volumes)?;
+        let argv = env::argv(container, &sandbox.env);
+        Process::spawn(
+            sandbox.command(&argv),
+            &self.node.log_path(self.ordinal, &container.name),
+        )
+    }
+
+    /// Create the pod (as the StatefulSet controller would); the kubelet runs it.
+    pub fn start(self: &Arc<Self>) -> anyhow::Result<()> {
+        let mut state = self.state();
+        if state.running {
+            return Ok(());
+        }
+        state.volumes = volumes::prepare(&self.node.run_dir, &self.node.spec, self.ordinal)?;
+        state.running = true;
+        state.initialized = false;
+        state.containers = self
+            .node
+            .spec
+            .pod
+            .containers
+            .iter()
+            .map(|c| (c.name.clone(), ContainerState::default()))
+            .collect();
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let pod = Arc::clone(self);
+        state.kubelet = Some(std::thread::spawn(move || pod.kubelet(generation)));
+        drop(state);
+        self.publish();
+        Ok(())
+    }
+
+    fn current(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::SeqCst) == generation
+    }
+
+    fn publish(&self) {
+        let running = self.is_running();
+        self.node.dns.set(self.ordinal, running, self.is_ready());
+    }
+
+    fn kubelet(self: Arc<Self>, generation: u64) {
+        if !self.run_init_containers(generation) {
+            return;
+        }
+        while self.current(generation) {
+            self.supervise(generation);
+            self.publish();
+            std::thread::sleep(TICK);
+        }
+    }
+
+    /// Each init container to success, in order; a failing one is retried with back-off.
+    fn run_init_containers(&self, generation: u64) -> bool {
+        let node = Arc::clone(&self.node);
+        for container in node.spec.pod.init_containers.iter().flatten() {
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                let volumes = self.state().volumes.clone();
+                let mut process = match self.spawn(container, &volumes) {
+                    Ok(p) => p,
+                    Err(err) => {
+                        self.note(&container.name, &format!("cannot start: {err:#}"));
+                        return false;
+                    }
+                };
+                let status = loop {
+                    if !self.current(generation) {
+                        process.kill();
+                        return false;
+                    }
+                    if let Some(status) = process.exited() {
+                        break status;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                };
+                if status.success() {
+                    break;
+                }
+                self.note(
+                    &container.name,
+                    &format!("init container exited: {status}; retrying"),
+                );
+                let until = Instant::now() + backoff;
+                while Instant::now() < until {
+                    if !self.current(generation) {
+                        return false;
+                    }
+                    std::thread::sleep(TICK);
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+        let mut state = self.state();
+        if self.current(generation) {
+            state.initialized = true;
+        }
+        true
+    }
+
+    /// A line of the drill's own in the container's log (as `kubectl describe` events).
+    fn note(&self, container: &str, message: &str) {
+        use std::io::Write;
+        let path = self.node.log_path(self.ordinal, container);
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(file, "[drill] {} {container}: {message}", self.name());
+        }
+    }
+
+    /// One kubelet pass: reap exited containers, (re)start due ones, run due probes.
+    fn supervise(&self, generation: u64) {
+        let node = Arc::clone(&self.node);
+        let now = Instant::now();
+        let mut due: Vec<(String, Probe, ProbeKind)> = Vec::new();
+        {
+            let mut state = self.state();
+            if !self.current(generation) {
+                return;
+            }
+            let volumes = state.volumes.clone();
+            for container in &node.spec.pod.containers {
+                let Some(cs) = state.containers.get_mut(&container.name) else {
+                    continue;
+                };
+                if let Some(process) = cs.process.as_mut()
+                    && let Some(status) = process.exited()
+                {
+                    cs.process = None;
+                    cs.ready = false;
+                    let backoff = Duration::from_secs(1 << cs.restarts.min(4)).min(MAX_BACKOFF);
+                    cs.restarts += 1;
+                    cs.next_start = Some(now + backoff);
+                    self.note(
+                        &container.name,
+                        &format!("exited: {status}; restart in {backoff:?}"),
+                    );
+                }
+                if cs.process.is_none() && !cs.held && cs.next_start.is_none_or(|t| now >= t) {
+                    match self.spawn(container, &volumes) {
+                        Ok(process) => {
+                            cs.process = Some(process);
+                            cs.started = Some(now);
+                            cs.ready = container.readiness_probe.is_none();
+                            cs.started_up = container.startup_probe.is_none();
+                            cs.startup_due = first_due(&container.startup_probe, now);
+                            if cs.started_up {
+                                cs.readiness_due = first_due(&container.readiness_probe, now);
+                                cs.liveness_due = first_due(&container.liveness_probe, now);
+                            }
+                            cs.failures = 0;
+                        }
+                        Err(err) => {
+                            self.note(&container.name, &format!("cannot start: {err:#}"));
+                            cs.next_start = Some(now + MAX_BACKOFF);
+                        }
+                    }
+                }
+                if cs.process.is_none() {
+                    continue;
+                }
+                let probes = if cs.started_up {
+                    [
+                        (
+                            &container.readiness_probe,
+                            &mut cs.readiness_due,
+                            ProbeKind::Readiness,
+                        ),
+                        (
+                            &container.liveness_probe,
+                            &mut cs.liveness_due,
+                            ProbeKind::Liveness,
+                        ),
+                    ]
+                } else {
+                    [
+                        (
+                            &container.startup_probe,
+                            &mut cs.startup_due,
+                            ProbeKind::Startup,
+                        ),
+                        (&None, &mut cs.liveness_due, ProbeKind::Liveness),
+                    ]
+                };
+                for (probe, due_at, kind) in probes {
+                    if let (Some(probe), Some(at)) = (probe, *due_at)
+                        && now >= at
+                    {
+                        *due_at = Some(now + seconds(probe.period_seconds, 10));
+                        due.push((container.name.clone(), probe.clone(), kind));
+                    }
+                }
+            }
+        }
+        for (name, probe, kind) in due {
+            let passed = self.probe(&name, &probe);
+            let mut state = self.state();
+            if !self.current(generation) {
+                return;
+            }
+            let Some(cs) = state.containers.get_mut(&name) else {
+                continue;
+            };
+            if cs.process.is_none() {
+                continue;
+            }
+            if kind == ProbeKind::Readiness {
+                cs.ready = passed;
+                continue;
+            }
+            if kind == ProbeKind::Startup && passed {
+                let container = node.spec.container(&name);
+                cs.started_up = true;
+                cs.readiness_due =
+                    container.and_then(|c| first_due(&c.readiness_probe, Instant::now()));
+                cs.liveness_due =
+                    container.and_then(|c| first_due(&c.liveness_probe, Instant::now()));
+                cs.failures = 0;
+                continue;
+            }
+            cs.failures = if passed { 0 } else { cs.failures + 1 };
+            if cs.failures >= probe.failure_threshold.unwrap_or(3) {
+                self.note(
+                    &name,
+                    &format!(
+                        "{kind:?} probe failed {} times; restarting the container",
+                        cs.failures
+                    ),
+                );
+                let process = cs.process.take();
+                cs.restarts += 1;
+                cs.next_start = None;
+                cs.ready = false;
+                drop(state);
+                if let Some(mut process) = process {
+                    process.terminate(self.grace());
+                }
+            }
+        }
+    }
+
+    /// Run one probe against a container of this pod.
+    fn probe(&self, container: &str, probe: &Probe) -> bool {
+        let timeout = seconds(probe.timeout_seconds, 1);
+        if let Some(exec) = &probe.exec {
+            let argv = exec.command.clone().unwrap_or_default();
+            return self.exec(container, &argv, timeout).is_ok_and(|ok| ok);
+        }
+        if let Some(tcp) = &probe.tcp_socket {
+            let port = match &tcp.port {
+                k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(p) => *p,
+                k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(_) => 0,
+            };
+            let Ok(port) = u16::try_from(port) else {
+                return false;
+            };
+            let addr = SocketAddr::from((self.node.ips[self.ordinal], port));
+            return TcpStream::connect_timeout(&addr, timeout).is_ok();
+        }
+        // httpGet/grpc probes have nothing to answer them in a Redis pod: count as passing.
+        true
+    }
+
+    /// `kubectl exec`: run `argv` in `container`; Ok(true) when it exits 0 within `timeout`.
+    pub fn exec(
+        &self,
+        container: &str,
+        argv: &[String],
+        timeout: Duration,
+    ) -> anyhow::Result<bool> {
+        let spec = self
+            .node
+            .spec
+            .container(container)
+            .with_context(|| format!("no container {container:?} in the pod"))?
+            .clone();
+        let volumes = self.state().volumes.clone();
+        let sandbox = self.sandbox(&spec, &volumes)?;
+        let log = self
+            .node
+            .log_path(self.ordinal, &format!("{container}.exec"));
+        let mut process = Process::spawn(sandbox.command(argv), &log)?;
+        Ok(process.wait_for(timeout).is_some_and(|s| s.success()))
+    }
+
+    /// Stop the kubelet loop and take every container process.
+    fn stop_kubelet(&self) -> Vec<(String, Process)> {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let handle = self.state().kubelet.take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+        let mut state = self.state();
+        state
+            .containers
+            .iter_mut()
+            .filter_map(|(name, cs)| Some((name.clone(), cs.process.take()?)))
+            .collect()
+    }
+
+    fn gone(&self) {
+        let mut state = self.state();
+        state.running = false;
+        state.initialized = false;
+        drop(state);
+        self.publish();
+    }
+
+    /// SIGKILL every process of the pod, no preStop (a node crash, `kill -9`).
+    pub fn kill(&self) {
+        for (_, mut process) in self.stop_kubelet() {
+            process.kill();
+        }
+        self.gone();
+    }
+
+    /// Graceful deletion: preStop hooks, SIGTERM, up to the grace period, SIGKILL.
+    pub fn delete(&self) {
+        if !self.is_running() {
+            return;
+        }
+        let deadline = Instant::now() + self.grace();
+        let hooks: Vec<(String, Vec<String>)> = self
+            .node
+            .spec
+            .pod
+            .containers
+            .iter()
+            .filter_map(|c| {
+                let exec = c.lifecycle.as_ref()?.pre_stop.as_ref()?.exec.as_ref()?;
+                Some((c.name.clone(), exec.command.clone().unwrap_or_default()))
+            })
+            .collect();
+        std::thread::scope(|scope| {
+            for (name, argv) in &hooks {
+                scope.spawn(move || {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if !self.exec(name, argv, left).unwrap_or(false) {
+                        self.note(name, "preStop hook failed or timed out");
+                    }
+                });
+            }
+        });
+        let processes = self.stop_kubelet();
+        std::thread::scope(|scope| {
+            for (_, mut process) in processes {
+                // At least 2 s to exit, as the kubelet grants after a preStop that used it all.
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_secs(2));
+                scope.spawn(move || process.terminate(left));
+            }
+        });
+        self.gone();
+    }
+
+    /// SIGSTOP (or SIGCONT) every process of the pod.
+    pub fn freeze(&self, frozen: bool) {
+        let state = self.state();
+        for cs in state.containers.values() {
+            if let Some(process) = &cs.process {
+                process.freeze(frozen);
+            }
+        }
+    }
+
+    /// Stop one container and keep it stopped, or let the kubelet start it again.
+    pub fn hold_container(&self, container: &str, held: bool) {
+        let process = {
+            let mut state = self.state();
+            let Some(cs) = state.containers.get_mut(container) else {
+                return;
+            };
+            cs.held = held;
+            cs.next_start = None;
+            cs.ready = false;
+            if held { cs.process.take() } else { None }
+        };
+        if let Some(mut process) = process {
+            process.terminate(self.grace());
+        }
+    }
+
+    /// The last `lines` lines of a container's log.
+    pub fn log_tail(&self, container: &str, lines: usize) -> Vec<String> {
+        log_tail(&self.node.log_path(self.ordinal, container), lines)
+    }
+}
+
+pub fn log_tail(path: &Path, lines: usize) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}

@@ -1,0 +1,171 @@
+//! The gateway's stand-in: finds the master through Sentinel, as a Sentinel-aware client
+//! does, writes a unique key every ~20 ms (`SET <key> 1 NX EX 300`, then `WAIT` where the
+//! gateway asks for replicated acknowledgements), and logs every outcome. At the end it reads
+//! every acknowledged key back from the final master.
+
+use super::cluster::{Cluster, Session};
+use super::resp::Reply;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+const PERIOD: Duration = Duration::from_millis(20);
+const DISCOVERY_TIMEOUT: Duration = Duration::from_millis(250);
+const WRITE_TIMEOUT: Duration = Duration::from_millis(1000);
+/// How long `WAIT` may block for the replica acknowledgements.
+pub const WAIT_MS: u64 = 1000;
+
+/// One write of the probe.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    /// Seconds since the scenario's start.
+    pub start: f64,
+    pub end: f64,
+    /// The master it went to, when one was found.
+    pub master: Option<usize>,
+    /// `None`: acknowledged. Otherwise why not.
+    pub error: Option<String>,
+}
+
+impl Attempt {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProbeLog {
+    pub attempts: Vec<Attempt>,
+    pub acknowledged: Vec<String>,
+}
+
+/// Ask the Sentinels, in turn, which instance is the master.
+pub fn sentinel_master(cluster: &dyn Cluster) -> Option<usize> {
+    let spec = cluster.spec();
+    (0..spec.replicas).find_map(|i| {
+        let reply = cluster
+            .call(
+                i,
+                true,
+                &["SENTINEL", "get-master-addr-by-name", &spec.master_name],
+                DISCOVERY_TIMEOUT,
+            )
+            .ok()?;
+        cluster.ordinal_of(reply.items().first()?.text()?)
+    })
+}
+
+/// Connect to the master the Sentinels name, and check it says it is one (`ROLE`).
+fn discover(cluster: &dyn Cluster) -> Result<(usize, Box<dyn Session>), String> {
+    let master = sentinel_master(cluster).ok_or("no Sentinel names a reachable master")?;
+    let mut session = cluster
+        .connect(master, false, DISCOVERY_TIMEOUT)
+        .map_err(|e| format!("connect to the master: {e}"))?;
+    let role = session
+        .call(&["ROLE"], DISCOVERY_TIMEOUT)
+        .map_err(|e| format!("ROLE: {e}"))?;
+    match role.items().first().and_then(Reply::text) {
+        Some("master") => Ok((master, session)),
+        other => Err(format!(
+            "the instance Sentinel names answers ROLE {other:?}"
+        )),
+    }
+}
+
+/// Write until `stop` is set. `prefix` makes keys unique per scenario.
+pub fn run(cluster: &dyn Cluster, t0: Instant, prefix: &str, stop: &AtomicBool) -> ProbeLog {
+    let wait_replicas = cluster.spec().wait_replicas.to_string();
+    let wait_ms = WAIT_MS.to_string();
+    let mut log = ProbeLog::default();
+    let mut master: Option<(usize, Box<dyn Session>)> = None;
+    let mut serial = 0u64;
+    while !stop.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        serial += 1;
+        let key = format!("{prefix}:{serial}");
+        if master.is_none() {
+            master = discover(cluster)
+                .map_err(|e| log_failure(&mut log, t0, started, None, e))
+                .ok();
+        }
+        if let Some((ordinal, session)) = master.as_mut() {
+            let ordinal = *ordinal;
+            let mut outcome =
+                match session.call(&["SET", &key, "1", "NX", "EX", "300"], WRITE_TIMEOUT) {
+                    Ok(Reply::Status(s)) if s == "OK" => None,
+                    Ok(Reply::Error(e)) => Some(e),
+                    Ok(other) => Some(format!("unexpected reply {other:?}")),
+                    Err(e) => Some(format!("{e}")),
+                };
+            if outcome.is_none() && cluster.spec().wait_replicas > 0 {
+                outcome = match session.call(
+                    &["WAIT", &wait_replicas, &wait_ms],
+                    WRITE_TIMEOUT + Duration::from_millis(WAIT_MS),
+                ) {
+                    Ok(Reply::Int(n)) if n >= i64::from(cluster.spec().wait_replicas) => None,
+                    Ok(Reply::Int(n)) => Some(format!("WAIT: {n} replicas acknowledged")),
+                    Ok(other) => Some(format!("WAIT: {other:?}")),
+                    Err(e) => Some(format!("WAIT: {e}")),
+                };
+            }
+            let end = t0.elapsed().as_secs_f64();
+            let start = started.duration_since(t0).as_secs_f64();
+            if outcome.is_none() {
+                log.acknowledged.push(key);
+            } else {
+                master = None;
+            }
+            log.attempts.push(Attempt {
+                start,
+                end,
+                master: Some(ordinal),
+                error: outcome,
+            });
+        }
+        let spent = started.elapsed();
+        if spent < PERIOD {
+            std::thread::sleep(PERIOD - spent);
+        }
+    }
+    log
+}
+
+fn log_failure(
+    log: &mut ProbeLog,
+    t0: Instant,
+    started: Instant,
+    master: Option<usize>,
+    error: String,
+) {
+    log.attempts.push(Attempt {
+        start: started.duration_since(t0).as_secs_f64(),
+        end: t0.elapsed().as_secs_f64(),
+        master,
+        error: Some(error),
+    });
+}
+
+/// How many of `keys` the final master still holds (`None` when no master answers).
+pub fn count_present(cluster: &dyn Cluster, keys: &[String]) -> Option<usize> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok((_, mut session)) = discover(cluster) {
+            let mut present = 0usize;
+            let mut failed = false;
+            for chunk in keys.chunks(500) {
+                let mut args = vec!["EXISTS"];
+                args.extend(chunk.iter().map(String::as_str));
+                match session.call(&args, Duration::from_secs(2)) {
+                    Ok(Reply::Int(n)) => present += usize::try_from(n).unwrap_or(0),
+                    _ => failed = true,
+                }
+            }
+            if !failed {
+                return Some(present);
+            }
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

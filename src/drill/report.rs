@@ -1,0 +1,184 @@
+//! The drill's report: a table for people, JSON for machines (field names are the contract
+//! of `ha-behaviour.md`), and the log lines that explain a failure.
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Check {
+    pub name: String,
+    pub passed: bool,
+    pub measured: String,
+    pub expected: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioReport {
+    pub name: String,
+    pub passed: bool,
+    pub failover_seconds: Option<f64>,
+    pub write_unavailable_seconds: f64,
+    pub max_masters: usize,
+    pub split_brain_seconds: f64,
+    pub writes_acknowledged: usize,
+    pub writes_lost: usize,
+    pub writes_failed: usize,
+    pub duration_seconds: f64,
+    pub checks: Vec<Check>,
+    /// On failure: the last Redis/Sentinel log lines of the pods, `pod/container: line`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub profile: String,
+    pub target: String,
+    /// `redis-server --version` of the binaries rehearsed with.
+    pub redis_version: String,
+    pub image: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    pub scenarios: Vec<ScenarioReport>,
+    pub summary: Summary,
+}
+
+impl RunReport {
+    pub fn new(
+        profile: String,
+        target: String,
+        redis_version: String,
+        image: String,
+        scenarios: Vec<ScenarioReport>,
+    ) -> RunReport {
+        let passed = scenarios.iter().filter(|s| s.passed).count();
+        let mut warnings = Vec::new();
+        if let Some(warning) = version_warning(&redis_version, &image) {
+            warnings.push(warning);
+        }
+        RunReport {
+            profile,
+            target,
+            redis_version,
+            image,
+            warnings,
+            summary: Summary {
+                passed,
+                failed: scenarios.len() - passed,
+            },
+            scenarios,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "drill of {} ({} target) with Redis {}\n",
+            self.profile, self.target, self.redis_version
+        );
+        for warning in &self.warnings {
+            out += &format!("warning: {warning}\n");
+        }
+        out += &format!(
+            "\n{:<24} {:<6} {:>10} {:>12} {:>12} {:>8} {:>6}\n",
+            "scenario", "result", "failover s", "unavailable s", "split brain s", "acked", "lost"
+        );
+        for s in &self.scenarios {
+            out += &format!(
+                "{:<24} {:<6} {:>10} {:>13.2} {:>13.2} {:>8} {:>6}\n",
+                s.name,
+                if s.passed { "pass" } else { "FAIL" },
+                s.failover_seconds.map_or("-".into(), |f| format!("{f:.2}")),
+                s.write_unavailable_seconds,
+                s.split_brain_seconds,
+                s.writes_acknowledged,
+                s.writes_lost
+            );
+        }
+        for s in self.scenarios.iter().filter(|s| !s.passed) {
+            out += &format!("\n{} failed:\n", s.name);
+            for check in s.checks.iter().filter(|c| !c.passed) {
+                out += &format!(
+                    "  ✗ {}: {} (expected {})\n",
+                    check.name, check.measured, check.expected
+                );
+            }
+            if !s.logs.is_empty() {
+                out += "  logs:\n";
+                for line in &s.logs {
+                    out += &format!("    {line}\n");
+                }
+            }
+        }
+        out += &format!(
+            "\n{} passed, {} failed\n",
+            self.summary.passed, self.summary.failed
+        );
+        out
+    }
+}
+
+/// `x.y` of a version string (`7.0.15` → `7.0`).
+fn major_minor(version: &str) -> Option<String> {
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty());
+    Some(format!("{}.{}", parts.next()?, parts.next()?))
+}
+
+/// Warn when the image's Redis is another major.minor than the binaries rehearsed with.
+pub fn version_warning(redis_version: &str, image: &str) -> Option<String> {
+    let rehearsed = major_minor(redis_version)?;
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let tag = without_digest
+        .rsplit_once(':')
+        .map(|(_, t)| t)
+        .filter(|t| !t.contains('/'));
+    let Some(tag_version) = tag.and_then(major_minor) else {
+        return Some(format!(
+            "the manifests' image {image:?} names no Redis version; this rehearsal proves the behaviour of Redis {rehearsed} only"
+        ));
+    };
+    (tag_version != rehearsed).then(|| {
+        format!(
+            "the manifests run Redis {tag_version} ({image}) but this rehearsal ran Redis {rehearsed}: \
+             it is no proof about {tag_version}"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_on_another_major_minor() {
+        assert_eq!(
+            version_warning("7.0.15", "docker.io/library/redis:7.0.15-alpine"),
+            None
+        );
+        assert!(
+            version_warning("7.0.15", "redis:8.2.1")
+                .unwrap()
+                .contains("8.2")
+        );
+        assert!(
+            version_warning("7.0.15", "redis@sha256:abc")
+                .unwrap()
+                .contains("no Redis version")
+        );
+        assert_eq!(
+            version_warning("7.0.15", "redis:7.0.15@sha256:9f8e7d"),
+            None
+        );
+        assert_eq!(version_warning("7.0.15", "registry:5000/redis:7.0"), None);
+    }
+}

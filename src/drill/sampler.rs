@@ -1,0 +1,108 @@
+//! Samples every instance every ~100 ms, without writing to any: each Redis's `ROLE` and
+//! whether it would accept a write (`INFO replication`: a master with enough good replicas
+//! for its `min-replicas-to-write`), and which master each Sentinel names.
+
+use super::cluster::{Cluster, Session};
+use super::resp::Reply;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+const PERIOD: Duration = Duration::from_millis(100);
+const TIMEOUT: Duration = Duration::from_millis(150);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Seconds since the scenario's start.
+    pub t: f64,
+    pub ordinal: usize,
+    /// `master`, `slave`, … or `None` when the instance did not answer.
+    pub role: Option<String>,
+    pub accepts_writes: bool,
+    /// The ordinal the pod's Sentinel names as master (`None`: no answer or unknown host).
+    pub sentinel_master: Option<usize>,
+}
+
+/// Sample pod `ordinal` until `stop` is set.
+pub fn run(
+    cluster: &dyn Cluster,
+    ordinal: usize,
+    t0: Instant,
+    stop: &AtomicBool,
+    out: &Mutex<Vec<Sample>>,
+) {
+    let min_replicas = cluster.spec().min_replicas_to_write;
+    let master_name = cluster.spec().master_name.clone();
+    let mut redis: Option<Box<dyn Session>> = None;
+    let mut sentinel: Option<Box<dyn Session>> = None;
+    while !stop.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        let (role, accepts_writes) = ask(cluster, ordinal, false, &mut redis, |s| {
+            let role = s.call(&["ROLE"], TIMEOUT)?;
+            let role = role
+                .items()
+                .first()
+                .and_then(Reply::text)
+                .unwrap_or("")
+                .to_string();
+            let info = s.call(&["INFO", "replication"], TIMEOUT)?;
+            let accepts = role == "master" && {
+                let text = info.text().unwrap_or("");
+                let good = field(text, "min_slaves_good_slaves")
+                    .or_else(|| field(text, "connected_slaves"))
+                    .unwrap_or(0);
+                min_replicas == 0 || good >= min_replicas
+            };
+            Ok((Some(role), accepts))
+        })
+        .unwrap_or((None, false));
+        let sentinel_master = ask(cluster, ordinal, true, &mut sentinel, |s| {
+            let reply = s.call(
+                &["SENTINEL", "get-master-addr-by-name", &master_name],
+                TIMEOUT,
+            )?;
+            Ok(reply
+                .items()
+                .first()
+                .and_then(Reply::text)
+                .and_then(|h| cluster.ordinal_of(h)))
+        })
+        .flatten();
+        let sample = Sample {
+            t: started.duration_since(t0).as_secs_f64(),
+            ordinal,
+            role,
+            accepts_writes,
+            sentinel_master,
+        };
+        out.lock().unwrap_or_else(|p| p.into_inner()).push(sample);
+        let spent = started.elapsed();
+        if spent < PERIOD {
+            std::thread::sleep(PERIOD - spent);
+        }
+    }
+}
+
+/// Run `query` on a cached connection, reconnecting once it broke.
+fn ask<T>(
+    cluster: &dyn Cluster,
+    ordinal: usize,
+    sentinel: bool,
+    session: &mut Option<Box<dyn Session>>,
+    query: impl Fn(&mut Box<dyn Session>) -> anyhow::Result<T>,
+) -> Option<T> {
+    if session.is_none() {
+        *session = cluster.connect(ordinal, sentinel, TIMEOUT).ok();
+    }
+    let result = query(session.as_mut()?);
+    if result.is_err() {
+        *session = None;
+    }
+    result.ok()
+}
+
+fn field(info: &str, name: &str) -> Option<u32> {
+    info.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+        .and_then(|v| v.trim().parse().ok())
+}

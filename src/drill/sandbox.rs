@@ -1,0 +1,107 @@
+//! The container sandbox: `ip netns exec <pod netns> bwrap …`. A fresh root with the host's
+//! read-only `/usr` (so the machine's `sh` and Redis binaries), the pod's hostname, its own
+//! `/etc/hosts`, and its volumes bind-mounted at their `mountPath`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One bind mount into the container.
+#[derive(Clone, Debug)]
+pub struct Mount {
+    pub host: PathBuf,
+    pub path: String,
+    pub read_only: bool,
+}
+
+/// Everything that makes a command run "inside" one container of one pod.
+#[derive(Clone, Debug)]
+pub struct Sandbox {
+    pub netns: String,
+    pub hostname: String,
+    /// The pod's /etc/hosts, /etc/resolv.conf and /etc/hostname.
+    pub etc_dir: PathBuf,
+    /// Extra binaries (`redis-sentinel`) put first on PATH.
+    pub bin_dir: PathBuf,
+    pub mounts: Vec<Mount>,
+    pub env: Vec<(String, String)>,
+    pub working_dir: Option<String>,
+}
+
+/// Host files a dynamically linked `sh` and Redis need under the fresh /etc.
+const HOST_ETC: &[&str] = &[
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "alternatives",
+    "ssl",
+];
+
+pub const DRILL_BIN: &str = "/opt/redis-ha-gen-drill/bin";
+
+impl Sandbox {
+    pub fn command(&self, argv: &[String]) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.netns, "bwrap"]);
+        cmd.args([
+            "--unshare-uts",
+            "--unshare-ipc",
+            "--hostname",
+            &self.hostname,
+        ]);
+        cmd.args(["--ro-bind", "/usr", "/usr"]);
+        for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
+            let path = Path::new(top);
+            match std::fs::read_link(path) {
+                Ok(target) => {
+                    cmd.arg("--symlink").arg(target).arg(top);
+                }
+                Err(_) if path.is_dir() => {
+                    cmd.args(["--ro-bind", top, top]);
+                }
+                Err(_) => {}
+            }
+        }
+        cmd.args(["--proc", "/proc", "--dev", "/dev"]);
+        for dir in ["/tmp", "/run", "/var", "/root"] {
+            cmd.args(["--tmpfs", dir]);
+        }
+        cmd.args(["--dir", "/etc"]);
+        for name in HOST_ETC {
+            let host = Path::new("/etc").join(name);
+            if host.exists() {
+                cmd.arg("--ro-bind").arg(&host).arg(&host);
+            }
+        }
+        for name in ["hosts", "resolv.conf", "hostname"] {
+            cmd.arg("--ro-bind")
+                .arg(self.etc_dir.join(name))
+                .arg(format!("/etc/{name}"));
+        }
+        cmd.arg("--ro-bind").arg(&self.bin_dir).arg(DRILL_BIN);
+        let mut mounts = self.mounts.clone();
+        // Parents before children, so a file mounted inside a mounted directory stays visible.
+        mounts.sort_by_key(|m| m.path.matches('/').count());
+        for mount in &mounts {
+            let flag = if mount.read_only {
+                "--ro-bind"
+            } else {
+                "--bind"
+            };
+            cmd.arg(flag).arg(&mount.host).arg(&mount.path);
+        }
+        if let Some(dir) = &self.working_dir {
+            cmd.args(["--chdir", dir]);
+        }
+        cmd.arg("--clearenv");
+        for (key, value) in &self.env {
+            cmd.args(["--setenv", key, value]);
+        }
+        cmd.arg("--");
+        cmd.args(argv);
+        cmd
+    }
+}

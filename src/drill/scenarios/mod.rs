@@ -1,0 +1,461 @@
+//! The eleven scenarios of `ha-behaviour.md` (their names are the contract), and how one is
+//! rehearsed: a fresh set, bootstrapped; the probe and the role sampler running throughout;
+//! the scenario's steps; then the measured numbers and the checks.
+
+mod failover;
+mod planned;
+mod quiet;
+mod sentinels;
+
+use super::cluster::Cluster;
+use super::measure;
+use super::probe::{self, ProbeLog};
+use super::rehearsal::Rehearsal;
+use super::report::ScenarioReport;
+use super::sampler::{self, Sample};
+use anyhow::bail;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether a scenario must, or must not, make the Sentinels fail over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failover {
+    /// Within `down-after-milliseconds` + 2 s of the fault.
+    Required,
+    Forbidden,
+    NotJudged,
+}
+
+pub struct Scenario {
+    pub name: &'static str,
+    pub play: fn(&mut Rehearsal) -> anyhow::Result<()>,
+    pub failover: Failover,
+    /// Not one write may fail.
+    pub every_write_succeeds: bool,
+    /// A planned operation: write unavailability summed over it must stay within this.
+    pub planned_unavailable_max: Option<f64>,
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "bootstrap",
+        play: quiet::bootstrap,
+        failover: Failover::Forbidden,
+        every_write_succeeds: true,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "replica-down",
+        play: quiet::replica_down,
+        failover: Failover::Forbidden,
+        every_write_succeeds: true,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "master-down",
+        play: failover::master_down,
+        failover: Failover::Required,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "master-returns",
+        play: failover::master_returns,
+        failover: Failover::Required,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "master-returns-empty",
+        play: failover::master_returns_empty,
+        failover: Failover::NotJudged,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "all-down",
+        play: planned::all_down,
+        failover: Failover::NotJudged,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "sentinel-down",
+        play: sentinels::sentinel_down,
+        failover: Failover::Required,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "sentinel-majority-down",
+        play: sentinels::sentinel_majority_down,
+        failover: Failover::NotJudged,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "master-freeze",
+        play: failover::master_freeze,
+        failover: Failover::Required,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "sentinel-restart",
+        play: sentinels::sentinel_restart,
+        failover: Failover::Required,
+        every_write_succeeds: false,
+        planned_unavailable_max: None,
+    },
+    Scenario {
+        name: "rolling-restart",
+        play: planned::rolling_restart,
+        failover: Failover::NotJudged,
+        every_write_succeeds: false,
+        planned_unavailable_max: Some(2.0),
+    },
+];
+
+/// `all`, or one scenario by name.
+pub fn select(name: &str) -> anyhow::Result<Vec<&'static Scenario>> {
+    if name == "all" {
+        return Ok(SCENARIOS.iter().collect());
+    }
+    match SCENARIOS.iter().find(|s| s.name == name) {
+        Some(s) => Ok(vec![s]),
+        None => bail!(
+            "unknown scenario {name:?}: use `all` or one of {}",
+            SCENARIOS
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Everything a rehearsal recorded, for the report and the timeline.
+pub struct Rehearsed {
+    pub report: ScenarioReport,
+    pub samples: Vec<Sample>,
+    pub probe: ProbeLog,
+    pub events: Vec<(f64, String)>,
+    pub end: f64,
+}
+
+/// Start every pod as the StatefulSet controller would: one by one, each Ready before the
+/// next (`OrderedReady`), or all at once (`Parallel`).
+pub fn start_all(r: &mut Rehearsal, seconds: f64) -> anyhow::Result<()> {
+    let n = r.replicas();
+    if !r.cluster.spec().ordered_ready {
+        r.step(format!(
+            "starting {n} pods at once (podManagementPolicy Parallel)"
+        ));
+        return (0..n).try_for_each(|i| r.cluster.start_pod(i));
+    }
+    let deadline = r.now() + seconds;
+    for i in 0..n {
+        r.step(format!("starting {} (OrderedReady)", r.cluster.pod_name(i)));
+        r.cluster.start_pod(i)?;
+        if r.wait_until(deadline - r.now(), || r.cluster.is_ready(i).then_some(()))
+            .is_none()
+        {
+            bail!(
+                "{} was not Ready within {seconds} s, so the StatefulSet would start no further pod",
+                r.cluster.pod_name(i)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Within 30 s: one master (ordinal 0), the others its replicas, every Sentinel agreeing.
+fn bring_up(r: &mut Rehearsal) -> bool {
+    if let Err(err) = start_all(r, 30.0) {
+        r.check(
+            "bootstrap: one master, replicas and Sentinels agree within 30 s",
+            false,
+            format!("{err:#}"),
+            "≤ 30 s",
+        );
+        return false;
+    }
+    let name = "bootstrap: one master, replicas and Sentinels agree within 30 s";
+    match r.settle_since(name, 30.0, 0.0) {
+        Some(master) => {
+            r.master = master;
+            r.check(
+                "bootstrap: the master is ordinal 0",
+                master == 0,
+                r.cluster.pod_name(master),
+                r.cluster.pod_name(0),
+            );
+            true
+        }
+        None => false,
+    }
+}
+
+/// Rehearse one scenario on a fresh set.
+pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehearsed {
+    let mut r = Rehearsal::new(cluster, scenario.name, quiet);
+    let stop_sampling = AtomicBool::new(false);
+    let stop_probe = AtomicBool::new(false);
+    let samples = Mutex::new(Vec::new());
+    let prefix = format!("drill:{}:{}", scenario.name, std::process::id());
+    let (probe_log, booted) = std::thread::scope(|scope| {
+        for ordinal in 0..cluster.spec().replicas {
+            let (stop, out, t0) = (&stop_sampling, &samples, r.t0);
+            scope.spawn(move || sampler::run(cluster, ordinal, t0, stop, out));
+        }
+        let booted = bring_up(&mut r);
+        let mut log = ProbeLog::default();
+        if booted {
+            let (stop, t0, prefix) = (&stop_probe, r.t0, prefix.as_str());
+            let writer = scope.spawn(move || probe::run(cluster, t0, prefix, stop));
+            if let Err(err) = (scenario.play)(&mut r) {
+                r.check(
+                    "the scenario ran to its end",
+                    false,
+                    format!("{err:#}"),
+                    "no error",
+                );
+            }
+            stop_probe.store(true, Ordering::SeqCst);
+            log = writer.join().unwrap_or_default();
+        }
+        stop_sampling.store(true, Ordering::SeqCst);
+        (log, booted)
+    });
+    let samples = samples.into_inner().unwrap_or_else(|p| p.into_inner());
+    judge(r, scenario, samples, probe_log, booted)
+}
+
+fn judge(
+    mut r: Rehearsal,
+    scenario: &Scenario,
+    samples: Vec<Sample>,
+    probe: ProbeLog,
+    booted: bool,
+) -> Rehearsed {
+    let end = r.now();
+    let steps = measure::role_steps(&samples, r.replicas(), end);
+    let split_brain_seconds = measure::split_brain_seconds(&steps);
+    let max_masters = measure::max_masters(&steps);
+    let failover_seconds = r
+        .fault
+        .and_then(|(at, old)| measure::failover_seconds(&samples, at, old));
+    let write_unavailable_seconds = match r.planned_window {
+        Some((from, to)) => measure::total_unavailable(&probe.attempts, from, to),
+        None => measure::longest_unavailable(&probe.attempts),
+    };
+    let writes_failed = probe.attempts.iter().filter(|a| !a.ok()).count();
+    let mut writes_lost = 0;
+    if booted {
+        let present = probe::count_present(r.cluster, &probe.acknowledged);
+        writes_lost = probe.acknowledged.len() - present.unwrap_or(0).min(probe.acknowledged.len());
+        let down_after = r.down_after();
+        match scenario.failover {
+            Failover::Required => r.check(
+                "failover within down-after + 2 s",
+                failover_seconds.is_some_and(|f| f <= down_after + 2.0),
+                failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s")),
+                format!("≤ {:.1} s", down_after + 2.0),
+            ),
+            Failover::Forbidden => {
+                let moved = samples
+                    .iter()
+                    .find(|s| s.sentinel_master.is_some_and(|m| m != r.master));
+                r.check(
+                    "no failover",
+                    moved.is_none(),
+                    moved.map_or("none".into(), |s| {
+                        format!(
+                            "at {:.1} s a Sentinel named {}",
+                            s.t,
+                            r.cluster.pod_name(s.sentinel_master.unwrap_or(0))
+                        )
+                    }),
+                    "the master stays",
+                );
+            }
+            Failover::NotJudged => {}
+        }
+        if scenario.every_write_succeeds {
+            r.check(
+                "no failed write",
+                writes_failed == 0,
+                format!("{writes_failed} failed"),
+                "0",
+            );
+        }
+        if let Some(max) = scenario.planned_unavailable_max {
+            r.check(
+                "write unavailability of the planned restart",
+                write_unavailable_seconds <= max,
+                format!("{write_unavailable_seconds:.2} s"),
+                format!("≤ {max} s"),
+            );
+        }
+        if r.fault.is_some() {
+            let recovered = failover_seconds.is_none_or(|f| {
+                let named = r.fault.map_or(0.0, |(at, _)| at) + f;
+                probe.attempts.iter().any(|a| a.ok() && a.start >= named)
+            });
+            r.check(
+                "writes through Sentinel discovery succeed after the failover",
+                recovered,
+                if recovered {
+                    "yes"
+                } else {
+                    "no write succeeded"
+                },
+                "yes",
+            );
+        }
+        r.check(
+            "split brain",
+            split_brain_seconds == 0.0,
+            format!("{split_brain_seconds:.1} s (max {max_masters} masters)"),
+            "0 s",
+        );
+        let allowed = allowed_loss(&r, &probe);
+        r.check(
+            "acknowledged writes kept",
+            writes_lost <= allowed,
+            format!("{writes_lost} of {} lost", probe.acknowledged.len()),
+            if allowed == 0 {
+                "0 lost".to_string()
+            } else {
+                format!(
+                    "≤ {allowed} lost (acked in the last second before the fault, without WAIT)"
+                )
+            },
+        );
+    }
+    let passed = r.checks.iter().all(|c| c.passed);
+    let logs = if passed { Vec::new() } else { failure_logs(&r) };
+    let report = ScenarioReport {
+        name: scenario.name.into(),
+        passed,
+        failover_seconds,
+        write_unavailable_seconds,
+        max_masters,
+        split_brain_seconds,
+        writes_acknowledged: probe.acknowledged.len(),
+        writes_lost,
+        writes_failed,
+        duration_seconds: measure::round(end),
+        checks: r.checks.clone(),
+        logs,
+    };
+    Rehearsed {
+        report,
+        samples,
+        probe,
+        events: r.events,
+        end,
+    }
+}
+
+/// Without `WAIT`, replication is asynchronous: writes acknowledged in the last second
+/// before a crash may be gone with the master. With `WAIT`, none may.
+fn allowed_loss(r: &Rehearsal, probe: &ProbeLog) -> usize {
+    match r.fault {
+        Some((at, _)) if r.cluster.spec().wait_replicas == 0 => probe
+            .attempts
+            .iter()
+            .filter(|a| a.ok() && a.end <= at && a.end >= at - 1.0)
+            .count(),
+        _ => 0,
+    }
+}
+
+/// The notable lines of every container's log, Redis's and Sentinel's own words: warnings
+/// (`#`), fatal errors, script output and the drill's notes; repeats dropped, the last few kept.
+fn failure_logs(r: &Rehearsal) -> Vec<String> {
+    let spec = r.cluster.spec();
+    let mut lines = Vec::new();
+    for ordinal in 0..spec.replicas {
+        let containers = spec
+            .pod
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(spec.pod.containers.iter())
+            .map(|c| c.name.clone());
+        for container in containers {
+            let mut seen: Vec<String> = Vec::new();
+            for line in r.cluster.logs(ordinal, &container, 400) {
+                let message = redis_log_message(&line);
+                if message.is_none_or(|(level, _)| level == '#')
+                    && !line.trim().is_empty()
+                    && !line.contains("overcommit")
+                {
+                    let text = message.map_or(line.clone(), |(_, m)| m.to_string());
+                    seen.retain(|l| *l != text);
+                    seen.push(text);
+                }
+            }
+            for line in &seen[seen.len().saturating_sub(8)..] {
+                lines.push(format!("{}/{container}: {line}", spec.pod_name(ordinal)));
+            }
+        }
+    }
+    lines
+}
+
+/// `pid:R dd Mon yyyy hh:mm:ss.mmm L message` → (level, message), for Redis's own lines.
+fn redis_log_message(line: &str) -> Option<(char, &str)> {
+    let (head, _) = line.split_once(' ')?;
+    let (pid, role) = head.split_once(':')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || role.len() != 1 {
+        return None;
+    }
+    let rest = line.splitn(6, ' ').nth(5)?;
+    let mut chars = rest.chars();
+    let level = chars.next()?;
+    Some((level, chars.as_str().trim_start()))
+}
+
+/// Poll until a Sentinel names a master other than `old`; the new master's ordinal.
+pub fn wait_failover(r: &mut Rehearsal, old: usize, seconds: f64) -> Option<usize> {
+    r.step(format!(
+        "waiting for the Sentinels to replace {}",
+        r.cluster.pod_name(old)
+    ));
+    let found = r
+        .wait_until(seconds, || {
+            (0..r.replicas()).find_map(|i| r.sentinel_names(i).filter(|&m| m != old))
+        })
+        .map(|(_, m)| m);
+    match found {
+        Some(m) => r.step(format!("Sentinel names {}", r.cluster.pod_name(m))),
+        None => r.step(format!("no failover within {seconds} s")),
+    }
+    found
+}
+
+/// Wait until pod `ordinal` is a connected replica of `master`; records a check `name`.
+pub fn expect_replica_of(
+    r: &mut Rehearsal,
+    name: &str,
+    ordinal: usize,
+    master: usize,
+    seconds: f64,
+) {
+    use super::rehearsal::Role;
+    let mut last = None;
+    let took = r.wait_until(seconds, || {
+        last = r.role(ordinal);
+        (last == Some(Role::Replica(Some(master), true))).then_some(())
+    });
+    let expected = format!(
+        "replica of {} within {seconds} s",
+        r.cluster.pod_name(master)
+    );
+    match took {
+        Some((t, ())) => r.check(name, true, format!("after {t:.1} s"), expected),
+        None => r.check(name, false, format!("ROLE {last:?}"), expected),
+    }
+}

@@ -1,0 +1,378 @@
+//! What the drill needs from a manifest set: the StatefulSet's pod template, the ConfigMaps,
+//! Secrets and Services it references, and the few Redis/Sentinel settings the probe and the
+//! checks depend on (master name, ports, `min-replicas-to-write`, `down-after-milliseconds`).
+
+use crate::manifest::Document;
+use anyhow::{Context, bail};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{ConfigMap, Container, PodSpec, Secret, Service};
+use std::collections::BTreeMap;
+
+/// StatefulSet annotation naming how many replicas the gateway waits for after each write.
+pub const WAIT_REPLICAS_ANNOTATION: &str = "redis-ha-gen.io/wait-replicas";
+
+/// A Redis + Sentinel StatefulSet, ready to be run as pods.
+#[derive(Clone, Debug)]
+pub struct HaSpec {
+    pub namespace: String,
+    pub name: String,
+    pub replicas: usize,
+    /// The governing (headless) Service of the StatefulSet.
+    pub headless_service: String,
+    /// Every Service selecting the pods, with whether it publishes not-ready addresses.
+    pub services: Vec<ServiceName>,
+    /// Pods start one by one, each Ready before the next (`OrderedReady`), or all at once.
+    pub ordered_ready: bool,
+    pub pod: PodSpec,
+    pub claim_templates: Vec<String>,
+    pub config_maps: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+    pub secrets: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+    /// Secrets the manifests reference but do not contain: the drill made them up.
+    pub invented_secrets: Vec<String>,
+    pub redis_container: String,
+    pub sentinel_container: Option<String>,
+    pub redis_port: u16,
+    pub sentinel_port: u16,
+    pub master_name: String,
+    pub down_after_ms: u64,
+    pub min_replicas_to_write: u32,
+    pub wait_replicas: u32,
+    /// The Redis image the manifests run (for the version warning).
+    pub image: String,
+    /// Passwords the probe may need (values of Secrets the Redis container reads).
+    pub passwords: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceName {
+    pub name: String,
+    pub headless: bool,
+    pub publish_not_ready: bool,
+}
+
+impl HaSpec {
+    pub fn pod_name(&self, ordinal: usize) -> String {
+        format!("{}-{ordinal}", self.name)
+    }
+
+    pub fn fqdn(&self, ordinal: usize) -> String {
+        format!(
+            "{}.{}.{}.svc.cluster.local",
+            self.pod_name(ordinal),
+            self.headless_service,
+            self.namespace
+        )
+    }
+
+    pub fn publish_not_ready(&self) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.name == self.headless_service && s.publish_not_ready)
+    }
+
+    /// Every container of the template by name (init containers included).
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.pod
+            .containers
+            .iter()
+            .chain(self.pod.init_containers.iter().flatten())
+            .find(|c| c.name == name)
+    }
+}
+
+/// Parse a manifest text (multi-document YAML or JSON) into documents.
+pub fn documents_from_text(file: &str, text: &str) -> anyhow::Result<Vec<Document>> {
+    let values: Vec<serde_json::Value> = serde_saphyr::from_multiple(text)
+        .with_context(|| format!("{file}: not valid YAML; fix the syntax and retry"))?;
+    let mut documents = Vec::new();
+    for (index, value) in values.into_iter().enumerate() {
+        match value {
+            serde_json::Value::Null => {}
+            serde_json::Value::Object(ref map)
+                if map.get("kind").and_then(|k| k.as_str()) == Some("List") =>
+            {
+                for item in map
+                    .get("items")
+                    .and_then(|i| i.as_array())
+                    .into_iter()
+                    .flatten()
+                {
+                    documents.push(Document {
+                        file: file.into(),
+                        index,
+                        value: item.clone(),
+                    });
+                }
+            }
+            value => documents.push(Document {
+                file: file.into(),
+                index,
+                value,
+            }),
+        }
+    }
+    Ok(documents)
+}
+
+fn typed<T: serde::de::DeserializeOwned>(doc: &Document) -> anyhow::Result<T> {
+    serde_json::from_value(doc.value.clone()).with_context(|| {
+        format!(
+            "{} (document {}): {} is not a valid Kubernetes object",
+            doc.file,
+            doc.index + 1,
+            doc.object_id()
+        )
+    })
+}
+
+/// Find the Redis StatefulSet and everything its pods need.
+pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Result<HaSpec> {
+    let sts_docs: Vec<&Document> = documents
+        .iter()
+        .filter(|d| d.kind() == "StatefulSet")
+        .collect();
+    let sts_doc = match sts_docs.as_slice() {
+        [one] => *one,
+        [] => {
+            bail!("no StatefulSet in the manifests: the drill runs the pods of a Redis StatefulSet")
+        }
+        many => bail!(
+            "{} StatefulSets in the manifests ({}): drill one Redis set at a time",
+            many.len(),
+            many.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let sts: StatefulSet = typed(sts_doc)?;
+    let name = sts.metadata.name.clone().unwrap_or_default();
+    let namespace = sts
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    let spec = sts.spec.clone();
+    let pod = spec
+        .template
+        .spec
+        .clone()
+        .with_context(|| format!("StatefulSet {name} has no pod template spec"))?;
+    if name.is_empty() {
+        bail!("the StatefulSet has no metadata.name");
+    }
+
+    let mut config_maps = BTreeMap::new();
+    let mut secrets = BTreeMap::new();
+    let mut services = Vec::new();
+    for doc in documents {
+        match doc.kind() {
+            "ConfigMap" => {
+                let cm: ConfigMap = typed(doc)?;
+                let mut data: BTreeMap<String, Vec<u8>> = cm
+                    .data
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_bytes()))
+                    .collect();
+                data.extend(
+                    cm.binary_data
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (k, v.0)),
+                );
+                config_maps.insert(cm.metadata.name.unwrap_or_default(), data);
+            }
+            "Secret" => {
+                let secret: Secret = typed(doc)?;
+                let mut data: BTreeMap<String, Vec<u8>> = secret
+                    .data
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.0))
+                    .collect();
+                data.extend(
+                    secret
+                        .string_data
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_bytes())),
+                );
+                secrets.insert(secret.metadata.name.unwrap_or_default(), data);
+            }
+            "Service" => {
+                let svc: Service = typed(doc)?;
+                let svc_spec = svc.spec.unwrap_or_default();
+                services.push(ServiceName {
+                    name: svc.metadata.name.unwrap_or_default(),
+                    headless: svc_spec.cluster_ip.as_deref() == Some("None"),
+                    publish_not_ready: svc_spec.publish_not_ready_addresses.unwrap_or(false),
+                });
+            }
+            _ => {}
+        }
+    }
+    let invented_secrets = invent_missing_secrets(&pod, &mut secrets);
+
+    let (redis_container, sentinel_container) = pick_containers(&pod)?;
+    let port_of = |container: Option<&str>, default: u16| {
+        pod.containers
+            .iter()
+            .find(|c| Some(c.name.as_str()) == container)
+            .and_then(|c| c.ports.as_ref()?.first().map(|p| p.container_port))
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(default)
+    };
+    let redis_port = port_of(Some(&redis_container), 6379);
+    let sentinel_port = port_of(sentinel_container.as_deref(), 26379);
+    let image = pod
+        .containers
+        .iter()
+        .find(|c| c.name == redis_container)
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default();
+
+    let texts: Vec<String> = config_maps
+        .values()
+        .flat_map(|data| data.values())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect();
+    let directive = |words: &[&str]| -> Option<String> {
+        texts.iter().flat_map(|t| t.lines()).find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.len() > words.len() && fields[..words.len()] == *words)
+                .then(|| fields[words.len()..].join(" "))
+        })
+    };
+    let master_name = directive(&["sentinel", "monitor"])
+        .and_then(|rest| rest.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "mymaster".into());
+    let down_after_ms = directive(&["sentinel", "down-after-milliseconds", &master_name])
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30_000);
+    let min_replicas_to_write = directive(&["min-replicas-to-write"])
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let annotated = sts
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(WAIT_REPLICAS_ANNOTATION))
+        .and_then(|v| v.parse().ok());
+
+    let passwords = pod
+        .containers
+        .iter()
+        .flat_map(|c| c.env.iter().flatten())
+        .filter_map(|e| e.value_from.as_ref()?.secret_key_ref.as_ref())
+        .filter_map(|r| secrets.get(&r.name)?.get(&r.key))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect();
+
+    Ok(HaSpec {
+        namespace,
+        replicas: usize::try_from(spec.replicas.unwrap_or(1)).unwrap_or(0),
+        headless_service: spec.service_name.clone().unwrap_or_else(|| name.clone()),
+        services,
+        ordered_ready: spec.pod_management_policy.as_deref() != Some("Parallel"),
+        claim_templates: spec
+            .volume_claim_templates
+            .iter()
+            .flatten()
+            .filter_map(|c| c.metadata.name.clone())
+            .collect(),
+        name,
+        pod,
+        config_maps,
+        secrets,
+        invented_secrets,
+        redis_container,
+        sentinel_container,
+        redis_port,
+        sentinel_port,
+        master_name,
+        down_after_ms,
+        min_replicas_to_write,
+        wait_replicas: wait_replicas.or(annotated).unwrap_or(0),
+        image,
+        passwords,
+    })
+}
+
+/// The Redis container serves 6379 (or is named `redis`); the Sentinel one 26379 (or is
+/// named `sentinel`).
+fn pick_containers(pod: &PodSpec) -> anyhow::Result<(String, Option<String>)> {
+    let serves =
+        |c: &Container, port: i32| c.ports.iter().flatten().any(|p| p.container_port == port);
+    let sentinel = pod
+        .containers
+        .iter()
+        .find(|c| serves(c, 26379) || c.name.contains("sentinel"))
+        .map(|c| c.name.clone());
+    let redis = pod
+        .containers
+        .iter()
+        .find(|c| {
+            Some(&c.name) != sentinel.as_ref() && (serves(c, 6379) || c.name.contains("redis"))
+        })
+        .or_else(|| {
+            pod.containers
+                .iter()
+                .find(|c| Some(&c.name) != sentinel.as_ref())
+        })
+        .map(|c| c.name.clone())
+        .context("the pod template has no Redis container")?;
+    Ok((redis, sentinel))
+}
+
+/// A Secret the pods reference but the manifests do not contain (production's "existing
+/// Secret") gets a throwaway value, as an operator would have created it.
+fn invent_missing_secrets(
+    pod: &PodSpec,
+    secrets: &mut BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+) -> Vec<String> {
+    let mut invented = Vec::new();
+    let mut reference = |name: &str, key: Option<&str>| {
+        if !secrets.contains_key(name) || invented.iter().any(|n| n == name) {
+            let entry = secrets.entry(name.to_string()).or_default();
+            if let Some(key) = key {
+                entry
+                    .entry(key.to_string())
+                    .or_insert_with(|| format!("drill-{}-{key}", std::process::id()).into_bytes());
+            }
+            if !invented.iter().any(|n| n == name) {
+                invented.push(name.to_string());
+            }
+        }
+    };
+    let containers = pod
+        .containers
+        .iter()
+        .chain(pod.init_containers.iter().flatten());
+    for container in containers {
+        for env in container.env.iter().flatten() {
+            if let Some(r) = env
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            {
+                reference(&r.name, Some(&r.key));
+            }
+        }
+    }
+    for volume in pod.volumes.iter().flatten() {
+        if let Some(secret) = &volume.secret {
+            let name = secret.secret_name.clone().unwrap_or_default();
+            let keys: Vec<String> = secret
+                .items
+                .iter()
+                .flatten()
+                .map(|i| i.key.clone())
+                .collect();
+            if keys.is_empty() {
+                reference(&name, Some("password"));
+            }
+            for key in keys {
+                reference(&name, Some(&key));
+            }
+        }
+    }
+    invented
+}

@@ -1,0 +1,145 @@
+//! Pod volumes as host directories, bind-mounted by the sandbox at their `mountPath`:
+//! ConfigMap and Secret volumes are read-only files written fresh at each pod start (as the
+//! kubelet projects them), emptyDirs are new at each pod start, and PersistentVolumeClaims
+//! are directories that outlive pod restarts until a scenario wipes them.
+
+use super::spec::HaSpec;
+use anyhow::{Context, bail};
+use k8s_openapi::api::core::v1::KeyToPath;
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// A volume of one pod start: where it is on the host, and whether it is read-only.
+#[derive(Clone, Debug)]
+pub struct HostVolume {
+    pub path: PathBuf,
+    pub read_only: bool,
+}
+
+/// Where the claim `claim` of pod `ordinal` keeps its data.
+pub fn claim_dir(run_dir: &Path, spec: &HaSpec, claim: &str, ordinal: usize) -> PathBuf {
+    run_dir
+        .join("pvc")
+        .join(format!("{claim}-{}", spec.pod_name(ordinal)))
+}
+
+/// Empty every claim of pod `ordinal` (a lost or replaced disk).
+pub fn wipe_claims(run_dir: &Path, spec: &HaSpec, ordinal: usize) -> anyhow::Result<()> {
+    for claim in &spec.claim_templates {
+        let dir = claim_dir(run_dir, spec, claim, ordinal);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Materialize every volume of pod `ordinal` for a new start.
+pub fn prepare(
+    run_dir: &Path,
+    spec: &HaSpec,
+    ordinal: usize,
+) -> anyhow::Result<BTreeMap<String, HostVolume>> {
+    let pod_dir = run_dir
+        .join("pods")
+        .join(spec.pod_name(ordinal))
+        .join("volumes");
+    let _ = std::fs::remove_dir_all(&pod_dir);
+    let mut volumes = BTreeMap::new();
+    for claim in &spec.claim_templates {
+        let path = claim_dir(run_dir, spec, claim, ordinal);
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        volumes.insert(
+            claim.clone(),
+            HostVolume {
+                path,
+                read_only: false,
+            },
+        );
+    }
+    for volume in spec.pod.volumes.iter().flatten() {
+        let path = pod_dir.join(&volume.name);
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let read_only = if let Some(cm) = &volume.config_map {
+            let name = cm.name.as_str();
+            let data = spec.config_maps.get(name);
+            if data.is_none() && !cm.optional.unwrap_or(false) {
+                bail!(
+                    "volume {:?} mounts ConfigMap {name:?}, which is not in the manifests: add it to the input",
+                    volume.name
+                );
+            }
+            project(&path, data, cm.items.as_deref(), cm.default_mode)?;
+            true
+        } else if let Some(secret) = &volume.secret {
+            let name = secret.secret_name.clone().unwrap_or_default();
+            project(
+                &path,
+                spec.secrets.get(&name),
+                secret.items.as_deref(),
+                secret.default_mode,
+            )?;
+            true
+        } else if volume.empty_dir.is_some() {
+            false
+        } else if let Some(pvc) = &volume.persistent_volume_claim {
+            let claim = run_dir.join("pvc").join(&pvc.claim_name);
+            std::fs::create_dir_all(&claim)?;
+            volumes.insert(
+                volume.name.clone(),
+                HostVolume {
+                    path: claim,
+                    read_only: false,
+                },
+            );
+            continue;
+        } else {
+            bail!(
+                "volume {:?}: only configMap, secret, emptyDir and persistentVolumeClaim volumes can be drilled",
+                volume.name
+            );
+        };
+        volumes.insert(volume.name.clone(), HostVolume { path, read_only });
+    }
+    Ok(volumes)
+}
+
+/// Write the keys of a ConfigMap or Secret as files (all keys, or the listed items).
+fn project(
+    dir: &Path,
+    data: Option<&BTreeMap<String, Vec<u8>>>,
+    items: Option<&[KeyToPath]>,
+    default_mode: Option<i32>,
+) -> anyhow::Result<()> {
+    let Some(data) = data else { return Ok(()) };
+    let files: Vec<(&str, &str, Option<i32>)> = match items {
+        Some(items) => items
+            .iter()
+            .map(|i| (i.key.as_str(), i.path.as_str(), i.mode.or(default_mode)))
+            .collect(),
+        None => data
+            .keys()
+            .map(|k| (k.as_str(), k.as_str(), default_mode))
+            .collect(),
+    };
+    for (key, rel, mode) in files {
+        let Some(content) = data.get(key) else {
+            bail!("key {key:?} is not in the ConfigMap/Secret the volume projects")
+        };
+        if rel.split('/').any(|part| part == "..") {
+            bail!("item path {rel:?} leaves the volume");
+        }
+        let file = dir.join(rel);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&file, content)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        let mode = u32::try_from(mode.unwrap_or(0o644)).unwrap_or(0o644);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
