@@ -70,5 +70,11 @@ fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>
         );
     }
     let wait = resolved.profile.redis.wait_replicas;
-    Ok((generated.documents, resolved.source, Some(wait)))
+    let documents = if generated.documents.is_empty() {
+        // manifest::parse is not in yet: read the rendered text back ourselves.
+        spec::documents_from_text(&resolved.source, &crate::render::render(&resolved.profile)?)?
+    } else {
+        generated.documents
+    };
+    Ok((documents, resolved.source, Some(wait)))
 }
