@@ -9,7 +9,7 @@ BIN       := target/release/redis-ha-gen
 DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
-        cleanup-redis-ha lint-redis-ha bench
+        cleanup-redis-ha lint-redis-ha bench test-integration-redis-ha
 
 build:
 	$(CARGO) build --release
@@ -51,3 +51,8 @@ cleanup-redis-ha: build
 
 lint-redis-ha: build
 	$(BIN) lint deploy/redis-ha/
+
+# The drill's scenarios against the set deployed in NAMESPACE (make deploy-redis-ha), through
+# kubectl. Not yet run against a live cluster: see README "drill".
+test-integration-redis-ha: build
+	$(BIN) drill --target kubectl --profile $(PROFILE) --namespace $(NAMESPACE)

@@ -1,7 +1,7 @@
 //! `drill`: rehearse the failure scenarios on real Redis from the manifests.
 
 use super::args::{DrillArgs, RulesFormat};
-use crate::drill::{self, DrillOptions, scenarios, spec};
+use crate::drill::{self, DrillOptions, Target, scenarios, spec};
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
@@ -17,7 +17,8 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         quiet: false,
     };
     let report = match args.target.as_str() {
-        "local" => drill::run_local(&spec, &options)?,
+        "local" => drill::run(&spec, &options, Target::Local)?,
+        "kubectl" => drill::run(&spec, &options, Target::Kubectl)?,
         other => bail!("unknown --target {other:?}: use `local` or `kubectl`"),
     };
     match args.format {

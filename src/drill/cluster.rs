@@ -27,7 +27,7 @@ pub trait Cluster: Sync {
         ordinal: usize,
         sentinel: bool,
         timeout: Duration,
-    ) -> anyhow::Result<Box<dyn Session>>;
+    ) -> anyhow::Result<Box<dyn Session + '_>>;
     /// The last lines of a container's log.
     fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String>;
 

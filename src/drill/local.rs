@@ -192,7 +192,7 @@ impl Cluster for LocalSet {
         ordinal: usize,
         sentinel: bool,
         timeout: Duration,
-    ) -> anyhow::Result<Box<dyn Session>> {
+    ) -> anyhow::Result<Box<dyn Session + '_>> {
         let mut conn = Connection::open(self.address(ordinal, sentinel), timeout)?;
         for password in &self.node.spec.passwords {
             if matches!(conn.call(&["AUTH", password])?, Reply::Status(_)) {

@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod cluster;
 mod dns;
 mod env;
+pub mod kubectl;
 pub mod local;
 mod measure;
 mod network;
@@ -49,23 +50,19 @@ pub fn redis_version() -> anyhow::Result<String> {
         .context("`redis-server --version` printed no version")
 }
 
-/// Rehearse every scenario on this machine, each on a fresh set.
-pub fn run_local(spec: &HaSpec, options: &DrillOptions) -> anyhow::Result<RunReport> {
-    local::check_host()?;
-    let version = redis_version()?;
-    let _guard = cleanup::Guard::install();
-    if !options.quiet {
-        for name in &spec.invented_secrets {
-            eprintln!(
-                "drill: Secret {name:?} is not in the manifests: using a throwaway one for the rehearsal"
-            );
-        }
-    }
+/// Where the pods run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Namespaces on this machine, a fresh set per scenario.
+    Local,
+    /// The set already deployed in a live cluster, through `kubectl`.
+    Kubectl,
+}
+
+/// Rehearse every scenario.
+pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Result<RunReport> {
     let mut reports = Vec::new();
-    for scenario in &options.scenarios {
-        let set = local::LocalSet::create(spec)?;
-        let rehearsed = scenarios::rehearse(&set, scenario, options.quiet);
-        drop(set);
+    let mut progress = |rehearsed: scenarios::Rehearsed| {
         if !options.quiet {
             let verdict = if rehearsed.report.passed {
                 "passed"
@@ -74,14 +71,60 @@ pub fn run_local(spec: &HaSpec, options: &DrillOptions) -> anyhow::Result<RunRep
             };
             eprintln!(
                 "drill: {:<22} {verdict} in {:.1} s",
-                scenario.name, rehearsed.end
+                rehearsed.report.name, rehearsed.end
             );
         }
         reports.push(rehearsed.report);
-    }
+    };
+    let version = match target {
+        Target::Local => {
+            local::check_host()?;
+            let version = redis_version()?;
+            let _guard = cleanup::Guard::install();
+            if !options.quiet {
+                for name in &spec.invented_secrets {
+                    eprintln!(
+                        "drill: Secret {name:?} is not in the manifests: using a throwaway one for the rehearsal"
+                    );
+                }
+            }
+            for scenario in &options.scenarios {
+                let set = local::LocalSet::create(spec)?;
+                progress(scenarios::rehearse(&set, scenario, options.quiet));
+            }
+            version
+        }
+        Target::Kubectl => {
+            let set = kubectl::KubectlSet::new(spec);
+            let version = cluster::Cluster::call(
+                &set,
+                0,
+                false,
+                &["INFO", "server"],
+                std::time::Duration::from_secs(10),
+            )
+            .ok()
+            .and_then(|info| {
+                info.text()?
+                    .lines()
+                    .find_map(|l| l.strip_prefix("redis_version:"))
+                    .map(|v| v.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into());
+            for scenario in &options.scenarios {
+                progress(scenarios::rehearse(&set, scenario, options.quiet));
+            }
+            version
+        }
+    };
+    let target_name = if target == Target::Local {
+        "local"
+    } else {
+        "kubectl"
+    };
     Ok(RunReport::new(
         options.label.clone(),
-        "local".into(),
+        target_name.into(),
         version,
         spec.image.clone(),
         reports,

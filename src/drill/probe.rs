@@ -55,7 +55,7 @@ pub fn sentinel_master(cluster: &dyn Cluster) -> Option<usize> {
 }
 
 /// Connect to the master the Sentinels name, and check it says it is one (`ROLE`).
-fn discover(cluster: &dyn Cluster) -> Result<(usize, Box<dyn Session>), String> {
+fn discover(cluster: &dyn Cluster) -> Result<(usize, Box<dyn Session + '_>), String> {
     let master = sentinel_master(cluster).ok_or("no Sentinel names a reachable master")?;
     let mut session = cluster
         .connect(master, false, DISCOVERY_TIMEOUT)
@@ -76,7 +76,7 @@ pub fn run(cluster: &dyn Cluster, t0: Instant, prefix: &str, stop: &AtomicBool) 
     let wait_replicas = cluster.spec().wait_replicas.to_string();
     let wait_ms = WAIT_MS.to_string();
     let mut log = ProbeLog::default();
-    let mut master: Option<(usize, Box<dyn Session>)> = None;
+    let mut master: Option<(usize, Box<dyn Session + '_>)> = None;
     let mut serial = 0u64;
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();

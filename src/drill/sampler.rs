@@ -33,8 +33,8 @@ pub fn run(
 ) {
     let min_replicas = cluster.spec().min_replicas_to_write;
     let master_name = cluster.spec().master_name.clone();
-    let mut redis: Option<Box<dyn Session>> = None;
-    let mut sentinel: Option<Box<dyn Session>> = None;
+    let mut redis: Option<Box<dyn Session + '_>> = None;
+    let mut sentinel: Option<Box<dyn Session + '_>> = None;
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();
         let (role, accepts_writes) = ask(cluster, ordinal, false, &mut redis, |s| {
@@ -84,12 +84,12 @@ pub fn run(
 }
 
 /// Run `query` on a cached connection, reconnecting once it broke.
-fn ask<T>(
-    cluster: &dyn Cluster,
+fn ask<'c, T>(
+    cluster: &'c dyn Cluster,
     ordinal: usize,
     sentinel: bool,
-    session: &mut Option<Box<dyn Session>>,
-    query: impl Fn(&mut Box<dyn Session>) -> anyhow::Result<T>,
+    session: &mut Option<Box<dyn Session + 'c>>,
+    query: impl Fn(&mut Box<dyn Session + 'c>) -> anyhow::Result<T>,
 ) -> Option<T> {
     if session.is_none() {
         *session = cluster.connect(ordinal, sentinel, TIMEOUT).ok();

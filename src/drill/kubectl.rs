@@ -1,0 +1,275 @@
+//! The `kubectl` target: the same scenarios against a live cluster. The set is the one
+//! already deployed in the namespace; faults are `kubectl delete pod` (graceful, or
+//! `--grace-period=0 --force` for a kill), `kill -STOP/-CONT 1` in a container (freeze, and
+//! a stopped container: the kubelet would restart a killed one at once), `kubectl delete pvc`
+//! (wipe); every Redis and Sentinel command goes through `kubectl exec … redis-cli`.
+//! Not yet run against a live cluster: its command sequence is tested with a stand-in
+//! `kubectl` (tests/drill_kubectl.rs).
+
+use super::cluster::{Cluster, Session};
+use super::resp::Reply;
+use super::spec::HaSpec;
+use anyhow::{Context, bail};
+use std::process::Command;
+use std::time::Duration;
+
+pub struct KubectlSet {
+    spec: HaSpec,
+}
+
+impl KubectlSet {
+    pub fn new(spec: &HaSpec) -> KubectlSet {
+        KubectlSet { spec: spec.clone() }
+    }
+
+    fn kubectl(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = Command::new("kubectl")
+            .arg("--namespace")
+            .arg(&self.spec.namespace)
+            .args(args)
+            .output()
+            .context("cannot run kubectl: is it on PATH?")?;
+        if !out.status.success() {
+            bail!(
+                "`kubectl {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn container(&self, sentinel: bool) -> String {
+        if sentinel {
+            self.spec
+                .sentinel_container
+                .clone()
+                .unwrap_or_else(|| "sentinel".into())
+        } else {
+            self.spec.redis_container.clone()
+        }
+    }
+
+    fn signal_container(
+        &self,
+        ordinal: usize,
+        container: &str,
+        signal: &str,
+    ) -> anyhow::Result<()> {
+        let pod = self.spec.pod_name(ordinal);
+        self.kubectl(&["exec", &pod, "-c", container, "--", "kill", signal, "1"])
+            .map(|_| ())
+    }
+}
+
+struct ExecSession<'a> {
+    set: &'a KubectlSet,
+    ordinal: usize,
+    sentinel: bool,
+}
+
+/// redis-cli's output without a terminal: one line per element, errors as their text.
+fn parse_cli_output(command: &str, ok: bool, text: &str) -> Reply {
+    let lines: Vec<&str> = text.lines().collect();
+    let first = lines.first().copied().unwrap_or("");
+    let is_error = !ok
+        || [
+            "ERR",
+            "NOREPLICAS",
+            "READONLY",
+            "NOAUTH",
+            "WRONGPASS",
+            "LOADING",
+            "MASTERDOWN",
+            "NOMASTERLINK",
+        ]
+        .iter()
+        .any(|e| first.starts_with(e));
+    if is_error {
+        return Reply::Error(first.to_string());
+    }
+    match command.to_ascii_uppercase().as_str() {
+        "WAIT" | "EXISTS" => Reply::Int(first.trim().parse().unwrap_or(0)),
+        "SET" | "AUTH" | "PING" => Reply::Status(first.to_string()),
+        "INFO" => Reply::Bulk(Some(text.to_string())),
+        _ => Reply::Array(Some(
+            lines
+                .iter()
+                .map(|l| Reply::Bulk(Some(l.to_string())))
+                .collect(),
+        )),
+    }
+}
+
+impl Session for ExecSession<'_> {
+    fn call(&mut self, args: &[&str], _timeout: Duration) -> anyhow::Result<Reply> {
+        let spec = &self.set.spec;
+        let pod = spec.pod_name(self.ordinal);
+        let container = self.set.container(self.sentinel);
+        let port = if self.sentinel {
+            spec.sentinel_port
+        } else {
+            spec.redis_port
+        }
+        .to_string();
+        let mut argv = vec![
+            "exec",
+            &pod,
+            "-c",
+            &container,
+            "--",
+            "redis-cli",
+            "-p",
+            &port,
+        ];
+        let password = spec.passwords.first().cloned().unwrap_or_default();
+        if !password.is_empty() && !self.sentinel {
+            argv.extend(["--no-auth-warning", "-a", &password]);
+        }
+        argv.extend(args);
+        let out = Command::new("kubectl")
+            .arg("--namespace")
+            .arg(&spec.namespace)
+            .args(&argv)
+            .output()
+            .context("cannot run kubectl")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() && text.trim().is_empty() {
+            bail!("{pod}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(parse_cli_output(
+            args.first().copied().unwrap_or(""),
+            out.status.success(),
+            &text,
+        ))
+    }
+}
+
+impl Cluster for KubectlSet {
+    fn spec(&self) -> &HaSpec {
+        &self.spec
+    }
+
+    /// The StatefulSet controller recreates a deleted pod by itself; a stopped container is
+    /// continued.
+    fn start_pod(&self, ordinal: usize) -> anyhow::Result<()> {
+        let pod = self.spec.pod_name(ordinal);
+        self.kubectl(&[
+            "wait",
+            "--for=condition=Ready",
+            &format!("pod/{pod}"),
+            "--timeout=120s",
+        ])
+        .map(|_| ())
+    }
+
+    fn is_ready(&self, ordinal: usize) -> bool {
+        let pod = self.spec.pod_name(ordinal);
+        self.kubectl(&[
+            "get",
+            "pod",
+            &pod,
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}",
+        ])
+        .is_ok_and(|s| s.trim() == "True")
+    }
+
+    fn delete_pod(&self, ordinal: usize) -> anyhow::Result<()> {
+        let pod = self.spec.pod_name(ordinal);
+        self.kubectl(&["delete", "pod", &pod, "--wait=true"])
+            .map(|_| ())
+    }
+
+    fn kill_pod(&self, ordinal: usize) -> anyhow::Result<()> {
+        let pod = self.spec.pod_name(ordinal);
+        self.kubectl(&[
+            "delete",
+            "pod",
+            &pod,
+            "--grace-period=0",
+            "--force",
+            "--wait=false",
+        ])
+        .map(|_| ())
+    }
+
+    fn freeze_pod(&self, ordinal: usize, frozen: bool) -> anyhow::Result<()> {
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let containers: Vec<String> = self
+            .spec
+            .pod
+            .containers
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        containers
+            .iter()
+            .try_for_each(|c| self.signal_container(ordinal, c, signal))
+    }
+
+    fn partition_pod(&self, _ordinal: usize, _partitioned: bool) -> anyhow::Result<()> {
+        bail!(
+            "partitions are not supported on the kubectl target (they need a NetworkPolicy per pod)"
+        )
+    }
+
+    fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()> {
+        for claim in &self.spec.claim_templates {
+            let pvc = format!("{claim}-{}", self.spec.pod_name(ordinal));
+            self.kubectl(&["delete", "pvc", &pvc, "--wait=false"])?;
+        }
+        Ok(())
+    }
+
+    fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()> {
+        self.signal_container(ordinal, container, if held { "-STOP" } else { "-CONT" })
+    }
+
+    fn connect(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        _timeout: Duration,
+    ) -> anyhow::Result<Box<dyn Session + '_>> {
+        Ok(Box::new(ExecSession {
+            set: self,
+            ordinal,
+            sentinel,
+        }))
+    }
+
+    fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String> {
+        let pod = self.spec.pod_name(ordinal);
+        self.kubectl(&["logs", &pod, "-c", container, &format!("--tail={lines}")])
+            .map(|text| text.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    fn ordinal_of(&self, host: &str) -> Option<usize> {
+        (0..self.spec.replicas).find(|&i| {
+            let pod = self.spec.pod_name(i);
+            host == pod || host.starts_with(&format!("{pod}."))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_redis_cli_output() {
+        assert_eq!(
+            parse_cli_output("SET", true, "OK\n"),
+            Reply::Status("OK".into())
+        );
+        assert_eq!(parse_cli_output("WAIT", true, "1\n"), Reply::Int(1));
+        assert!(matches!(
+            parse_cli_output("SET", true, "NOREPLICAS Not enough good replicas\n"),
+            Reply::Error(_)
+        ));
+        let role = parse_cli_output("ROLE", true, "master\n3021\nredis-1.x\n6379\n3021\n");
+        assert_eq!(role.items()[0].text(), Some("master"));
+    }
+}
