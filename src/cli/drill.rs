@@ -15,6 +15,7 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         scenarios,
         label,
         quiet: false,
+        timeline: args.timeline.clone(),
     };
     let report = match args.target.as_str() {
         "local" => drill::run(&spec, &options, Target::Local)?,

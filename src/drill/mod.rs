@@ -21,6 +21,7 @@ mod sampler;
 mod sandbox;
 pub mod scenarios;
 pub mod spec;
+mod timeline;
 mod volumes;
 
 use anyhow::Context;
@@ -35,6 +36,8 @@ pub struct DrillOptions {
     pub label: String,
     /// No progress lines on stderr.
     pub quiet: bool,
+    /// Write `<scenario>.svg` timelines into this directory.
+    pub timeline: Option<std::path::PathBuf>,
 }
 
 /// `redis-server --version`'s `v=` number.
@@ -62,7 +65,17 @@ pub enum Target {
 /// Rehearse every scenario.
 pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Result<RunReport> {
     let mut reports = Vec::new();
+    if let Some(dir) = &options.timeline {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let mut progress = |rehearsed: scenarios::Rehearsed| {
+        if let Some(dir) = &options.timeline {
+            let path = dir.join(format!("{}.svg", rehearsed.report.name));
+            let picture = timeline::svg(&rehearsed, spec.replicas, |i| spec.pod_name(i));
+            if let Err(err) = std::fs::write(&path, picture) {
+                eprintln!("drill: cannot write {}: {err}", path.display());
+            }
+        }
         if !options.quiet {
             let verdict = if rehearsed.report.passed {
                 "passed"

@@ -22,6 +22,10 @@ pub struct ScenarioReport {
     pub writes_acknowledged: usize,
     pub writes_lost: usize,
     pub writes_failed: usize,
+    /// Why writes failed: each distinct reason (first 60 characters) with its count.
+    pub write_errors: std::collections::BTreeMap<String, usize>,
+    /// The runs of failed writes, `[from, to]` in seconds since the scenario started.
+    pub unavailable_windows: Vec<(f64, f64)>,
     pub duration_seconds: f64,
     pub checks: Vec<Check>,
     /// On failure: the last Redis/Sentinel log lines of the pods, `pod/container: line`.

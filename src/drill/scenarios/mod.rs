@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub enum Failover {
     /// Within `down-after-milliseconds` + 2 s of the fault.
     Required,
+    /// Must happen during the scenario, but its speed is not the property (a setup step).
+    Happens,
     Forbidden,
     NotJudged,
 }
@@ -262,6 +264,12 @@ fn judge(
                 failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s")),
                 format!("≤ {:.1} s", down_after + 2.0),
             ),
+            Failover::Happens => r.check(
+                "the Sentinels fail over",
+                failover_seconds.is_some(),
+                failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s")),
+                "a new master",
+            ),
             Failover::Forbidden => {
                 let moved = samples
                     .iter()
@@ -345,6 +353,11 @@ fn judge(
         writes_acknowledged: probe.acknowledged.len(),
         writes_lost,
         writes_failed,
+        write_errors: write_errors(&probe),
+        unavailable_windows: measure::unavailable_windows(&probe.attempts)
+            .into_iter()
+            .map(|(a, b)| (measure::round(a), measure::round(b)))
+            .collect(),
         duration_seconds: measure::round(end),
         checks: r.checks.clone(),
         logs,
@@ -356,6 +369,15 @@ fn judge(
         events: r.events,
         end,
     }
+}
+
+fn write_errors(probe: &ProbeLog) -> std::collections::BTreeMap<String, usize> {
+    let mut errors = std::collections::BTreeMap::new();
+    for error in probe.attempts.iter().filter_map(|a| a.error.as_deref()) {
+        let reason: String = error.chars().take(60).collect();
+        *errors.entry(reason).or_insert(0) += 1;
+    }
+    errors
 }
 
 /// Without `WAIT`, replication is asynchronous: writes acknowledged in the last second
