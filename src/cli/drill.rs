@@ -67,16 +67,12 @@ fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>
         .filter(|f| f.severity == crate::finding::Severity::Error)
         .count();
     if errors > 0 {
-        bail!(
-            "profile {profile} renders with {errors} error findings: run `redis-ha-gen validate --profile {profile}` and fix them first"
+        // `render` would refuse these manifests; the drill still shows what they would do.
+        eprintln!(
+            "drill: warning: profile {profile} renders with {errors} error finding(s) \
+             (`redis-ha-gen validate --profile {profile}`); drilling the manifests anyway"
         );
     }
     let wait = resolved.profile.redis.wait_replicas;
-    let documents = if generated.documents.is_empty() {
-        // manifest::parse is not in yet: read the rendered text back ourselves.
-        spec::documents_from_text(&resolved.source, &crate::render::render(&resolved.profile)?)?
-    } else {
-        generated.documents
-    };
-    Ok((documents, resolved.source, Some(wait)))
+    Ok((generated.documents, resolved.source, Some(wait)))
 }

@@ -80,38 +80,18 @@ impl HaSpec {
     }
 }
 
-/// Parse a manifest text (multi-document YAML or JSON) into documents.
+/// Parse a manifest text (multi-document YAML or JSON, `List`s expanded) into documents; a
+/// part that does not parse is an error naming its line.
 pub fn documents_from_text(file: &str, text: &str) -> anyhow::Result<Vec<Document>> {
-    let values: Vec<serde_json::Value> = serde_saphyr::from_multiple(text)
-        .with_context(|| format!("{file}: not valid YAML; fix the syntax and retry"))?;
-    let mut documents = Vec::new();
-    for (index, value) in values.into_iter().enumerate() {
-        match value {
-            serde_json::Value::Null => {}
-            serde_json::Value::Object(ref map)
-                if map.get("kind").and_then(|k| k.as_str()) == Some("List") =>
-            {
-                for item in map
-                    .get("items")
-                    .and_then(|i| i.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    documents.push(Document {
-                        file: file.into(),
-                        index,
-                        value: item.clone(),
-                    });
-                }
-            }
-            value => documents.push(Document {
-                file: file.into(),
-                index,
-                value,
-            }),
-        }
+    let parsed = crate::manifest::parse(file, text);
+    if let Some(finding) = parsed.findings.first() {
+        bail!(
+            "{file}:{}: {} (fix the manifests, or check them with `redis-ha-gen lint {file}`)",
+            finding.line.unwrap_or(0),
+            finding.message
+        );
     }
-    Ok(documents)
+    Ok(parsed.documents)
 }
 
 fn typed<T: serde::de::DeserializeOwned>(doc: &Document) -> anyhow::Result<T> {
