@@ -38,14 +38,13 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
     }
     // Defaults go underneath last, so that a null anywhere means "the default" and a partial
     // override (`redis.resources.limits.memory`) keeps its siblings.
+    let provenance = root.key_origins().into_iter().collect();
     let mut merged = defaults()?;
-    let mut overrides = root.clone();
-    overrides.remove_nulls();
-    merged.merge(overrides);
+    root.remove_nulls();
+    merged.merge(root);
     let emitted = tree::emit(&merged);
     let profile: Profile =
         serde_saphyr::from_str(&emitted.text).map_err(|err| explain(&err, &emitted, &file))?;
-    let provenance = root.key_origins().into_iter().collect();
     checks::check(&profile, &provenance)?;
     Ok(ResolvedProfile {
         profile,
@@ -99,13 +98,12 @@ fn load_profile(
         let Node::Scalar(parent) = value else {
             bail!("{origin}: `extends` must be a built-in profile name or a path");
         };
-        let dir = Path::new(&source).parent().map(Path::to_path_buf);
-        let dir = if builtin::find(spec).is_some() {
-            None
-        } else {
-            dir
+        // A file's `extends` path is relative to the file; built-ins extend only built-ins.
+        let dir = match builtin::find(spec) {
+            Some(_) => None,
+            None => Path::new(&source).parent(),
         };
-        let (mut merged, _) = load_profile(&parent.text, dir.as_deref(), chain)
+        let (mut merged, _) = load_profile(&parent.text, dir, chain)
             .with_context(|| format!("{origin}: in `extends: {}`", parent.text))?;
         merged.merge(node);
         node = merged;
