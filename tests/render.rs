@@ -1,7 +1,7 @@
 //! Structure of the rendered manifests, per profile: parsed back as YAML and checked field by
 //! field (the seed's numbers, suppressions, auth wiring, scheduling, security context).
 
-use redis_ha_gen::profile::{AntiAffinity, Profile};
+use redis_ha_gen::profile::{Profile, ProfileRequest, resolve};
 use redis_ha_gen::render::{SCRIPTS, render};
 use serde_json::Value;
 
@@ -22,22 +22,28 @@ fn text<'a>(doc: &'a Value, pointer: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no string at {pointer}"))
 }
 
+/// A built-in profile, resolved as the CLI resolves it.
+fn builtin(name: &str) -> Profile {
+    let request = ProfileRequest {
+        profile: name.into(),
+        ..ProfileRequest::default()
+    };
+    resolve(&request)
+        .unwrap_or_else(|e| panic!("built-in profile {name}: {e:#}"))
+        .profile
+}
+
 fn kind_profile() -> Profile {
-    Profile::default()
+    builtin("kind")
 }
 
 fn ocp_profile() -> Profile {
-    let mut profile = Profile::default();
-    profile.cluster.openshift = true;
-    profile
+    builtin("ocp")
 }
 
+/// `production` plus a storage class and a digest, so the optional fields are exercised.
 fn production_profile() -> Profile {
-    let mut profile = Profile::default();
-    profile.scheduling.anti_affinity = AntiAffinity::Required;
-    profile.scheduling.zone_spread = true;
-    profile.auth.enabled = true;
-    profile.network_policy.enabled = true;
+    let mut profile = builtin("production");
     profile.redis.storage.storage_class_name = "fast-ssd".into();
     profile.image.digest = Some("sha256:".to_string() + &"ab".repeat(32));
     profile
@@ -351,8 +357,17 @@ fn statefulset_shape() {
     assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "1Gi");
     assert_eq!(claim["spec"]["storageClassName"], "fast-ssd");
     let kind = documents(&kind_profile());
+    assert_eq!(
+        statefulset(&kind)["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"],
+        "standard"
+    );
+    let mut default_class = kind_profile();
+    default_class.redis.storage.storage_class_name.clear();
+    let docs = documents(&default_class);
+    let claim = &statefulset(&docs)["spec"]["volumeClaimTemplates"][0]["spec"];
     assert!(
-        statefulset(&kind)["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"].is_null()
+        claim["storageClassName"].is_null(),
+        "empty class: the cluster's default"
     );
 }
 
@@ -429,4 +444,62 @@ fn scripts_are_shipped_verbatim_and_parse_as_posix_sh() {
             .expect("dash is installed (make test-deps)");
         assert!(status.success(), "{name} does not parse under dash");
     }
+}
+
+#[test]
+fn every_container_gets_the_env_the_scripts_read() {
+    let inputs = [
+        "POD_NAME",
+        "POD_NAMESPACE",
+        "SET_NAME",
+        "HEADLESS_SERVICE",
+        "CLUSTER_DOMAIN",
+        "REPLICAS",
+        "REDIS_PORT",
+        "SENTINEL_PORT",
+        "MASTER_NAME",
+        "PRESTOP_TIMEOUT_SECONDS",
+    ];
+    let common = SCRIPTS.iter().find(|(n, _)| *n == "common.sh").unwrap().1;
+    for input in inputs {
+        assert!(
+            common.contains(input),
+            "common.sh no longer documents {input}"
+        );
+    }
+    let docs = documents(&production_profile());
+    let pod = &statefulset(&docs)["spec"]["template"]["spec"];
+    let containers = pod["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(pod["containers"].as_array().unwrap());
+    for container in containers {
+        let env: Vec<&str> = container["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["name"].as_str())
+            .collect();
+        for input in inputs.iter().chain(&["REDIS_PASSWORD"]) {
+            assert!(env.contains(input), "{} lacks {input}", container["name"]);
+        }
+    }
+    let env = &container(&docs, "redis")["env"];
+    let value = |name: &str| {
+        env.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+            .unwrap()
+    };
+    assert_eq!(value("SET_NAME"), "redis");
+    assert_eq!(value("HEADLESS_SERVICE"), "redis-headless");
+    assert_eq!(value("REPLICAS"), "3");
+    assert_eq!(
+        value("PRESTOP_TIMEOUT_SECONDS"),
+        "20",
+        "grace 30 s minus the shutdown save"
+    );
 }
