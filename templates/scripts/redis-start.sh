@@ -41,11 +41,13 @@ first_boot() {
     [ ! -e "$ROLE_MARKER" ] && ! has_data
 }
 
-# Sets PEER_MASTER (a peer answering ROLE master), PEERS_UP and BEST_PEER_OFFSET (the most
-# replication stream any peer has; comparable across nodes since offsets survive failovers).
+# Sets PEER_MASTER (a peer answering ROLE master), PEERS_UP, and BEST_PEER with
+# BEST_PEER_OFFSET (the most replication stream any peer has; comparable across nodes since
+# offsets survive failovers).
 scan_peers() {
     PEER_MASTER=""
     PEERS_UP=0
+    BEST_PEER=""
     BEST_PEER_OFFSET=0
     local peer role offset
     for peer in $(peers); do
@@ -57,7 +59,10 @@ scan_peers() {
         PEERS_UP=$((PEERS_UP + 1))
         [ "$role" = master ] && PEER_MASTER=$peer
         offset=$(info_field "$peer" replication master_repl_offset)
-        [ "${offset:-0}" -gt "$BEST_PEER_OFFSET" ] && BEST_PEER_OFFSET=$offset
+        if [ "${offset:-0}" -gt "$BEST_PEER_OFFSET" ]; then
+            BEST_PEER=$peer
+            BEST_PEER_OFFSET=$offset
+        fi
     done
 }
 
@@ -71,9 +76,33 @@ promote() {
     [ "$(redis_cmd "$LOCAL" REPLICAOF NO ONE | tr -d '\r')" = "OK" ]
 }
 
+# The Sentinels name this pod but know no replica they could promote instead (Sentinel
+# learns replicas only from the master's INFO, every 10 s: a master lost right after its
+# replicas attached leaves them unknown). Rather than wait forever or serve less data, copy
+# the data of PEER first: PEER serves it as a master nobody writes to (the Sentinels name
+# this pod), this node syncs, takes the master role, and PEER replicates it again.
+adopt_data_of() {
+    local peer=$1 i=0
+    log "the Sentinels know no replica to promote: taking over the data of $peer first"
+    [ "$(redis_cmd "$peer" REPLICAOF NO ONE | tr -d '\r')" = "OK" ] || return 1
+    follow "$peer"
+    until [ "$(info_field "$LOCAL" replication master_link_status)" = up ]; do
+        i=$((i + 1))
+        if [ "$i" -gt 120 ]; then
+            log "could not sync from $peer: giving it its role back"
+            redis_cmd "$LOCAL" REPLICAOF "$SAFE_MASTER_HOST" "$SAFE_MASTER_PORT" >/dev/null
+            redis_cmd "$peer" REPLICAOF "$SELF" "$REDIS_PORT" >/dev/null
+            return 1
+        fi
+        sleep 1
+    done
+    promote "holding the data of $peer" &&
+        redis_cmd "$peer" REPLICAOF "$SELF" "$REDIS_PORT" >/dev/null
+}
+
 # Loops until this pod has a role; waiting is always safe, guessing is not.
 take_role() {
-    local waited=0 my_offset
+    local waited=0 stuck=0 my_offset
     until [ "$(redis_cmd "$LOCAL" PING | tr -d '\r')" = "PONG" ]; do
         sleep 1
     done
@@ -92,7 +121,13 @@ take_role() {
                 # snapshot): this copy must not be served as master. While the Sentinels
                 # still name this pod, ask them to promote the best replica instead.
                 if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_UP" -ge "$MAJORITY" ]; then
-                    request_failover $(all_pods) && sleep 1
+                    if [ "$KNOWN_REPLICAS" != 0 ]; then
+                        request_failover $(all_pods) && sleep 1
+                    elif [ "$stuck" -ge 30 ]; then
+                        adopt_data_of "$BEST_PEER" && break
+                    else
+                        stuck=$((stuck + 1))
+                    fi
                 fi
             elif first_boot && [ "$ORDINAL" = 0 ] && [ "$SENTINEL_MASTER" = "$SELF" ] &&
                 [ "$KNOWN_REPLICAS" = 0 ]; then
