@@ -1,5 +1,8 @@
 //! `render` and `validate` through the real binary: exit codes, stdout/stderr contracts,
 //! determinism, `--output-dir` all-or-nothing, and snapshots of every built-in's manifests.
+//!
+//! A template change changes the snapshots on purpose: review the diff, then accept it with
+//! `INSTA_UPDATE=always cargo test --test cli_render` (or `cargo insta review`).
 
 use std::path::Path;
 use std::process::{Command, Output};
