@@ -185,10 +185,10 @@ fn apply(docs: &mut [Value], doc: usize, pointer: &str, mutation: &Mutation) {
                 map.remove(&key);
             }
             Some(Value::Array(items)) => {
-                if let Ok(i) = key.parse::<usize>() {
-                    if i < items.len() {
-                        items.remove(i);
-                    }
+                if let Ok(i) = key.parse::<usize>()
+                    && i < items.len()
+                {
+                    items.remove(i);
                 }
             }
             _ => {}
