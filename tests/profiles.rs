@@ -489,3 +489,43 @@ fn set_takes_flow_lists_and_mappings() {
     let msg = error(&with_sets("kind", &["redis.save=[900"]));
     assert!(msg.contains("not valid YAML"), "{msg}");
 }
+
+#[test]
+fn hostile_set_values_are_errors_or_strings_never_panics() {
+    let long_path = vec!["a"; 10_000].join(".");
+    let cases = [
+        "=".to_string(),
+        "==".to_string(),
+        ".=1".to_string(),
+        "labels.x=a=b".to_string(),
+        "labels.x=\u{0}\u{7f}".to_string(),
+        "labels.x=\"unterminated".to_string(),
+        "labels.x=: :".to_string(),
+        "labels.x=&anchor".to_string(),
+        "labels.x=*alias".to_string(),
+        "labels.x=!!binary AAAA".to_string(),
+        "labels.x={".to_string(),
+        "labels.x=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]"
+            .to_string(),
+        "sentinel.quorum=1e3".to_string(),
+        "sentinel.quorum=-0".to_string(),
+        "sentinel.quorum=0x10".to_string(),
+        "redis.port=70000".to_string(),
+        "ns\u{301}=1".to_string(),
+        format!("{long_path}=1"),
+        format!("labels.x={}", "v".repeat(100_000)),
+    ];
+    for set in &cases {
+        let result = resolve(&with_sets("kind", &[set.as_str()]));
+        if let Ok(r) = result {
+            // Accepted only where the field takes any string.
+            assert!(
+                set.starts_with("labels.") || set.starts_with("sentinel.quorum"),
+                "{set}"
+            );
+            let _ = r.profile;
+        }
+    }
+    let r = ok(&with_sets("kind", &["labels.x=a=b"]));
+    assert_eq!(r.profile.labels["x"], "a=b", "only the first `=` splits");
+}

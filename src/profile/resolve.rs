@@ -132,7 +132,7 @@ fn set_overlay(set: &str) -> anyhow::Result<Node> {
         bail!("--set {set}: expected PATH=VALUE, e.g. --set sentinel.quorum=2");
     };
     let keys = split_path(path);
-    if keys.iter().any(String::is_empty) {
+    if keys.iter().any(String::is_empty) || keys.len() > tree::MAX_DEPTH {
         bail!("--set {set}: `{path}` is not a field path (e.g. sentinel.quorum)");
     }
     let origin = Origin::flag(format!("--set {set}"));

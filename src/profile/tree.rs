@@ -232,7 +232,7 @@ pub fn load(source: &str, text: &str) -> anyhow::Result<Option<Node>> {
 }
 
 /// No profile field is nested deeper than this.
-const MAX_DEPTH: usize = 32;
+pub const MAX_DEPTH: usize = 32;
 
 /// saphyr's loader recurses once per nesting level: walk the (flat) event stream first so
 /// that hostile nesting is an error, not a stack overflow.
