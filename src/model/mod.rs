@@ -54,9 +54,23 @@ pub struct StoredConf {
     pub settings: Vec<Setting>,
 }
 
+/// What one namespace holds (indexes into the model's vectors), so relating objects by
+/// selector never scans other namespaces.
+#[derive(Clone, Debug, Default)]
+pub struct Namespace {
+    pub workloads: Vec<usize>,
+    pub services: Vec<usize>,
+    pub pdbs: Vec<usize>,
+    pub policies: Vec<usize>,
+}
+
+static EMPTY_NAMESPACE: std::sync::LazyLock<Namespace> =
+    std::sync::LazyLock::new(Namespace::default);
+
 /// Everything the rules look at.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
+    pub namespaces: HashMap<String, Namespace>,
     pub workloads: Vec<Workload>,
     /// Start scripts of each workload (same index as `workloads`).
     pub scripts: Vec<Vec<Script>>,
@@ -117,8 +131,67 @@ impl Model {
             }
             model.scripts.push(scripts);
         }
+        model.index_namespaces();
         model.sets = sets::group(&model);
         model
+    }
+
+    fn index_namespaces(&mut self) {
+        let mut index: HashMap<String, Namespace> = HashMap::new();
+        for (i, w) in self.workloads.iter().enumerate() {
+            index
+                .entry(w.namespace.clone())
+                .or_default()
+                .workloads
+                .push(i);
+        }
+        for (i, s) in self.services.iter().enumerate() {
+            index
+                .entry(s.namespace.clone())
+                .or_default()
+                .services
+                .push(i);
+        }
+        for (i, p) in self.pdbs.iter().enumerate() {
+            index.entry(p.namespace.clone()).or_default().pdbs.push(i);
+        }
+        for (i, p) in self.policies.iter().enumerate() {
+            index
+                .entry(p.namespace.clone())
+                .or_default()
+                .policies
+                .push(i);
+        }
+        self.namespaces = index;
+    }
+
+    pub fn namespace(&self, ns: &str) -> &Namespace {
+        self.namespaces.get(ns).unwrap_or(&EMPTY_NAMESPACE)
+    }
+
+    pub fn services_in<'a>(&'a self, ns: &str) -> impl Iterator<Item = &'a Service> + 'a {
+        self.namespace(ns)
+            .services
+            .iter()
+            .map(|&i| &self.services[i])
+    }
+
+    pub fn pdbs_in<'a>(&'a self, ns: &str) -> impl Iterator<Item = &'a Pdb> + 'a {
+        self.namespace(ns).pdbs.iter().map(|&i| &self.pdbs[i])
+    }
+
+    pub fn policies_in<'a>(&'a self, ns: &str) -> impl Iterator<Item = &'a NetworkPolicy> + 'a {
+        self.namespace(ns)
+            .policies
+            .iter()
+            .map(|&i| &self.policies[i])
+    }
+
+    pub fn workloads_in<'a>(&'a self, ns: &str) -> impl Iterator<Item = &'a Workload> + 'a {
+        self.namespace(ns)
+            .workloads
+            .iter()
+            .map(|&i| &self.workloads[i])
     }
 
     /// The workloads of `set`.
@@ -147,9 +220,8 @@ impl Model {
 
     /// Services in the namespace of `w` whose selector picks its pods.
     pub fn services_of<'a>(&'a self, w: &'a Workload) -> impl Iterator<Item = &'a Service> + 'a {
-        self.services.iter().filter(move |s| {
-            s.namespace == w.namespace && !s.selector.is_empty() && s.selector.matches(&w.labels)
-        })
+        self.services_in(&w.namespace)
+            .filter(move |s| !s.selector.is_empty() && s.selector.matches(&w.labels))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::launch::Role;
 use super::{Model, Workload};
+use std::collections::HashMap;
 
 /// One Redis HA deployment: the workloads that run its Redis servers and Sentinels.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,13 +56,12 @@ pub fn group(model: &Model) -> Vec<HaSet> {
         if runs(w, Role::Redis) || !runs(w, Role::Sentinel) {
             continue;
         }
-        let redis: Vec<usize> = servers
+        let redis: Vec<usize> = model
+            .namespace(&w.namespace)
+            .workloads
             .iter()
             .copied()
-            .filter(|&j| {
-                let r = &model.workloads[j];
-                r.namespace == w.namespace && runs(r, Role::Redis)
-            })
+            .filter(|&j| runs(&model.workloads[j], Role::Redis))
             .collect();
         let hosts = monitored_hosts(w);
         let named = redis
@@ -74,11 +74,13 @@ pub fn group(model: &Model) -> Vec<HaSet> {
         }
     }
     let mut sets: Vec<HaSet> = Vec::new();
+    let mut set_of_root: HashMap<usize, usize> = HashMap::new();
     for &i in &servers {
         let root = owner[i];
-        match sets.iter_mut().find(|s| s.workloads.contains(&root)) {
-            Some(set) => set.workloads.push(i),
+        match set_of_root.get(&root) {
+            Some(&s) => sets[s].workloads.push(i),
             None => {
+                set_of_root.insert(root, sets.len());
                 let mut workloads = vec![root];
                 if root != i {
                     workloads.push(i);

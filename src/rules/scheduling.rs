@@ -140,9 +140,8 @@ pub const PDB_MISSING: Rule = Rule {
         {
             let covered = cx
                 .model
-                .pdbs
-                .iter()
-                .any(|p| p.namespace == w.namespace && p.selector.matches(&w.labels));
+                .pdbs_in(&w.namespace)
+                .any(|p| p.selector.matches(&w.labels));
             if w.replicas > 1 && !covered {
                 sink.report(
                     &w.loc(labels_pointer(w)),
@@ -184,9 +183,8 @@ pub const PDB_BREAKS_QUORUM: Rule = Rule {
                     .count() as u32;
                 for pdb in cx
                     .model
-                    .pdbs
-                    .iter()
-                    .filter(|p| p.namespace == w.namespace && p.selector.matches(&w.labels))
+                    .pdbs_in(&w.namespace)
+                    .filter(|p| p.selector.matches(&w.labels))
                 {
                     if seen.contains(&(pdb.doc, w.doc)) {
                         continue;

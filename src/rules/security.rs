@@ -175,9 +175,8 @@ pub const NETWORK_POLICY_MISSING: Rule = Rule {
         {
             let covered = cx
                 .model
-                .policies
-                .iter()
-                .any(|p| p.namespace == w.namespace && p.selector.matches(&w.labels));
+                .policies_in(&w.namespace)
+                .any(|p| p.selector.matches(&w.labels));
             if !covered {
                 sink.report(
                     &w.loc(labels_pointer(w)),

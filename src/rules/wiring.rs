@@ -166,9 +166,8 @@ pub const SENTINEL_MONITORS_SERVICE: Rule = Rule {
                     let label = m.host.split('.').next().unwrap_or(m.host);
                     let service = cx
                         .model
-                        .services
-                        .iter()
-                        .find(|s| s.namespace == set.namespace && s.name == label);
+                        .services_in(&set.namespace)
+                        .find(|s| s.name == label);
                     if let Some(s) = service {
                         let how = if s.headless {
                             "a headless Service (every pod)"
@@ -256,11 +255,7 @@ pub const HEADLESS_SERVICE_MISSING: Rule = Rule {
                 continue;
             };
             let at = w.loc("/spec/serviceName");
-            let service = cx
-                .model
-                .services
-                .iter()
-                .find(|s| s.namespace == w.namespace && &s.name == name);
+            let service = cx.model.services_in(&w.namespace).find(|s| &s.name == name);
             match service {
                 None => sink.report(&at, format!("serviceName `{name}` names no Service in the input")),
                 Some(s) if !s.headless => sink.report(&at, format!("Service `{name}` is not headless (`clusterIP: None`): pods get no per-pod DNS names")),
@@ -362,21 +357,24 @@ pub const SERVICE_SELECTS_NOTHING: Rule = Rule {
     fix: "Make the Service's `spec.selector` a subset of the pod template's labels.",
     references: &[K8S_SERVICE],
     check: |cx, sink| {
-        for s in &cx.model.services {
-            let in_ha_namespace = cx.model.sets.iter().any(|set| set.namespace == s.namespace);
-            if !in_ha_namespace || s.selector.is_empty() {
-                continue;
-            }
-            let selects = cx
-                .model
-                .workloads
-                .iter()
-                .any(|w| w.namespace == s.namespace && s.selector.matches(&w.labels));
-            if !selects {
-                sink.report(
-                    &Loc::new(s.doc, "/spec/selector"),
-                    format!("Service `{}` selects no pod template in the input", s.name),
-                );
+        let namespaces: std::collections::BTreeSet<&str> = cx
+            .model
+            .sets
+            .iter()
+            .map(|set| set.namespace.as_str())
+            .collect();
+        for ns in namespaces {
+            for s in cx.model.services_in(ns).filter(|s| !s.selector.is_empty()) {
+                if !cx
+                    .model
+                    .workloads_in(ns)
+                    .any(|w| s.selector.matches(&w.labels))
+                {
+                    sink.report(
+                        &Loc::new(s.doc, "/spec/selector"),
+                        format!("Service `{}` selects no pod template in the input", s.name),
+                    );
+                }
             }
         }
     },
