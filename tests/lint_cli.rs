@@ -553,3 +553,52 @@ fn a_missing_config_file_exits_2() {
         stderr(&out)
     );
 }
+
+/// "Done means" of the lint issue: the seed's hand-written folder (its two files rebuilt from
+/// the rules' seed fixture) is explained with file and line for each known mistake.
+#[test]
+fn the_seeds_hand_written_folder_is_explained_with_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/seed/redis-ha.yaml");
+    let seed = std::fs::read_to_string(seed).expect("seed fixture");
+    let docs: Vec<&str> = seed.split("\n---\n").collect();
+    assert!(
+        docs.len() > 2 && docs[1].contains("kind: ConfigMap"),
+        "the seed fixture changed"
+    );
+    let configmaps = "deploy/redis-ha/redis-sentinel-configmap.yaml";
+    let statefulset = "deploy/redis-ha/redis-statefulset.yaml";
+    write(
+        dir.path(),
+        configmaps,
+        (docs[..2].join("\n---\n") + "\n").as_bytes(),
+    );
+    write(
+        dir.path(),
+        statefulset,
+        docs[2..].join("\n---\n").as_bytes(),
+    );
+
+    let out = lint_in(dir.path(), &["deploy/redis-ha/", "--format", "json"], b"");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let line_of = |rule: &str, file: &str| -> String {
+        let finding = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("{rule} missing: {report}"));
+        assert_eq!(finding["file"], file, "{rule}");
+        let line = finding["line"].as_u64().expect("a line") as usize;
+        let text = std::fs::read_to_string(dir.path().join(file)).expect("read back");
+        text.lines()
+            .nth(line - 1)
+            .expect("line within the file")
+            .to_string()
+    };
+    assert!(line_of("sentinel-hostnames-unresolved", configmaps).contains("sentinel monitor"));
+    assert!(line_of("static-master-bootstrap", statefulset).contains("redis-0"));
+    assert!(line_of("sentinel-config-read-only", statefulset).contains("sentinel-config"));
+    line_of("client-service-selects-replicas", statefulset);
+}
