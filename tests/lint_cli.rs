@@ -602,3 +602,39 @@ fn the_seeds_hand_written_folder_is_explained_with_file_and_line() {
     assert!(line_of("sentinel-config-read-only", statefulset).contains("sentinel-config"));
     line_of("client-service-selects-replicas", statefulset);
 }
+
+/// On a terminal (a pseudo-terminal from util-linux `script`) text is coloured, unless
+/// `NO_COLOR` is set.
+#[test]
+fn text_is_coloured_on_a_terminal_unless_no_color() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "bad.yaml", b"kind: : x\n");
+    let on_terminal = |no_color: bool| {
+        let mut cmd = Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} lint bad.yaml", env!("CARGO_BIN_EXE_redis-ha-gen")),
+            "/dev/null",
+        ])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd
+            .output()
+            .expect("util-linux `script` runs the binary on a pseudo-terminal");
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert!(
+        on_terminal(false).contains("\x1b[1;31merror[yaml-syntax]\x1b[0m"),
+        "{}",
+        on_terminal(false)
+    );
+    let plain = on_terminal(true);
+    assert!(
+        plain.contains("error[yaml-syntax]") && !plain.contains('\x1b'),
+        "{plain}"
+    );
+}
