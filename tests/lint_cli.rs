@@ -57,6 +57,14 @@ fn json(out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(out)))
 }
 
+/// The run could not happen as asked: exit 2, nothing on stdout, and `needle` in the error.
+fn assert_could_not_run(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), 2, "{err}");
+    assert!(out.stdout.is_empty(), "stdout: {}", stdout(out));
+    assert!(err.contains(needle), "{needle:?} missing from: {err}");
+}
+
 /// `(rule, severity, file)` of each finding in a JSON report.
 fn findings(report: &Value) -> Vec<(String, String, String)> {
     report["findings"]
@@ -82,13 +90,7 @@ fn no_inputs_found_is_a_clean_run() {
 fn unreadable_path_exits_2_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = lint_in(dir.path(), &["missing.yaml"], b"");
-    assert_eq!(code(&out), 2);
-    assert!(stdout(&out).is_empty());
-    assert!(
-        stderr(&out).contains("cannot read missing.yaml"),
-        "{}",
-        stderr(&out)
-    );
+    assert_could_not_run(&out, "cannot read missing.yaml");
 }
 
 #[test]
@@ -239,14 +241,10 @@ fn config_with_an_unknown_rule_exits_2_naming_file_line_and_nearest_id() {
         b"# team settings\nrules:\n  yaml-syntx: off\n",
     );
     let out = lint_in(dir.path(), &["-"], b"kind: ConfigMap\n");
-    assert_eq!(code(&out), 2);
-    assert!(stdout(&out).is_empty());
-    let err = stderr(&out);
-    assert!(
-        err.contains(".redis-ha-gen.yaml:3: unknown rule `yaml-syntx`"),
-        "{err}"
+    assert_could_not_run(
+        &out,
+        ".redis-ha-gen.yaml:3: unknown rule `yaml-syntx`, did you mean `yaml-syntax`?",
     );
-    assert!(err.contains("did you mean `yaml-syntax`?"), "{err}");
 }
 
 #[test]
@@ -258,17 +256,11 @@ fn kube_version_flag_wins_over_config_and_bad_versions_exit_2() {
         b"kube-version: \"1.20\"\n",
     );
     let out = lint_in(dir.path(), &["-"], b"");
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("kube-version in the config file"),
-        "{}",
-        stderr(&out)
-    );
+    assert_could_not_run(&out, "kube-version in the config file");
     let out = lint_in(dir.path(), &["-", "--kube-version", "1.33"], b"");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = lint_in(dir.path(), &["-", "--kube-version", "2.0"], b"");
-    assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("supported: 1.33"), "{}", stderr(&out));
+    assert_could_not_run(&out, "supported: 1.33");
 }
 
 #[test]
@@ -357,13 +349,7 @@ fn explain_prints_the_rule_and_suggests_the_nearest_for_a_typo() {
         assert!(text.contains(section), "{section:?} missing from:\n{text}");
     }
     let out = run(&["explain", "yaml-sintax"]);
-    assert_eq!(code(&out), 2);
-    assert!(stdout(&out).is_empty());
-    assert!(
-        stderr(&out).contains("did you mean `yaml-syntax`?"),
-        "{}",
-        stderr(&out)
-    );
+    assert_could_not_run(&out, "did you mean `yaml-syntax`?");
 }
 
 #[test]
@@ -499,12 +485,7 @@ fn validate_reads_the_same_config_file() {
     };
     write(dir.path(), "bad-version.yaml", b"kube-version: \"1.2\"\n");
     let out = validate(&["--config", "bad-version.yaml"]);
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("kube-version in the config file"),
-        "{}",
-        stderr(&out)
-    );
+    assert_could_not_run(&out, "kube-version in the config file");
 
     let before: Vec<String> = findings(&json(&validate(&[])))
         .into_iter()
@@ -546,12 +527,7 @@ fn absolute_paths_below_the_working_directory_are_shown_relative() {
 fn a_missing_config_file_exits_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = lint_in(dir.path(), &["-", "--config", "nope.yaml"], b"");
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("cannot read config file nope.yaml"),
-        "{}",
-        stderr(&out)
-    );
+    assert_could_not_run(&out, "cannot read config file nope.yaml");
 }
 
 /// "Done means" of the lint issue: the seed's hand-written folder (its two files rebuilt from
