@@ -8,8 +8,8 @@ const CONDITIONS: &[&str] = &["if", "elif", "while", "until", "case", "[", "[[",
 /// Line of the first condition that compares the pod's own name or ordinal with ordinal 0,
 /// unless the script asked Sentinel for the master before it.
 pub fn static_master_line(commands: &[Command]) -> Option<usize> {
-    // Variables assigned from the pod's name (`ORDINAL=${HOSTNAME##*-}`).
-    let mut own_vars: Vec<String> = Vec::new();
+    // `$VAR` and `${VAR}` of variables assigned from the pod's name (`ORDINAL=${HOSTNAME##*-}`).
+    let mut own_vars: Vec<(String, String)> = Vec::new();
     for c in commands {
         if asks_sentinel(c) {
             return None;
@@ -22,22 +22,21 @@ pub fn static_master_line(commands: &[Command]) -> Option<usize> {
                     .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
                 && refers(&own_vars, value)
             {
-                own_vars.push(var.to_string());
+                own_vars.push((format!("${var}"), format!("${{{var}}}")));
             }
         }
         let is_condition = c
             .words
             .first()
             .is_some_and(|w| CONDITIONS.contains(&w.as_str()));
-        // `&&` splits one condition into several commands on the same line.
-        let weighs_sentinel = commands
-            .iter()
-            .filter(|o| o.line == c.line)
-            .any(consults_sentinel);
         if is_condition
-            && !weighs_sentinel
             && c.words.iter().any(|w| refers(&own_vars, w))
             && compares_with_ordinal_zero(c, commands)
+            // `&&` splits one condition into several commands on the same line.
+            && !commands
+                .iter()
+                .filter(|o| o.line == c.line)
+                .any(consults_sentinel)
         {
             return Some(c.line);
         }
@@ -46,25 +45,33 @@ pub fn static_master_line(commands: &[Command]) -> Option<usize> {
 }
 
 /// Whether a word refers to the pod's own name, directly or through a variable.
-fn refers(own_vars: &[String], word: &str) -> bool {
+fn refers(own_vars: &[(String, String)], word: &str) -> bool {
     names_own_pod(word)
         || own_vars
             .iter()
-            .any(|v| word.contains(&format!("${v}")) || word.contains(&format!("${{{v}}}")))
+            .any(|(plain, braced)| word.contains(plain.as_str()) || word.contains(braced.as_str()))
+}
+
+/// Case-insensitive substring test without allocating.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    hay.len() >= needle.len()
+        && hay
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The command queries Sentinel: `redis-cli … SENTINEL get-master-addr-by-name`, or a
 /// function of the script named after Sentinel (`ask_sentinels`).
 fn asks_sentinel(c: &Command) -> bool {
-    let calls_function = c.words.first().is_some_and(|w| {
-        let w = w.to_ascii_lowercase();
-        w.contains("sentinel") && !w.ends_with("redis-sentinel")
-    });
+    let calls_function = c
+        .words
+        .first()
+        .is_some_and(|w| contains_ci(w, "sentinel") && !w.ends_with("redis-sentinel"));
     calls_function
-        || c.words.iter().any(|w| {
-            let w = w.to_ascii_lowercase();
-            w.contains("get-master-addr-by-name") || w.contains("sentinel master")
-        })
+        || c.words
+            .iter()
+            .any(|w| contains_ci(w, "get-master-addr-by-name") || contains_ci(w, "sentinel master"))
         || c.words.windows(2).any(|p| {
             p[0].eq_ignore_ascii_case("sentinel")
                 && ["master", "masters", "get-master-addr-by-name"]
@@ -75,13 +82,10 @@ fn asks_sentinel(c: &Command) -> bool {
 
 /// The condition also weighs what Sentinel said (`[ "$SENTINEL_MASTER" = "$SELF" ]`).
 fn consults_sentinel(c: &Command) -> bool {
-    c.words
-        .iter()
-        .any(|w| w.to_ascii_lowercase().contains("sentinel"))
+    c.words.iter().any(|w| contains_ci(w, "sentinel"))
 }
 
 fn names_own_pod(word: &str) -> bool {
-    let w = word.to_ascii_lowercase();
     [
         "hostname",
         "pod_name",
@@ -91,7 +95,7 @@ fn names_own_pod(word: &str) -> bool {
         "statefulset.kubernetes.io/pod-name",
     ]
     .iter()
-    .any(|k| w.contains(k))
+    .any(|k| contains_ci(word, k))
 }
 
 fn is_ordinal_zero(word: &str) -> bool {

@@ -2,7 +2,7 @@
 //! scripts (of init containers and its own) write with `cp`, `cat > … <<EOF` or `echo >>`.
 
 use super::conf::{Conf, Origin, Setting};
-use super::launch::Script;
+use super::launch::{Script, ScriptCache};
 use super::shell::DESCRIPTOR;
 use super::vars::{self, Vars};
 use super::workload::{SourceKind, VolumeSource, Workload, data_pointer};
@@ -29,9 +29,12 @@ pub struct Files<'a> {
     pub sources: &'a Sources,
     pub workload: &'a Workload,
     pub scripts: &'a [Script],
+    pub cache: &'a ScriptCache,
+    /// Variables each container's scripts assign (same index as `workload.containers`).
+    pub vars: Vec<Vars>,
 }
 
-impl Files<'_> {
+impl<'a> Files<'a> {
     /// The file at `path` in container `c`, if a ConfigMap/Secret volume provides it.
     pub fn mounted(&self, c: usize, path: &str) -> Option<MountedFile> {
         let container = self.workload.containers.get(c)?;
@@ -111,8 +114,30 @@ impl Files<'_> {
         })
     }
 
+    /// Reading files of `workload` once its start scripts are known.
+    pub fn new(
+        docs: &'a [Document],
+        sources: &'a Sources,
+        workload: &'a Workload,
+        scripts: &'a [Script],
+        cache: &'a ScriptCache,
+    ) -> Files<'a> {
+        let mut files = Files {
+            docs,
+            sources,
+            workload,
+            scripts,
+            cache,
+            vars: Vec::new(),
+        };
+        files.vars = (0..workload.containers.len())
+            .map(|c| files.assigned(c))
+            .collect();
+        files
+    }
+
     /// The variables the scripts before container `c`'s server assign.
-    pub fn vars(&self, c: usize) -> Vars {
+    fn assigned(&self, c: usize) -> Vars {
         let mut vars: Vars = self
             .workload
             .containers
@@ -120,7 +145,7 @@ impl Files<'_> {
             .map(|x| x.env.iter().cloned().collect())
             .unwrap_or_default();
         for script in self.scripts_before(c) {
-            vars::assign(&script.commands, &mut vars);
+            vars::assign(&script.parsed.commands, &mut vars);
         }
         vars
     }
@@ -128,11 +153,20 @@ impl Files<'_> {
     /// The file at `path` as the start scripts leave it, reading them in order: `cp`/`mv`,
     /// and `cat`/`sed`/`grep`/`echo`/`printf`/here-documents redirected into a file.
     fn written(&self, c: usize, path: &str) -> Option<Conf> {
-        let vars = self.vars(c);
+        let vars = self.vars.get(c)?;
         let mut files: HashMap<String, Written> = HashMap::new();
         for script in self.scripts_before(c) {
-            for cmd in &script.commands {
-                let words: Vec<String> = cmd.words.iter().map(|w| vars::expand(w, &vars)).collect();
+            for cmd in &script.parsed.commands {
+                let writes = cmd.output.is_some()
+                    || matches!(cmd.words.first().map(String::as_str), Some("cp" | "mv"));
+                if !writes {
+                    continue;
+                }
+                let words: Vec<String> = cmd
+                    .words
+                    .iter()
+                    .map(|w| vars::expand(w, vars).into_owned())
+                    .collect();
                 let at = script.at(cmd.line);
                 let first = words.first().map(String::as_str);
                 if let Some(verb @ ("cp" | "mv")) = first {
@@ -159,7 +193,7 @@ impl Files<'_> {
                 let Some(out) = cmd.output.as_deref().filter(|o| *o != DESCRIPTOR) else {
                     continue;
                 };
-                let out = vars::expand(out, &vars);
+                let out = vars::expand(out, vars).into_owned();
                 let content = match (&cmd.heredoc, first) {
                     (Some((body, line)), _) => Some(parsed(body, &script.loc, *line, &at)),
                     (None, Some("echo" | "printf")) => {
@@ -307,7 +341,11 @@ fn echoed(words: &[String]) -> String {
 
 /// Parse configuration text found at `base` (its lines start at `offset`).
 pub fn settings_of(text: &str, base: &Loc, offset: usize) -> (Vec<Setting>, Vec<(Loc, String)>) {
-    let parsed = redis_conf::parse(text, offset);
+    located(redis_conf::parse(text, offset), base)
+}
+
+/// Directives and errors of parsed text found at `base`.
+pub fn located(parsed: redis_conf::ConfText, base: &Loc) -> (Vec<Setting>, Vec<(Loc, String)>) {
     let at = |line| Loc {
         line: Some(line),
         ..base.clone()

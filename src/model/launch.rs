@@ -7,6 +7,20 @@ use super::conf::{Conf, Origin};
 use super::files::{Files, settings_of};
 use super::shell::{Command, commands};
 use super::workload::Word;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A script text read once, however many containers run or source it.
+#[derive(Debug)]
+pub struct ParsedScript {
+    pub commands: Vec<Command>,
+    /// Line of a condition making a fixed pod the master without asking Sentinel.
+    pub static_master: Option<usize>,
+}
+
+/// Parsed scripts by the string they come from.
+pub type ScriptCache = RefCell<HashMap<Loc, Arc<ParsedScript>>>;
 
 /// A start script one container runs.
 #[derive(Clone, Debug)]
@@ -14,9 +28,7 @@ pub struct Script {
     pub container: usize,
     /// The string holding the script text (line `None`).
     pub loc: Loc,
-    pub commands: Vec<Command>,
-    /// Line of a condition making a fixed pod the master without asking Sentinel.
-    pub static_master: Option<usize>,
+    pub parsed: Arc<ParsedScript>,
 }
 
 impl Script {
@@ -27,13 +39,22 @@ impl Script {
         }
     }
 
-    fn new(container: usize, loc: Loc, text: &str) -> Script {
-        let commands = commands(text);
+    fn new(cache: &ScriptCache, container: usize, loc: Loc, text: &str) -> Script {
+        let parsed = cache
+            .borrow_mut()
+            .entry(loc.clone())
+            .or_insert_with(|| {
+                let commands = commands(text);
+                Arc::new(ParsedScript {
+                    static_master: static_master_line(&commands),
+                    commands,
+                })
+            })
+            .clone();
         Script {
             container,
             loc,
-            static_master: static_master_line(&commands),
-            commands,
+            parsed,
         }
     }
 }
@@ -78,6 +99,7 @@ pub fn scripts(files: &Files, c: usize) -> Vec<Script> {
         return Vec::new();
     };
     let mut out: Vec<Script> = main
+        .parsed
         .commands
         .iter()
         .filter(|cmd| matches!(cmd.words.first().map(String::as_str), Some("." | "source")))
@@ -89,7 +111,7 @@ pub fn scripts(files: &Files, c: usize) -> Vec<Script> {
 
 fn from_file(files: &Files, c: usize, path: &str) -> Option<Script> {
     let file = files.mounted(c, path)?;
-    Some(Script::new(c, file.loc, &file.text))
+    Some(Script::new(files.cache, c, file.loc, &file.text))
 }
 
 /// The script container `c` runs: `sh -c TEXT`, `sh FILE`, or a script file as command.
@@ -100,7 +122,7 @@ fn main_script(files: &Files, c: usize) -> Option<Script> {
         let rest = &words[1..];
         if let Some(i) = rest.iter().position(|w| is_dash_c(&w.text)) {
             let w = rest.get(i + 1)?;
-            return Some(Script::new(c, w.loc.clone(), &w.text));
+            return Some(Script::new(files.cache, c, w.loc.clone(), &w.text));
         }
         let file = rest.iter().find(|w| !w.text.starts_with('-'))?;
         return from_file(files, c, &file.text);
@@ -138,7 +160,7 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 .scripts
                 .iter()
                 .filter(|s| s.container == c)
-                .flat_map(|s| s.commands.iter().map(move |cmd| (s, cmd)))
+                .flat_map(|s| s.parsed.commands.iter().map(move |cmd| (s, cmd)))
                 .find_map(|(s, cmd)| {
                     let i = binary_index(&cmd.words)?;
                     Some(
@@ -153,11 +175,11 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 })
                 .unwrap_or_default(),
         };
-    let vars = files.vars(c);
+    let vars = files.vars.get(c)?;
     let launch: Vec<Word> = launch
         .into_iter()
         .map(|w| Word {
-            text: super::vars::expand(&w.text, &vars),
+            text: super::vars::expand(&w.text, vars).into_owned(),
             loc: w.loc,
         })
         .collect();

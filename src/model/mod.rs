@@ -15,14 +15,14 @@ mod vars;
 pub mod workload;
 
 pub use conf::{Conf, Origin, Setting, Storage};
-pub use launch::{Role, Script, Server};
+pub use launch::{Role, Script, ScriptCache, Server};
 pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};
 pub use sets::HaSet;
 pub use workload::{Container, SourceKind, VolumeSource, Workload};
 
 use crate::manifest::Document;
 use crate::redis_conf;
-use files::{Files, data_text, settings_of};
+use files::{Files, data_text, located};
 use std::collections::HashMap;
 
 /// Where a fact was written: a document, a JSON pointer into it, and for text inside a
@@ -104,27 +104,15 @@ impl Model {
                 _ => model.workloads.extend(workload::read(i, doc)),
             }
         }
+        let cache = ScriptCache::default();
         for w in &mut model.workloads {
-            let mut scripts = Vec::new();
-            for c in 0..w.containers.len() {
-                let files = Files {
-                    docs,
-                    sources: &model.sources,
-                    workload: w,
-                    scripts: &[],
-                };
-                scripts.extend(launch::scripts(&files, c));
-            }
+            let discovery = Files::new(docs, &model.sources, w, &[], &cache);
+            let scripts: Vec<Script> = (0..w.containers.len())
+                .flat_map(|c| launch::scripts(&discovery, c))
+                .collect();
+            let files = Files::new(docs, &model.sources, w, &scripts, &cache);
             let servers: Vec<Option<Server>> = (0..w.containers.len())
-                .map(|c| {
-                    let files = Files {
-                        docs,
-                        sources: &model.sources,
-                        workload: w,
-                        scripts: &scripts,
-                    };
-                    launch::server(&files, c)
-                })
+                .map(|c| launch::server(&files, c))
                 .collect();
             for (c, server) in w.containers.iter_mut().zip(servers) {
                 c.server = server;
@@ -244,17 +232,22 @@ fn stored_confs(doc_index: usize, doc: &Document, kind: SourceKind) -> Vec<Store
         if redis_conf::looks_like_conf(&parsed) {
             out.push(StoredConf {
                 kind,
-                settings: settings_of(&text, &loc, 0).0,
+                settings: located(parsed, &loc).0,
             });
             continue;
         }
+        if !text.contains("<<") {
+            continue;
+        }
         for c in shell::commands(&text) {
-            if let Some((body, first)) = &c.heredoc
-                && redis_conf::looks_like_conf(&redis_conf::parse(body, 0))
-            {
+            let Some((body, first)) = &c.heredoc else {
+                continue;
+            };
+            let parsed = redis_conf::parse(body, *first);
+            if redis_conf::looks_like_conf(&parsed) {
                 out.push(StoredConf {
                     kind,
-                    settings: settings_of(body, &loc, *first).0,
+                    settings: located(parsed, &loc).0,
                 });
             }
         }

@@ -2,6 +2,7 @@
 //! (`CONF_DIR=$DATA_DIR/conf`, `local conf=…`, `export X=…`): enough to follow paths.
 
 use super::shell::Command;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub type Vars = HashMap<String, String>;
@@ -30,7 +31,7 @@ pub fn assign(commands: &[Command], vars: &mut Vars) {
                     vars.remove(name);
                     continue;
                 }
-                let value = expand(value, vars);
+                let value = expand(value, vars).into_owned();
                 vars.insert(name.to_string(), value);
             }
         }
@@ -39,9 +40,9 @@ pub fn assign(commands: &[Command], vars: &mut Vars) {
 
 /// Expand `$NAME`, `${NAME}` and `${NAME:-default}` where NAME is known; anything else
 /// (command substitutions, pattern operators, unknown names) stays as written.
-pub fn expand(word: &str, vars: &Vars) -> String {
+pub fn expand<'w>(word: &'w str, vars: &Vars) -> Cow<'w, str> {
     if !word.contains('$') {
-        return word.to_string();
+        return Cow::Borrowed(word);
     }
     let mut out = String::with_capacity(word.len());
     let mut rest = word;
@@ -51,7 +52,7 @@ pub fn expand(word: &str, vars: &Vars) -> String {
         if let Some(inner) = after.strip_prefix('{') {
             let Some(end) = inner.find('}') else {
                 out.push_str(&rest[i..]);
-                return out;
+                return Cow::Owned(out);
             };
             let body = &inner[..end];
             let (name, default) = match body.split_once(":-") {
@@ -76,7 +77,7 @@ pub fn expand(word: &str, vars: &Vars) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

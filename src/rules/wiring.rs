@@ -208,7 +208,7 @@ pub const STATIC_MASTER_BOOTSTRAP: Rule = Rule {
             for &wi in &set.workloads {
                 let w = &cx.model.workloads[wi];
                 for script in &cx.model.scripts[wi] {
-                    if let Some(line) = script.static_master {
+                    if let Some(line) = script.parsed.static_master {
                         let container = w
                             .containers
                             .get(script.container)
