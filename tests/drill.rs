@@ -158,3 +158,80 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
+/// Every scenario of a built-in profile passes, with the thresholds of `ha-behaviour.md`
+/// checked again here on the JSON numbers.
+fn profile_passes_every_scenario(profile: &str) {
+    require_root_and_redis();
+    let out = drill_tracked(&["--profile", profile, "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report = json(&out);
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    let names: Vec<&str> = scenarios
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "bootstrap",
+            "replica-down",
+            "master-down",
+            "master-returns",
+            "master-returns-empty",
+            "all-down",
+            "sentinel-down",
+            "sentinel-majority-down",
+            "master-freeze",
+            "sentinel-restart",
+            "rolling-restart"
+        ]
+    );
+    let failed: Vec<String> = scenarios
+        .iter()
+        .filter(|s| s["passed"] != true)
+        .map(|s| format!("{:#}", s))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{profile}: failed scenarios:\n{}\nstderr:\n{stderr}",
+        failed.join("\n")
+    );
+    for s in scenarios {
+        let name = s["name"].as_str().unwrap_or("");
+        assert_eq!(s["split_brain_seconds"], 0.0, "{profile} {name}");
+        assert!(
+            s["writes_acknowledged"].as_u64().unwrap_or(0) > 0,
+            "{profile} {name}: the probe wrote nothing"
+        );
+        if profile == "production" {
+            assert_eq!(s["writes_lost"], 0, "{profile} {name}");
+        }
+        if ["master-down", "master-returns", "sentinel-down"].contains(&name) {
+            let failover = s["failover_seconds"].as_f64().expect("failover_seconds");
+            assert!(
+                failover <= 7.0,
+                "{profile} {name}: failover {failover} s > down-after + 2 s"
+            );
+        }
+        if name == "rolling-restart" {
+            let unavailable = s["write_unavailable_seconds"].as_f64().unwrap_or(f64::MAX);
+            assert!(
+                unavailable <= 2.0,
+                "{profile}: rolling restart unavailable {unavailable} s"
+            );
+        }
+    }
+    assert_eq!(report["summary"]["failed"], 0);
+    assert_eq!(out.status.code(), Some(0));
+    no_leftovers();
+}
+
+#[test]
+fn kind_passes_every_scenario() {
+    profile_passes_every_scenario("kind");
+}
+
+#[test]
+fn production_passes_every_scenario() {
+    profile_passes_every_scenario("production");
+}

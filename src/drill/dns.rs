@@ -10,9 +10,14 @@ use std::sync::Mutex;
 
 pub struct Dns {
     spec: HaSpec,
-    ips: Vec<Ipv4Addr>,
     etc_dirs: Vec<PathBuf>,
-    published: Mutex<Vec<bool>>,
+    records: Mutex<Records>,
+}
+
+/// Each pod's current address, and whether its names are published.
+struct Records {
+    ips: Vec<Ipv4Addr>,
+    published: Vec<bool>,
 }
 
 impl Dns {
@@ -32,13 +37,20 @@ impl Dns {
                 "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
             )?;
         }
+        let records = Records {
+            ips,
+            published: vec![false; spec.replicas],
+        };
         let dns = Dns {
             spec: spec.clone(),
-            ips,
             etc_dirs,
-            published: Mutex::new(vec![false; spec.replicas]),
+            records: Mutex::new(Records {
+                ips: Vec::new(),
+                published: Vec::new(),
+            }),
         };
-        dns.write(&vec![false; spec.replicas])?;
+        dns.write(&records)?;
+        *dns.lock() = records;
         Ok(dns)
     }
 
@@ -46,13 +58,34 @@ impl Dns {
         &self.etc_dirs[ordinal]
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Pod `ordinal`'s current address.
+    pub fn ip(&self, ordinal: usize) -> Ipv4Addr {
+        self.lock().ips[ordinal]
+    }
+
+    /// The ordinal whose current address is `ip`.
+    pub fn ordinal_of_ip(&self, ip: &str) -> Option<usize> {
+        self.lock().ips.iter().position(|a| a.to_string() == ip)
+    }
+
+    /// A recreated pod's new address (as a pod gets a new IP in Kubernetes).
+    pub fn set_ip(&self, ordinal: usize, ip: Ipv4Addr) {
+        let mut records = self.lock();
+        records.ips[ordinal] = ip;
+        let _ = self.write(&records);
+    }
+
     /// Publish or withdraw pod `ordinal`'s records.
     pub fn set(&self, ordinal: usize, running: bool, ready: bool) {
         let publish = running && (ready || self.spec.publish_not_ready());
-        let mut published = self.published.lock().unwrap_or_else(|p| p.into_inner());
-        if published[ordinal] != publish {
-            published[ordinal] = publish;
-            let _ = self.write(&published);
+        let mut records = self.lock();
+        if records.published[ordinal] != publish {
+            records.published[ordinal] = publish;
+            let _ = self.write(&records);
         }
     }
 
@@ -68,16 +101,17 @@ impl Dns {
         ]
     }
 
-    fn write(&self, published: &[bool]) -> std::io::Result<()> {
+    fn write(&self, records: &Records) -> std::io::Result<()> {
+        let published = &records.published;
         let mut shared = String::new();
-        for (ordinal, ip) in self.ips.iter().enumerate() {
+        for (ordinal, ip) in records.ips.iter().enumerate() {
             if published[ordinal] {
                 shared += &format!("{ip}\t{}\n", self.pod_names(ordinal).join(" "));
             }
         }
         let ns = &self.spec.namespace;
         for svc in &self.spec.services {
-            for (ordinal, ip) in self.ips.iter().enumerate() {
+            for (ordinal, ip) in records.ips.iter().enumerate() {
                 if published[ordinal] {
                     let name = &svc.name;
                     shared += &format!(
@@ -89,7 +123,7 @@ impl Dns {
         for (ordinal, dir) in self.etc_dirs.iter().enumerate() {
             let own = format!(
                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{}\t{} {}\n",
-                self.ips[ordinal],
+                records.ips[ordinal],
                 self.pod_names(ordinal)[0],
                 self.spec.pod_name(ordinal)
             );

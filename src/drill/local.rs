@@ -53,6 +53,8 @@ pub struct LocalSet {
     network: Network,
     node: Arc<Node>,
     run_dir: PathBuf,
+    /// How many times each pod was started (its address changes with each start).
+    starts: std::sync::Mutex<Vec<usize>>,
 }
 
 static SETS: AtomicU32 = AtomicU32::new(0);
@@ -81,14 +83,13 @@ impl LocalSet {
         cleanup::register(Resource::Directory(run_dir.clone()));
         let network = Network::create(&id, spec.replicas)?;
         let ips = (0..spec.replicas)
-            .map(|i| network.pod_ip(i))
+            .map(|i| network.pod_ip(i, 0))
             .collect::<Vec<_>>();
         let node = Arc::new(Node {
             spec: spec.clone(),
             bin_dir: bin_dir(&run_dir)?,
-            dns: Dns::new(&run_dir, spec, ips.clone())?,
+            dns: Dns::new(&run_dir, spec, ips)?,
             netns: (0..spec.replicas).map(|i| network.namespace(i)).collect(),
-            ips,
             run_dir: run_dir.clone(),
         });
         let pods = (0..spec.replicas)
@@ -99,6 +100,7 @@ impl LocalSet {
             network,
             node,
             run_dir,
+            starts: std::sync::Mutex::new(vec![0; spec.replicas]),
         })
     }
 
@@ -115,7 +117,7 @@ impl LocalSet {
         } else {
             spec.redis_port
         };
-        SocketAddr::from((self.node.ips[ordinal], port))
+        SocketAddr::from((self.node.dns.ip(ordinal), port))
     }
 }
 
@@ -146,7 +148,21 @@ impl Cluster for LocalSet {
     }
 
     fn start_pod(&self, ordinal: usize) -> anyhow::Result<()> {
-        self.pod(ordinal)?.start()
+        let pod = self.pod(ordinal)?;
+        if pod.is_running() {
+            return Ok(());
+        }
+        let start = {
+            let mut starts = self.starts.lock().unwrap_or_else(|p| p.into_inner());
+            starts[ordinal] += 1;
+            starts[ordinal] - 1
+        };
+        if start > 0 {
+            let ip = self.network.pod_ip(ordinal, start);
+            self.network.readdress(ordinal, ip)?;
+            self.node.dns.set_ip(ordinal, ip);
+        }
+        pod.start()
     }
 
     fn is_ready(&self, ordinal: usize) -> bool {
@@ -212,7 +228,7 @@ impl Cluster for LocalSet {
     fn ordinal_of(&self, host: &str) -> Option<usize> {
         let spec = &self.node.spec;
         (0..spec.replicas).find(|&i| {
-            host == self.node.ips[i].to_string()
+            self.node.dns.ordinal_of_ip(host) == Some(i)
                 || host == spec.pod_name(i)
                 || host.starts_with(&format!("{}.", spec.pod_name(i)))
         })

@@ -81,8 +81,27 @@ impl Network {
         Ipv4Addr::new(10, 213, self.subnet, 1)
     }
 
-    pub fn pod_ip(&self, ordinal: usize) -> Ipv4Addr {
-        Ipv4Addr::new(10, 213, self.subnet, 10 + ordinal as u8)
+    /// Pod `ordinal`'s address in its `start`-th life: a recreated pod gets a new one, as
+    /// in Kubernetes, so stale addresses in Redis or Sentinel state point at nothing.
+    pub fn pod_ip(&self, ordinal: usize, start: usize) -> Ipv4Addr {
+        let slots = 240 / self.pods.max(1);
+        let host = 10 + (start % slots) * self.pods + ordinal;
+        Ipv4Addr::new(10, 213, self.subnet, u8::try_from(host).unwrap_or(250))
+    }
+
+    /// Move pod `ordinal` to `ip` (its namespace has no process when this runs).
+    pub fn readdress(&self, ordinal: usize, address: Ipv4Addr) -> anyhow::Result<()> {
+        let ns = self.namespace(ordinal);
+        ip(&["-n", &ns, "addr", "flush", "dev", "eth0"])?;
+        ip(&[
+            "-n",
+            &ns,
+            "addr",
+            "add",
+            &format!("{address}/24"),
+            "dev",
+            "eth0",
+        ])
     }
 
     fn add_pod(&self, ordinal: usize) -> anyhow::Result<()> {
@@ -100,7 +119,7 @@ impl Network {
             &ns,
             "addr",
             "add",
-            &format!("{}/24", self.pod_ip(ordinal)),
+            &format!("{}/24", self.pod_ip(ordinal, 0)),
             "dev",
             "eth0",
         ])?;

@@ -11,7 +11,7 @@ use super::volumes::{self, HostVolume};
 use anyhow::Context;
 use k8s_openapi::api::core::v1::{Container, Probe};
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,7 +25,6 @@ pub struct Node {
     pub bin_dir: PathBuf,
     pub dns: Dns,
     pub netns: Vec<String>,
-    pub ips: Vec<Ipv4Addr>,
 }
 
 impl Node {
@@ -173,7 +172,7 @@ impl Pod {
                 &node.spec,
                 container,
                 self.ordinal,
-                node.ips[self.ordinal],
+                node.dns.ip(self.ordinal),
                 DRILL_BIN,
             )?,
             working_dir: container.working_dir.clone(),
@@ -445,7 +444,7 @@ impl Pod {
             let Ok(port) = u16::try_from(port) else {
                 return false;
             };
-            let addr = SocketAddr::from((self.node.ips[self.ordinal], port));
+            let addr = SocketAddr::from((self.node.dns.ip(self.ordinal), port));
             return TcpStream::connect_timeout(&addr, timeout).is_ok();
         }
         // httpGet/grpc probes have nothing to answer them in a Redis pod: count as passing.

@@ -98,14 +98,14 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "master-freeze",
         play: failover::master_freeze,
-        failover: Failover::Required,
+        failover: Failover::Happens,
         every_write_succeeds: false,
         planned_unavailable_max: None,
     },
     Scenario {
         name: "sentinel-restart",
         play: sentinels::sentinel_restart,
-        failover: Failover::Required,
+        failover: Failover::Happens,
         every_write_succeeds: false,
         planned_unavailable_max: None,
     },
