@@ -46,38 +46,35 @@ fn json(output: &Output) -> serde_json::Value {
     })
 }
 
-fn no_leftovers() {
-    let netns = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns");
-    let links = Command::new("ip")
-        .args(["-o", "link", "show"])
-        .output()
-        .expect("ip link");
-    let links = String::from_utf8_lossy(&links.stdout).into_owned();
-    let netns = String::from_utf8_lossy(&netns.stdout).into_owned();
-    // Other drills may run in parallel (their names carry their own pid); none of a
-    // finished child of ours may remain, which `drill_pids` tracks.
-    for pid in drill_pids() {
-        assert!(
-            !netns.contains(&format!("rhg-{pid}")),
-            "namespaces left behind:\n{netns}"
-        );
-        assert!(
-            !links.contains(&format!("rhg{pid}")),
-            "links left behind:\n{links}"
-        );
-    }
+/// Nothing of drill process `pid` is left: its namespaces are `rhg-<pid><NN>-<ordinal>`,
+/// its links `rhg<pid><NN>…` (other drills may run beside it, with their own pids).
+fn no_leftovers(pid: u32) {
+    let listing = |args: &[&str]| {
+        let out = Command::new("ip").args(args).output().expect("ip");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ours = |text: &str, prefix: &str| {
+        text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .filter_map(|word| word.strip_prefix(prefix))
+            .any(|rest| {
+                rest.len() > 2
+                    && rest.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+                    && !rest.as_bytes()[2].is_ascii_digit()
+            })
+    };
+    let netns = listing(&["netns", "list"]);
+    assert!(
+        !ours(&netns, &format!("rhg-{pid}")),
+        "namespaces left behind:\n{netns}"
+    );
+    let links = listing(&["-o", "link", "show"]);
+    assert!(
+        !ours(&links, &format!("rhg{pid}")),
+        "links left behind:\n{links}"
+    );
 }
 
-static PIDS: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
-
-fn drill_pids() -> Vec<u32> {
-    PIDS.lock().map(|p| p.clone()).unwrap_or_default()
-}
-
-fn drill_tracked(args: &[&str]) -> Output {
+fn drill_tracked(args: &[&str]) -> (Output, u32) {
     let child = Command::new(bin())
         .arg("drill")
         .args(args)
@@ -85,15 +82,18 @@ fn drill_tracked(args: &[&str]) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run redis-ha-gen");
-    PIDS.lock().expect("pids").push(child.id());
-    child.wait_with_output().expect("wait for redis-ha-gen")
+    let pid = child.id();
+    (
+        child.wait_with_output().expect("wait for redis-ha-gen"),
+        pid,
+    )
 }
 
 #[test]
 fn seed_manifests_fail_bootstrap_with_sentinels_own_error() {
     require_root_and_redis();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/drill/seed/redis-ha.yaml");
-    let out = drill_tracked(&[
+    let (out, pid) = drill_tracked(&[
         "-f",
         fixture.to_str().expect("utf-8 path"),
         "--scenario",
@@ -119,7 +119,7 @@ fn seed_manifests_fail_bootstrap_with_sentinels_own_error() {
         "Sentinel's own error is not in the report: {logs}"
     );
     assert!(logs.contains("Can't resolve instance hostname"), "{logs}");
-    no_leftovers();
+    no_leftovers(pid);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn unknown_scenario_is_a_usage_error() {
 /// checked again here on the JSON numbers.
 fn profile_passes_every_scenario(profile: &str) {
     require_root_and_redis();
-    let out = drill_tracked(&["--profile", profile, "--format", "json"]);
+    let (out, pid) = drill_tracked(&["--profile", profile, "--format", "json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let report = json(&out);
     let scenarios = report["scenarios"].as_array().expect("scenarios");
@@ -223,7 +223,7 @@ fn profile_passes_every_scenario(profile: &str) {
     }
     assert_eq!(report["summary"]["failed"], 0);
     assert_eq!(out.status.code(), Some(0));
-    no_leftovers();
+    no_leftovers(pid);
 }
 
 #[test]
@@ -234,4 +234,82 @@ fn kind_passes_every_scenario() {
 #[test]
 fn production_passes_every_scenario() {
     profile_passes_every_scenario("production");
+}
+
+/// The faults themselves, on a one-pod set: partition, freeze, graceful delete keeps the
+/// claim, kill + wipe empties it, a stopped container stays stopped.
+#[test]
+fn faults_do_what_they_say() {
+    use redis_ha_gen::drill::cluster::Cluster;
+    use redis_ha_gen::drill::resp::Reply;
+    use std::time::{Duration, Instant};
+    require_root_and_redis();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/drill/faults/redis.yaml");
+    let text = std::fs::read_to_string(&fixture).expect("fixture");
+    let documents = redis_ha_gen::drill::spec::documents_from_text("faults", &text).expect("parse");
+    let spec = redis_ha_gen::drill::spec::ha_spec(&documents, None).expect("spec");
+    let set = redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set");
+    let short = Duration::from_millis(300);
+    let answers = |set: &dyn Cluster| {
+        set.call(0, false, &["PING"], short)
+            .is_ok_and(|r| r == Reply::Status("PONG".into()))
+    };
+    let eventually = |set: &dyn Cluster, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !answers(set) {
+            assert!(
+                Instant::now() < deadline,
+                "redis-0 does not answer after {what}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    set.start_pod(0).expect("start");
+    eventually(&set, "its start");
+
+    set.partition_pod(0, true).expect("partition");
+    assert!(!answers(&set), "a partitioned pod answers");
+    set.partition_pod(0, false).expect("heal");
+    eventually(&set, "the partition healed");
+
+    set.freeze_pod(0, true).expect("freeze");
+    assert!(!answers(&set), "a frozen pod answers");
+    set.freeze_pod(0, false).expect("thaw");
+    eventually(&set, "SIGCONT");
+
+    let reply = set
+        .call(0, false, &["SET", "kept", "1"], short)
+        .expect("SET");
+    assert_eq!(reply, Reply::Status("OK".into()));
+    set.delete_pod(0).expect("delete");
+    assert!(!answers(&set), "a deleted pod answers");
+    set.start_pod(0).expect("recreate");
+    eventually(&set, "its recreation");
+    let kept = set
+        .call(0, false, &["EXISTS", "kept"], short)
+        .expect("EXISTS");
+    assert_eq!(
+        kept,
+        Reply::Int(1),
+        "the claim did not outlive the pod (SIGTERM saves the RDB)"
+    );
+
+    set.kill_pod(0).expect("kill");
+    set.wipe_volumes(0).expect("wipe");
+    set.start_pod(0).expect("restart");
+    eventually(&set, "the wipe");
+    let wiped = set
+        .call(0, false, &["EXISTS", "kept"], short)
+        .expect("EXISTS");
+    assert_eq!(wiped, Reply::Int(0), "the wiped claim still holds data");
+
+    set.hold_container(0, "redis", true)
+        .expect("stop the container");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!answers(&set), "a stopped container was restarted");
+    set.hold_container(0, "redis", false)
+        .expect("start the container");
+    eventually(&set, "the container was started again");
+    drop(set);
+    no_leftovers(std::process::id());
 }
