@@ -1,6 +1,6 @@
 //! The `kubectl` target: the same scenarios against a live cluster. The set is the one
 //! already deployed in the namespace; faults are `kubectl delete pod` (graceful, or
-//! `--grace-period=0 --force` for a kill), `kill -STOP/-CONT 1` in a container (freeze, and
+//! `--grace-period=0 --force` for a kill), SIGSTOP/SIGCONT to a container's processes (freeze, and
 //! a stopped container: the kubelet would restart a killed one at once), `kubectl delete pvc`
 //! (wipe); every Redis and Sentinel command goes through `kubectl exec … redis-cli`.
 //! Not yet run against a live cluster: its command sequence is tested with a stand-in
@@ -50,6 +50,8 @@ impl KubectlSet {
         }
     }
 
+    /// Signal every process of a container (its command may be a shell with Redis as a
+    /// child), except the shell doing it.
     fn signal_container(
         &self,
         ordinal: usize,
@@ -57,7 +59,10 @@ impl KubectlSet {
         signal: &str,
     ) -> anyhow::Result<()> {
         let pod = self.spec.pod_name(ordinal);
-        self.kubectl(&["exec", &pod, "-c", container, "--", "kill", signal, "1"])
+        let script = format!(
+            "for d in /proc/[0-9]*; do p=${{d#/proc/}}; [ \"$p\" = \"$$\" ] || kill {signal} \"$p\" 2>/dev/null; done; true"
+        );
+        self.kubectl(&["exec", &pod, "-c", container, "--", "sh", "-c", &script])
             .map(|_| ())
     }
 }

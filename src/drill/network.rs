@@ -29,10 +29,20 @@ fn ip(args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn addresses() -> anyhow::Result<String> {
+    let out = Command::new("ip").args(["-4", "-o", "addr"]).output()?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// How many interfaces hold an address in 10.213.`x`.0/24.
+fn holders(x: u8) -> anyhow::Result<usize> {
+    let needle = format!(" 10.213.{x}.");
+    Ok(addresses()?.lines().filter(|l| l.contains(&needle)).count())
+}
+
 /// A /24 in 10.213.0.0/16 that no interface on the host uses yet.
 fn free_subnet(seed: u32) -> anyhow::Result<u8> {
-    let out = Command::new("ip").args(["-4", "-o", "addr"]).output()?;
-    let used = String::from_utf8_lossy(&out.stdout).into_owned();
+    let used = addresses()?;
     (0..=255u32)
         .map(|k| ((seed + k) % 256) as u8)
         .find(|x| !used.contains(&format!(" 10.213.{x}.")))
@@ -42,22 +52,32 @@ fn free_subnet(seed: u32) -> anyhow::Result<u8> {
 impl Network {
     /// Bridge + `pods` namespaces, each with its address. Registered for cleanup at once.
     pub fn create(id: &str, pods: usize) -> anyhow::Result<Network> {
-        let subnet = free_subnet(std::process::id())?;
+        let bridge = format!("rhg{id}br");
+        ip(&["link", "add", &bridge, "type", "bridge"])?;
+        cleanup::register(Resource::Link(bridge.clone()));
+        // Another drill may pick the same free subnet at the same instant: the one that finds
+        // a second holder after adding its address gives it up and picks again.
+        let mut seed = std::process::id();
+        let mut attempts = 0;
+        let subnet = loop {
+            attempts += 1;
+            if attempts > 16 {
+                bail!("no free 10.213.x.0/24 for the pods' bridge after 16 attempts");
+            }
+            let subnet = free_subnet(seed)?;
+            let gateway = format!("10.213.{subnet}.1/24");
+            ip(&["addr", "add", &gateway, "dev", &bridge])?;
+            if holders(subnet)? == 1 {
+                break subnet;
+            }
+            ip(&["addr", "del", &gateway, "dev", &bridge])?;
+            seed = seed.wrapping_mul(31).wrapping_add(17);
+        };
         let net = Network {
             id: id.to_string(),
             subnet,
             pods,
         };
-        let bridge = net.bridge();
-        ip(&["link", "add", &bridge, "type", "bridge"])?;
-        cleanup::register(Resource::Link(bridge.clone()));
-        ip(&[
-            "addr",
-            "add",
-            &format!("{}/24", net.gateway()),
-            "dev",
-            &bridge,
-        ])?;
         ip(&["link", "set", &bridge, "up"])?;
         for ordinal in 0..pods {
             net.add_pod(ordinal)?;
@@ -75,10 +95,6 @@ impl Network {
 
     pub fn namespace(&self, ordinal: usize) -> String {
         format!("rhg-{}-{ordinal}", self.id)
-    }
-
-    fn gateway(&self) -> Ipv4Addr {
-        Ipv4Addr::new(10, 213, self.subnet, 1)
     }
 
     /// Pod `ordinal`'s address in its `start`-th life: a recreated pod gets a new one, as

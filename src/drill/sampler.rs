@@ -1,6 +1,7 @@
 //! Samples every instance every ~100 ms, without writing to any: each Redis's `ROLE` and
 //! whether it would accept a write (`INFO replication`: a master with enough good replicas
-//! for its `min-replicas-to-write`), and which master each Sentinel names.
+//! for its current `min-replicas-to-write`, read with `CONFIG GET`), and which master each
+//! Sentinel names.
 
 use super::cluster::{Cluster, Session};
 use super::resp::Reply;
@@ -46,6 +47,14 @@ pub fn run(
                 .unwrap_or("")
                 .to_string();
             let info = s.call(&["INFO", "replication"], TIMEOUT)?;
+            // The instance's own setting: a preStop hook may raise it to refuse writes.
+            let config = s.call(&["CONFIG", "GET", "min-replicas-to-write"], TIMEOUT)?;
+            let min_replicas = config
+                .items()
+                .get(1)
+                .and_then(Reply::text)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(min_replicas);
             let accepts = role == "master" && {
                 let text = info.text().unwrap_or("");
                 let good = field(text, "min_slaves_good_slaves")
