@@ -42,6 +42,22 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
             &profile.sentinel.resources.limits.memory,
         ),
         ("redis.storage.size", &profile.redis.storage.size),
+        (
+            "metrics.resources.requests.cpu",
+            &profile.metrics.resources.requests.cpu,
+        ),
+        (
+            "metrics.resources.requests.memory",
+            &profile.metrics.resources.requests.memory,
+        ),
+        (
+            "metrics.resources.limits.cpu",
+            &profile.metrics.resources.limits.cpu,
+        ),
+        (
+            "metrics.resources.limits.memory",
+            &profile.metrics.resources.limits.memory,
+        ),
     ];
     let mut problems: Vec<(&str, &str, String)> = Vec::new();
     for (key, value) in [("namespace", &profile.namespace), ("name", &profile.name)] {
@@ -76,14 +92,22 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
             ));
         }
     }
-    if !matches!(
-        profile.image.pull_policy.as_str(),
-        "Always" | "IfNotPresent" | "Never"
-    ) {
+    for (key, policy) in [
+        ("image.pullPolicy", &profile.image.pull_policy),
+        (
+            "metrics.image.pullPolicy",
+            &profile.metrics.image.pull_policy,
+        ),
+    ] {
+        if !matches!(policy.as_str(), "Always" | "IfNotPresent" | "Never") {
+            problems.push((key, policy, "one of Always, IfNotPresent, Never".into()));
+        }
+    }
+    if !is_prometheus_duration(&profile.metrics.scrape_interval) {
         problems.push((
-            "image.pullPolicy",
-            &profile.image.pull_policy,
-            "one of Always, IfNotPresent, Never".into(),
+            "metrics.scrapeInterval",
+            &profile.metrics.scrape_interval,
+            "a Prometheus duration such as `15s`, `1m` or `1m30s`".into(),
         ));
     }
     if let Some(digest) = &profile.image.digest {
@@ -107,6 +131,36 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
         .get(key)
         .map_or_else(|| "default".to_string(), Origin::to_string);
     anyhow::bail!("`{key}` ({at}): `{value}` is not valid: expected {wanted}")
+}
+
+/// Prometheus's duration grammar: `<number><unit>` groups, units largest first.
+fn is_prometheus_duration(s: &str) -> bool {
+    const UNITS: [&str; 7] = ["y", "w", "d", "h", "m", "s", "ms"];
+    let mut rest = s;
+    let mut last_unit = None;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return false;
+        }
+        rest = &rest[digits..];
+        let unit = if rest.starts_with("ms") {
+            "ms"
+        } else {
+            rest.get(..1).unwrap_or("")
+        };
+        let Some(position) = UNITS.iter().position(|u| *u == unit) else {
+            return false;
+        };
+        if last_unit.is_some_and(|last| position <= last) {
+            return false;
+        }
+        last_unit = Some(position);
+        rest = &rest[unit.len()..];
+    }
+    last_unit.is_some()
 }
 
 fn is_dns_label(s: &str) -> bool {
@@ -187,6 +241,16 @@ mod tests {
         assert!(is_dns_label("kubernaut-system"));
         for bad in ["", "Alerts", "-a", "a-", "a_b", &"a".repeat(64)] {
             assert!(!is_dns_label(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn prometheus_durations() {
+        for ok in ["15s", "1m", "1m30s", "500ms", "1h5m", "2d"] {
+            assert!(is_prometheus_duration(ok), "{ok}");
+        }
+        for bad in ["", "15", "s", "1.5m", "30s1m", "1m1m", "1 m", "1x", "-1s"] {
+            assert!(!is_prometheus_duration(bad), "{bad}");
         }
     }
 

@@ -41,6 +41,8 @@ pub struct Profile {
     pub pod_disruption_budget: PodDisruptionBudget,
     /// NetworkPolicy admitting only the client pods and the Redis pods themselves.
     pub network_policy: NetworkPolicy,
+    /// Prometheus metrics and alerts (needs the Prometheus Operator's CRDs).
+    pub metrics: Metrics,
     /// Extra labels put on every object.
     pub labels: BTreeMap<String, String>,
 }
@@ -62,6 +64,7 @@ impl Default for Profile {
             auth: Auth::default(),
             pod_disruption_budget: PodDisruptionBudget::default(),
             network_policy: NetworkPolicy::default(),
+            metrics: Metrics::default(),
             labels: BTreeMap::new(),
         }
     }
@@ -357,6 +360,63 @@ impl Default for NetworkPolicy {
         NetworkPolicy {
             enabled: false,
             client_pod_labels: BTreeMap::from([("app".into(), "gateway".into())]),
+        }
+    }
+}
+
+/// Prometheus metrics: a `redis_exporter` sidecar for Redis and one for Sentinel, a
+/// `ServiceMonitor`, and a `PrometheusRule` with the seed's alerts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Metrics {
+    /// Off by default: the `ServiceMonitor` and `PrometheusRule` kinds exist only where the
+    /// Prometheus Operator is installed.
+    pub enabled: bool,
+    /// The `redis_exporter` image (pinned).
+    pub image: Image,
+    /// Resources of each exporter container.
+    pub resources: Resources,
+    /// Prometheus scrape interval.
+    pub scrape_interval: String,
+    /// Page each alert's `runbook_url` points into (plus `#<section>`): the README's
+    /// troubleshooting section.
+    pub runbook_base_url: String,
+    /// Labels of the namespaces Prometheus runs in (the NetworkPolicy, when enabled, admits
+    /// scrapes from there).
+    pub prometheus_namespace_labels: BTreeMap<String, String>,
+    /// Extra labels on the `ServiceMonitor` and `PrometheusRule` (e.g. `release: prometheus`,
+    /// which kube-prometheus-stack selects on).
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            enabled: false,
+            image: Image {
+                repository: "docker.io/oliver006/redis_exporter".into(),
+                tag: "v1.67.0".into(),
+                digest: None,
+                pull_policy: "IfNotPresent".into(),
+            },
+            resources: Resources {
+                requests: CpuMemory {
+                    cpu: "10m".into(),
+                    memory: "16Mi".into(),
+                },
+                limits: CpuMemory {
+                    cpu: "100m".into(),
+                    memory: "64Mi".into(),
+                },
+            },
+            scrape_interval: "15s".into(),
+            runbook_base_url: "https://github.com/redis-ha-gen/redis-ha-gen/blob/main/README.md"
+                .into(),
+            prometheus_namespace_labels: BTreeMap::from([(
+                "kubernetes.io/metadata.name".into(),
+                "monitoring".into(),
+            )]),
+            labels: BTreeMap::new(),
         }
     }
 }

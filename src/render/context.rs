@@ -2,7 +2,8 @@
 //! profile (affinity kind, security context, image reference, suppressions), so the templates
 //! only place values and never choose between them.
 
-use crate::profile::{AntiAffinity, Profile, Resources};
+use super::metrics::{self, MetricsContext};
+use crate::profile::{AntiAffinity, Image, Profile, Resources};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -71,6 +72,8 @@ pub struct RenderContext {
     pub pdb_max_unavailable: Option<u32>,
     /// Label sets admitted by the NetworkPolicy (client pods, then the Redis pods themselves).
     pub network_policy_peers: Option<Vec<BTreeMap<String, String>>>,
+    /// Exporters, ServiceMonitor, PrometheusRule (`metrics.enabled`).
+    pub metrics: Option<MetricsContext>,
 }
 
 /// The values written into `redis.conf`.
@@ -127,6 +130,9 @@ impl RenderContext {
             "{name}-0.{headless_service}.{}.svc.{CLUSTER_DOMAIN}",
             profile.namespace
         );
+        let pod = pod_spec(profile, &name, &headless_service, &selector);
+        let password_env = pod.env.iter().find(|env| env["name"] == "REDIS_PASSWORD");
+        let metrics = metrics::context(profile, &name, &labels, password_env);
         RenderContext {
             namespace: profile.namespace.clone(),
             redis_config_map: format!("{name}-config"),
@@ -159,7 +165,8 @@ impl RenderContext {
                 parallel_syncs: profile.sentinel.parallel_syncs,
             },
             scripts: SCRIPTS.into_iter().collect(),
-            pod: pod_spec(profile, &name, &headless_service, &selector),
+            pod,
+            metrics,
             pdb_max_unavailable: profile
                 .pod_disruption_budget
                 .enabled
@@ -201,7 +208,7 @@ fn pod_spec(
     let grace = profile.redis.termination_grace_period_seconds;
     let storage = &profile.redis.storage;
     PodSpec {
-        image: image_reference(profile),
+        image: image_reference(&profile.image),
         image_pull_policy: profile.image.pull_policy.clone(),
         env: pod_env(profile, name, headless_service, grace),
         pod_security_context: pod_security_context(profile),
@@ -229,8 +236,7 @@ fn pod_spec(
 }
 
 /// `repo@digest` when pinned (the tag is then only a label for humans), else `repo:tag`.
-fn image_reference(profile: &Profile) -> String {
-    let image = &profile.image;
+pub(super) fn image_reference(image: &Image) -> String {
     match &image.digest {
         Some(digest) if !digest.is_empty() => {
             format!("{}:{}@{}", image.repository, image.tag, digest)
@@ -316,7 +322,7 @@ fn affinity(profile: &Profile, selector: &BTreeMap<String, String>) -> Value {
     json!({ "podAntiAffinity": anti_affinity })
 }
 
-fn resources(resources: &Resources) -> Value {
+pub(super) fn resources(resources: &Resources) -> Value {
     json!({
         "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
         "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},

@@ -3,6 +3,7 @@
 
 mod context;
 mod filters;
+mod metrics;
 
 pub use context::{RenderContext, SCRIPTS};
 
@@ -13,7 +14,7 @@ use std::sync::OnceLock;
 
 /// Every template, by name. The Kubernetes objects come first, in output order; the
 /// configuration files after them are included by the ConfigMap templates.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 16] = [
     (
         "serviceaccount.yaml",
         include_str!("../../templates/serviceaccount.yaml"),
@@ -50,7 +51,27 @@ const TEMPLATES: [(&str, &str); 11] = [
         "statefulset.yaml",
         include_str!("../../templates/statefulset.yaml"),
     ),
+    (
+        "service-metrics.yaml",
+        include_str!("../../templates/service-metrics.yaml"),
+    ),
+    (
+        "networkpolicy-metrics.yaml",
+        include_str!("../../templates/networkpolicy-metrics.yaml"),
+    ),
+    (
+        "servicemonitor.yaml",
+        include_str!("../../templates/servicemonitor.yaml"),
+    ),
+    (
+        "prometheusrule.yaml",
+        include_str!("../../templates/prometheusrule.yaml"),
+    ),
     ("redis.conf", include_str!("../../templates/redis.conf")),
+    (
+        "metrics-exporters.yaml.part",
+        include_str!("../../templates/metrics-exporters.yaml.part"),
+    ),
     (
         "sentinel.conf",
         include_str!("../../templates/sentinel.conf"),
@@ -62,6 +83,10 @@ fn is_wanted(template: &str, context: &RenderContext) -> bool {
     match template {
         "poddisruptionbudget.yaml" => context.pdb_max_unavailable.is_some(),
         "networkpolicy.yaml" => context.network_policy_peers.is_some(),
+        "service-metrics.yaml" | "servicemonitor.yaml" | "prometheusrule.yaml" => {
+            context.metrics.is_some()
+        }
+        "networkpolicy-metrics.yaml" => context.metrics.as_ref().is_some_and(|m| m.network_policy),
         _ => true,
     }
 }

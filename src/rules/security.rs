@@ -203,6 +203,11 @@ fn floating(image: &str) -> Option<String> {
         return Some("uses `latest`".into());
     }
     let version = tag.split('-').next().unwrap_or(tag);
+    // Go projects tag releases `v1.67.0`.
+    let version = version
+        .strip_prefix('v')
+        .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or(version);
     if !version.starts_with(|c: char| c.is_ascii_digit()) {
         return Some(format!("tag `{tag}` names no version"));
     }
@@ -326,5 +331,8 @@ mod tests {
         assert!(floating("redis:7.0.15-alpine").is_none());
         assert!(floating("registry:5000/redis:7.2").is_none());
         assert!(floating("redis:7@sha256:abcd").is_none());
+        assert!(floating("oliver006/redis_exporter:v1.67.0").is_none());
+        assert!(floating("oliver006/redis_exporter:v1").is_some());
+        assert!(floating("example/tool:vnext").is_some());
     }
 }
