@@ -1,8 +1,9 @@
-//! A small, blocking RESP2 client: enough to ask Redis and Sentinel questions (`INFO`, `ROLE`,
-//! `SENTINEL …`) over TCP with timeouts. Shared by `status` and the drill's probes.
+//! A small, blocking RESP2 client over a `TcpStream`: enough for the drill's probe
+//! (SET/WAIT/EXISTS), its role sampler (ROLE, INFO), Sentinel queries and `status`. Every
+//! call has a deadline, so a frozen or partitioned instance costs a timeout, never a hang.
 //!
-//! Replies from the network are untrusted: lengths are bounded and nesting is limited, so a
-//! misbehaving peer gives an error, never a panic or an unbounded allocation.
+//! Replies from the network are untrusted: lines and lengths are bounded and nesting is
+//! limited, so a misbehaving peer gives an error, never a panic or an unbounded allocation.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -19,36 +20,41 @@ const MAX_DEPTH: usize = 16;
 
 /// One RESP2 reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
-    Simple(String),
+pub enum Reply {
+    Status(String),
     Error(String),
-    Integer(i64),
-    Bulk(Vec<u8>),
-    Nil,
-    Array(Vec<Value>),
+    Int(i64),
+    Bulk(Option<String>),
+    Array(Option<Vec<Reply>>),
 }
 
-impl Value {
-    /// The reply as text, for simple, bulk and integer replies.
-    pub fn text(&self) -> Option<String> {
+impl Reply {
+    /// The reply as text (status or bulk), if it is one.
+    pub fn text(&self) -> Option<&str> {
         match self {
-            Value::Simple(s) => Some(s.clone()),
-            Value::Bulk(b) => Some(String::from_utf8_lossy(b).into_owned()),
-            Value::Integer(i) => Some(i.to_string()),
+            Reply::Status(s) | Reply::Bulk(Some(s)) => Some(s),
             _ => None,
         }
     }
 
-    /// The elements of an array reply as text (non-text elements are skipped).
-    pub fn texts(&self) -> Option<Vec<String>> {
+    /// The elements of an array reply (none for anything else).
+    pub fn items(&self) -> &[Reply] {
         match self {
-            Value::Array(items) => Some(items.iter().filter_map(Value::text).collect()),
-            _ => None,
+            Reply::Array(Some(items)) => items,
+            _ => &[],
         }
+    }
+
+    /// A flat `[key, value, key, value…]` array (Sentinel's `SENTINEL MASTER`) as pairs.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.items()
+            .chunks(2)
+            .find(|pair| pair.first().and_then(Reply::text) == Some(name))
+            .and_then(|pair| pair.get(1).and_then(Reply::text))
     }
 }
 
-/// One TCP connection to a Redis or Sentinel server.
+/// A connection to one Redis or Sentinel instance.
 pub struct Connection {
     reader: BufReader<TcpStream>,
 }
@@ -65,23 +71,47 @@ impl Connection {
         })
     }
 
-    /// Send one command and read its reply. An error *reply* is `Ok(Value::Error)`; `Err` means
-    /// the connection failed.
-    pub fn call<S: AsRef<[u8]>>(&mut self, args: &[S]) -> io::Result<Value> {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            let arg = arg.as_ref();
-            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            request.extend_from_slice(arg);
-            request.extend_from_slice(b"\r\n");
+    /// Change the deadline of the next calls (a `WAIT` needs longer than a `ROLE`).
+    pub fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        self.reader.get_ref().set_read_timeout(Some(timeout))
+    }
+
+    /// Send one command and read its reply. An error *reply* is `Ok(Reply::Error)`; an I/O
+    /// error means the connection is unusable.
+    pub fn call<S: AsRef<str>>(&mut self, args: &[S]) -> io::Result<Reply> {
+        let mut out = Vec::new();
+        encode(&mut out, args);
+        self.reader.get_mut().write_all(&out)?;
+        read_reply(&mut self.reader, 0)
+    }
+
+    /// Send several commands in one write, then read their replies in order.
+    pub fn pipeline<S: AsRef<str>>(&mut self, commands: &[Vec<S>]) -> io::Result<Vec<Reply>> {
+        let mut out = Vec::new();
+        for args in commands {
+            encode(&mut out, args);
         }
-        self.reader.get_mut().write_all(&request)?;
-        read_value(&mut self.reader, 0)
+        self.reader.get_mut().write_all(&out)?;
+        commands
+            .iter()
+            .map(|_| read_reply(&mut self.reader, 0))
+            .collect()
     }
 }
 
-fn protocol_error(what: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, what.into())
+fn encode<S: AsRef<str>>(out: &mut Vec<u8>, args: &[S]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for arg in args {
+        let arg = arg.as_ref();
+        out.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+    }
+}
+
+fn bad(what: impl Into<String>) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("bad RESP reply: {}", what.into()),
+    )
 }
 
 fn read_line(reader: &mut impl BufRead) -> io::Result<String> {
@@ -90,85 +120,112 @@ fn read_line(reader: &mut impl BufRead) -> io::Result<String> {
         .by_ref()
         .take(MAX_LINE)
         .read_until(b'\n', &mut line)?;
+    if line.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "connection closed",
+        ));
+    }
     if !line.ends_with(b"\r\n") {
-        return Err(protocol_error("connection closed in the middle of a reply"));
+        return Err(bad("line cut short or too long"));
     }
     line.truncate(line.len() - 2);
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
-fn read_length(text: &str, max: usize) -> io::Result<Option<usize>> {
-    let n: i64 = text
-        .parse()
-        .map_err(|_| protocol_error(format!("bad length {text:?}")))?;
+/// A length header: `None` for RESP's null (-1), an error above `max`.
+fn length(text: &str, max: usize) -> io::Result<Option<usize>> {
+    let n: i64 = text.parse().map_err(|_| bad(format!("length {text:?}")))?;
     match usize::try_from(n) {
         Ok(n) if n <= max => Ok(Some(n)),
-        Ok(n) => Err(protocol_error(format!(
-            "reply of {n} elements/bytes is too large"
-        ))),
+        Ok(n) => Err(bad(format!("{n} elements/bytes is too large"))),
         Err(_) if n == -1 => Ok(None),
-        Err(_) => Err(protocol_error(format!("bad length {n}"))),
+        Err(_) => Err(bad(format!("length {n}"))),
     }
 }
 
-fn read_value(reader: &mut impl BufRead, depth: usize) -> io::Result<Value> {
+fn read_reply(reader: &mut impl BufRead, depth: usize) -> io::Result<Reply> {
     if depth > MAX_DEPTH {
-        return Err(protocol_error("reply nested too deeply"));
+        return Err(bad("nested too deeply"));
     }
     let line = read_line(reader)?;
-    let (kind, rest) = line.split_at_checked(1).unwrap_or(("", ""));
-    match kind {
-        "+" => Ok(Value::Simple(rest.to_owned())),
-        "-" => Ok(Value::Error(rest.to_owned())),
-        ":" => rest
-            .parse()
-            .map(Value::Integer)
-            .map_err(|_| protocol_error(format!("bad integer {rest:?}"))),
-        "$" => match read_length(rest, MAX_BULK)? {
-            None => Ok(Value::Nil),
+    let (kind, rest) = line.split_at_checked(1).ok_or_else(|| bad("empty line"))?;
+    Ok(match kind {
+        "+" => Reply::Status(rest.to_owned()),
+        "-" => Reply::Error(rest.to_owned()),
+        ":" => Reply::Int(rest.parse().map_err(|_| bad(line.as_str()))?),
+        "$" => match length(rest, MAX_BULK)? {
+            None => Reply::Bulk(None),
             Some(len) => {
                 let mut data = vec![0; len + 2];
                 reader.read_exact(&mut data)?;
                 if !data.ends_with(b"\r\n") {
-                    return Err(protocol_error("bulk string not terminated by CRLF"));
+                    return Err(bad("bulk string not terminated by CRLF"));
                 }
                 data.truncate(len);
-                Ok(Value::Bulk(data))
+                Reply::Bulk(Some(String::from_utf8_lossy(&data).into_owned()))
             }
         },
-        "*" => match read_length(rest, MAX_ARRAY)? {
-            None => Ok(Value::Nil),
-            Some(len) => (0..len)
-                .map(|_| read_value(reader, depth + 1))
-                .collect::<io::Result<Vec<_>>>()
-                .map(Value::Array),
+        "*" => match length(rest, MAX_ARRAY)? {
+            None => Reply::Array(None),
+            Some(len) => Reply::Array(Some(
+                (0..len)
+                    .map(|_| read_reply(reader, depth + 1))
+                    .collect::<io::Result<_>>()?,
+            )),
         },
-        _ => Err(protocol_error(format!("unexpected reply line {line:?}"))),
-    }
+        _ => return Err(bad(line.as_str())),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(bytes: &[u8]) -> io::Result<Value> {
-        read_value(&mut BufReader::new(bytes), 0)
+    fn parse(bytes: &[u8]) -> io::Result<Reply> {
+        read_reply(&mut BufReader::new(bytes), 0)
+    }
+
+    fn bulk(s: &str) -> Reply {
+        Reply::Bulk(Some(s.into()))
     }
 
     #[test]
     fn parses_every_reply_type() {
-        assert_eq!(parse(b"+OK\r\n").unwrap(), Value::Simple("OK".into()));
+        assert_eq!(parse(b"+OK\r\n").unwrap(), Reply::Status("OK".into()));
         assert_eq!(
-            parse(b"-ERR no\r\n").unwrap(),
-            Value::Error("ERR no".into())
+            parse(b"-NOREPLICAS Not enough good replicas\r\n").unwrap(),
+            Reply::Error("NOREPLICAS Not enough good replicas".into())
         );
-        assert_eq!(parse(b":-3\r\n").unwrap(), Value::Integer(-3));
-        assert_eq!(parse(b"$-1\r\n").unwrap(), Value::Nil);
-        assert_eq!(parse(b"*-1\r\n").unwrap(), Value::Nil);
+        assert_eq!(parse(b":-3\r\n").unwrap(), Reply::Int(-3));
+        assert_eq!(parse(b"$-1\r\n").unwrap(), Reply::Bulk(None));
+        assert_eq!(parse(b"*-1\r\n").unwrap(), Reply::Array(None));
         assert_eq!(
             parse(b"*2\r\n$4\r\na\r\nb\r\n:1\r\n").unwrap(),
-            Value::Array(vec![Value::Bulk(b"a\r\nb".to_vec()), Value::Integer(1)])
+            Reply::Array(Some(vec![bulk("a\r\nb"), Reply::Int(1)]))
         );
+    }
+
+    #[test]
+    fn parses_nested_replies() {
+        let text =
+            b"*3\r\n$6\r\nmaster\r\n:42\r\n*1\r\n*3\r\n$4\r\nhost\r\n$4\r\n6379\r\n$1\r\n0\r\n";
+        let reply = parse(text).unwrap();
+        assert_eq!(reply.items()[0].text(), Some("master"));
+        assert_eq!(reply.items()[1], Reply::Int(42));
+        assert_eq!(reply.items()[2].items()[0].items()[1].text(), Some("6379"));
+    }
+
+    #[test]
+    fn field_of_flat_map() {
+        let reply = Reply::Array(Some(vec![
+            bulk("name"),
+            bulk("mymaster"),
+            bulk("num-slaves"),
+            bulk("2"),
+        ]));
+        assert_eq!(reply.field("num-slaves"), Some("2"));
+        assert_eq!(reply.field("nope"), None);
     }
 
     #[test]
@@ -182,6 +239,7 @@ mod tests {
             b"$3\r\nabcde",
             b"$-2\r\n",
             b"$99999999999\r\n",
+            b"$9223372036854775807\r\n",
             b"*99999999\r\n",
             b":x\r\n",
         ] {
@@ -189,5 +247,7 @@ mod tests {
         }
         let deep = "*1\r\n".repeat(MAX_DEPTH + 2);
         assert!(parse(deep.as_bytes()).is_err());
+        let long = format!("+{}\r\n", "x".repeat(MAX_LINE as usize));
+        assert!(parse(long.as_bytes()).is_err());
     }
 }

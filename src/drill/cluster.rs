@@ -1,8 +1,8 @@
 //! What a scenario can do to a running set, whatever runs it: this machine's namespaces
 //! (`local`) or a live cluster (`kubectl`).
 
-use super::resp::Reply;
 use super::spec::HaSpec;
+use crate::resp::Reply;
 use std::time::Duration;
 
 /// A running Redis + Sentinel set of `spec.replicas` pods, addressed by ordinal.

@@ -7,8 +7,8 @@
 //! `kubectl` (tests/drill_kubectl.rs).
 
 use super::cluster::{Cluster, Session};
-use super::resp::Reply;
 use super::spec::HaSpec;
+use crate::resp::Reply;
 use anyhow::{Context, bail};
 use std::process::Command;
 use std::time::Duration;

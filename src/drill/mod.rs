@@ -16,7 +16,6 @@ pub mod probe;
 mod process;
 pub mod rehearsal;
 pub mod report;
-pub mod resp;
 mod sampler;
 mod sandbox;
 pub mod scenarios;

@@ -4,7 +4,7 @@
 //! every acknowledged key back from the final master.
 
 use super::cluster::{Cluster, Session};
-use super::resp::Reply;
+use crate::resp::Reply;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 

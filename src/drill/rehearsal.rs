@@ -3,7 +3,7 @@
 
 use super::cluster::Cluster;
 use super::report::Check;
-use super::resp::Reply;
+use crate::resp::Reply;
 use std::time::{Duration, Instant};
 
 const ASK: Duration = Duration::from_millis(300);

@@ -4,7 +4,7 @@
 //! Sentinel names.
 
 use super::cluster::{Cluster, Session};
-use super::resp::Reply;
+use crate::resp::Reply;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

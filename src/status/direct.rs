@@ -6,7 +6,7 @@
 
 use super::observe::info_fields;
 use super::{Backend, Instance, Kind, Query};
-use crate::resp::{Connection, Value};
+use crate::resp::{Connection, Reply};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -47,7 +47,7 @@ impl Direct {
                 Ok(mut connection) => {
                     if let Some(password) = &self.password {
                         match connection.call(&["AUTH", password.as_str()]) {
-                            Ok(Value::Error(e)) => return Err(format!("AUTH failed: {e}")),
+                            Ok(Reply::Error(e)) => return Err(format!("AUTH failed: {e}")),
                             Ok(_) => {}
                             Err(e) => return Err(e.to_string()),
                         }
@@ -93,11 +93,10 @@ impl Backend for Direct {
                         .hosts
                         .extend(resolved.iter().map(|a| a.ip().to_string()));
                     match connection.call(&["INFO", "server"]) {
-                        Ok(Value::Error(e)) => instance.down = Some(e),
+                        Ok(Reply::Error(e)) => instance.down = Some(e),
                         Ok(value) => {
                             let text = value.text().unwrap_or_default();
-                            let sentinel =
-                                info_fields(&text).get("redis_mode") == Some(&"sentinel");
+                            let sentinel = info_fields(text).get("redis_mode") == Some(&"sentinel");
                             instance.kind = Some(if sentinel {
                                 Kind::Sentinel
                             } else {
@@ -115,7 +114,7 @@ impl Backend for Direct {
         Ok(instances)
     }
 
-    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Value, String> {
+    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Reply, String> {
         let connection = self
             .connections
             .get_mut(&instance.name)

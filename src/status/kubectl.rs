@@ -7,7 +7,7 @@
 //! `REDISCLI_AUTH` inside the pod — it never crosses a command line. Sentinel has no password.
 
 use super::{Backend, Instance, Kind, Query, Shape};
-use crate::resp::Value;
+use crate::resp::Reply;
 use anyhow::{Context, bail};
 use serde_json::Value as Json;
 use std::process::Command;
@@ -52,7 +52,7 @@ impl Backend for Kubectl {
         Ok(pods.into_iter().flat_map(pod_instances).collect())
     }
 
-    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Value, String> {
+    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Reply, String> {
         let (pod, container) = instance
             .name
             .split_once('/')
@@ -137,14 +137,14 @@ fn container_down(pod: &Json, container: &str) -> Option<String> {
 }
 
 /// Read `redis-cli`'s non-terminal output back into a reply of the expected shape.
-fn read_plain(stdout: &str, shape: Shape) -> Value {
+fn read_plain(stdout: &str, shape: Shape) -> Reply {
     let body = stdout.strip_suffix('\n').unwrap_or(stdout);
     if shape == Shape::Status {
         let line = body.lines().next().unwrap_or_default().to_owned();
         return if line.starts_with("OK") {
-            Value::Simple(line)
+            Reply::Status(line)
         } else {
-            Value::Error(line)
+            Reply::Error(line)
         };
     }
     // An error reply is printed as one line starting with its code (`ERR`, `NOAUTH`, …).
@@ -152,17 +152,17 @@ fn read_plain(stdout: &str, shape: Shape) -> Value {
     if let (Some(line), None) = (lines.next(), lines.next()) {
         let code = line.split(' ').next().unwrap_or_default();
         if line.contains(' ') && code.len() > 1 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Value::Error(line.to_owned());
+            return Reply::Error(line.to_owned());
         }
     }
     match shape {
-        Shape::Text => Value::Bulk(body.as_bytes().to_vec()),
-        _ if body.trim().is_empty() => Value::Nil,
-        _ => Value::Array(
+        Shape::Text => Reply::Bulk(Some(body.to_owned())),
+        _ if body.trim().is_empty() => Reply::Array(None),
+        _ => Reply::Array(Some(
             body.lines()
-                .map(|l| Value::Bulk(l.as_bytes().to_vec()))
+                .map(|l| Reply::Bulk(Some(l.to_owned())))
                 .collect(),
-        ),
+        )),
     }
 }
 
@@ -175,28 +175,27 @@ mod tests {
         let text = "# Replication\r\nrole:master\r\n";
         assert_eq!(
             read_plain(&format!("{text}\n"), Shape::Text),
-            Value::Bulk(text.into())
+            Reply::Bulk(Some(text.into()))
         );
-        assert_eq!(read_plain("\n", Shape::List), Value::Nil);
-        assert_eq!(
-            read_plain("10.0.0.1\n6379\n", Shape::List).texts().unwrap(),
-            ["10.0.0.1", "6379"]
-        );
+        assert_eq!(read_plain("\n", Shape::List), Reply::Array(None));
+        let addr = read_plain("10.0.0.1\n6379\n", Shape::List);
+        let addr: Vec<&str> = addr.items().iter().filter_map(Reply::text).collect();
+        assert_eq!(addr, ["10.0.0.1", "6379"]);
         assert_eq!(
             read_plain("ERR No such master with that name\n", Shape::List),
-            Value::Error("ERR No such master with that name".into())
+            Reply::Error("ERR No such master with that name".into())
         );
         assert_eq!(
             read_plain("NOAUTH Authentication required.\n", Shape::Text),
-            Value::Error("NOAUTH Authentication required.".into())
+            Reply::Error("NOAUTH Authentication required.".into())
         );
         assert_eq!(
             read_plain("OK 3 usable Sentinels.\n", Shape::Status),
-            Value::Simple("OK 3 usable Sentinels.".into())
+            Reply::Status("OK 3 usable Sentinels.".into())
         );
         assert_eq!(
             read_plain("NOQUORUM 1 usable Sentinels.\n", Shape::Status),
-            Value::Error("NOQUORUM 1 usable Sentinels.".into())
+            Reply::Error("NOQUORUM 1 usable Sentinels.".into())
         );
     }
 }

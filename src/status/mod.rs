@@ -15,7 +15,7 @@ pub use observe::{RedisNode, SentinelNode, Status, UnreachableNode, observe};
 pub use report::{json, text};
 pub use verdict::Verdict;
 
-use crate::resp::Value;
+use crate::resp::Reply;
 
 /// Exit codes of `status` beyond the common ones (0 healthy, 2 could not run).
 pub const EXIT_DEGRADED: u8 = 1;
@@ -80,6 +80,6 @@ pub trait Backend {
     /// Every instance of the set. `Err` means the command could not run (exit 2).
     fn instances(&mut self) -> anyhow::Result<Vec<Instance>>;
     /// Ask one instance. `Err` is a transport failure (it is reported as not answering); an
-    /// error *reply* is `Ok(Value::Error)`.
-    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Value, String>;
+    /// error *reply* is `Ok(Reply::Error)`.
+    fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Reply, String>;
 }

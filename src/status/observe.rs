@@ -2,7 +2,7 @@
 
 use super::verdict::{Verdict, assess};
 use super::{Backend, Instance, Kind, Query, Shape};
-use crate::resp::Value;
+use crate::resp::Reply;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -119,7 +119,7 @@ fn query(args: &[&str], shape: Shape) -> Query {
 }
 
 /// Ask, unless the backend already knows the instance is down. `Err`: it did not answer.
-fn reach(backend: &mut dyn Backend, instance: &Instance, query: &Query) -> Result<Value, String> {
+fn reach(backend: &mut dyn Backend, instance: &Instance, query: &Query) -> Result<Reply, String> {
     match &instance.down {
         Some(down) => Err(down.clone()),
         None => backend.ask(instance, query),
@@ -153,11 +153,11 @@ fn redis_node(backend: &mut dyn Backend, instance: Instance) -> RedisNode {
         &query(&["INFO", "replication"], Shape::Text),
     );
     let text = match reply {
-        Ok(Value::Error(error)) => {
+        Ok(Reply::Error(error)) => {
             node.error = Some(error);
             return node;
         }
-        Ok(value) => value.text().unwrap_or_default(),
+        Ok(value) => value.text().unwrap_or_default().to_owned(),
         Err(error) => {
             node.error = Some(error);
             return node;
@@ -211,9 +211,12 @@ fn sentinel_node(
             node.error = Some(error);
             return node;
         }
-        Ok(Value::Error(error)) => node.monitor_error = Some(error),
-        Ok(value) => match value.texts().as_deref() {
-            Some([host, port]) => node.master = Some(format!("{host}:{port}")),
+        Ok(Reply::Error(error)) => node.monitor_error = Some(error),
+        Ok(value) => match value.items() {
+            [host, port] => match (host.text(), port.text()) {
+                (Some(host), Some(port)) => node.master = Some(format!("{host}:{port}")),
+                _ => node.monitor_error = Some(format!("it does not monitor {master_name}")),
+            },
             _ => node.monitor_error = Some(format!("it does not monitor {master_name}")),
         },
     }
@@ -223,17 +226,12 @@ fn sentinel_node(
             node.error = Some(error);
             return node;
         }
-        Ok(Value::Error(error)) => {
+        Ok(Reply::Error(error)) => {
             node.monitor_error.get_or_insert(error);
         }
         Ok(value) => {
-            let list = value.texts().unwrap_or_default();
-            let fields: BTreeMap<&str, &str> = list
-                .chunks_exact(2)
-                .map(|kv| (kv[0].as_str(), kv[1].as_str()))
-                .collect();
-            let count = |key: &str| fields.get(key).and_then(|v| v.parse().ok());
-            node.flags = fields.get("flags").map(|s| (*s).to_owned());
+            let count = |key: &str| value.field(key).and_then(|v| v.parse().ok());
+            node.flags = value.field("flags").map(str::to_owned);
             node.quorum = count("quorum");
             node.other_sentinels = count("num-other-sentinels");
             node.replicas = count("num-slaves");
@@ -241,12 +239,12 @@ fn sentinel_node(
     }
     let ckquorum = query(&["SENTINEL", "CKQUORUM", master_name], Shape::Status);
     match reach(backend, instance, &ckquorum) {
-        Ok(Value::Error(text)) => {
+        Ok(Reply::Error(text)) => {
             node.ckquorum = Some(text);
             node.quorum_ok = Some(false);
         }
         Ok(value) => {
-            node.ckquorum = value.text();
+            node.ckquorum = value.text().map(str::to_owned);
             node.quorum_ok = Some(true);
         }
         Err(error) => node.error = Some(error),
