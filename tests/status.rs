@@ -253,8 +253,9 @@ fn master_down_is_no_master_until_sentinel_promotes_a_replica() {
     assert_eq!(report["verdict"], "no-master");
 
     // down-after 1 s: Sentinel promotes a replica, the old master stays down → degraded.
-    // On a loaded machine Sentinel may enter TILT mode (30 s without acting): allow for it.
-    let (code, report) = set.status_within(Duration::from_secs(75), |code, _| code == 1);
+    // On a loaded machine Sentinel enters TILT mode (30 s without acting) whenever its timer
+    // runs 2 s late, possibly more than once: allow for it.
+    let (code, report) = set.status_within(Duration::from_secs(150), |code, _| code == 1);
     assert_eq!(code, 1, "no failover seen: {report:#}");
     assert_eq!(roles(&report).iter().filter(|r| *r == "master").count(), 1);
     let new_master = report["redis"]
