@@ -251,7 +251,7 @@ fn production_passes_every_scenario() {
 #[test]
 fn faults_do_what_they_say() {
     use redis_ha_gen::drill::cluster::Cluster;
-    use redis_ha_gen::drill::resp::Reply;
+    use redis_ha_gen::resp::Reply;
     use std::time::{Duration, Instant};
     require_root_and_redis();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/drill/faults/redis.yaml");
