@@ -228,8 +228,14 @@ fn stored_confs(doc_index: usize, doc: &Document, kind: SourceKind) -> Vec<Store
             continue;
         };
         let loc = Loc::new(doc_index, workload::data_pointer(field, key));
-        let parsed = redis_conf::parse(&text, 0);
-        if redis_conf::looks_like_conf(&parsed) {
+        // A script is never itself a configuration; only its here-documents may be.
+        let script = text.starts_with("#!") || key.ends_with(".sh");
+        let parsed = if script {
+            redis_conf::ConfText::default()
+        } else {
+            redis_conf::parse(&text, 0)
+        };
+        if !script && redis_conf::looks_like_conf(&parsed) {
             out.push(StoredConf {
                 kind,
                 settings: located(parsed, &loc).0,
