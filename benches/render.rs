@@ -6,9 +6,10 @@
 //!     cargo bench --bench render
 
 use redis_ha_gen::generate::generate;
-use redis_ha_gen::manifest::to_yaml;
+use redis_ha_gen::manifest::{self, to_yaml};
 use redis_ha_gen::profile::{BUILTINS, ProfileRequest, resolve};
-use redis_ha_gen::schema::KubeVersion;
+use redis_ha_gen::rules::{self, CheckOptions};
+use redis_ha_gen::schema::{self, KubeVersion};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,57 @@ fn render_in_process(name: &str) -> usize {
     to_yaml(&generated.documents).expect("emits").len()
 }
 
+/// Median cost of each stage for one profile, to see where the time goes.
+fn stages(name: &str) {
+    let request = ProfileRequest {
+        profile: name.to_string(),
+        ..ProfileRequest::default()
+    };
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        let first = ms(start.elapsed());
+        let samples = (0..IN_PROCESS_RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect();
+        (first, ms(median(samples)))
+    };
+    let resolved = resolve(&request).expect("resolves");
+    let text = redis_ha_gen::render::render(&resolved.profile).expect("renders");
+    let parsed = manifest::parse("-", &text);
+    let options = CheckOptions::default();
+    let row = [
+        ("resolve", time(&mut || drop(resolve(&request)))),
+        (
+            "templates",
+            time(&mut || drop(redis_ha_gen::render::render(&resolved.profile))),
+        ),
+        ("parse", time(&mut || drop(manifest::parse("-", &text)))),
+        (
+            "schema",
+            time(&mut || {
+                for d in &parsed.documents {
+                    drop(schema::validate(d, KubeVersion::default()));
+                }
+            }),
+        ),
+        (
+            "rules",
+            time(&mut || drop(rules::check(&parsed.documents, &options))),
+        ),
+        ("emit", time(&mut || drop(to_yaml(&parsed.documents)))),
+    ];
+    let row: Vec<String> = row
+        .iter()
+        .map(|(s, (first, t))| format!("{s} {t:.3} (first {first:.2})"))
+        .collect();
+    println!("stages (ms, median) {name:<11} {}", row.join(", "));
+}
+
 fn main() {
     for builtin in BUILTINS {
         let samples = (0..PROCESS_RUNS)
@@ -56,6 +108,7 @@ fn main() {
         );
     }
     for builtin in BUILTINS {
+        stages(builtin.name);
         let first = Instant::now();
         render_in_process(builtin.name);
         let first = first.elapsed();
