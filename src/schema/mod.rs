@@ -47,12 +47,12 @@ pub fn validate(document: &Document, version: KubeVersion) -> Vec<Finding> {
             .into_iter()
             .collect();
     };
-    let findings: Vec<Finding> = validator
-        .iter_errors(&document.value)
-        .flat_map(|error| violations(document, &error))
-        .collect();
-    if !findings.is_empty() {
-        return findings;
+    // Most documents are valid: the yes/no check is cheaper than collecting errors.
+    if !validator.is_valid(&document.value) {
+        return validator
+            .iter_errors(&document.value)
+            .flat_map(|error| violations(document, &error))
+            .collect();
     }
     match typed::parse_back(document) {
         Some(error) => {
