@@ -41,7 +41,10 @@ fn main() {
     let version = KubeVersion::default();
 
     // A corpus of whole HA sets, each in its own namespace.
-    let sets: usize = std::env::var("BENCH_SETS").ok().and_then(|s| s.parse().ok()).unwrap_or(2500);
+    let sets: usize = std::env::var("BENCH_SETS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2500);
     let template = generate(&production(), version).expect("render");
     let one_set = manifest::to_yaml(&template.documents).expect("emit");
     let corpus: String = (0..sets)
@@ -56,15 +59,27 @@ fn main() {
     );
     println!("parse       {:>9.0} documents/s", per_second(count, took));
     let (took, _) = best_of(3, || {
-        documents.iter().map(|d| schema::validate(d, version).len()).sum::<usize>()
+        documents
+            .iter()
+            .map(|d| schema::validate(d, version).len())
+            .sum::<usize>()
     });
     println!("schema      {:>9.0} documents/s", per_second(count, took));
-    let (took, _) = best_of(3, || rules::check(&documents, &CheckOptions::default()).len());
+    let (took, _) = best_of(3, || {
+        rules::check(&documents, &CheckOptions::default()).len()
+    });
     println!("rules       {:>9.0} documents/s", per_second(count, took));
     let (took, _) = best_of(3, || {
         let parsed = manifest::parse("corpus.yaml", &corpus);
-        let schema: usize = parsed.documents.iter().map(|d| schema::validate(d, version).len()).sum();
+        let schema: usize = parsed
+            .documents
+            .iter()
+            .map(|d| schema::validate(d, version).len())
+            .sum();
         schema + rules::check(&parsed.documents, &CheckOptions::default()).len()
     });
-    println!("all three   {:>9.0} documents/s (one core)", per_second(count, took));
+    println!(
+        "all three   {:>9.0} documents/s (one core)",
+        per_second(count, took)
+    );
 }
