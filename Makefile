@@ -9,7 +9,7 @@ BIN       := target/release/redis-ha-gen
 DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
-        cleanup-redis-ha lint-redis-ha bench test-integration-redis-ha
+        cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha
 
 build:
 	$(CARGO) build --release
@@ -32,8 +32,10 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 
+# Library, binary and integration tests (the drill's included: it needs root). Doc-tests are
+# left out: the crate has none, and an empty doc-test run would be the log's last word.
 unit-tests:
-	$(CARGO) test
+	$(CARGO) test --lib --bins --tests
 
 test: test-deps fmt-check clippy unit-tests
 
@@ -49,10 +51,20 @@ cleanup-redis-ha: build
 	$(BIN) --profile $(PROFILE) --namespace $(NAMESPACE) | kubectl delete --ignore-not-found -f -
 	kubectl delete pvc -n $(NAMESPACE) -l app.kubernetes.io/name=redis --ignore-not-found
 
+# Writes the seed's file layout (redis-statefulset.yaml, redis-sentinel-configmap.yaml, …)
+# for PROFILE into DEPLOY_DIR, for `kubectl apply -k` or review in a pull request.
+DEPLOY_DIR ?= deploy/redis-ha
+render-redis-ha: build
+	$(BIN) --profile $(PROFILE) --namespace $(NAMESPACE) --output-dir $(DEPLOY_DIR)
+
 lint-redis-ha: build
-	$(BIN) lint deploy/redis-ha/
+	$(BIN) lint $(DEPLOY_DIR)/
 
 # The drill's scenarios against the set deployed in NAMESPACE (make deploy-redis-ha), through
 # kubectl. Not yet run against a live cluster: see README "drill".
 test-integration-redis-ha: build
 	$(BIN) drill --target kubectl --profile $(PROFILE) --namespace $(NAMESPACE)
+
+# Render latency, lint throughput and the ratio to kubernetes-validate --strict (benches/run.sh).
+bench:
+	bash benches/run.sh
