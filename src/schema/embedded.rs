@@ -50,6 +50,26 @@ fn load(version: KubeVersion) -> VersionSchemas {
     VersionSchemas { defs, kinds }
 }
 
+/// Whether `api_version`/`kind` has a schema in `version`.
+pub(super) fn is_known(version: KubeVersion, api_version: &str, kind: &str) -> bool {
+    schemas(version)
+        .kinds
+        .contains_key(&format!("{api_version}/{kind}"))
+}
+
+/// Whether `document` is valid against the strict schema of `api_version`/`kind` without
+/// compiling it, where the quick walk can tell (see `quick`); `None`: ask `validator`.
+pub(super) fn quick_is_valid(
+    version: KubeVersion,
+    api_version: &str,
+    kind: &str,
+    document: &Value,
+) -> Option<bool> {
+    let schemas = schemas(version);
+    let (def, _) = schemas.kinds.get(&format!("{api_version}/{kind}"))?;
+    super::quick::is_valid(&schemas.defs, schemas.defs.get(def)?, document)
+}
+
 /// The compiled strict schema of `api_version`/`kind`, or `None` for kinds we do not know.
 pub(super) fn validator(
     version: KubeVersion,
@@ -62,12 +82,50 @@ pub(super) fn validator(
 }
 
 fn compile(schemas: &VersionSchemas, def: &str, version: KubeVersion) -> Validator {
-    let root = serde_json::json!({"$ref": format!("#/$defs/{def}"), "$defs": schemas.defs});
+    let root = serde_json::json!({"$ref": format!("#/$defs/{def}"), "$defs": reachable(&schemas.defs, def)});
     jsonschema::draft202012::options()
         .build(&root)
         .unwrap_or_else(|e| {
             panic!("bug: embedded schema {def} for {version} does not compile: {e}")
         })
+}
+
+/// The definitions `def` reaches through `$ref`, itself included. The validator compiles
+/// every definition it is handed, so handing it only these (a ConfigMap reaches 3 of the
+/// ~300) is what keeps the first render of a process inside its budget.
+fn reachable(defs: &Value, def: &str) -> Value {
+    let mut found = Map::new();
+    let mut pending = vec![def.to_owned()];
+    while let Some(name) = pending.pop() {
+        if found.contains_key(&name) {
+            continue;
+        }
+        let Some(schema) = defs.get(&name) else {
+            continue;
+        };
+        collect_refs(schema, &mut pending);
+        found.insert(name, schema.clone());
+    }
+    Value::Object(found)
+}
+
+fn collect_refs(schema: &Value, into: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(target)) => {
+                        if let Some(name) = target.strip_prefix("#/$defs/") {
+                            into.push(name.to_owned());
+                        }
+                    }
+                    _ => collect_refs(value, into),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, into)),
+        _ => {}
+    }
 }
 
 /// The `apiVersion`s that serve `kind` in `version` (for a kind sent to the wrong API group).

@@ -6,6 +6,7 @@
 //! `schema-violation` finding pointing at the offending node.
 
 mod embedded;
+mod quick;
 mod typed;
 
 use crate::finding::{Finding, Severity};
@@ -42,13 +43,18 @@ pub fn validate(document: &Document, version: KubeVersion) -> Vec<Finding> {
         .get("apiVersion")
         .and_then(Value::as_str)
         .unwrap_or("");
-    let Some(validator) = embedded::validator(version, api_version, kind) else {
+    if !embedded::is_known(version, api_version, kind) {
         return wrong_api_version(document, version, api_version, kind)
             .into_iter()
             .collect();
-    };
-    // Most documents are valid: the yes/no check is cheaper than collecting errors.
-    if !validator.is_valid(&document.value) {
+    }
+    // Most documents are valid: the yes/no walk needs no compiled validator at all; the
+    // compiled one is built (and writes the messages) only when the walk says no or cannot tell.
+    let quick = embedded::quick_is_valid(version, api_version, kind, &document.value);
+    if quick != Some(true)
+        && let Some(validator) = embedded::validator(version, api_version, kind)
+        && !validator.is_valid(&document.value)
+    {
         return validator
             .iter_errors(&document.value)
             .flat_map(|error| violations(document, &error))
