@@ -187,6 +187,11 @@ impl Model {
         set.workloads.iter().map(|&i| &self.workloads[i])
     }
 
+    /// Every workload of every HA set, set by set.
+    pub fn set_workloads(&self) -> impl Iterator<Item = &Workload> + '_ {
+        self.sets.iter().flat_map(|set| self.workloads_of(set))
+    }
+
     /// Every server of `set` with the workload it runs in.
     pub fn servers<'a>(
         &'a self,

@@ -70,12 +70,7 @@ pub const ANTI_AFFINITY_MISSING: Rule = Rule {
         on one-node dev clusters) or a `topologySpreadConstraints` entry on that key.",
     references: &[SENTINEL, K8S_AFFINITY, K8S_SPREAD],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.pointer(&w.pod)) else {
                 continue;
             };
@@ -101,12 +96,7 @@ pub const ANTI_AFFINITY_UNSATISFIABLE: Rule = Rule {
         let Some(render) = &cx.options.render else {
             return;
         };
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.pointer(&w.pod)) else {
                 continue;
             };
@@ -132,12 +122,7 @@ pub const PDB_MISSING: Rule = Rule {
         (`podDisruptionBudget.enabled`).",
     references: &[K8S_DISRUPTIONS, K8S_PDB],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             let covered = cx
                 .model
                 .pdbs_in(&w.namespace)
@@ -274,12 +259,7 @@ pub const REQUESTS_EXCEED_LIMITS: Rule = Rule {
     fix: "Make every request at most its limit.",
     references: &[K8S_RESOURCES],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             let Some(doc) = cx.docs.get(w.doc) else {
                 continue;
             };

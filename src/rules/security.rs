@@ -167,12 +167,7 @@ pub const NETWORK_POLICY_MISSING: Rule = Rule {
         Redis pods themselves on 6379/26379 (`networkPolicy.enabled`).",
     references: &[K8S_NETPOL, SECURITY],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             let covered = cx
                 .model
                 .policies_in(&w.namespace)
@@ -227,12 +222,7 @@ pub const IMAGE_TAG_FLOATING: Rule = Rule {
         (`redis@sha256:…`).",
     references: &[K8S_IMAGES],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             for c in &w.containers {
                 let Some(image) = &c.image else { continue };
                 if let Some(why) = floating(image) {
@@ -261,12 +251,7 @@ pub const CONTAINER_SECURITY_CONTEXT_WEAK: Rule = Rule {
         (or the pod, for the last two).",
     references: &[K8S_POD_SECURITY, K8S_SECURITY_CONTEXT],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             let Some(doc) = cx.docs.get(w.doc) else {
                 continue;
             };

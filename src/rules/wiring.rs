@@ -235,12 +235,7 @@ pub const HEADLESS_SERVICE_MISSING: Rule = Rule {
         selector matching the pod template's labels.",
     references: &[K8S_STATEFULSET, K8S_HEADLESS],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             if w.kind != "StatefulSet" {
                 continue;
             }
@@ -280,12 +275,7 @@ pub const HEADLESS_SERVICE_NOT_READY_ADDRESSES: Rule = Rule {
     fix: "Set `publishNotReadyAddresses: true` on the headless Service.",
     references: &[K8S_HEADLESS, K8S_DNS],
     check: |cx, sink| {
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             let Some(name) = w.service_name.as_ref().filter(|_| w.kind == "StatefulSet") else {
                 continue;
             };
@@ -396,12 +386,7 @@ pub const VOLUME_SOURCE_MISSING: Rule = Rule {
         if !cx.options.complete {
             return;
         }
-        for w in cx
-            .model
-            .sets
-            .iter()
-            .flat_map(|set| cx.model.workloads_of(set))
-        {
+        for w in cx.model.set_workloads() {
             for v in &w.volumes {
                 if let VolumeSource::Object {
                     kind,
