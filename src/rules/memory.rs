@@ -4,8 +4,10 @@ use super::facts::{aof_on, confs, flag, launch_loc, memory_limit, rdb_on};
 use super::registry::{Category, Rule};
 use super::sources::{EVICTION, K8S_RESOURCES, PERSISTENCE, REDIS_CONF, REPLICATION};
 use crate::finding::Severity;
-use crate::model::Role;
+use crate::manifest::Document;
+use crate::model::conf::{Conf, Setting};
 use crate::model::units::redis_bytes;
+use crate::model::{Container, Role, Workload};
 
 const POLICIES: &[&str] = &[
     "volatile-lru",
@@ -65,13 +67,7 @@ pub const MAXMEMORY_EXCEEDS_LIMIT: Rule = Rule {
     check: |cx, sink| {
         for set in &cx.model.sets {
             for (w, c, conf) in confs(cx.model, set, Role::Redis) {
-                let Some(setting) = conf.last("maxmemory") else {
-                    continue;
-                };
-                let Some(bytes) = setting.arg(0).and_then(redis_bytes).filter(|&b| b > 0) else {
-                    continue;
-                };
-                let Some((limit, _)) = memory_limit(cx.docs, w, c) else {
+                let Some((setting, bytes, limit)) = maxmemory_and_limit(cx.docs, w, c, conf) else {
                     continue;
                 };
                 if bytes as f64 >= limit {
@@ -109,13 +105,7 @@ pub const MAXMEMORY_HEADROOM_LOW: Rule = Rule {
                 let forks = rdb_on(conf).0
                     || aof_on(conf).0
                     || !flag(conf, &["repl-diskless-sync"], true).0;
-                let Some(setting) = conf.last("maxmemory") else {
-                    continue;
-                };
-                let Some(bytes) = setting.arg(0).and_then(redis_bytes).filter(|&b| b > 0) else {
-                    continue;
-                };
-                let Some((limit, _)) = memory_limit(cx.docs, w, c) else {
+                let Some((setting, bytes, limit)) = maxmemory_and_limit(cx.docs, w, c, conf) else {
                     continue;
                 };
                 if forks && (bytes as f64) > limit / 2.0 && (bytes as f64) < limit {
@@ -186,3 +176,17 @@ pub const MAXMEMORY_POLICY_EVICTS_STATE: Rule = Rule {
         }
     },
 };
+
+/// A positive `maxmemory`, its bytes, and the memory limit of the container that loads it,
+/// where all of them are known.
+fn maxmemory_and_limit<'a>(
+    docs: &[Document],
+    w: &Workload,
+    c: &Container,
+    conf: &'a Conf,
+) -> Option<(&'a Setting, u64, f64)> {
+    let setting = conf.last("maxmemory")?;
+    let bytes = setting.arg(0).and_then(redis_bytes).filter(|&b| b > 0)?;
+    let (limit, _) = memory_limit(docs, w, c)?;
+    Some((setting, bytes, limit))
+}
