@@ -191,16 +191,12 @@ pub fn load(source: &str, text: &str) -> anyhow::Result<Option<Node>> {
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
     loader.early_parse(false);
-    if let Err(err) = parser.load(&mut loader, true) {
-        let at = err.marker();
-        bail!(
-            "{source}:{}:{}: not valid YAML: {}",
-            at.line(),
-            at.col() + 1,
-            err.info()
-        );
-    }
-    if let Some(err) = loader.error() {
+    // The parser reports scanner errors, the loader the errors it found in the event stream.
+    if let Some(err) = parser
+        .load(&mut loader, true)
+        .err()
+        .or_else(|| loader.error().cloned())
+    {
         let at = err.marker();
         bail!(
             "{source}:{}:{}: not valid YAML: {}",
