@@ -5,7 +5,7 @@ mod provenance;
 
 use crate::finding::Finding;
 use crate::manifest::{self, Document};
-use crate::profile::ResolvedProfile;
+use crate::profile::{Profile, ResolvedProfile};
 use crate::rules::{self, CheckOptions, RenderFacts};
 use crate::schema::{self, KubeVersion};
 
@@ -44,6 +44,7 @@ pub fn generate(profile: &ResolvedProfile, kube_version: KubeVersion) -> anyhow:
         render: Some(RenderFacts {
             failover_target_seconds: profile.profile.failover_target_seconds,
             nodes: profile.profile.cluster.nodes,
+            existing_secrets: existing_secrets(&profile.profile),
         }),
         complete: true,
     };
@@ -55,4 +56,14 @@ pub fn generate(profile: &ResolvedProfile, kube_version: KubeVersion) -> anyhow:
         documents: parsed.documents,
         findings,
     })
+}
+
+/// The TLS Secret is the user's unless cert-manager writes it from the rendered Certificate.
+fn existing_secrets(profile: &Profile) -> Vec<String> {
+    let tls = &profile.tls;
+    if tls.enabled && !tls.cert_manager.enabled {
+        vec![tls.existing_secret.clone()]
+    } else {
+        Vec::new()
+    }
 }

@@ -104,6 +104,44 @@ fn every_builtin_validates_for_the_oldest_and_newest_kubernetes() {
     }
 }
 
+const TLS: &[&str] = &["--set", "tls.enabled=true"];
+const TLS_CERT_MANAGER: &[&str] = &[
+    "--set",
+    "tls.enabled=true",
+    "--set",
+    "tls.certManager.enabled=true",
+    "--set",
+    "tls.certManager.issuerRef.name=ca-issuer",
+];
+
+#[test]
+fn every_builtin_validates_and_lints_with_tls_on() {
+    for name in BUILTINS {
+        for tls in [TLS, TLS_CERT_MANAGER] {
+            // production: not even a warning (--strict fails on one).
+            let strict: &[&str] = if name == "production" { &["--strict"] } else { &[] };
+            let out = run(&[&["validate", "--profile", name], tls, strict].concat());
+            assert_code(&out, 0);
+            let rendered = run(&[&["--profile", name], tls].concat());
+            assert_code(&rendered, 0);
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("redis-ha.yaml");
+            std::fs::write(&file, &rendered.stdout).unwrap();
+            let lint = run(&[&["lint", file.to_str().unwrap()], strict].concat());
+            assert_code(&lint, 0);
+        }
+    }
+}
+
+#[test]
+fn tls_render_matches_its_snapshot() {
+    let out = run(&[&["--profile", "production"], TLS_CERT_MANAGER].concat());
+    assert_code(&out, 0);
+    let yaml = stdout(&out);
+    assert!(kinds(&yaml).iter().any(|k| k == "Certificate"));
+    insta::assert_snapshot!("render-production-tls-cert-manager", yaml);
+}
+
 #[test]
 fn quorum_above_the_sentinel_count_prints_nothing_and_exits_1() {
     let out = run(&["--profile", "production", "--set", "sentinel.quorum=4"]);

@@ -120,6 +120,7 @@ fn a_correct_deployment_has_no_findings() {
         render: Some(RenderFacts {
             failover_target_seconds: 10,
             nodes: 3,
+            existing_secrets: Vec::new(),
         }),
         complete: false,
     };

@@ -101,6 +101,20 @@ impl Model {
                     model.sources.insert((ns, kind, doc.name().to_string()), i);
                     model.stored.extend(stored_confs(i, doc, kind));
                 }
+                // cert-manager writes `spec.secretName`: for the pods that mount it, the
+                // Certificate defines that Secret.
+                "Certificate" if is_cert_manager(doc) => {
+                    if let Some(secret) = doc
+                        .value
+                        .pointer("/spec/secretName")
+                        .and_then(|s| s.as_str())
+                    {
+                        let ns = doc.namespace().unwrap_or_default().to_string();
+                        model
+                            .sources
+                            .insert((ns, SourceKind::Secret, secret.to_string()), i);
+                    }
+                }
                 _ => model.workloads.extend(workload::read(i, doc)),
             }
         }
@@ -216,6 +230,13 @@ impl Model {
         self.services_in(&w.namespace)
             .filter(move |s| !s.selector.is_empty() && s.selector.matches(&w.labels))
     }
+}
+
+fn is_cert_manager(doc: &Document) -> bool {
+    doc.value
+        .get("apiVersion")
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| v.starts_with("cert-manager.io/"))
 }
 
 /// Configuration text in a ConfigMap/Secret: a data value that reads as configuration, or

@@ -124,6 +124,23 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
             ));
         }
     }
+    let tls = &profile.tls;
+    if tls.enabled && !is_dns_subdomain(&tls.existing_secret) {
+        problems.push((
+            "tls.existingSecret",
+            &tls.existing_secret,
+            "the name of a Secret: a DNS-1123 subdomain such as `redis-tls`".into(),
+        ));
+    }
+    if tls.enabled && tls.cert_manager.enabled && tls.cert_manager.issuer_ref.name.is_empty() {
+        problems.push((
+            "tls.certManager.issuerRef.name",
+            &tls.cert_manager.issuer_ref.name,
+            "the name of the cert-manager Issuer or ClusterIssuer that signs the certificate \
+             (required with `tls.certManager.enabled`)"
+                .into(),
+        ));
+    }
     let Some((key, value, wanted)) = problems.into_iter().next() else {
         return Ok(());
     };
@@ -161,6 +178,11 @@ fn is_prometheus_duration(s: &str) -> bool {
         rest = &rest[unit.len()..];
     }
     last_unit.is_some()
+}
+
+/// Names of most objects (Secrets among them): dot-separated DNS labels, 253 characters at most.
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
 fn is_dns_label(s: &str) -> bool {
@@ -252,6 +274,25 @@ mod tests {
         for bad in ["", "15", "s", "1.5m", "30s1m", "1m1m", "1 m", "1x", "-1s"] {
             assert!(!is_prometheus_duration(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn secret_names() {
+        assert!(is_dns_subdomain("redis-tls") && is_dns_subdomain("tls.redis"));
+        for bad in ["", "Redis", "a..b", ".a", &"a".repeat(254)] {
+            assert!(!is_dns_subdomain(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cert_manager_needs_an_issuer_name() {
+        let mut profile = Profile::default();
+        profile.tls.enabled = true;
+        profile.tls.cert_manager.enabled = true;
+        let err = check(&profile, &BTreeMap::new()).unwrap_err().to_string();
+        assert!(err.contains("tls.certManager.issuerRef.name"), "{err}");
+        profile.tls.cert_manager.issuer_ref.name = "ca-issuer".into();
+        assert!(check(&profile, &BTreeMap::new()).is_ok());
     }
 
     #[test]

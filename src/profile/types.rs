@@ -43,6 +43,8 @@ pub struct Profile {
     pub network_policy: NetworkPolicy,
     /// Prometheus metrics and alerts (needs the Prometheus Operator's CRDs).
     pub metrics: Metrics,
+    /// TLS for Redis, Sentinel, replication and the probes.
+    pub tls: Tls,
     /// Extra labels put on every object.
     pub labels: BTreeMap<String, String>,
 }
@@ -65,6 +67,7 @@ impl Default for Profile {
             pod_disruption_budget: PodDisruptionBudget::default(),
             network_policy: NetworkPolicy::default(),
             metrics: Metrics::default(),
+            tls: Tls::default(),
             labels: BTreeMap::new(),
         }
     }
@@ -417,6 +420,66 @@ impl Default for Metrics {
                 "monitoring".into(),
             )]),
             labels: BTreeMap::new(),
+        }
+    }
+}
+
+/// TLS: Redis and Sentinel listen only on TLS (the plain port is off), replication and
+/// Sentinel's connections use TLS, and the scripts and probes connect with
+/// `redis-cli --tls`. Clients present no certificate (`tls-auth-clients no`): the password
+/// (`auth`) is the client's identity, TLS protects it and the data on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Tls {
+    /// Off by default (opt-in, as in the charts people use today): turning it on changes
+    /// what every client must speak.
+    pub enabled: bool,
+    /// Secret of type `kubernetes.io/tls` with `tls.crt`, `tls.key` and `ca.crt`, mounted
+    /// read-only at `/tls`. Its certificate must name the pods
+    /// (`*.<name>-headless.<namespace>.svc.cluster.local`), the client Service and
+    /// `localhost` (the metrics exporter verifies the name it connects to).
+    pub existing_secret: String,
+    /// Have cert-manager issue that Secret.
+    pub cert_manager: CertManager,
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Tls {
+            enabled: false,
+            existing_secret: "redis-tls".into(),
+            cert_manager: CertManager::default(),
+        }
+    }
+}
+
+/// A cert-manager `Certificate` (`cert-manager.io/v1`) whose `spec.secretName` is
+/// `tls.existingSecret`, naming every address clients and peers use. Needs cert-manager's
+/// CRDs and an issuer; only used with `tls.enabled`.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CertManager {
+    pub enabled: bool,
+    /// The issuer that signs the certificate (`name` is required when enabled).
+    pub issuer_ref: IssuerRef,
+}
+
+/// A cert-manager issuer reference.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct IssuerRef {
+    pub name: String,
+    /// `Issuer` (same namespace) or `ClusterIssuer`; external issuers name their own kind.
+    pub kind: String,
+    pub group: String,
+}
+
+impl Default for IssuerRef {
+    fn default() -> Self {
+        IssuerRef {
+            name: String::new(),
+            kind: "Issuer".into(),
+            group: "cert-manager.io".into(),
         }
     }
 }

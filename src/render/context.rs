@@ -3,6 +3,7 @@
 //! only place values and never choose between them.
 
 use super::metrics::{self, MetricsContext};
+use super::tls::{self, TlsContext};
 use crate::profile::{AntiAffinity, Image, Profile, Resources};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -74,6 +75,8 @@ pub struct RenderContext {
     pub network_policy_peers: Option<Vec<BTreeMap<String, String>>>,
     /// Exporters, ServiceMonitor, PrometheusRule (`metrics.enabled`).
     pub metrics: Option<MetricsContext>,
+    /// Certificate files and the cert-manager Certificate (`tls.enabled`).
+    pub tls: Option<TlsContext>,
 }
 
 /// The values written into `redis.conf`.
@@ -167,6 +170,7 @@ impl RenderContext {
             scripts: SCRIPTS.into_iter().collect(),
             pod,
             metrics,
+            tls: tls::context(profile, &headless_service, CLUSTER_DOMAIN),
             pdb_max_unavailable: profile
                 .pod_disruption_budget
                 .enabled
@@ -265,6 +269,10 @@ fn pod_env(profile: &Profile, name: &str, headless_service: &str, grace: u32) ->
         value("MASTER_NAME", profile.sentinel.master_name.clone()),
         value("PRESTOP_TIMEOUT_SECONDS", prestop.to_string()),
     ];
+    if profile.tls.enabled {
+        // common.sh: set, every redis-cli call speaks TLS and verifies with this CA.
+        env.push(value("TLS_CA_CERT_FILE", tls::ca_file()));
+    }
     if profile.auth.enabled {
         env.push(json!({
             "name": "REDIS_PASSWORD",

@@ -3,6 +3,7 @@
 //! templates only place them and a test can parse every expression.
 
 use super::context::{image_reference, resources};
+use super::tls;
 use crate::profile::Profile;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -60,11 +61,21 @@ pub fn context(
     if !metrics.enabled {
         return None;
     }
+    // With TLS the servers listen on TLS only; the exporter verifies them with the CA (and
+    // the name `localhost`, which the certificate must carry).
+    let scheme = if profile.tls.enabled {
+        "rediss"
+    } else {
+        "redis"
+    };
     let exporter_env = |port: u16, listen: u16, password: Option<&Value>| {
         let mut env = vec![
-            json!({"name": "REDIS_ADDR", "value": format!("redis://localhost:{port}")}),
+            json!({"name": "REDIS_ADDR", "value": format!("{scheme}://localhost:{port}")}),
             json!({"name": "REDIS_EXPORTER_WEB_LISTEN_ADDRESS", "value": format!(":{listen}")}),
         ];
+        if profile.tls.enabled {
+            env.push(json!({"name": "REDIS_EXPORTER_TLS_CA_CERT_FILE", "value": tls::ca_file()}));
+        }
         env.extend(password.cloned());
         env
     };

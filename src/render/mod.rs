@@ -4,6 +4,7 @@
 mod context;
 mod filters;
 mod metrics;
+mod tls;
 
 pub use context::{RenderContext, SCRIPTS};
 
@@ -14,7 +15,7 @@ use std::sync::OnceLock;
 
 /// Every template, by name. The Kubernetes objects come first, in output order; the
 /// configuration files after them are included by the ConfigMap templates.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
     (
         "serviceaccount.yaml",
         include_str!("../../templates/serviceaccount.yaml"),
@@ -46,6 +47,10 @@ const TEMPLATES: [(&str, &str); 16] = [
     (
         "networkpolicy.yaml",
         include_str!("../../templates/networkpolicy.yaml"),
+    ),
+    (
+        "certificate.yaml",
+        include_str!("../../templates/certificate.yaml"),
     ),
     (
         "statefulset.yaml",
@@ -87,6 +92,10 @@ fn is_wanted(template: &str, context: &RenderContext) -> bool {
             context.metrics.is_some()
         }
         "networkpolicy-metrics.yaml" => context.metrics.as_ref().is_some_and(|m| m.network_policy),
+        "certificate.yaml" => context
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.certificate.is_some()),
         _ => true,
     }
 }

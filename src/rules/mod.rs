@@ -27,6 +27,9 @@ use crate::model::Model;
 pub struct RenderFacts {
     pub failover_target_seconds: u32,
     pub nodes: u32,
+    /// Secrets the profile says exist outside the manifests (`tls.existingSecret`): mounting
+    /// them is not a missing volume source.
+    pub existing_secrets: Vec<String>,
 }
 
 /// Options of one check run.

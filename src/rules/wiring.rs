@@ -8,7 +8,7 @@ use super::sources::{
     SENTINEL_CONF,
 };
 use crate::finding::Severity;
-use crate::model::{Loc, Origin, Role, Storage, VolumeSource};
+use crate::model::{Loc, Origin, Role, SourceKind, Storage, VolumeSource};
 
 pub const SENTINEL_CONFIG_READ_ONLY: Rule = Rule {
     id: "sentinel-config-read-only",
@@ -386,6 +386,11 @@ pub const VOLUME_SOURCE_MISSING: Rule = Rule {
         if !cx.options.complete {
             return;
         }
+        let existing = cx
+            .options
+            .render
+            .as_ref()
+            .map_or(&[][..], |r| &r.existing_secrets[..]);
         for w in cx.model.set_workloads() {
             for v in &w.volumes {
                 if let VolumeSource::Object {
@@ -398,6 +403,7 @@ pub const VOLUME_SOURCE_MISSING: Rule = Rule {
                         .model
                         .sources
                         .contains_key(&(w.namespace.clone(), *kind, name.clone()))
+                    && !(*kind == SourceKind::Secret && existing.contains(name))
                 {
                     sink.report(
                         &w.loc(v.pointer.clone()),

@@ -3,7 +3,8 @@
 #
 # Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
 # HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
-# PRESTOP_TIMEOUT_SECONDS, and REDIS_PASSWORD (from the Secret) when auth is on.
+# PRESTOP_TIMEOUT_SECONDS, REDIS_PASSWORD (from the Secret) when auth is on, and
+# TLS_CA_CERT_FILE when TLS is on.
 
 DATA_DIR=/data
 CONF_DIR=$DATA_DIR/conf
@@ -42,22 +43,29 @@ peers() {
     all_pods | grep -v -x -F "$SELF"
 }
 
+# Every redis-cli call: with TLS_CA_CERT_FILE set (tls.enabled) it speaks TLS and verifies
+# the server with that CA. Left unquoted where used, to split into words.
+REDIS_CLI="redis-cli"
+if [ -n "${TLS_CA_CERT_FILE:-}" ]; then
+    REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE"
+fi
+
 # redis-cli against the data port of HOST; the password travels in the environment, never
 # on a command line.
 redis_cmd() {
     local host=$1
     shift
     if [ -n "${REDIS_PASSWORD:-}" ]; then
-        REDISCLI_AUTH=$REDIS_PASSWORD timeout 2 redis-cli -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
+        REDISCLI_AUTH=$REDIS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
     else
-        timeout 2 redis-cli -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
+        timeout 2 $REDIS_CLI -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
     fi
 }
 
 sentinel_cmd() {
     local host=$1
     shift
-    timeout 2 redis-cli -h "$host" -p "$SENTINEL_PORT" "$@" 2>/dev/null
+    timeout 2 $REDIS_CLI -h "$host" -p "$SENTINEL_PORT" "$@" 2>/dev/null
 }
 
 # One `field:value` of INFO SECTION from HOST.
@@ -162,6 +170,14 @@ prepare_sentinel_conf() {
         } >"$conf.new"
         mv "$conf.new" "$conf"
     fi
+    # The listener (port, tls-*) follows the ConfigMap too, so turning TLS on or off reaches
+    # Sentinels that already have state.
+    (
+        umask 077
+        grep -v -E '^(port|tls-[a-z-]+) ' "$conf" >"$conf.new"
+        grep -E '^(port|tls-[a-z-]+) ' /config/sentinel/sentinel.conf >>"$conf.new"
+    )
+    mv "$conf.new" "$conf"
     if [ -n "${REDIS_PASSWORD:-}" ]; then
         check_password
         # The Secret may have been rotated: its current value replaces the stored one.

@@ -1,0 +1,230 @@
+//! `tls.enabled`: TLS-only Redis and Sentinel, the Secret mounted wherever redis-cli or an
+//! exporter runs, and the cert-manager Certificate naming every address in use.
+
+use redis_ha_gen::profile::Profile;
+use redis_ha_gen::render::render;
+use serde_json::Value;
+
+fn documents(profile: &Profile) -> Vec<Value> {
+    let text = render(profile).expect("render");
+    serde_saphyr::from_multiple::<Value>(&text).expect("rendered text is valid YAML")
+}
+
+fn with_tls(cert_manager: bool, metrics: bool) -> Profile {
+    let mut profile = Profile::default();
+    profile.tls.enabled = true;
+    profile.tls.existing_secret = "gateway-redis-tls".into();
+    profile.tls.cert_manager.enabled = cert_manager;
+    profile.tls.cert_manager.issuer_ref.name = "ca-issuer".into();
+    profile.tls.cert_manager.issuer_ref.kind = "ClusterIssuer".into();
+    profile.metrics.enabled = metrics;
+    profile
+}
+
+fn find<'a>(docs: &'a [Value], kind: &str) -> Option<&'a Value> {
+    docs.iter().find(|d| d["kind"] == kind)
+}
+
+fn pod(docs: &[Value]) -> &Value {
+    &find(docs, "StatefulSet").expect("a StatefulSet")["spec"]["template"]["spec"]
+}
+
+/// Every container of the pod, init containers first.
+fn all_containers(docs: &[Value]) -> Vec<&Value> {
+    let pod = pod(docs);
+    ["initContainers", "containers"]
+        .iter()
+        .flat_map(|list| pod[list].as_array().into_iter().flatten())
+        .collect()
+}
+
+fn config_file<'a>(docs: &'a [Value], key: &str) -> &'a str {
+    docs.iter()
+        .filter(|d| d["kind"] == "ConfigMap")
+        .find_map(|d| d["data"][key].as_str())
+        .unwrap_or_else(|| panic!("no ConfigMap holds {key}"))
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    text.lines().map(str::trim).collect()
+}
+
+fn env<'a>(container: &'a Value, name: &str) -> Option<&'a str> {
+    container["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str())
+}
+
+#[test]
+fn off_by_default_nothing_changes() {
+    let docs = documents(&Profile::default());
+    assert!(find(&docs, "Certificate").is_none());
+    let redis = lines(config_file(&docs, "redis.conf"));
+    assert!(redis.contains(&"port 6379"));
+    assert!(!redis.iter().any(|l| l.starts_with("tls-")), "{redis:?}");
+    for c in all_containers(&docs) {
+        assert_eq!(env(c, "TLS_CA_CERT_FILE"), None);
+        assert!(!c["volumeMounts"].to_string().contains("/tls"), "{c}");
+    }
+}
+
+#[test]
+fn redis_and_sentinel_listen_on_tls_only_on_the_same_ports() {
+    let docs = documents(&with_tls(false, false));
+    let files =
+        "tls-cert-file /tls/tls.crt\ntls-key-file /tls/tls.key\ntls-ca-cert-file /tls/ca.crt";
+    for (file, port) in [("redis.conf", 6379), ("sentinel.conf", 26379)] {
+        let conf = lines(config_file(&docs, file));
+        for expected in [
+            "port 0",
+            &format!("tls-port {port}"),
+            "tls-replication yes",
+            "tls-auth-clients no",
+        ]
+        .into_iter()
+        .chain(files.lines())
+        {
+            assert!(
+                conf.contains(&expected),
+                "{file} lacks `{expected}`: {conf:?}"
+            );
+        }
+        assert_eq!(
+            conf.iter().filter(|l| l.starts_with("port ")).count(),
+            1,
+            "{file}"
+        );
+    }
+    // The ports clients and peers use do not move.
+    let headless = docs
+        .iter()
+        .find(|d| d["metadata"]["name"] == "redis-headless")
+        .unwrap();
+    let ports: Vec<&Value> = headless["spec"]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["port"])
+        .collect();
+    assert_eq!(ports, [6379, 26379]);
+}
+
+#[test]
+fn every_container_that_connects_mounts_the_secret_read_only_and_knows_the_ca() {
+    let docs = documents(&with_tls(false, true));
+    let volumes = pod(&docs)["volumes"].as_array().unwrap();
+    let tls = volumes
+        .iter()
+        .find(|v| v["name"] == "tls")
+        .expect("a tls volume");
+    assert_eq!(tls["secret"]["secretName"], "gateway-redis-tls");
+    let containers = all_containers(&docs);
+    let names: Vec<&str> = containers
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "config-init",
+            "redis",
+            "sentinel",
+            "redis-exporter",
+            "sentinel-exporter"
+        ]
+    );
+    for c in containers {
+        let mount = c["volumeMounts"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["name"] == "tls"))
+            .unwrap_or_else(|| panic!("{} does not mount tls", c["name"]));
+        assert_eq!(mount["mountPath"], "/tls");
+        assert_eq!(mount["readOnly"], true);
+        let exporter = c["name"].as_str().unwrap().ends_with("-exporter");
+        let ca = if exporter {
+            "REDIS_EXPORTER_TLS_CA_CERT_FILE"
+        } else {
+            "TLS_CA_CERT_FILE"
+        };
+        assert_eq!(env(c, ca), Some("/tls/ca.crt"), "{}", c["name"]);
+        if exporter {
+            assert!(
+                env(c, "REDIS_ADDR")
+                    .unwrap()
+                    .starts_with("rediss://localhost:")
+            );
+        }
+    }
+}
+
+#[test]
+fn every_redis_cli_call_of_the_scripts_goes_through_the_tls_switch() {
+    let docs = documents(&with_tls(false, false));
+    let scripts = docs
+        .iter()
+        .find(|d| d["metadata"]["name"] == "redis-scripts")
+        .expect("scripts ConfigMap");
+    for (file, text) in scripts["data"].as_object().unwrap() {
+        for line in text.as_str().unwrap().lines() {
+            let code = line.split('#').next().unwrap_or_default();
+            if code.contains("redis-cli ") {
+                assert!(
+                    code.contains("REDIS_CLI=\"redis-cli"),
+                    "{file}: redis-cli called directly: {line}"
+                );
+            }
+        }
+    }
+    let common = scripts["data"]["common.sh"].as_str().unwrap();
+    assert!(common.contains(r#"REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE""#));
+}
+
+#[test]
+fn the_certificate_names_every_address_in_use() {
+    let docs = documents(&with_tls(false, false));
+    assert!(
+        find(&docs, "Certificate").is_none(),
+        "an existing Secret needs no Certificate"
+    );
+    let docs = documents(&with_tls(true, false));
+    let cert = find(&docs, "Certificate").expect("a Certificate");
+    assert_eq!(cert["apiVersion"], "cert-manager.io/v1");
+    assert_eq!(cert["spec"]["secretName"], "gateway-redis-tls");
+    assert_eq!(
+        cert["spec"]["issuerRef"],
+        serde_json::json!({"name": "ca-issuer", "kind": "ClusterIssuer", "group": "cert-manager.io"})
+    );
+    let names: Vec<&str> = cert["spec"]["dnsNames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let covered = |host: &str| {
+        names.iter().any(|n| match n.strip_prefix("*.") {
+            // A wildcard covers exactly one more label.
+            Some(rest) => host.split_once('.').is_some_and(|(_, h)| h == rest),
+            None => *n == host,
+        })
+    };
+    let ns = "kubernaut-system";
+    for host in [
+        format!("redis-0.redis-headless.{ns}.svc.cluster.local"),
+        format!("redis-2.redis-headless.{ns}.svc"),
+        "redis-1.redis-headless".into(),
+        "redis".into(),
+        format!("redis.{ns}"),
+        format!("redis.{ns}.svc"),
+        format!("redis.{ns}.svc.cluster.local"),
+        "localhost".into(),
+    ] {
+        assert!(covered(&host), "{host} not in {names:?}");
+    }
+    assert!(!covered("redis-0.other.kubernaut-system.svc"));
+    assert_eq!(
+        cert["spec"]["ipAddresses"],
+        serde_json::json!(["127.0.0.1"])
+    );
+}
