@@ -119,7 +119,11 @@ fn every_builtin_validates_and_lints_with_tls_on() {
     for name in BUILTINS {
         for tls in [TLS, TLS_CERT_MANAGER] {
             // production: not even a warning (--strict fails on one).
-            let strict: &[&str] = if name == "production" { &["--strict"] } else { &[] };
+            let strict: &[&str] = if name == "production" {
+                &["--strict"]
+            } else {
+                &[]
+            };
             let out = run(&[&["validate", "--profile", name], tls, strict].concat());
             assert_code(&out, 0);
             let rendered = run(&[&["--profile", name], tls].concat());
