@@ -228,3 +228,64 @@ fn the_certificate_names_every_address_in_use() {
         serde_json::json!(["127.0.0.1"])
     );
 }
+
+fn lint(text: &str) -> Vec<(String, usize)> {
+    let parsed = redis_ha_gen::manifest::parse("tls.yaml", text);
+    assert!(parsed.findings.is_empty(), "{:?}", parsed.findings);
+    let options = redis_ha_gen::rules::CheckOptions::default();
+    redis_ha_gen::rules::check(&parsed.documents, &options)
+        .into_iter()
+        .map(|f| (f.rule, f.line.unwrap_or(0)))
+        .collect()
+}
+
+fn fixture(rule: &str, file: &str) -> String {
+    let path = format!("{}/tests/rules/{rule}/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn a_tls_only_set_done_right_has_no_findings() {
+    assert_eq!(lint(&fixture("probe-without-tls", "passes.yaml")), []);
+}
+
+#[test]
+fn sentinel_speaking_tls_to_plain_redis_is_a_mismatch_too() {
+    let good = fixture("sentinel-tls-mismatch", "passes.yaml");
+    let redis_tls = "    port 0\n    tls-port 6379\n    tls-cert-file /tls/tls.crt\n    tls-key-file /tls/tls.key\n    tls-ca-cert-file /tls/ca.crt\n    tls-replication yes\n    tls-auth-clients no\n    dir /data";
+    assert!(good.contains(redis_tls));
+    let plain_redis = good.replacen(redis_tls, "    port 6379\n    dir /data", 1);
+    let line = plain_redis
+        .lines()
+        .position(|l| l.trim() == "tls-replication yes")
+        .expect("Sentinel's tls-replication")
+        + 1;
+    let findings = lint(&plain_redis);
+    assert!(
+        findings.contains(&("sentinel-tls-mismatch".into(), line)),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn the_rendered_tls_set_passes_every_rule_and_each_mistake_is_caught() {
+    let mut profile = with_tls(false, true);
+    profile.network_policy.enabled = true;
+    let text = render(&profile).expect("render");
+    assert_eq!(lint(&text), [], "the rendered TLS set");
+    let mistakes = [
+        ("    tls-replication yes\n", "", "tls-replication-disabled"),
+        (
+            r#"REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE""#,
+            r#"REDIS_CLI="redis-cli""#,
+            "probe-without-tls",
+        ),
+        ("    port 0\n", "", "tls-plain-port-open"),
+        ("/tls/tls.key", "/etc/tls.key", "tls-cert-not-mounted"),
+    ];
+    for (from, to, rule) in mistakes {
+        assert!(text.contains(from), "{from}");
+        let found = lint(&text.replacen(from, to, 1));
+        assert!(found.iter().any(|(r, _)| r == rule), "{rule}: {found:?}");
+    }
+}

@@ -225,6 +225,20 @@ impl Model {
         self.servers(set, role).map(|(w, _, _)| w.replicas).sum()
     }
 
+    /// The text of the file at `path` in container `c` of workload `w`, when a ConfigMap or
+    /// Secret volume provides it (a script a probe runs, say).
+    pub fn mounted_text(
+        &self,
+        docs: &[Document],
+        w: usize,
+        c: usize,
+        path: &str,
+    ) -> Option<String> {
+        let cache = ScriptCache::default();
+        let files = Files::new(docs, &self.sources, self.workloads.get(w)?, &[], &cache);
+        files.mounted(c, path).map(|file| file.text)
+    }
+
     /// Services in the namespace of `w` whose selector picks its pods.
     pub fn services_of<'a>(&'a self, w: &'a Workload) -> impl Iterator<Item = &'a Service> + 'a {
         self.services_in(&w.namespace)

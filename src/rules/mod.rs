@@ -12,6 +12,7 @@ mod security;
 mod sink;
 mod sources;
 mod timings;
+mod tls;
 mod topology;
 mod wiring;
 

@@ -1,7 +1,7 @@
 //! The one table of every rule. Ids are public contract: never rename one.
 
 use super::sink::{Context, Sink};
-use super::{durability, input, memory, scheduling, security, timings, topology, wiring};
+use super::{durability, input, memory, scheduling, security, timings, tls, topology, wiring};
 use crate::finding::Severity;
 
 /// The family a rule belongs to (`rules.md` sections).
@@ -14,6 +14,7 @@ pub enum Category {
     Durability,
     Wiring,
     Security,
+    Tls,
     Scheduling,
 }
 
@@ -27,6 +28,7 @@ impl Category {
             Category::Durability => "durability",
             Category::Wiring => "wiring",
             Category::Security => "security",
+            Category::Tls => "tls",
             Category::Scheduling => "scheduling",
         }
     }
@@ -103,6 +105,11 @@ static REGISTRY: &[Rule] = &[
     security::NETWORK_POLICY_MISSING,
     security::IMAGE_TAG_FLOATING,
     security::CONTAINER_SECURITY_CONTEXT_WEAK,
+    tls::TLS_REPLICATION_DISABLED,
+    tls::SENTINEL_TLS_MISMATCH,
+    tls::PROBE_WITHOUT_TLS,
+    tls::TLS_PLAIN_PORT_OPEN,
+    tls::TLS_CERT_NOT_MOUNTED,
     scheduling::ANTI_AFFINITY_MISSING,
     scheduling::ANTI_AFFINITY_UNSATISFIABLE,
     scheduling::PDB_MISSING,

@@ -45,3 +45,5 @@ pub const K8S_ANNOTATIONS: &str =
 pub const K8S_YAML: &str = "https://kubernetes.io/docs/concepts/overview/working-with-objects/#describing-a-kubernetes-object";
 pub const K8S_API: &str =
     "https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation";
+pub const TLS: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/management/security/encryption/";
