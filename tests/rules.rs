@@ -168,14 +168,22 @@ fn validate(profile: &str, sets: &[&str]) -> Vec<(String, String)> {
 
 #[test]
 fn built_in_profiles_have_no_errors_and_production_no_warnings() {
+    let tls: &[&str] = &["tls.enabled=true"];
+    let cert_manager: &[&str] = &[
+        "tls.enabled=true",
+        "tls.certManager.enabled=true",
+        "tls.certManager.issuerRef.name=ca-issuer",
+    ];
     for profile in ["kind", "ocp", "production"] {
-        let findings = validate(profile, &[]);
-        assert!(
-            !findings.iter().any(|(_, s)| s == "error"),
-            "{profile}: {findings:?}"
-        );
-        if profile == "production" {
-            assert!(findings.is_empty(), "{profile}: {findings:?}");
+        for sets in [&[][..], tls, cert_manager] {
+            let findings = validate(profile, sets);
+            assert!(
+                !findings.iter().any(|(_, s)| s == "error"),
+                "{profile} {sets:?}: {findings:?}"
+            );
+            if profile == "production" {
+                assert!(findings.is_empty(), "{profile} {sets:?}: {findings:?}");
+            }
         }
     }
 }
