@@ -289,3 +289,20 @@ fn the_rendered_tls_set_passes_every_rule_and_each_mistake_is_caught() {
         assert!(found.iter().any(|(r, _)| r == rule), "{rule}: {found:?}");
     }
 }
+
+#[test]
+fn sentinels_that_speak_tls_to_peers_must_listen_on_tls() {
+    let good = fixture("sentinel-tls-mismatch", "passes.yaml");
+    let listener = "  sentinel.conf: |\n    port 0\n    tls-port 26379\n";
+    assert!(good.contains(listener));
+    let no_tls_port = good.replacen(listener, "  sentinel.conf: |\n", 1);
+    let line = no_tls_port
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "tls-replication yes")
+        .nth(1)
+        .expect("Sentinel's tls-replication")
+        .0
+        + 1;
+    assert_eq!(lint(&no_tls_port), [("sentinel-tls-mismatch".into(), line)]);
+}

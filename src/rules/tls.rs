@@ -100,17 +100,17 @@ pub const SENTINEL_TLS_MISMATCH: Rule = Rule {
                 let (sentinel_tls, written) = tls_replication(conf);
                 // The other Sentinels connect the way this one does (the same files).
                 let peers = match (sentinel_tls, tls_port(conf), tls_only(conf, Role::Sentinel)) {
-                    (true, None, _) => Some((
-                        written.map(|s| &s.loc),
+                    (true, None, _) => written.map(|s| (
+                        &s.loc,
                         "speaks TLS to the other Sentinels (`tls-replication yes`) but has no `tls-port`: they cannot reach it",
                     )),
                     (false, _, Some((_, at))) => Some((
-                        Some(&at.loc),
+                        &at.loc,
                         "accepts only TLS but speaks plain text to the other Sentinels (no `tls-replication yes`): they cannot reach each other",
                     )),
                     _ => None,
                 };
-                if let Some((Some(at), problem)) = peers {
+                if let Some((at, problem)) = peers {
                     sink.report(
                         at,
                         format!(
