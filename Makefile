@@ -65,6 +65,7 @@ lint-redis-ha: build
 test-integration-redis-ha: build
 	$(BIN) drill --target kubectl --profile $(PROFILE) --namespace $(NAMESPACE)
 
-# Render latency, lint throughput and the ratio to kubernetes-validate --strict (benches/run.sh).
+# Render latency, lint throughput and the ratios to kubernetes-validate --strict and checkov,
+# side by side (benches/compare.sh). It takes minutes: not part of `make test`.
 bench:
-	bash benches/run.sh
+	bash benches/compare.sh

@@ -413,8 +413,8 @@ impl Default for Metrics {
                 },
             },
             scrape_interval: "15s".into(),
-            runbook_base_url: "https://github.com/redis-ha-gen/redis-ha-gen/blob/main/README.md"
-                .into(),
+            // Cargo.toml's `repository` is the one place the project's address is written.
+            runbook_base_url: concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/README.md").into(),
             prometheus_namespace_labels: BTreeMap::from([(
                 "kubernetes.io/metadata.name".into(),
                 "monitoring".into(),
