@@ -459,6 +459,7 @@ impl Default for Tls {
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct CertManager {
+    /// Render the `Certificate` (off: the Secret is yours to create).
     pub enabled: bool,
     /// The issuer that signs the certificate (`name` is required when enabled).
     pub issuer_ref: IssuerRef,
@@ -468,9 +469,11 @@ pub struct CertManager {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct IssuerRef {
+    /// The issuer's name; required with `tls.certManager.enabled`.
     pub name: String,
     /// `Issuer` (same namespace) or `ClusterIssuer`; external issuers name their own kind.
     pub kind: String,
+    /// API group of the issuer: `cert-manager.io`, or an external issuer's group.
     pub group: String,
 }
 

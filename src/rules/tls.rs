@@ -82,8 +82,8 @@ pub const SENTINEL_TLS_MISMATCH: Rule = Rule {
     severity: Severity::Error,
     summary: "Sentinel reaches the monitored Redis port in plain text while it accepts only TLS, or the reverse",
     rationale: "Sentinel uses `tls-replication` to decide whether its connections to the master \
-        and replicas, and to the other Sentinels, use TLS; it serves the other Sentinels on \
-        `tls-port` if and only if `tls-replication` is on. If Redis accepts only TLS on the \
+        and replicas, and to the other Sentinels, use TLS, so a Sentinel has a `tls-port` \
+        exactly when it has `tls-replication yes`. If Redis accepts only TLS on the \
         monitored port and Sentinel speaks plain text, or Sentinel speaks TLS to a plain-text \
         port, every connection fails: the master is reported down, no replica is learnt, and \
         no failover can succeed. (Redis TLS docs, \"Sentinel\".)",
