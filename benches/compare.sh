@@ -16,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SETS=${SETS:-250}
 LINT_RUNS=${LINT_RUNS:-5}
+case "$SETS$LINT_RUNS" in *[!0-9]*) echo "SETS and LINT_RUNS are counts" >&2; exit 2 ;; esac
+[ "$SETS" -ge 1 ] && [ "$LINT_RUNS" -ge 1 ] || { echo "SETS and LINT_RUNS must be ≥ 1" >&2; exit 2; }
 bin=target/release/redis-ha-gen
 work=target/bench
 corpus=$work/corpus
@@ -60,9 +62,14 @@ mkdir -p "$work"
 rm -rf "$corpus" && mkdir -p "$corpus"
 
 # -- render -----------------------------------------------------------------------------------
+hyperfine=no
+if command -v hyperfine >/dev/null ||
+    { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null &&
+        { apt-get update -qq && apt-get install -y -qq hyperfine; } >"$work/hyperfine.install.log" 2>&1; }; then
+    hyperfine=yes
+fi
 for profile in kind production; do
-    if command -v hyperfine >/dev/null ||
-        { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq hyperfine >/dev/null 2>&1; }; then
+    if [ "$hyperfine" = yes ]; then
         hyperfine -N --warmup 10 --runs 200 --export-json "$work/render-$profile.json" \
             "$bin --profile $profile" >/dev/null 2>"$work/hyperfine-$profile.log"
         median=$(python3 -c "import json,sys; print('%.1f' % (json.load(open(sys.argv[1]))['results'][0]['median'] * 1e3))" \
