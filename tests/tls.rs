@@ -306,3 +306,27 @@ fn sentinels_that_speak_tls_to_peers_must_listen_on_tls() {
         + 1;
     assert_eq!(lint(&no_tls_port), [("sentinel-tls-mismatch".into(), line)]);
 }
+
+#[test]
+fn a_secret_volume_that_projects_only_some_keys_lacks_the_others() {
+    let good = fixture("tls-cert-not-mounted", "passes.yaml");
+    let volume = "          secret: {secretName: redis-tls}";
+    assert!(good.contains(volume));
+    let partial = good.replacen(
+        volume,
+        "          secret:\n            secretName: redis-tls\n            items: [{key: tls.crt, path: tls.crt}, {key: tls.key, path: tls.key}]",
+        1,
+    );
+    let ca_lines: Vec<usize> = partial
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "tls-ca-cert-file /tls/ca.crt")
+        .map(|(i, _)| i + 1)
+        .collect();
+    let expected: Vec<(String, usize)> = ca_lines
+        .into_iter()
+        .map(|line| ("tls-cert-not-mounted".to_string(), line))
+        .collect();
+    assert_eq!(expected.len(), 2, "Redis and Sentinel load the CA");
+    assert_eq!(lint(&partial), expected);
+}

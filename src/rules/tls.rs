@@ -7,7 +7,7 @@ use super::registry::{Category, Rule};
 use super::sink::Context;
 use super::sources::{K8S_PROBES, K8S_SECRET, K8S_VOLUMES, REDIS_CONF, SENTINEL_CONF, TLS};
 use crate::finding::Severity;
-use crate::model::{Conf, Container, Role, Setting, Workload};
+use crate::model::{Conf, Container, Role, Setting, VolumeSource, Workload};
 use serde_json::Value;
 
 /// Redis's and Sentinel's default plain ports.
@@ -311,16 +311,27 @@ const TLS_FILES: [&str; 4] = [
     "tls-ca-cert-dir",
 ];
 
-/// Whether `path` is on a volume mounted into `c` (the image holds no certificates).
-fn is_mounted(w: &Workload, c: &Container, path: &str) -> bool {
-    w.mount_for(c, path).is_some()
+/// Whether a volume mounted into `c` provides `path` (the image holds no certificates): a
+/// mount covers it and, when the volume projects only some keys (`items`), one lands there.
+fn is_provided(w: &Workload, c: &Container, path: &str, is_file: bool) -> bool {
+    let Some((mount, rel)) = w.mount_for(c, path) else {
+        return false;
+    };
+    match w.volume(&mount.volume).map(|v| &v.source) {
+        Some(VolumeSource::Object { items, .. })
+            if is_file && mount.sub_path.is_none() && !items.is_empty() =>
+        {
+            items.iter().any(|(_, projected)| *projected == rel)
+        }
+        _ => true,
+    }
 }
 
 pub const TLS_CERT_NOT_MOUNTED: Rule = Rule {
     id: "tls-cert-not-mounted",
     category: Category::Tls,
     severity: Severity::Error,
-    summary: "a tls-cert-file/tls-key-file/tls-ca-cert-file path is on no volume of the container",
+    summary: "a tls-cert-file/tls-key-file/tls-ca-cert-file path is provided by no volume of the container",
     rationale: "Redis loads its certificate, key and CA when TLS is in use (`tls-port`, \
         `tls-replication`) and refuses to start when it cannot read them. Certificates come \
         from a Secret volume; a path outside every mount of the container is either a typo \
@@ -341,10 +352,10 @@ pub const TLS_CERT_NOT_MOUNTED: Rule = Rule {
                         let Some(path) = s.arg(0).filter(|p| p.starts_with('/')) else {
                             continue;
                         };
-                        if !is_mounted(w, c, path) {
+                        if !is_provided(w, c, path, name != "tls-ca-cert-dir") {
                             sink.report(
                                 &s.loc,
-                                format!("`{name} {path}`: no volume of container `{}` in {} `{}` holds this path; the server cannot load it and exits at start", c.name, w.kind, w.name),
+                                format!("`{name} {path}`: no volume of container `{}` in {} `{}` provides this path; the server cannot load it and exits at start", c.name, w.kind, w.name),
                             );
                         }
                     }
