@@ -330,3 +330,17 @@ fn a_secret_volume_that_projects_only_some_keys_lacks_the_others() {
     assert_eq!(expected.len(), 2, "Redis and Sentinel load the CA");
     assert_eq!(lint(&partial), expected);
 }
+
+#[test]
+fn the_data_port_of_a_tls_only_redis_is_its_tls_port() {
+    let good = fixture("probe-without-tls", "passes.yaml");
+    let client = "  name: redis-sentinel\n  namespace: ha\nspec:\n  selector: {app: redis}\n  ports:\n    - {name: sentinel, port: 26379}\n";
+    assert!(good.contains(client));
+    let exposed = good.replacen(
+        client,
+        &format!("{client}    - {{name: redis, port: 6379}}\n"),
+        1,
+    );
+    let rules: Vec<String> = lint(&exposed).into_iter().map(|(rule, _)| rule).collect();
+    assert_eq!(rules, ["client-service-selects-replicas"]);
+}

@@ -105,9 +105,13 @@ pub fn is_ip(host: &str) -> bool {
     host.parse::<std::net::IpAddr>().is_ok()
 }
 
-/// The Redis data port of a configuration (default 6379).
+/// The Redis data port of a configuration (default 6379): `tls-port` when the plain-text
+/// port is off.
 pub fn port(conf: &Conf) -> i64 {
-    number(conf, &["port"], 6379).0
+    match number(conf, &["port"], 6379).0 {
+        0 => number(conf, &["tls-port"], 0).0,
+        port => port,
+    }
 }
 
 /// The container's memory limit in bytes, with its JSON pointer.
