@@ -4,7 +4,14 @@
 //!
 //! Replies from the network are untrusted: lines and lengths are bounded and nesting is
 //! limited, so a misbehaving peer gives an error, never a panic or an unbounded allocation.
+//!
+//! A connection is plain TCP or TLS ([`TlsClient`], for sets with `tls-port` and `port 0`).
 
+mod tls;
+
+pub use tls::TlsClient;
+
+use rustls::{ClientConnection, StreamOwned};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -54,26 +61,86 @@ impl Reply {
     }
 }
 
+/// The byte stream under a connection.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    /// The socket, whose timeouts bound every read and write (TLS records included).
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(tls) => &tls.sock,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(tcp) => tcp.read(buf),
+            Stream::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(tcp) => tcp.write(buf),
+            Stream::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(tcp) => tcp.flush(),
+            Stream::Tls(tls) => tls.flush(),
+        }
+    }
+}
+
 /// A connection to one Redis or Sentinel instance.
 pub struct Connection {
-    reader: BufReader<TcpStream>,
+    reader: BufReader<Stream>,
+}
+
+/// A TCP connection with `timeout` for the connect and for every later read and write.
+fn tcp(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
 }
 
 impl Connection {
-    /// Connect with `timeout` for the connection and for every later read and write.
+    /// Connect over plain TCP with `timeout` for the connection and every later read and write.
     pub fn open(addr: SocketAddr, timeout: Duration) -> io::Result<Connection> {
-        let stream = TcpStream::connect_timeout(&addr, timeout)?;
-        stream.set_read_timeout(Some(timeout))?;
-        stream.set_write_timeout(Some(timeout))?;
-        stream.set_nodelay(true)?;
         Ok(Connection {
-            reader: BufReader::new(stream),
+            reader: BufReader::new(Stream::Plain(tcp(addr, timeout)?)),
+        })
+    }
+
+    /// Connect over TLS: the server's certificate must chain to `tls`'s CA and name
+    /// `server_name`. `timeout` bounds the connection, the handshake and every later call.
+    pub fn open_tls(
+        addr: SocketAddr,
+        timeout: Duration,
+        tls: &TlsClient,
+        server_name: &str,
+    ) -> io::Result<Connection> {
+        let stream = tls.handshake(tcp(addr, timeout)?, server_name)?;
+        Ok(Connection {
+            reader: BufReader::new(Stream::Tls(Box::new(stream))),
         })
     }
 
     /// Change the deadline of the next calls (a `WAIT` needs longer than a `ROLE`).
     pub fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        self.reader.get_ref().set_read_timeout(Some(timeout))
+        self.reader.get_ref().tcp().set_read_timeout(Some(timeout))
     }
 
     /// Send one command and read its reply. An error *reply* is `Ok(Reply::Error)`; an I/O
@@ -81,7 +148,7 @@ impl Connection {
     pub fn call<S: AsRef<str>>(&mut self, args: &[S]) -> io::Result<Reply> {
         let mut out = Vec::new();
         encode(&mut out, args);
-        self.reader.get_mut().write_all(&out)?;
+        self.send(&out)?;
         read_reply(&mut self.reader, 0)
     }
 
@@ -91,11 +158,18 @@ impl Connection {
         for args in commands {
             encode(&mut out, args);
         }
-        self.reader.get_mut().write_all(&out)?;
+        self.send(&out)?;
         commands
             .iter()
             .map(|_| read_reply(&mut self.reader, 0))
             .collect()
+    }
+
+    /// Write the whole request; TLS buffers records, so flush them onto the socket.
+    fn send(&mut self, request: &[u8]) -> io::Result<()> {
+        let stream = self.reader.get_mut();
+        stream.write_all(request)?;
+        stream.flush()
     }
 }
 

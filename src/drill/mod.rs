@@ -3,6 +3,7 @@
 //! failure scenarios of `ha-behaviour.md` while a probe plays the gateway, and reports the
 //! measured numbers. See `docs/architecture.md` ("drill") for how a pod is run.
 
+pub mod certificates;
 pub mod cleanup;
 pub mod cluster;
 mod dns;
