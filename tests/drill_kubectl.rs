@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn replica_down_deletes_the_replica_and_waits_for_it() {
+/// Run `drill --target kubectl --scenario replica-down -f FIXTURE` against the stand-in:
+/// the report and the calls it made.
+fn replica_down(fixture: &str) -> (serde_json::Value, String, std::process::Output) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let stand_in = root.join("tests/drill/kubectl");
     let log = tempfile::NamedTempFile::new().expect("temp file");
@@ -26,7 +27,7 @@ fn replica_down_deletes_the_replica_and_waits_for_it() {
             "json",
             "-f",
         ])
-        .arg(root.join("tests/drill/seed/redis-ha.yaml"))
+        .arg(root.join(fixture))
         .env("PATH", path)
         .env("KUBECTL_LOG", log.path())
         .output()
@@ -37,6 +38,13 @@ fn replica_down_deletes_the_replica_and_waits_for_it() {
     assert_eq!(report["target"], "kubectl");
     assert_eq!(report["redis_version"], "7.0.15");
     let calls = std::fs::read_to_string(log.path()).expect("kubectl log");
+    (report, calls, out)
+}
+
+#[test]
+fn replica_down_deletes_the_replica_and_waits_for_it() {
+    let (report, calls, out) = replica_down("tests/drill/seed/redis-ha.yaml");
+    let stderr = String::from_utf8_lossy(&out.stderr);
     // The first call with `needle` after line `from`.
     let position = |needle: &str, from: usize| {
         calls
@@ -70,5 +78,28 @@ fn replica_down_deletes_the_replica_and_waits_for_it() {
     let scenario = &report["scenarios"][0];
     assert_eq!(scenario["name"], "replica-down");
     assert_eq!(scenario["passed"], true, "{scenario:#}");
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+}
+
+#[test]
+fn a_tls_set_is_asked_with_redis_cli_tls_and_the_pods_ca() {
+    let (report, calls, out) = replica_down("tests/drill/tls/redis-ha.yaml");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ns = "--namespace kubernaut-system";
+    let tls = "--tls --cacert /tls/ca.crt";
+    for call in [
+        format!(
+            "{ns} exec redis-0 -c sentinel -- redis-cli -p 26379 {tls} SENTINEL MASTER mymaster"
+        ),
+        format!("{ns} exec redis-0 -c redis -- redis-cli -p 6379 {tls} --no-auth-warning -a"),
+    ] {
+        assert!(calls.contains(&call), "no `{call}` in:\n{calls}");
+    }
+    let plain = calls
+        .lines()
+        .filter(|l| l.contains("redis-cli") && !l.contains(tls))
+        .collect::<Vec<_>>();
+    assert!(plain.is_empty(), "redis-cli without TLS: {plain:#?}");
+    assert_eq!(report["scenarios"][0]["passed"], true, "{report:#}");
     assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
 }

@@ -1,6 +1,7 @@
 //! `redis-ha-gen status` against real Redis and Sentinel processes on loopback (the direct
 //! backend), and against a stand-in `kubectl` answering from fixtures (the kubectl backend).
 
+use redis_ha_gen::drill::certificates::ThrowawayCa;
 use serde_json::Value;
 use std::fs;
 use std::net::TcpListener;
@@ -43,15 +44,51 @@ struct Set {
     dir: tempfile::TempDir,
     redis: Vec<(u16, Option<Child>)>,
     sentinels: Vec<(u16, Option<Child>)>,
+    /// TLS only (`port 0`): the flags `status` and `redis-cli` need.
+    tls: Vec<String>,
 }
 
 impl Set {
     fn start() -> Set {
+        Set::start_with(false)
+    }
+
+    /// With `tls`, every server listens only on a TLS port, with a certificate for localhost
+    /// and 127.0.0.1 from a CA made now, and replication and Sentinel links use TLS.
+    fn start_with(tls: bool) -> Set {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut set = Set {
             dir,
             redis: Vec::new(),
             sentinels: Vec::new(),
+            tls: Vec::new(),
+        };
+        // The directives, as `--name value` flags and as config lines.
+        let mut tls_conf = Vec::new();
+        if tls {
+            let ca = ThrowawayCa::new().expect("openssl makes a CA (make test-deps)");
+            let secret = ca
+                .issue(&["localhost".into()], &["127.0.0.1".parse().unwrap()])
+                .expect("issue");
+            for (key, data) in secret.data() {
+                fs::write(set.dir.path().join(key), data).expect("write");
+            }
+            let file = |key: &str| set.dir.path().join(key).display().to_string();
+            set.tls = vec!["--tls".into(), "--cacert".into(), file("ca.crt")];
+            tls_conf = vec![
+                ("tls-cert-file", file("tls.crt")),
+                ("tls-key-file", file("tls.key")),
+                ("tls-ca-cert-file", file("ca.crt")),
+                ("tls-replication", "yes".into()),
+                ("tls-auth-clients", "no".into()),
+            ];
+        }
+        let listen = |port: u16| -> Vec<(&str, String)> {
+            if tls {
+                vec![("port", "0".into()), ("tls-port", port.to_string())]
+            } else {
+                vec![("port", port.to_string())]
+            }
         };
         let master = free_port();
         for i in 0..3 {
@@ -59,7 +96,10 @@ impl Set {
             let data = set.dir.path().join(format!("redis-{i}"));
             fs::create_dir(&data).expect("data dir");
             let mut cmd = Command::new("redis-server");
-            cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            for (name, value) in listen(port).iter().chain(&tls_conf) {
+                cmd.arg(format!("--{name}")).arg(value);
+            }
+            cmd.args(["--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no"])
                 .arg("--dir")
                 .arg(&data);
@@ -74,10 +114,15 @@ impl Set {
             let dir = set.dir.path().join(format!("sentinel-{i}"));
             fs::create_dir(&dir).expect("sentinel dir");
             let conf = dir.join("sentinel.conf");
+            let tls_lines: String = listen(port)
+                .iter()
+                .chain(&tls_conf)
+                .map(|(name, value)| format!("{name} {value}\n"))
+                .collect();
             fs::write(
                 &conf,
                 format!(
-                    "port {port}\nbind 127.0.0.1\ndir {}\n\
+                    "{tls_lines}bind 127.0.0.1\ndir {}\n\
                      sentinel monitor mymaster 127.0.0.1 {master} 2\n\
                      sentinel down-after-milliseconds mymaster 1000\n\
                      sentinel failover-timeout mymaster 4000\n",
@@ -101,13 +146,18 @@ impl Set {
             .collect()
     }
 
+    /// The addresses and the TLS flags, for `status`.
+    fn status_args(&self) -> Vec<String> {
+        [self.addresses(), self.tls.clone()].concat()
+    }
+
     /// `status` of this set until `done` holds for its exit code and report, or 30 s pass.
     fn status_until(&self, done: impl Fn(i32, &Value) -> bool) -> (i32, Value) {
         self.status_within(Duration::from_secs(30), done)
     }
 
     fn status_within(&self, limit: Duration, done: impl Fn(i32, &Value) -> bool) -> (i32, Value) {
-        let addresses = self.addresses();
+        let addresses = self.status_args();
         let args: Vec<&str> = addresses.iter().map(String::as_str).collect();
         let start = Instant::now();
         loop {
@@ -136,6 +186,7 @@ impl Set {
     fn redis_cli(&self, i: usize, args: &[&str]) {
         let out = Command::new("redis-cli")
             .args(["-p", &self.redis[i].0.to_string()])
+            .args(&self.tls)
             .args(args)
             .output()
             .expect("redis-cli runs");
@@ -304,6 +355,66 @@ fn nothing_answering_is_no_master() {
 }
 
 #[test]
+fn tls_set_is_checked_over_tls_only_with_its_ca_and_names() {
+    let mut set = Set::start_with(true);
+    let report = set.wait_healthy();
+    assert_eq!(roles(&report), ["master", "replica", "replica"]);
+    for sentinel in report["sentinels"].as_array().unwrap() {
+        assert_eq!(sentinel["quorum_ok"], true, "{sentinel}");
+    }
+    let addresses = set.addresses();
+    let unreachable = |extra: &[&str]| {
+        let mut args: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        args.extend_from_slice(extra);
+        let (code, report) = status(&args);
+        assert_eq!(code, 3, "{extra:?}: {report:#}");
+        assert_eq!(
+            report["unreachable"].as_array().map(Vec::len),
+            Some(6),
+            "{extra:?}: {report:#}"
+        );
+        report["unreachable"][0].to_string()
+    };
+    // Plain RESP to TLS-only ports: nothing answers.
+    unreachable(&[]);
+    // Servers another CA signed are refused, and the report says why.
+    let stranger = ThrowawayCa::new().expect("CA");
+    let other_ca = set.dir.path().join("other-ca.crt");
+    fs::write(&other_ca, stranger.certificate()).expect("write");
+    let other_ca = other_ca.display().to_string();
+    let why = unreachable(&["--tls", "--cacert", &other_ca]);
+    assert!(why.contains("certificate"), "{why}");
+    // So are certificates that do not carry the name asked for.
+    let ca = set.tls[2].clone();
+    let why = unreachable(&[
+        "--tls",
+        "--cacert",
+        &ca,
+        "--tls-server-name",
+        "redis-9.example",
+    ]);
+    assert!(why.contains("redis-9.example"), "{why}");
+
+    // Sentinels fail over over TLS; status follows (see the plain test for the TILT allowance).
+    set.kill_redis(0);
+    let (code, report) = set.status_within(Duration::from_secs(150), |code, report| {
+        code == 1 && roles(report).iter().filter(|r| *r == "master").count() == 1
+    });
+    assert_eq!(code, 1, "no failover seen: {report:#}");
+    let old_master = format!("127.0.0.1:{}", set.redis[0].0);
+    let master = report["redis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["role"] == "master")
+        .map(|n| n["name"].clone());
+    assert!(
+        master.is_some_and(|m| m != old_master.as_str()),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn bad_invocations_exit_2_with_nothing_on_stdout() {
     for args in [
         &[][..],
@@ -312,6 +423,10 @@ fn bad_invocations_exit_2_with_nothing_on_stdout() {
         &["--target", "helm"],
         &["--target", "kubectl", "127.0.0.1:6379"],
         &["--namespace", "ns", "127.0.0.1:6379"],
+        &["--tls", "127.0.0.1:6379"],
+        &["--cacert", "ca.crt", "127.0.0.1:6379"],
+        &["--tls", "--cacert", "/nonexistent/ca.crt", "127.0.0.1:6379"],
+        &["--target", "kubectl", "--tls", "--tls-server-name", "x"],
     ] {
         let out = Command::new(BIN)
             .arg("status")
@@ -342,6 +457,7 @@ case "$1" in
   exec) pod=$2 container=$4; shift 5
         [ "$1" = sh ] && shift 3   # sh -c SCRIPT redis-cli …: the Redis container's auth wrapper
         shift 3                    # redis-cli -p PORT
+        [ "$1" = --tls ] && shift 3  # --tls --cacert FILE
         answer="$FAKE_KUBECTL_DIR/$pod.$container.$(echo "$*" | tr ' ' '_')"
         [ -f "$answer" ] || { echo "error: no answer $answer" >&2; exit 1; }
         cat "$answer" ;;
@@ -538,4 +654,39 @@ fn kubectl_missing_is_could_not_run() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not run kubectl"));
+}
+
+#[test]
+fn kubectl_backend_over_tls_passes_the_pods_ca_to_redis_cli() {
+    let mut cluster = FakeCluster::new();
+    cluster.pod(0, Some("master"), FQDN0);
+    cluster.pod(1, Some("replica"), FQDN0);
+    cluster.pod(2, Some("replica"), FQDN0);
+    let (code, report) = cluster.status(&["--namespace", "ns1", "--tls"]);
+    assert_eq!(code, 0, "{report:#}\n{}", cluster.calls());
+    let calls = cluster.calls();
+    assert!(
+        calls.contains(
+            "exec redis-2 -c sentinel -- redis-cli -p 26379 --tls --cacert /tls/ca.crt SENTINEL CKQUORUM mymaster"
+        ),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("redis-cli -p 6379 --tls --cacert /tls/ca.crt INFO replication"),
+        "{calls}"
+    );
+    let (_, _) = cluster.status(&[
+        "--namespace",
+        "ns1",
+        "--tls",
+        "--cacert",
+        "/etc/redis/ca.pem",
+    ]);
+    assert!(
+        cluster
+            .calls()
+            .contains("--tls --cacert /etc/redis/ca.pem SENTINEL CKQUORUM"),
+        "{}",
+        cluster.calls()
+    );
 }

@@ -186,7 +186,7 @@ pub struct DrillArgs {
     /// Namespace of the rendered objects (with --profile).
     #[arg(long)]
     pub namespace: Option<String>,
-    /// Scenario name, or `all`.
+    /// Scenario name, several comma-separated (`bootstrap,master-down`), or `all`.
     #[arg(long, default_value = "all")]
     pub scenario: String,
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -204,7 +204,8 @@ pub struct DrillArgs {
     after_help = "Exit codes: 0 healthy, 1 degraded (something down or lagging, \
 a master clients can find), 3 no master (or no Sentinel names it), 4 split brain (two or \
 more instances answer ROLE master), 2 could not run.\n\
-Direct addresses read a password from REDISCLI_AUTH, like redis-cli."
+Direct addresses read a password from REDISCLI_AUTH, like redis-cli. With --tls, each \
+server's certificate must chain to --cacert and name the address's host (or --tls-server-name)."
 )]
 pub struct StatusArgs {
     /// `kubectl` (a live cluster, with --namespace) or omit and give ADDRESSES.
@@ -223,6 +224,17 @@ pub struct StatusArgs {
     pub master_name: String,
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
+    /// Connect over TLS (sets with `tls-port` and `port 0`, e.g. `tls.enabled`).
+    #[arg(long)]
+    pub tls: bool,
+    /// The CA that signed the servers' certificates (with --tls). ADDRESSES: a file here
+    /// (required); --target kubectl: the path inside the pods (default /tls/ca.crt).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub cacert: Option<String>,
+    /// The name every server's certificate must carry (with --tls and ADDRESSES; default:
+    /// the host of each address).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    pub tls_server_name: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -1,10 +1,14 @@
 //! `status`: pick the backend from the flags, observe, print, exit with the verdict's code.
 
 use super::args::{RulesFormat, StatusArgs};
+use crate::resp::TlsClient;
 use crate::status::{self, Backend, direct::Direct, kubectl::Kubectl};
 use anyhow::bail;
+use std::path::Path;
 
 const DEFAULT_NAMESPACE: &str = "kubernaut-system";
+/// Where the generated manifests mount the TLS Secret's CA in every container.
+const DEFAULT_POD_CA: &str = "/tls/ca.crt";
 
 pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
     let mut backend: Box<dyn Backend> = match args.target.as_deref() {
@@ -12,12 +16,22 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
             if !args.addresses.is_empty() {
                 bail!("--target kubectl finds the pods itself: give no ADDRESSES");
             }
+            if args.tls_server_name.is_some() {
+                bail!(
+                    "--tls-server-name is for ADDRESSES: with --target kubectl, redis-cli runs in the pods"
+                );
+            }
             Box::new(Kubectl {
                 namespace: args
                     .namespace
                     .clone()
                     .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
                 selector: args.selector.clone(),
+                tls_ca: args.tls.then(|| {
+                    args.cacert
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_POD_CA.to_owned())
+                }),
             })
         }
         Some(other) => bail!("unknown --target {other:?}: use `kubectl`, or give ADDRESSES"),
@@ -28,10 +42,20 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
         None if args.namespace.is_some() => {
             bail!("--namespace needs --target kubectl; direct ADDRESSES have no namespace")
         }
-        None => Box::new(Direct::new(
-            &args.addresses,
-            std::env::var("REDISCLI_AUTH").ok(),
-        )?),
+        None => {
+            let direct = Direct::new(&args.addresses, std::env::var("REDISCLI_AUTH").ok())?;
+            Box::new(match (args.tls, &args.cacert) {
+                (false, _) => direct,
+                (true, None) => bail!(
+                    "--tls needs --cacert FILE: the CA that signed the servers' certificates \
+                     (a Secret's ca.crt)"
+                ),
+                (true, Some(file)) => direct.with_tls(
+                    TlsClient::from_ca_file(Path::new(file))?,
+                    args.tls_server_name.clone(),
+                ),
+            })
+        }
     };
     let status = status::observe(backend.as_mut(), &args.master_name)?;
     match args.format {

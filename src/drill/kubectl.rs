@@ -127,6 +127,13 @@ impl Session for ExecSession<'_> {
             "-p",
             &port,
         ];
+        let tls = spec
+            .tls
+            .as_ref()
+            .filter(|t| if self.sentinel { t.sentinel } else { t.redis });
+        if let Some(tls) = tls {
+            argv.extend(["--tls", "--cacert", &tls.ca_file]);
+        }
         let password = spec.passwords.first().cloned().unwrap_or_default();
         if !password.is_empty() && !self.sentinel {
             argv.extend(["--no-auth-warning", "-a", &password]);

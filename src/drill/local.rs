@@ -7,7 +7,7 @@ use super::network::Network;
 use super::pods::{Node, Pod};
 use super::spec::HaSpec;
 use super::volumes;
-use crate::resp::{Connection, Reply};
+use crate::resp::{Connection, Reply, TlsClient};
 use anyhow::{Context, bail};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,8 @@ pub struct LocalSet {
     run_dir: PathBuf,
     /// How many times each pod was started (its address changes with each start).
     starts: std::sync::Mutex<Vec<usize>>,
+    /// Trusts the set's CA, when Redis or Sentinel serve only TLS.
+    tls: Option<TlsClient>,
 }
 
 static SETS: AtomicU32 = AtomicU32::new(0);
@@ -74,6 +76,7 @@ fn bin_dir(run_dir: &Path) -> anyhow::Result<PathBuf> {
 impl LocalSet {
     /// Namespaces, links and files for the set; no pod runs yet.
     pub fn create(spec: &HaSpec) -> anyhow::Result<LocalSet> {
+        let tls = spec.tls.as_ref().map(|t| t.client()).transpose()?;
         let serial = SETS.fetch_add(1, Ordering::SeqCst) % 100;
         let id = format!("{}{serial:02}", std::process::id());
         let run_dir = std::env::temp_dir().join(format!("redis-ha-gen-drill-{id}"));
@@ -101,6 +104,7 @@ impl LocalSet {
             node,
             run_dir,
             starts: std::sync::Mutex::new(vec![0; spec.replicas]),
+            tls,
         })
     }
 
@@ -209,8 +213,20 @@ impl Cluster for LocalSet {
         sentinel: bool,
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        let mut conn = Connection::open(self.address(ordinal, sentinel), timeout)?;
-        for password in &self.node.spec.passwords {
+        let spec = &self.node.spec;
+        let address = self.address(ordinal, sentinel);
+        let tls_on = spec
+            .tls
+            .as_ref()
+            .is_some_and(|t| if sentinel { t.sentinel } else { t.redis });
+        let mut conn = match &self.tls {
+            // By the pod's name, as a client following Sentinel's announced hostnames would.
+            Some(client) if tls_on => {
+                Connection::open_tls(address, timeout, client, &spec.fqdn(ordinal))?
+            }
+            _ => Connection::open(address, timeout)?,
+        };
+        for password in &spec.passwords {
             if matches!(conn.call(&["AUTH", password])?, Reply::Status(_)) {
                 break;
             }

@@ -22,6 +22,7 @@ mod sandbox;
 pub mod scenarios;
 pub mod spec;
 mod timeline;
+pub mod tls;
 mod volumes;
 
 use anyhow::Context;
@@ -99,6 +100,9 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                     eprintln!(
                         "drill: Secret {name:?} is not in the manifests: using a throwaway one for the rehearsal"
                     );
+                }
+                for issued in &spec.issued_secrets {
+                    eprintln!("drill: {}", issued.describe());
                 }
             }
             for scenario in &options.scenarios {

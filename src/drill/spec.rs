@@ -1,12 +1,17 @@
 //! What the drill needs from a manifest set: the StatefulSet's pod template, the ConfigMaps,
 //! Secrets and Services it references, and the few Redis/Sentinel settings the probe and the
-//! checks depend on (master name, ports, `min-replicas-to-write`, `down-after-milliseconds`).
+//! checks depend on (master name, ports, `min-replicas-to-write`, `down-after-milliseconds`,
+//! TLS).
 
+use super::tls::{self, IssuedSecret, SetNames, TlsSettings};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Container, PodSpec, Secret, Service};
 use std::collections::BTreeMap;
+
+/// The keys of a ConfigMap or Secret and their contents.
+pub type SecretData = BTreeMap<String, Vec<u8>>;
 
 /// StatefulSet annotation naming how many replicas the gateway waits for after each write.
 pub const WAIT_REPLICAS_ANNOTATION: &str = "redis-ha-gen.io/wait-replicas";
@@ -25,10 +30,14 @@ pub struct HaSpec {
     pub ordered_ready: bool,
     pub pod: PodSpec,
     pub claim_templates: Vec<String>,
-    pub config_maps: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
-    pub secrets: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+    pub config_maps: BTreeMap<String, SecretData>,
+    pub secrets: BTreeMap<String, SecretData>,
     /// Secrets the manifests reference but do not contain: the drill made them up.
     pub invented_secrets: Vec<String>,
+    /// TLS Secrets the manifests reference but do not contain: the drill issued them.
+    pub issued_secrets: Vec<IssuedSecret>,
+    /// Set when Redis or Sentinel serve only TLS.
+    pub tls: Option<TlsSettings>,
     pub redis_container: String,
     pub sentinel_container: Option<String>,
     pub redis_port: u16,
@@ -146,7 +155,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         match doc.kind() {
             "ConfigMap" => {
                 let cm: ConfigMap = typed(doc)?;
-                let mut data: BTreeMap<String, Vec<u8>> = cm
+                let mut data: SecretData = cm
                     .data
                     .unwrap_or_default()
                     .into_iter()
@@ -162,7 +171,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
             }
             "Secret" => {
                 let secret: Secret = typed(doc)?;
-                let mut data: BTreeMap<String, Vec<u8>> = secret
+                let mut data: SecretData = secret
                     .data
                     .unwrap_or_default()
                     .into_iter()
@@ -189,6 +198,24 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
             _ => {}
         }
     }
+    let texts: Vec<String> = config_maps
+        .values()
+        .flat_map(|data| data.values())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect();
+    let (redis_tls, sentinel_tls) = conf_tls(&texts);
+    let headless_service = spec.service_name.clone().unwrap_or_else(|| name.clone());
+    let replicas = usize::try_from(spec.replicas.unwrap_or(1)).unwrap_or(0);
+    let tls_files = [redis_tls.files.clone(), sentinel_tls.files.clone()].concat();
+    let set_names = SetNames {
+        namespace: &namespace,
+        set: &name,
+        replicas,
+        headless_service: &headless_service,
+        services: &services,
+    };
+    let issued_secrets =
+        tls::issue_missing_secrets(documents, &pod, &tls_files, &set_names, &mut secrets)?;
     let invented_secrets = invent_missing_secrets(&pod, &mut secrets);
 
     let (redis_container, sentinel_container) = pick_containers(&pod)?;
@@ -200,20 +227,26 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
             .and_then(|p| u16::try_from(p).ok())
             .unwrap_or(default)
     };
-    let redis_port = port_of(Some(&redis_container), 6379);
-    let sentinel_port = port_of(sentinel_container.as_deref(), 26379);
+    let redis_port = redis_tls
+        .tls_only_port
+        .unwrap_or_else(|| port_of(Some(&redis_container), 6379));
+    let sentinel_port = sentinel_tls
+        .tls_only_port
+        .unwrap_or_else(|| port_of(sentinel_container.as_deref(), 26379));
     let image = pod
         .containers
         .iter()
         .find(|c| c.name == redis_container)
         .and_then(|c| c.image.clone())
         .unwrap_or_default();
-
-    let texts: Vec<String> = config_maps
-        .values()
-        .flat_map(|data| data.values())
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .collect();
+    let tls = tls::settings(
+        &redis_tls,
+        &sentinel_tls,
+        &pod,
+        &redis_container,
+        &config_maps,
+        &secrets,
+    )?;
     let directive = |words: &[&str]| -> Option<String> {
         texts.iter().flat_map(|t| t.lines()).find_map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
@@ -248,8 +281,8 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
 
     Ok(HaSpec {
         namespace,
-        replicas: usize::try_from(spec.replicas.unwrap_or(1)).unwrap_or(0),
-        headless_service: spec.service_name.clone().unwrap_or_else(|| name.clone()),
+        replicas,
+        headless_service,
         services,
         ordered_ready: spec.pod_management_policy.as_deref() != Some("Parallel"),
         claim_templates: spec
@@ -263,6 +296,8 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         config_maps,
         secrets,
         invented_secrets,
+        issued_secrets,
+        tls,
         redis_container,
         sentinel_container,
         redis_port,
@@ -274,6 +309,28 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         image,
         passwords,
     })
+}
+
+/// What the Sentinel configuration (the text with `sentinel monitor`) and the Redis one (any
+/// other text setting a port) say about TLS.
+fn conf_tls(texts: &[String]) -> (tls::ConfTls, tls::ConfTls) {
+    let is_sentinel = |text: &str| {
+        text.lines()
+            .any(|l| l.split_whitespace().take(2).eq(["sentinel", "monitor"]))
+    };
+    let sets_port = |text: &str| {
+        text.lines()
+            .any(|l| matches!(l.split_whitespace().next(), Some("port" | "tls-port")))
+    };
+    let first = |sentinel: bool| {
+        texts
+            .iter()
+            .filter(|t| is_sentinel(t) == sentinel && sets_port(t))
+            .map(|t| tls::conf_tls(t))
+            .find(|c| c.tls_only_port.is_some())
+            .unwrap_or_default()
+    };
+    (first(false), first(true))
 }
 
 /// The Redis container serves 6379 (or is named `redis`); the Sentinel one 26379 (or is
@@ -306,7 +363,7 @@ fn pick_containers(pod: &PodSpec) -> anyhow::Result<(String, Option<String>)> {
 /// Secret") gets a throwaway value, as an operator would have created it.
 fn invent_missing_secrets(
     pod: &PodSpec,
-    secrets: &mut BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+    secrets: &mut BTreeMap<String, SecretData>,
 ) -> Vec<String> {
     let mut invented = Vec::new();
     let mut reference = |name: &str, key: Option<&str>| {

@@ -3,10 +3,13 @@
 //!
 //! A password, when the set needs one, comes from `REDISCLI_AUTH` — the variable `redis-cli`
 //! itself reads — so it never appears on a command line.
+//!
+//! Over TLS, each server's certificate must chain to the given CA and name the address's host
+//! (or one name given for all: the generated sets share one certificate).
 
 use super::observe::info_fields;
 use super::{Backend, Instance, Kind, Query};
-use crate::resp::{Connection, Reply};
+use crate::resp::{Connection, Reply, TlsClient};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -19,6 +22,8 @@ pub struct Direct {
     addresses: Vec<(String, String, u16)>,
     password: Option<String>,
     connections: BTreeMap<String, Connection>,
+    /// The CA to verify servers with, and the name to expect instead of each host.
+    tls: Option<(TlsClient, Option<String>)>,
 }
 
 impl Direct {
@@ -33,7 +38,17 @@ impl Direct {
             addresses: parsed,
             password,
             connections: BTreeMap::new(),
+            tls: None,
         })
+    }
+
+    /// Connect over TLS, verifying each server against `client`'s CA and `server_name` (by
+    /// default the host of its address).
+    pub fn with_tls(self, client: TlsClient, server_name: Option<String>) -> Direct {
+        Direct {
+            tls: Some((client, server_name)),
+            ..self
+        }
     }
 
     fn connect(&self, host: &str, port: u16) -> Result<(Connection, Vec<SocketAddr>), String> {
@@ -43,7 +58,13 @@ impl Direct {
             .collect();
         let mut last = format!("{host} resolves to no address");
         for addr in &resolved {
-            match Connection::open(*addr, TIMEOUT) {
+            let connection = match &self.tls {
+                Some((client, name)) => {
+                    Connection::open_tls(*addr, TIMEOUT, client, name.as_deref().unwrap_or(host))
+                }
+                None => Connection::open(*addr, TIMEOUT),
+            };
+            match connection {
                 Ok(mut connection) => {
                     if let Some(password) = &self.password {
                         match connection.call(&["AUTH", password.as_str()]) {

@@ -1,5 +1,6 @@
 //! The kubectl backend: pods from `kubectl get pods -l SELECTOR -o json`, questions through
-//! `kubectl exec POD -c redis|sentinel -- redis-cli -p PORT …`.
+//! `kubectl exec POD -c redis|sentinel -- redis-cli -p PORT …` (with `--tls --cacert FILE`,
+//! the CA's path inside the pods, for a TLS set).
 //!
 //! `redis-cli` prints plain text when its output is not a terminal; the query's [`Shape`]
 //! says how to read it back. A password is the pod's business: in the Redis container,
@@ -20,6 +21,8 @@ const REDIS_CLI_WITH_AUTH: &str = r#"if [ -n "${REDIS_PASSWORD:-}" ]; then expor
 pub struct Kubectl {
     pub namespace: String,
     pub selector: String,
+    /// The CA file inside the pods when they serve TLS (`redis-cli --tls --cacert`).
+    pub tls_ca: Option<String>,
 }
 
 impl Kubectl {
@@ -62,9 +65,13 @@ impl Backend for Kubectl {
         if instance.kind == Some(Kind::Redis) {
             command.args(["sh", "-c", REDIS_CLI_WITH_AUTH]);
         }
-        let output = command
+        command
             .args(["redis-cli", "-p"])
-            .arg(instance.port.to_string())
+            .arg(instance.port.to_string());
+        if let Some(ca) = &self.tls_ca {
+            command.args(["--tls", "--cacert", ca]);
+        }
+        let output = command
             .args(&query.args)
             .output()
             .map_err(|e| format!("could not run kubectl: {e}"))?;

@@ -119,21 +119,28 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 /// `all`, or one scenario by name.
-pub fn select(name: &str) -> anyhow::Result<Vec<&'static Scenario>> {
-    if name == "all" {
+pub fn select(names: &str) -> anyhow::Result<Vec<&'static Scenario>> {
+    if names == "all" {
         return Ok(SCENARIOS.iter().collect());
     }
-    match SCENARIOS.iter().find(|s| s.name == name) {
-        Some(s) => Ok(vec![s]),
-        None => bail!(
-            "unknown scenario {name:?}: use `all` or one of {}",
-            SCENARIOS
-                .iter()
-                .map(|s| s.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+    let mut selected = Vec::new();
+    for name in names.split(',').map(str::trim) {
+        match SCENARIOS.iter().find(|s| s.name == name) {
+            Some(s) if !selected.iter().any(|t: &&Scenario| t.name == s.name) => selected.push(s),
+            Some(_) => {}
+            None => bail!(
+                "unknown scenario {name:?}: use `all`, or one or more (comma-separated) of {}",
+                SCENARIOS
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
     }
+    // The catalogue's order, whatever order they were asked in: reports compare run to run.
+    selected.sort_by_key(|s| SCENARIOS.iter().position(|t| t.name == s.name));
+    Ok(selected)
 }
 
 /// Everything a rehearsal recorded, for the report and the timeline.
@@ -479,5 +486,26 @@ pub fn expect_replica_of(
     match took {
         Some((t, ())) => r.check(name, true, format!("after {t:.1} s"), expected),
         None => r.check(name, false, format!("ROLE {last:?}"), expected),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::select;
+
+    #[test]
+    fn selects_one_several_or_all_scenarios_in_catalogue_order() {
+        let names =
+            |s: &str| -> Vec<&str> { select(s).expect("known").iter().map(|s| s.name).collect() };
+        assert_eq!(names("all").len(), 11);
+        assert_eq!(names("master-down"), ["master-down"]);
+        assert_eq!(
+            names("rolling-restart, bootstrap,master-down,bootstrap"),
+            ["bootstrap", "master-down", "rolling-restart"]
+        );
+        for bad in ["", "bootstrap,", "master-explodes", "bootstrap,all"] {
+            let err = select(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("comma-separated"), "{bad:?}: {err}");
+        }
     }
 }
