@@ -45,10 +45,8 @@ deploy-redis-ha: build
 	kubectl rollout status statefulset/redis -n $(NAMESPACE) --timeout=180s
 
 # Exit 0 healthy, 1 degraded, 3 no master, 4 split brain, 2 could not run.
-# STATUS_FLAGS=--tls for a set rendered with tls.enabled.
-STATUS_FLAGS ?=
 test-redis-ha-status: build
-	$(BIN) status --target kubectl --namespace $(NAMESPACE) $(STATUS_FLAGS)
+	$(BIN) status --target kubectl --namespace $(NAMESPACE)
 
 cleanup-redis-ha: build
 	$(BIN) --profile $(PROFILE) --namespace $(NAMESPACE) | kubectl delete --ignore-not-found -f -

@@ -455,7 +455,7 @@ case "$1" in
   get) [ -f "$FAKE_KUBECTL_DIR/get.err" ] && { cat "$FAKE_KUBECTL_DIR/get.err" >&2; exit 1; }
        cat "$FAKE_KUBECTL_DIR/pods.json" ;;
   exec) pod=$2 container=$4; shift 5
-        [ "$1" = sh ] && shift 3   # sh -c SCRIPT redis-cli …: the Redis container's auth wrapper
+        [ "$1" = sh ] && shift 3   # sh -c SCRIPT redis-cli …: the password and TLS from the pod env
         shift 3                    # redis-cli -p PORT
         [ "$1" = --tls ] && shift 3  # --tls --cacert FILE
         answer="$FAKE_KUBECTL_DIR/$pod.$container.$(echo "$*" | tr ' ' '_')"
@@ -567,7 +567,7 @@ fn kubectl_backend_healthy_set() {
         "{calls}"
     );
     assert!(
-        calls.contains("exec redis-2 -c sentinel -- redis-cli -p 26379 SENTINEL CKQUORUM mymaster"),
+        calls.contains("redis-cli -p 26379 SENTINEL CKQUORUM mymaster"),
         "{calls}"
     );
     let redis_call = calls
@@ -657,7 +657,7 @@ fn kubectl_missing_is_could_not_run() {
 }
 
 #[test]
-fn kubectl_backend_over_tls_passes_the_pods_ca_to_redis_cli() {
+fn kubectl_backend_over_tls_with_a_ca_given_passes_it_to_redis_cli() {
     let mut cluster = FakeCluster::new();
     cluster.pod(0, Some("master"), FQDN0);
     cluster.pod(1, Some("replica"), FQDN0);
@@ -666,11 +666,10 @@ fn kubectl_backend_over_tls_passes_the_pods_ca_to_redis_cli() {
     assert_eq!(code, 0, "{report:#}\n{}", cluster.calls());
     let calls = cluster.calls();
     assert!(
-        calls.contains(
-            "exec redis-2 -c sentinel -- redis-cli -p 26379 --tls --cacert /tls/ca.crt SENTINEL CKQUORUM mymaster"
-        ),
+        calls.contains("redis-cli -p 26379 --tls --cacert /tls/ca.crt SENTINEL CKQUORUM mymaster"),
         "{calls}"
     );
+    assert!(!calls.contains("TLS_CA_CERT_FILE"), "{calls}");
     assert!(
         calls.contains("redis-cli -p 6379 --tls --cacert /tls/ca.crt INFO replication"),
         "{calls}"
@@ -689,4 +688,64 @@ fn kubectl_backend_over_tls_passes_the_pods_ca_to_redis_cli() {
         "{}",
         cluster.calls()
     );
+}
+
+/// A `kubectl` that runs `exec`'s command here, with its own environment as the pod's env,
+/// and answers `get pods` from a file: the kubectl backend against real servers.
+const PASS_THROUGH_KUBECTL: &str = r#"#!/bin/sh
+while [ $# -gt 0 ]; do
+  case "$1" in --namespace) shift 2 ;; --request-timeout=*) shift ;; *) break ;; esac
+done
+case "$1" in
+  get) cat "$FAKE_KUBECTL_DIR/pods.json" ;;
+  exec) shift 5; exec "$@" ;;   # exec POD -c CONTAINER -- COMMAND…
+  *) exit 1 ;;
+esac
+"#;
+
+#[test]
+fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
+    let set = Set::start_with(true);
+    set.wait_healthy();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("kubectl");
+    fs::write(&script, PASS_THROUGH_KUBECTL).expect("write kubectl");
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let pods: Vec<Value> = (0..3)
+        .map(|i| {
+            serde_json::json!({
+                "metadata": {"name": format!("redis-{i}")},
+                "spec": {"containers": [
+                    {"name": "redis", "ports": [{"containerPort": set.redis[i].0}]},
+                    {"name": "sentinel", "ports": [{"containerPort": set.sentinels[i].0}]}
+                ]},
+                "status": {"phase": "Running", "podIP": "127.0.0.1"}
+            })
+        })
+        .collect();
+    fs::write(
+        dir.path().join("pods.json"),
+        serde_json::json!({ "items": pods }).to_string(),
+    )
+    .expect("pods.json");
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let dir_name = dir.path().display().to_string();
+    let ca = set.tls[2].clone();
+    let env = [
+        ("PATH", path.as_str()),
+        ("FAKE_KUBECTL_DIR", dir_name.as_str()),
+    ];
+    let args = ["--target", "kubectl"];
+
+    let (code, report) = status_with_env(&args, &[env[0], env[1], ("TLS_CA_CERT_FILE", &ca)]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(roles(&report), ["master", "replica", "replica"]);
+    // Without it the pods' redis-cli speaks plain text to TLS-only ports: nothing answers.
+    let (code, report) = status_with_env(&args, &env);
+    assert_eq!(code, 3, "{report:#}");
 }

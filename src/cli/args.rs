@@ -224,7 +224,8 @@ pub struct StatusArgs {
     pub master_name: String,
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
-    /// Connect over TLS (sets with `tls-port` and `port 0`, e.g. `tls.enabled`).
+    /// Connect over TLS (sets with `tls-port` and `port 0`, e.g. `tls.enabled`). With
+    /// --target kubectl it is on by itself where a container's env has `TLS_CA_CERT_FILE`.
     #[arg(long)]
     pub tls: bool,
     /// The CA that signed the servers' certificates (with --tls). ADDRESSES: a file here

@@ -1,11 +1,12 @@
 //! The kubectl backend: pods from `kubectl get pods -l SELECTOR -o json`, questions through
-//! `kubectl exec POD -c redis|sentinel -- redis-cli -p PORT …` (with `--tls --cacert FILE`,
-//! the CA's path inside the pods, for a TLS set).
+//! `kubectl exec POD -c redis|sentinel -- sh -c … redis-cli -p PORT …`.
 //!
 //! `redis-cli` prints plain text when its output is not a terminal; the query's [`Shape`]
-//! says how to read it back. A password is the pod's business: in the Redis container,
-//! `REDIS_PASSWORD` (the generated manifests' Secret env), when set, becomes `redis-cli`'s
-//! `REDISCLI_AUTH` inside the pod — it never crosses a command line. Sentinel has no password.
+//! says how to read it back. A password and TLS are the pod's business, read from its env as
+//! its own scripts do: in the Redis container, `REDIS_PASSWORD` (the generated manifests'
+//! Secret env), when set, becomes `redis-cli`'s `REDISCLI_AUTH` inside the pod — it never
+//! crosses a command line; Sentinel has no password. `TLS_CA_CERT_FILE` (set under
+//! `tls.enabled`) turns on `--tls --cacert` with it, unless `--tls` said which CA to use.
 
 use super::{Backend, Instance, Kind, Query, Shape};
 use crate::resp::Reply;
@@ -15,13 +16,17 @@ use std::process::Command;
 
 const REDIS_CONTAINER: &str = "redis";
 const SENTINEL_CONTAINER: &str = "sentinel";
-/// Runs `redis-cli "$@"` with the container's `REDIS_PASSWORD`, if any, as its password.
-const REDIS_CLI_WITH_AUTH: &str = r#"if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; exec redis-cli "$@""#;
+/// Makes the container's `REDIS_PASSWORD`, if any, `redis-cli`'s password.
+const AUTH_FROM_POD_ENV: &str =
+    r#"if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; "#;
+/// Makes `redis-cli` speak TLS with the container's `TLS_CA_CERT_FILE`, if set.
+const TLS_FROM_POD_ENV: &str = r#"if [ -n "${TLS_CA_CERT_FILE:-}" ]; then set -- --tls --cacert "$TLS_CA_CERT_FILE" "$@"; fi; "#;
 
 pub struct Kubectl {
     pub namespace: String,
     pub selector: String,
-    /// The CA file inside the pods when they serve TLS (`redis-cli --tls --cacert`).
+    /// The CA file inside the pods (`redis-cli --tls --cacert`); `None`: as the pod's
+    /// `TLS_CA_CERT_FILE` says.
     pub tls_ca: Option<String>,
 }
 
@@ -61,11 +66,19 @@ impl Backend for Kubectl {
             .split_once('/')
             .ok_or_else(|| format!("{} names no container", instance.name))?;
         let mut command = self.kubectl();
-        command.args(["exec", pod, "-c", container, "--"]);
-        if instance.kind == Some(Kind::Redis) {
-            command.args(["sh", "-c", REDIS_CLI_WITH_AUTH]);
-        }
+        let auth = if instance.kind == Some(Kind::Redis) {
+            AUTH_FROM_POD_ENV
+        } else {
+            ""
+        };
+        let tls = if self.tls_ca.is_some() {
+            ""
+        } else {
+            TLS_FROM_POD_ENV
+        };
+        let script = format!(r#"{auth}{tls}exec redis-cli "$@""#);
         command
+            .args(["exec", pod, "-c", container, "--", "sh", "-c", &script])
             .args(["redis-cli", "-p"])
             .arg(instance.port.to_string());
         if let Some(ca) = &self.tls_ca {
