@@ -21,12 +21,11 @@ impl TlsRedis {
     fn start() -> TlsRedis {
         let dir = tempfile::tempdir().expect("temp dir");
         let issuer = ThrowawayCa::new().expect("openssl makes a CA (make test-deps)");
-        let secret = issuer
+        issuer
             .issue(&["localhost".into()], &["127.0.0.1".parse().unwrap()])
-            .expect("issue");
-        for (key, data) in secret.data() {
-            std::fs::write(dir.path().join(key), data).expect("write");
-        }
+            .expect("issue")
+            .write_to(dir.path())
+            .expect("write");
         let port = free_port();
         let file = |name: &str| dir.path().join(name).display().to_string();
         let child = Command::new("redis-server")

@@ -67,12 +67,10 @@ impl Set {
         let mut tls_conf = Vec::new();
         if tls {
             let ca = ThrowawayCa::new().expect("openssl makes a CA (make test-deps)");
-            let secret = ca
-                .issue(&["localhost".into()], &["127.0.0.1".parse().unwrap()])
-                .expect("issue");
-            for (key, data) in secret.data() {
-                fs::write(set.dir.path().join(key), data).expect("write");
-            }
+            ca.issue(&["localhost".into()], &["127.0.0.1".parse().unwrap()])
+                .expect("issue")
+                .write_to(set.dir.path())
+                .expect("write");
             let file = |key: &str| set.dir.path().join(key).display().to_string();
             set.tls = vec!["--tls".into(), "--cacert".into(), file("ca.crt")];
             tls_conf = vec![

@@ -3,13 +3,14 @@
 //! throw-away CA made by openssl. A replica syncs over TLS, Sentinel monitors over TLS, the
 //! plain port is closed, and the scripts' `redis_cmd` switches to TLS on `TLS_CA_CERT_FILE`.
 
+use redis_ha_gen::drill::certificates::ThrowawayCa;
 use redis_ha_gen::profile::Profile;
 use redis_ha_gen::render::render;
 use serde_json::Value;
 use std::fs;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -20,52 +21,14 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// A CA, and a certificate it signed for `localhost` and 127.0.0.1, as a `kubernetes.io/tls`
-/// Secret's files: `tls.crt`, `tls.key`, `ca.crt`.
+/// Secret's files: `tls.crt`, `tls.key`, `ca.crt` (the drill's own throwaway issuer).
 fn make_certificates(dir: &Path) {
-    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
-    run(Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=test-ca",
-        ])
-        .args(["-keyout", &path("ca.key"), "-out", &path("ca.crt")]));
-    run(Command::new("openssl")
-        .args(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=redis"])
-        .args(["-keyout", &path("tls.key"), "-out", &path("tls.csr")]));
-    fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
-    )
-    .unwrap();
-    run(Command::new("openssl")
-        .args(["x509", "-req", "-days", "1", "-CAcreateserial"])
-        .args([
-            "-in",
-            &path("tls.csr"),
-            "-CA",
-            &path("ca.crt"),
-            "-CAkey",
-            &path("ca.key"),
-        ])
-        .args(["-out", &path("tls.crt"), "-extfile", &path("ext.cnf")]));
+    let ca = ThrowawayCa::new().expect("openssl makes a CA (make test-deps)");
+    ca.issue(&["localhost".into()], &["127.0.0.1".parse().unwrap()])
+        .expect("issue")
+        .write_to(dir)
+        .expect("write the Secret's files");
 }
 
 /// The rendered ConfigMaps' files.

@@ -26,6 +26,13 @@ impl TlsSecret {
             ("tls.key", &self.tls_key),
         ]
     }
+
+    /// Write the three files into `dir`, as a Secret volume would show them.
+    pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
+        self.data()
+            .into_iter()
+            .try_for_each(|(key, value)| std::fs::write(dir.join(key), value))
+    }
 }
 
 /// A throwaway certificate authority; its key lives in a private directory until dropped.
