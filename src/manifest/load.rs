@@ -10,6 +10,7 @@ use super::scalar::resolve_plain;
 use super::split::Part;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Deeper than any Kubernetes object (CRD schemas included) and shallow enough that every
@@ -166,7 +167,10 @@ impl<'a> Builder<'a> {
             Event::Scalar(text, style, anchor, tag) => {
                 self.nodes += 1;
                 let plain = style == ScalarStyle::Plain;
-                let value = scalar_value(&text, plain, tag.as_deref());
+                // The source text is kept only for a mapping key; a value's text moves
+                // into its string (block scalars are most of a ConfigMap's bytes).
+                let raw = self.awaits_key().then(|| text.to_string());
+                let value = scalar_value(text, plain, tag.as_deref());
                 let pos = self.scalar_position(at, span, style, &value);
                 if anchor != 0 {
                     let anchored = Anchor {
@@ -180,7 +184,7 @@ impl<'a> Builder<'a> {
                     value,
                     pos,
                     height: 0,
-                    raw: Some(text.into_owned()),
+                    raw,
                     plain,
                 })
             }
@@ -254,7 +258,10 @@ impl<'a> Builder<'a> {
                 }
                 let (value, height) = (anchor.value.clone(), anchor.height);
                 self.nodes += anchor.nodes;
-                let raw = value.as_str().map(str::to_owned);
+                let raw = value
+                    .as_str()
+                    .filter(|_| self.awaits_key())
+                    .map(str::to_owned);
                 let pos = PosNode::leaf(at);
                 self.complete(Node {
                     value,
@@ -286,6 +293,17 @@ impl<'a> Builder<'a> {
             pos.value.line = at.line.saturating_sub(blank_lines_before);
         }
         pos
+    }
+
+    /// The next node completed is a mapping key.
+    fn awaits_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                collection: Collection::Map { key: None, .. },
+                ..
+            })
+        )
     }
 
     fn complete(&mut self, node: Node) -> Result<(), Fatal> {
@@ -404,14 +422,14 @@ fn merge_into(
 
 /// A scalar's value: quoted and block scalars are strings, plain ones are typed as
 /// Kubernetes types them; a core-schema tag (`!!str`, `!!int`…) decides explicitly.
-fn scalar_value(text: &str, plain: bool, tag: Option<&Tag>) -> Value {
+fn scalar_value(text: Cow<'_, str>, plain: bool, tag: Option<&Tag>) -> Value {
     match tag
         .filter(|t| t.is_yaml_core_schema())
         .map(|t| t.suffix.as_str())
     {
-        Some("str" | "binary") => Value::String(text.to_owned()),
-        Some("int" | "float" | "bool" | "null") => resolve_plain(text),
-        _ if plain => resolve_plain(text),
-        _ => Value::String(text.to_owned()),
+        Some("str" | "binary") => Value::String(text.into_owned()),
+        Some("int" | "float" | "bool" | "null") => resolve_plain(&text),
+        _ if plain => resolve_plain(&text),
+        _ => Value::String(text.into_owned()),
     }
 }

@@ -6,11 +6,13 @@
 
 mod emit;
 mod load;
+mod pointer;
 mod positions;
 mod scalar;
 mod split;
 
 pub use emit::{to_json, to_yaml};
+pub use pointer::JsonPointer;
 
 use crate::finding::{Finding, Severity};
 use load::Outcome;
@@ -69,7 +71,7 @@ impl Document {
     pub fn position_in_text(&self, pointer: &str, line_in_text: usize) -> Option<Position> {
         let root = self.positions.as_ref()?;
         let (node, exact) = positions::find(root, &self.value, pointer);
-        match self.value.pointer(pointer).and_then(Value::as_str) {
+        match self.value.at(pointer).and_then(Value::as_str) {
             Some(text) if exact => Some(positions::line_in_text(node, text, line_in_text)),
             _ => Some(node.at),
         }
@@ -84,14 +86,14 @@ impl Document {
 
     pub fn name(&self) -> &str {
         self.value
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(|v| v.as_str())
             .unwrap_or("")
     }
 
     pub fn namespace(&self) -> Option<&str> {
         self.value
-            .pointer("/metadata/namespace")
+            .at("/metadata/namespace")
             .and_then(|v| v.as_str())
     }
 

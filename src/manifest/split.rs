@@ -30,7 +30,7 @@ pub(crate) fn parts(text: &str) -> Vec<Part<'_>> {
             }
             // `--- |` or `--- {…}`: the document's node starts on the marker line.
             has_content = !is_noise(&line[3..]);
-        } else if !is_noise(line) {
+        } else if !has_content && !is_noise(line) {
             has_content = true;
         }
         offset += line.len();

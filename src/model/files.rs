@@ -1,22 +1,26 @@
 //! Reading the files a container sees: ConfigMap/Secret volumes, and files its start
 //! scripts (of init containers and its own) write with `cp`, `cat > … <<EOF` or `echo >>`.
 
+use super::cache::{ParsedConf, TextCache};
 use super::conf::{Conf, Origin, Setting};
-use super::launch::{Script, ScriptCache};
+use super::launch::Script;
 use super::shell::DESCRIPTOR;
 use super::vars::{self, Vars};
 use super::workload::{SourceKind, VolumeSource, Workload, data_pointer};
 use super::{Loc, Sources};
 use crate::manifest::Document;
 use crate::redis_conf;
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Deepest chain of `include`s and copies followed (Redis itself has no limit; loops exist).
 const MAX_DEPTH: u8 = 4;
 
 /// A file read from a ConfigMap/Secret volume.
-pub struct MountedFile {
-    pub text: String,
+pub struct MountedFile<'a> {
+    /// Borrowed from the document, decoded for a Secret's base64 `data`.
+    pub text: Cow<'a, str>,
     /// The data key holding the text.
     pub loc: Loc,
     pub kind: SourceKind,
@@ -29,14 +33,14 @@ pub struct Files<'a> {
     pub sources: &'a Sources,
     pub workload: &'a Workload,
     pub scripts: &'a [Script],
-    pub cache: &'a ScriptCache,
+    pub cache: &'a TextCache,
     /// Variables each container's scripts assign (same index as `workload.containers`).
     pub vars: Vec<Vars>,
 }
 
 impl<'a> Files<'a> {
     /// The file at `path` in container `c`, if a ConfigMap/Secret volume provides it.
-    pub fn mounted(&self, c: usize, path: &str) -> Option<MountedFile> {
+    pub fn mounted(&self, c: usize, path: &str) -> Option<MountedFile<'a>> {
         let container = self.workload.containers.get(c)?;
         let (mount, rel) = self.workload.mount_for(container, path)?;
         let volume = self.workload.volume(&mount.volume)?;
@@ -75,15 +79,15 @@ impl<'a> Files<'a> {
         }
         let mut conf = self.written(c, path).or_else(|| {
             let file = self.mounted(c, path)?;
-            let (settings, errors) = settings_of(&file.text, &file.loc, 0);
+            let parsed = self.cache.conf(&file.loc, &file.text, 0);
             Some(Conf {
                 path: Some(path.to_string()),
                 origin: Origin::Mounted {
                     kind: file.kind,
                     mount: file.mount,
                 },
-                settings,
-                errors,
+                settings: parsed.settings.clone(),
+                errors: parsed.errors.clone(),
             })
         })?;
         if conf.settings.iter().any(|s| s.directive.name == "include") {
@@ -120,7 +124,7 @@ impl<'a> Files<'a> {
         sources: &'a Sources,
         workload: &'a Workload,
         scripts: &'a [Script],
-        cache: &'a ScriptCache,
+        cache: &'a TextCache,
     ) -> Files<'a> {
         let mut files = Files {
             docs,
@@ -195,13 +199,21 @@ impl<'a> Files<'a> {
                 };
                 let out = vars::expand(out, vars).into_owned();
                 let content = match (&cmd.heredoc, first) {
-                    (Some((body, line)), _) => Some(parsed(body, &script.loc, *line, &at)),
+                    (Some((body, line)), _) => Some(Written {
+                        parts: vec![self.cache.conf(&script.loc, body, *line)],
+                        at: at.clone(),
+                    }),
                     (None, Some("echo" | "printf")) => {
                         // Quoting inside the echoed text is the shell's, not Redis's: a
                         // line like `requirepass $(quote "$X")` is whole at run time.
-                        let mut line = parsed(&echoed(&words), &script.loc, cmd.line, &at);
-                        line.errors.clear();
-                        Some(line)
+                        let (settings, _) = settings_of(&echoed(&words), &script.loc, cmd.line);
+                        Some(Written {
+                            parts: vec![Rc::new(ParsedConf {
+                                settings,
+                                errors: Vec::new(),
+                            })],
+                            at: at.clone(),
+                        })
                     }
                     (None, Some("cat" | "sed" | "grep")) => {
                         let mut acc: Option<Written> = None;
@@ -236,45 +248,33 @@ impl<'a> Files<'a> {
                 storage: self.workload.storage(c, path),
                 at: w.at,
             },
-            settings: w.settings,
-            errors: w.errors,
+            settings: w.parts.iter().flat_map(|p| p.settings.clone()).collect(),
+            errors: w.parts.iter().flat_map(|p| p.errors.clone()).collect(),
         })
     }
 
     /// A configuration file from a ConfigMap/Secret volume, as file content.
     fn mounted_conf(&self, c: usize, path: &str) -> Option<Written> {
         let file = self.mounted(c, path)?;
-        let (settings, errors) = settings_of(&file.text, &file.loc, 0);
         Some(Written {
-            settings,
-            errors,
+            parts: vec![self.cache.conf(&file.loc, &file.text, 0)],
             at: file.loc,
         })
     }
 }
 
-/// A file's content while reading start scripts.
+/// A file's content while reading start scripts: the texts it is made of, in order
+/// (shared, so copying or appending a file copies no directives).
 #[derive(Clone)]
 struct Written {
-    settings: Vec<Setting>,
-    errors: Vec<(Loc, String)>,
+    parts: Vec<Rc<ParsedConf>>,
     /// The command that wrote it.
     at: Loc,
 }
 
 impl Written {
     fn extend(&mut self, more: Written) {
-        self.settings.extend(more.settings);
-        self.errors.extend(more.errors);
-    }
-}
-
-fn parsed(text: &str, base: &Loc, offset: usize, at: &Loc) -> Written {
-    let (settings, errors) = settings_of(text, base, offset);
-    Written {
-        settings,
-        errors,
-        at: at.clone(),
+        self.parts.extend(more.parts);
     }
 }
 
@@ -368,17 +368,20 @@ pub fn located(parsed: redis_conf::ConfText, base: &Loc) -> (Vec<Setting>, Vec<(
 
 /// The text of `key` in a ConfigMap (`data`) or Secret (`stringData`, or base64 `data`),
 /// and the field it was found in.
-pub fn data_text(
-    v: &serde_json::Value,
+pub fn data_text<'v>(
+    v: &'v serde_json::Value,
     kind: SourceKind,
     key: &str,
-) -> Option<(String, &'static str)> {
+) -> Option<(Cow<'v, str>, &'static str)> {
     let get = |field: &str| v.get(field)?.get(key)?.as_str();
     match kind {
-        SourceKind::ConfigMap => get("data").map(|t| (t.to_string(), "data")),
+        SourceKind::ConfigMap => get("data").map(|t| (Cow::Borrowed(t), "data")),
         SourceKind::Secret => get("stringData")
-            .map(|t| (t.to_string(), "stringData"))
-            .or_else(|| Some((String::from_utf8(base64(get("data")?)?).ok()?, "data"))),
+            .map(|t| (Cow::Borrowed(t), "stringData"))
+            .or_else(|| {
+                let decoded = String::from_utf8(base64(get("data")?)?).ok()?;
+                Some((Cow::Owned(decoded), "data"))
+            }),
     }
 }
 

@@ -1,14 +1,15 @@
 //! Small, panic-free accessors over `serde_json::Value` and JSON pointers.
 
+use crate::manifest::JsonPointer;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer)?.as_str()
+    v.at(pointer)?.as_str()
 }
 
 pub fn array_at<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
-    v.pointer(pointer)
+    v.at(pointer)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])

@@ -2,25 +2,11 @@
 //! volume), and the `redis-server` / `redis-sentinel` it finally runs, with which config.
 
 use super::Loc;
-use super::bootstrap::static_master_line;
+use super::cache::{ParsedScript, TextCache};
 use super::conf::{Conf, Origin};
 use super::files::{Files, settings_of};
-use super::shell::{Command, commands};
 use super::workload::Word;
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::Arc;
-
-/// A script text read once, however many containers run or source it.
-#[derive(Debug)]
-pub struct ParsedScript {
-    pub commands: Vec<Command>,
-    /// Line of a condition making a fixed pod the master without asking Sentinel.
-    pub static_master: Option<usize>,
-}
-
-/// Parsed scripts by the string they come from.
-pub type ScriptCache = RefCell<HashMap<Loc, Arc<ParsedScript>>>;
+use std::rc::Rc;
 
 /// A start script one container runs.
 #[derive(Clone, Debug)]
@@ -28,7 +14,7 @@ pub struct Script {
     pub container: usize,
     /// The string holding the script text (line `None`).
     pub loc: Loc,
-    pub parsed: Arc<ParsedScript>,
+    pub parsed: Rc<ParsedScript>,
 }
 
 impl Script {
@@ -39,22 +25,11 @@ impl Script {
         }
     }
 
-    fn new(cache: &ScriptCache, container: usize, loc: Loc, text: &str) -> Script {
-        let parsed = cache
-            .borrow_mut()
-            .entry(loc.clone())
-            .or_insert_with(|| {
-                let commands = commands(text);
-                Arc::new(ParsedScript {
-                    static_master: static_master_line(&commands),
-                    commands,
-                })
-            })
-            .clone();
+    fn new(cache: &TextCache, container: usize, loc: Loc, text: &str) -> Script {
         Script {
             container,
+            parsed: cache.script(&loc, text),
             loc,
-            parsed,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! PDBs and NetworkPolicies. Every fact keeps a [`Loc`] back to the document it came from.
 
 mod bootstrap;
+mod cache;
 pub mod conf;
 mod files;
 mod json;
@@ -15,13 +16,14 @@ mod vars;
 pub mod workload;
 
 pub use conf::{Conf, Origin, Setting, Storage};
-pub use launch::{Role, Script, ScriptCache, Server};
+pub use launch::{Role, Script, Server};
 pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};
 pub use sets::HaSet;
 pub use workload::{Container, SourceKind, VolumeSource, Workload};
 
 use crate::manifest::Document;
 use crate::redis_conf;
+use cache::TextCache;
 use files::{Files, data_text, located};
 use std::collections::HashMap;
 
@@ -86,6 +88,8 @@ impl Model {
     /// Extract the model from documents. Unknown kinds are skipped.
     pub fn build(docs: &[Document]) -> Model {
         let mut model = Model::default();
+        // Scripts are parsed once, whether read for here-documents or run by containers.
+        let cache = TextCache::default();
         for (i, doc) in docs.iter().enumerate() {
             match doc.kind() {
                 "Service" => model.services.push(objects::service(i, doc)),
@@ -99,7 +103,7 @@ impl Model {
                     };
                     let ns = doc.namespace().unwrap_or_default().to_string();
                     model.sources.insert((ns, kind, doc.name().to_string()), i);
-                    model.stored.extend(stored_confs(i, doc, kind));
+                    model.stored.extend(stored_confs(i, doc, kind, &cache));
                 }
                 // cert-manager writes `spec.secretName`: for the pods that mount it, the
                 // Certificate defines that Secret.
@@ -118,7 +122,6 @@ impl Model {
                 _ => model.workloads.extend(workload::read(i, doc)),
             }
         }
-        let cache = ScriptCache::default();
         for w in &mut model.workloads {
             let discovery = Files::new(docs, &model.sources, w, &[], &cache);
             let scripts: Vec<Script> = (0..w.containers.len())
@@ -255,7 +258,12 @@ fn is_cert_manager(doc: &Document) -> bool {
 
 /// Configuration text in a ConfigMap/Secret: a data value that reads as configuration, or
 /// a here-document inside a script that does.
-fn stored_confs(doc_index: usize, doc: &Document, kind: SourceKind) -> Vec<StoredConf> {
+fn stored_confs(
+    doc_index: usize,
+    doc: &Document,
+    kind: SourceKind,
+    cache: &TextCache,
+) -> Vec<StoredConf> {
     let mut out = Vec::new();
     let mut keys: Vec<&String> = Vec::new();
     for field in ["data", "stringData"] {
@@ -285,7 +293,7 @@ fn stored_confs(doc_index: usize, doc: &Document, kind: SourceKind) -> Vec<Store
         if !text.contains("<<") {
             continue;
         }
-        for c in shell::commands(&text) {
+        for c in &cache.script(&loc, &text).commands {
             let Some((body, first)) = &c.heredoc else {
                 continue;
             };

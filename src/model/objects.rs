@@ -3,6 +3,7 @@
 use super::json::{array_at, int_of, str_at, string_map};
 use super::selector::Selector;
 use crate::manifest::Document;
+use crate::manifest::JsonPointer;
 use serde_json::Value;
 
 /// An int-or-string field (`maxUnavailable: 1` or `"50%"`, `targetPort: redis`).
@@ -89,10 +90,10 @@ pub fn service(index: usize, doc: &Document) -> Service {
         doc: index,
         name: doc.name().to_string(),
         namespace: namespace(doc),
-        selector: Selector::from_map(string_map(v.pointer("/spec/selector"))),
+        selector: Selector::from_map(string_map(v.at("/spec/selector"))),
         headless: str_at(v, "/spec/clusterIP") == Some("None"),
         publish_not_ready: v
-            .pointer("/spec/publishNotReadyAddresses")
+            .at("/spec/publishNotReadyAddresses")
             .and_then(Value::as_bool)
             .unwrap_or(false),
         ports: array_at(v, "/spec/ports")
@@ -113,9 +114,9 @@ pub fn pdb(index: usize, doc: &Document) -> Pdb {
     Pdb {
         doc: index,
         namespace: namespace(doc),
-        selector: Selector::from_label_selector(v.pointer("/spec/selector")),
-        max_unavailable: IntOrString::read(v.pointer("/spec/maxUnavailable")),
-        min_available: IntOrString::read(v.pointer("/spec/minAvailable")),
+        selector: Selector::from_label_selector(v.at("/spec/selector")),
+        max_unavailable: IntOrString::read(v.at("/spec/maxUnavailable")),
+        min_available: IntOrString::read(v.at("/spec/minAvailable")),
     }
 }
 
@@ -123,6 +124,6 @@ pub fn network_policy(index: usize, doc: &Document) -> NetworkPolicy {
     NetworkPolicy {
         doc: index,
         namespace: namespace(doc),
-        selector: Selector::from_label_selector(doc.value.pointer("/spec/podSelector")),
+        selector: Selector::from_label_selector(doc.value.at("/spec/podSelector")),
     }
 }

@@ -2,6 +2,8 @@
 //! output redirections and here-documents. Anything fancier is read as plain words,
 //! which is what the rules need (which binary runs, what is copied or written where).
 
+use std::borrow::Cow;
+
 /// One simple command of a script.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Command {
@@ -62,15 +64,18 @@ fn split(script: &str) -> Vec<Command> {
     let mut i = 0;
     while i < lines.len() {
         let start = i;
-        let mut logical = lines[i].to_string();
+        let mut logical = Cow::Borrowed(lines[i]);
         while logical.ends_with('\\') && i + 1 < lines.len() {
-            logical.pop();
+            let joined = logical.to_mut();
+            joined.pop();
             i += 1;
-            logical.push(' ');
-            logical.push_str(lines[i]);
+            joined.push(' ');
+            joined.push_str(lines[i]);
         }
         i += 1;
-        for mut command in split_line(&logical, start) {
+        let first = out.len();
+        split_line(&logical, start, &mut out);
+        for command in &mut out[first..] {
             if let Some(delimiter) = command.heredoc.take().map(|(d, _)| d) {
                 let body_start = i;
                 while i < lines.len() && lines[i].trim() != delimiter {
@@ -80,7 +85,6 @@ fn split(script: &str) -> Vec<Command> {
                 command.heredoc = Some((body, body_start));
                 i += 1;
             }
-            out.push(command);
         }
     }
     out
@@ -93,9 +97,9 @@ enum Pending {
     Heredoc,
 }
 
-/// The commands of one logical line. A here-document's delimiter is returned in `heredoc.0`.
-fn split_line(line: &str, line_no: usize) -> Vec<Command> {
-    let mut commands = Vec::new();
+/// Append the commands of one logical line to `commands`. A here-document's delimiter is
+/// returned in `heredoc.0`.
+fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
     let mut command = Command {
         line: line_no,
         ..Command::default()
@@ -111,7 +115,9 @@ fn split_line(line: &str, line_no: usize) -> Vec<Command> {
             if !*in_word {
                 return;
             }
-            let w = std::mem::take(word);
+            // A copy of the exact size; the buffer is reused for the next word.
+            let w = word.as_str().to_owned();
+            word.clear();
             match pending {
                 Pending::Output => command.output = Some(w),
                 Pending::Heredoc => command.heredoc = Some((w, 0)),
@@ -171,7 +177,7 @@ fn split_line(line: &str, line_no: usize) -> Vec<Command> {
             ' ' | '\t' => finish_word(&mut word, &mut in_word, &mut command, &mut pending),
             ';' | '&' | '|' => {
                 finish_word(&mut word, &mut in_word, &mut command, &mut pending);
-                push_command(&mut commands, &mut command, line_no);
+                push_command(commands, &mut command, line_no);
             }
             '>' => {
                 // A digit prefix names a descriptor (`2>`): its target is not the output file.
@@ -230,8 +236,7 @@ fn split_line(line: &str, line_no: usize) -> Vec<Command> {
         }
     }
     finish_word(&mut word, &mut in_word, &mut command, &mut pending);
-    push_command(&mut commands, &mut command, line_no);
-    commands
+    push_command(commands, &mut command, line_no);
 }
 
 fn push_command(commands: &mut Vec<Command>, command: &mut Command, line_no: usize) {

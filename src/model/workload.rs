@@ -5,6 +5,7 @@ use super::json::{array_at, int_of, str_at, string_map, token};
 use super::selector::Labels;
 use super::{Loc, Server, Storage};
 use crate::manifest::Document;
+use crate::manifest::JsonPointer;
 
 /// Where a ConfigMap or Secret volume's files come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -152,9 +153,9 @@ pub fn read(index: usize, doc: &Document) -> Option<Workload> {
         _ => return None,
     };
     let pod = format!("{template}/spec");
-    let spec = v.pointer(&pod)?;
+    let spec = v.at(&pod)?;
     let replicas_ptr = "/spec/replicas";
-    let (replicas, replicas_loc) = match v.pointer(replicas_ptr).and_then(int_of) {
+    let (replicas, replicas_loc) = match v.at(replicas_ptr).and_then(int_of) {
         Some(n) => (
             n.clamp(0, u32::MAX as i64) as u32,
             Loc::new(index, replicas_ptr),
@@ -199,7 +200,7 @@ pub fn read(index: usize, doc: &Document) -> Option<Workload> {
         namespace: doc.namespace().unwrap_or_default().to_string(),
         replicas,
         replicas_loc,
-        labels: string_map(v.pointer(&format!("{template}/metadata/labels"))),
+        labels: string_map(v.at(&format!("{template}/metadata/labels"))),
         service_name: str_at(v, "/spec/serviceName").map(str::to_string),
         pod,
         volumes,

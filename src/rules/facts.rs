@@ -1,5 +1,6 @@
 //! Facts several rules derive from the model, with Redis's defaults applied.
 
+use crate::manifest::JsonPointer;
 use crate::model::{Conf, Container, HaSet, Loc, Model, Role, Setting, Workload};
 
 /// `Kind/name` of the set's first workload, to name the set in messages.
@@ -121,7 +122,7 @@ pub fn memory_limit(
     c: &Container,
 ) -> Option<(f64, String)> {
     let pointer = format!("{}/resources/limits/memory", c.pointer);
-    let v = docs.get(w.doc)?.value.pointer(&pointer)?;
+    let v = docs.get(w.doc)?.value.at(&pointer)?;
     let text = v
         .as_str()
         .map(str::to_string)

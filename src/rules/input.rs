@@ -6,6 +6,7 @@ use super::registry::{Category, Rule, find};
 use super::sink::{Context, IGNORE_PREFIX, Sink};
 use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_YAML};
 use crate::finding::Severity;
+use crate::manifest::JsonPointer;
 use crate::model::{Loc, Role};
 
 /// Reported by `manifest::parse`; nothing to check on parsed documents.
@@ -91,7 +92,7 @@ fn for_each_ignore(cx: &Context, mut f: impl FnMut(&Loc, &str, &str)) {
     for (i, doc) in cx.docs.iter().enumerate() {
         let Some(annotations) = doc
             .value
-            .pointer("/metadata/annotations")
+            .at("/metadata/annotations")
             .and_then(|a| a.as_object())
         else {
             continue;

@@ -3,6 +3,7 @@
 use super::registry::{Category, Rule};
 use super::sources::{K8S_AFFINITY, K8S_DISRUPTIONS, K8S_PDB, K8S_RESOURCES, K8S_SPREAD, SENTINEL};
 use crate::finding::Severity;
+use crate::manifest::JsonPointer;
 use crate::model::units::quantity;
 use crate::model::{Role, Workload};
 use serde_json::Value;
@@ -23,7 +24,7 @@ fn majority(n: u32) -> u32 {
 /// Pointers of the pod's required anti-affinity terms on the hostname.
 fn required_hostname_terms(spec: &Value, pod: &str) -> Vec<String> {
     let field = "affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution";
-    spec.pointer(&format!("/{field}"))
+    spec.at(&format!("/{field}"))
         .and_then(Value::as_array)
         .map(|terms| {
             terms
@@ -38,13 +39,11 @@ fn required_hostname_terms(spec: &Value, pod: &str) -> Vec<String> {
 
 fn spreads_on_hostname(spec: &Value, pod: &str) -> bool {
     let preferred = spec
-        .pointer("/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution")
+        .at("/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution")
         .and_then(Value::as_array)
         .is_some_and(|terms| {
             terms.iter().any(|t| {
-                t.pointer("/podAffinityTerm/topologyKey")
-                    .and_then(Value::as_str)
-                    == Some(HOSTNAME)
+                t.at("/podAffinityTerm/topologyKey").and_then(Value::as_str) == Some(HOSTNAME)
             })
         });
     let spread = spec
@@ -71,7 +70,7 @@ pub const ANTI_AFFINITY_MISSING: Rule = Rule {
     references: &[SENTINEL, K8S_AFFINITY, K8S_SPREAD],
     check: |cx, sink| {
         for w in cx.model.set_workloads() {
-            let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.pointer(&w.pod)) else {
+            let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.at(&w.pod)) else {
                 continue;
             };
             if w.replicas > 1 && !spreads_on_hostname(spec, &w.pod) {
@@ -97,7 +96,7 @@ pub const ANTI_AFFINITY_UNSATISFIABLE: Rule = Rule {
             return;
         };
         for w in cx.model.set_workloads() {
-            let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.pointer(&w.pod)) else {
+            let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.at(&w.pod)) else {
                 continue;
             };
             if w.replicas <= render.nodes {
@@ -219,16 +218,12 @@ pub const RESOURCES_MISSING: Rule = Rule {
                         .into_iter()
                         .filter(|p| {
                             doc.value
-                                .pointer(&format!("{}/resources/{p}", c.pointer))
+                                .at(&format!("{}/resources/{p}", c.pointer))
                                 .is_none()
                         })
                         .collect();
                     if !missing.is_empty() {
-                        let at = if doc
-                            .value
-                            .pointer(&format!("{}/resources", c.pointer))
-                            .is_some()
-                        {
+                        let at = if doc.value.at(&format!("{}/resources", c.pointer)).is_some() {
                             format!("{}/resources", c.pointer)
                         } else {
                             c.pointer.clone()
@@ -268,7 +263,7 @@ pub const REQUESTS_EXCEED_LIMITS: Rule = Rule {
                     let read = |kind: &str| {
                         let v = doc
                             .value
-                            .pointer(&format!("{}/resources/{kind}/{res}", c.pointer))?;
+                            .at(&format!("{}/resources/{kind}/{res}", c.pointer))?;
                         let text = v
                             .as_str()
                             .map(str::to_string)

@@ -7,6 +7,7 @@ use super::sources::{
     SECURITY, SENTINEL,
 };
 use crate::finding::Severity;
+use crate::manifest::JsonPointer;
 use crate::model::{Conf, Role, Setting, SourceKind, Workload};
 use serde_json::Value;
 
@@ -255,9 +256,9 @@ pub const CONTAINER_SECURITY_CONTEXT_WEAK: Rule = Rule {
             let Some(doc) = cx.docs.get(w.doc) else {
                 continue;
             };
-            let pod = doc.value.pointer(&format!("{}/securityContext", w.pod));
+            let pod = doc.value.at(&format!("{}/securityContext", w.pod));
             for c in &w.containers {
-                let own = doc.value.pointer(&format!("{}/securityContext", c.pointer));
+                let own = doc.value.at(&format!("{}/securityContext", c.pointer));
                 let weak = weaknesses(pod, own);
                 if !weak.is_empty() {
                     let at = if own.is_some() {
@@ -276,7 +277,7 @@ pub const CONTAINER_SECURITY_CONTEXT_WEAK: Rule = Rule {
 };
 
 fn weaknesses(pod: Option<&Value>, own: Option<&Value>) -> Vec<&'static str> {
-    let get = |v: Option<&Value>, p: &str| v.and_then(|v| v.pointer(p)).cloned();
+    let get = |v: Option<&Value>, p: &str| v.and_then(|v| v.at(p)).cloned();
     let either = |p: &str| get(own, p).or_else(|| get(pod, p));
     let mut weak = Vec::new();
     if get(own, "/allowPrivilegeEscalation") != Some(Value::Bool(false)) {

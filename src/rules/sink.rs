@@ -4,6 +4,7 @@ use super::CheckOptions;
 use super::registry::Rule;
 use crate::finding::Finding;
 use crate::manifest::Document;
+use crate::manifest::JsonPointer;
 use crate::model::{Loc, Model};
 
 /// What a rule's check sees.
@@ -82,7 +83,7 @@ impl Sink {
 pub fn ignore_reason<'a>(docs: &'a [Document], doc: usize, rule: &str) -> Option<&'a str> {
     docs.get(doc)?
         .value
-        .pointer("/metadata/annotations")?
+        .at("/metadata/annotations")?
         .as_object()?
         .iter()
         .find(|(k, _)| k.strip_prefix(IGNORE_PREFIX) == Some(rule))?

@@ -6,6 +6,7 @@ use super::sources::{
     ADMIN, K8S_PROBES, K8S_TERMINATION, REDIS_CONF, REPLICATION, SENTINEL, SENTINEL_CONF,
 };
 use crate::finding::Severity;
+use crate::manifest::JsonPointer;
 use crate::model::Role;
 
 const DOWN_AFTER_DEFAULT: i64 = 30_000;
@@ -157,7 +158,7 @@ pub const LIVENESS_PROBE_KILLS_LOADING: Rule = Rule {
                 let probe = format!("{}/livenessProbe", c.pointer);
                 let Some(command) = doc
                     .value
-                    .pointer(&format!("{probe}/exec/command"))
+                    .at(&format!("{probe}/exec/command"))
                     .and_then(|v| v.as_array())
                 else {
                     continue;
@@ -172,7 +173,7 @@ pub const LIVENESS_PROBE_KILLS_LOADING: Rule = Rule {
                     text.contains("ping") && text.contains("pong") && !text.contains("loading");
                 let startup = doc
                     .value
-                    .pointer(&format!("{}/startupProbe", c.pointer))
+                    .at(&format!("{}/startupProbe", c.pointer))
                     .is_some();
                 if expects_pong && !startup {
                     sink.report(
@@ -205,7 +206,7 @@ pub const TERMINATION_GRACE_TOO_SHORT: Rule = Rule {
                 let grace = cx
                     .docs
                     .get(w.doc)
-                    .and_then(|d| d.value.pointer(&pointer))
+                    .and_then(|d| d.value.at(&pointer))
                     .and_then(|v| v.as_i64())
                     .unwrap_or(30);
                 let (timeout, _) = number(conf, &["shutdown-timeout"], 10);

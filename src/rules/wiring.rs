@@ -8,6 +8,7 @@ use super::sources::{
     SENTINEL_CONF,
 };
 use crate::finding::Severity;
+use crate::manifest::JsonPointer;
 use crate::model::{Loc, Origin, Role, SourceKind, Storage, VolumeSource};
 
 pub const SENTINEL_CONFIG_READ_ONLY: Rule = Rule {
@@ -326,7 +327,7 @@ fn port_name(cx: &Context, doc: usize, container: &str, port: i64) -> Option<Str
         .docs
         .get(doc)?
         .value
-        .pointer(&format!("{container}/ports"))?
+        .at(&format!("{container}/ports"))?
         .as_array()?;
     ports
         .iter()
