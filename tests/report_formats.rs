@@ -313,3 +313,36 @@ fn sarif_reads_back_through_a_typed_model() {
         (Some(13), Some(15))
     );
 }
+
+/// `lint - --stdin-filename NAME`: findings read from stdin are anchored to NAME, so SARIF
+/// results have a physical location (plain `-` has none: it is no file of the repository).
+#[test]
+fn sarif_of_stdin_with_a_stdin_filename_has_locations() {
+    use std::io::Write;
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/maxmemory-unset/fires.yaml");
+    let text = std::fs::read(&fixture).expect("fixture");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        .args(["lint", "-", "--format", "sarif", "--stdin-filename", "deploy/redis ha.yaml"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run redis-ha-gen");
+    child.stdin.take().expect("stdin").write_all(&text).expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF JSON");
+    assert_valid_sarif(&sarif_validator(), &log);
+    let sarif: serde_sarif::sarif::Sarif = serde_json::from_value(log).expect("typed SARIF 2.1.0");
+    let results = sarif.runs[0].results.as_ref().expect("results");
+    let unset = results
+        .iter()
+        .find(|r| r.rule_id.as_deref() == Some("maxmemory-unset"))
+        .expect("maxmemory-unset fires");
+    let physical = unset.locations.as_ref().expect("locations")[0]
+        .physical_location
+        .as_ref()
+        .expect("physicalLocation");
+    let uri = physical.artifact_location.as_ref().and_then(|a| a.uri.as_deref());
+    assert_eq!(uri, Some("deploy/redis%20ha.yaml"));
+    let line = physical.region.as_ref().and_then(|r| r.start_line);
+    assert_eq!(line, Some(13), "the fixture's expect-line");
+}

@@ -224,3 +224,34 @@ fn rules_see_the_values_the_templates_render() {
         );
     }
 }
+
+/// Two variants of one set linted together (a folder holding `fires.yaml` and `passes.yaml`):
+/// the verdict does not depend on the order the files come in, and the duplicates are named.
+#[test]
+fn duplicate_definitions_give_one_verdict_whatever_the_file_order() {
+    let dir = fixtures().join("replica-count-too-low");
+    let fires = documents(&dir.join("fires.yaml"));
+    let passes = documents(&dir.join("passes.yaml"));
+    let both = |first: &[Document], second: &[Document]| {
+        let docs: Vec<Document> = first.iter().chain(second).cloned().collect();
+        rules::check(&docs, &CheckOptions::default())
+    };
+    let forward = both(&fires, &passes);
+    let backward = both(&passes, &fires);
+    assert_eq!(forward, backward);
+    let rules_fired: Vec<&str> = forward.iter().map(|f| f.rule.as_str()).collect();
+    // The definition applied last in path order (passes.yaml) is the one the rules read.
+    assert!(
+        !rules_fired.contains(&"replica-count-too-low"),
+        "{rules_fired:?}"
+    );
+    let duplicates: Vec<&Finding> = forward
+        .iter()
+        .filter(|f| f.rule == "duplicate-object")
+        .collect();
+    assert_eq!(duplicates.len(), fires.len(), "{duplicates:#?}");
+    assert!(duplicates.iter().all(|f| {
+        f.file.as_deref().is_some_and(|p| p.ends_with("passes.yaml"))
+            && f.message.contains("fires.yaml:")
+    }));
+}

@@ -151,6 +151,10 @@ pub struct LintArgs {
     /// The input is the whole set: also check cross-references (e.g. mounted ConfigMaps).
     #[arg(long)]
     pub complete: bool,
+    /// Report what is read from stdin (`-`) as this file (its path in the repository), so
+    /// SARIF and GitHub annotations can anchor the findings.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -9,6 +9,7 @@ use super::positions::{PosNode, Style};
 use super::scalar::resolve_plain;
 use super::split::Part;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -345,17 +346,12 @@ impl<'a> Builder<'a> {
                 if key.merge && merge_into(map, &mut frame.children, merged, &node.value, key.at) {
                     return Ok(());
                 }
-                if let Some(first) = insert(
-                    map,
-                    &mut frame.children,
-                    merged,
-                    key.text.clone(),
-                    node.value,
-                    pos,
-                ) {
+                if let Some((first, text)) =
+                    insert(map, &mut frame.children, merged, key.text, node.value, pos)
+                {
                     let message = format!(
-                        "duplicate key `{}` (first at line {}); YAML readers disagree on which value wins",
-                        key.text, first.line
+                        "duplicate key `{text}` (first at line {}); YAML readers disagree on which value wins",
+                        first.line
                     );
                     self.problems.push((key.at, message));
                 }
@@ -365,8 +361,8 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Insert an entry, replacing a merged one silently; returns the first position of a
-/// duplicate explicit key.
+/// Insert an entry, replacing a merged one silently; returns the first position and the
+/// text of a duplicate explicit key.
 fn insert(
     map: &mut Map<String, Value>,
     children: &mut Vec<PosNode>,
@@ -374,23 +370,30 @@ fn insert(
     key: String,
     value: Value,
     pos: PosNode,
-) -> Option<Position> {
-    if !map.contains_key(&key) {
-        map.insert(key, value);
-        children.push(pos);
-        return None;
-    }
+) -> Option<(Position, String)> {
+    // One hash of the key for the common case, a new key.
+    let key = match map.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            children.push(pos);
+            return None;
+        }
+        Entry::Occupied(slot) => slot.key().clone(),
+    };
     let index = map.keys().position(|k| *k == key)?;
     let was_merged = merged
         .iter()
         .position(|k| *k == key)
         .map(|i| merged.swap_remove(i));
     let first = children.get(index).map(|c| c.at);
-    map.insert(key, value);
+    map.insert(key.clone(), value);
     if let Some(slot) = children.get_mut(index) {
         *slot = pos;
     }
-    if was_merged.is_some() { None } else { first }
+    match (was_merged, first) {
+        (None, Some(first)) => Some((first, key)),
+        _ => None,
+    }
 }
 
 /// Apply a `<<` merge of a mapping (or a list of mappings); false if `value` is neither.

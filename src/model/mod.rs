@@ -4,6 +4,7 @@
 mod bootstrap;
 mod cache;
 pub mod conf;
+mod duplicates;
 mod files;
 mod json;
 pub mod launch;
@@ -82,15 +83,24 @@ pub struct Model {
     pub sources: Sources,
     pub stored: Vec<StoredConf>,
     pub sets: Vec<HaSet>,
+    /// Documents defining the same object, in path order; the model reads only the last.
+    pub duplicates: Vec<Vec<usize>>,
 }
 
 impl Model {
     /// Extract the model from documents. Unknown kinds are skipped.
     pub fn build(docs: &[Document]) -> Model {
-        let mut model = Model::default();
+        let mut model = Model {
+            duplicates: duplicates::duplicates(docs),
+            ..Model::default()
+        };
+        let overridden = duplicates::overridden(&model.duplicates);
         // Scripts are parsed once, whether read for here-documents or run by containers.
         let cache = TextCache::default();
         for (i, doc) in docs.iter().enumerate() {
+            if overridden.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             match doc.kind() {
                 "Service" => model.services.push(objects::service(i, doc)),
                 "PodDisruptionBudget" => model.pdbs.push(objects::pdb(i, doc)),

@@ -4,7 +4,7 @@
 use super::facts::all_confs;
 use super::registry::{Category, Rule, find};
 use super::sink::{Context, IGNORE_PREFIX, Sink};
-use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_YAML};
+use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_NAMES, K8S_YAML};
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
 use crate::model::{Loc, Role};
@@ -128,6 +128,46 @@ pub const REDIS_CONFIG_SYNTAX: Rule = Rule {
                 for (at, message) in &conf.errors {
                     sink.report_for(at, Some(w.doc), message.clone());
                 }
+            }
+        }
+    },
+};
+
+pub const DUPLICATE_OBJECT: Rule = Rule {
+    id: "duplicate-object",
+    category: Category::Input,
+    severity: Severity::Error,
+    summary: "two documents of the input define the same object (API group, kind, namespace, name)",
+    rationale: "Kubernetes knows an object by its API group, kind, namespace and name. When one \
+        input defines an object twice, `kubectl apply` applies both and the one applied last \
+        silently replaces the other; for a folder that is the last file in name order, so \
+        which definition reaches the cluster depends on file names (often a leftover copy, or \
+        the same chart rendered twice). The other rules check the definition applied last in \
+        path order (file name, then position in the file), whatever order the files were \
+        given in. (Kubernetes docs, \"Object Names and IDs\".)",
+    fix: "Keep one definition: delete the other, or give the two different names or \
+        namespaces if both are meant to exist.",
+    references: &[K8S_NAMES],
+    check: |cx, sink| {
+        let line = |doc: usize| {
+            let d = &cx.docs[doc];
+            let line = d.position("/metadata/name").map_or(0, |p| p.line);
+            format!("{}:{line}", d.file)
+        };
+        for group in &cx.model.duplicates {
+            let (Some(&first), Some(&used)) = (group.first(), group.last()) else {
+                continue;
+            };
+            for &doc in &group[1..] {
+                sink.report(
+                    &Loc::new(doc, "/metadata/name"),
+                    format!(
+                        "{} is already defined at {}; `kubectl apply` keeps only the definition applied last (the rules check {}, the last in path order)",
+                        cx.docs[doc].object_id(),
+                        line(first),
+                        line(used),
+                    ),
+                );
             }
         }
     },

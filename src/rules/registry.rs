@@ -69,6 +69,7 @@ static REGISTRY: &[Rule] = &[
     input::IGNORE_WITHOUT_REASON,
     input::IGNORE_UNKNOWN_RULE,
     input::REDIS_CONFIG_SYNTAX,
+    input::DUPLICATE_OBJECT,
     topology::SENTINEL_COUNT_TOO_LOW,
     topology::SENTINEL_QUORUM_OUT_OF_RANGE,
     topology::SENTINEL_QUORUM_ABOVE_MAJORITY,

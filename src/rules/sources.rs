@@ -47,3 +47,5 @@ pub const K8S_API: &str =
     "https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation";
 pub const TLS: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/management/security/encryption/";
+pub const K8S_NAMES: &str =
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/";
