@@ -319,15 +319,28 @@ fn sarif_reads_back_through_a_typed_model() {
 #[test]
 fn sarif_of_stdin_with_a_stdin_filename_has_locations() {
     use std::io::Write;
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/maxmemory-unset/fires.yaml");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/maxmemory-unset/fires.yaml");
     let text = std::fs::read(&fixture).expect("fixture");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
-        .args(["lint", "-", "--format", "sarif", "--stdin-filename", "deploy/redis ha.yaml"])
+        .args([
+            "lint",
+            "-",
+            "--format",
+            "sarif",
+            "--stdin-filename",
+            "deploy/redis ha.yaml",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("run redis-ha-gen");
-    child.stdin.take().expect("stdin").write_all(&text).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&text)
+        .expect("write stdin");
     let out = child.wait_with_output().expect("wait");
     let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF JSON");
     assert_valid_sarif(&sarif_validator(), &log);
@@ -341,7 +354,10 @@ fn sarif_of_stdin_with_a_stdin_filename_has_locations() {
         .physical_location
         .as_ref()
         .expect("physicalLocation");
-    let uri = physical.artifact_location.as_ref().and_then(|a| a.uri.as_deref());
+    let uri = physical
+        .artifact_location
+        .as_ref()
+        .and_then(|a| a.uri.as_deref());
     assert_eq!(uri, Some("deploy/redis%20ha.yaml"));
     let line = physical.region.as_ref().and_then(|r| r.start_line);
     assert_eq!(line, Some(13), "the fixture's expect-line");

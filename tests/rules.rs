@@ -251,7 +251,9 @@ fn duplicate_definitions_give_one_verdict_whatever_the_file_order() {
         .collect();
     assert_eq!(duplicates.len(), fires.len(), "{duplicates:#?}");
     assert!(duplicates.iter().all(|f| {
-        f.file.as_deref().is_some_and(|p| p.ends_with("passes.yaml"))
+        f.file
+            .as_deref()
+            .is_some_and(|p| p.ends_with("passes.yaml"))
             && f.message.contains("fires.yaml:")
     }));
 }

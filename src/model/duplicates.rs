@@ -37,7 +37,12 @@ pub fn duplicates(docs: &[Document]) -> Vec<Vec<usize>> {
     for group in &mut groups {
         group.sort_by_key(|&i| (&docs[i].file, docs[i].index, i));
     }
-    groups.sort_by_key(|group| group.iter().map(|&i| (&docs[i].file, docs[i].index)).collect::<Vec<_>>());
+    groups.sort_by_key(|group| {
+        group
+            .iter()
+            .map(|&i| (&docs[i].file, docs[i].index))
+            .collect::<Vec<_>>()
+    });
     groups
 }
 
@@ -71,13 +76,33 @@ mod tests {
             doc("b.yaml", 0, cm("x")),
             doc("a.yaml", 0, cm("x")),
             doc("a.yaml", 1, cm("y")),
-            doc("c.yaml", 0, json!({"apiVersion": "apps/v1beta2", "kind": "StatefulSet", "metadata": {"name": "r"}})),
-            doc("c.yaml", 1, json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "r"}})),
-            doc("c.yaml", 2, json!({"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "s"}})),
-            doc("c.yaml", 3, json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})),
+            doc(
+                "c.yaml",
+                0,
+                json!({"apiVersion": "apps/v1beta2", "kind": "StatefulSet", "metadata": {"name": "r"}}),
+            ),
+            doc(
+                "c.yaml",
+                1,
+                json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "r"}}),
+            ),
+            doc(
+                "c.yaml",
+                2,
+                json!({"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": {"name": "s"}}),
+            ),
+            doc(
+                "c.yaml",
+                3,
+                json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}),
+            ),
         ];
         let groups = duplicates(&docs);
-        assert_eq!(groups, vec![vec![1, 0], vec![3, 4]], "path order, not input order");
+        assert_eq!(
+            groups,
+            vec![vec![1, 0], vec![3, 4]],
+            "path order, not input order"
+        );
         assert_eq!(overridden(&groups), vec![false, true, false, true]);
     }
 }

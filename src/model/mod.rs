@@ -247,9 +247,9 @@ impl Model {
         c: usize,
         path: &str,
     ) -> Option<String> {
-        let cache = ScriptCache::default();
+        let cache = TextCache::default();
         let files = Files::new(docs, &self.sources, self.workloads.get(w)?, &[], &cache);
-        files.mounted(c, path).map(|file| file.text)
+        files.mounted(c, path).map(|file| file.text.into_owned())
     }
 
     /// Services in the namespace of `w` whose selector picks its pods.
