@@ -2,8 +2,10 @@
 //!
 //! Each document of a known kind is checked against the strict JSON Schema of the chosen
 //! Kubernetes version (unknown fields, wrong types, missing required fields, int-or-string
-//! given anything else), then deserialized into its k8s-openapi type. Every problem is a
-//! `schema-violation` finding pointing at the offending node.
+//! given anything else), then deserialized into its k8s-openapi type. The custom resources
+//! redis-ha-gen renders (ServiceMonitor, PrometheusRule, Certificate) are checked the same way
+//! against their upstream CRD schemas (also enums and patterns); other custom resources pass
+//! unchecked. Every problem is a `schema-violation` finding pointing at the offending node.
 
 mod embedded;
 mod quick;
@@ -78,10 +80,11 @@ fn wrong_api_version(
     api_version: &str,
     kind: &str,
 ) -> Option<Finding> {
-    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
-    let builtin_group = !group.contains('.') || group.ends_with(".k8s.io");
-    let served = embedded::api_versions_of(version, kind);
-    if !builtin_group || served.is_empty() {
+    // The custom resources we know are not Kubernetes' to serve: a ServiceMonitor of another
+    // version passes unchecked, like any custom resource.
+    let mut served = embedded::api_versions_of(version, kind);
+    served.retain(|served| is_builtin(served));
+    if !is_builtin(api_version) || served.is_empty() {
         return None;
     }
     let expected = served.join("` or `");
@@ -96,6 +99,13 @@ fn wrong_api_version(
         "/apiVersion"
     };
     Some(violation(document, pointer, message))
+}
+
+/// Whether `api_version` belongs to an API group of Kubernetes itself (`v1`, `apps/v1`,
+/// `networking.k8s.io/v1`), not to a custom resource's (`monitoring.coreos.com/v1`).
+fn is_builtin(api_version: &str) -> bool {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    !group.contains('.') || group.ends_with(".k8s.io")
 }
 
 /// Findings for one validator error; an unknown-fields error names and points at each field.
