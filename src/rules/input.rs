@@ -34,7 +34,9 @@ pub const SCHEMA_VIOLATION: Rule = Rule {
         required field is rejected by the API server with strict field validation, or silently \
         dropped without it — then the setting you wrote never takes effect. Int-or-string \
         fields accept only integers and strings. Checked against the schema of `--kube-version` \
-        (default the newest supported).",
+        (default the newest supported); the custom resources redis-ha-gen renders \
+        (`monitoring.coreos.com/v1` ServiceMonitor and PrometheusRule, `cert-manager.io/v1` \
+        Certificate) against their upstream CRD schema, enums and patterns included.",
     fix: "Correct the field named in the message; `kubectl explain <kind>.<field>` shows the \
         valid fields and types.",
     references: &[K8S_API],

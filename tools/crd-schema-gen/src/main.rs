@@ -24,8 +24,15 @@ const OBJECT_META: &str = "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMe
 
 /// Keywords kept as they are.
 const KEPT: [&str; 9] = [
-    "type", "properties", "additionalProperties", "required", "items", "enum", "pattern",
-    "minLength", "format",
+    "type",
+    "properties",
+    "additionalProperties",
+    "required",
+    "items",
+    "enum",
+    "pattern",
+    "minLength",
+    "format",
 ];
 /// Keywords dropped: documentation, defaulting and server-side merge hints.
 const DROPPED: [&str; 5] = [
@@ -45,11 +52,16 @@ fn main() -> ExitCode {
     match generate(file) {
         Ok((kinds, defs, dropped_rules)) => {
             if dropped_rules > 0 {
-                eprintln!("{file}: {dropped_rules} CEL rule(s) (x-kubernetes-validations) not expressible, left out");
+                eprintln!(
+                    "{file}: {dropped_rules} CEL rule(s) (x-kubernetes-validations) not expressible, left out"
+                );
             }
             let source = json!({"repository": repository, "commit": commit, "path": path, "release": release, "license": "Apache-2.0"});
             let out = json!({"source": source, "kinds": kinds, "$defs": defs});
-            println!("{}", serde_json::to_string(&out).expect("JSON values serialize"));
+            println!(
+                "{}",
+                serde_json::to_string(&out).expect("JSON values serialize")
+            );
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -68,22 +80,33 @@ fn generate(file: &str) -> Result<Generated, String> {
         crd.pointer(pointer)
             .ok_or_else(|| format!("not a CustomResourceDefinition: no `{pointer}`"))
     };
-    let group = field("/spec/group")?.as_str().ok_or("`spec.group` is not a string")?;
-    let kind = field("/spec/names/kind")?.as_str().ok_or("`spec.names.kind` is not a string")?;
-    let versions = field("/spec/versions")?.as_array().ok_or("`spec.versions` is not a list")?;
+    let group = field("/spec/group")?
+        .as_str()
+        .ok_or("`spec.group` is not a string")?;
+    let kind = field("/spec/names/kind")?
+        .as_str()
+        .ok_or("`spec.names.kind` is not a string")?;
+    let versions = field("/spec/versions")?
+        .as_array()
+        .ok_or("`spec.versions` is not a list")?;
     let reversed: Vec<&str> = group.rsplit('.').collect();
     let (mut kinds, mut defs, mut dropped_rules) = (Map::new(), Map::new(), 0);
     for version in versions {
         if version.get("served") != Some(&Value::Bool(true)) {
             continue;
         }
-        let name = version.get("name").and_then(Value::as_str).ok_or("a version without a name")?;
+        let name = version
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or("a version without a name")?;
         let mut schema = version
             .pointer("/schema/openAPIV3Schema")
             .cloned()
             .ok_or_else(|| format!("{name}: no openAPIV3Schema"))?;
         dropped_rules += make_strict(&mut schema, &format!("{name}:"))?;
-        let root = schema.as_object_mut().ok_or("openAPIV3Schema is not an object")?;
+        let root = schema
+            .as_object_mut()
+            .ok_or("openAPIV3Schema is not an object")?;
         if let Some(Value::Object(properties)) = root.get_mut("properties") {
             properties.insert("metadata".into(), json!({"$ref": OBJECT_META}));
         }
@@ -126,7 +149,9 @@ fn make_strict(schema: &mut Value, at: &str) -> Result<usize, String> {
         map.insert("type".into(), json!([name, "null"]));
     }
     if let Some(unknown) = map.keys().find(|k| !KEPT.contains(&k.as_str())) {
-        return Err(format!("{at} keyword `{unknown}` is not supported (teach src/schema/quick.rs first)"));
+        return Err(format!(
+            "{at} keyword `{unknown}` is not supported (teach src/schema/quick.rs first)"
+        ));
     }
     let is_object = map.get("type") == Some(&json!("object"));
     if is_object && !preserve && !map.contains_key("additionalProperties") {
