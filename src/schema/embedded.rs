@@ -166,6 +166,49 @@ pub(super) fn api_versions_of(version: KubeVersion, kind: &str) -> Vec<&'static 
 mod tests {
     use super::*;
 
+    /// The custom-resource files as `tools/crd-schema-gen` writes them: provenance recorded,
+    /// every object closed to unknown fields (none of the three CRDs preserves unknown
+    /// fields), `metadata` bound to ObjectMeta.
+    #[test]
+    fn custom_resource_schemas_are_strict_and_say_where_they_come_from() {
+        fn open_objects(schema: &Value, at: String, into: &mut Vec<String>) {
+            let Value::Object(map) = schema else { return };
+            if map.get("type") == Some(&Value::from("object"))
+                && !map.contains_key("additionalProperties")
+            {
+                into.push(at.clone());
+            }
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("properties", Value::Object(fields)) => fields
+                        .iter()
+                        .for_each(|(name, f)| open_objects(f, format!("{at}/{name}"), into)),
+                    _ => open_objects(child, format!("{at}[{key}]"), into),
+                }
+            }
+        }
+        for source in CUSTOM_RESOURCES {
+            let file: Value = serde_json::from_str(source).expect("JSON");
+            let commit = file["source"]["commit"].as_str().unwrap_or_default();
+            assert!(
+                commit.len() == 40 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+                "{}",
+                file["source"]
+            );
+            let defs = file["$defs"].as_object().expect("$defs");
+            assert_eq!(defs.len(), 1);
+            for (name, schema) in defs {
+                let mut open = Vec::new();
+                open_objects(schema, name.clone(), &mut open);
+                assert_eq!(open, Vec::<String>::new());
+                assert_eq!(
+                    schema["properties"]["metadata"]["$ref"],
+                    "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_embedded_kind_compiles_for_every_version() {
         for version in KubeVersion::ALL {
