@@ -174,6 +174,8 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
             }
             _ if depth > 0 => word.push(c),
             '#' if !in_word => break,
+            // Indentation and runs of blanks end no word.
+            ' ' | '\t' if !in_word => {}
             ' ' | '\t' => finish_word(&mut word, &mut in_word, &mut command, &mut pending),
             ';' | '&' | '|' => {
                 finish_word(&mut word, &mut in_word, &mut command, &mut pending);

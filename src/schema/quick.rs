@@ -40,10 +40,21 @@ pub(super) fn is_valid(defs: &Value, schema: &Value, instance: &Value) -> Option
             },
             "properties" => match object {
                 Some(object) => {
+                    let properties = value.as_object()?;
                     let mut valid = true;
-                    for (name, sub) in value.as_object()? {
-                        if let Some(field) = object.get(name) {
-                            valid &= is_valid(defs, sub, field)?;
+                    // Look up the smaller map in the larger: a pod spec's schema lists ~40
+                    // fields, a document sets a handful.
+                    if object.len() < properties.len() {
+                        for (name, field) in object {
+                            if let Some(sub) = properties.get(name) {
+                                valid &= is_valid(defs, sub, field)?;
+                            }
+                        }
+                    } else {
+                        for (name, sub) in properties {
+                            if let Some(field) = object.get(name) {
+                                valid &= is_valid(defs, sub, field)?;
+                            }
                         }
                     }
                     valid
