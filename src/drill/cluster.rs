@@ -31,6 +31,12 @@ pub trait Cluster: Sync {
     /// The last lines of a container's log.
     fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String>;
 
+    /// The body of `GET /metrics` on `port` of the pod, fetched from inside the pod network;
+    /// `None` where the drill cannot reach pod ports (a live cluster through `kubectl`).
+    fn scrape(&self, _ordinal: usize, _port: u16) -> Option<anyhow::Result<String>> {
+        None
+    }
+
     /// The ordinal of a host name or address as Redis or Sentinel reports it.
     fn ordinal_of(&self, host: &str) -> Option<usize>;
 

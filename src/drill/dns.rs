@@ -1,7 +1,8 @@
 //! Cluster DNS as each pod's /etc/hosts: every pod's own name, plus the names the Services
 //! publish — a pod's FQDN and short names while it runs (and is Ready, unless the headless
 //! Service publishes not-ready addresses), and each Service's name to its published pods.
-//! Files are rewritten in place, so the bind mounts in running pods see every change.
+//! Each pod's directory of these files is bind-mounted; a file is replaced by rename, so a
+//! lookup in a running pod sees the old or the new file, never a half-written one.
 
 use super::spec::HaSpec;
 use std::net::Ipv4Addr;
@@ -127,7 +128,9 @@ impl Dns {
                 self.pod_names(ordinal)[0],
                 self.spec.pod_name(ordinal)
             );
-            std::fs::write(dir.join("hosts"), own + &shared)?;
+            let next = dir.join("hosts.next");
+            std::fs::write(&next, own + &shared)?;
+            std::fs::rename(next, dir.join("hosts"))?;
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! A container's environment and command line, as the kubelet builds them: downward API
 //! (`metadata.name`, `metadata.namespace`, `status.podIP`), Secret and ConfigMap keys,
-//! `$(VAR)` expansion, and the Redis image's entrypoint when there is no `command`.
+//! `$(VAR)` expansion, and the image's entrypoint when there is no `command` (the Redis
+//! image's, or `redis_exporter`'s for its image).
 
 use super::spec::HaSpec;
 use anyhow::{Context, bail};
@@ -124,9 +125,21 @@ pub fn environment(
     Ok(unique)
 }
 
-/// The command line: `command` + `args`, or the official Redis image's entrypoint, which runs
-/// `redis-server` when there is no command (and prefixes it to args that are flags or a
-/// `.conf` file).
+/// The program `redis_exporter`'s image runs (its entrypoint is `/redis_exporter`); the drill
+/// puts the machine's binary on PATH under this name.
+pub const EXPORTER: &str = "redis_exporter";
+
+/// Whether `image` (`registry/path/name:tag@digest`) is `redis_exporter`'s.
+pub fn is_exporter_image(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split(':').next() == Some(EXPORTER)
+}
+
+/// The command line: `command` + `args`, or the image's entrypoint. The exporter image runs
+/// `redis_exporter` (also when `command` names its `/redis_exporter`); the official Redis
+/// image runs `redis-server` when there is no command (and prefixes it to args that are
+/// flags or a `.conf` file).
 pub fn argv(container: &Container, env: &[(String, String)]) -> Vec<String> {
     let args: Vec<String> = container
         .args
@@ -134,17 +147,32 @@ pub fn argv(container: &Container, env: &[(String, String)]) -> Vec<String> {
         .flatten()
         .map(|a| expand(a, env))
         .collect();
-    match &container.command {
-        Some(command) if !command.is_empty() => {
-            command.iter().map(|c| expand(c, env)).chain(args).collect()
-        }
-        _ if args.is_empty() => vec!["redis-server".into()],
-        _ if args[0].starts_with('-') || args[0].ends_with(".conf") => {
+    let command: Vec<String> = container
+        .command
+        .iter()
+        .flatten()
+        .map(|c| expand(c, env))
+        .collect();
+    if container.image.as_deref().is_some_and(is_exporter_image) {
+        let program = match command.split_first() {
+            Some((first, rest)) if first.rsplit('/').next() == Some(EXPORTER) => rest,
+            Some(_) => return command.into_iter().chain(args).collect(),
+            None => &[],
+        };
+        return std::iter::once(EXPORTER.to_string())
+            .chain(program.iter().cloned())
+            .chain(args)
+            .collect();
+    }
+    match command.first() {
+        Some(_) => command.into_iter().chain(args).collect(),
+        None if args.is_empty() => vec!["redis-server".into()],
+        None if args[0].starts_with('-') || args[0].ends_with(".conf") => {
             std::iter::once("redis-server".to_string())
                 .chain(args)
                 .collect()
         }
-        _ => args,
+        None => args,
     }
 }
 
@@ -169,5 +197,26 @@ mod tests {
         assert_eq!(argv(&c, &[]), ["sh", "-c", "x"]);
         c.command = Some(vec!["redis-sentinel".into()]);
         assert_eq!(argv(&c, &[]), ["redis-sentinel", "sh", "-c", "x"]);
+    }
+
+    #[test]
+    fn exporter_image_runs_redis_exporter() {
+        let mut c = Container {
+            image: Some("docker.io/oliver006/redis_exporter:v1.67.0".into()),
+            ..Container::default()
+        };
+        assert_eq!(argv(&c, &[]), ["redis_exporter"]);
+        c.command = Some(vec!["/redis_exporter".into()]);
+        c.args = Some(vec!["-include-system-metrics".into()]);
+        assert_eq!(argv(&c, &[]), ["redis_exporter", "-include-system-metrics"]);
+        c.command = Some(vec!["sh".into(), "-c".into()]);
+        c.args = Some(vec!["x".into()]);
+        assert_eq!(argv(&c, &[]), ["sh", "-c", "x"]);
+        assert!(is_exporter_image(
+            "registry:5000/oliver006/redis_exporter@sha256:ab"
+        ));
+        assert!(is_exporter_image("redis_exporter"));
+        assert!(!is_exporter_image("redis:7.2"));
+        assert!(!is_exporter_image("registry:5000/redis_exporter_fork:1"));
     }
 }

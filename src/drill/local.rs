@@ -3,6 +3,7 @@
 use super::cleanup::{self, Resource};
 use super::cluster::{Cluster, Session};
 use super::dns::Dns;
+use super::env;
 use super::network::Network;
 use super::pods::{Node, Pod};
 use super::spec::HaSpec;
@@ -61,14 +62,36 @@ pub struct LocalSet {
 
 static SETS: AtomicU32 = AtomicU32::new(0);
 
-/// The machine's binaries the pods may call that Debian's packages do not all provide:
-/// `redis-sentinel` is `redis-server` under another name.
-fn bin_dir(run_dir: &Path) -> anyhow::Result<PathBuf> {
+/// The machine's binaries the pods may call that Debian's packages do not all provide
+/// under the name the images use: `redis-sentinel` is `redis-server` under another name, and
+/// `redis_exporter` (the exporter image's entrypoint) is Debian's `prometheus-redis-exporter`.
+fn bin_dir(run_dir: &Path, spec: &HaSpec) -> anyhow::Result<PathBuf> {
     let dir = run_dir.join("bin");
     std::fs::create_dir_all(&dir)?;
     let server = which("redis-server").context("redis-server is not on PATH")?;
     if which("redis-sentinel").is_none() {
         std::os::unix::fs::symlink(&server, dir.join("redis-sentinel"))?;
+    }
+    let exporters: Vec<String> = spec
+        .exporters
+        .iter()
+        .map(|(name, _)| {
+            let image = spec.container(name).and_then(|c| c.image.as_deref());
+            format!("{name:?} (image {})", image.unwrap_or_default())
+        })
+        .collect();
+    if !exporters.is_empty() && which(env::EXPORTER).is_none() {
+        let Some(binary) = which("prometheus-redis-exporter") else {
+            bail!(
+                "cannot run container {}: the drill runs the exporter image's `{}` with this \
+                 machine's binary, and neither `{}` nor `prometheus-redis-exporter` is on PATH \
+                 (Debian: apt-get install prometheus-redis-exporter)",
+                exporters.join(", "),
+                env::EXPORTER,
+                env::EXPORTER
+            );
+        };
+        std::os::unix::fs::symlink(binary, dir.join(env::EXPORTER))?;
     }
     Ok(dir)
 }
@@ -84,13 +107,14 @@ impl LocalSet {
         std::fs::create_dir_all(&run_dir)
             .with_context(|| format!("cannot create {}", run_dir.display()))?;
         cleanup::register(Resource::Directory(run_dir.clone()));
+        let bin_dir = bin_dir(&run_dir, spec)?;
         let network = Network::create(&id, spec.replicas)?;
         let ips = (0..spec.replicas)
             .map(|i| network.pod_ip(i, 0))
             .collect::<Vec<_>>();
         let node = Arc::new(Node {
             spec: spec.clone(),
-            bin_dir: bin_dir(&run_dir)?,
+            bin_dir,
             dns: Dns::new(&run_dir, spec, ips)?,
             netns: (0..spec.replicas).map(|i| network.namespace(i)).collect(),
             run_dir: run_dir.clone(),
@@ -205,6 +229,31 @@ impl Cluster for LocalSet {
     fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()> {
         self.pod(ordinal)?.hold_container(container, held);
         Ok(())
+    }
+
+    /// A plain HTTP/1.0 GET from the host, which sits on the pods' bridge as a node would.
+    fn scrape(&self, ordinal: usize, port: u16) -> Option<anyhow::Result<String>> {
+        use std::io::{Read, Write};
+        let address = SocketAddr::from((self.node.dns.ip(ordinal), port));
+        let fetch = || -> anyhow::Result<String> {
+            let timeout = Duration::from_secs(2);
+            let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)
+                .with_context(|| format!("connect to {address}"))?;
+            stream.set_read_timeout(Some(timeout))?;
+            stream.write_all(b"GET /metrics HTTP/1.0\r\n\r\n")?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            match response.split_once("\r\n\r\n") {
+                Some((head, body)) if head.starts_with("HTTP/1.") && head.contains(" 200 ") => {
+                    Ok(body.to_string())
+                }
+                _ => bail!(
+                    "{address}: {}",
+                    response.lines().next().unwrap_or("empty response")
+                ),
+            }
+        };
+        Some(fetch())
     }
 
     fn connect(

@@ -18,7 +18,7 @@ pub struct Mount {
 pub struct Sandbox {
     pub netns: String,
     pub hostname: String,
-    /// The pod's /etc/hosts, /etc/resolv.conf and /etc/hostname.
+    /// The pod's hosts, resolv.conf and hostname, mounted at [`DRILL_ETC`].
     pub etc_dir: PathBuf,
     /// Extra binaries (`redis-sentinel`) put first on PATH.
     pub bin_dir: PathBuf,
@@ -41,6 +41,11 @@ const HOST_ETC: &[&str] = &[
 ];
 
 pub const DRILL_BIN: &str = "/opt/redis-ha-gen-drill/bin";
+/// The pod's name files, as a directory: the drill replaces them by rename, so a reader
+/// never sees a half-written `/etc/hosts` (a bind-mounted file would pin the old inode, and
+/// rewriting it in place lets a lookup find it empty — Sentinel then drops a
+/// `+switch-master` for good).
+pub const DRILL_ETC: &str = "/opt/redis-ha-gen-drill/etc";
 
 impl Sandbox {
     pub fn command(&self, argv: &[String]) -> Command {
@@ -76,10 +81,13 @@ impl Sandbox {
                 cmd.arg("--ro-bind").arg(&host).arg(&host);
             }
         }
+        cmd.arg("--ro-bind").arg(&self.etc_dir).arg(DRILL_ETC);
         for name in ["hosts", "resolv.conf", "hostname"] {
-            cmd.arg("--ro-bind")
-                .arg(self.etc_dir.join(name))
-                .arg(format!("/etc/{name}"));
+            cmd.args([
+                "--symlink",
+                &format!("{DRILL_ETC}/{name}"),
+                &format!("/etc/{name}"),
+            ]);
         }
         cmd.arg("--ro-bind").arg(&self.bin_dir).arg(DRILL_BIN);
         let mut mounts = self.mounts.clone();

@@ -50,6 +50,8 @@ pub struct HaSpec {
     pub image: String,
     /// Passwords the probe may need (values of Secrets the Redis container reads).
     pub passwords: Vec<String>,
+    /// `redis_exporter` sidecars: container name and the port `/metrics` is served on.
+    pub exporters: Vec<(String, u16)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,6 +221,16 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
     let invented_secrets = invent_missing_secrets(&pod, &mut secrets);
 
     let (redis_container, sentinel_container) = pick_containers(&pod)?;
+    let exporters = pod
+        .containers
+        .iter()
+        .filter(|c| is_exporter(c))
+        .map(|c| {
+            let port = c.ports.iter().flatten().next().map(|p| p.container_port);
+            let port = port.and_then(|p| u16::try_from(p).ok()).unwrap_or(9121);
+            (c.name.clone(), port)
+        })
+        .collect();
     let port_of = |container: Option<&str>, default: u16| {
         pod.containers
             .iter()
@@ -308,6 +320,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         wait_replicas: wait_replicas.or(annotated).unwrap_or(0),
         image,
         passwords,
+        exporters,
     })
 }
 
@@ -338,25 +351,25 @@ fn conf_tls(texts: &[String]) -> (tls::ConfTls, tls::ConfTls) {
 fn pick_containers(pod: &PodSpec) -> anyhow::Result<(String, Option<String>)> {
     let serves =
         |c: &Container, port: i32| c.ports.iter().flatten().any(|p| p.container_port == port);
-    let sentinel = pod
-        .containers
-        .iter()
+    let servers = || pod.containers.iter().filter(|c| !is_exporter(c));
+    let sentinel = servers()
         .find(|c| serves(c, 26379) || c.name.contains("sentinel"))
         .map(|c| c.name.clone());
-    let redis = pod
-        .containers
-        .iter()
+    let redis = servers()
         .find(|c| {
             Some(&c.name) != sentinel.as_ref() && (serves(c, 6379) || c.name.contains("redis"))
         })
-        .or_else(|| {
-            pod.containers
-                .iter()
-                .find(|c| Some(&c.name) != sentinel.as_ref())
-        })
+        .or_else(|| servers().find(|c| Some(&c.name) != sentinel.as_ref()))
         .map(|c| c.name.clone())
         .context("the pod template has no Redis container")?;
     Ok((redis, sentinel))
+}
+
+fn is_exporter(container: &Container) -> bool {
+    container
+        .image
+        .as_deref()
+        .is_some_and(super::env::is_exporter_image)
 }
 
 /// A Secret the pods reference but the manifests do not contain (production's "existing

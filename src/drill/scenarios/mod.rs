@@ -2,6 +2,7 @@
 //! rehearsed: a fresh set, bootstrapped; the probe and the role sampler running throughout;
 //! the scenario's steps; then the measured numbers and the checks.
 
+mod exporters;
 mod failover;
 mod planned;
 mod quiet;
@@ -230,6 +231,7 @@ pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehe
                     "no error",
                 );
             }
+            exporters::check(&mut r);
             stop_probe.store(true, Ordering::SeqCst);
             log = writer.join().unwrap_or_default();
         }

@@ -1,0 +1,90 @@
+//! What the drill tests share: the binary, the environment they require, and the JSON
+//! report and leftovers of one tracked run.
+// Each test binary that includes this module uses a part of it.
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_redis-ha-gen")
+}
+
+pub fn require_root_and_redis() {
+    // SAFETY: geteuid(2) has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    assert_eq!(
+        uid, 0,
+        "the drill tests need root (CI runs as root; locally: sudo cargo test)"
+    );
+    for binary in ["redis-server", "redis-cli", "bwrap", "ip"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {binary}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "`{binary}` is missing: run `make test-deps` (installs redis-server, redis-tools, bubblewrap, iproute2)"
+        );
+    }
+}
+
+pub fn drill(args: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("drill")
+        .args(args)
+        .output()
+        .expect("run redis-ha-gen")
+}
+
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Nothing of drill process `pid` is left: its namespaces are `rhg-<pid><NN>-<ordinal>`,
+/// its links `rhg<pid><NN>…` (other drills may run beside it, with their own pids).
+pub fn no_leftovers(pid: u32) {
+    let listing = |args: &[&str]| {
+        let out = Command::new("ip").args(args).output().expect("ip");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ours = |text: &str, prefix: &str| {
+        text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+            .filter_map(|word| word.strip_prefix(prefix))
+            .any(|rest| {
+                rest.len() > 2
+                    && rest.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+                    && !rest.as_bytes()[2].is_ascii_digit()
+            })
+    };
+    let netns = listing(&["netns", "list"]);
+    assert!(
+        !ours(&netns, &format!("rhg-{pid}")),
+        "namespaces left behind:\n{netns}"
+    );
+    let links = listing(&["-o", "link", "show"]);
+    assert!(
+        !ours(&links, &format!("rhg{pid}")),
+        "links left behind:\n{links}"
+    );
+}
+
+pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
+    let child = Command::new(bin())
+        .arg("drill")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run redis-ha-gen");
+    let pid = child.id();
+    (
+        child.wait_with_output().expect("wait for redis-ha-gen"),
+        pid,
+    )
+}
