@@ -68,36 +68,9 @@ sentinel_cmd() {
     timeout 2 $REDIS_CLI -h "$host" -p "$SENTINEL_PORT" "$@" 2>/dev/null
 }
 
-# The first line of HOST's ROLE: master, slave, or nothing when it does not answer.
-role_of() {
-    redis_cmd "$1" ROLE | head -n 1 | tr -d '\r'
-}
-
 # One `field:value` of INFO SECTION from HOST.
 info_field() {
     redis_cmd "$1" INFO "$2" | tr -d '\r' | sed -n "s/^$3:\(.*\)$/\1/p"
-}
-
-# What the Sentinel on HOST says of the master: sets VIEW_MASTER ("" when it does not
-# answer), VIEW_EPOCH (its config epoch), VIEW_REPLICAS and VIEW_FLAGS.
-sentinel_view() {
-    VIEW_MASTER="" VIEW_EPOCH=0 VIEW_REPLICAS=0 VIEW_FLAGS=""
-    local key="" line
-    while IFS= read -r line; do
-        if [ -z "$key" ]; then
-            key=$line
-            continue
-        fi
-        case $key in
-            ip) VIEW_MASTER=$line ;;
-            config-epoch) VIEW_EPOCH=$line ;;
-            num-slaves) VIEW_REPLICAS=$line ;;
-            flags) VIEW_FLAGS=$line ;;
-        esac
-        key=""
-    done <<EOF
-$(sentinel_cmd "$1" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')
-EOF
 }
 
 # Ask every Sentinel which master it follows and keep the answer with the highest config
@@ -107,15 +80,30 @@ ask_sentinels() {
     SENTINEL_MASTER=""
     SENTINELS_UP=0
     KNOWN_REPLICAS=0
-    local best_epoch=-1 host
+    local best_epoch=-1 host reply key line ip epoch replicas
     for host in $(all_pods); do
-        sentinel_view "$host"
-        [ -n "$VIEW_MASTER" ] || continue
+        reply=$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')
+        ip="" epoch=0 replicas=0 key=""
+        while IFS= read -r line; do
+            if [ -z "$key" ]; then
+                key=$line
+                continue
+            fi
+            case $key in
+                ip) ip=$line ;;
+                config-epoch) epoch=$line ;;
+                num-slaves) replicas=$line ;;
+            esac
+            key=""
+        done <<EOF
+$reply
+EOF
+        [ -n "$ip" ] || continue
         SENTINELS_UP=$((SENTINELS_UP + 1))
-        [ "$VIEW_REPLICAS" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$VIEW_REPLICAS
-        if [ "$VIEW_EPOCH" -gt "$best_epoch" ]; then
-            best_epoch=$VIEW_EPOCH
-            SENTINEL_MASTER=$VIEW_MASTER
+        [ "$replicas" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$replicas
+        if [ "$epoch" -gt "$best_epoch" ]; then
+            best_epoch=$epoch
+            SENTINEL_MASTER=$ip
         fi
     done
 }

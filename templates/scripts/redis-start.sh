@@ -51,7 +51,7 @@ scan_peers() {
     BEST_PEER_OFFSET=0
     local peer role offset
     for peer in $(peers); do
-        role=$(role_of "$peer")
+        role=$(redis_cmd "$peer" ROLE | head -n 1 | tr -d '\r')
         case $role in
             master | slave) ;;
             *) continue ;;

@@ -22,68 +22,8 @@ apply_configmap_tunables() {
     done </config/sentinel/sentinel.conf
 }
 
-# Sentinel 7.0 takes a newer config epoch from a peer's hello message before it resolves the
-# new master's name, and keeps the epoch when that lookup fails: from then on it names the
-# old master (hellos of the same epoch change nothing) until a later failover, which it may
-# even start itself, since the old master answers as a replica. So: when this Sentinel names
-# an instance that is not a master while a peer Sentinel with at least its epoch names one
-# that is, for longer than hello messages take to arrive (every 2 s), monitor that one.
-watch_master() {
-    local stale=0 mine epoch host current
-    while sleep 5; do
-        sentinel_view "$LOCAL"
-        mine=$VIEW_MASTER epoch=$VIEW_EPOCH current=""
-        case $VIEW_FLAGS in *failover*) mine="" ;; esac
-        if [ -n "$mine" ] && [ "$(role_of "$mine")" != master ]; then
-            for host in $(peers); do
-                sentinel_view "$host"
-                if [ -n "$VIEW_MASTER" ] && [ "$VIEW_MASTER" != "$mine" ] &&
-                    [ "$VIEW_EPOCH" -ge "$epoch" ] && [ "$(role_of "$VIEW_MASTER")" = master ]; then
-                    current=$VIEW_MASTER
-                    break
-                fi
-            done
-        fi
-        if [ -z "$current" ]; then
-            stale=0
-        elif [ "$stale" -lt 2 ]; then
-            stale=$((stale + 1))
-        else
-            log "this Sentinel names $mine (epoch $epoch), which is not a master;" \
-                "a Sentinel with epoch $VIEW_EPOCH names $current: monitoring $current"
-            monitor "$current"
-            stale=0
-        fi
-    done
-}
-
-# Re-point this Sentinel at HOST with the ConfigMap's settings (SENTINEL REMOVE + MONITOR
-# is the documented way; epochs, other Sentinels and replicas are learnt again from hellos
-# and INFO within seconds).
-monitor() {
-    local quorum
-    quorum=$(sed -n "s/^sentinel monitor $MASTER_NAME [^ ]* [^ ]* \([0-9]*\)$/\1/p" \
-        /config/sentinel/sentinel.conf)
-    sentinel_cmd "$LOCAL" SENTINEL REMOVE "$MASTER_NAME" >/dev/null
-    # A Sentinel that monitors nothing is worse than a stale one: retry until it monitors.
-    until [ "$(sentinel_cmd "$LOCAL" SENTINEL MONITOR "$MASTER_NAME" "$1" "$REDIS_PORT" "$quorum" |
-        tr -d '\r')" = OK ]; do
-        sentinel_view "$LOCAL"
-        [ -z "$VIEW_MASTER" ] || break
-        sleep 1
-    done
-    if [ -n "${REDIS_PASSWORD:-}" ]; then
-        # On stdin, not on a command line other processes can read.
-        echo "SENTINEL SET $MASTER_NAME auth-pass $REDIS_PASSWORD" | sentinel_cmd "$LOCAL" >/dev/null
-    fi
-    apply_configmap_tunables
-}
-
 prepare_sentinel_conf
-{
-    apply_configmap_tunables
-    watch_master
-} &
+apply_configmap_tunables &
 # `redis-server --sentinel` is what the redis-sentinel name links to; not every package ships
 # that link (Debian keeps it in a separate package).
 exec redis-server "$CONF_DIR/sentinel.conf" --sentinel
