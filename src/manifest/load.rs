@@ -5,6 +5,7 @@
 //! time and memory and never overflows the stack.
 
 use super::Position;
+use super::block::{self, Light, PLACEHOLDER};
 use super::positions::{PosNode, Style};
 use super::scalar::resolve_plain;
 use super::split::Part;
@@ -33,22 +34,48 @@ pub(crate) enum Outcome {
     Broken { at: Position, message: String },
 }
 
-/// Parse one part of the input into its documents.
+/// Parse one part of the input into its documents: with its simple literal blocks lifted
+/// out when it has any (a fraction of the scanning), else, or when that reading meets
+/// anything it does not expect, by saphyr alone.
 pub(crate) fn load(part: Part<'_>) -> Vec<Outcome> {
+    block::lighten(part.text)
+        .and_then(|light| read(part, &light.text, Some(&light)))
+        .or_else(|| read(part, part.text, None))
+        .unwrap_or_default()
+}
+
+/// Read `text` (the part's, or its light form); `None` when the light form does not read
+/// exactly as the part would.
+pub(crate) fn read(part: Part<'_>, text: &str, light: Option<&Light>) -> Option<Vec<Outcome>> {
     let mut outcomes = Vec::new();
     let mut builder = Builder::new(part);
     let mut skipping = false;
-    for event in Parser::new_from_str(part.text) {
-        let (event, span) = match event {
+    let mut lifted = light.map_or(&[][..], |l| &l.blocks[..]).iter().peekable();
+    for event in Parser::new_from_str(text) {
+        let (mut event, mut span) = match event {
             Ok(ev) => ev,
             Err(e) => {
+                if light.is_some() {
+                    return None;
+                }
                 outcomes.push(Outcome::Broken {
                     at: builder.position(*e.marker()),
                     message: e.info().to_owned(),
                 });
-                return outcomes;
+                return Some(outcomes);
             }
         };
+        if let (Some(block), Some(light)) = (lifted.peek(), light)
+            && (span.start.line(), span.start.col()) == (block.line, block.col)
+        {
+            if !builder.takes_lifted(&event, light, block.line) {
+                return None;
+            }
+            event = Event::Scalar(Cow::Owned(block.text.clone()), ScalarStyle::Literal, 0, None);
+            let start = Marker::new(0, block.start_line, block.start_col);
+            span = Span::new(start, Marker::new(0, block.end_line, 0));
+            lifted.next();
+        }
         match event {
             Event::DocumentStart(_) => {
                 builder = Builder::new(part);
@@ -64,13 +91,16 @@ pub(crate) fn load(part: Part<'_>) -> Vec<Outcome> {
             _ if skipping => {}
             event => {
                 if let Err((at, message)) = builder.event(event, span) {
+                    if light.is_some() {
+                        return None;
+                    }
                     outcomes.push(Outcome::Broken { at, message });
                     skipping = true;
                 }
             }
         }
     }
-    outcomes
+    lifted.peek().is_none().then_some(outcomes)
 }
 
 type Fatal = (Position, String);
@@ -145,6 +175,33 @@ impl<'a> Builder<'a> {
             line: self.part.lines_before + marker.line(),
             column: marker.col() + 1,
         }
+    }
+
+    /// The placeholder of a lifted block is a plain scalar, the value of a key on its line
+    /// in a block mapping, in block context all the way up: then the original `|` there is
+    /// that block's indicator.
+    fn takes_lifted(&self, event: &Event<'_>, light: &Light, line: usize) -> bool {
+        let Event::Scalar(text, ScalarStyle::Plain, 0, None) = event else {
+            return false;
+        };
+        let Some(Frame {
+            collection:
+                Collection::Map {
+                    key: Some(key), ..
+                },
+            ..
+        }) = self.stack.last()
+        else {
+            return false;
+        };
+        let block_context = self.stack.iter().all(|frame| {
+            let line = frame.start.line - self.part.lines_before;
+            !matches!(
+                light.char_at(line, frame.start.column - 1),
+                Some('{' | '[') | None
+            )
+        });
+        text == PLACEHOLDER && key.at.line == self.part.lines_before + line && block_context
     }
 
     fn finish(&mut self) -> Outcome {

@@ -4,6 +4,9 @@
 //! `yaml-syntax` finding and the rest of the input is still read. Plain scalars are typed
 //! as Kubernetes (go-yaml, YAML 1.1) types them, so `enabled: yes` is the boolean `true`.
 
+mod block;
+#[cfg(test)]
+mod block_equivalence;
 mod emit;
 mod load;
 mod pointer;
