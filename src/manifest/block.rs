@@ -105,7 +105,9 @@ fn header(line: &str) -> Option<(usize, usize, Chomping)> {
     }
     let key = &body[key_col..];
     let mut chars = key.chars();
-    let simple = chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    let simple = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
     simple.then_some((key_col, body.len() + 2, chomping))
 }

@@ -51,7 +51,10 @@ fn yaml_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
 #[test]
 fn every_test_file_reads_the_same() {
     let mut files = Vec::new();
-    yaml_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"), &mut files);
+    yaml_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"),
+        &mut files,
+    );
     assert!(files.len() > 50, "only {} YAML files found", files.len());
     let mut lifted = 0;
     for file in &files {
@@ -116,7 +119,12 @@ fn document() -> impl Strategy<Value = String> {
         1usize..4,
         block_lines(),
         0usize..3,
-        prop_oneof![Just(""), Just("# after"), Just("  # after"), Just("tail: 1")],
+        prop_oneof![
+            Just(""),
+            Just("# after"),
+            Just("  # after"),
+            Just("tail: 1")
+        ],
     );
     proptest::collection::vec(entry, 1..5).prop_map(|entries| {
         let mut text = String::from("root:\n");

@@ -71,7 +71,12 @@ pub(crate) fn read(part: Part<'_>, text: &str, light: Option<&Light>) -> Option<
             if !builder.takes_lifted(&event, light, block.line) {
                 return None;
             }
-            event = Event::Scalar(Cow::Owned(block.text.clone()), ScalarStyle::Literal, 0, None);
+            event = Event::Scalar(
+                Cow::Owned(block.text.clone()),
+                ScalarStyle::Literal,
+                0,
+                None,
+            );
             let start = Marker::new(0, block.start_line, block.start_col);
             span = Span::new(start, Marker::new(0, block.end_line, 0));
             lifted.next();
@@ -185,10 +190,7 @@ impl<'a> Builder<'a> {
             return false;
         };
         let Some(Frame {
-            collection:
-                Collection::Map {
-                    key: Some(key), ..
-                },
+            collection: Collection::Map { key: Some(key), .. },
             ..
         }) = self.stack.last()
         else {
