@@ -279,6 +279,21 @@ fn sarif_of_the_rule_fixtures_is_valid_and_every_result_resolves_its_rule() {
     }
 }
 
+/// The file URI and region of a SARIF result's first physical location.
+fn uri_and_region(
+    result: &serde_sarif::sarif::Result,
+) -> (Option<&str>, Option<&serde_sarif::sarif::Region>) {
+    let physical = result.locations.as_ref().expect("locations")[0]
+        .physical_location
+        .as_ref()
+        .expect("physicalLocation");
+    let uri = physical
+        .artifact_location
+        .as_ref()
+        .and_then(|a| a.uri.as_deref());
+    (uri, physical.region.as_ref())
+}
+
 #[test]
 fn sarif_reads_back_through_a_typed_model() {
     let sarif: serde_sarif::sarif::Sarif =
@@ -297,17 +312,9 @@ fn sarif_reads_back_through_a_typed_model() {
     assert_eq!(rule.id, "sentinel-config-read-only");
     let full = rule.full_description.as_ref().expect("fullDescription");
     assert!(full.text.starts_with("Sentinel rewrites its config file"));
-    let location = &read_only.locations.as_ref().expect("locations")[0];
-    let physical = location
-        .physical_location
-        .as_ref()
-        .expect("physicalLocation");
-    let uri = physical
-        .artifact_location
-        .as_ref()
-        .and_then(|a| a.uri.as_deref());
+    let (uri, region) = uri_and_region(read_only);
     assert_eq!(uri, Some("deploy/redis-ha/redis-statefulset.yaml"));
-    let region = physical.region.as_ref().expect("region");
+    let region = region.expect("region");
     assert_eq!(
         (region.start_line, region.start_column),
         (Some(13), Some(15))
@@ -350,15 +357,8 @@ fn sarif_of_stdin_with_a_stdin_filename_has_locations() {
         .iter()
         .find(|r| r.rule_id.as_deref() == Some("maxmemory-unset"))
         .expect("maxmemory-unset fires");
-    let physical = unset.locations.as_ref().expect("locations")[0]
-        .physical_location
-        .as_ref()
-        .expect("physicalLocation");
-    let uri = physical
-        .artifact_location
-        .as_ref()
-        .and_then(|a| a.uri.as_deref());
+    let (uri, region) = uri_and_region(unset);
     assert_eq!(uri, Some("deploy/redis%20ha.yaml"));
-    let line = physical.region.as_ref().and_then(|r| r.start_line);
+    let line = region.and_then(|r| r.start_line);
     assert_eq!(line, Some(13), "the fixture's expect-line");
 }
