@@ -167,8 +167,15 @@ impl Set {
         }
     }
 
+    /// Healthy, and every Sentinel has learnt both replicas from the master's INFO (every
+    /// 10 s): before that a killed master has no replica a Sentinel could promote.
     fn wait_healthy(&self) -> Value {
-        let (code, report) = self.status_until(|code, _| code == 0);
+        let (code, report) = self.status_until(|code, report| {
+            code == 0
+                && report["sentinels"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().all(|s| s["replicas"] == 2))
+        });
         assert_eq!(code, 0, "never healthy: {report:#}");
         report
     }
