@@ -45,18 +45,15 @@ pub fn validate(document: &Document, version: KubeVersion) -> Vec<Finding> {
         .get("apiVersion")
         .and_then(Value::as_str)
         .unwrap_or("");
-    if !embedded::is_known(version, api_version, kind) {
+    let Some(schema) = embedded::kind(version, api_version, kind) else {
         return wrong_api_version(document, version, api_version, kind)
             .into_iter()
             .collect();
-    }
+    };
     // Most documents are valid: the yes/no walk needs no compiled validator at all; the
     // compiled one is built (and writes the messages) only when the walk says no or cannot tell.
-    let quick = embedded::quick_is_valid(version, api_version, kind, &document.value);
-    if quick != Some(true)
-        && let Some(validator) = embedded::validator(version, api_version, kind)
-        && !validator.is_valid(&document.value)
-    {
+    if !schema.quick_is_valid(&document.value) && !schema.validator().is_valid(&document.value) {
+        let validator = schema.validator();
         return validator
             .iter_errors(&document.value)
             .flat_map(|error| violations(document, &error))

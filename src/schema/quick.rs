@@ -1,161 +1,295 @@
 //! A yes/no answer to "is this document valid against its strict schema?" that needs no
-//! compilation: it walks the schema and the document together.
+//! jsonschema compilation: the kind's schema is turned once into a small tree of checks
+//! ([`Quick`]) that the document is walked against.
 //!
 //! Compiling a jsonschema validator for a StatefulSet costs several milliseconds, more than a
 //! whole render; most documents are valid, and for those this walk is the only schema work.
-//! It understands exactly the keywords `tools/schema-gen` emits; on any other keyword it
-//! answers `None` and the caller asks the compiled validator, which also writes the messages
-//! for invalid documents. A test holds the two to the same verdict on every fixture and on
-//! mutations of each (`tests` below).
+//! It understands exactly the keywords `tools/schema-gen` and `tools/crd-schema-gen` emit; a
+//! schema node with any other keyword answers "cannot tell" (`false`) when a document reaches
+//! it, and the caller asks the compiled validator, which also writes the messages for invalid
+//! documents. A test holds the two to the same verdict on every fixture and on mutations of
+//! each (`tests` below).
+//!
+//! Why a tree and not the JSON schema itself: a lint run walks every document of a kind
+//! against the same schema, and looking fields up in sorted slices of the tree instead of
+//! hashing them into the schema's JSON maps (and `$ref`s into `$defs`) halves the stage.
 
 use fancy_regex::Regex;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
 
-/// `Some(valid)`, or `None` when the schema uses a keyword this walk does not know.
-pub(super) fn is_valid(defs: &Value, schema: &Value, instance: &Value) -> Option<bool> {
-    let schema = match schema {
-        Value::Bool(accept) => return Some(*accept),
-        Value::Object(schema) => schema,
-        _ => return None,
-    };
-    let object = instance.as_object();
-    for (keyword, value) in schema {
-        let valid = match keyword.as_str() {
-            "$ref" => {
-                let name = value.as_str()?.strip_prefix("#/$defs/")?;
-                is_valid(defs, defs.get(name)?, instance)?
-            }
-            "type" => match value {
-                Value::String(name) => has_type(name, instance)?,
-                Value::Array(names) => {
-                    let mut any = false;
-                    for name in names {
-                        any |= has_type(name.as_str()?, instance)?;
-                    }
-                    any
-                }
-                _ => return None,
-            },
-            "properties" => match object {
-                Some(object) => {
-                    let properties = value.as_object()?;
-                    let mut valid = true;
-                    // Look up the smaller map in the larger: a pod spec's schema lists ~40
-                    // fields, a document sets a handful.
-                    if object.len() < properties.len() {
-                        for (name, field) in object {
-                            if let Some(sub) = properties.get(name) {
-                                valid &= is_valid(defs, sub, field)?;
-                            }
-                        }
-                    } else {
-                        for (name, sub) in properties {
-                            if let Some(field) = object.get(name) {
-                                valid &= is_valid(defs, sub, field)?;
-                            }
-                        }
-                    }
-                    valid
-                }
-                None => true,
-            },
-            "additionalProperties" => match object {
-                Some(object) => {
-                    let known = schema.get("properties").and_then(Value::as_object);
-                    let mut valid = true;
-                    for (name, field) in object {
-                        if !known.is_some_and(|known| known.contains_key(name)) {
-                            valid &= is_valid(defs, value, field)?;
-                        }
-                    }
-                    valid
-                }
-                None => true,
-            },
-            "required" => match object {
-                Some(object) => {
-                    let mut valid = true;
-                    for name in value.as_array()? {
-                        valid &= object.contains_key(name.as_str()?);
-                    }
-                    valid
-                }
-                None => true,
-            },
-            "items" => match instance.as_array() {
-                Some(items) => {
-                    let mut valid = true;
-                    for item in items {
-                        valid &= is_valid(defs, value, item)?;
-                    }
-                    valid
-                }
-                None => true,
-            },
-            // The value checks of the custom-resource schemas (`tools/crd-schema-gen`).
-            "enum" => {
-                let mut any = false;
-                for allowed in value.as_array()? {
-                    // Strings only: numbers would need the validator's `1 == 1.0`.
-                    allowed.as_str()?;
-                    any |= allowed == instance;
-                }
-                any
-            }
-            "minLength" => match instance.as_str() {
-                // Counted in characters, as JSON Schema counts.
-                Some(text) => text.chars().count() as u64 >= value.as_u64()?,
-                None => true,
-            },
-            "pattern" => match instance.as_str() {
-                Some(text) => matches(value.as_str()?, text)?,
-                None => true,
-            },
-            // Annotations: draft 2020-12 does not assert `format` unless asked to.
-            "format" | "description" | "title" | "default" | "$schema" | "$comment" => true,
-            _ => return None,
+type NodeId = usize;
+
+/// One kind's schema as checks, and the node the document itself is checked against.
+pub(super) struct Quick {
+    nodes: Vec<Node>,
+    root: NodeId,
+}
+
+/// A schema: `true`, `false`, or checks that must all pass.
+enum Node {
+    Accept,
+    /// `false`, and any schema this walk cannot judge.
+    Reject,
+    Checks(Vec<Check>),
+}
+
+enum Check {
+    Ref(NodeId),
+    Type(Types),
+    /// `properties`, `additionalProperties` and `required` of one schema, in one pass over
+    /// the document's fields.
+    Object {
+        /// Sorted by name, for binary search.
+        properties: Vec<(String, NodeId)>,
+        additional: Option<NodeId>,
+        required: Vec<String>,
+    },
+    Items(NodeId),
+    /// String values only: numbers would need the validator's `1 == 1.0`.
+    Enum(Vec<String>),
+    /// Counted in characters, as JSON Schema counts.
+    MinLength(u64),
+    /// Unanchored, with the regex engine the validator uses.
+    Pattern(Regex),
+    /// A keyword or value this walk does not know: never "certainly valid".
+    Unknown,
+}
+
+/// A set of JSON Schema type names.
+#[derive(Clone, Copy, Default)]
+struct Types {
+    object: bool,
+    array: bool,
+    string: bool,
+    boolean: bool,
+    null: bool,
+    number: bool,
+    integer: bool,
+}
+
+impl Quick {
+    /// The checks of definition `def` of `defs` (a `$defs` map) and of every definition it
+    /// reaches.
+    pub(super) fn compile<'a>(defs: &'a Value, def: &'a str) -> Quick {
+        let mut compiler = Compiler {
+            defs,
+            nodes: Vec::new(),
+            def_ids: HashMap::new(),
         };
-        if !valid {
-            return Some(false);
+        let root = compiler.def(def);
+        Quick {
+            nodes: compiler.nodes,
+            root,
         }
     }
-    Some(true)
-}
 
-/// Whether `text` matches `pattern` (unanchored, as JSON Schema reads it), with the regex
-/// engine the validator uses; each pattern is compiled once per process.
-fn matches(pattern: &str, text: &str) -> Option<bool> {
-    static COMPILED: LazyLock<Mutex<HashMap<String, Option<Regex>>>> =
-        LazyLock::new(Mutex::default);
-    let regex = {
-        let mut compiled = COMPILED.lock().ok()?;
-        compiled
-            .entry(pattern.to_owned())
-            .or_insert_with(|| Regex::new(pattern).ok())
-            .clone()?
-    };
-    regex.is_match(text).ok()
-}
+    /// Whether `instance` is certainly valid; `false` when it is not, or when the walk
+    /// cannot tell (ask the compiled validator).
+    pub(super) fn is_valid(&self, instance: &Value) -> bool {
+        self.node_accepts(self.root, instance)
+    }
 
-fn has_type(name: &str, instance: &Value) -> Option<bool> {
-    Some(match name {
-        "object" => instance.is_object(),
-        "array" => instance.is_array(),
-        "string" => instance.is_string(),
-        "boolean" => instance.is_boolean(),
-        "null" => instance.is_null(),
-        "number" => instance.is_number(),
-        // 2020-12: an integer is any number with a zero fractional part (`1.0` included).
-        "integer" => match instance {
-            Value::Number(n) => {
-                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+    /// Whether every check of the tree is one the walk can judge (no [`Check::Unknown`]).
+    #[cfg(test)]
+    pub(super) fn knows_every_keyword(&self) -> bool {
+        self.nodes.iter().all(|node| match node {
+            Node::Checks(checks) => !checks.iter().any(|c| matches!(c, Check::Unknown)),
+            Node::Accept | Node::Reject => true,
+        })
+    }
+
+    fn node_accepts(&self, id: NodeId, instance: &Value) -> bool {
+        match &self.nodes[id] {
+            Node::Accept => true,
+            Node::Reject => false,
+            Node::Checks(checks) => checks.iter().all(|check| self.passes(check, instance)),
+        }
+    }
+
+    fn passes(&self, check: &Check, instance: &Value) -> bool {
+        match check {
+            Check::Ref(id) => self.node_accepts(*id, instance),
+            Check::Items(id) => instance
+                .as_array()
+                .is_none_or(|items| items.iter().all(|item| self.node_accepts(*id, item))),
+            Check::Type(types) => types.admit(instance),
+            Check::Object {
+                properties,
+                additional,
+                required,
+            } => {
+                let Some(object) = instance.as_object() else {
+                    return true;
+                };
+                object.iter().all(|(name, field)| {
+                    match properties.binary_search_by(|(known, _)| known.as_str().cmp(name)) {
+                        Ok(at) => self.node_accepts(properties[at].1, field),
+                        Err(_) => additional.is_none_or(|id| self.node_accepts(id, field)),
+                    }
+                }) && required.iter().all(|name| object.contains_key(name))
             }
-            _ => false,
-        },
-        _ => return None,
-    })
+            Check::Enum(allowed) => allowed.iter().any(|a| instance.as_str() == Some(a)),
+            Check::MinLength(min) => instance
+                .as_str()
+                .is_none_or(|text| text.chars().count() as u64 >= *min),
+            Check::Pattern(regex) => instance
+                .as_str()
+                .is_none_or(|text| regex.is_match(text).unwrap_or(false)),
+            Check::Unknown => false,
+        }
+    }
+}
+
+struct Compiler<'a> {
+    defs: &'a Value,
+    nodes: Vec<Node>,
+    /// Definitions compiled (or being compiled: a recursive `$ref` points at its own node).
+    def_ids: HashMap<&'a str, NodeId>,
+}
+
+impl<'a> Compiler<'a> {
+    fn def(&mut self, name: &'a str) -> NodeId {
+        if let Some(&id) = self.def_ids.get(name) {
+            return id;
+        }
+        let id = self.reserve();
+        self.def_ids.insert(name, id);
+        let node = match self.defs.get(name) {
+            Some(schema) => self.node_of(schema),
+            None => Node::Reject,
+        };
+        self.nodes[id] = node;
+        id
+    }
+
+    fn reserve(&mut self) -> NodeId {
+        self.nodes.push(Node::Reject);
+        self.nodes.len() - 1
+    }
+
+    fn node(&mut self, schema: &'a Value) -> NodeId {
+        let id = self.reserve();
+        self.nodes[id] = self.node_of(schema);
+        id
+    }
+
+    fn node_of(&mut self, schema: &'a Value) -> Node {
+        let schema = match schema {
+            Value::Bool(true) => return Node::Accept,
+            Value::Object(schema) => schema,
+            _ => return Node::Reject,
+        };
+        let mut checks = Vec::new();
+        let (mut properties, mut additional, mut required) = (None, None, Vec::new());
+        for (keyword, value) in schema {
+            let check = match keyword.as_str() {
+                "$ref" => match value.as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+                    Some(name) => Check::Ref(self.def(name)),
+                    None => Check::Unknown,
+                },
+                "type" => Types::of(value).map_or(Check::Unknown, Check::Type),
+                "properties" => {
+                    match value.as_object() {
+                        Some(fields) => {
+                            let mut compiled: Vec<(String, NodeId)> = fields
+                                .iter()
+                                .map(|(name, sub)| (name.clone(), self.node(sub)))
+                                .collect();
+                            compiled.sort_by(|a, b| a.0.cmp(&b.0));
+                            properties = Some(compiled);
+                        }
+                        None => checks.push(Check::Unknown),
+                    }
+                    continue;
+                }
+                "additionalProperties" => {
+                    additional = Some(self.node(value));
+                    continue;
+                }
+                "required" => {
+                    match names(value) {
+                        Some(names) => required = names,
+                        None => checks.push(Check::Unknown),
+                    }
+                    continue;
+                }
+                "items" => Check::Items(self.node(value)),
+                "enum" => names(value).map_or(Check::Unknown, Check::Enum),
+                "minLength" => value.as_u64().map_or(Check::Unknown, Check::MinLength),
+                "pattern" => value
+                    .as_str()
+                    .and_then(|p| Regex::new(p).ok())
+                    .map_or(Check::Unknown, Check::Pattern),
+                // Annotations: draft 2020-12 does not assert `format` unless asked to.
+                "format" | "description" | "title" | "default" | "$schema" | "$comment" => {
+                    continue;
+                }
+                _ => Check::Unknown,
+            };
+            checks.push(check);
+        }
+        if properties.is_some() || additional.is_some() || !required.is_empty() {
+            checks.push(Check::Object {
+                properties: properties.unwrap_or_default(),
+                additional,
+                required,
+            });
+        }
+        Node::Checks(checks)
+    }
+}
+
+/// An array of strings, as `required` and string `enum`s are written.
+fn names(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|name| name.as_str().map(str::to_owned))
+        .collect()
+}
+
+impl Types {
+    /// The types `type` names (one name or a list); `None` for a name this walk does not know.
+    fn of(value: &Value) -> Option<Types> {
+        let mut types = Types::default();
+        let names: Vec<&Value> = match value {
+            Value::String(_) => vec![value],
+            Value::Array(names) => names.iter().collect(),
+            _ => return None,
+        };
+        for name in names {
+            match name.as_str()? {
+                "object" => types.object = true,
+                "array" => types.array = true,
+                "string" => types.string = true,
+                "boolean" => types.boolean = true,
+                "null" => types.null = true,
+                "number" => types.number = true,
+                "integer" => types.integer = true,
+                _ => return None,
+            }
+        }
+        Some(types)
+    }
+
+    fn admit(self, instance: &Value) -> bool {
+        match instance {
+            Value::Object(_) => self.object,
+            Value::Array(_) => self.array,
+            Value::String(_) => self.string,
+            Value::Bool(_) => self.boolean,
+            Value::Null => self.null,
+            // 2020-12: an integer is any number with a zero fractional part (`1.0` included).
+            Value::Number(n) => {
+                self.number
+                    || (self.integer
+                        && (n.is_i64()
+                            || n.is_u64()
+                            || n.as_f64().is_some_and(|f| f.fract() == 0.0)))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -193,12 +327,12 @@ mod tests {
                         ) else {
                             continue;
                         };
-                        let Some(validator) = embedded::validator(version, api, kind) else {
+                        let Some(schema) = embedded::kind(version, api, kind) else {
                             continue;
                         };
-                        let quick = embedded::quick_is_valid(version, api, kind, &variant);
-                        let compiled = validator.is_valid(&variant);
-                        assert_eq!(quick, Some(compiled), "{} {kind} {variant}", file.display());
+                        let quick = schema.quick_is_valid(&variant);
+                        let compiled = schema.validator().is_valid(&variant);
+                        assert_eq!(quick, compiled, "{} {kind} {variant}", file.display());
                         checked += 1;
                         invalid += usize::from(!compiled);
                         if api.contains(".coreos.com/") || api.starts_with("cert-manager.io/") {
