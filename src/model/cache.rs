@@ -1,11 +1,12 @@
-//! Texts parsed once per model: a start script or a configuration file in a ConfigMap is
-//! read by several containers, workloads and rules, and parsing it is most of the model's cost.
+//! Texts parsed once per model, by content: a start script or a configuration file in a
+//! ConfigMap is read by several containers, workloads and rules, and an input with many
+//! releases of one chart carries the same texts in every namespace. Parsing them is most of
+//! the model's cost, so each distinct text is parsed once; its lines stay relative to the
+//! text and are mapped to the string holding it where it is used.
 
-use super::Loc;
 use super::bootstrap::static_master_line;
-use super::conf::Setting;
-use super::files::settings_of;
 use super::shell::{Command, commands};
+use crate::redis_conf::{self, ConfText};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -18,25 +19,17 @@ pub struct ParsedScript {
     pub static_master: Option<usize>,
 }
 
-/// The directives of one configuration text and the lines Redis would refuse, located.
-#[derive(Debug, Default)]
-pub struct ParsedConf {
-    pub settings: Vec<Setting>,
-    pub errors: Vec<(Loc, String)>,
-}
-
-/// Parsed texts by the string they come from.
+/// Parsed texts by their content.
 #[derive(Default)]
 pub struct TextCache {
-    scripts: RefCell<HashMap<Loc, Rc<ParsedScript>>>,
-    /// By the string and the line of the text inside it (a here-document starts later).
-    confs: RefCell<HashMap<(Loc, usize), Rc<ParsedConf>>>,
+    scripts: RefCell<HashMap<Box<str>, Rc<ParsedScript>>>,
+    confs: RefCell<HashMap<Box<str>, Rc<ConfText>>>,
 }
 
 impl TextCache {
-    /// The script `text` held by the string at `loc`.
-    pub fn script(&self, loc: &Loc, text: &str) -> Rc<ParsedScript> {
-        if let Some(parsed) = self.scripts.borrow().get(loc) {
+    /// The script `text`, its lines counted from its first.
+    pub fn script(&self, text: &str) -> Rc<ParsedScript> {
+        if let Some(parsed) = self.scripts.borrow().get(text) {
             return parsed.clone();
         }
         let commands = commands(text);
@@ -46,19 +39,17 @@ impl TextCache {
         });
         self.scripts
             .borrow_mut()
-            .insert(loc.clone(), parsed.clone());
+            .insert(text.into(), parsed.clone());
         parsed
     }
 
-    /// The configuration `text` held by the string at `loc`, its lines starting at `offset`.
-    pub fn conf(&self, loc: &Loc, text: &str, offset: usize) -> Rc<ParsedConf> {
-        let key = (loc.clone(), offset);
-        if let Some(parsed) = self.confs.borrow().get(&key) {
+    /// The configuration `text`, its lines counted from its first.
+    pub fn conf(&self, text: &str) -> Rc<ConfText> {
+        if let Some(parsed) = self.confs.borrow().get(text) {
             return parsed.clone();
         }
-        let (settings, errors) = settings_of(text, loc, offset);
-        let parsed = Rc::new(ParsedConf { settings, errors });
-        self.confs.borrow_mut().insert(key, parsed.clone());
+        let parsed = Rc::new(redis_conf::parse(text, 0));
+        self.confs.borrow_mut().insert(text.into(), parsed.clone());
         parsed
     }
 }

@@ -1,7 +1,7 @@
 //! Reading the files a container sees: ConfigMap/Secret volumes, and files its start
 //! scripts (of init containers and its own) write with `cp`, `cat > … <<EOF` or `echo >>`.
 
-use super::cache::{ParsedConf, TextCache};
+use super::cache::TextCache;
 use super::conf::{Conf, Origin, Setting};
 use super::launch::Script;
 use super::shell::DESCRIPTOR;
@@ -9,8 +9,9 @@ use super::vars::{self, Vars};
 use super::workload::{SourceKind, VolumeSource, Workload, data_pointer};
 use super::{Loc, Sources};
 use crate::manifest::Document;
-use crate::redis_conf;
+use crate::redis_conf::{self, ConfText};
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -34,8 +35,9 @@ pub struct Files<'a> {
     pub workload: &'a Workload,
     pub scripts: &'a [Script],
     pub cache: &'a TextCache,
-    /// Variables each container's scripts assign (same index as `workload.containers`).
-    pub vars: Vec<Vars>,
+    /// Variables each container's scripts assign (same index as `workload.containers`),
+    /// worked out on first use: finding the scripts, and init containers, need none.
+    vars: Vec<OnceCell<Vars>>,
 }
 
 impl<'a> Files<'a> {
@@ -79,15 +81,15 @@ impl<'a> Files<'a> {
         }
         let mut conf = self.written(c, path).or_else(|| {
             let file = self.mounted(c, path)?;
-            let parsed = self.cache.conf(&file.loc, &file.text, 0);
+            let (settings, errors) = located(&self.cache.conf(&file.text), &file.loc, 0);
             Some(Conf {
                 path: Some(path.to_string()),
                 origin: Origin::Mounted {
                     kind: file.kind,
                     mount: file.mount,
                 },
-                settings: parsed.settings.clone(),
-                errors: parsed.errors.clone(),
+                settings,
+                errors,
             })
         })?;
         if conf.settings.iter().any(|s| s.directive.name == "include") {
@@ -126,18 +128,23 @@ impl<'a> Files<'a> {
         scripts: &'a [Script],
         cache: &'a TextCache,
     ) -> Files<'a> {
-        let mut files = Files {
+        Files {
             docs,
             sources,
             workload,
             scripts,
             cache,
-            vars: Vec::new(),
-        };
-        files.vars = (0..workload.containers.len())
-            .map(|c| files.assigned(c))
-            .collect();
-        files
+            vars: workload
+                .containers
+                .iter()
+                .map(|_| OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// The variables set when container `c`'s server starts.
+    pub fn vars(&self, c: usize) -> Option<&Vars> {
+        Some(self.vars.get(c)?.get_or_init(|| self.assigned(c)))
     }
 
     /// The variables the scripts before container `c`'s server assign.
@@ -157,19 +164,38 @@ impl<'a> Files<'a> {
     /// The file at `path` as the start scripts leave it, reading them in order: `cp`/`mv`,
     /// and `cat`/`sed`/`grep`/`echo`/`printf`/here-documents redirected into a file.
     fn written(&self, c: usize, path: &str) -> Option<Conf> {
-        let vars = self.vars.get(c)?;
+        let vars = self.vars(c)?;
         let mut files: HashMap<String, Written> = HashMap::new();
         for script in self.scripts_before(c) {
             for cmd in &script.parsed.commands {
-                let writes = cmd.output.is_some()
+                // Output to another descriptor (`echo … >&2`, the usual log line) writes no file.
+                let output = cmd.output.as_deref().filter(|o| *o != DESCRIPTOR);
+                let writes = output.is_some()
                     || matches!(cmd.words.first().map(String::as_str), Some("cp" | "mv"));
                 if !writes {
                     continue;
                 }
-                let words: Vec<String> = cmd
-                    .words
-                    .iter()
-                    .map(|w| vars::expand(w, vars).into_owned())
+                // Only a copy, a here-document or a command passing text on gives the file a
+                // content: the words of any other (`redis-cli … >/dev/null`) need no expanding.
+                let verb = cmd.words.first().map(|w| vars::expand(w, vars));
+                let copy = matches!(verb.as_deref(), Some("cp" | "mv"));
+                let passes_text = cmd.heredoc.is_some()
+                    || matches!(
+                        verb.as_deref(),
+                        Some("echo" | "printf" | "cat" | "sed" | "grep")
+                    );
+                if !copy && !(output.is_some() && passes_text) {
+                    continue;
+                }
+                let words: Vec<String> = verb
+                    .map(Cow::into_owned)
+                    .into_iter()
+                    .chain(
+                        cmd.words
+                            .iter()
+                            .skip(1)
+                            .map(|w| vars::expand(w, vars).into_owned()),
+                    )
                     .collect();
                 let at = script.at(cmd.line);
                 let first = words.first().map(String::as_str);
@@ -194,24 +220,32 @@ impl<'a> Files<'a> {
                     }
                     continue;
                 }
-                let Some(out) = cmd.output.as_deref().filter(|o| *o != DESCRIPTOR) else {
+                let Some(out) = output else {
                     continue;
                 };
                 let out = vars::expand(out, vars).into_owned();
                 let content = match (&cmd.heredoc, first) {
                     (Some((body, line)), _) => Some(Written {
-                        parts: vec![self.cache.conf(&script.loc, body, *line)],
+                        parts: vec![Part {
+                            text: self.cache.conf(body),
+                            base: script.loc.clone(),
+                            offset: *line,
+                        }],
                         at: at.clone(),
                     }),
                     (None, Some("echo" | "printf")) => {
                         // Quoting inside the echoed text is the shell's, not Redis's: a
                         // line like `requirepass $(quote "$X")` is whole at run time.
-                        let (settings, _) = settings_of(&echoed(&words), &script.loc, cmd.line);
+                        let text = ConfText {
+                            errors: Vec::new(),
+                            ..redis_conf::parse(&echoed(&words), 0)
+                        };
                         Some(Written {
-                            parts: vec![Rc::new(ParsedConf {
-                                settings,
-                                errors: Vec::new(),
-                            })],
+                            parts: vec![Part {
+                                text: Rc::new(text),
+                                base: script.loc.clone(),
+                                offset: cmd.line,
+                            }],
                             at: at.clone(),
                         })
                     }
@@ -242,14 +276,21 @@ impl<'a> Files<'a> {
             }
         }
         let w = files.remove(path)?;
+        let mut settings = Vec::new();
+        let mut errors = Vec::new();
+        for part in &w.parts {
+            let (s, e) = located(&part.text, &part.base, part.offset);
+            settings.extend(s);
+            errors.extend(e);
+        }
         Some(Conf {
             path: Some(path.to_string()),
             origin: Origin::Written {
                 storage: self.workload.storage(c, path),
                 at: w.at,
             },
-            settings: w.parts.iter().flat_map(|p| p.settings.clone()).collect(),
-            errors: w.parts.iter().flat_map(|p| p.errors.clone()).collect(),
+            settings,
+            errors,
         })
     }
 
@@ -257,17 +298,30 @@ impl<'a> Files<'a> {
     fn mounted_conf(&self, c: usize, path: &str) -> Option<Written> {
         let file = self.mounted(c, path)?;
         Some(Written {
-            parts: vec![self.cache.conf(&file.loc, &file.text, 0)],
+            parts: vec![Part {
+                text: self.cache.conf(&file.text),
+                base: file.loc.clone(),
+                offset: 0,
+            }],
             at: file.loc,
         })
     }
+}
+
+/// Configuration text parsed once, and where it is written: the string at `base`, its
+/// lines starting at `offset` there (a here-document starts inside its script).
+#[derive(Clone)]
+struct Part {
+    text: Rc<ConfText>,
+    base: Loc,
+    offset: usize,
 }
 
 /// A file's content while reading start scripts: the texts it is made of, in order
 /// (shared, so copying or appending a file copies no directives).
 #[derive(Clone)]
 struct Written {
-    parts: Vec<Rc<ParsedConf>>,
+    parts: Vec<Part>,
     /// The command that wrote it.
     at: Loc,
 }
@@ -339,29 +393,28 @@ fn echoed(words: &[String]) -> String {
     }
 }
 
-/// Parse configuration text found at `base` (its lines start at `offset`).
-pub fn settings_of(text: &str, base: &Loc, offset: usize) -> (Vec<Setting>, Vec<(Loc, String)>) {
-    located(redis_conf::parse(text, offset), base)
-}
-
-/// Directives and errors of parsed text found at `base`.
-pub fn located(parsed: redis_conf::ConfText, base: &Loc) -> (Vec<Setting>, Vec<(Loc, String)>) {
+/// Directives and errors of configuration text written in the string at `base`, the
+/// text's lines starting at line `offset` of that string.
+pub fn located(parsed: &ConfText, base: &Loc, offset: usize) -> (Vec<Setting>, Vec<(Loc, String)>) {
     let at = |line| Loc {
-        line: Some(line),
+        line: Some(line + offset),
         ..base.clone()
     };
     let settings = parsed
         .directives
-        .into_iter()
+        .iter()
         .map(|d| Setting {
             loc: at(d.line),
-            directive: d,
+            directive: redis_conf::Directive {
+                line: d.line + offset,
+                ..d.clone()
+            },
         })
         .collect();
     let errors = parsed
         .errors
-        .into_iter()
-        .map(|e| (at(e.line), e.message))
+        .iter()
+        .map(|e| (at(e.line), e.message.clone()))
         .collect();
     (settings, errors)
 }

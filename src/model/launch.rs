@@ -4,7 +4,7 @@
 use super::Loc;
 use super::cache::{ParsedScript, TextCache};
 use super::conf::{Conf, Origin};
-use super::files::{Files, settings_of};
+use super::files::{Files, located};
 use super::workload::Word;
 use std::rc::Rc;
 
@@ -28,7 +28,7 @@ impl Script {
     fn new(cache: &TextCache, container: usize, loc: Loc, text: &str) -> Script {
         Script {
             container,
-            parsed: cache.script(&loc, text),
+            parsed: cache.script(text),
             loc,
         }
     }
@@ -65,7 +65,7 @@ const WRAPPERS: &[&str] = &[
 ];
 
 fn basename(word: &str) -> &str {
-    word.rsplit('/').next().unwrap_or(word)
+    word.rfind('/').map_or(word, |i| &word[i + 1..])
 }
 
 /// The start scripts of container `c`, each preceded by the files it sources (`. FILE`).
@@ -113,7 +113,9 @@ fn is_dash_c(w: &str) -> bool {
 }
 
 fn is_server_binary(word: &str) -> bool {
-    matches!(basename(word), "redis-server" | "redis-sentinel")
+    // Most words of a script are not a server: the suffix test skips looking for a `/`.
+    (word.ends_with("redis-server") || word.ends_with("redis-sentinel"))
+        && matches!(basename(word), "redis-server" | "redis-sentinel")
 }
 
 /// Index of the server binary in a command's words, if it runs one.
@@ -150,14 +152,6 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 })
                 .unwrap_or_default(),
         };
-    let vars = files.vars.get(c)?;
-    let launch: Vec<Word> = launch
-        .into_iter()
-        .map(|w| Word {
-            text: super::vars::expand(&w.text, vars).into_owned(),
-            loc: w.loc,
-        })
-        .collect();
     if launch.is_empty() {
         return image_default(
             container.words.is_empty(),
@@ -165,6 +159,14 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
             files.workload.loc(container.pointer.clone()),
         );
     }
+    let vars = files.vars(c)?;
+    let launch: Vec<Word> = launch
+        .into_iter()
+        .map(|w| Word {
+            text: super::vars::expand(&w.text, vars).into_owned(),
+            loc: w.loc,
+        })
+        .collect();
     let sentinel = basename(&launch[0].text) == "redis-sentinel"
         || launch.iter().any(|w| w.text == "--sentinel");
     let role = if sentinel {
@@ -243,7 +245,7 @@ fn options(words: &[Word]) -> Vec<super::conf::Setting> {
                 .chain(words[i + 1..end].iter().map(|w| quote(&w.text)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let (mut settings, _) = settings_of(&line, &words[i].loc, 0);
+            let (mut settings, _) = located(&crate::redis_conf::parse(&line, 0), &words[i].loc, 0);
             for s in &mut settings {
                 s.loc = words[i].loc.clone();
             }

@@ -288,30 +288,28 @@ fn stored_confs(
         let loc = Loc::new(doc_index, workload::data_pointer(field, key));
         // A script is never itself a configuration; only its here-documents may be.
         let script = text.starts_with("#!") || key.ends_with(".sh");
-        let parsed = if script {
-            redis_conf::ConfText::default()
-        } else {
-            redis_conf::parse(&text, 0)
-        };
-        if !script && redis_conf::looks_like_conf(&parsed) {
-            out.push(StoredConf {
-                kind,
-                settings: located(parsed, &loc).0,
-            });
-            continue;
+        if !script {
+            let parsed = cache.conf(&text);
+            if redis_conf::looks_like_conf(&parsed) {
+                out.push(StoredConf {
+                    kind,
+                    settings: located(&parsed, &loc, 0).0,
+                });
+                continue;
+            }
         }
         if !text.contains("<<") {
             continue;
         }
-        for c in &cache.script(&loc, &text).commands {
+        for c in &cache.script(&text).commands {
             let Some((body, first)) = &c.heredoc else {
                 continue;
             };
-            let parsed = redis_conf::parse(body, *first);
+            let parsed = cache.conf(body);
             if redis_conf::looks_like_conf(&parsed) {
                 out.push(StoredConf {
                     kind,
-                    settings: located(parsed, &loc).0,
+                    settings: located(&parsed, &loc, *first).0,
                 });
             }
         }

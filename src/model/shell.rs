@@ -3,6 +3,7 @@
 //! which is what the rules need (which binary runs, what is copied or written where).
 
 use std::borrow::Cow;
+use std::str::Chars;
 
 /// One simple command of a script.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -81,7 +82,11 @@ fn split(script: &str) -> Vec<Command> {
                 while i < lines.len() && lines[i].trim() != delimiter {
                     i += 1;
                 }
-                let body = lines[body_start..i.min(lines.len())].join("\n");
+                // A second here-document on a line whose first ran to the end has no body.
+                let body = lines
+                    .get(body_start..i.min(lines.len()))
+                    .unwrap_or_default()
+                    .join("\n");
                 command.heredoc = Some((body, body_start));
                 i += 1;
             }
@@ -107,7 +112,7 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
     let mut word = String::new();
     let mut in_word = false;
     let mut pending = Pending::Nothing;
-    let mut chars = line.chars().peekable();
+    let mut chars = line.chars();
     let mut depth = 0usize;
 
     let finish_word =
@@ -131,19 +136,17 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
         match c {
             '\'' if depth == 0 => {
                 in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    word.push(q);
-                }
+                let rest = chars.as_str();
+                let end = rest.find('\'').unwrap_or(rest.len());
+                word.push_str(&rest[..end]);
+                chars = rest.get(end + 1..).unwrap_or_default().chars();
             }
             '"' if depth == 0 => {
                 in_word = true;
-                while let Some(q) = chars.next() {
-                    match q {
-                        '"' => break,
-                        '\\' => {
+                loop {
+                    push_run(&mut word, &mut chars, b"\"\\");
+                    match chars.next() {
+                        Some('\\') => {
                             if let Some(e) = chars.next() {
                                 if !matches!(e, '"' | '\\' | '$' | '`') {
                                     word.push('\\');
@@ -151,7 +154,7 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
                                 word.push(e);
                             }
                         }
-                        _ => word.push(q),
+                        _ => break,
                     }
                 }
             }
@@ -161,7 +164,7 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
                     word.push(e);
                 }
             }
-            '$' if chars.peek() == Some(&'(') => {
+            '$' if next_is(&chars, b'(') => {
                 in_word = true;
                 word.push(c);
                 word.push('(');
@@ -172,7 +175,10 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
                 word.push(c);
                 depth -= 1;
             }
-            _ if depth > 0 => word.push(c),
+            _ if depth > 0 => {
+                word.push(c);
+                push_run(&mut word, &mut chars, b"\\$)");
+            }
             '#' if !in_word => break,
             // Indentation and runs of blanks end no word.
             ' ' | '\t' if !in_word => {}
@@ -189,11 +195,13 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
                     in_word = false;
                 }
                 // `>&2`, `2>&1` duplicate descriptors; they write no file.
-                if chars.peek() == Some(&'&') {
+                if next_is(&chars, b'&') {
                     chars.next();
                     while chars
-                        .peek()
-                        .is_some_and(|d| d.is_ascii_digit() || *d == '-')
+                        .as_str()
+                        .bytes()
+                        .next()
+                        .is_some_and(|d| d.is_ascii_digit() || d == b'-')
                     {
                         chars.next();
                     }
@@ -203,13 +211,13 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
                     continue;
                 }
                 finish_word(&mut word, &mut in_word, &mut command, &mut pending);
-                if chars.peek() == Some(&'>') {
+                if next_is(&chars, b'>') {
                     chars.next();
                     command.append = !fd_prefix;
                 }
                 if fd_prefix {
                     // `2> file`: swallow the target word.
-                    while chars.peek() == Some(&' ') {
+                    while next_is(&chars, b' ') {
                         chars.next();
                     }
                     for n in chars.by_ref() {
@@ -223,9 +231,9 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
             }
             '<' => {
                 finish_word(&mut word, &mut in_word, &mut command, &mut pending);
-                if chars.peek() == Some(&'<') {
+                if next_is(&chars, b'<') {
                     chars.next();
-                    if chars.peek() == Some(&'-') {
+                    if next_is(&chars, b'-') {
                         chars.next();
                     }
                     pending = Pending::Heredoc;
@@ -234,11 +242,30 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
             _ => {
                 in_word = true;
                 word.push(c);
+                push_run(&mut word, &mut chars, b"'\"\\$ \t;&|><");
             }
         }
     }
     finish_word(&mut word, &mut in_word, &mut command, &mut pending);
     push_command(commands, &mut command, line_no);
+}
+
+/// Whether the next character is the ASCII `byte`.
+fn next_is(chars: &Chars, byte: u8) -> bool {
+    chars.as_str().as_bytes().first() == Some(&byte)
+}
+
+/// Move the characters up to the next of the ASCII `stops` from `chars` onto `word` in one
+/// copy: most of a script is plain word characters, and pushing them one by one was the
+/// slowest part of reading it.
+fn push_run(word: &mut String, chars: &mut Chars, stops: &[u8]) {
+    let rest = chars.as_str();
+    let end = rest
+        .bytes()
+        .position(|b| stops.contains(&b))
+        .unwrap_or(rest.len());
+    word.push_str(&rest[..end]);
+    *chars = rest[end..].chars();
 }
 
 fn push_command(commands: &mut Vec<Command>, command: &mut Command, line_no: usize) {
@@ -290,6 +317,14 @@ mod tests {
         assert!(c[2].append && !c[1].append);
         assert_eq!(c[3].words, ["if", "[", "$(hostname)", "=", "redis-0", "]"]);
         assert_eq!(c[4].words, ["then"]);
+    }
+
+    #[test]
+    fn a_second_heredoc_after_an_unterminated_first_has_no_body() {
+        let c = commands("cat <<A; cat <<B\n");
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].heredoc, Some((String::new(), 1)));
+        assert_eq!(c[1].heredoc, Some((String::new(), 2)));
     }
 
     #[test]
