@@ -184,7 +184,8 @@ impl<'a> Files<'a> {
                         verb.as_deref(),
                         Some("echo" | "printf" | "cat" | "sed" | "grep")
                     );
-                if !copy && !(output.is_some() && passes_text) {
+                let gives_content = copy || (output.is_some() && passes_text);
+                if !gives_content {
                     continue;
                 }
                 let words: Vec<String> = verb
