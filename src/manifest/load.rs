@@ -5,7 +5,7 @@
 //! time and memory and never overflows the stack.
 
 use super::Position;
-use super::block::{self, Light, PLACEHOLDER};
+use super::block_style;
 use super::positions::{PosNode, Style};
 use super::scalar::resolve_plain;
 use super::split::Part;
@@ -22,7 +22,7 @@ pub(crate) const MAX_DEPTH: usize = 256;
 pub(crate) const MAX_ALIAS_NODES: usize = 100_000;
 
 /// What a part of the input yields, in source order.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub(crate) enum Outcome {
     Document {
         value: Value,
@@ -34,53 +34,31 @@ pub(crate) enum Outcome {
     Broken { at: Position, message: String },
 }
 
-/// Parse one part of the input into its documents: with its simple literal blocks lifted
-/// out when it has any (a fraction of the scanning), else, or when that reading meets
-/// anything it does not expect, by saphyr alone.
+/// Parse one part of the input into its documents: by the block-style reader when the part
+/// is in the subset it reads, else by saphyr.
 pub(crate) fn load(part: Part<'_>) -> Vec<Outcome> {
-    block::lighten(part.text)
-        .and_then(|light| read(part, &light.text, Some(&light)))
-        .or_else(|| read(part, part.text, None))
-        .unwrap_or_default()
+    match block_style::read(part) {
+        Some(document) => vec![document],
+        None => read(part),
+    }
 }
 
-/// Read `text` (the part's, or its light form); `None` when the light form does not read
-/// exactly as the part would.
-pub(crate) fn read(part: Part<'_>, text: &str, light: Option<&Light>) -> Option<Vec<Outcome>> {
+/// Read a part with saphyr: every YAML construct, every syntax error.
+pub(crate) fn read(part: Part<'_>) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     let mut builder = Builder::new(part);
     let mut skipping = false;
-    let mut lifted = light.map_or(&[][..], |l| &l.blocks[..]).iter().peekable();
-    for event in Parser::new_from_str(text) {
-        let (mut event, mut span) = match event {
+    for event in Parser::new_from_str(part.text) {
+        let (event, span) = match event {
             Ok(ev) => ev,
             Err(e) => {
-                if light.is_some() {
-                    return None;
-                }
                 outcomes.push(Outcome::Broken {
                     at: builder.position(*e.marker()),
                     message: e.info().to_owned(),
                 });
-                return Some(outcomes);
+                return outcomes;
             }
         };
-        if let (Some(block), Some(light)) = (lifted.peek(), light)
-            && (span.start.line(), span.start.col()) == (block.line, block.col)
-        {
-            if !builder.takes_lifted(&event, light, block.line) {
-                return None;
-            }
-            event = Event::Scalar(
-                Cow::Owned(block.text.clone()),
-                ScalarStyle::Literal,
-                0,
-                None,
-            );
-            let start = Marker::new(0, block.start_line, block.start_col);
-            span = Span::new(start, Marker::new(0, block.end_line, 0));
-            lifted.next();
-        }
         match event {
             Event::DocumentStart(_) => {
                 builder = Builder::new(part);
@@ -96,16 +74,13 @@ pub(crate) fn read(part: Part<'_>, text: &str, light: Option<&Light>) -> Option<
             _ if skipping => {}
             event => {
                 if let Err((at, message)) = builder.event(event, span) {
-                    if light.is_some() {
-                        return None;
-                    }
                     outcomes.push(Outcome::Broken { at, message });
                     skipping = true;
                 }
             }
         }
     }
-    lifted.peek().is_none().then_some(outcomes)
+    outcomes
 }
 
 type Fatal = (Position, String);
@@ -182,30 +157,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The placeholder of a lifted block is a plain scalar, the value of a key on its line
-    /// in a block mapping, in block context all the way up: then the original `|` there is
-    /// that block's indicator.
-    fn takes_lifted(&self, event: &Event<'_>, light: &Light, line: usize) -> bool {
-        let Event::Scalar(text, ScalarStyle::Plain, 0, None) = event else {
-            return false;
-        };
-        let Some(Frame {
-            collection: Collection::Map { key: Some(key), .. },
-            ..
-        }) = self.stack.last()
-        else {
-            return false;
-        };
-        let block_context = self.stack.iter().all(|frame| {
-            let line = frame.start.line - self.part.lines_before;
-            !matches!(
-                light.char_at(line, frame.start.column - 1),
-                Some('{' | '[') | None
-            )
-        });
-        text == PLACEHOLDER && key.at.line == self.part.lines_before + line && block_context
-    }
-
     fn finish(&mut self) -> Outcome {
         let (value, positions) = self.root.take().unwrap_or_else(|| {
             let at = Position {
@@ -231,7 +182,11 @@ impl<'a> Builder<'a> {
                 // into its string (block scalars are most of a ConfigMap's bytes).
                 let raw = self.awaits_key().then(|| text.to_string());
                 let value = scalar_value(text, plain, tag.as_deref());
-                let pos = self.scalar_position(at, span, style, &value);
+                let end_line = self.part.lines_before + span.end.line();
+                let block_text = value
+                    .as_str()
+                    .filter(|_| matches!(style, ScalarStyle::Literal | ScalarStyle::Folded));
+                let pos = scalar_position(at, end_line, block_text);
                 if anchor != 0 {
                     let anchored = Anchor {
                         value: value.clone(),
@@ -335,26 +290,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// For a block scalar saphyr's span starts on the first line that is not blank, at the
-    /// content's indentation; the text's line 0 is that many lines earlier.
-    fn scalar_position(
-        &self,
-        at: Position,
-        span: Span,
-        style: ScalarStyle,
-        value: &Value,
-    ) -> PosNode {
-        let mut pos = PosNode::leaf(at);
-        pos.end_line = self.part.lines_before + span.end.line();
-        pos.style = Style::Flow;
-        if let (ScalarStyle::Literal | ScalarStyle::Folded, Some(text)) = (style, value.as_str()) {
-            let blank_lines_before = text.bytes().take_while(|&b| b == b'\n').count();
-            pos.style = Style::Block;
-            pos.value.line = at.line.saturating_sub(blank_lines_before);
-        }
-        pos
-    }
-
     /// The next node completed is a mapping key.
     fn awaits_key(&self) -> bool {
         matches!(
@@ -405,14 +340,10 @@ impl<'a> Builder<'a> {
                 if key.merge && merge_into(map, &mut frame.children, merged, &node.value, key.at) {
                     return Ok(());
                 }
-                if let Some((first, text)) =
-                    insert(map, &mut frame.children, merged, key.text, node.value, pos)
+                if let Some(problem) =
+                    insert_entry(map, &mut frame.children, merged, key.text, node.value, pos)
                 {
-                    let message = format!(
-                        "duplicate key `{text}` (first at line {}); YAML readers disagree on which value wins",
-                        first.line
-                    );
-                    self.problems.push((key.at, message));
+                    self.problems.push(problem);
                 }
             }
         }
@@ -420,9 +351,24 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Insert an entry, replacing a merged one silently; returns the first position and the
-/// text of a duplicate explicit key.
-fn insert(
+/// A scalar's positions. For a block scalar (`block_text`) saphyr's span starts on the first
+/// line that is not blank, at the content's indentation; the text's line 0 is that many
+/// lines earlier.
+pub(crate) fn scalar_position(at: Position, end_line: usize, block_text: Option<&str>) -> PosNode {
+    let mut pos = PosNode::leaf(at);
+    pos.end_line = end_line;
+    pos.style = Style::Flow;
+    if let Some(text) = block_text {
+        let blank_lines_before = text.bytes().take_while(|&b| b == b'\n').count();
+        pos.style = Style::Block;
+        pos.value.line = at.line.saturating_sub(blank_lines_before);
+    }
+    pos
+}
+
+/// Insert an entry whose `pos.at` is its key's position, replacing a merged one silently;
+/// a problem for a duplicate explicit key.
+pub(crate) fn insert_entry(
     map: &mut Map<String, Value>,
     children: &mut Vec<PosNode>,
     merged: &mut Vec<String>,
@@ -430,6 +376,7 @@ fn insert(
     value: Value,
     pos: PosNode,
 ) -> Option<(Position, String)> {
+    let key_at = pos.at;
     // One hash of the key for the common case, a new key.
     let key = match map.entry(key) {
         Entry::Vacant(slot) => {
@@ -450,7 +397,13 @@ fn insert(
         *slot = pos;
     }
     match (was_merged, first) {
-        (None, Some(first)) => Some((first, key)),
+        (None, Some(first)) => Some((
+            key_at,
+            format!(
+                "duplicate key `{key}` (first at line {}); YAML readers disagree on which value wins",
+                first.line
+            ),
+        )),
         _ => None,
     }
 }

@@ -4,13 +4,15 @@
 //! `yaml-syntax` finding and the rest of the input is still read. Plain scalars are typed
 //! as Kubernetes (go-yaml, YAML 1.1) types them, so `enabled: yes` is the boolean `true`.
 
-mod block;
+mod block_style;
 #[cfg(test)]
-mod block_equivalence;
+mod block_style_equivalence;
 mod emit;
+mod literal;
 mod load;
 mod pointer;
 mod positions;
+mod quoted;
 mod scalar;
 mod split;
 
@@ -181,7 +183,8 @@ impl Parsed {
 pub fn parse(file: &str, text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    for part in split::parts(text) {
+    let lines = split::lines(text);
+    for part in split::parts(text, &lines) {
         if part.text.len() > MAX_DOCUMENT_BYTES {
             let at = Position {
                 line: part.lines_before + 1,

@@ -18,7 +18,7 @@ pub(crate) enum Style {
 }
 
 /// One node: where it is written, and its children in the value's order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct PosNode {
     /// The node as a finding should point at it: the key of a mapping entry, the item of a
     /// sequence, the root node of a document.

@@ -6,6 +6,7 @@
 //! YAML 1.1 or 1.2 reader could retype, so what we write survives every reader.
 
 use serde_json::{Number, Value};
+use std::borrow::Cow;
 
 /// The value of a plain (unquoted) scalar under go-yaml v2's YAML 1.1 resolution.
 /// Timestamps stay strings: go-yaml turns them back into the same RFC 3339 text for JSON.
@@ -31,7 +32,11 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
 }
 
 fn resolve_number(text: &str) -> Option<Number> {
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let plain: Cow<'_, str> = if text.contains('_') {
+        Cow::Owned(text.replace('_', ""))
+    } else {
+        Cow::Borrowed(text)
+    };
     if let Some(int) = resolve_int(&plain) {
         return Some(int);
     }
