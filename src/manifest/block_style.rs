@@ -15,7 +15,7 @@
 //! is tested against saphyr (`block_style_equivalence`), not assumed.
 
 use super::Position;
-use super::literal::{self, Chomping};
+use super::literal::{self, Chomping, indentation};
 use super::load::{self, Outcome};
 use super::positions::PosNode;
 use super::quoted;
@@ -34,9 +34,9 @@ const MAX_KEY_BYTES: usize = 1000;
 /// Read a part holding one block-style document; `None` when the part has anything this
 /// reader does not read exactly as saphyr does.
 pub(crate) fn read(part: Part<'_>) -> Option<Outcome> {
-    let tabs = match characters(part.text)? {
-        Characters::Ascii { tabs } => tabs,
-        Characters::Unicode => true,
+    let (ascii, tabs) = match characters(part.text)? {
+        Characters::Ascii { tabs } => (true, tabs),
+        Characters::Unicode => (false, true),
     };
     if !part.text.ends_with('\n') {
         return None;
@@ -44,8 +44,13 @@ pub(crate) fn read(part: Part<'_>) -> Option<Outcome> {
     let mut reader = Reader {
         lines: part.lines,
         lines_before: part.lines_before,
+        ascii,
         tabs,
         next: 0,
+        peeked: None,
+        entries: Vec::new(),
+        items: Vec::new(),
+        completed: 0,
         problems: Vec::new(),
     };
     reader.document()
@@ -65,12 +70,12 @@ fn characters(text: &str) -> Option<Characters> {
     for block in text.as_bytes().chunks(64) {
         let (printable, tab) = block.iter().fold((true, false), |(ok, tab), &b| {
             (
-                ok & ((b' '..=b'~').contains(&b) | (b == b'\n')),
+                ok & ((b' '..=b'~').contains(&b) | (b == b'\n') | (b == b'\t')),
                 tab | (b == b'\t'),
             )
         });
         tabs |= tab;
-        ascii &= printable | tab;
+        ascii &= printable;
         if !ascii {
             break;
         }
@@ -94,14 +99,26 @@ type Node = (Value, PosNode);
 struct Reader<'a> {
     lines: &'a [&'a str],
     lines_before: usize,
+    /// Whether the text is all ASCII: then a column is a byte offset.
+    ascii: bool,
     /// Whether the text has a tab anywhere (mostly not: then no line needs looking at for one).
     tabs: bool,
     /// The first line not read yet.
     next: usize,
-    problems: Vec<(Position, String)>,
+    /// The last line `peek` found, and its indentation.
+    peeked: Option<(usize, usize)>,
+    /// The entries of the mappings being read, innermost last, each with its number in the
+    /// order entries were completed: a mapping is built at its end, at its exact size (a
+    /// growing map rehashes), and duplicate-key problems are put back in the order saphyr's
+    /// builder finds them (as each entry completes).
+    entries: Vec<(Cow<'a, str>, Node, usize)>,
+    /// The items of the sequences being read, innermost last.
+    items: Vec<Node>,
+    completed: usize,
+    problems: Vec<(usize, Position, String)>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn document(&mut self) -> Option<Outcome> {
         // Leading comments and blank lines, and at most one `---` before the content.
         let mut marker = false;
@@ -124,10 +141,15 @@ impl Reader<'_> {
         if self.peek()?.is_some() {
             return None;
         }
+        self.problems.sort_by_key(|(order, ..)| *order);
+        let problems = self
+            .problems
+            .drain(..)
+            .map(|(_, at, message)| (at, message));
         Some(Outcome::Document {
             value,
             positions,
-            problems: std::mem::take(&mut self.problems),
+            problems: problems.collect(),
         })
     }
 
@@ -135,9 +157,14 @@ impl Reader<'_> {
     /// `Some(None)` at the end. `None` for a line this reader leaves to saphyr (a tab, a
     /// document marker).
     fn peek(&mut self) -> Option<Option<usize>> {
+        if let Some((line, indent)) = self.peeked
+            && line == self.next
+        {
+            return Some(Some(indent));
+        }
         while let Some(line) = self.lines.get(self.next) {
-            let content = line.trim_start_matches(' ');
-            if content.is_empty() || content.starts_with('#') {
+            let indent = indentation(line);
+            if matches!(line.as_bytes().get(indent), None | Some(b'#')) {
                 self.next += 1;
                 continue;
             }
@@ -147,18 +174,18 @@ impl Reader<'_> {
             {
                 return None;
             }
-            return Some(Some(line.len() - content.len()));
+            self.peeked = Some((self.next, indent));
+            return Some(Some(indent));
         }
         Some(None)
     }
 
     /// Where byte `col` of line `line` (0-based, within the part) is, as saphyr counts.
     fn position(&self, line: usize, col: usize) -> Position {
-        let prefix = &self.lines[line][..col];
-        let chars = if prefix.is_ascii() {
+        let chars = if self.ascii {
             col
         } else {
-            prefix.chars().count()
+            self.lines[line][..col].chars().count()
         };
         Position {
             line: self.lines_before + line + 1,
@@ -174,39 +201,76 @@ impl Reader<'_> {
         if is_entry(&self.lines[line][col..]) {
             self.sequence(line, col, depth, false)
         } else {
-            self.mapping(line, col, depth)
+            self.mapping(line, col, depth, None)
         }
     }
 
-    fn mapping(&mut self, mut line: usize, col: usize, depth: usize) -> Option<Node> {
+    /// The block mapping whose first key is at `col` of `line` (`first`: that key, already
+    /// read, and the offset of its `:`).
+    fn mapping(
+        &mut self,
+        mut line: usize,
+        col: usize,
+        depth: usize,
+        mut first: Option<(Cow<'a, str>, usize)>,
+    ) -> Option<Node> {
         let start = self.position(line, col);
-        let mut map = Map::new();
-        let mut children = Vec::new();
+        let base = self.entries.len();
         loop {
-            let text = self.lines[line];
-            let (key, colon) = key(&text[col..])?;
+            let text: &'a str = self.lines[line];
+            let (key, colon) = match first.take() {
+                Some(read) => read,
+                None => key(&text[col..])?,
+            };
             let at = self.position(line, col);
             let (value, mut pos) = self.value(line, col + colon + 1, col, depth)?;
             pos.at = at;
-            if let Some(problem) = load::insert_entry(
-                &mut map,
-                &mut children,
-                &mut Vec::new(),
-                key.into_owned(),
-                value,
-                pos,
-            ) {
-                self.problems.push(problem);
-            }
+            self.complete_entry(key, (value, pos));
             match self.peek()? {
                 Some(indent) if indent == col => line = self.next,
                 Some(indent) if indent > col => return None,
                 _ => break,
             }
         }
+        Some(self.build_mapping(base, start))
+    }
+
+    fn complete_entry(&mut self, key: Cow<'a, str>, node: Node) {
+        self.entries.push((key, node, self.completed));
+        self.completed += 1;
+    }
+
+    /// The mapping of the entries from `base` on, which starts at `start`.
+    fn build_mapping(&mut self, base: usize, start: Position) -> Node {
+        let size = self.entries.len() - base;
+        let mut map = Map::with_capacity(size);
+        let mut children = Vec::with_capacity(size);
+        for (key, (value, pos), order) in self.entries.drain(base..) {
+            let key = key.into_owned();
+            let merged = &mut Vec::new();
+            if let Some((at, message)) =
+                load::insert_entry(&mut map, &mut children, merged, key, value, pos)
+            {
+                self.problems.push((order, at, message));
+            }
+        }
         let mut pos = PosNode::leaf(start);
         pos.children = children;
-        Some((Value::Object(map), pos))
+        (Value::Object(map), pos)
+    }
+
+    /// The sequence of the items from `base` on, which starts at `start`.
+    fn build_sequence(&mut self, base: usize, start: Position) -> Node {
+        let size = self.items.len() - base;
+        let mut items = Vec::with_capacity(size);
+        let mut children = Vec::with_capacity(size);
+        for (value, pos) in self.items.drain(base..) {
+            items.push(value);
+            children.push(pos);
+        }
+        let mut pos = PosNode::leaf(start);
+        pos.children = children;
+        (Value::Array(items), pos)
     }
 
     /// The value of the mapping entry whose `:` ends before byte `from` of `line`, in a
@@ -241,8 +305,7 @@ impl Reader<'_> {
         depth: usize,
         indentless: bool,
     ) -> Option<Node> {
-        let mut items = Vec::new();
-        let mut children = Vec::new();
+        let base = self.items.len();
         let mut start = None;
         loop {
             let after_dash = &self.lines[line][col + 1..];
@@ -254,9 +317,8 @@ impl Reader<'_> {
             if start.is_none() {
                 start = Some(self.position(line, if indentless { item_col } else { col }));
             }
-            let (value, pos) = self.item(line, item_col, col, depth)?;
-            items.push(value);
-            children.push(pos);
+            let item = self.item(line, item_col, col, depth)?;
+            self.items.push(item);
             match self.peek()? {
                 Some(indent) if indent == col && is_entry(&self.lines[self.next][col..]) => {
                     line = self.next;
@@ -265,17 +327,20 @@ impl Reader<'_> {
                 _ => break,
             }
         }
-        let mut pos = PosNode::leaf(start?);
-        pos.children = children;
-        Some((Value::Array(items), pos))
+        Some(self.build_sequence(base, start?))
     }
 
     /// The item of a sequence whose `-` is at `dash`, starting at `col` of `line`: a
     /// sequence or mapping begun on the `-` line, or a scalar.
     fn item(&mut self, line: usize, col: usize, dash: usize, depth: usize) -> Option<Node> {
-        let text = &self.lines[line][col..];
-        if is_entry(text) || key(text).is_some() {
+        let text: &'a str = &self.lines[line][col..];
+        if is_entry(text) {
             self.collection(line, col, depth + 1)
+        } else if let Some(key) = key(text) {
+            if depth + 1 >= MAX_NESTING {
+                return None;
+            }
+            self.mapping(line, col, depth + 1, Some(key))
         } else {
             self.inline(line, col, dash, depth)
         }
@@ -313,20 +378,21 @@ impl Reader<'_> {
         if depth >= MAX_NESTING {
             return None;
         }
-        let text = self.lines[line];
+        let text: &'a str = self.lines[line];
         let bytes = text.as_bytes();
         let sequence = bytes[col] == b'[';
         let close = if sequence { b']' } else { b'}' };
-        let mut items = Vec::new();
-        let mut map = Map::new();
-        let mut children = Vec::new();
+        let base = if sequence {
+            self.items.len()
+        } else {
+            self.entries.len()
+        };
         let mut i = skip_spaces(bytes, col + 1);
         if bytes.get(i) != Some(&close) {
             loop {
                 if sequence {
-                    let ((value, pos), end) = self.flow_node(line, i, depth)?;
-                    items.push(value);
-                    children.push(pos);
+                    let (item, end) = self.flow_node(line, i, depth)?;
+                    self.items.push(item);
                     i = end;
                 } else {
                     let (key, after_colon) = flow_key(text, i)?;
@@ -334,15 +400,7 @@ impl Reader<'_> {
                     let start = skip_spaces(bytes, after_colon);
                     let ((value, mut pos), end) = self.flow_node(line, start, depth)?;
                     pos.at = at;
-                    let problem = load::insert_entry(
-                        &mut map,
-                        &mut children,
-                        &mut Vec::new(),
-                        key,
-                        value,
-                        pos,
-                    );
-                    self.problems.extend(problem);
+                    self.complete_entry(key, (value, pos));
                     i = end;
                 }
                 i = skip_spaces(bytes, i);
@@ -359,14 +417,13 @@ impl Reader<'_> {
                 }
             }
         }
-        let mut pos = PosNode::leaf(self.position(line, col));
-        pos.children = children;
-        let value = if sequence {
-            Value::Array(items)
+        let start = self.position(line, col);
+        let node = if sequence {
+            self.build_sequence(base, start)
         } else {
-            Value::Object(map)
+            self.build_mapping(base, start)
         };
-        Some(((value, pos), i + 1))
+        Some((node, i + 1))
     }
 
     /// The node at byte `i` of `line` inside a flow collection, and the byte past it.
@@ -501,19 +558,19 @@ fn flow_plain_len(text: &str) -> Option<usize> {
 
 /// The key of the flow mapping entry at byte `i` of `line`: its text, and the byte past its
 /// `:` (which may touch a quoted key, as in JSON; after a plain key a space must follow).
-fn flow_key(line: &str, i: usize) -> Option<(String, usize)> {
+fn flow_key(line: &str, i: usize) -> Option<(Cow<'_, str>, usize)> {
     let text = &line[i..];
     let bytes = text.as_bytes();
     let (key, colon) = if matches!(bytes.first()?, b'\'' | b'"') {
         let (key, len) = quoted::read(text)?;
-        (key, skip_spaces(bytes, len))
+        (Cow::Owned(key), skip_spaces(bytes, len))
     } else {
         let len = flow_plain_len(text)?;
         let colon = skip_spaces(bytes, len);
         if bytes.get(colon) != Some(&b':') || !is_key_colon(bytes, colon) || &text[..len] == "<<" {
             return None;
         }
-        (text[..len].to_owned(), colon)
+        (Cow::Borrowed(&text[..len]), colon)
     };
     (bytes.get(colon) == Some(&b':') && colon <= MAX_KEY_BYTES).then_some((key, i + colon + 1))
 }

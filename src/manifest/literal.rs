@@ -42,6 +42,11 @@ pub(crate) struct Literal {
     pub next: usize,
 }
 
+/// The number of spaces a line starts with.
+pub(crate) fn indentation(line: &str) -> usize {
+    line.bytes().take_while(|&b| b == b' ').count()
+}
+
 /// Read the block whose header is line `header` of `lines`; `parent_indent` is the
 /// indentation of the collection holding it (the content must be indented more).
 pub(crate) fn read(
@@ -57,7 +62,7 @@ pub(crate) fn read(
         i += 1;
     }
     let first = lines.get(i)?;
-    let indent = first.len() - first.trim_start_matches(' ').len();
+    let indent = indentation(first);
     // An empty block, or content starting with a tab or of spaces only: left to saphyr.
     if indent <= parent_indent || indent == first.len() || first[indent..].starts_with('\t') {
         return None;
@@ -70,7 +75,7 @@ pub(crate) fn read(
         if line.is_empty() {
             empties += 1;
         } else {
-            let spaces = line.len() - line.trim_start_matches(' ').len();
+            let spaces = indentation(line);
             if spaces == line.len() || line[spaces..].starts_with('\t') && spaces < indent {
                 return None;
             }
