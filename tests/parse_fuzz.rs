@@ -17,8 +17,61 @@ fn fragments() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(FRAGMENTS), 0..24).prop_map(|v| v.concat())
 }
 
+/// Pieces of block-style lines, the shapes `manifest::parse` reads without saphyr, for
+/// lines of random indentation.
+const LINE_PIECES: &[&str] = &[
+    "key:",
+    "k: v",
+    "- ",
+    "-",
+    "a: |",
+    "b: |-",
+    "c: |+",
+    "d: >",
+    "x",
+    "# c",
+    " #c",
+    "'q'",
+    "\"e\\x41\\q\"",
+    "[a, {b: c}]",
+    "{a: [1]}",
+    "[]",
+    "{}",
+    "[",
+    "}",
+    ": ",
+    "é",
+    "\t",
+    "yes",
+    "0755",
+    "<<: ",
+    "&a ",
+    "*a",
+    "---",
+    "...",
+    "%",
+    "? ",
+    "\"",
+    "'",
+    ",",
+    "\u{85}",
+];
+
+fn block_style_text() -> impl Strategy<Value = String> {
+    let line = (
+        0usize..7,
+        prop::collection::vec(prop::sample::select(LINE_PIECES), 0..4),
+    );
+    prop::collection::vec(line, 0..24).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|(indent, pieces)| format!("{}{}\n", " ".repeat(indent), pieces.concat()))
+            .collect()
+    })
+}
+
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![fragments(), any::<String>()]
+    prop_oneof![fragments(), block_style_text(), any::<String>()]
 }
 
 fn json_value() -> impl Strategy<Value = Value> {

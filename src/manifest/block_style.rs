@@ -588,9 +588,19 @@ fn key(text: &str) -> Option<(Cow<'_, str>, usize)> {
         if !starts_plain(bytes) {
             return None;
         }
-        let colon = (0..bytes.len())
-            .take_while(|&i| !is_comment(bytes, i))
-            .find(|&i| is_key_colon(bytes, i))?;
+        let mut colon = None;
+        let mut after_space = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b':' if matches!(bytes.get(i + 1), None | Some(b' ')) => {
+                    colon = Some(i);
+                    break;
+                }
+                b'#' if after_space => return None,
+                _ => after_space = b == b' ',
+            }
+        }
+        let colon = colon?;
         let key = text[..colon].trim_end_matches(' ');
         if key == "<<" {
             return None;

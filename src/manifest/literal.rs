@@ -68,9 +68,10 @@ pub(crate) fn read(
         return None;
     }
     let start_line = i;
-    let mut text = "\n".repeat(leading);
+    // First where the block ends and how long its text is, then the text at its exact size.
+    let mut size = leading;
+    let mut last = i;
     let mut empties = 0;
-    let mut content_lines = 0;
     while let Some(line) = lines.get(i) {
         if line.is_empty() {
             empties += 1;
@@ -86,17 +87,19 @@ pub(crate) fn read(
                 }
                 break;
             }
-            if content_lines > 0 {
-                text.push('\n');
-                for _ in 0..empties {
-                    text.push('\n');
-                }
-            }
-            text.push_str(&line[indent..]);
-            content_lines += 1;
+            size += empties + line.len() - indent + 1;
+            last = i;
             empties = 0;
         }
         i += 1;
+    }
+    let mut text = String::with_capacity(size + empties + 1);
+    text.extend(std::iter::repeat_n('\n', leading));
+    for (n, line) in lines[start_line..=last].iter().enumerate() {
+        if n > 0 {
+            text.push('\n');
+        }
+        text.push_str(line.get(indent..).unwrap_or_default());
     }
     match chomping {
         Chomping::Strip => {}

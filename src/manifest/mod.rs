@@ -208,7 +208,10 @@ pub fn parse(file: &str, text: &str) -> Parsed {
                 } => {
                     let first = parsed.documents.len();
                     parsed.add_root(file, value, positions);
-                    let object = parsed.documents.get(first).map(Document::object_id);
+                    let object = match problems.is_empty() {
+                        true => None,
+                        false => parsed.documents.get(first).map(Document::object_id),
+                    };
                     for (at, message) in problems {
                         parsed.syntax(file, at, message, object.clone());
                     }

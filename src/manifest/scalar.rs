@@ -11,6 +11,13 @@ use std::borrow::Cow;
 /// The value of a plain (unquoted) scalar under go-yaml v2's YAML 1.1 resolution.
 /// Timestamps stay strings: go-yaml turns them back into the same RFC 3339 text for JSON.
 pub(crate) fn resolve_plain(text: &str) -> Value {
+    // Most scalars are names: no null, boolean or number starts with their first letter.
+    if text.as_bytes().first().is_some_and(|b| {
+        b.is_ascii_alphabetic()
+            && !matches!(b.to_ascii_lowercase(), b'n' | b'y' | b't' | b'o' | b'f')
+    }) {
+        return Value::String(text.to_owned());
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
