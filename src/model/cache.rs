@@ -4,9 +4,10 @@
 //! the model's cost, so each distinct text is parsed once; its lines stay relative to the
 //! text and are mapped to the string holding it where it is used.
 
+use super::Loc;
 use super::bootstrap::static_master_line;
 use super::shell::{Command, commands};
-use crate::redis_conf::{self, ConfText};
+use crate::redis_conf::{self, ConfText, Directive, SyntaxError};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -19,37 +20,84 @@ pub struct ParsedScript {
     pub static_master: Option<usize>,
 }
 
-/// Parsed texts by their content.
+/// A configuration text read once: its directives, shared by every server that loads it,
+/// and the lines Redis would refuse; lines are counted from the text's first.
+#[derive(Debug, Default)]
+pub struct ParsedConf {
+    pub directives: Vec<Rc<Directive>>,
+    pub errors: Vec<SyntaxError>,
+    /// The text reads as a Redis or Sentinel configuration (`redis_conf::looks_like_conf`).
+    pub is_conf: bool,
+}
+
+impl From<ConfText> for ParsedConf {
+    fn from(text: ConfText) -> Self {
+        ParsedConf {
+            is_conf: redis_conf::looks_like_conf(&text),
+            directives: text.directives.into_iter().map(Rc::new).collect(),
+            errors: text.errors,
+        }
+    }
+}
+
+/// Parsed texts by their content, and by where they were met: hashing a whole text costs
+/// more than hashing its location, and the same location is read again and again (a script
+/// every container sources, a configuration several scripts copy).
 #[derive(Default)]
 pub struct TextCache {
-    scripts: RefCell<HashMap<Box<str>, Rc<ParsedScript>>>,
-    confs: RefCell<HashMap<Box<str>, Rc<ConfText>>>,
+    scripts: Texts<ParsedScript>,
+    confs: Texts<ParsedConf>,
+}
+
+struct Texts<T> {
+    by_text: RefCell<HashMap<Box<str>, Rc<T>>>,
+    by_loc: RefCell<HashMap<Loc, Rc<T>>>,
+}
+
+impl<T> Default for Texts<T> {
+    fn default() -> Self {
+        Texts {
+            by_text: RefCell::default(),
+            by_loc: RefCell::default(),
+        }
+    }
+}
+
+impl<T> Texts<T> {
+    /// The parsed `text` met at `at`, parsed with `parse` the first time the text is met.
+    fn get(&self, at: &Loc, text: &str, parse: impl FnOnce(&str) -> T) -> Rc<T> {
+        if let Some(parsed) = self.by_loc.borrow().get(at) {
+            return parsed.clone();
+        }
+        let known = self.by_text.borrow().get(text).cloned();
+        let parsed = known.unwrap_or_else(|| {
+            let parsed = Rc::new(parse(text));
+            self.by_text
+                .borrow_mut()
+                .insert(text.into(), parsed.clone());
+            parsed
+        });
+        self.by_loc.borrow_mut().insert(at.clone(), parsed.clone());
+        parsed
+    }
 }
 
 impl TextCache {
-    /// The script `text`, its lines counted from its first.
-    pub fn script(&self, text: &str) -> Rc<ParsedScript> {
-        if let Some(parsed) = self.scripts.borrow().get(text) {
-            return parsed.clone();
-        }
-        let commands = commands(text);
-        let parsed = Rc::new(ParsedScript {
-            static_master: static_master_line(&commands),
-            commands,
-        });
-        self.scripts
-            .borrow_mut()
-            .insert(text.into(), parsed.clone());
-        parsed
+    /// The script `text` that starts at `at`, its lines counted from its first.
+    pub fn script(&self, at: &Loc, text: &str) -> Rc<ParsedScript> {
+        self.scripts.get(at, text, |text| {
+            let commands = commands(text);
+            ParsedScript {
+                static_master: static_master_line(&commands),
+                commands,
+            }
+        })
     }
 
-    /// The configuration `text`, its lines counted from its first.
-    pub fn conf(&self, text: &str) -> Rc<ConfText> {
-        if let Some(parsed) = self.confs.borrow().get(text) {
-            return parsed.clone();
-        }
-        let parsed = Rc::new(redis_conf::parse(text, 0));
-        self.confs.borrow_mut().insert(text.into(), parsed.clone());
-        parsed
+    /// The configuration `text` that starts at `at` (a string, or the line of a
+    /// here-document in a script), its lines counted from its first.
+    pub fn conf(&self, at: &Loc, text: &str) -> Rc<ParsedConf> {
+        self.confs
+            .get(at, text, |text| redis_conf::parse(text, 0).into())
     }
 }

@@ -4,11 +4,13 @@
 use super::Loc;
 use super::workload::SourceKind;
 use crate::redis_conf::Directive;
+use std::rc::Rc;
 
 /// One directive and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting {
-    pub directive: Directive,
+    /// Shared with every other server loading the same text.
+    pub directive: Rc<Directive>,
     pub loc: Loc,
 }
 

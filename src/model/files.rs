@@ -1,7 +1,7 @@
 //! Reading the files a container sees: ConfigMap/Secret volumes, and files its start
 //! scripts (of init containers and its own) write with `cp`, `cat > … <<EOF` or `echo >>`.
 
-use super::cache::TextCache;
+use super::cache::{ParsedConf, TextCache};
 use super::conf::{Conf, Origin, Setting};
 use super::launch::Script;
 use super::shell::DESCRIPTOR;
@@ -81,7 +81,7 @@ impl<'a> Files<'a> {
         }
         let mut conf = self.written(c, path).or_else(|| {
             let file = self.mounted(c, path)?;
-            let (settings, errors) = located(&self.cache.conf(&file.text), &file.loc, 0);
+            let (settings, errors) = located(&self.cache.conf(&file.loc, &file.text), &file.loc, 0);
             Some(Conf {
                 path: Some(path.to_string()),
                 origin: Origin::Mounted {
@@ -228,7 +228,7 @@ impl<'a> Files<'a> {
                 let content = match (&cmd.heredoc, first) {
                     (Some((body, line)), _) => Some(Written {
                         parts: vec![Part {
-                            text: self.cache.conf(body),
+                            text: self.cache.conf(&script.at(*line), body),
                             base: script.loc.clone(),
                             offset: *line,
                         }],
@@ -243,7 +243,7 @@ impl<'a> Files<'a> {
                         };
                         Some(Written {
                             parts: vec![Part {
-                                text: Rc::new(text),
+                                text: Rc::new(ParsedConf::from(text)),
                                 base: script.loc.clone(),
                                 offset: cmd.line,
                             }],
@@ -300,7 +300,7 @@ impl<'a> Files<'a> {
         let file = self.mounted(c, path)?;
         Some(Written {
             parts: vec![Part {
-                text: self.cache.conf(&file.text),
+                text: self.cache.conf(&file.loc, &file.text),
                 base: file.loc.clone(),
                 offset: 0,
             }],
@@ -313,7 +313,7 @@ impl<'a> Files<'a> {
 /// lines starting at `offset` there (a here-document starts inside its script).
 #[derive(Clone)]
 struct Part {
-    text: Rc<ConfText>,
+    text: Rc<ParsedConf>,
     base: Loc,
     offset: usize,
 }
@@ -396,7 +396,11 @@ fn echoed(words: &[String]) -> String {
 
 /// Directives and errors of configuration text written in the string at `base`, the
 /// text's lines starting at line `offset` of that string.
-pub fn located(parsed: &ConfText, base: &Loc, offset: usize) -> (Vec<Setting>, Vec<(Loc, String)>) {
+pub fn located(
+    parsed: &ParsedConf,
+    base: &Loc,
+    offset: usize,
+) -> (Vec<Setting>, Vec<(Loc, String)>) {
     let at = |line| Loc {
         line: Some(line + offset),
         ..base.clone()
@@ -406,9 +410,12 @@ pub fn located(parsed: &ConfText, base: &Loc, offset: usize) -> (Vec<Setting>, V
         .iter()
         .map(|d| Setting {
             loc: at(d.line),
-            directive: redis_conf::Directive {
-                line: d.line + offset,
-                ..d.clone()
+            directive: match offset {
+                0 => d.clone(),
+                _ => Rc::new(redis_conf::Directive {
+                    line: d.line + offset,
+                    ..(**d).clone()
+                }),
             },
         })
         .collect();

@@ -28,7 +28,7 @@ impl Script {
     fn new(cache: &TextCache, container: usize, loc: Loc, text: &str) -> Script {
         Script {
             container,
-            parsed: cache.script(text),
+            parsed: cache.script(&loc, text),
             loc,
         }
     }
@@ -245,7 +245,8 @@ fn options(words: &[Word]) -> Vec<super::conf::Setting> {
                 .chain(words[i + 1..end].iter().map(|w| quote(&w.text)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let (mut settings, _) = located(&crate::redis_conf::parse(&line, 0), &words[i].loc, 0);
+            let (mut settings, _) =
+                located(&crate::redis_conf::parse(&line, 0).into(), &words[i].loc, 0);
             for s in &mut settings {
                 s.loc = words[i].loc.clone();
             }

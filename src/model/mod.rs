@@ -23,22 +23,24 @@ pub use sets::HaSet;
 pub use workload::{Container, SourceKind, VolumeSource, Workload};
 
 use crate::manifest::Document;
-use crate::redis_conf;
 use cache::TextCache;
 use files::{Files, data_text, located};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Where a fact was written: a document, a JSON pointer into it, and for text inside a
 /// string (a config file in a ConfigMap, a start script) the 0-based line inside that text.
+/// The pointer is shared: every directive of a configuration file is located in the same
+/// string, and copying a `Loc` must not copy it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Loc {
     pub doc: usize,
-    pub pointer: String,
+    pub pointer: Rc<str>,
     pub line: Option<usize>,
 }
 
 impl Loc {
-    pub fn new(doc: usize, pointer: impl Into<String>) -> Loc {
+    pub fn new(doc: usize, pointer: impl Into<Rc<str>>) -> Loc {
         Loc {
             doc,
             pointer: pointer.into(),
@@ -289,8 +291,8 @@ fn stored_confs(
         // A script is never itself a configuration; only its here-documents may be.
         let script = text.starts_with("#!") || key.ends_with(".sh");
         if !script {
-            let parsed = cache.conf(&text);
-            if redis_conf::looks_like_conf(&parsed) {
+            let parsed = cache.conf(&loc, &text);
+            if parsed.is_conf {
                 out.push(StoredConf {
                     kind,
                     settings: located(&parsed, &loc, 0).0,
@@ -301,12 +303,16 @@ fn stored_confs(
         if !text.contains("<<") {
             continue;
         }
-        for c in &cache.script(&text).commands {
+        for c in &cache.script(&loc, &text).commands {
             let Some((body, first)) = &c.heredoc else {
                 continue;
             };
-            let parsed = cache.conf(body);
-            if redis_conf::looks_like_conf(&parsed) {
+            let at = Loc {
+                line: Some(*first),
+                ..loc.clone()
+            };
+            let parsed = cache.conf(&at, body);
+            if parsed.is_conf {
                 out.push(StoredConf {
                     kind,
                     settings: located(&parsed, &loc, *first).0,

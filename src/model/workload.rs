@@ -6,6 +6,7 @@ use super::selector::Labels;
 use super::{Loc, Server, Storage};
 use crate::manifest::Document;
 use crate::manifest::JsonPointer;
+use std::rc::Rc;
 
 /// Where a ConfigMap or Secret volume's files come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -97,7 +98,7 @@ pub struct Workload {
 }
 
 impl Workload {
-    pub fn loc(&self, pointer: impl Into<String>) -> Loc {
+    pub fn loc(&self, pointer: impl Into<Rc<str>>) -> Loc {
         Loc::new(self.doc, pointer)
     }
 

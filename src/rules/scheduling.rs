@@ -259,11 +259,13 @@ pub const REQUESTS_EXCEED_LIMITS: Rule = Rule {
                 continue;
             };
             for c in &w.containers {
+                let Some(resources) = doc.value.at(&c.pointer).and_then(|c| c.get("resources"))
+                else {
+                    continue;
+                };
                 for res in ["cpu", "memory"] {
                     let read = |kind: &str| {
-                        let v = doc
-                            .value
-                            .at(&format!("{}/resources/{kind}/{res}", c.pointer))?;
+                        let v = resources.get(kind)?.get(res)?;
                         let text = v
                             .as_str()
                             .map(str::to_string)

@@ -66,7 +66,7 @@ impl Sink {
                 f.line = position.map(|p| p.line);
                 f.column = position.map(|p| p.column);
                 f.object = Some(doc.object_id());
-                f.pointer = Some(r.at.pointer);
+                f.pointer = Some(r.at.pointer.to_string());
                 Some(f)
             })
             .collect();
