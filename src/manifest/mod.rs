@@ -84,7 +84,7 @@ impl Document {
 
     pub fn kind(&self) -> &str {
         self.value
-            .get("kind")
+            .at("/kind")
             .and_then(|v| v.as_str())
             .unwrap_or("")
     }

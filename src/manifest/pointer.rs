@@ -27,8 +27,15 @@ impl JsonPointer for Value {
     }
 }
 
+/// Up to this many entries a mapping is searched key by key: hashing the token (SipHash, as
+/// serde_json's maps do) costs more than comparing a few short keys.
+const SCAN_ENTRIES: usize = 8;
+
 fn child<'v>(node: &'v Value, token: &str) -> Option<&'v Value> {
     match node {
+        Value::Object(map) if map.len() <= SCAN_ENTRIES => {
+            map.iter().find(|(key, _)| *key == token).map(|(_, v)| v)
+        }
         Value::Object(map) => map.get(token),
         Value::Array(items) => {
             // As serde_json: decimal digits only, no leading zero, no sign.
@@ -50,7 +57,9 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_json() {
-        let v = serde_json::json!({"a": {"b/c": [1, {"d~e": 2}], "": 3}, "0": [4]});
+        let wide: serde_json::Map<String, Value> =
+            (0..20).map(|i| (format!("k{i}"), Value::from(i))).collect();
+        let v = serde_json::json!({"a": {"b/c": [1, {"d~e": 2}], "": 3}, "0": [4], "wide": wide});
         for p in [
             "",
             "/",
@@ -66,6 +75,9 @@ mod tests {
             "/x",
             "a",
             "/a/b~1c/1/d~0e/z",
+            "/wide/k0",
+            "/wide/k19",
+            "/wide/k20",
         ] {
             assert_eq!(v.at(p), v.pointer(p), "{p}");
         }
