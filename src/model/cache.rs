@@ -8,6 +8,7 @@ use super::Loc;
 use super::bootstrap::static_master_line;
 use super::shell::{Command, commands};
 use crate::redis_conf::{self, ConfText, Directive, SyntaxError};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -43,18 +44,19 @@ impl From<ConfText> for ParsedConf {
 /// Parsed texts by their content, and by where they were met: hashing a whole text costs
 /// more than hashing its location, and the same location is read again and again (a script
 /// every container sources, a configuration several scripts copy).
+/// Texts read from the documents (`'d`) are keys as they are, not copies.
 #[derive(Default)]
-pub struct TextCache {
-    scripts: Texts<ParsedScript>,
-    confs: Texts<ParsedConf>,
+pub struct TextCache<'d> {
+    scripts: Texts<'d, ParsedScript>,
+    confs: Texts<'d, ParsedConf>,
 }
 
-struct Texts<T> {
-    by_text: RefCell<HashMap<Box<str>, Rc<T>>>,
+struct Texts<'d, T> {
+    by_text: RefCell<HashMap<Cow<'d, str>, Rc<T>>>,
     by_loc: RefCell<HashMap<Loc, Rc<T>>>,
 }
 
-impl<T> Default for Texts<T> {
+impl<T> Default for Texts<'_, T> {
     fn default() -> Self {
         Texts {
             by_text: RefCell::default(),
@@ -63,18 +65,16 @@ impl<T> Default for Texts<T> {
     }
 }
 
-impl<T> Texts<T> {
+impl<'d, T> Texts<'d, T> {
     /// The parsed `text` met at `at`, parsed with `parse` the first time the text is met.
-    fn get(&self, at: &Loc, text: &str, parse: impl FnOnce(&str) -> T) -> Rc<T> {
+    fn get(&self, at: &Loc, text: Cow<'d, str>, parse: impl FnOnce(&str) -> T) -> Rc<T> {
         if let Some(parsed) = self.by_loc.borrow().get(at) {
             return parsed.clone();
         }
-        let known = self.by_text.borrow().get(text).cloned();
+        let known = self.by_text.borrow().get(&*text).cloned();
         let parsed = known.unwrap_or_else(|| {
-            let parsed = Rc::new(parse(text));
-            self.by_text
-                .borrow_mut()
-                .insert(text.into(), parsed.clone());
+            let parsed = Rc::new(parse(&text));
+            self.by_text.borrow_mut().insert(text, parsed.clone());
             parsed
         });
         self.by_loc.borrow_mut().insert(at.clone(), parsed.clone());
@@ -82,9 +82,9 @@ impl<T> Texts<T> {
     }
 }
 
-impl TextCache {
+impl<'d> TextCache<'d> {
     /// The script `text` that starts at `at`, its lines counted from its first.
-    pub fn script(&self, at: &Loc, text: &str) -> Rc<ParsedScript> {
+    pub fn script(&self, at: &Loc, text: Cow<'d, str>) -> Rc<ParsedScript> {
         self.scripts.get(at, text, |text| {
             let commands = commands(text);
             ParsedScript {
@@ -96,7 +96,7 @@ impl TextCache {
 
     /// The configuration `text` that starts at `at` (a string, or the line of a
     /// here-document in a script), its lines counted from its first.
-    pub fn conf(&self, at: &Loc, text: &str) -> Rc<ParsedConf> {
+    pub fn conf(&self, at: &Loc, text: Cow<'d, str>) -> Rc<ParsedConf> {
         self.confs
             .get(at, text, |text| redis_conf::parse(text, 0).into())
     }

@@ -29,20 +29,21 @@ pub struct MountedFile<'a> {
     pub mount: Loc,
 }
 
-pub struct Files<'a> {
-    pub docs: &'a [Document],
+/// The files of one workload; `'d` is the documents' lifetime, which texts read from them keep.
+pub struct Files<'a, 'd> {
+    pub docs: &'d [Document],
     pub sources: &'a Sources,
     pub workload: &'a Workload,
     pub scripts: &'a [Script],
-    pub cache: &'a TextCache,
+    pub cache: &'a TextCache<'d>,
     /// Variables each container's scripts assign (same index as `workload.containers`),
     /// worked out on first use: finding the scripts, and init containers, need none.
     vars: Vec<OnceCell<Vars>>,
 }
 
-impl<'a> Files<'a> {
+impl<'a, 'd> Files<'a, 'd> {
     /// The file at `path` in container `c`, if a ConfigMap/Secret volume provides it.
-    pub fn mounted(&self, c: usize, path: &str) -> Option<MountedFile<'a>> {
+    pub fn mounted(&self, c: usize, path: &str) -> Option<MountedFile<'d>> {
         let container = self.workload.containers.get(c)?;
         let (mount, rel) = self.workload.mount_for(container, path)?;
         let volume = self.workload.volume(&mount.volume)?;
@@ -81,7 +82,7 @@ impl<'a> Files<'a> {
         }
         let mut conf = self.written(c, path).or_else(|| {
             let file = self.mounted(c, path)?;
-            let (settings, errors) = located(&self.cache.conf(&file.loc, &file.text), &file.loc, 0);
+            let (settings, errors) = located(&self.cache.conf(&file.loc, file.text), &file.loc, 0);
             Some(Conf {
                 path: Some(path.to_string()),
                 origin: Origin::Mounted {
@@ -122,12 +123,12 @@ impl<'a> Files<'a> {
 
     /// Reading files of `workload` once its start scripts are known.
     pub fn new(
-        docs: &'a [Document],
+        docs: &'d [Document],
         sources: &'a Sources,
         workload: &'a Workload,
         scripts: &'a [Script],
-        cache: &'a TextCache,
-    ) -> Files<'a> {
+        cache: &'a TextCache<'d>,
+    ) -> Files<'a, 'd> {
         Files {
             docs,
             sources,
@@ -228,7 +229,7 @@ impl<'a> Files<'a> {
                 let content = match (&cmd.heredoc, first) {
                     (Some((body, line)), _) => Some(Written {
                         parts: vec![Part {
-                            text: self.cache.conf(&script.at(*line), body),
+                            text: self.cache.conf(&script.at(*line), Cow::Owned(body.clone())),
                             base: script.loc.clone(),
                             offset: *line,
                         }],
@@ -300,7 +301,7 @@ impl<'a> Files<'a> {
         let file = self.mounted(c, path)?;
         Some(Written {
             parts: vec![Part {
-                text: self.cache.conf(&file.loc, &file.text),
+                text: self.cache.conf(&file.loc, file.text),
                 base: file.loc.clone(),
                 offset: 0,
             }],

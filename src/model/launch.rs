@@ -6,6 +6,7 @@ use super::cache::{ParsedScript, TextCache};
 use super::conf::{Conf, Origin};
 use super::files::{Files, located};
 use super::workload::Word;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// A start script one container runs.
@@ -25,7 +26,7 @@ impl Script {
         }
     }
 
-    fn new(cache: &TextCache, container: usize, loc: Loc, text: &str) -> Script {
+    fn new<'d>(cache: &TextCache<'d>, container: usize, loc: Loc, text: Cow<'d, str>) -> Script {
         Script {
             container,
             parsed: cache.script(&loc, text),
@@ -86,7 +87,7 @@ pub fn scripts(files: &Files, c: usize) -> Vec<Script> {
 
 fn from_file(files: &Files, c: usize, path: &str) -> Option<Script> {
     let file = files.mounted(c, path)?;
-    Some(Script::new(files.cache, c, file.loc, &file.text))
+    Some(Script::new(files.cache, c, file.loc, file.text))
 }
 
 /// The script container `c` runs: `sh -c TEXT`, `sh FILE`, or a script file as command.
@@ -97,7 +98,8 @@ fn main_script(files: &Files, c: usize) -> Option<Script> {
         let rest = &words[1..];
         if let Some(i) = rest.iter().position(|w| is_dash_c(&w.text)) {
             let w = rest.get(i + 1)?;
-            return Some(Script::new(files.cache, c, w.loc.clone(), &w.text));
+            let text = Cow::Owned(w.text.clone());
+            return Some(Script::new(files.cache, c, w.loc.clone(), text));
         }
         let file = rest.iter().find(|w| !w.text.starts_with('-'))?;
         return from_file(files, c, &file.text);

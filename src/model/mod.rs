@@ -25,6 +25,7 @@ pub use workload::{Container, SourceKind, VolumeSource, Workload};
 use crate::manifest::Document;
 use cache::TextCache;
 use files::{Files, data_text, located};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -270,11 +271,11 @@ fn is_cert_manager(doc: &Document) -> bool {
 
 /// Configuration text in a ConfigMap/Secret: a data value that reads as configuration, or
 /// a here-document inside a script that does.
-fn stored_confs(
+fn stored_confs<'d>(
     doc_index: usize,
-    doc: &Document,
+    doc: &'d Document,
     kind: SourceKind,
-    cache: &TextCache,
+    cache: &TextCache<'d>,
 ) -> Vec<StoredConf> {
     let mut out = Vec::new();
     let mut keys: Vec<&String> = Vec::new();
@@ -291,7 +292,7 @@ fn stored_confs(
         // A script is never itself a configuration; only its here-documents may be.
         let script = text.starts_with("#!") || key.ends_with(".sh");
         if !script {
-            let parsed = cache.conf(&loc, &text);
+            let parsed = cache.conf(&loc, text.clone());
             if parsed.is_conf {
                 out.push(StoredConf {
                     kind,
@@ -303,7 +304,7 @@ fn stored_confs(
         if !text.contains("<<") {
             continue;
         }
-        for c in &cache.script(&loc, &text).commands {
+        for c in &cache.script(&loc, text).commands {
             let Some((body, first)) = &c.heredoc else {
                 continue;
             };
@@ -311,7 +312,7 @@ fn stored_confs(
                 line: Some(*first),
                 ..loc.clone()
             };
-            let parsed = cache.conf(&at, body);
+            let parsed = cache.conf(&at, Cow::Owned(body.clone()));
             if parsed.is_conf {
                 out.push(StoredConf {
                     kind,
