@@ -44,6 +44,7 @@ impl From<ConfText> for ParsedConf {
 /// Parsed texts by their content, and by where they were met: hashing a whole text costs
 /// more than hashing its location, and the same location is read again and again (a script
 /// every container sources, a configuration several scripts copy).
+///
 /// Texts read from the documents (`'d`) are keys as they are, not copies.
 #[derive(Default)]
 pub struct TextCache<'d> {
