@@ -21,3 +21,5 @@ pub mod resp;
 pub mod rules;
 pub mod schema;
 pub mod status;
+#[cfg(test)]
+mod test_files;

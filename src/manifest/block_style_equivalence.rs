@@ -15,7 +15,6 @@ use crate::schema::KubeVersion;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use std::path::Path;
 
 /// Compare both readings of every part of `text`: (parts the fast reader read, parts).
 fn same_as_saphyr(name: &str, text: &str) -> (usize, usize) {
@@ -37,30 +36,9 @@ fn same_as_saphyr(name: &str, text: &str) -> (usize, usize) {
     (fast, parts.len())
 }
 
-fn yaml_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            yaml_files(&path, found);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        {
-            found.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_test_file_reads_the_same() {
-    let mut files = Vec::new();
-    yaml_files(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"),
-        &mut files,
-    );
+    let files = crate::test_files::under_tests(&["yaml", "yml", "json"]);
     assert!(files.len() > 50, "only {} YAML files found", files.len());
     let (mut fast, mut parts) = (0, 0);
     for file in &files {

@@ -297,19 +297,13 @@ mod tests {
     use super::super::{KubeVersion, embedded};
     use crate::manifest;
     use serde_json::{Value, json};
-    use std::path::Path;
 
     /// Every document of every YAML fixture under `tests/`, and many mutations of each
     /// (unknown field, wrong-typed value, removed field, extra item), get the same verdict
     /// from the walk as from the compiled validator, on the oldest and the newest version.
     #[test]
     fn agrees_with_the_compiled_validator() {
-        let mut files = Vec::new();
-        collect_yaml(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"),
-            &mut files,
-        );
-        files.sort();
+        let files = crate::test_files::under_tests(&["yaml", "yml"]);
         let (mut checked, mut invalid) = (0, 0);
         // Of those, the custom resources (`tests/schemas/custom-resources.yaml`): enums,
         // patterns and lengths are theirs only.
@@ -351,17 +345,6 @@ mod tests {
             custom_checked > 400 && custom_invalid > 150,
             "custom resources: {custom_checked} checked, {custom_invalid} invalid"
         );
-    }
-
-    fn collect_yaml(dir: &Path, into: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                collect_yaml(&path, into);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                into.push(path);
-            }
-        }
     }
 
     /// One variant of `value` per node and mutation, in document order.
