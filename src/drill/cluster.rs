@@ -11,6 +11,30 @@ pub trait Cluster: Sync {
     /// Create the pod (again); it keeps its volume claims.
     fn start_pod(&self, ordinal: usize) -> anyhow::Result<()>;
     fn is_ready(&self, ordinal: usize) -> bool;
+    /// The pod exists and has not been deleted (its address is in the endpoints of a Service
+    /// that publishes not-ready addresses).
+    fn is_running(&self, ordinal: usize) -> bool {
+        self.is_ready(ordinal)
+    }
+
+    /// The pods behind the Sentinel Service's endpoints, as the EndpointSlice controller
+    /// computes them: running pods that are Ready, or every running pod when the Service
+    /// publishes not-ready addresses. `None` when no Service serves the Sentinel port.
+    fn sentinel_endpoints(&self) -> Option<Vec<usize>> {
+        let spec = self.spec();
+        let service = spec.sentinel_service()?;
+        Some(
+            (0..spec.replicas)
+                .filter(|&i| {
+                    if service.publish_not_ready {
+                        self.is_running(i)
+                    } else {
+                        self.is_ready(i)
+                    }
+                })
+                .collect(),
+        )
+    }
     /// Graceful deletion: preStop, SIGTERM, grace period, SIGKILL.
     fn delete_pod(&self, ordinal: usize) -> anyhow::Result<()>;
     /// SIGKILL every process of the pod, no preStop.

@@ -197,6 +197,10 @@ impl Cluster for LocalSet {
         self.pods.get(ordinal).is_some_and(|p| p.is_ready())
     }
 
+    fn is_running(&self, ordinal: usize) -> bool {
+        self.pods.get(ordinal).is_some_and(|p| p.is_running())
+    }
+
     fn delete_pod(&self, ordinal: usize) -> anyhow::Result<()> {
         self.pod(ordinal)?.delete();
         Ok(())

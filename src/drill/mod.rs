@@ -1,6 +1,6 @@
 //! The failover drill: runs the pods of a rendered (or any) manifest set as Linux namespaces
 //! with the machine's real `redis-server`, `redis-sentinel`, `redis-cli` and `sh`, plays the
-//! failure scenarios of `ha-behaviour.md` while a probe plays the gateway, and reports the
+//! failure scenarios of docs/scenarios.md while a probe plays the gateway, and reports the
 //! measured numbers. See `docs/architecture.md` ("drill") for how a pod is run.
 
 pub mod certificates;

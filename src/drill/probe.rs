@@ -36,12 +36,34 @@ impl Attempt {
 pub struct ProbeLog {
     pub attempts: Vec<Attempt>,
     pub acknowledged: Vec<String>,
+    /// With [`Discovery::SentinelService`]: (seconds since the start, how many pods are behind
+    /// the Sentinel Service), each time that number changed.
+    pub endpoints: Vec<(f64, usize)>,
+}
+
+/// Where the probe finds the Sentinels it asks for the master.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discovery {
+    /// Every pod's Sentinel, at its own address.
+    EveryPod,
+    /// Only the pods behind the Sentinel Service's endpoints, as a client that is given
+    /// `<service>.<namespace>.svc:26379` reaches them.
+    SentinelService,
+}
+
+impl Discovery {
+    fn sentinels(self, cluster: &dyn Cluster) -> Vec<usize> {
+        match self {
+            Discovery::EveryPod => (0..cluster.spec().replicas).collect(),
+            Discovery::SentinelService => cluster.sentinel_endpoints().unwrap_or_default(),
+        }
+    }
 }
 
 /// Ask the Sentinels, in turn, which instance is the master.
-pub fn sentinel_master(cluster: &dyn Cluster) -> Option<usize> {
+pub fn sentinel_master(cluster: &dyn Cluster, discovery: Discovery) -> Option<usize> {
     let spec = cluster.spec();
-    (0..spec.replicas).find_map(|i| {
+    discovery.sentinels(cluster).into_iter().find_map(|i| {
         let reply = cluster
             .call(
                 i,
@@ -55,8 +77,12 @@ pub fn sentinel_master(cluster: &dyn Cluster) -> Option<usize> {
 }
 
 /// Connect to the master the Sentinels name, and check it says it is one (`ROLE`).
-fn discover(cluster: &dyn Cluster) -> Result<(usize, Box<dyn Session + '_>), String> {
-    let master = sentinel_master(cluster).ok_or("no Sentinel names a reachable master")?;
+fn discover(
+    cluster: &dyn Cluster,
+    discovery: Discovery,
+) -> Result<(usize, Box<dyn Session + '_>), String> {
+    let master =
+        sentinel_master(cluster, discovery).ok_or("no Sentinel names a reachable master")?;
     let mut session = cluster
         .connect(master, false, DISCOVERY_TIMEOUT)
         .map_err(|e| format!("connect to the master: {e}"))?;
@@ -72,7 +98,13 @@ fn discover(cluster: &dyn Cluster) -> Result<(usize, Box<dyn Session + '_>), Str
 }
 
 /// Write until `stop` is set. `prefix` makes keys unique per scenario.
-pub fn run(cluster: &dyn Cluster, t0: Instant, prefix: &str, stop: &AtomicBool) -> ProbeLog {
+pub fn run(
+    cluster: &dyn Cluster,
+    t0: Instant,
+    prefix: &str,
+    discovery: Discovery,
+    stop: &AtomicBool,
+) -> ProbeLog {
     let wait_replicas = cluster.spec().wait_replicas.to_string();
     let wait_ms = WAIT_MS.to_string();
     let mut log = ProbeLog::default();
@@ -82,8 +114,15 @@ pub fn run(cluster: &dyn Cluster, t0: Instant, prefix: &str, stop: &AtomicBool) 
         let started = Instant::now();
         serial += 1;
         let key = format!("{prefix}:{serial}");
+        if discovery == Discovery::SentinelService {
+            let behind = discovery.sentinels(cluster).len();
+            if log.endpoints.last().is_none_or(|&(_, n)| n != behind) {
+                log.endpoints
+                    .push((started.duration_since(t0).as_secs_f64(), behind));
+            }
+        }
         if master.is_none() {
-            master = discover(cluster)
+            master = discover(cluster, discovery)
                 .map_err(|e| log_failure(&mut log, t0, started, None, e))
                 .ok();
         }
@@ -148,7 +187,7 @@ fn log_failure(
 pub fn count_present(cluster: &dyn Cluster, keys: &[String]) -> Option<usize> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        if let Ok((_, mut session)) = discover(cluster) {
+        if let Ok((_, mut session)) = discover(cluster, Discovery::EveryPod) {
             let mut present = 0usize;
             let mut failed = false;
             for chunk in keys.chunks(500) {

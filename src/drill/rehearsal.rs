@@ -21,6 +21,9 @@ pub struct Rehearsal<'a> {
     pub master: usize,
     /// For `rolling-restart`: unavailability is summed over this window, not the longest run.
     pub planned_window: Option<(f64, f64)>,
+    /// Writes must succeed again within this many seconds of the first instant (seconds
+    /// since the start): the bound of a whole-set restart.
+    pub writes_back: Option<(f64, f64)>,
     pub quiet: bool,
 }
 
@@ -44,6 +47,7 @@ impl<'a> Rehearsal<'a> {
             fault: None,
             master: 0,
             planned_window: None,
+            writes_back: None,
             quiet,
         }
     }
@@ -88,6 +92,11 @@ impl<'a> Rehearsal<'a> {
     /// The fault that should make the Sentinels fail over from `old_master`.
     pub fn mark_fault(&mut self, old_master: usize) {
         self.fault = Some((self.now(), old_master));
+    }
+
+    /// From now on, writes must succeed again within down-after + `slack` seconds.
+    pub fn expect_writes_back(&mut self, slack: f64) {
+        self.writes_back = Some((self.now(), self.down_after() + slack));
     }
 
     pub fn sleep(&self, seconds: f64) {

@@ -1,5 +1,5 @@
 //! The drill's report: a table for people, JSON for machines (field names are the contract
-//! of `ha-behaviour.md`), and the log lines that explain a failure.
+//! of docs/scenarios.md), and the log lines that explain a failure.
 
 use serde::Serialize;
 

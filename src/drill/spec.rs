@@ -59,6 +59,8 @@ pub struct ServiceName {
     pub name: String,
     pub headless: bool,
     pub publish_not_ready: bool,
+    /// The Service's `port`s.
+    pub ports: Vec<u16>,
 }
 
 impl HaSpec {
@@ -79,6 +81,14 @@ impl HaSpec {
         self.services
             .iter()
             .any(|s| s.name == self.headless_service && s.publish_not_ready)
+    }
+
+    /// The Service clients find Sentinel through: one with a cluster IP that serves the
+    /// Sentinel port.
+    pub fn sentinel_service(&self) -> Option<&ServiceName> {
+        self.services
+            .iter()
+            .find(|s| !s.headless && s.ports.contains(&self.sentinel_port))
     }
 
     /// Every container of the template by name (init containers included).
@@ -195,6 +205,12 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
                     name: svc.metadata.name.unwrap_or_default(),
                     headless: svc_spec.cluster_ip.as_deref() == Some("None"),
                     publish_not_ready: svc_spec.publish_not_ready_addresses.unwrap_or(false),
+                    ports: svc_spec
+                        .ports
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|p| u16::try_from(p.port).ok())
+                        .collect(),
                 });
             }
             _ => {}

@@ -75,15 +75,19 @@ info_field() {
 
 # Ask every Sentinel which master it follows and keep the answer with the highest config
 # epoch (the latest failover wins). Sets SENTINEL_MASTER ("" when none knows one),
-# SENTINELS_UP (Sentinels that answered) and KNOWN_REPLICAS (most replicas any of them knows).
+# SENTINELS_UP (Sentinels that answered), SENTINELS_AGREE (how many of them name
+# SENTINEL_MASTER), KNOWN_REPLICAS (most replicas any of them knows) and
+# FAILOVER_UNDER_WAY (1 when any of them is failing the master over right now).
 ask_sentinels() {
     SENTINEL_MASTER=""
     SENTINELS_UP=0
+    SENTINELS_AGREE=0
     KNOWN_REPLICAS=0
-    local best_epoch=-1 host reply key line ip epoch replicas
+    FAILOVER_UNDER_WAY=0
+    local best_epoch=-1 named="" host reply key line ip epoch replicas flags
     for host in $(all_pods); do
         reply=$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')
-        ip="" epoch=0 replicas=0 key=""
+        ip="" epoch=0 replicas=0 flags="" key=""
         while IFS= read -r line; do
             if [ -z "$key" ]; then
                 key=$line
@@ -93,6 +97,7 @@ ask_sentinels() {
                 ip) ip=$line ;;
                 config-epoch) epoch=$line ;;
                 num-slaves) replicas=$line ;;
+                flags) flags=$line ;;
             esac
             key=""
         done <<EOF
@@ -100,12 +105,41 @@ $reply
 EOF
         [ -n "$ip" ] || continue
         SENTINELS_UP=$((SENTINELS_UP + 1))
+        named="$named $ip"
         [ "$replicas" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$replicas
+        case ,$flags, in
+            *,failover_in_progress,*) FAILOVER_UNDER_WAY=1 ;;
+        esac
         if [ "$epoch" -gt "$best_epoch" ]; then
             best_epoch=$epoch
             SENTINEL_MASTER=$ip
         fi
     done
+    for ip in $named; do
+        [ "$ip" = "$SENTINEL_MASTER" ] && SENTINELS_AGREE=$((SENTINELS_AGREE + 1))
+    done
+}
+
+# What the Redis at HOST holds, from one INFO: NODE_ROLE ("" when it does not answer),
+# NODE_OFFSET (its replication offset, which survives restarts and failovers in Redis 7)
+# and NODE_KEYS (keys in every database).
+node_info() {
+    NODE_ROLE=""
+    NODE_OFFSET=0
+    NODE_KEYS=0
+    local line keys
+    while IFS= read -r line; do
+        case $line in
+            role:*) NODE_ROLE=${line#role:} ;;
+            master_repl_offset:*) NODE_OFFSET=${line#master_repl_offset:} ;;
+            db*:keys=*)
+                keys=${line#*:keys=}
+                NODE_KEYS=$((NODE_KEYS + ${keys%%,*}))
+                ;;
+        esac
+    done <<EOF
+$(redis_cmd "$1" INFO replication keyspace | tr -d '\r')
+EOF
 }
 
 # Ask the Sentinels on HOSTS..., one after the other, for a planned failover; true once one
@@ -115,20 +149,6 @@ request_failover() {
     for host in "$@"; do
         if [ "$(sentinel_cmd "$host" SENTINEL FAILOVER "$MASTER_NAME" | tr -d '\r')" = "OK" ]; then
             log "Sentinel at $host accepted a failover of $MASTER_NAME"
-            return 0
-        fi
-    done
-    return 1
-}
-
-# The master any Sentinel names other than this pod, as soon as one does (during a failover
-# the leader names the promoted replica before the others switch).
-new_master_named() {
-    local host named
-    for host in $(all_pods); do
-        named=$(sentinel_cmd "$host" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" | head -n 1 | tr -d '\r')
-        if [ -n "$named" ] && [ "$named" != "$SELF" ]; then
-            echo "$named"
             return 0
         fi
     done

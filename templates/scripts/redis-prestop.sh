@@ -22,9 +22,13 @@ redis_cmd "$LOCAL" WAIT "${replicas:-0}" 1000 >/dev/null
 #    resync instead of a full one.
 redis_cmd "$LOCAL" CLIENT PAUSE $((PRESTOP_TIMEOUT_SECONDS * 1000)) WRITE >/dev/null
 
-# The replica Sentinel promoted answers ROLE master a second before Sentinel confirms it
-# (its INFO period): following it at once shortens the time with two masters, and gives
-# the new master a replica, which min-replicas-to-write needs, before clients arrive.
+# The successor: a peer that itself answers ROLE master. A Sentinel's word alone is not
+# enough (a Sentinel with a stale view can name a replica, and demoting this node to it
+# would leave the set with no master at all): this node steps down only to a pod that holds
+# the master role. The promoted replica answers ROLE master a second before Sentinel
+# confirms it (its INFO period): following it at once shortens the time with two masters,
+# and gives the new master a replica, which min-replicas-to-write needs, before clients
+# arrive. docs/architecture.md §6.
 promoted_peer() {
     local peer
     for peer in $(peers); do
@@ -40,8 +44,7 @@ promoted_peer() {
 handed_over=""
 next_request=0
 while [ "$(date +%s)" -lt "$deadline" ]; do
-    if handed_over=$(new_master_named) ||
-        { [ "$next_request" != 0 ] && handed_over=$(promoted_peer); }; then
+    if handed_over=$(promoted_peer); then
         # Demote now rather than wait seconds for Sentinel to convert this node.
         redis_cmd "$LOCAL" REPLICAOF "$handed_over" "$REDIS_PORT" >/dev/null
         log "handed the master role to $handed_over"

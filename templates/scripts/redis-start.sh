@@ -41,29 +41,82 @@ first_boot() {
     [ ! -e "$ROLE_MARKER" ] && ! has_data
 }
 
-# Sets PEER_MASTER (a peer answering ROLE master), PEERS_UP, and BEST_PEER with
-# BEST_PEER_OFFSET (the most replication stream any peer has; comparable across nodes since
-# offsets survive failovers).
+# Sets PEER_MASTER (a peer answering role master) with PEER_MASTER_OFFSET, PEERS_UP,
+# PEERS_EMPTY (peers holding no data), and BEST_PEER with BEST_PEER_OFFSET (the most
+# replication stream any peer has; comparable across nodes since offsets survive failovers).
 scan_peers() {
     PEER_MASTER=""
+    PEER_MASTER_OFFSET=0
     PEERS_UP=0
+    PEERS_EMPTY=0
     BEST_PEER=""
     BEST_PEER_OFFSET=0
-    local peer role offset
+    local peer
     for peer in $(peers); do
-        role=$(redis_cmd "$peer" ROLE | head -n 1 | tr -d '\r')
-        case $role in
+        node_info "$peer"
+        case $NODE_ROLE in
             master | slave) ;;
             *) continue ;;
         esac
         PEERS_UP=$((PEERS_UP + 1))
-        [ "$role" = master ] && PEER_MASTER=$peer
-        offset=$(info_field "$peer" replication master_repl_offset)
-        if [ "${offset:-0}" -gt "$BEST_PEER_OFFSET" ]; then
+        if [ "$NODE_ROLE" = master ]; then
+            PEER_MASTER=$peer
+            PEER_MASTER_OFFSET=$NODE_OFFSET
+        elif [ "$NODE_OFFSET" = 0 ] && [ "$NODE_KEYS" = 0 ]; then
+            PEERS_EMPTY=$((PEERS_EMPTY + 1))
+        fi
+        if [ "$NODE_OFFSET" -gt "$BEST_PEER_OFFSET" ]; then
             BEST_PEER=$peer
-            BEST_PEER_OFFSET=$offset
+            BEST_PEER_OFFSET=$NODE_OFFSET
         fi
     done
+}
+
+# What this node holds: MY_OFFSET and MY_KEYS.
+scan_self() {
+    node_info "$LOCAL"
+    MY_OFFSET=$NODE_OFFSET
+    MY_KEYS=$NODE_KEYS
+}
+
+holds_data() {
+    [ "$MY_OFFSET" -gt 0 ] || [ "$MY_KEYS" -gt 0 ]
+}
+
+# May this node replicate HOST (whose offset is OFFSET, "" when unknown)? A replica that
+# syncs replaces its data with the master's, so only when that cannot trade more data for
+# less: this node holds nothing, or a majority of the Sentinels name HOST (their decision
+# makes it the rightful master), or HOST holds at least this node's stream.
+# docs/architecture.md §3, "The data rule".
+may_follow() {
+    local offset=$2
+    holds_data || return 0
+    [ "$1" = "$SENTINEL_MASTER" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] && return 0
+    if [ -z "$offset" ]; then
+        node_info "$1"
+        [ -n "$NODE_ROLE" ] || return 1
+        offset=$NODE_OFFSET
+    fi
+    [ "$offset" -ge "$MY_OFFSET" ]
+}
+
+# The very first boot of the whole set: this pod and every peer answer, nobody holds data or
+# a role, and the Sentinels know nothing but the ConfigMap's first guess (this pod). One
+# pod's empty disk says nothing about the others: every peer must answer.
+fresh_set() {
+    first_boot && [ "$ORDINAL" = 0 ] && [ "$SENTINEL_MASTER" = "$SELF" ] &&
+        [ "$KNOWN_REPLICAS" = 0 ] && [ -z "$PEER_MASTER" ] &&
+        [ "$PEERS_UP" = $((REPLICAS - 1)) ] && [ "$PEERS_EMPTY" = "$PEERS_UP" ]
+}
+
+# The Sentinels name this pod, it held a role before, and no reachable peer holds more: it
+# takes the role when every peer answered, or when a majority of the pods answered and a
+# majority of the Sentinels name it. Never while a Sentinel is failing it over (two
+# promotions at once).
+rightful_master() {
+    [ "$SENTINEL_MASTER" = "$SELF" ] && ! first_boot && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
+        { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] ||
+            { [ $((PEERS_UP + 1)) -ge "$MAJORITY" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ]; }; }
 }
 
 follow() {
@@ -102,21 +155,20 @@ adopt_data_of() {
 
 # Loops until this pod has a role; waiting is always safe, guessing is not.
 take_role() {
-    local waited=0 stuck=0 my_offset
+    local waited=0 stuck=0
     until [ "$(redis_cmd "$LOCAL" PING | tr -d '\r')" = "PONG" ]; do
         sleep 1
     done
     while :; do
         ask_sentinels
+        scan_self
         if [ -n "$SENTINEL_MASTER" ] && [ "$SENTINEL_MASTER" != "$SELF" ]; then
-            follow "$SENTINEL_MASTER" && break
+            may_follow "$SENTINEL_MASTER" "" && follow "$SENTINEL_MASTER" && break
         else
             scan_peers
-            my_offset=$(info_field "$LOCAL" replication master_repl_offset)
-            my_offset=${my_offset:-0}
             if [ -n "$PEER_MASTER" ]; then
-                follow "$PEER_MASTER" && break
-            elif [ "$BEST_PEER_OFFSET" -gt "$my_offset" ]; then
+                may_follow "$PEER_MASTER" "$PEER_MASTER_OFFSET" && follow "$PEER_MASTER" && break
+            elif [ "$BEST_PEER_OFFSET" -gt "$MY_OFFSET" ]; then
                 # A peer holds data this node lacks (it restarted empty or from an old
                 # snapshot): this copy must not be served as master. While the Sentinels
                 # still name this pod, ask them to promote the best replica instead.
@@ -129,12 +181,9 @@ take_role() {
                         stuck=$((stuck + 1))
                     fi
                 fi
-            elif first_boot && [ "$ORDINAL" = 0 ] && [ "$SENTINEL_MASTER" = "$SELF" ] &&
-                [ "$KNOWN_REPLICAS" = 0 ]; then
-                promote "first boot, no master and no data anywhere" && break
-            elif [ "$SENTINEL_MASTER" = "$SELF" ] && ! first_boot &&
-                { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] ||
-                    { [ "$waited" -ge 30 ] && [ $((PEERS_UP + 1)) -ge "$MAJORITY" ]; }; }; then
+            elif fresh_set; then
+                promote "first boot of the set: every pod answered, none holds data" && break
+            elif rightful_master; then
                 promote "the Sentinels name this pod and no reachable peer has more data" && break
             fi
         fi
@@ -142,7 +191,8 @@ take_role() {
         waited=$((waited + 1))
         [ $((waited % 15)) = 0 ] &&
             log "still waiting for a role: Sentinels name '${SENTINEL_MASTER:-nobody}'" \
-                "($SENTINELS_UP answering), $PEERS_UP peers up"
+                "($SENTINELS_UP answering, $SENTINELS_AGREE agreeing), $PEERS_UP peers up;" \
+                "this node's offset $MY_OFFSET, the best peer's $BEST_PEER_OFFSET"
     done
     : >"$ROLE_MARKER"
     # Back to the normal promotion priority once this node holds a master's data.

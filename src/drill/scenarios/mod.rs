@@ -1,16 +1,18 @@
-//! The eleven scenarios of `ha-behaviour.md` (their names are the contract), and how one is
+//! The scenarios of docs/scenarios.md (their names are the contract), and how one is
 //! rehearsed: a fresh set, bootstrapped; the probe and the role sampler running throughout;
 //! the scenario's steps; then the measured numbers and the checks.
 
 mod exporters;
 mod failover;
+mod handover;
+mod outage;
 mod planned;
 mod quiet;
 mod sentinels;
 
 use super::cluster::Cluster;
 use super::measure;
-use super::probe::{self, ProbeLog};
+use super::probe::{self, Discovery, ProbeLog};
 use super::rehearsal::Rehearsal;
 use super::report::ScenarioReport;
 use super::sampler::{self, Sample};
@@ -37,7 +39,20 @@ pub struct Scenario {
     pub every_write_succeeds: bool,
     /// A planned operation: write unavailability summed over it must stay within this.
     pub planned_unavailable_max: Option<f64>,
+    /// How the probe finds the Sentinels (and, through a Service, whether it must never
+    /// find none).
+    pub discovery: Discovery,
 }
+
+/// What a scenario has unless it says otherwise.
+const SCENARIO: Scenario = Scenario {
+    name: "",
+    play: quiet::bootstrap,
+    failover: Failover::NotJudged,
+    every_write_succeeds: false,
+    planned_unavailable_max: None,
+    discovery: Discovery::EveryPod,
+};
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -45,77 +60,88 @@ pub const SCENARIOS: &[Scenario] = &[
         play: quiet::bootstrap,
         failover: Failover::Forbidden,
         every_write_succeeds: true,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "replica-down",
         play: quiet::replica_down,
         failover: Failover::Forbidden,
         every_write_succeeds: true,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "master-down",
         play: failover::master_down,
         failover: Failover::Required,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "master-returns",
         play: failover::master_returns,
         failover: Failover::Required,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "master-returns-empty",
         play: failover::master_returns_empty,
-        failover: Failover::NotJudged,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "all-down",
-        play: planned::all_down,
-        failover: Failover::NotJudged,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        play: outage::all_down,
+        ..SCENARIO
     },
     Scenario {
         name: "sentinel-down",
         play: sentinels::sentinel_down,
         failover: Failover::Required,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "sentinel-majority-down",
         play: sentinels::sentinel_majority_down,
-        failover: Failover::NotJudged,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "master-freeze",
         play: failover::master_freeze,
         failover: Failover::Happens,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "sentinel-restart",
         play: sentinels::sentinel_restart,
         failover: Failover::Happens,
-        every_write_succeeds: false,
-        planned_unavailable_max: None,
+        ..SCENARIO
     },
     Scenario {
         name: "rolling-restart",
         play: planned::rolling_restart,
-        failover: Failover::NotJudged,
-        every_write_succeeds: false,
         planned_unavailable_max: Some(2.0),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "pvc-lost-peers-down",
+        play: outage::pvc_lost_peers_down,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "all-down-one-missing",
+        play: outage::all_down_one_missing,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "prestop-stale-sentinel",
+        play: handover::prestop_stale_sentinel,
+        planned_unavailable_max: Some(2.0),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "failover-through-service",
+        play: failover::master_down,
+        failover: Failover::Required,
+        discovery: Discovery::SentinelService,
+        ..SCENARIO
     },
 ];
 
@@ -222,7 +248,8 @@ pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehe
         let mut log = ProbeLog::default();
         if booted {
             let (stop, t0, prefix) = (&stop_probe, r.t0, prefix.as_str());
-            let writer = scope.spawn(move || probe::run(cluster, t0, prefix, stop));
+            let discovery = scenario.discovery;
+            let writer = scope.spawn(move || probe::run(cluster, t0, prefix, discovery, stop));
             if let Err(err) = (scenario.play)(&mut r) {
                 r.check(
                     "the scenario ran to its end",
@@ -314,6 +341,10 @@ fn judge(
                 format!("≤ {max} s"),
             );
         }
+        check_writes_back(&mut r, &probe);
+        if scenario.discovery == Discovery::SentinelService {
+            check_sentinel_endpoints(&mut r, &probe);
+        }
         if r.fault.is_some() {
             let recovered = failover_seconds.is_none_or(|f| {
                 let named = r.fault.map_or(0.0, |(at, _)| at) + f;
@@ -378,6 +409,40 @@ fn judge(
         events: r.events,
         end,
     }
+}
+
+/// After a whole-set restart: the first write that succeeds, counted from the restart.
+fn check_writes_back(r: &mut Rehearsal, probe: &ProbeLog) {
+    let Some((from, bound)) = r.writes_back else {
+        return;
+    };
+    let back = probe
+        .attempts
+        .iter()
+        .find(|a| a.ok() && a.start >= from)
+        .map(|a| a.end - from);
+    r.check(
+        "writes succeed again within down-after + 5 s of the restart",
+        back.is_some_and(|b| b <= bound),
+        back.map_or("no write succeeded".into(), |b| format!("{b:.2} s")),
+        format!("≤ {bound:.1} s"),
+    );
+}
+
+/// Clients that know only the Sentinel Service must always find a Sentinel behind it.
+fn check_sentinel_endpoints(r: &mut Rehearsal, probe: &ProbeLog) {
+    let fewest = probe.endpoints.iter().min_by_key(|&&(_, n)| n);
+    let measured = match (r.cluster.spec().sentinel_service(), fewest) {
+        (None, _) => "no Service serves the Sentinel port".to_string(),
+        (Some(_), None) => "never sampled".to_string(),
+        (Some(_), Some(&(t, n))) => format!("fewest {n} (at {t:.1} s)"),
+    };
+    r.check(
+        "Sentinel endpoints behind the client Service",
+        fewest.is_some_and(|&(_, n)| n > 0),
+        measured,
+        "never 0",
+    );
 }
 
 fn write_errors(probe: &ProbeLog) -> std::collections::BTreeMap<String, usize> {
@@ -493,13 +558,13 @@ pub fn expect_replica_of(
 
 #[cfg(test)]
 mod tests {
-    use super::select;
+    use super::{SCENARIOS, select};
 
     #[test]
     fn selects_one_several_or_all_scenarios_in_catalogue_order() {
         let names =
             |s: &str| -> Vec<&str> { select(s).expect("known").iter().map(|s| s.name).collect() };
-        assert_eq!(names("all").len(), 11);
+        assert_eq!(names("all").len(), SCENARIOS.len());
         assert_eq!(names("master-down"), ["master-down"]);
         assert_eq!(
             names("rolling-restart, bootstrap,master-down,bootstrap"),

@@ -1,10 +1,9 @@
-//! Planned operations: every pod stopped and started, and a rolling restart.
+//! Planned operations: every pod stopped, and a rolling restart.
 
-use super::start_all;
 use crate::drill::rehearsal::Rehearsal;
 
-pub fn all_down(r: &mut Rehearsal) -> anyhow::Result<()> {
-    r.sleep(1.5);
+/// Delete every pod gracefully and at once (a scale to 0): preStop, SIGTERM, grace period.
+pub fn stop_all(r: &mut Rehearsal) -> anyhow::Result<()> {
     let n = r.replicas();
     r.step(format!("deleting all {n} pods gracefully (scale to 0)"));
     r.mark_fault(r.master);
@@ -21,11 +20,7 @@ pub fn all_down(r: &mut Rehearsal) -> anyhow::Result<()> {
             })
             .collect()
     });
-    results.into_iter().collect::<anyhow::Result<()>>()?;
-    r.sleep(1.0);
-    start_all(r, 60.0)?;
-    r.settle("exactly one master within 60 s, Sentinels agree", 60.0);
-    Ok(())
+    results.into_iter().collect()
 }
 
 pub fn rolling_restart(r: &mut Rehearsal) -> anyhow::Result<()> {

@@ -1,0 +1,64 @@
+//! Whole-set outages that do not end the way they began: a volume lost while every pod was
+//! down, or a pod that does not come back (docs/scenarios.md).
+
+use super::planned::stop_all;
+use super::start_all;
+use crate::drill::rehearsal::Rehearsal;
+
+/// Seconds between pod 0 starting alone and its peers returning (`pvc-lost-peers-down`).
+const PEERS_LATE: f64 = 10.0;
+/// Writes succeed again within down-after + this many seconds of the pods' start.
+const WRITES_BACK_AFTER_DOWN_AFTER: f64 = 5.0;
+
+/// Every pod stopped; pod 0's volume lost; pod 0 starts alone, its peers ~10 s later. The
+/// peers hold every acknowledged key: pod 0 must neither take the master role on its empty
+/// disk nor be the source its peers resync from.
+pub fn pvc_lost_peers_down(r: &mut Rehearsal) -> anyhow::Result<()> {
+    r.sleep(1.5);
+    stop_all(r)?;
+    r.step(format!(
+        "wiping the volume of {} while every pod is down",
+        r.cluster.pod_name(0)
+    ));
+    r.cluster.wipe_volumes(0)?;
+    r.step(format!("starting {} alone", r.cluster.pod_name(0)));
+    r.cluster.start_pod(0)?;
+    r.sleep(PEERS_LATE);
+    for i in 1..r.replicas() {
+        r.step(format!("starting {}", r.cluster.pod_name(i)));
+        r.cluster.start_pod(i)?;
+    }
+    r.settle("the set is whole again, with its peers' data", 60.0);
+    Ok(())
+}
+
+/// Every pod stopped; all but the highest ordinal start again (the last one stays Pending).
+/// Writes must come back within down-after + 5 s of the start, with the data.
+pub fn all_down_one_missing(r: &mut Rehearsal) -> anyhow::Result<()> {
+    r.sleep(1.5);
+    stop_all(r)?;
+    r.sleep(1.0);
+    let missing = r.replicas() - 1;
+    r.expect_writes_back(WRITES_BACK_AFTER_DOWN_AFTER);
+    for i in 0..missing {
+        r.step(format!("starting {}", r.cluster.pod_name(i)));
+        r.cluster.start_pod(i)?;
+    }
+    r.step(format!("{} stays Pending", r.cluster.pod_name(missing)));
+    r.sleep(r.down_after() + 8.0);
+    r.step(format!("starting {}", r.cluster.pod_name(missing)));
+    r.cluster.start_pod(missing)?;
+    r.settle("the set is whole again", 60.0);
+    Ok(())
+}
+
+/// `all-down` with the bound of `all-down-one-missing`: every pod back at once.
+pub fn all_down(r: &mut Rehearsal) -> anyhow::Result<()> {
+    r.sleep(1.5);
+    stop_all(r)?;
+    r.sleep(1.0);
+    r.expect_writes_back(WRITES_BACK_AFTER_DOWN_AFTER);
+    start_all(r, 60.0)?;
+    r.settle("exactly one master within 60 s, Sentinels agree", 60.0);
+    Ok(())
+}
