@@ -1,6 +1,6 @@
 //! Sentinel wiring on Kubernetes: writable config, hostnames, bootstrap, Services.
 
-use super::facts::{confs, is_ip, monitors, port};
+use super::facts::{confs, is_ip, monitors, number, port};
 use super::registry::{Category, Rule};
 use super::sink::Context;
 use super::sources::{
@@ -314,6 +314,54 @@ pub const CLIENT_SERVICE_SELECTS_REPLICAS: Rule = Rule {
                 for s in cx.model.services_of(w).filter(|s| !s.headless) {
                     if let Some(p) = s.exposes(data_port, port_name.as_deref()) {
                         sink.report(&Loc::new(s.doc, p.pointer.clone()), format!("Service `{}` load-balances Redis port {data_port} over every pod of {} `{}`: writes land on replicas (READONLY)", s.name, w.kind, w.name));
+                    }
+                }
+            }
+        }
+    },
+};
+
+pub const SENTINEL_SERVICE_FOLLOWS_REDIS_READINESS: Rule = Rule {
+    id: "sentinel-service-follows-redis-readiness",
+    category: Category::Wiring,
+    severity: Severity::Warning,
+    summary: "the Service clients reach Sentinel through drops pods whose Redis is not Ready",
+    rationale: "A pod is Ready only when every one of its containers is. Where Redis and \
+        Sentinel share a pod and the Redis container's readiness probe fails while replication \
+        is broken (a replica's master link is down for seconds in every failover), the pod \
+        leaves the endpoints of every Service that does not publish not-ready addresses, the \
+        Sentinel port included: clients lose Sentinel exactly when they must ask it for the \
+        new master. Measured with `redis-ha-gen drill --scenario failover-through-service` on \
+        such manifests: no Sentinel endpoint left 2.5 s after the master's pod died. \
+        (Kubernetes Service API reference, `publishNotReadyAddresses`; Redis Sentinel docs, \
+        \"Sentinel clients\".)",
+    fix: "Set `publishNotReadyAddresses: true` on the Service that exposes the Sentinel port \
+        (Sentinel answers whatever Redis's replication state is), or run Sentinel in pods of \
+        its own.",
+    references: &[K8S_SERVICE, SENTINEL],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Sentinel) {
+                let gated = cx.model.servers(set, Role::Redis).any(|(rw, rc, _)| {
+                    rw.doc == w.doc
+                        && cx.docs.get(rw.doc).is_some_and(|d| {
+                            d.value
+                                .at(&format!("{}/readinessProbe", rc.pointer))
+                                .is_some()
+                        })
+                });
+                if !gated {
+                    continue;
+                }
+                let sentinel_port = number(conf, &["port"], 26379).0;
+                let port_name = port_name(cx, w.doc, &c.pointer, sentinel_port);
+                for s in cx
+                    .model
+                    .services_of(w)
+                    .filter(|s| !s.headless && !s.publish_not_ready)
+                {
+                    if let Some(p) = s.exposes(sentinel_port, port_name.as_deref()) {
+                        sink.report(&Loc::new(s.doc, p.pointer.clone()), format!("Service `{}` serves Sentinel port {sentinel_port} only from Ready pods, and the pods of {} `{}` are Ready only while their Redis container is: set `publishNotReadyAddresses: true`", s.name, w.kind, w.name));
                     }
                 }
             }
