@@ -6,7 +6,7 @@ PROFILE   ?= kind
 NAMESPACE ?= kubernaut-system
 CARGO     ?= cargo
 BIN       := target/release/redis-ha-gen
-DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter
+DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
         cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha
@@ -15,8 +15,8 @@ build:
 	$(CARGO) build --release
 
 # Installs the Debian packages the tests run for real (Redis binaries for the drill and the
-# integration tests, bubblewrap and iproute2 for pod namespaces, openssl for the throwaway
-# TLS certificates) when any is missing.
+# integration tests, bubblewrap and iproute2 for pod namespaces, nftables for partitions,
+# openssl for the throwaway TLS certificates) when any is missing.
 test-deps:
 	@missing=""; for p in $(DEBIAN_TEST_DEPS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

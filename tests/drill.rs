@@ -88,7 +88,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 15] = [
+const ALL_SCENARIOS: [&str; 16] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -103,6 +103,7 @@ const ALL_SCENARIOS: [&str; 15] = [
     "pvc-lost-peers-down",
     "all-down-one-missing",
     "prestop-stale-sentinel",
+    "isolated-master",
     "failover-through-service",
 ];
 
@@ -155,6 +156,7 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
             "master-down",
             "master-returns",
             "sentinel-down",
+            "isolated-master",
             "failover-through-service",
         ]
         .contains(&name)

@@ -116,7 +116,7 @@ fn redis_conf_carries_the_seed_numbers_and_the_ha_settings() {
         "maxmemory-policy allkeys-lru",
         "save 900 1",
         "min-replicas-to-write 1",
-        "min-replicas-max-lag 10",
+        "min-replicas-max-lag 3",
         "repl-diskless-sync-delay 0",
         "replica-read-only yes",
         "dir /data",

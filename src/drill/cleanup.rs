@@ -14,6 +14,8 @@ pub enum Resource {
     NetworkNamespace(String),
     /// A link on the host (veth host side, bridge).
     Link(String),
+    /// An nftables table of the `bridge` family (the pods' partitions).
+    BridgeTable(String),
     Directory(PathBuf),
 }
 
@@ -42,8 +44,9 @@ pub fn remove_all() {
     resources.sort_by_key(|r| match r {
         Resource::ProcessGroup(_) => 0,
         Resource::NetworkNamespace(_) => 1,
-        Resource::Link(_) => 2,
-        Resource::Directory(_) => 3,
+        Resource::BridgeTable(_) => 2,
+        Resource::Link(_) => 3,
+        Resource::Directory(_) => 4,
     });
     for resource in resources {
         remove(&resource);
@@ -61,6 +64,7 @@ pub fn remove(resource: &Resource) {
         }
         Resource::NetworkNamespace(name) => quiet(&["ip", "netns", "delete", name]),
         Resource::Link(name) => quiet(&["ip", "link", "delete", name]),
+        Resource::BridgeTable(name) => quiet(&["nft", "delete", "table", "bridge", name]),
         Resource::Directory(path) => {
             let _ = std::fs::remove_dir_all(path);
         }

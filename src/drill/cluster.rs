@@ -41,6 +41,15 @@ pub trait Cluster: Sync {
     fn kill_pod(&self, ordinal: usize) -> anyhow::Result<()>;
     fn freeze_pod(&self, ordinal: usize, frozen: bool) -> anyhow::Result<()>;
     fn partition_pod(&self, ordinal: usize, partitioned: bool) -> anyhow::Result<()>;
+    /// Cut the pod off its peers (both ways, frames silently dropped) while clients outside
+    /// the set still reach it, or join it again.
+    fn isolate_pod(&self, ordinal: usize, isolated: bool) -> anyhow::Result<()> {
+        let _ = isolated;
+        anyhow::bail!(
+            "this target cannot cut {} off its peers only",
+            self.pod_name(ordinal)
+        )
+    }
     /// Empty the pod's volume claims (the pod must not be running).
     fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()>;
     /// Stop one container and keep it stopped, or start it again.

@@ -197,6 +197,11 @@ impl Cluster for LocalSet {
         self.pods.get(ordinal).is_some_and(|p| p.is_ready())
     }
 
+    fn isolate_pod(&self, ordinal: usize, isolated: bool) -> anyhow::Result<()> {
+        self.pod(ordinal)?;
+        self.network.set_isolated(ordinal, isolated)
+    }
+
     fn is_running(&self, ordinal: usize) -> bool {
         self.pods.get(ordinal).is_some_and(|p| p.is_running())
     }

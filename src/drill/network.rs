@@ -1,7 +1,10 @@
 //! The pods' network: a private bridge on the host, one network namespace per pod joined to
 //! it by a veth pair. Addresses come from 10.213.X.0/24 and exist only on that bridge and
 //! inside the namespaces; there is no route out, so no drill traffic leaves the machine.
-//! A partition is the pod's link set down.
+//! A partition is the pod's link set down; an isolation drops, silently (no RST), every frame
+//! the bridge would forward between the pod and the other pods, while the host (where the
+//! drill's clients run) still reaches it: nftables rules of the `bridge` family, one chain
+//! per isolated pod in a table of this network's own.
 
 use super::cleanup::{self, Resource};
 use anyhow::{Context, bail};
@@ -12,6 +15,21 @@ pub struct Network {
     id: String,
     subnet: u8,
     pods: usize,
+}
+
+fn nft(args: &[&str]) -> anyhow::Result<()> {
+    let out = Command::new("nft")
+        .args(args)
+        .output()
+        .context("cannot run `nft`: install Debian's nftables package")?;
+    if !out.status.success() {
+        bail!(
+            "`nft {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 fn ip(args: &[&str]) -> anyhow::Result<()> {
@@ -151,6 +169,37 @@ impl Network {
         ip(&["link", "set", &self.host_link(ordinal), state])
     }
 
+    fn table(&self) -> String {
+        format!("rhg{}", self.id)
+    }
+
+    /// Cut the pod off the other pods, both ways, while the host still reaches it (a client
+    /// outside the set that still sees a master its peers have lost), or join it again.
+    pub fn set_isolated(&self, ordinal: usize, isolated: bool) -> anyhow::Result<()> {
+        let table = self.table();
+        let chain = format!("isolate{ordinal}");
+        if !isolated {
+            return nft(&["delete", "chain", "bridge", &table, &chain]);
+        }
+        nft(&["add", "table", "bridge", &table])?;
+        cleanup::register(Resource::BridgeTable(table.clone()));
+        nft(&[
+            "add",
+            "chain",
+            "bridge",
+            &table,
+            &chain,
+            "{ type filter hook forward priority 0; policy accept; }",
+        ])?;
+        let link = self.host_link(ordinal);
+        for direction in ["iifname", "oifname"] {
+            nft(&[
+                "add", "rule", "bridge", &table, &chain, direction, &link, "drop",
+            ])?;
+        }
+        Ok(())
+    }
+
     /// Delete namespaces, then the host side of each veth (deleting a namespace does not
     /// always remove it at once), then the bridge.
     pub fn remove(&self) {
@@ -163,9 +212,13 @@ impl Network {
                 cleanup::forget(&resource);
             }
         }
-        let bridge = Resource::Link(self.bridge());
-        cleanup::remove(&bridge);
-        cleanup::forget(&bridge);
+        for resource in [
+            Resource::BridgeTable(self.table()),
+            Resource::Link(self.bridge()),
+        ] {
+            cleanup::remove(&resource);
+            cleanup::forget(&resource);
+        }
     }
 }
 

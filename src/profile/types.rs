@@ -153,7 +153,9 @@ pub struct Redis {
     pub appendonly: bool,
     /// `min-replicas-to-write`: an isolated master stops accepting writes.
     pub min_replicas_to_write: u32,
-    /// `min-replicas-max-lag`, seconds.
+    /// `min-replicas-max-lag`, seconds: how long an isolated master keeps accepting writes.
+    /// Below `sentinel.downAfterMilliseconds`, so it stops before the Sentinels promote
+    /// another (rule `min-replicas-max-lag-exceeds-down-after`).
     pub min_replicas_max_lag: u32,
     /// `repl-diskless-sync-delay`, seconds (Redis's default 5 delays every full sync).
     pub repl_diskless_sync_delay: u32,
@@ -180,7 +182,7 @@ impl Default for Redis {
             save: vec!["900 1".into()],
             appendonly: false,
             min_replicas_to_write: 1,
-            min_replicas_max_lag: 10,
+            min_replicas_max_lag: 3,
             repl_diskless_sync_delay: 0,
             wait_replicas: 0,
             resources: Resources {

@@ -93,6 +93,55 @@ pub const SENTINEL_FAILOVER_TIMEOUT_TOO_LOW: Rule = Rule {
     },
 };
 
+pub const MIN_REPLICAS_MAX_LAG_EXCEEDS_DOWN_AFTER: Rule = Rule {
+    id: "min-replicas-max-lag-exceeds-down-after",
+    category: Category::Timings,
+    severity: Severity::Warning,
+    summary: "min-replicas-max-lag ≥ down-after-milliseconds: an isolated master outlives its failover",
+    rationale: "A master cut off from its replicas and Sentinels but still reached by clients \
+        accepts writes until its replicas' last acknowledgement is older than \
+        `min-replicas-max-lag` seconds (they acknowledge every second). The Sentinels promote \
+        another after `down-after-milliseconds` and about a second more. When the lag is not \
+        below down-after, both accept writes for a while, and what the old one accepted is \
+        discarded when it rejoins. Measured with `redis-ha-gen drill --scenario \
+        isolated-master`: lag 10 s with down-after 5 s gave 5.3 s of split brain, lag 3 s \
+        none. (Redis replication docs, \"Allow writes only with N attached replicas\"; \
+        Sentinel docs, \"Example 2\".)",
+    fix: "Make `min-replicas-max-lag` (seconds) smaller than `down-after-milliseconds` by at \
+        least a second or two (`redis.minReplicasMaxLag`; 3 with down-after 5000).",
+    references: &[REPLICATION, SENTINEL],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            let down_after = confs(cx.model, set, Role::Sentinel)
+                .flat_map(|(_, _, conf)| {
+                    monitors(conf).map(move |m| {
+                        sentinel_number(
+                            conf,
+                            "down-after-milliseconds",
+                            m.master,
+                            DOWN_AFTER_DEFAULT,
+                        )
+                        .0
+                    })
+                })
+                .min();
+            let Some(down_after) = down_after else {
+                continue;
+            };
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let (n, _) = number(conf, &["min-replicas-to-write", "min-slaves-to-write"], 0);
+                let (lag, at) = number(conf, &["min-replicas-max-lag", "min-slaves-max-lag"], 10);
+                if n >= 1 && lag.saturating_mul(1000) >= down_after {
+                    let loc = at
+                        .map(|s| s.loc.clone())
+                        .unwrap_or_else(|| launch_loc(w, c));
+                    sink.report_for(&loc, Some(w.doc), format!("min-replicas-max-lag {lag} s is not below down-after-milliseconds {down_after} ms: an isolated master keeps accepting writes after the Sentinels promote another"));
+                }
+            }
+        }
+    },
+};
+
 pub const FAILOVER_TARGET_UNREACHABLE: Rule = Rule {
     id: "failover-target-unreachable",
     category: Category::Timings,

@@ -5,6 +5,9 @@ use crate::drill::rehearsal::Rehearsal;
 
 /// How long past `down-after` the drill waits for a failover before calling it missing.
 const FAILOVER_GRACE: f64 = 10.0;
+/// How long the isolated master stays cut off once the Sentinels replaced it: longer than
+/// the default `min-replicas-max-lag` of earlier releases (10 s) after the isolation.
+const ISOLATED_AFTER_FAILOVER: f64 = 6.0;
 
 fn kill_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
     let master = r.master;
@@ -74,6 +77,38 @@ pub fn master_freeze(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.cluster.freeze_pod(old, false)?;
     if let Some(new) = new {
         expect_replica_of(r, "the woken master rejoins as a replica", old, new, 30.0);
+    }
+    r.settle("the set is whole again", 30.0);
+    Ok(())
+}
+
+/// The master is cut off from its peers (their Sentinels fail over) while clients still
+/// reach it: what it accepts after the new master is promoted is split brain, and lost when
+/// it rejoins. `min-replicas-max-lag` must stop it first.
+pub fn isolated_master(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    r.sleep(1.5);
+    r.step(format!(
+        "cutting master {} off its peers (clients still reach it)",
+        r.cluster.pod_name(old)
+    ));
+    r.cluster.isolate_pod(old, true)?;
+    r.mark_fault(old);
+    let new = wait_failover(r, old, r.down_after() + FAILOVER_GRACE);
+    r.sleep(ISOLATED_AFTER_FAILOVER);
+    r.step(format!(
+        "joining {} to its peers again",
+        r.cluster.pod_name(old)
+    ));
+    r.cluster.isolate_pod(old, false)?;
+    if let Some(new) = new {
+        expect_replica_of(
+            r,
+            "the isolated master rejoins as a replica",
+            old,
+            new,
+            30.0,
+        );
     }
     r.settle("the set is whole again", 30.0);
     Ok(())
