@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance numbers of product.md, side by side in one run, on this machine:
+# The performance targets of README "Performance", side by side in one run, on this machine:
 #   - render: median wall time of `redis-ha-gen --profile kind|production` (release binary,
 #     hyperfine; a timed loop here when hyperfine is missing and cannot be installed);
 #   - lint: documents per second of the release binary on a corpus of SETS rendered

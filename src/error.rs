@@ -3,7 +3,7 @@
 //! Library code returns `anyhow::Result`; `main` maps every error to exit 2 and findings at
 //! error level to exit 1. Messages name the file, line or field and say what to do.
 
-/// Exit codes (`product.md`).
+/// Exit codes (docs/contracts.md).
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;

@@ -1,5 +1,5 @@
 //! A finding: one thing a rule (or the schema, or the YAML parser) says about the input.
-//! The JSON shape of `Finding` and `Summary` is a public contract (`product.md`).
+//! The JSON shape of `Finding` and `Summary` is a public contract (docs/contracts.md).
 
 use serde::{Deserialize, Serialize};
 

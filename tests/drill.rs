@@ -156,7 +156,6 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
             "master-down",
             "master-returns",
             "sentinel-down",
-            "isolated-master",
             "failover-through-service",
         ]
         .contains(&name)

@@ -1,4 +1,4 @@
-//! The command-line contract (`product.md`): every command, flag and default.
+//! The command-line contract (docs/contracts.md): every command, flag and default.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -17,7 +17,7 @@ const DATA_DIR: &str = "/data";
 const SHUTDOWN_RESERVE_SECONDS: u32 = 10;
 /// The shortest useful planned-failover budget in `preStop`.
 const MIN_PRESTOP_SECONDS: u32 = 5;
-/// Annotation prefix that suppresses one rule on one object (`product.md`).
+/// Annotation prefix that suppresses one rule on one object (docs/contracts.md).
 const IGNORE_CHECK_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain

@@ -1,4 +1,4 @@
-//! `{"findings": [...], "summary": {...}}` — the stable JSON contract of `product.md`.
+//! `{"findings": [...], "summary": {...}}` — the stable JSON contract of docs/contracts.md.
 
 use super::Report;
 use std::io::{self, Write};

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 pub enum Format {
     /// Compiler-style lines with a source excerpt; ANSI colour when `color` is set.
     Text { color: bool },
-    /// `{"findings": [...], "summary": {...}}` (`product.md`).
+    /// `{"findings": [...], "summary": {...}}` (docs/contracts.md).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,

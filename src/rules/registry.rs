@@ -4,7 +4,7 @@ use super::sink::{Context, Sink};
 use super::{durability, input, memory, scheduling, security, timings, tls, topology, wiring};
 use crate::finding::Severity;
 
-/// The family a rule belongs to (`rules.md` sections).
+/// The family a rule belongs to (docs/contracts.md, "Rules").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
     Input,

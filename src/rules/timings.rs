@@ -150,7 +150,7 @@ pub const FAILOVER_TARGET_UNREACHABLE: Rule = Rule {
     rationale: "A Sentinel names a new master about one second after `down-after-milliseconds` \
         expires (measured on Redis 7.0: 6.03 s with down-after 5000). A profile whose failover \
         target is below down-after + 2 s promises a failover the configuration cannot deliver. \
-        (Redis Sentinel docs; ha-behaviour.md measurements.)",
+        (Redis Sentinel docs; docs/architecture.md measurements.)",
     fix: "Lower `sentinel.downAfterMilliseconds` or raise `failoverTargetSeconds` so that the \
         target is at least down-after + 2 s.",
     references: &[SENTINEL],

@@ -53,7 +53,7 @@ pub const SENTINEL_CONFIG_NOT_PERSISTED: Rule = Rule {
     rationale: "Sentinel keeps its state in its config file: the current master, the configuration \
         epoch, the known replicas and Sentinels. On an emptyDir it is reset to the ConfigMap's \
         bootstrap master whenever the pod is recreated, so a restarted Sentinel monitors ordinal \
-        0 instead of the current master and votes with a stale epoch (ha-behaviour.md, \
+        0 instead of the current master and votes with a stale epoch (docs/architecture.md §1, \
         `sentinel-restart`). (Redis Sentinel docs, \"Sentinel state persistence\".)",
     fix: "Copy sentinel.conf onto the pod's PersistentVolumeClaim (e.g. `/data/sentinel.conf`), \
         only when it is not there yet, and start Sentinel on that copy.",
@@ -199,7 +199,7 @@ pub const STATIC_MASTER_BOOTSTRAP: Rule = Rule {
         that says \"if I am redis-0, I am the master\" brings it back as a second master until \
         Sentinel demotes it (measured: 10.3 s of split brain), and writes that land there are \
         lost. On all-pods restarts each Sentinel may end up monitoring itself (bitnami/charts \
-        #5418, #17047). (Redis Sentinel docs; ha-behaviour.md.)",
+        #5418, #17047). (Redis Sentinel docs; docs/architecture.md.)",
     fix: "At start, ask the Sentinels (`SENTINEL get-master-addr-by-name`) and the peers' `ROLE` \
         for the current master and replicate it; become master as ordinal 0 only when nobody \
         knows a master (the very first boot).",

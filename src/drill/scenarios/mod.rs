@@ -139,7 +139,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "isolated-master",
         play: failover::isolated_master,
-        failover: Failover::Required,
+        failover: Failover::Happens,
         ..SCENARIO
     },
     Scenario {
