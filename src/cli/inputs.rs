@@ -2,9 +2,11 @@
 //! `-` for stdin. A path that cannot be read stops the run (exit 2): linting part of what
 //! the user asked for would be a false "all clear".
 
+use crate::bounded_read;
 use crate::config::Config;
+use crate::escape::printable;
 use anyhow::Context;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 /// File extensions a folder walk picks up.
@@ -38,28 +40,26 @@ pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<Vec<Input>> 
 }
 
 fn read(file: String) -> anyhow::Result<Input> {
-    let mut bytes = Vec::new();
-    if file == "-" {
+    let bytes = if file == "-" {
         if std::io::stdin().is_terminal() {
             eprintln!("reading manifests from stdin (end with Ctrl-D; give paths to lint files)");
         }
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("cannot read stdin")?;
+        bounded_read::stdin()?
     } else {
-        bytes = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
-    }
+        bounded_read::file(Path::new(&file), &file)?
+    };
     Ok(Input { file, bytes })
 }
 
 /// Manifests under `dir`, depth first in name order. Hidden entries (`.git`, `.github`) are
 /// skipped, and symlinked folders are not followed so a link cycle cannot loop.
 fn walk(dir: &Path, cwd: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
+    let shown = || printable(&dir.display().to_string()).into_owned();
     let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
+        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", shown()))?;
     let mut entries = entries
         .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("cannot read folder {}", dir.display()))?;
+        .with_context(|| format!("cannot read folder {}", shown()))?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
@@ -68,7 +68,7 @@ fn walk(dir: &Path, cwd: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
         }
         let file_type = entry
             .file_type()
-            .with_context(|| format!("cannot stat {}", path.display()))?;
+            .with_context(|| format!("cannot stat {}", printable(&path.display().to_string())))?;
         if file_type.is_dir() {
             walk(&path, cwd, files)?;
         } else if is_manifest(&path) && (file_type.is_file() || path.is_file()) {

@@ -168,6 +168,46 @@ check_password() {
     esac
 }
 
+# The master name and the hosts Sentinels name are data, never a sed or grep pattern: the
+# helpers below compare exact strings (`case` with quoted patterns) and print with printf.
+
+# True when a line of FILE starts with PREFIX.
+has_line_starting() {
+    local prefix=$1 line
+    [ -f "$2" ] || return 1
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+            "$prefix"*) return 0 ;;
+        esac
+    done <"$2"
+    return 1
+}
+
+# Stdin without the lines that start with PREFIX.
+lines_not_starting() {
+    local prefix=$1 line
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+            "$prefix"*) ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done
+}
+
+# Stdin with the host of `sentinel monitor $MASTER_NAME <host> <port> <quorum>` set to HOST.
+with_monitored_host() {
+    local head="sentinel monitor $MASTER_NAME " line rest
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+            "$head"*)
+                rest=${line#"$head"}
+                printf '%s\n' "$head$1 ${rest#* }"
+                ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done
+}
+
 # Give the pod a writable Sentinel config on the PVC. Sentinel keeps its state there
 # (epochs, the current master, known replicas and Sentinels), so it is written only when
 # it does not name a master yet: then it follows what the other Sentinels know, and falls
@@ -175,13 +215,12 @@ check_password() {
 prepare_sentinel_conf() {
     local conf=$CONF_DIR/sentinel.conf
     mkdir -p "$CONF_DIR"
-    if ! grep -q "^sentinel monitor $MASTER_NAME " "$conf" 2>/dev/null; then
+    if ! has_line_starting "sentinel monitor $MASTER_NAME " "$conf"; then
         ask_sentinels
         {
             if [ -n "$SENTINEL_MASTER" ]; then
                 log "Sentinels follow $SENTINEL_MASTER: monitoring it"
-                sed "s/^sentinel monitor $MASTER_NAME [^ ]* /sentinel monitor $MASTER_NAME $SENTINEL_MASTER /" \
-                    /config/sentinel/sentinel.conf
+                with_monitored_host "$SENTINEL_MASTER" </config/sentinel/sentinel.conf
             else
                 log "no Sentinel answers: monitoring the first guess from the ConfigMap"
                 cat /config/sentinel/sentinel.conf
@@ -203,7 +242,7 @@ prepare_sentinel_conf() {
         # The Secret may have been rotated: its current value replaces the stored one.
         (
             umask 077
-            grep -v "^sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
+            lines_not_starting "sentinel auth-pass $MASTER_NAME " <"$conf" >"$conf.new"
             echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
         )
         mv "$conf.new" "$conf"
