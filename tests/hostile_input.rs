@@ -634,65 +634,70 @@ mod cli {
 }
 
 /// `common.sh` compares the master name and the host Sentinel names as exact strings: a name
-/// that was a GNU sed command (`…/e;#` ran `id`) or broke the sed line (`redis/prod`) is data.
+/// that was a GNU sed command (`…/e;#` ran `id`) or broke the sed line (`redis/prod`, which
+/// left Sentinel without a `monitor` line) is data. The real `prepare_sentinel_conf` runs in
+/// a bubblewrap sandbox where the ConfigMap is mounted at `/config`, as in the pod, with
+/// `ask_sentinels` answering `10.0.0.9`.
 #[test]
 fn the_start_scripts_never_use_the_master_name_as_a_pattern() {
-    let common = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/scripts/common.sh");
-    let shells: Vec<Vec<&str>> = [vec!["dash"], vec!["busybox", "ash"]]
-        .into_iter()
-        .filter(|shell| {
-            std::process::Command::new(shell[0])
-                .args(&shell[1..])
-                .args(["-c", "true"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .collect();
-    assert!(!shells.is_empty(), "no POSIX shell to run common.sh with");
+    let scripts = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/scripts");
     for name in ["x/id>PWNED #/e;#", "redis/prod", "a.b*[c]", "mymaster"] {
-        for shell in &shells {
+        for shell in [&["dash"][..], &["busybox", "ash"]] {
             let dir = tempfile::tempdir().unwrap();
-            let conf = dir.path().join("sentinel.conf");
+            let config = dir.path().join("config/sentinel");
+            let work = dir.path().join("work");
+            std::fs::create_dir_all(&config).unwrap();
+            std::fs::create_dir_all(&work).unwrap();
             std::fs::write(
-                &conf,
+                config.join("sentinel.conf"),
                 format!(
-                    "port 26379\nsentinel monitor {name} redis-0.h 6379 2\n\
-                     sentinel monitor other redis-0.h 6379 2\nsentinel auth-pass {name} old\n\
-                     sentinel down-after-milliseconds {name} 5000"
+                    "port 26379\nsentinel resolve-hostnames yes\n\
+                     sentinel monitor {name} redis-0.h 6379 2\n\
+                     sentinel down-after-milliseconds {name} 5000\n"
                 ),
             )
             .unwrap();
-            let script = r#". "$COMMON"
-has_line_starting "sentinel monitor $MASTER_NAME " sentinel.conf && echo has-monitor
-has_line_starting "sentinel monitor $MASTER_NAME-x " sentinel.conf || echo no-other
-with_monitored_host 10.0.0.9 <sentinel.conf
-echo ---
-lines_not_starting "sentinel auth-pass $MASTER_NAME " <sentinel.conf"#;
-            let out = std::process::Command::new(shell[0])
-                .args(&shell[1..])
+            let script = ". /scripts/common.sh
+ask_sentinels() { SENTINEL_MASTER=10.0.0.9; }
+CONF_DIR=/work/conf
+prepare_sentinel_conf
+cat /work/conf/sentinel.conf";
+            let out = std::process::Command::new("bwrap")
+                .args(["--ro-bind", "/usr", "/usr"])
+                .args(["--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib"])
+                .args(["--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin"])
+                .args(["--ro-bind", scripts, "/scripts"])
+                .arg("--ro-bind")
+                .arg(dir.path().join("config"))
+                .arg("/config")
+                .arg("--bind")
+                .arg(&work)
+                .arg("/work")
+                .args(["--proc", "/proc", "--dev", "/dev", "--chdir", "/work"])
+                .args(["--setenv", "MASTER_NAME", name, "--setenv", "POD_NAME", "redis-0"])
+                .args(["--setenv", "REPLICAS", "3", "--setenv", "REDIS_PASSWORD", "secret"])
+                .args(shell)
                 .args(["-c", script])
-                .current_dir(dir.path())
-                .env("COMMON", common)
-                .env("MASTER_NAME", name)
-                .env("POD_NAME", "redis-0")
-                .env("REPLICAS", "3")
                 .output()
-                .unwrap();
+                .expect("bwrap (make test-deps installs bubblewrap)");
             let stdout = String::from_utf8_lossy(&out.stdout);
-            let expected = format!(
-                "has-monitor\nno-other\nport 26379\nsentinel monitor {name} 10.0.0.9 6379 2\n\
-                 sentinel monitor other redis-0.h 6379 2\nsentinel auth-pass {name} old\n\
-                 sentinel down-after-milliseconds {name} 5000\n---\nport 26379\n\
-                 sentinel monitor {name} redis-0.h 6379 2\nsentinel monitor other redis-0.h 6379 2\n\
-                 sentinel down-after-milliseconds {name} 5000\n"
-            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{shell:?} {name}: {stderr}");
+            let lines: Vec<&str> = stdout.lines().collect();
             assert_eq!(
-                stdout,
-                expected,
-                "{shell:?} {name}: {}",
-                String::from_utf8_lossy(&out.stderr)
+                lines[..3],
+                [
+                    "sentinel resolve-hostnames yes",
+                    &format!("sentinel monitor {name} 10.0.0.9 6379 2"),
+                    &format!("sentinel down-after-milliseconds {name} 5000"),
+                ],
+                "{shell:?} {name}: {stdout}"
             );
-            assert!(!dir.path().join("PWNED").exists(), "{shell:?} ran the name");
+            assert!(
+                lines.contains(&format!("sentinel auth-pass {name} secret").as_str()),
+                "{shell:?} {name}: {stdout}"
+            );
+            assert!(!work.join("PWNED").exists(), "{shell:?} ran the name: {stdout}");
         }
     }
 }

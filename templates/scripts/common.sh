@@ -168,31 +168,9 @@ check_password() {
     esac
 }
 
-# The master name and the hosts Sentinels name are data, never a sed or grep pattern: the
-# helpers below compare exact strings (`case` with quoted patterns) and print with printf.
-
-# True when a line of FILE starts with PREFIX.
-has_line_starting() {
-    local prefix=$1 line
-    [ -f "$2" ] || return 1
-    while IFS= read -r line || [ -n "$line" ]; do
-        case $line in
-            "$prefix"*) return 0 ;;
-        esac
-    done <"$2"
-    return 1
-}
-
-# Stdin without the lines that start with PREFIX.
-lines_not_starting() {
-    local prefix=$1 line
-    while IFS= read -r line || [ -n "$line" ]; do
-        case $line in
-            "$prefix"*) ;;
-            *) printf '%s\n' "$line" ;;
-        esac
-    done
-}
+# The master name and the hosts Sentinels name are data, never a sed or grep pattern:
+# `grep -F -e` compares fixed strings, and the helper below compares exact strings (`case`
+# with quoted patterns) and prints with printf.
 
 # Stdin with the host of `sentinel monitor $MASTER_NAME <host> <port> <quorum>` set to HOST.
 with_monitored_host() {
@@ -215,18 +193,19 @@ with_monitored_host() {
 prepare_sentinel_conf() {
     local conf=$CONF_DIR/sentinel.conf
     mkdir -p "$CONF_DIR"
-    if ! has_line_starting "sentinel monitor $MASTER_NAME " "$conf"; then
+    if ! grep -q -F -e "sentinel monitor $MASTER_NAME " "$conf" 2>/dev/null; then
         ask_sentinels
         {
-            if [ -n "$SENTINEL_MASTER" ]; then
-                log "Sentinels follow $SENTINEL_MASTER: monitoring it"
-                with_monitored_host "$SENTINEL_MASTER" </config/sentinel/sentinel.conf
-            else
-                log "no Sentinel answers: monitoring the first guess from the ConfigMap"
-                cat /config/sentinel/sentinel.conf
-            fi
+            cat /config/sentinel/sentinel.conf
             echo "sentinel announce-ip $SELF"
         } >"$conf.new"
+        if [ -n "$SENTINEL_MASTER" ]; then
+            log "Sentinels follow $SENTINEL_MASTER: monitoring it"
+            with_monitored_host "$SENTINEL_MASTER" <"$conf.new" >"$conf.host"
+            mv "$conf.host" "$conf.new"
+        else
+            log "no Sentinel answers: monitoring the first guess from the ConfigMap"
+        fi
         mv "$conf.new" "$conf"
     fi
     # The listener (port, tls-*) follows the ConfigMap too, so turning TLS on or off reaches
@@ -242,7 +221,7 @@ prepare_sentinel_conf() {
         # The Secret may have been rotated: its current value replaces the stored one.
         (
             umask 077
-            lines_not_starting "sentinel auth-pass $MASTER_NAME " <"$conf" >"$conf.new"
+            grep -v -F -e "sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
             echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
         )
         mv "$conf.new" "$conf"
