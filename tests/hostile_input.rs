@@ -662,20 +662,27 @@ ask_sentinels() { SENTINEL_MASTER=10.0.0.9; }
 CONF_DIR=/work/conf
 prepare_sentinel_conf
 cat /work/conf/sentinel.conf";
+            // A root of its own: the host's /usr, the scripts and the ConfigMap as in the pod.
+            let sandbox = "--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib \
+                --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev \
+                --chdir /work --setenv POD_NAME redis-0 --setenv REPLICAS 3 \
+                --setenv REDIS_PASSWORD secret";
             let out = std::process::Command::new("bwrap")
-                .args(["--ro-bind", "/usr", "/usr"])
-                .args(["--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib"])
-                .args(["--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin"])
-                .args(["--ro-bind", scripts, "/scripts"])
+                .args(sandbox.split_whitespace())
+                .args([
+                    "--ro-bind",
+                    scripts,
+                    "/scripts",
+                    "--setenv",
+                    "MASTER_NAME",
+                    name,
+                ])
                 .arg("--ro-bind")
                 .arg(dir.path().join("config"))
                 .arg("/config")
                 .arg("--bind")
                 .arg(&work)
                 .arg("/work")
-                .args(["--proc", "/proc", "--dev", "/dev", "--chdir", "/work"])
-                .args(["--setenv", "MASTER_NAME", name, "--setenv", "POD_NAME", "redis-0"])
-                .args(["--setenv", "REPLICAS", "3", "--setenv", "REDIS_PASSWORD", "secret"])
                 .args(shell)
                 .args(["-c", script])
                 .output()
@@ -697,7 +704,10 @@ cat /work/conf/sentinel.conf";
                 lines.contains(&format!("sentinel auth-pass {name} secret").as_str()),
                 "{shell:?} {name}: {stdout}"
             );
-            assert!(!work.join("PWNED").exists(), "{shell:?} ran the name: {stdout}");
+            assert!(
+                !work.join("PWNED").exists(),
+                "{shell:?} ran the name: {stdout}"
+            );
         }
     }
 }
