@@ -11,16 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 /// `maxmemory-policy`: Redis's eight eviction policies.
-pub const MAXMEMORY_POLICIES: [&str; 8] = [
-    "volatile-lru",
-    "allkeys-lru",
-    "volatile-lfu",
-    "allkeys-lfu",
-    "volatile-random",
-    "allkeys-random",
-    "volatile-ttl",
-    "noeviction",
-];
+pub use crate::redis_conf::MAXMEMORY_POLICIES;
 
 /// `imagePullPolicy`.
 pub const PULL_POLICIES: [&str; 3] = ["Always", "IfNotPresent", "Never"];
@@ -100,6 +91,16 @@ fn compiled(pattern: &'static str) -> Regex {
 mod tests {
     use super::*;
 
+    /// `pattern` takes every value of `ok` and refuses every value of `bad`.
+    fn holds(pattern: &'static str, ok: &[&str], bad: &[&str]) {
+        for value in ok {
+            assert!(matches(pattern, value), "{pattern} refuses {value:?}");
+        }
+        for value in bad {
+            assert!(!matches(pattern, value), "{pattern} takes {value:?}");
+        }
+    }
+
     #[test]
     fn every_pattern_compiles() {
         for pattern in [
@@ -124,34 +125,21 @@ mod tests {
 
     #[test]
     fn master_names() {
-        for ok in ["mymaster", "redis.prod-1", "a_b"] {
-            assert!(matches(MASTER_NAME, ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "redis/prod",
-            "x/e;#",
-            "a b",
-            "a\nb",
-            "a\r",
-            &"a".repeat(65),
-        ] {
-            assert!(!matches(MASTER_NAME, bad), "{bad:?}");
-        }
+        let long = "a".repeat(65);
+        let bad = ["", "redis/prod", "x/e;#", "a b", "a\nb", "a\r", &long];
+        holds(MASTER_NAME, &["mymaster", "redis.prod-1", "a_b"], &bad);
     }
 
     #[test]
     fn image_references() {
-        for ok in [
+        let ok = [
             "redis",
             "docker.io/library/redis",
             "localhost:5000/team/redis_exporter",
             "quay.io/a__b/c-d",
             "registry.example.com/x.y/z",
-        ] {
-            assert!(matches(IMAGE_REPOSITORY, ok), "{ok}");
-        }
-        for bad in [
+        ];
+        let bad = [
             "",
             "Redis",
             "redis;id",
@@ -159,61 +147,61 @@ mod tests {
             "a//b",
             "-a",
             "a$(id)",
-        ] {
-            assert!(!matches(IMAGE_REPOSITORY, bad), "{bad}");
-        }
-        for ok in ["7.0.15-alpine", "v1.67.0", "latest", "_x"] {
-            assert!(matches(IMAGE_TAG, ok), "{ok}");
-        }
-        for bad in ["", "7.0;$(id)", ".x", "-x", "a b", &"a".repeat(129)] {
-            assert!(!matches(IMAGE_TAG, bad), "{bad}");
-        }
+        ];
+        holds(IMAGE_REPOSITORY, &ok, &bad);
+        let long = "a".repeat(129);
+        let bad = ["", "7.0;$(id)", ".x", "-x", "a b", &long];
+        holds(
+            IMAGE_TAG,
+            &["7.0.15-alpine", "v1.67.0", "latest", "_x"],
+            &bad,
+        );
     }
 
     #[test]
     fn labels_and_names() {
-        for ok in [
+        let ok = [
             "app",
             "app.kubernetes.io/name",
             "kubernetes.io/hostname",
             "a_b.C-1",
-        ] {
-            assert!(matches(LABEL_KEY, ok), "{ok}");
-        }
-        for bad in ["", "/a", "a/", "A.io/x", "a/b/c", "a b", "x\n"] {
-            assert!(!matches(LABEL_KEY, bad), "{bad:?}");
-        }
-        for ok in ["", "gateway", "v1.2_3"] {
-            assert!(matches(LABEL_VALUE, ok), "{ok}");
-        }
-        for bad in ["-a", "a-", "a b", "$(id)", &"a".repeat(64)] {
-            assert!(!matches(LABEL_VALUE, bad), "{bad}");
-        }
-        assert!(matches(DNS_SUBDOMAIN_OR_EMPTY, ""));
-        assert!(matches(DNS_SUBDOMAIN_OR_EMPTY, "fast.ssd"));
-        assert!(!matches(DNS_SUBDOMAIN_OR_EMPTY, "../../etc$(id)"));
-        assert!(!matches(DNS_SUBDOMAIN, ""));
-        assert!(matches(SECRET_KEY, "tls.crt") && !matches(SECRET_KEY, "a/b"));
+        ];
+        let bad = ["", "/a", "a/", "A.io/x", "a/b/c", "a b", "x\n"];
+        holds(LABEL_KEY, &ok, &bad);
+        let long = "a".repeat(64);
+        holds(
+            LABEL_VALUE,
+            &["", "gateway", "v1.2_3"],
+            &["-a", "a-", "a b", "$(id)", &long],
+        );
+        holds(
+            DNS_SUBDOMAIN_OR_EMPTY,
+            &["", "fast.ssd"],
+            &["../../etc$(id)", "A"],
+        );
+        holds(
+            DNS_SUBDOMAIN,
+            &["redis-tls", "tls.redis"],
+            &["", "a..b", ".a", "Redis"],
+        );
+        holds(SECRET_KEY, &["tls.crt", "password"], &["a/b", ""]);
     }
 
     #[test]
     fn urls_and_sizes() {
-        assert!(matches(HTTP_URL, "https://example.com/runbook.md"));
-        assert!(matches(HTTP_URL, "http://wiki.local:8080/a?b=c#d"));
-        for bad in [
+        let ok = [
+            "https://example.com/runbook.md",
+            "http://wiki.local:8080/a?b=c#d",
+        ];
+        let bad = [
             "javascript:alert(1)",
             "https://a b",
             "ftp://x",
             "https://x\"y",
             "https://",
-        ] {
-            assert!(!matches(HTTP_URL, bad), "{bad}");
-        }
-        for ok in ["256mb", "1GB", "1048576", "100k", "5B"] {
-            assert!(matches(REDIS_SIZE, ok), "{ok}");
-        }
-        for bad in ["", "256MiB", "mb", "-1", "1.5gb"] {
-            assert!(!matches(REDIS_SIZE, bad), "{bad}");
-        }
+        ];
+        holds(HTTP_URL, &ok, &bad);
+        let ok = ["256mb", "1GB", "1048576", "100k", "5B"];
+        holds(REDIS_SIZE, &ok, &["", "256MiB", "mb", "-1", "1.5gb"]);
     }
 }
