@@ -711,3 +711,130 @@ cat /work/conf/sentinel.conf";
         }
     }
 }
+
+// ---- Bounded fuzzing of the values a user or an attacker controls -------------------------
+
+mod fuzz {
+    use proptest::prelude::*;
+    use redis_ha_gen::escape;
+    use redis_ha_gen::profile::{ProfileRequest, resolve};
+
+    /// Pieces of hostile values: line breaks, shell and sed syntax, YAML indicators, controls.
+    const PIECES: &[&str] = &[
+        "\n",
+        "\r",
+        "\t",
+        "\x1b[2J",
+        "\x07",
+        "\u{9b}",
+        "\u{202e}",
+        "::",
+        "::error::x",
+        "$(id)",
+        "`id`",
+        ";",
+        "/e;#",
+        "/",
+        "\\",
+        "\"",
+        "'",
+        "#",
+        ": ",
+        "- ",
+        "[",
+        "{",
+        "*",
+        "&",
+        "%",
+        "a",
+        "0",
+        "1",
+        "65535",
+        "-1",
+        "4294967295",
+        "allkeys-lru",
+        "mymaster",
+        "x.y",
+        "-",
+        "_",
+        " ",
+        "é",
+        "\u{0}",
+        "\u{7f}",
+    ];
+
+    /// Fields whose values land in a config file, a name, a label, an image or a URL.
+    const FIELDS: &[&str] = &[
+        "namespace",
+        "name",
+        "image.repository",
+        "image.tag",
+        "image.digest",
+        "image.pullPolicy",
+        "redis.port",
+        "redis.maxmemory",
+        "redis.maxmemoryPolicy",
+        "redis.minReplicasToWrite",
+        "redis.replicas",
+        "redis.save",
+        "redis.storage.storageClassName",
+        "sentinel.port",
+        "sentinel.masterName",
+        "scheduling.topologyKey",
+        "scheduling.nodeSelector.zone",
+        "auth.existingSecret",
+        "auth.secretKey",
+        "labels.team",
+        "metrics.runbookBaseUrl",
+        "metrics.labels.release",
+        "networkPolicy.clientPodLabels.app",
+        "tls.existingSecret",
+    ];
+
+    fn hostile() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..8).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Whatever `--set` says, the profile is refused with a usage error, or it renders:
+        /// never a panic, never an "internal error" (a value that broke the templates).
+        #[test]
+        fn any_set_value_is_refused_or_renders(
+            field in prop::sample::select(FIELDS),
+            value in hostile(),
+            metrics in any::<bool>(),
+        ) {
+            let mut sets = vec![format!("{field}={value}")];
+            if metrics {
+                sets.push("metrics.enabled=true".into());
+            }
+            let request = ProfileRequest {
+                profile: "production".into(),
+                sets,
+                ..ProfileRequest::default()
+            };
+            if let Ok(resolved) = resolve(&request) {
+                let version = redis_ha_gen::schema::KubeVersion::default();
+                if let Err(err) = redis_ha_gen::generate::generate(&resolved, version) {
+                    let err = format!("{err:#}");
+                    prop_assert!(!err.contains("internal error"), "{field}={value:?}: {err}");
+                }
+            }
+        }
+
+        /// Escaped text has no control character left, and an error line never starts a
+        /// workflow command.
+        #[test]
+        fn escaped_text_is_inert(text in hostile()) {
+            let shown = escape::printable(&text);
+            prop_assert!(!shown.chars().any(|c| c.is_control() && c != '\t'), "{shown:?}");
+            let error = format!("error: {}", escape::message(&text));
+            for line in error.lines() {
+                prop_assert!(!line.trim_start().starts_with("::"), "{error:?}");
+            }
+            prop_assert!(!error.chars().any(|c| c.is_control() && c != '\t' && c != '\n'));
+        }
+    }
+}
