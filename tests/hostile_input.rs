@@ -838,3 +838,24 @@ mod fuzz {
         }
     }
 }
+
+/// A file name that is not UTF-8 is linted (and named lossily) with the rest of the folder.
+#[test]
+fn a_file_name_that_is_not_utf8_is_linted_with_the_rest() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n";
+    let odd = std::ffi::OsStr::from_bytes(b"bad\xff.yaml");
+    std::fs::write(dir.path().join(odd), manifest).unwrap();
+    std::fs::write(dir.path().join("good.yaml"), manifest).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        .args(["lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(report["summary"]["files"], 2, "{report}");
+    assert_eq!(report["summary"]["objects"], 2, "{report}");
+}
