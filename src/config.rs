@@ -51,8 +51,8 @@ impl Config {
             None if Path::new(DEFAULT_FILE).is_file() => Path::new(DEFAULT_FILE),
             None => return Ok(Config::default()),
         };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let shown = format!("config file {}", path.display());
+        let text = crate::bounded_read::text_file(path, &shown)?;
         Config::parse(&path.display().to_string(), &text, known_rules)
     }
 

@@ -5,10 +5,12 @@
 //! `report`. `generate` wires the first stages together for `render`/`validate`; `drill`
 //! consumes manifests like any other user.
 
+pub mod bounded_read;
 pub mod cli;
 pub mod config;
 pub mod drill;
 pub mod error;
+pub mod escape;
 pub mod finding;
 pub mod generate;
 pub mod manifest;

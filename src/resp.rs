@@ -2,8 +2,10 @@
 //! (SET/WAIT/EXISTS), its role sampler (ROLE, INFO), Sentinel queries and `status`. Every
 //! call has a deadline, so a frozen or partitioned instance costs a timeout, never a hang.
 //!
-//! Replies from the network are untrusted: lines and lengths are bounded and nesting is
-//! limited, so a misbehaving peer gives an error, never a panic or an unbounded allocation.
+//! Replies from the network are untrusted: lines, lengths and each reply's total size are
+//! bounded and nesting is limited, so a misbehaving peer gives an error, never a panic or an
+//! unbounded allocation. A connection may also carry a deadline: a peer that trickles a
+//! byte at a time cannot keep a call alive past it.
 //!
 //! A connection is plain TCP or TLS ([`TlsClient`], for sets with `tls-port` and `port 0`).
 
@@ -14,10 +16,15 @@ pub use tls::TlsClient;
 use rustls::{ClientConnection, StreamOwned};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Bulk strings larger than this are refused (INFO is a few KiB).
 const MAX_BULK: usize = 64 * 1024 * 1024;
+/// One reply, all its parts together (bytes, plus [`ELEMENT_COST`] per array element), is
+/// refused past this: a peer cannot make a client hold more than this per call.
+pub const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
+/// What an array element costs the reply's budget besides its bytes (its `Reply` in memory).
+const ELEMENT_COST: usize = std::mem::size_of::<Reply>();
 /// Arrays longer than this are refused.
 const MAX_ARRAY: usize = 1024 * 1024;
 /// Status lines longer than this are refused.
@@ -61,18 +68,64 @@ impl Reply {
     }
 }
 
+/// A TCP socket whose every read waits at most the per-call timeout and never past the
+/// deadline, however slowly the peer sends (TLS records are read through it too).
+struct Socket {
+    tcp: TcpStream,
+    timeout: Duration,
+    deadline: Option<Instant>,
+}
+
+impl Socket {
+    /// Set the read timeout for the next read: what is left of the deadline, at most
+    /// `timeout`; an error once the deadline has passed.
+    fn arm(&self) -> io::Result<()> {
+        let wait = match self.deadline {
+            None => self.timeout,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "no complete reply before the deadline",
+                    ));
+                }
+                left.min(self.timeout)
+            }
+        };
+        self.tcp.set_read_timeout(Some(wait))
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
 /// The byte stream under a connection.
 enum Stream {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Plain(Socket),
+    Tls(Box<StreamOwned<ClientConnection, Socket>>),
 }
 
 impl Stream {
     /// The socket, whose timeouts bound every read and write (TLS records included).
-    fn tcp(&self) -> &TcpStream {
+    fn socket(&mut self) -> &mut Socket {
         match self {
-            Stream::Plain(tcp) => tcp,
-            Stream::Tls(tls) => &tls.sock,
+            Stream::Plain(socket) => socket,
+            Stream::Tls(tls) => &mut tls.sock,
         }
     }
 }
@@ -108,12 +161,16 @@ pub struct Connection {
 }
 
 /// A TCP connection with `timeout` for the connect and for every later read and write.
-fn tcp(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+fn tcp(addr: SocketAddr, timeout: Duration) -> io::Result<Socket> {
     let stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
     stream.set_nodelay(true)?;
-    Ok(stream)
+    Ok(Socket {
+        tcp: stream,
+        timeout,
+        deadline: None,
+    })
 }
 
 impl Connection {
@@ -140,7 +197,14 @@ impl Connection {
 
     /// Change the deadline of the next calls (a `WAIT` needs longer than a `ROLE`).
     pub fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
-        self.reader.get_ref().tcp().set_read_timeout(Some(timeout))
+        let socket = self.reader.get_mut().socket();
+        socket.timeout = timeout;
+        socket.tcp.set_read_timeout(Some(timeout))
+    }
+
+    /// No read of this connection waits past `deadline` (`status --timeout`).
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.reader.get_mut().socket().deadline = Some(deadline);
     }
 
     /// Send one command and read its reply. An error *reply* is `Ok(Reply::Error)`; an I/O
@@ -149,7 +213,8 @@ impl Connection {
         let mut out = Vec::new();
         encode(&mut out, args);
         self.send(&out)?;
-        read_reply(&mut self.reader, 0)
+        let mut budget = MAX_REPLY_BYTES;
+        read_reply(&mut self.reader, 0, &mut budget)
     }
 
     /// Send several commands in one write, then read their replies in order.
@@ -161,7 +226,10 @@ impl Connection {
         self.send(&out)?;
         commands
             .iter()
-            .map(|_| read_reply(&mut self.reader, 0))
+            .map(|_| {
+                let mut budget = MAX_REPLY_BYTES;
+                read_reply(&mut self.reader, 0, &mut budget)
+            })
             .collect()
     }
 
@@ -218,11 +286,23 @@ fn length(text: &str, max: usize) -> io::Result<Option<usize>> {
     }
 }
 
-fn read_reply(reader: &mut impl BufRead, depth: usize) -> io::Result<Reply> {
+/// Take `cost` from what is left of the reply's budget.
+fn spend(budget: &mut usize, cost: usize) -> io::Result<()> {
+    *budget = budget.checked_sub(cost).ok_or_else(|| {
+        bad(format!(
+            "larger than {} MiB in all",
+            MAX_REPLY_BYTES / (1024 * 1024)
+        ))
+    })?;
+    Ok(())
+}
+
+fn read_reply(reader: &mut impl BufRead, depth: usize, budget: &mut usize) -> io::Result<Reply> {
     if depth > MAX_DEPTH {
         return Err(bad("nested too deeply"));
     }
     let line = read_line(reader)?;
+    spend(budget, line.len() + 2)?;
     let (kind, rest) = line.split_at_checked(1).ok_or_else(|| bad("empty line"))?;
     Ok(match kind {
         "+" => Reply::Status(rest.to_owned()),
@@ -231,6 +311,7 @@ fn read_reply(reader: &mut impl BufRead, depth: usize) -> io::Result<Reply> {
         "$" => match length(rest, MAX_BULK)? {
             None => Reply::Bulk(None),
             Some(len) => {
+                spend(budget, len + 2)?;
                 let mut data = vec![0; len + 2];
                 reader.read_exact(&mut data)?;
                 if !data.ends_with(b"\r\n") {
@@ -242,11 +323,14 @@ fn read_reply(reader: &mut impl BufRead, depth: usize) -> io::Result<Reply> {
         },
         "*" => match length(rest, MAX_ARRAY)? {
             None => Reply::Array(None),
-            Some(len) => Reply::Array(Some(
-                (0..len)
-                    .map(|_| read_reply(reader, depth + 1))
-                    .collect::<io::Result<_>>()?,
-            )),
+            Some(len) => {
+                spend(budget, len.saturating_mul(ELEMENT_COST))?;
+                Reply::Array(Some(
+                    (0..len)
+                        .map(|_| read_reply(reader, depth + 1, budget))
+                        .collect::<io::Result<_>>()?,
+                ))
+            }
         },
         _ => return Err(bad(line.as_str())),
     })
@@ -257,7 +341,8 @@ mod tests {
     use super::*;
 
     fn parse(bytes: &[u8]) -> io::Result<Reply> {
-        read_reply(&mut BufReader::new(bytes), 0)
+        let mut budget = MAX_REPLY_BYTES;
+        read_reply(&mut BufReader::new(bytes), 0, &mut budget)
     }
 
     fn bulk(s: &str) -> Reply {
@@ -323,5 +408,24 @@ mod tests {
         assert!(parse(deep.as_bytes()).is_err());
         let long = format!("+{}\r\n", "x".repeat(MAX_LINE as usize));
         assert!(parse(long.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_reply_is_bounded_in_total_not_only_per_part() {
+        // Three bulk strings of 6 MiB each: every one is under MAX_BULK, together they are
+        // over the reply's budget; the third is refused before it is allocated.
+        let part = 6 * 1024 * 1024;
+        let mut text = b"*3\r\n".to_vec();
+        for _ in 0..2 {
+            text.extend_from_slice(format!("${part}\r\n").as_bytes());
+            text.extend(std::iter::repeat_n(b'x', part));
+            text.extend_from_slice(b"\r\n");
+        }
+        text.extend_from_slice(format!("${part}\r\n").as_bytes());
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("larger than 16 MiB in all"), "{err}");
+        // A million-element array costs its elements' memory up front.
+        let err = parse(b"*1000000\r\n").unwrap_err().to_string();
+        assert!(err.contains("larger than"), "{err}");
     }
 }

@@ -91,10 +91,15 @@ fn a_tls_set_is_asked_with_redis_cli_tls_and_the_pods_ca() {
         format!(
             "{ns} exec redis-0 -c sentinel -- redis-cli -p 26379 {tls} SENTINEL MASTER mymaster"
         ),
-        format!("{ns} exec redis-0 -c redis -- redis-cli -p 6379 {tls} --no-auth-warning -a"),
+        format!(
+            "{ns} exec redis-0 -c redis -- sh -c REDISCLI_AUTH=$(printenv 'REDIS_PASSWORD'); \
+             export REDISCLI_AUTH; exec \"$0\" \"$@\" redis-cli -p 6379 {tls} ROLE"
+        ),
     ] {
         assert!(calls.contains(&call), "no `{call}` in:\n{calls}");
     }
+    // The password is read in the pod: no kubectl call carries it.
+    assert!(!calls.contains(" -a "), "{calls}");
     let plain = calls
         .lines()
         .filter(|l| l.contains("redis-cli") && !l.contains(tls))

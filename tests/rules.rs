@@ -214,10 +214,16 @@ fn rules_see_the_values_the_templates_render() {
             "redis.replDisklessSyncDelay=5",
             "repl-diskless-sync-delay-high",
         ),
-        ("redis.replicas=1", "replica-count-too-low"),
+        // One replica cannot serve `min-replicas-to-write 1`: the profile refuses that pair.
+        (
+            "redis.replicas=1 redis.minReplicasToWrite=0",
+            "replica-count-too-low",
+        ),
     ];
     for (set, rule) in cases {
-        let findings = validate("production", &[set, "redis.maxmemoryPolicyReason="]);
+        let mut sets: Vec<&str> = set.split(' ').collect();
+        sets.push("redis.maxmemoryPolicyReason=");
+        let findings = validate("production", &sets);
         assert!(
             findings.iter().any(|(r, _)| r == rule),
             "--set {set}: {findings:?}"

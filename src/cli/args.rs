@@ -12,6 +12,11 @@ pub struct Cli {
     /// `redis-ha-gen --profile P` is `redis-ha-gen render --profile P`.
     #[command(flatten)]
     pub render: RenderArgs,
+    /// Largest input read (a manifest file, stdin, a profile, `-f` file, config file);
+    /// larger inputs are refused unread.
+    #[arg(long, global = true, value_name = "BYTES",
+          default_value_t = crate::bounded_read::DEFAULT_MAX_INPUT_BYTES)]
+    pub max_input_bytes: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -240,6 +245,10 @@ pub struct StatusArgs {
     /// the host of each address).
     #[arg(long, value_name = "NAME", requires = "tls")]
     pub tls_server_name: Option<String>,
+    /// Seconds every server has to answer in, all questions together (ADDRESSES); a server
+    /// still answering then is an error (exit 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args, Clone)]

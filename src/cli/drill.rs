@@ -5,7 +5,6 @@ use crate::drill::{self, DrillOptions, Target, scenarios, spec};
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
-use std::io::Read;
 
 pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
     let scenarios = scenarios::select(&args.scenario)?;
@@ -38,13 +37,10 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
 fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>)> {
     if let Some(file) = &args.file {
         let text = if file == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("cannot read the manifests from stdin")?;
-            text
+            String::from_utf8(crate::bounded_read::stdin()?)
+                .context("the manifests on stdin are not UTF-8 text")?
         } else {
-            std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?
+            crate::bounded_read::text_file(std::path::Path::new(file), file)?
         };
         return Ok((spec::documents_from_text(file, &text)?, file.clone(), None));
     }
@@ -68,6 +64,7 @@ fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>
         .count();
     if errors > 0 {
         // `render` would refuse these manifests; the drill still shows what they would do.
+        let profile = crate::escape::printable(profile);
         eprintln!(
             "drill: warning: profile {profile} renders with {errors} error finding(s) \
              (`redis-ha-gen validate --profile {profile}`); drilling the manifests anyway"

@@ -155,7 +155,7 @@ fn profile_sources(findings: &[Finding]) -> Sources {
         let builtin = BUILTINS.iter().find(|b| b.path == file);
         let text = match builtin {
             Some(b) => Some(b.text.to_string()),
-            None => std::fs::read_to_string(file).ok(),
+            None => crate::bounded_read::text_file(std::path::Path::new(file), file).ok(),
         };
         if let Some(text) = text {
             sources.insert(file, text);

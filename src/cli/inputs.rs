@@ -1,11 +1,14 @@
 //! The files a `lint` run reads: paths as given, folders walked recursively in sorted order,
 //! `-` for stdin. A path that cannot be read stops the run (exit 2): linting part of what
-//! the user asked for would be a false "all clear".
+//! the user asked for would be a false "all clear". A file name that is not UTF-8 is read
+//! as it is and shown lossily (`bad�.yaml`).
 
+use crate::bounded_read;
 use crate::config::Config;
+use crate::escape::printable;
 use anyhow::Context;
-use std::io::{IsTerminal, Read};
-use std::path::Path;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 /// File extensions a folder walk picks up.
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
@@ -21,45 +24,51 @@ pub struct Input {
 /// twice.
 pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<Vec<Input>> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut files = Vec::new();
+    // Each file as shown (a name that is not UTF-8 lossily) and as it is opened (exactly).
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
     for path in paths {
         if path == "-" {
-            files.push(path.clone());
+            files.push((path.clone(), PathBuf::from(path)));
         } else if Path::new(path).is_dir() {
             walk(Path::new(path), &cwd, &mut files)?;
         } else {
-            files.push(display(Path::new(path), &cwd));
+            files.push((display(Path::new(path), &cwd), PathBuf::from(path)));
         }
     }
     let mut seen = std::collections::HashSet::new();
-    files.retain(|f| f == "-" || !config.is_ignored(f));
-    files.retain(|f| seen.insert(f.clone()));
-    files.into_iter().map(read).collect()
+    files.retain(|(shown, _)| shown == "-" || !config.is_ignored(shown));
+    // Named twice (`a.yaml ./a.yaml`): the same shown name; names that are not UTF-8 may
+    // share a lossy one, so those are told apart by the path itself.
+    files.retain(|(shown, path)| {
+        seen.insert((shown.clone(), path.to_str().is_none().then(|| path.clone())))
+    });
+    files
+        .into_iter()
+        .map(|(shown, path)| read(shown, &path))
+        .collect()
 }
 
-fn read(file: String) -> anyhow::Result<Input> {
-    let mut bytes = Vec::new();
-    if file == "-" {
+fn read(file: String, path: &Path) -> anyhow::Result<Input> {
+    let bytes = if file == "-" {
         if std::io::stdin().is_terminal() {
             eprintln!("reading manifests from stdin (end with Ctrl-D; give paths to lint files)");
         }
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("cannot read stdin")?;
+        bounded_read::stdin()?
     } else {
-        bytes = std::fs::read(&file).with_context(|| format!("cannot read {file}"))?;
-    }
+        bounded_read::file(path, &file)?
+    };
     Ok(Input { file, bytes })
 }
 
 /// Manifests under `dir`, depth first in name order. Hidden entries (`.git`, `.github`) are
 /// skipped, and symlinked folders are not followed so a link cycle cannot loop.
-fn walk(dir: &Path, cwd: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
+fn walk(dir: &Path, cwd: &Path, files: &mut Vec<(String, PathBuf)>) -> anyhow::Result<()> {
+    let shown = || printable(&dir.display().to_string()).into_owned();
     let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
+        std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", shown()))?;
     let mut entries = entries
         .collect::<Result<Vec<_>, _>>()
-        .with_context(|| format!("cannot read folder {}", dir.display()))?;
+        .with_context(|| format!("cannot read folder {}", shown()))?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
@@ -68,11 +77,11 @@ fn walk(dir: &Path, cwd: &Path, files: &mut Vec<String>) -> anyhow::Result<()> {
         }
         let file_type = entry
             .file_type()
-            .with_context(|| format!("cannot stat {}", path.display()))?;
+            .with_context(|| format!("cannot stat {}", printable(&path.display().to_string())))?;
         if file_type.is_dir() {
             walk(&path, cwd, files)?;
         } else if is_manifest(&path) && (file_type.is_file() || path.is_file()) {
-            files.push(display(&path, cwd));
+            files.push((display(&path, cwd), path));
         }
     }
     Ok(())

@@ -27,7 +27,9 @@ pub fn main() -> u8 {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Errors quote paths and values the user (or an attacker) chose.
+            let text = format!("{err:#}");
+            eprintln!("error: {}", crate::escape::message(&text));
             EXIT_USAGE
         }
     }
@@ -35,6 +37,7 @@ pub fn main() -> u8 {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    crate::bounded_read::set_limit(cli.max_input_bytes);
     match cli.command {
         None => generate::render(&cli.render),
         Some(Command::Render(args)) => generate::render(&args),

@@ -80,7 +80,14 @@ pub fn write(dir: &Path, documents: &[Document], encoding: Encoding) -> anyhow::
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let staging = parent.join(format!(".{name}.redis-ha-gen-{}", std::process::id()));
+    // Unique per run (process and clock), so no leftover of an interrupted run is in the way.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let staging = parent.join(format!(
+        ".{name}.redis-ha-gen-{}-{nanos}",
+        std::process::id()
+    ));
     let result = stage(&staging, &files).and_then(|()| swap(&staging, dir, !existing.is_empty()));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
@@ -122,7 +129,15 @@ fn swap(staging: &Path, dir: &Path, replace: bool) -> anyhow::Result<()> {
         return std::fs::rename(staging, dir)
             .with_context(|| format!("cannot move the files into {}", dir.display()));
     }
-    let aside = staging.with_extension("old");
+    // DIR keeps its mode (a 0750 deploy folder stays 0750).
+    let mode = std::fs::metadata(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .permissions();
+    std::fs::set_permissions(staging, mode)
+        .with_context(|| format!("cannot set the mode of {}", staging.display()))?;
+    let mut aside = staging.as_os_str().to_owned();
+    aside.push(".old");
+    let aside = PathBuf::from(aside);
     std::fs::rename(dir, &aside).with_context(|| format!("cannot replace {}", dir.display()))?;
     if let Err(err) = std::fs::rename(staging, dir) {
         let _ = std::fs::rename(&aside, dir);
@@ -142,6 +157,28 @@ mod tests {
             0,
             serde_json::json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
         )
+    }
+
+    #[test]
+    fn a_leftover_of_an_earlier_run_is_not_in_the_way_and_the_mode_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("out");
+        let docs = [document("StatefulSet", "redis")];
+        write(&dir, &docs, Encoding::Yaml).expect("first run");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).unwrap();
+        // What an interrupted run of the previous naming left behind.
+        let leftover = tmp.path().join(".out.old");
+        std::fs::create_dir(&leftover).unwrap();
+        std::fs::write(leftover.join("x"), "x").unwrap();
+        write(&dir, &docs, Encoding::Yaml).expect("second run");
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o750);
+        let names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "staging left behind: {names:?}");
     }
 
     #[test]

@@ -5,12 +5,21 @@ use crate::resp::TlsClient;
 use crate::status::{self, Backend, direct::Direct, kubectl::Kubectl};
 use anyhow::bail;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 const DEFAULT_NAMESPACE: &str = "kubernaut-system";
 /// Where the generated manifests mount the TLS Secret's CA in every container.
 const DEFAULT_POD_CA: &str = "/tls/ca.crt";
 
 pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        bail!(
+            "--timeout {}: expected seconds, more than 0 and at most 3600",
+            args.timeout
+        );
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
     let mut backend: Box<dyn Backend> = match args.target.as_deref() {
         Some("kubectl") => {
             if !args.addresses.is_empty() {
@@ -43,7 +52,8 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
             bail!("--namespace needs --target kubectl; direct ADDRESSES have no namespace")
         }
         None => {
-            let direct = Direct::new(&args.addresses, std::env::var("REDISCLI_AUTH").ok())?;
+            let password = std::env::var("REDISCLI_AUTH").ok();
+            let direct = Direct::new(&args.addresses, password, started + timeout)?;
             Box::new(match (args.tls, &args.cacert) {
                 (false, _) => direct,
                 (true, None) => bail!(
@@ -58,6 +68,12 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
         }
     };
     let status = status::observe(backend.as_mut(), &args.master_name)?;
+    if let Some(why) = backend.fatal() {
+        bail!(
+            "{why} (status gives every server {} s in all)",
+            args.timeout
+        );
+    }
     match args.format {
         RulesFormat::Text => print!("{}", status::text(&status)),
         RulesFormat::Json => print!("{}", status::json(&status)?),

@@ -106,39 +106,78 @@ fn parse_cli_output(command: &str, ok: bool, text: &str) -> Reply {
     }
 }
 
+/// The Redis container's env variable that holds its password (from a Secret), if any.
+fn password_env(spec: &HaSpec) -> Option<&str> {
+    let container = spec
+        .pod
+        .containers
+        .iter()
+        .find(|c| c.name == spec.redis_container)?;
+    let from_secret = |e: &&k8s_openapi::api::core::v1::EnvVar| {
+        e.value_from
+            .as_ref()
+            .is_some_and(|v| v.secret_key_ref.is_some())
+    };
+    container
+        .env
+        .iter()
+        .flatten()
+        .find(from_secret)
+        .map(|e| e.name.as_str())
+}
+
+/// `kubectl` arguments that run `redis-cli ARGS` in the container. The password never
+/// crosses a command line (where `ps` on the host would show it): inside the pod, a shell
+/// copies the container's own password variable into `REDISCLI_AUTH`, which `redis-cli`
+/// reads; the host's argv carries only the variable's name.
+fn redis_cli_argv(
+    spec: &HaSpec,
+    ordinal: usize,
+    container: &str,
+    sentinel: bool,
+    args: &[&str],
+) -> anyhow::Result<Vec<String>> {
+    let mut argv: Vec<String> = ["exec", &spec.pod_name(ordinal), "-c", container, "--"]
+        .map(str::to_string)
+        .to_vec();
+    if let Some(name) = password_env(spec).filter(|_| !sentinel) {
+        // The name goes into the script: keep it to characters that need no quoting.
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        {
+            bail!(
+                "the Redis container's password variable {name:?} is not a plain \
+                 environment variable name"
+            );
+        }
+        let script =
+            format!(r#"REDISCLI_AUTH=$(printenv '{name}'); export REDISCLI_AUTH; exec "$0" "$@""#);
+        argv.extend(["sh".into(), "-c".into(), script]);
+    }
+    let port = if sentinel {
+        spec.sentinel_port
+    } else {
+        spec.redis_port
+    };
+    argv.extend(["redis-cli".into(), "-p".into(), port.to_string()]);
+    let tls = spec
+        .tls
+        .as_ref()
+        .filter(|t| if sentinel { t.sentinel } else { t.redis });
+    if let Some(tls) = tls {
+        argv.extend(["--tls".into(), "--cacert".into(), tls.ca_file.clone()]);
+    }
+    argv.extend(args.iter().map(|a| (*a).to_string()));
+    Ok(argv)
+}
+
 impl Session for ExecSession<'_> {
     fn call(&mut self, args: &[&str], _timeout: Duration) -> anyhow::Result<Reply> {
         let spec = &self.set.spec;
         let pod = spec.pod_name(self.ordinal);
         let container = self.set.container(self.sentinel);
-        let port = if self.sentinel {
-            spec.sentinel_port
-        } else {
-            spec.redis_port
-        }
-        .to_string();
-        let mut argv = vec![
-            "exec",
-            &pod,
-            "-c",
-            &container,
-            "--",
-            "redis-cli",
-            "-p",
-            &port,
-        ];
-        let tls = spec
-            .tls
-            .as_ref()
-            .filter(|t| if self.sentinel { t.sentinel } else { t.redis });
-        if let Some(tls) = tls {
-            argv.extend(["--tls", "--cacert", &tls.ca_file]);
-        }
-        let password = spec.passwords.first().cloned().unwrap_or_default();
-        if !password.is_empty() && !self.sentinel {
-            argv.extend(["--no-auth-warning", "-a", &password]);
-        }
-        argv.extend(args);
+        let argv = redis_cli_argv(spec, self.ordinal, &container, self.sentinel, args)?;
         let out = Command::new("kubectl")
             .arg("--namespace")
             .arg(&spec.namespace)
@@ -283,5 +322,49 @@ mod tests {
         ));
         let role = parse_cli_output("ROLE", true, "master\n3021\nredis-1.x\n6379\n3021\n");
         assert_eq!(role.items()[0].text(), Some("master"));
+    }
+
+    #[test]
+    fn the_password_never_reaches_the_hosts_command_line() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/drill/tls/redis-ha.yaml"
+        ))
+        .unwrap();
+        let documents = crate::drill::spec::documents_from_text("redis-ha.yaml", &text).unwrap();
+        let spec = crate::drill::spec::ha_spec(&documents, None).unwrap();
+        let password = spec
+            .passwords
+            .first()
+            .expect("the fixture reads a password");
+        assert!(!password.is_empty());
+        let argv = redis_cli_argv(&spec, 0, "redis", false, &["ROLE"]).unwrap();
+        assert!(
+            argv.iter().all(|a| !a.contains(password.as_str())),
+            "{argv:?}"
+        );
+        assert!(!argv.iter().any(|a| a == "-a" || a == "--pass"), "{argv:?}");
+        let shell = argv.windows(2).position(|w| w == ["sh", "-c"]).unwrap();
+        let script = &argv[shell + 2];
+        assert_eq!(
+            script,
+            r#"REDISCLI_AUTH=$(printenv 'REDIS_PASSWORD'); export REDISCLI_AUTH; exec "$0" "$@""#
+        );
+        let tail = [
+            "redis-cli",
+            "-p",
+            "6379",
+            "--tls",
+            "--cacert",
+            "/tls/ca.crt",
+            "ROLE",
+        ];
+        assert_eq!(argv[argv.len() - tail.len()..], tail);
+        // Sentinel has no password: redis-cli directly.
+        let argv = redis_cli_argv(&spec, 1, "sentinel", true, &["PING"]).unwrap();
+        assert_eq!(
+            argv[..6],
+            ["exec", "redis-1", "-c", "sentinel", "--", "redis-cli"]
+        );
     }
 }

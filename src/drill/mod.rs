@@ -74,7 +74,9 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
             let path = dir.join(format!("{}.svg", rehearsed.report.name));
             let picture = timeline::svg(&rehearsed, spec.replicas, |i| spec.pod_name(i));
             if let Err(err) = std::fs::write(&path, picture) {
-                eprintln!("drill: cannot write {}: {err}", path.display());
+                let shown = path.display().to_string();
+                let shown = crate::escape::printable(&shown);
+                eprintln!("drill: cannot write {shown}: {err}");
             }
         }
         if !options.quiet {
@@ -102,7 +104,7 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                     );
                 }
                 for issued in &spec.issued_secrets {
-                    eprintln!("drill: {}", issued.describe());
+                    eprintln!("drill: {}", crate::escape::printable(&issued.describe()));
                 }
             }
             for scenario in &options.scenarios {

@@ -1,6 +1,7 @@
 //! The drill's report: a table for people, JSON for machines (field names are the contract
 //! of docs/scenarios.md), and the log lines that explain a failure.
 
+use crate::escape::printable;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -84,12 +85,16 @@ impl RunReport {
     }
 
     pub fn to_text(&self) -> String {
+        // The profile's path, the server's version and the pods' logs come from outside:
+        // shown with control characters escaped.
         let mut out = format!(
             "drill of {} ({} target) with Redis {}\n",
-            self.profile, self.target, self.redis_version
+            printable(&self.profile),
+            self.target,
+            printable(&self.redis_version)
         );
         for warning in &self.warnings {
-            out += &format!("warning: {warning}\n");
+            out += &format!("warning: {}\n", printable(warning));
         }
         out += &format!(
             "\n{:<24} {:<6} {:>10} {:>12} {:>12} {:>8} {:>6}\n",
@@ -118,7 +123,7 @@ impl RunReport {
             if !s.logs.is_empty() {
                 out += "  logs:\n";
                 for line in &s.logs {
-                    out += &format!("    {line}\n");
+                    out += &format!("    {}\n", printable(line));
                 }
             }
         }

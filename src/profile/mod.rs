@@ -3,6 +3,7 @@
 
 mod builtin;
 mod checks;
+pub mod grammar;
 mod resolve;
 pub mod suggest;
 mod tree;

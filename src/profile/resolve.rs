@@ -121,7 +121,7 @@ fn defaults() -> anyhow::Result<Node> {
 }
 
 fn read(path: &Path, source: &str) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {source}"))?;
+    let bytes = crate::bounded_read::file(path, source)?;
     tree::decode(source, bytes)
 }
 

@@ -7,6 +7,7 @@
 
 use anyhow::{Context, bail};
 use saphyr::{MarkedYaml, ScalarStyle, YamlData, YamlLoader};
+use std::collections::HashMap;
 use std::fmt;
 
 /// Where a key or value was written: a file (with 1-based line and column) or a flag.
@@ -30,10 +31,12 @@ impl Origin {
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A file name or a `--set` flag: either may carry control characters.
+        let source = crate::escape::printable(&self.source);
         match (self.line, self.column) {
-            (Some(line), Some(column)) => write!(f, "{}:{line}:{column}", self.source),
-            (Some(line), None) => write!(f, "{}:{line}", self.source),
-            _ => f.write_str(&self.source),
+            (Some(line), Some(column)) => write!(f, "{source}:{line}:{column}"),
+            (Some(line), None) => write!(f, "{source}:{line}"),
+            _ => f.write_str(&source),
         }
     }
 }
@@ -108,15 +111,23 @@ impl Node {
     }
 
     /// Deep merge: mappings merge key by key, anything else is replaced by `overlay`;
-    /// a null in the overlay removes the key.
+    /// a null in the overlay removes the key. Keys are found through an index, so merging
+    /// a mapping of n keys costs O(n), not O(n²) (80,000 labels took 14 s).
     pub fn merge(&mut self, overlay: Node) {
         match (self, overlay) {
             (Node::Map(base), Node::Map(over)) => {
+                let mut index: HashMap<String, usize> = base
+                    .iter()
+                    .enumerate()
+                    .map(|(at, e)| (e.key.clone(), at))
+                    .collect();
+                // Removed entries are dropped at the end, so indices stay valid meanwhile.
+                let mut removed = vec![false; base.len()];
                 for entry in over {
-                    let existing = base.iter().position(|e| e.key == entry.key);
-                    match existing {
+                    match index.get(&entry.key).copied() {
                         Some(at) if entry.value.is_null() => {
-                            base.remove(at);
+                            removed[at] = true;
+                            index.remove(&entry.key);
                         }
                         None if entry.value.is_null() => {}
                         Some(at) if matches!(base[at].value, Node::Map(_)) => {
@@ -127,9 +138,15 @@ impl Node {
                             }
                         }
                         Some(at) => base[at] = entry,
-                        None => base.push(entry),
+                        None => {
+                            index.insert(entry.key.clone(), base.len());
+                            removed.push(false);
+                            base.push(entry);
+                        }
                     }
                 }
+                let mut flags = removed.into_iter();
+                base.retain(|_| !flags.next().unwrap_or(false));
             }
             (base, over) => *base = over,
         }
@@ -455,6 +472,33 @@ mod tests {
         let mut base = tree("a:\n  b: 1\n  c: 2\nd: [1, 2]\n");
         base.merge(tree("a:\n  c: 3\n  b: null\nd: [9]\n"));
         assert_eq!(emit(&base).text, "a:\n  c: 3\nd:\n  - 9\n");
+    }
+
+    #[test]
+    fn a_key_removed_then_set_again_comes_last() {
+        let mut base = tree("a: 1\nb: 2\nc: 3\n");
+        base.merge(tree("a: null\nd: 4\nb: 5\n"));
+        base.merge(tree("a: 6\n"));
+        assert_eq!(emit(&base).text, "b: 5\nc: 3\nd: 4\na: 6\n");
+    }
+
+    #[test]
+    fn merging_many_keys_is_linear() {
+        let labels: String = (0..80_000).map(|i| format!("  k{i}: v\n")).collect();
+        let overlay = tree(&format!("labels:\n{labels}"));
+        let started = std::time::Instant::now();
+        let mut base = tree("labels: {}\n");
+        base.merge(overlay.clone());
+        base.merge(overlay);
+        // Quadratic merging took 14.5 s for this in a release build; linear is milliseconds
+        // (the bound is generous for debug builds on a loaded machine).
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+        let Node::Map(root) = &base else { panic!() };
+        let Node::Map(labels) = &root[0].value else {
+            panic!()
+        };
+        assert_eq!(labels.len(), 80_000);
     }
 
     #[test]

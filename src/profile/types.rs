@@ -4,6 +4,7 @@
 //! a default, so a profile file only says what differs from the defaults (the seed's numbers).
 //! The doc comment on each field is the documentation users see in `schema profile`.
 
+use super::grammar::{self, *};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,8 +19,10 @@ pub struct Profile {
     /// Short description shown by `redis-ha-gen profiles`.
     pub description: String,
     /// Namespace every object is created in.
+    #[schemars(regex(pattern = DNS_LABEL))]
     pub namespace: String,
     /// Base name of the objects: StatefulSet `<name>`, Services `<name>` and `<name>-headless`.
+    #[schemars(regex(pattern = DNS_LABEL))]
     pub name: String,
     /// The cluster the profile targets (used by render-only checks).
     pub cluster: Cluster,
@@ -46,6 +49,7 @@ pub struct Profile {
     /// TLS for Redis, Sentinel, replication and the probes.
     pub tls: Tls,
     /// Extra labels put on every object.
+    #[schemars(schema_with = "grammar::label_map")]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -96,12 +100,17 @@ impl Default for Cluster {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Image {
+    /// Registry and path, e.g. `docker.io/library/redis`.
+    #[schemars(regex(pattern = IMAGE_REPOSITORY), length(max = 255))]
     pub repository: String,
+    #[schemars(regex(pattern = IMAGE_TAG))]
     pub tag: String,
     /// `sha256:…` digest; when set the image is pinned by digest.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = IMAGE_DIGEST))]
     pub digest: Option<String>,
     /// `Always`, `IfNotPresent` or `Never`.
+    #[schemars(extend("enum" = PULL_POLICIES))]
     pub pull_policy: String,
 }
 
@@ -138,20 +147,25 @@ pub struct Resources {
 pub struct Redis {
     /// Number of Redis pods (each also runs a Sentinel).
     pub replicas: u32,
-    /// Data port.
+    /// Data port (not the Sentinel's, nor a metrics exporter's).
+    #[schemars(range(min = 1))]
     pub port: u16,
     /// `maxmemory`, in Redis units (`256mb`).
+    #[schemars(regex(pattern = REDIS_SIZE))]
     pub maxmemory: String,
     /// `maxmemory-policy`: one of Redis's eight eviction policies.
+    #[schemars(extend("enum" = MAXMEMORY_POLICIES))]
     pub maxmemory_policy: String,
     /// Reason written on the objects when `maxmemoryPolicy` is an `allkeys-*` policy
     /// (suppresses `maxmemory-policy-evicts-state` with that reason). Empty: no suppression.
     pub maxmemory_policy_reason: String,
     /// RDB save points, each `"<seconds> <changes>"`. Empty list: RDB off.
+    #[schemars(inner(regex(pattern = SAVE_POINT)))]
     pub save: Vec<String>,
     /// `appendonly yes|no`.
     pub appendonly: bool,
-    /// `min-replicas-to-write`: an isolated master stops accepting writes.
+    /// `min-replicas-to-write`: an isolated master stops accepting writes. At most
+    /// `replicas` − 1 (a master has no more replicas than that).
     pub min_replicas_to_write: u32,
     /// `min-replicas-max-lag`, seconds: how long an isolated master keeps accepting writes.
     /// Below `sentinel.downAfterMilliseconds`, so it stops before the Sentinels promote
@@ -207,6 +221,7 @@ impl Default for Redis {
 pub struct Storage {
     pub size: String,
     /// StorageClass; empty: the cluster's default class.
+    #[schemars(regex(pattern = DNS_SUBDOMAIN_OR_EMPTY), length(max = 253))]
     pub storage_class_name: String,
 }
 
@@ -223,8 +238,11 @@ impl Default for Storage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Sentinel {
+    /// Sentinel port (not Redis's, nor a metrics exporter's).
+    #[schemars(range(min = 1))]
     pub port: u16,
-    /// The monitored master set's name.
+    /// The monitored master set's name: letters, digits, `.`, `_` and `-`, 64 at most.
+    #[schemars(regex(pattern = MASTER_NAME))]
     pub master_name: String,
     /// Sentinels that must agree the master is down.
     pub quorum: u32,
@@ -273,11 +291,13 @@ pub enum AntiAffinity {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Scheduling {
     pub anti_affinity: AntiAffinity,
-    /// Topology key of the anti-affinity.
+    /// Topology key of the anti-affinity (a label key).
+    #[schemars(regex(pattern = LABEL_KEY))]
     pub topology_key: String,
     /// Also spread pods across `topology.kubernetes.io/zone`.
     pub zone_spread: bool,
     /// Node selector labels.
+    #[schemars(schema_with = "grammar::label_map")]
     pub node_selector: BTreeMap<String, String>,
 }
 
@@ -319,8 +339,10 @@ impl Default for Security {
 pub struct Auth {
     pub enabled: bool,
     /// Name of the existing Secret holding the password.
+    #[schemars(regex(pattern = DNS_SUBDOMAIN), length(max = 253))]
     pub existing_secret: String,
     /// Key in that Secret.
+    #[schemars(regex(pattern = SECRET_KEY))]
     pub secret_key: String,
 }
 
@@ -357,6 +379,7 @@ impl Default for PodDisruptionBudget {
 pub struct NetworkPolicy {
     pub enabled: bool,
     /// Labels of the client (gateway) pods admitted to Redis and Sentinel.
+    #[schemars(schema_with = "grammar::label_map")]
     pub client_pod_labels: BTreeMap<String, String>,
 }
 
@@ -368,6 +391,11 @@ impl Default for NetworkPolicy {
         }
     }
 }
+
+/// The port the Redis `redis_exporter` sidecar serves metrics on.
+pub const REDIS_EXPORTER_PORT: u16 = 9121;
+/// The port the Sentinel `redis_exporter` sidecar serves metrics on.
+pub const SENTINEL_EXPORTER_PORT: u16 = 9355;
 
 /// Prometheus metrics: a `redis_exporter` sidecar for Redis and one for Sentinel, a
 /// `ServiceMonitor`, and a `PrometheusRule` with the seed's alerts.
@@ -384,13 +412,16 @@ pub struct Metrics {
     /// Prometheus scrape interval.
     pub scrape_interval: String,
     /// Page each alert's `runbook_url` points into (plus `#<section>`): the README's
-    /// troubleshooting section.
+    /// troubleshooting section. An `http://` or `https://` URL.
+    #[schemars(regex(pattern = HTTP_URL))]
     pub runbook_base_url: String,
     /// Labels of the namespaces Prometheus runs in (the NetworkPolicy, when enabled, admits
     /// scrapes from there).
+    #[schemars(schema_with = "grammar::label_map")]
     pub prometheus_namespace_labels: BTreeMap<String, String>,
     /// Extra labels on the `ServiceMonitor` and `PrometheusRule` (e.g. `release: prometheus`,
     /// which kube-prometheus-stack selects on).
+    #[schemars(schema_with = "grammar::label_map")]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -440,6 +471,7 @@ pub struct Tls {
     /// read-only at `/tls`. Its certificate must name the pods
     /// (`*.<name>-headless.<namespace>.svc.cluster.local`), the client Service and
     /// `localhost` (the metrics exporter verifies the name it connects to).
+    #[schemars(regex(pattern = DNS_SUBDOMAIN), length(max = 253))]
     pub existing_secret: String,
     /// Have cert-manager issue that Secret.
     pub cert_manager: CertManager,
@@ -472,10 +504,13 @@ pub struct CertManager {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct IssuerRef {
     /// The issuer's name; required with `tls.certManager.enabled`.
+    #[schemars(regex(pattern = DNS_SUBDOMAIN_OR_EMPTY), length(max = 253))]
     pub name: String,
     /// `Issuer` (same namespace) or `ClusterIssuer`; external issuers name their own kind.
+    #[schemars(regex(pattern = KIND))]
     pub kind: String,
     /// API group of the issuer: `cert-manager.io`, or an external issuer's group.
+    #[schemars(regex(pattern = DNS_SUBDOMAIN), length(max = 253))]
     pub group: String,
 }
 

@@ -71,6 +71,18 @@ pub fn parse(text: &str, line_offset: usize) -> ConfText {
     conf
 }
 
+/// `maxmemory-policy`: Redis's eight eviction policies (the values `config.c` accepts).
+pub const MAXMEMORY_POLICIES: [&str; 8] = [
+    "volatile-lru",
+    "allkeys-lru",
+    "volatile-lfu",
+    "allkeys-lfu",
+    "volatile-random",
+    "allkeys-random",
+    "volatile-ttl",
+    "noeviction",
+];
+
 /// Directive names that only a Redis server or Sentinel configuration contains; used to
 /// recognise configuration text by content, whatever its file name.
 const KNOWN: &[&str] = &[

@@ -9,9 +9,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// `redis_exporter`'s default port; the Sentinel exporter takes the next free convention.
-pub const REDIS_EXPORTER_PORT: u16 = 9121;
-pub const SENTINEL_EXPORTER_PORT: u16 = 9355;
+/// `redis_exporter`'s default port and the Sentinel exporter's (fixed: the profile refuses
+/// Redis or Sentinel ports that collide with them).
+pub use crate::profile::{REDIS_EXPORTER_PORT, SENTINEL_EXPORTER_PORT};
 /// Share of `maxmemory` at which memory is "near" it.
 const MEMORY_ALERT_RATIO: &str = "0.9";
 

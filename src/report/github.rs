@@ -1,9 +1,11 @@
 //! GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=<rule>::<message>`.
 //! GitHub turns each into an annotation on the pull request's diff. Escaping follows the
 //! runner's own rules (actions/toolkit `command.ts`): `%`, CR and LF everywhere, and also
-//! `:` and `,` inside properties, where they would end a value.
+//! `:` and `,` inside properties, where they would end a value; other control characters
+//! (ESC, BEL) are shown as escapes (`crate::escape`).
 
 use super::{Report, file_on_disk, summary_line};
+use crate::escape::printable;
 use crate::finding::Severity;
 use std::io::{self, Write};
 
@@ -32,10 +34,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "redis-ha-gen: {}", summary_line(report.summary))
 }
 
+/// GitHub's data escaping, then every other control character shown as `\x..` (an ESC
+/// would reach the log viewer, a lone control character garble the annotation).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    printable(&escaped).into_owned()
 }
 
 fn escape_property(s: &str) -> String {
@@ -54,5 +60,14 @@ mod tests {
     #[test]
     fn properties_also_escape_colon_and_comma() {
         assert_eq!(escape_property("C:\\a,b%\n"), "C%3A\\a%2Cb%25%0A");
+    }
+
+    #[test]
+    fn escape_and_bell_are_shown_not_sent() {
+        assert_eq!(
+            escape_data("x\x1b[2J\x07\n::error::y"),
+            "x\\x1b[2J\\x07%0A::error::y"
+        );
+        assert_eq!(escape_property("a\x1b,b"), "a\\x1b%2Cb");
     }
 }

@@ -3,6 +3,7 @@
 //! caller decides: a terminal, and `NO_COLOR` unset).
 
 use super::{Report, Sources, summary_line};
+use crate::escape::printable;
 use crate::finding::{Finding, Severity};
 use std::io::{self, Write};
 
@@ -35,8 +36,8 @@ fn write_finding(
     writeln!(
         out,
         "{}{level}: {}",
-        paint.bold(&printable(&location, "\n")),
-        paint.bold(&printable(&f.message, "\n"))
+        paint.bold(&printable(&location)),
+        paint.bold(&printable(&f.message))
     )?;
 
     let excerpt = f.file.as_deref().zip(f.line).and_then(|(file, line)| {
@@ -59,7 +60,8 @@ fn write_finding(
         .collect();
     if !context.is_empty() {
         let pad = " ".repeat(width + 1);
-        writeln!(out, "{pad}{} {}", paint.gutter("="), context.join(" at "))?;
+        let context = printable(&context.join(" at ")).into_owned();
+        writeln!(out, "{pad}{} {context}", paint.gutter("="))?;
     }
     Ok(())
 }
@@ -77,10 +79,12 @@ fn excerpt(line: &str, column: usize) -> (String, String) {
         0
     };
     let end = (start + EXCERPT_CHARS).min(chars.len());
-    let shown = printable(&chars[start..end].iter().collect::<String>(), "");
-    let indent: String = chars[start..column - 1]
-        .iter()
-        .map(|&c| if c == '\t' { '\t' } else { ' ' })
+    let shown = printable(&chars[start..end].iter().collect::<String>()).into_owned();
+    // Escaped control characters are wider than one column: measure what is shown.
+    let before: String = chars[start..column - 1].iter().collect();
+    let indent: String = printable(&before)
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let lead = if start > 0 { "…" } else { "" };
     let tail = if end < chars.len() { "…" } else { "" };
@@ -90,20 +94,6 @@ fn excerpt(line: &str, column: usize) -> (String, String) {
         indent
     };
     (format!("{lead}{shown}{tail}"), indent)
-}
-
-/// `s` with control characters other than tab (and those in `keep`) shown as `�`: a
-/// manifest must not be able to move the cursor or recolour the terminal of whoever lints it.
-fn printable(s: &str, keep: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' && !keep.contains(c) {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 /// ANSI styling that is a no-op without colour.
@@ -155,8 +145,7 @@ mod tests {
 
     #[test]
     fn control_characters_cannot_reach_the_terminal() {
-        assert_eq!(excerpt("\x1b[2Jkey:\0", 1).0, "\u{FFFD}[2Jkey:\u{FFFD}");
-        assert_eq!(printable("a\nb\x07", "\n"), "a\nb\u{FFFD}");
+        assert_eq!(excerpt("\x1b[2Jkey:\0", 1).0, "\\x1b[2Jkey:\\x00");
     }
 
     #[test]

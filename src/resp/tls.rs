@@ -3,11 +3,11 @@
 //! would check it — plus the name check, which `redis-cli` skips and a real client does not.
 //! No client certificate: the generated sets run with `tls-auth-clients no`.
 
+use super::Socket;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io;
-use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,12 +26,9 @@ impl std::fmt::Debug for TlsClient {
 impl TlsClient {
     /// Trust the PEM certificates of `file` (a CA bundle such as a Secret's `ca.crt`).
     pub fn from_ca_file(file: &Path) -> io::Result<TlsClient> {
-        let pem = std::fs::read(file).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot read CA file {}: {e}", file.display()),
-            )
-        })?;
+        let shown = format!("CA file {}", file.display());
+        let pem = crate::bounded_read::file(file, &shown)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{e:#}")))?;
         TlsClient::from_ca_pem(&pem)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))
     }
@@ -67,9 +64,9 @@ impl TlsClient {
     /// server's certificate names `server_name` (a DNS name or an IP address).
     pub(super) fn handshake(
         &self,
-        tcp: TcpStream,
+        tcp: Socket,
         server_name: &str,
-    ) -> io::Result<StreamOwned<ClientConnection, TcpStream>> {
+    ) -> io::Result<StreamOwned<ClientConnection, Socket>> {
         let name = ServerName::try_from(server_name.to_owned()).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,

@@ -9,16 +9,7 @@ use crate::model::conf::{Conf, Setting};
 use crate::model::units::redis_bytes;
 use crate::model::{Container, Role, Workload};
 
-const POLICIES: &[&str] = &[
-    "volatile-lru",
-    "allkeys-lru",
-    "volatile-lfu",
-    "allkeys-lfu",
-    "volatile-random",
-    "allkeys-random",
-    "volatile-ttl",
-    "noeviction",
-];
+use crate::redis_conf::MAXMEMORY_POLICIES as POLICIES;
 
 fn mib(bytes: f64) -> String {
     format!("{:.0}Mi", bytes / (1024.0 * 1024.0))

@@ -13,7 +13,7 @@ use crate::resp::{Connection, Reply, TlsClient};
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Per connect, per read, per write.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -24,11 +24,21 @@ pub struct Direct {
     connections: BTreeMap<String, Connection>,
     /// The CA to verify servers with, and the name to expect instead of each host.
     tls: Option<(TlsClient, Option<String>)>,
+    /// No read waits past this, however slowly a server answers (`--timeout`).
+    deadline: Instant,
+    /// Why the run cannot be judged: the first address still answering when the deadline
+    /// passed, or answering with something that is not RESP (or too large to be).
+    fatal: Option<String>,
 }
 
 impl Direct {
     /// Check every address's syntax up front: a typo is a usage error, not a down instance.
-    pub fn new(addresses: &[String], password: Option<String>) -> anyhow::Result<Direct> {
+    /// Every answer must be complete by `deadline`.
+    pub fn new(
+        addresses: &[String],
+        password: Option<String>,
+        deadline: Instant,
+    ) -> anyhow::Result<Direct> {
         let mut parsed = Vec::new();
         for address in addresses {
             let (host, port) = split_address(address)?;
@@ -39,7 +49,27 @@ impl Direct {
             password,
             connections: BTreeMap::new(),
             tls: None,
+            deadline,
+            fatal: None,
         })
+    }
+
+    /// After a failed call to `name`: remember it if it is why the run cannot be judged
+    /// (the deadline has passed, or the peer does not speak RESP within our bounds).
+    fn note_failure(&mut self, name: &str, error: &std::io::Error) {
+        if self.fatal.is_some() {
+            return;
+        }
+        let shown = crate::escape::printable(name);
+        if Instant::now() >= self.deadline {
+            self.fatal = Some(format!(
+                "{shown}: no complete answer before the deadline (--timeout)"
+            ));
+        } else if error.kind() == std::io::ErrorKind::InvalidData {
+            self.fatal = Some(format!(
+                "{shown}: {error}; is it a Redis or Sentinel server?"
+            ));
+        }
     }
 
     /// Connect over TLS, verifying each server against `client`'s CA and `server_name` (by
@@ -58,14 +88,20 @@ impl Direct {
             .collect();
         let mut last = format!("{host} resolves to no address");
         for addr in &resolved {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err("not asked: the deadline (--timeout) had passed".to_owned());
+            }
+            let timeout = TIMEOUT.min(left);
             let connection = match &self.tls {
                 Some((client, name)) => {
-                    Connection::open_tls(*addr, TIMEOUT, client, name.as_deref().unwrap_or(host))
+                    Connection::open_tls(*addr, timeout, client, name.as_deref().unwrap_or(host))
                 }
-                None => Connection::open(*addr, TIMEOUT),
+                None => Connection::open(*addr, timeout),
             };
             match connection {
                 Ok(mut connection) => {
+                    connection.set_deadline(self.deadline);
                     if let Some(password) = &self.password {
                         match connection.call(&["AUTH", password.as_str()]) {
                             Ok(Reply::Error(e)) => return Err(format!("AUTH failed: {e}")),
@@ -125,10 +161,17 @@ impl Backend for Direct {
                             });
                             self.connections.insert(name, connection);
                         }
-                        Err(e) => instance.down = Some(e.to_string()),
+                        Err(e) => {
+                            self.note_failure(&name, &e);
+                            instance.down = Some(e.to_string());
+                        }
                     }
                 }
-                Err(e) => instance.down = Some(e),
+                Err(e) => {
+                    let error = std::io::Error::other(e.clone());
+                    self.note_failure(&name, &error);
+                    instance.down = Some(e);
+                }
             }
             instances.push(instance);
         }
@@ -140,10 +183,16 @@ impl Backend for Direct {
             .connections
             .get_mut(&instance.name)
             .ok_or_else(|| "no connection".to_owned())?;
-        connection.call(&query.args).map_err(|e| {
+        let reply = connection.call(&query.args);
+        reply.map_err(|e| {
             self.connections.remove(&instance.name);
+            self.note_failure(&instance.name, &e);
             e.to_string()
         })
+    }
+
+    fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
     }
 }
 

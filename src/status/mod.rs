@@ -82,4 +82,10 @@ pub trait Backend {
     /// Ask one instance. `Err` is a transport failure (it is reported as not answering); an
     /// error *reply* is `Ok(Reply::Error)`.
     fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Reply, String>;
+    /// Why the answers cannot be judged, naming the instance: one still answering when the
+    /// overall deadline passed, or one answering with something that is not RESP. The run
+    /// could not finish as asked (exit 2).
+    fn fatal(&self) -> Option<&str> {
+        None
+    }
 }

@@ -266,6 +266,42 @@ fn fill_lag(redis: &mut [RedisNode]) {
         .iter_mut()
         .filter(|n| n.role.as_deref() == Some("replica"))
     {
-        node.lag = node.offset.map(|o| (master_offset - o).max(0));
+        // Offsets are what a server said: saturate rather than overflow on extreme ones.
+        node.lag = node.offset.map(|o| master_offset.saturating_sub(o).max(0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(role: &str, offset: i64) -> RedisNode {
+        RedisNode {
+            name: role.into(),
+            role: Some(role.into()),
+            offset: Some(offset),
+            lag: None,
+            master: None,
+            link: None,
+            connected_replicas: None,
+            error: None,
+            instance: Instance {
+                name: role.into(),
+                kind: Some(Kind::Redis),
+                hosts: Vec::new(),
+                port: 6379,
+                down: None,
+            },
+        }
+    }
+
+    #[test]
+    fn lag_saturates_on_extreme_offsets() {
+        let mut nodes = [node("master", i64::MAX), node("replica", i64::MIN)];
+        fill_lag(&mut nodes);
+        assert_eq!(nodes[1].lag, Some(i64::MAX));
+        let mut nodes = [node("master", i64::MIN), node("replica", i64::MAX)];
+        fill_lag(&mut nodes);
+        assert_eq!(nodes[1].lag, Some(0));
     }
 }

@@ -1,6 +1,7 @@
 //! `status` output: a table for people, JSON for scripts (field names are a contract).
 
 use super::observe::Status;
+use crate::escape::printable;
 use std::fmt::Write;
 
 pub fn json(status: &Status) -> anyhow::Result<String> {
@@ -74,23 +75,32 @@ pub fn text(status: &Status) -> String {
     if !status.problems.is_empty() {
         out.push_str("\nproblems:\n");
         for problem in &status.problems {
-            let _ = writeln!(out, "  - {problem}");
+            let _ = writeln!(out, "  - {}", printable(problem));
         }
     }
     let _ = writeln!(
         out,
         "\n{}: {} (exit {})",
-        status.master_name,
+        printable(&status.master_name),
         status.verdict.as_str(),
         status.verdict.exit_code()
     );
     out
 }
 
-/// Columns padded to their widest cell; trailing spaces trimmed.
+/// Columns padded to their widest cell; trailing spaces trimmed. Cells hold what servers
+/// answered: control characters in them are shown as escapes, never sent to the terminal.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| printable(cell).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
@@ -103,7 +113,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         text.trim_end().to_owned() + "\n"
     };
     let mut out = line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out

@@ -168,6 +168,24 @@ check_password() {
     esac
 }
 
+# The master name and the hosts Sentinels name are data, never a sed or grep pattern:
+# `grep -F -e` compares fixed strings, and the helper below compares exact strings (`case`
+# with quoted patterns) and prints with printf.
+
+# Stdin with the host of `sentinel monitor $MASTER_NAME <host> <port> <quorum>` set to HOST.
+with_monitored_host() {
+    local head="sentinel monitor $MASTER_NAME " line rest
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+            "$head"*)
+                rest=${line#"$head"}
+                printf '%s\n' "$head$1 ${rest#* }"
+                ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done
+}
+
 # Give the pod a writable Sentinel config on the PVC. Sentinel keeps its state there
 # (epochs, the current master, known replicas and Sentinels), so it is written only when
 # it does not name a master yet: then it follows what the other Sentinels know, and falls
@@ -175,19 +193,19 @@ check_password() {
 prepare_sentinel_conf() {
     local conf=$CONF_DIR/sentinel.conf
     mkdir -p "$CONF_DIR"
-    if ! grep -q "^sentinel monitor $MASTER_NAME " "$conf" 2>/dev/null; then
+    if ! grep -q -F -e "sentinel monitor $MASTER_NAME " "$conf" 2>/dev/null; then
         ask_sentinels
         {
-            if [ -n "$SENTINEL_MASTER" ]; then
-                log "Sentinels follow $SENTINEL_MASTER: monitoring it"
-                sed "s/^sentinel monitor $MASTER_NAME [^ ]* /sentinel monitor $MASTER_NAME $SENTINEL_MASTER /" \
-                    /config/sentinel/sentinel.conf
-            else
-                log "no Sentinel answers: monitoring the first guess from the ConfigMap"
-                cat /config/sentinel/sentinel.conf
-            fi
+            cat /config/sentinel/sentinel.conf
             echo "sentinel announce-ip $SELF"
         } >"$conf.new"
+        if [ -n "$SENTINEL_MASTER" ]; then
+            log "Sentinels follow $SENTINEL_MASTER: monitoring it"
+            with_monitored_host "$SENTINEL_MASTER" <"$conf.new" >"$conf.host"
+            mv "$conf.host" "$conf.new"
+        else
+            log "no Sentinel answers: monitoring the first guess from the ConfigMap"
+        fi
         mv "$conf.new" "$conf"
     fi
     # The listener (port, tls-*) follows the ConfigMap too, so turning TLS on or off reaches
@@ -203,7 +221,7 @@ prepare_sentinel_conf() {
         # The Secret may have been rotated: its current value replaces the stored one.
         (
             umask 077
-            grep -v "^sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
+            grep -v -F -e "sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
             echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
         )
         mv "$conf.new" "$conf"
