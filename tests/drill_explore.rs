@@ -58,8 +58,9 @@ fn invariants(schedule: &serde_json::Value) -> Vec<String> {
 }
 
 /// The seed's bug: ordinal 0 takes the master role on every start. Wiping the master's
-/// claim and restarting it within down-after (seed 3's first `wipe-pvc`: redis-0, 2.3 s)
-/// makes the empty pod 0 a master its replicas resync from: I4 (and I2) within 1 schedule.
+/// claim and restarting it within down-after (seed 10's first fault: `wipe-pvc` of redis-0
+/// for 1.2 s) makes the empty pod 0 a master its replicas resync from: I4 in 1 schedule.
+/// (The rendered scripts pass the same schedule: `master-returns-empty`.)
 #[test]
 fn finds_ordinal_0_promoting_itself_on_every_start() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -74,11 +75,11 @@ fn finds_ordinal_0_promoting_itself_on_every_start() {
         &file,
         "--explore",
         "--seed",
-        "3",
+        "10",
         "--schedules",
         "1",
         "--steps",
-        "2",
+        "1",
         "--faults",
         "wipe-pvc",
         "--shrink-replays",
@@ -89,9 +90,11 @@ fn finds_ordinal_0_promoting_itself_on_every_start() {
     assert!(found.iter().any(|i| i == "I4"), "{found:?}\n{stderr}");
 }
 
-/// A start script that deletes its data on every start: a whole-set restart leaves nothing
-/// (I2, I4) in the first schedule. The failing schedule is written to `--out`, shrunk (two
-/// replays at most), and `--replay` of the file runs exactly its faults and fails again.
+/// A start script that deletes its data on every start: a whole-set restart (seed 1:
+/// redis-2, then redis-1 3 s later, redis-0 at 11.9 s) leaves nothing (I2, I4) in the first
+/// schedule. The failing schedule is written to `--out`, and `--replay` of the file runs
+/// exactly its faults and fails again. (Shrinking is left out to keep the test short: its
+/// unit test is in `src/drill/explore/shrink.rs`.)
 #[test]
 fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -117,7 +120,7 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
         "--out",
         out_dir.to_str().expect("utf-8"),
         "--shrink-replays",
-        "1",
+        "0",
     ]);
     assert_eq!(code, Some(1), "{stderr}");
     let schedule = &report["schedules"][0];
@@ -128,18 +131,15 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
         .as_str()
         .expect("a replay file")
         .to_string();
-    assert!(
-        schedule["shrunk"]["replays"].as_u64() == Some(1),
-        "{schedule:#}"
-    );
+    assert!(schedule["shrunk"].is_null(), "{schedule:#}");
     let (again, code, stderr) = explore(&["-f", &file, "--replay", &replay_file]);
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(again["schedules"][0]["faults"], schedule["faults"]);
     assert!(invariants(&again["schedules"][0]).iter().any(|i| i == "I2"));
 }
 
-/// `make test`'s short exploration of `production`: two schedules of seed 1, the JSON shape
-/// of the contract, the exit code agreeing with the violations counted.
+/// `make test`'s short exploration of `production`: two schedules of two faults, seed 1,
+/// the JSON shape of the contract, the exit code agreeing with the violations counted.
 #[test]
 fn production_short_exploration() {
     let (report, code, stderr) = explore(&[
@@ -151,7 +151,7 @@ fn production_short_exploration() {
         "--schedules",
         "2",
         "--steps",
-        "3",
+        "2",
         "--shrink-replays",
         "0",
     ]);
@@ -167,7 +167,7 @@ fn production_short_exploration() {
             "{stderr}"
         );
         let faults = s["faults"].as_array().expect("faults");
-        assert_eq!(faults.len(), 3);
+        assert_eq!(faults.len(), 2);
         for f in faults {
             for field in ["at", "fault", "target", "duration"] {
                 assert!(!f[field].is_null(), "{f}");
@@ -177,7 +177,7 @@ fn production_short_exploration() {
     }
     assert_eq!(report["violations"], counted);
     assert_eq!(code, Some(if counted > 0 { 1 } else { 0 }), "{stderr}");
-    assert!(stderr.contains("schedule 1/2, fault 1/3: "), "{stderr}");
+    assert!(stderr.contains("schedule 1/2, fault 1/2: "), "{stderr}");
 }
 
 #[test]

@@ -41,7 +41,7 @@ pub fn judge(run: &Run, facts: &Facts) -> (Vec<Violation>, Losses) {
             .collect();
         violations.push(Violation::new(
             "I3",
-            rec.rehearsal.now(),
+            0.0,
             format!("the set did not bootstrap: {}", why.join("; ")),
         ));
         return (
@@ -62,6 +62,10 @@ pub fn judge(run: &Run, facts: &Facts) -> (Vec<Violation>, Losses) {
     recovery(run, facts, &mut violations);
     total_loss(&rec.samples, &run.injected, &facts.pods, &mut violations);
     violations.sort_by(|a, b| a.at.total_cmp(&b.at));
+    // On the schedule's clock, as the faults' `at`.
+    for v in &mut violations {
+        v.at = measure::round(v.at - run.base);
+    }
     (violations, losses)
 }
 
@@ -189,7 +193,7 @@ fn total_loss(
     let mut sorted: Vec<&Sample> = samples.iter().collect();
     sorted.sort_by(|a, b| a.t.total_cmp(&b.t));
     let baseline = |t: f64| -> u64 {
-        let Some(fault) = injected.iter().map(|f| f.at).filter(|&at| at <= t).last() else {
+        let Some(fault) = injected.iter().map(|f| f.at).rev().find(|&at| at <= t) else {
             return 0;
         };
         sorted

@@ -36,6 +36,8 @@ pub struct Injected {
 /// What one run of a schedule recorded.
 pub struct Run<'a> {
     pub recorded: Recorded<'a>,
+    /// When the set had bootstrapped (timeline clock): the schedule's time 0.
+    pub base: f64,
     pub injected: Vec<Injected>,
     /// When the last fault healed (timeline clock); `None` when the faults did not all run.
     pub healed: Option<f64>,
@@ -52,6 +54,7 @@ pub struct Run<'a> {
 
 #[derive(Default)]
 struct State {
+    base: f64,
     injected: Vec<Injected>,
     healed: Option<f64>,
     recovery: Option<Result<f64, String>>,
@@ -72,6 +75,7 @@ pub fn run<'a>(cluster: &'a dyn Cluster, schedule: &Schedule, progress: &Progres
         .flatten();
     Run {
         recorded,
+        base: state.base,
         injected: state.injected,
         healed: state.healed,
         recovery: state
@@ -110,6 +114,7 @@ fn execute(
     state: &mut State,
 ) -> anyhow::Result<()> {
     let base = r.now();
+    state.base = base;
     let total = schedule.faults.len();
     // (due, fault index, heal), healed in order of due.
     let mut pending: Vec<(f64, usize, Heal)> = Vec::new();
