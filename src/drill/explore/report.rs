@@ -144,15 +144,7 @@ impl ExploreReport {
         }
         for (k, s) in self.schedules.iter().enumerate().filter(|(_, s)| !s.passed) {
             out += &format!("\nschedule {} (seed {}):\n", k + 1, s.seed);
-            for f in &s.faults {
-                out += &format!(
-                    "  at {:>6.1} s  {:<16} {:<10} {:>5.1} s\n",
-                    f.at,
-                    f.fault.name(),
-                    f.target,
-                    f.duration
-                );
-            }
+            out += &fault_rows(&s.faults, "  ");
             if let Some(error) = &s.error {
                 out += &format!("  drill error: {error}\n");
             }
@@ -168,15 +160,7 @@ impl ExploreReport {
                     shrunk.replays,
                     shrunk.faults.len()
                 );
-                for f in &shrunk.faults {
-                    out += &format!(
-                        "    at {:>6.1} s  {:<16} {:<10} {:>5.1} s\n",
-                        f.at,
-                        f.fault.name(),
-                        f.target,
-                        f.duration
-                    );
-                }
+                out += &fault_rows(&shrunk.faults, "    ");
                 if let Some(file) = &shrunk.file {
                     out += &format!("    replay: redis-ha-gen drill --replay {file} …\n");
                 }
@@ -204,4 +188,20 @@ impl ExploreReport {
         }
         out
     }
+}
+
+/// One line per fault: time, kind, target, duration.
+fn fault_rows(faults: &[Fault], indent: &str) -> String {
+    faults
+        .iter()
+        .map(|f| {
+            format!(
+                "{indent}at {:>6.1} s  {:<16} {:<10} {:>5.1} s\n",
+                f.at,
+                f.fault.name(),
+                f.target,
+                f.duration
+            )
+        })
+        .collect()
 }
