@@ -60,9 +60,15 @@ fn container(cluster: &dyn Cluster, role: &str) -> anyhow::Result<String> {
 }
 
 /// Inject `fault`. Whole-set faults run to their end here (`None`); the others return what
-/// heals them after `fault.duration`. `Err(finding)` of `Ok(Err)`: the fault showed a
+/// heals them after `fault.duration`. `down` is set to when the last pod the fault stops
+/// was down (the end of a graceful stop: writes acknowledged until then may be lost without
+/// `WAIT`). `Err(finding)` of `Ok(Err)`: the fault showed a
 /// problem of the set (a rollout that stalls), not of the drill.
-pub fn inject(r: &mut Rehearsal, fault: &Fault) -> anyhow::Result<Result<Option<Heal>, String>> {
+pub fn inject(
+    r: &mut Rehearsal,
+    fault: &Fault,
+    down: &mut f64,
+) -> anyhow::Result<Result<Option<Heal>, String>> {
     let cluster = r.cluster;
     let target = || ordinal_of(cluster, &fault.target);
     Ok(Ok(match fault.fault {
@@ -107,6 +113,7 @@ pub fn inject(r: &mut Rehearsal, fault: &Fault) -> anyhow::Result<Result<Option<
         }
         FaultKind::RestartAll | FaultKind::RestartAllWipe | FaultKind::OneMissing => {
             delete_all(cluster)?;
+            *down = r.now();
             if fault.fault == FaultKind::RestartAllWipe {
                 cluster.wipe_volumes(target()?)?;
             }
@@ -116,6 +123,7 @@ pub fn inject(r: &mut Rehearsal, fault: &Fault) -> anyhow::Result<Result<Option<
         FaultKind::RollingRestart => {
             for i in (0..cluster.spec().replicas).rev() {
                 cluster.delete_pod(i)?;
+                *down = r.now();
                 cluster.start_pod(i)?;
                 if r.wait_until(60.0, || cluster.is_ready(i).then_some(()))
                     .is_none()

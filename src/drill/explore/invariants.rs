@@ -92,7 +92,7 @@ fn acknowledged_at(probe: &ProbeLog, key: &str) -> Option<f64> {
 }
 
 /// I2: every acknowledged write reads back; without `WAIT` a write acknowledged within
-/// down-after before a fault that hit the master may be gone.
+/// down-after before a fault that hit the master, or while it was stopping, may be gone.
 fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
     let probe = &run.recorded.probe;
     let Some(missing) = &run.missing else {
@@ -118,7 +118,7 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
             && run
                 .injected
                 .iter()
-                .any(|f| f.hit_master && at <= f.at && at >= f.at - facts.down_after);
+                .any(|f| f.hit_master && at <= f.down && at >= f.at - facts.down_after);
         if excused {
             allowed += 1;
         } else if first_forbidden.is_none_or(|t| at < t) {

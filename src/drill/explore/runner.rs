@@ -29,6 +29,8 @@ impl Progress {
 pub struct Injected {
     /// Seconds since the rehearsal's start (the timeline's clock).
     pub at: f64,
+    /// When what it stopped was down (after a graceful deletion's preStop and grace period).
+    pub down: f64,
     /// The Sentinels named the target as master just before (whole-set faults always hit it).
     pub hit_master: bool,
 }
@@ -135,11 +137,18 @@ fn execute(
         let master = probe::sentinel_master(r.cluster, Discovery::EveryPod);
         let hit_master = target.is_none_or(|t| master == Some(t));
         r.step(line);
+        let at = r.now();
+        let mut down = at;
+        let injected = inject(r, fault, &mut down)?;
+        if !fault.fault.whole_set() {
+            down = r.now();
+        }
         state.injected.push(Injected {
-            at: r.now(),
+            at,
+            down,
             hit_master,
         });
-        match inject(r, fault)? {
+        match injected {
             Ok(Some(h)) => pending.push((r.now() + fault.duration, k, h)),
             Ok(None) => {}
             Err(finding) => {
