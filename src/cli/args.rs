@@ -206,6 +206,31 @@ pub struct DrillArgs {
     /// Where to run: `local` (namespaces on this machine) or `kubectl` (a live cluster).
     #[arg(long, default_value = "local")]
     pub target: String,
+    /// Explore: run random fault schedules and judge them by the invariants I1–I4 instead
+    /// of the scenarios (docs/explore.md).
+    #[arg(long, conflicts_with_all = ["scenario", "replay"])]
+    pub explore: bool,
+    /// Run a schedule file written by `--explore --out DIR` again, exactly.
+    #[arg(long, value_name = "SCHEDULE.json", conflicts_with = "scenario")]
+    pub replay: Option<PathBuf>,
+    /// Seed of the exploration (default: from the clock; the report shows it).
+    #[arg(long, requires = "explore")]
+    pub seed: Option<u64>,
+    /// How many schedules to run.
+    #[arg(long, default_value_t = 10, requires = "explore")]
+    pub schedules: usize,
+    /// Faults per schedule.
+    #[arg(long, default_value_t = 4, requires = "explore")]
+    pub steps: usize,
+    /// Limit the catalogue: `all` or comma-separated fault names.
+    #[arg(long, default_value = "all", value_name = "KIND,KIND,…")]
+    pub faults: String,
+    /// Write failing schedules (and their shrunk forms) into DIR as replay files.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replays shrinking may spend on each failing schedule (0: no shrinking).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub shrink_replays: usize,
 }
 
 #[derive(Debug, Args, Clone)]

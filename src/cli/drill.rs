@@ -1,12 +1,15 @@
 //! `drill`: rehearse the failure scenarios on real Redis from the manifests.
 
 use super::args::{DrillArgs, RulesFormat};
-use crate::drill::{self, DrillOptions, Target, scenarios, spec};
-use crate::error::{EXIT_FINDINGS, EXIT_OK};
+use crate::drill::{self, DrillOptions, Target, explore, scenarios, spec};
+use crate::error::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
 
 pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
+    if args.explore || args.replay.is_some() {
+        return explore(args);
+    }
     let scenarios = scenarios::select(&args.scenario)?;
     let (documents, label, wait_replicas) = input(args)?;
     let spec = spec::ha_spec(&documents, wait_replicas)?;
@@ -29,6 +32,58 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         EXIT_OK
     } else {
         EXIT_FINDINGS
+    })
+}
+
+/// `--explore` and `--replay`: schedules of faults judged by the invariants I1–I4.
+fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
+    if args.target != "local" {
+        bail!("--explore and --replay run on the local target only (namespaces on this machine)");
+    }
+    let kinds = explore::catalogue::select(&args.faults)?;
+    let replay = args
+        .replay
+        .as_deref()
+        .map(explore::replay::read)
+        .transpose()?;
+    let (documents, label, wait_replicas) = input(args)?;
+    let spec = spec::ha_spec(&documents, wait_replicas)?;
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    let options = explore::ExploreOptions {
+        seed,
+        schedules: args.schedules,
+        steps: args.steps,
+        kinds,
+        out: args.out.clone(),
+        timeline: args.timeline.clone(),
+        shrink_replays: args.shrink_replays,
+        label,
+        quiet: false,
+    };
+    let report = match replay {
+        Some(schedule) => explore::replay(&spec, schedule, &options)?,
+        None => {
+            eprintln!(
+                "exploring {} with seed {seed}: {} schedules of {} faults",
+                options.label, options.schedules, options.steps
+            );
+            explore::explore(&spec, &options)?
+        }
+    };
+    match args.format {
+        RulesFormat::Text => print!("{}", report.to_text()),
+        RulesFormat::Json => println!("{}", report.to_json()),
+    }
+    Ok(if report.violations > 0 {
+        EXIT_FINDINGS
+    } else if report.errors > 0 {
+        EXIT_USAGE
+    } else {
+        EXIT_OK
     })
 }
 

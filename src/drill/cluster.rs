@@ -54,6 +54,12 @@ pub trait Cluster: Sync {
     fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()>;
     /// Stop one container and keep it stopped, or start it again.
     fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()>;
+    /// SIGKILL one container (its process only, no grace) and keep it stopped until
+    /// `hold_container(…, false)`.
+    fn kill_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
+        let _ = (ordinal, container);
+        anyhow::bail!("killing a single container is not available on this target")
+    }
     /// A connection to the Redis (`sentinel == false`) or Sentinel of a pod, authenticated.
     fn connect(
         &self,

@@ -240,6 +240,11 @@ impl Cluster for LocalSet {
         Ok(())
     }
 
+    fn kill_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
+        self.pod(ordinal)?.kill_container(container);
+        Ok(())
+    }
+
     /// A plain HTTP/1.0 GET from the host, which sits on the pods' bridge as a node would.
     fn scrape(&self, ordinal: usize, port: u16) -> Option<anyhow::Result<String>> {
         use std::io::{Read, Write};

@@ -132,6 +132,8 @@ mod tests {
             ordinal,
             role: Some(role.into()),
             accepts_writes: accepts,
+            link_up: false,
+            keys: None,
             sentinel_master: Some(if t < 5.0 { 0 } else { 1 }),
         }
     }

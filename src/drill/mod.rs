@@ -8,6 +8,7 @@ pub mod cleanup;
 pub mod cluster;
 mod dns;
 mod env;
+pub mod explore;
 pub mod kubectl;
 pub mod local;
 mod measure;

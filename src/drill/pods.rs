@@ -556,6 +556,15 @@ impl Pod {
 
     /// Stop one container and keep it stopped, or let the kubelet start it again.
     pub fn hold_container(&self, container: &str, held: bool) {
+        self.stop_container(container, held, false);
+    }
+
+    /// SIGKILL one container (no grace) and keep it stopped until `hold_container(…, false)`.
+    pub fn kill_container(&self, container: &str) {
+        self.stop_container(container, true, true);
+    }
+
+    fn stop_container(&self, container: &str, held: bool, kill: bool) {
         let process = {
             let mut state = self.state();
             let Some(cs) = state.containers.get_mut(container) else {
@@ -567,7 +576,11 @@ impl Pod {
             if held { cs.process.take() } else { None }
         };
         if let Some(mut process) = process {
-            process.terminate(self.grace());
+            if kill {
+                process.kill();
+            } else {
+                process.terminate(self.grace());
+            }
         }
     }
 

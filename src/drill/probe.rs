@@ -185,21 +185,34 @@ fn log_failure(
 
 /// How many of `keys` the final master still holds (`None` when no master answers).
 pub fn count_present(cluster: &dyn Cluster, keys: &[String]) -> Option<usize> {
+    missing(cluster, keys).map(|gone| keys.len() - gone.len())
+}
+
+/// The positions in `keys` of those the final master does not hold (`None` when no master
+/// answers within 15 s).
+pub fn missing(cluster: &dyn Cluster, keys: &[String]) -> Option<Vec<usize>> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Ok((_, mut session)) = discover(cluster, Discovery::EveryPod) {
-            let mut present = 0usize;
+            let mut gone = Vec::new();
             let mut failed = false;
-            for chunk in keys.chunks(500) {
-                let mut args = vec!["EXISTS"];
+            for (k, chunk) in keys.chunks(500).enumerate() {
+                let mut args = vec!["MGET"];
                 args.extend(chunk.iter().map(String::as_str));
                 match session.call(&args, Duration::from_secs(2)) {
-                    Ok(Reply::Int(n)) => present += usize::try_from(n).unwrap_or(0),
+                    Ok(reply @ Reply::Array(Some(_))) => gone.extend(
+                        reply
+                            .items()
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, v)| v.text().is_none())
+                            .map(|(i, _)| k * 500 + i),
+                    ),
                     _ => failed = true,
                 }
             }
             if !failed {
-                return Some(present);
+                return Some(gone);
             }
         }
         if Instant::now() >= deadline {

@@ -1,7 +1,7 @@
 //! Samples every instance every ~100 ms, without writing to any: each Redis's `ROLE` and
 //! whether it would accept a write (`INFO replication`: a master with enough good replicas
-//! for its current `min-replicas-to-write`, read with `CONFIG GET`), and which master each
-//! Sentinel names.
+//! for its current `min-replicas-to-write`, read with `CONFIG GET`), how many keys it holds
+//! (`DBSIZE`), and which master each Sentinel names.
 
 use super::cluster::{Cluster, Session};
 use crate::resp::Reply;
@@ -20,6 +20,10 @@ pub struct Sample {
     /// `master`, `slave`, … or `None` when the instance did not answer.
     pub role: Option<String>,
     pub accepts_writes: bool,
+    /// A replica whose link to its master is up (`ROLE`'s `connected`).
+    pub link_up: bool,
+    /// `DBSIZE`, when the instance answered it (not while it loads its data).
+    pub keys: Option<u64>,
     /// The ordinal the pod's Sentinel names as master (`None`: no answer or unknown host).
     pub sentinel_master: Option<usize>,
 }
@@ -38,14 +42,19 @@ pub fn run(
     let mut sentinel: Option<Box<dyn Session + '_>> = None;
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();
-        let (role, accepts_writes) = ask(cluster, ordinal, false, &mut redis, |s| {
-            let role = s.call(&["ROLE"], TIMEOUT)?;
-            let role = role
+        let (role, accepts_writes, link_up, keys) = ask(cluster, ordinal, false, &mut redis, |s| {
+            let reply = s.call(&["ROLE"], TIMEOUT)?;
+            let role = reply
                 .items()
                 .first()
                 .and_then(Reply::text)
                 .unwrap_or("")
                 .to_string();
+            let link_up = reply.items().get(3).and_then(Reply::text) == Some("connected");
+            let keys = match s.call(&["DBSIZE"], TIMEOUT)? {
+                Reply::Int(n) => u64::try_from(n).ok(),
+                _ => None,
+            };
             let info = s.call(&["INFO", "replication"], TIMEOUT)?;
             // The instance's own setting: a preStop hook may raise it to refuse writes.
             let config = s.call(&["CONFIG", "GET", "min-replicas-to-write"], TIMEOUT)?;
@@ -62,9 +71,9 @@ pub fn run(
                     .unwrap_or(0);
                 min_replicas == 0 || good >= min_replicas
             };
-            Ok((Some(role), accepts))
+            Ok((Some(role), accepts, link_up, keys))
         })
-        .unwrap_or((None, false));
+        .unwrap_or((None, false, false, None));
         let sentinel_master = ask(cluster, ordinal, true, &mut sentinel, |s| {
             let reply = s.call(
                 &["SENTINEL", "get-master-addr-by-name", &master_name],
@@ -82,6 +91,8 @@ pub fn run(
             ordinal,
             role,
             accepts_writes,
+            link_up,
+            keys,
             sentinel_master,
         };
         out.lock().unwrap_or_else(|p| p.into_inner()).push(sample);

@@ -1,6 +1,8 @@
 //! `--timeline DIR`: one SVG per scenario — each pod's role over time (as the sampler saw it),
 //! the probe's writes (acknowledged or failed), and the scenario's steps as marks.
 
+use super::probe::Attempt;
+use super::sampler::Sample;
 use super::scenarios::Rehearsed;
 use std::fmt::Write;
 
@@ -23,8 +25,31 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// What a timeline shows.
+pub struct Picture<'a> {
+    pub title: &'a str,
+    pub passed: bool,
+    pub samples: &'a [Sample],
+    pub attempts: &'a [Attempt],
+    pub events: &'a [(f64, String)],
+    pub end: f64,
+}
+
 /// The SVG of one rehearsal of a set of `pods` pods named by `pod_name`.
 pub fn svg(rehearsed: &Rehearsed, pods: usize, pod_name: impl Fn(usize) -> String) -> String {
+    let picture = Picture {
+        title: &rehearsed.report.name,
+        passed: rehearsed.report.passed,
+        samples: &rehearsed.samples,
+        attempts: &rehearsed.probe.attempts,
+        events: &rehearsed.events,
+        end: rehearsed.end,
+    };
+    draw(&picture, pods, pod_name)
+}
+
+/// The SVG of `rehearsed`.
+pub fn draw(rehearsed: &Picture, pods: usize, pod_name: impl Fn(usize) -> String) -> String {
     let end = rehearsed.end.max(1.0);
     let x = |t: f64| LEFT + (t / end) * (WIDTH - LEFT - 10.0);
     let writes_row = pods as f64 * ROW + 40.0;
@@ -37,12 +62,8 @@ pub fn svg(rehearsed: &Rehearsed, pods: usize, pod_name: impl Fn(usize) -> Strin
     let _ = writeln!(
         out,
         r#"<text x="4" y="16" font-size="14">{} — {}</text>"#,
-        escape(&rehearsed.report.name),
-        if rehearsed.report.passed {
-            "passed"
-        } else {
-            "FAILED"
-        }
+        escape(rehearsed.title),
+        if rehearsed.passed { "passed" } else { "FAILED" }
     );
     for pod in 0..pods {
         let y = 30.0 + pod as f64 * ROW;
@@ -75,7 +96,7 @@ pub fn svg(rehearsed: &Rehearsed, pods: usize, pod_name: impl Fn(usize) -> Strin
         r#"<text x="4" y="{}">writes</text>"#,
         writes_row + 14.0
     );
-    for attempt in &rehearsed.probe.attempts {
+    for attempt in rehearsed.attempts {
         let fill = if attempt.ok() { "#2ca02c" } else { "#d62728" };
         let _ = writeln!(
             out,

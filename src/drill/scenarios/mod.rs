@@ -6,7 +6,7 @@ mod exporters;
 mod failover;
 mod handover;
 mod outage;
-mod planned;
+pub mod planned;
 mod quiet;
 mod sentinels;
 
@@ -240,12 +240,56 @@ fn bring_up(r: &mut Rehearsal) -> bool {
 
 /// Rehearse one scenario on a fresh set.
 pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehearsed {
-    let mut r = Rehearsal::new(cluster, scenario.name, quiet);
+    let recorded = record(
+        cluster,
+        scenario.name,
+        scenario.discovery,
+        quiet,
+        &mut |r| {
+            if let Err(err) = (scenario.play)(r) {
+                r.check(
+                    "the scenario ran to its end",
+                    false,
+                    format!("{err:#}"),
+                    "no error",
+                );
+            }
+            exporters::check(r);
+        },
+    );
+    judge(
+        recorded.rehearsal,
+        scenario,
+        recorded.samples,
+        recorded.probe,
+        recorded.booted,
+    )
+}
+
+/// What `record` saw: the rehearsal (its checks and events), the sampler's samples, the
+/// probe's writes, and whether the set bootstrapped (`play` ran only then).
+pub struct Recorded<'a> {
+    pub rehearsal: Rehearsal<'a>,
+    pub samples: Vec<Sample>,
+    pub probe: ProbeLog,
+    pub booted: bool,
+}
+
+/// Bootstrap the set with the role sampler running, then run `play` with the probe writing
+/// throughout; stop both and hand back what they recorded.
+pub fn record<'a>(
+    cluster: &'a dyn Cluster,
+    name: &'static str,
+    discovery: probe::Discovery,
+    quiet: bool,
+    play: &mut dyn FnMut(&mut Rehearsal<'a>),
+) -> Recorded<'a> {
+    let mut r = Rehearsal::new(cluster, name, quiet);
     let stop_sampling = AtomicBool::new(false);
     let stop_probe = AtomicBool::new(false);
     let samples = Mutex::new(Vec::new());
-    let prefix = format!("drill:{}:{}", scenario.name, std::process::id());
-    let (probe_log, booted) = std::thread::scope(|scope| {
+    let prefix = format!("drill:{name}:{}", std::process::id());
+    let (probe, booted) = std::thread::scope(|scope| {
         for ordinal in 0..cluster.spec().replicas {
             let (stop, out, t0) = (&stop_sampling, &samples, r.t0);
             scope.spawn(move || sampler::run(cluster, ordinal, t0, stop, out));
@@ -254,25 +298,20 @@ pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehe
         let mut log = ProbeLog::default();
         if booted {
             let (stop, t0, prefix) = (&stop_probe, r.t0, prefix.as_str());
-            let discovery = scenario.discovery;
             let writer = scope.spawn(move || probe::run(cluster, t0, prefix, discovery, stop));
-            if let Err(err) = (scenario.play)(&mut r) {
-                r.check(
-                    "the scenario ran to its end",
-                    false,
-                    format!("{err:#}"),
-                    "no error",
-                );
-            }
-            exporters::check(&mut r);
+            play(&mut r);
             stop_probe.store(true, Ordering::SeqCst);
             log = writer.join().unwrap_or_default();
         }
         stop_sampling.store(true, Ordering::SeqCst);
         (log, booted)
     });
-    let samples = samples.into_inner().unwrap_or_else(|p| p.into_inner());
-    judge(r, scenario, samples, probe_log, booted)
+    Recorded {
+        rehearsal: r,
+        samples: samples.into_inner().unwrap_or_else(|p| p.into_inner()),
+        probe,
+        booted,
+    }
 }
 
 fn judge(
@@ -480,7 +519,7 @@ fn allowed_loss(r: &Rehearsal, probe: &ProbeLog) -> usize {
 
 /// The notable lines of every container's log, Redis's and Sentinel's own words: warnings
 /// (`#`), fatal errors, script output and the drill's notes; repeats dropped, the last few kept.
-fn failure_logs(r: &Rehearsal) -> Vec<String> {
+pub fn failure_logs(r: &Rehearsal) -> Vec<String> {
     let spec = r.cluster.spec();
     let mut lines = Vec::new();
     for ordinal in 0..spec.replicas {

@@ -1,5 +1,6 @@
 //! Planned operations: every pod stopped, and a rolling restart.
 
+use crate::drill::cluster::Cluster;
 use crate::drill::rehearsal::Rehearsal;
 
 /// Delete every pod gracefully and at once (a scale to 0): preStop, SIGTERM, grace period.
@@ -7,20 +8,21 @@ pub fn stop_all(r: &mut Rehearsal) -> anyhow::Result<()> {
     let n = r.replicas();
     r.step(format!("deleting all {n} pods gracefully (scale to 0)"));
     r.mark_fault(r.master);
-    let cluster = r.cluster;
-    let results: Vec<anyhow::Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n)
+    delete_all(r.cluster)
+}
+
+/// `stop_all` without the rehearsal's step and fault mark.
+pub fn delete_all(cluster: &dyn Cluster) -> anyhow::Result<()> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..cluster.spec().replicas)
             .map(|i| scope.spawn(move || cluster.delete_pod(i)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("pod deletion panicked")))
-            })
-            .collect()
-    });
-    results.into_iter().collect()
+        // The scope waits for every deletion, whichever fails first.
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("pod deletion panicked")))
+        })
+    })
 }
 
 pub fn rolling_restart(r: &mut Rehearsal) -> anyhow::Result<()> {

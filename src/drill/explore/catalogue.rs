@@ -1,0 +1,147 @@
+//! The faults an exploration draws from (their names are the `--faults` and JSON contract),
+//! and those it cannot inject yet. `docs/explore.md` describes each.
+
+use anyhow::bail;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// SIGKILL the Redis container only; it stays down `duration`, then the kubelet starts it.
+    KillRedis,
+    /// SIGKILL the Sentinel container only, likewise.
+    KillSentinel,
+    /// SIGKILL every process of the pod (no preStop); the pod is recreated after `duration`.
+    KillPod,
+    /// SIGSTOP the pod for less than down-after.
+    FreezeShort,
+    /// SIGSTOP the pod for longer than down-after.
+    FreezeLong,
+    /// Cut the pod's link: it reaches nobody and nobody reaches it.
+    Partition,
+    /// Kill the pod, empty its volume claims, recreate it after `duration`.
+    WipePvc,
+    /// Delete every pod gracefully, then start them in a random order with random delays.
+    RestartAll,
+    /// `restart-all`, and the target's claims are emptied while every pod is down.
+    RestartAllWipe,
+    /// Delete every pod gracefully; start all but the target at once, the target `duration` later.
+    OneMissing,
+    /// Recreate the pod with one of its containers starting `duration` after the other.
+    DelayedStart,
+    /// Delete and recreate each pod, highest ordinal first, each Ready before the next.
+    RollingRestart,
+}
+
+pub const ALL: [FaultKind; 12] = [
+    FaultKind::KillRedis,
+    FaultKind::KillSentinel,
+    FaultKind::KillPod,
+    FaultKind::FreezeShort,
+    FaultKind::FreezeLong,
+    FaultKind::Partition,
+    FaultKind::WipePvc,
+    FaultKind::RestartAll,
+    FaultKind::RestartAllWipe,
+    FaultKind::OneMissing,
+    FaultKind::DelayedStart,
+    FaultKind::RollingRestart,
+];
+
+/// Faults of the catalogue the pod runner cannot inject yet: named so that asking for
+/// one says so instead of pretending.
+pub const NOT_YET: [(&str, &str); 7] = [
+    ("dns-late", "DNS answers late"),
+    ("dns-none", "DNS does not answer"),
+    (
+        "dns-stale",
+        "DNS answers with a restarted pod's old address",
+    ),
+    ("one-way-cut", "a one-way network cut"),
+    (
+        "partition-master-sentinels",
+        "the master cut from the Sentinels only",
+    ),
+    ("scale", "scale down and up by re-rendering"),
+    ("password-rotation", "password rotation"),
+];
+
+impl FaultKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::KillRedis => "kill-redis",
+            FaultKind::KillSentinel => "kill-sentinel",
+            FaultKind::KillPod => "kill-pod",
+            FaultKind::FreezeShort => "freeze-short",
+            FaultKind::FreezeLong => "freeze-long",
+            FaultKind::Partition => "partition",
+            FaultKind::WipePvc => "wipe-pvc",
+            FaultKind::RestartAll => "restart-all",
+            FaultKind::RestartAllWipe => "restart-all-wipe",
+            FaultKind::OneMissing => "one-missing",
+            FaultKind::DelayedStart => "delayed-start",
+            FaultKind::RollingRestart => "rolling-restart",
+        }
+    }
+
+    /// Faults that involve every pod: nothing else runs beside them.
+    pub fn whole_set(self) -> bool {
+        matches!(
+            self,
+            FaultKind::RestartAll
+                | FaultKind::RestartAllWipe
+                | FaultKind::OneMissing
+                | FaultKind::RollingRestart
+        )
+    }
+}
+
+/// `--faults`: `all`, or comma-separated names of the catalogue (in the catalogue's order).
+pub fn select(names: &str) -> anyhow::Result<Vec<FaultKind>> {
+    if names.trim() == "all" {
+        return Ok(ALL.to_vec());
+    }
+    let mut kinds = Vec::new();
+    for name in names.split(',').map(str::trim) {
+        if let Some(kind) = ALL.iter().find(|k| k.name() == name) {
+            kinds.push(*kind);
+        } else if let Some((_, what)) = NOT_YET.iter().find(|(n, _)| *n == name) {
+            bail!(
+                "fault {name:?} ({what}) is not available yet: the drill's pod runner cannot inject it"
+            );
+        } else {
+            bail!(
+                "unknown fault {name:?}: use `all`, or one or more (comma-separated) of {}",
+                ALL.map(FaultKind::name).join(", ")
+            );
+        }
+    }
+    kinds.sort();
+    kinds.dedup();
+    Ok(kinds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selects_known_faults_and_names_those_not_available() {
+        assert_eq!(select("all").expect("all").len(), ALL.len());
+        assert_eq!(
+            select("partition, kill-pod,partition").expect("two"),
+            [FaultKind::KillPod, FaultKind::Partition]
+        );
+        let err = select("dns-stale").expect_err("not yet").to_string();
+        assert!(err.contains("not available yet"), "{err}");
+        let err = select("kill-everything").expect_err("unknown").to_string();
+        assert!(
+            err.contains("comma-separated") && err.contains("wipe-pvc"),
+            "{err}"
+        );
+        for kind in ALL {
+            let json = serde_json::to_string(&kind).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+        }
+    }
+}

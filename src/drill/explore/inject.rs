@@ -1,0 +1,153 @@
+//! Injecting one fault of a schedule into the running set, and healing it.
+
+use super::catalogue::FaultKind;
+use super::schedule::{Fault, Start};
+use crate::drill::cluster::Cluster;
+use crate::drill::rehearsal::Rehearsal;
+use crate::drill::scenarios::planned::delete_all;
+use anyhow::{Context, bail};
+
+/// What undoes an injected fault once its duration is over.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Heal {
+    StartContainer(usize, String),
+    StartPod(usize),
+    Thaw(usize),
+    Reconnect(usize),
+}
+
+impl Heal {
+    pub fn ordinal(&self) -> usize {
+        match self {
+            Heal::StartContainer(i, _) | Heal::StartPod(i) | Heal::Thaw(i) | Heal::Reconnect(i) => {
+                *i
+            }
+        }
+    }
+
+    pub fn apply(&self, cluster: &dyn Cluster) -> anyhow::Result<()> {
+        match self {
+            Heal::StartContainer(i, container) => cluster.hold_container(*i, container, false),
+            Heal::StartPod(i) => cluster.start_pod(*i),
+            Heal::Thaw(i) => cluster.freeze_pod(*i, false),
+            Heal::Reconnect(i) => cluster.partition_pod(*i, false),
+        }
+    }
+}
+
+/// The ordinal of a pod named in a schedule.
+pub fn ordinal_of(cluster: &dyn Cluster, pod: &str) -> anyhow::Result<usize> {
+    (0..cluster.spec().replicas)
+        .find(|&i| cluster.pod_name(i) == pod)
+        .with_context(|| {
+            format!(
+                "the schedule names pod {pod:?}, which the set ({} pods) does not have",
+                cluster.spec().replicas
+            )
+        })
+}
+
+fn container(cluster: &dyn Cluster, role: &str) -> anyhow::Result<String> {
+    let spec = cluster.spec();
+    match role {
+        "redis" => Ok(spec.redis_container.clone()),
+        "sentinel" => spec
+            .sentinel_container
+            .clone()
+            .context("the pods have no Sentinel container"),
+        other => bail!("unknown container role {other:?}: use `redis` or `sentinel`"),
+    }
+}
+
+/// Inject `fault`. Whole-set faults run to their end here (`None`); the others return what
+/// heals them after `fault.duration`. `down` is set to when the last pod the fault stops
+/// was down (the end of a graceful stop: writes acknowledged until then may be lost without
+/// `WAIT`). `Err(finding)` of `Ok(Err)`: the fault showed a
+/// problem of the set (a rollout that stalls), not of the drill.
+pub fn inject(
+    r: &mut Rehearsal,
+    fault: &Fault,
+    down: &mut f64,
+) -> anyhow::Result<Result<Option<Heal>, String>> {
+    let cluster = r.cluster;
+    let target = || ordinal_of(cluster, &fault.target);
+    Ok(Ok(match fault.fault {
+        FaultKind::KillRedis | FaultKind::KillSentinel => {
+            let role = if fault.fault == FaultKind::KillRedis {
+                "redis"
+            } else {
+                "sentinel"
+            };
+            let (i, name) = (target()?, container(cluster, role)?);
+            cluster.kill_container(i, &name)?;
+            Some(Heal::StartContainer(i, name))
+        }
+        FaultKind::KillPod => {
+            let i = target()?;
+            cluster.kill_pod(i)?;
+            Some(Heal::StartPod(i))
+        }
+        FaultKind::FreezeShort | FaultKind::FreezeLong => {
+            let i = target()?;
+            cluster.freeze_pod(i, true)?;
+            Some(Heal::Thaw(i))
+        }
+        FaultKind::Partition => {
+            let i = target()?;
+            cluster.partition_pod(i, true)?;
+            Some(Heal::Reconnect(i))
+        }
+        FaultKind::WipePvc => {
+            let i = target()?;
+            cluster.kill_pod(i)?;
+            cluster.wipe_volumes(i)?;
+            Some(Heal::StartPod(i))
+        }
+        FaultKind::DelayedStart => {
+            let i = target()?;
+            let name = container(cluster, fault.container.as_deref().unwrap_or("sentinel"))?;
+            cluster.delete_pod(i)?;
+            cluster.start_pod(i)?;
+            cluster.hold_container(i, &name, true)?;
+            Some(Heal::StartContainer(i, name))
+        }
+        FaultKind::RestartAll | FaultKind::RestartAllWipe | FaultKind::OneMissing => {
+            delete_all(cluster)?;
+            *down = r.now();
+            if fault.fault == FaultKind::RestartAllWipe {
+                cluster.wipe_volumes(target()?)?;
+            }
+            start_in_order(r, &fault.starts)?;
+            None
+        }
+        FaultKind::RollingRestart => {
+            for i in (0..cluster.spec().replicas).rev() {
+                cluster.delete_pod(i)?;
+                *down = r.now();
+                cluster.start_pod(i)?;
+                if r.wait_until(60.0, || cluster.is_ready(i).then_some(()))
+                    .is_none()
+                {
+                    return Ok(Err(format!(
+                        "{} was not Ready within 60 s: the rollout would stop there",
+                        cluster.pod_name(i)
+                    )));
+                }
+            }
+            None
+        }
+    }))
+}
+
+/// Start pods at their delays after now, in order of delay.
+fn start_in_order(r: &mut Rehearsal, starts: &[Start]) -> anyhow::Result<()> {
+    let from = r.now();
+    let mut ordered: Vec<&Start> = starts.iter().collect();
+    ordered.sort_by(|a, b| a.after.total_cmp(&b.after));
+    for start in ordered {
+        let i = ordinal_of(r.cluster, &start.pod)?;
+        r.sleep(from + start.after - r.now());
+        r.cluster.start_pod(i)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! The four invariants every schedule is judged by (`docs/explore.md` defines them):
+//! I1 split brain, I2 durability, I3 recovery, I4 no total loss.
+
+use super::report::Violation;
+use super::runner::{Injected, Run};
+use crate::drill::measure;
+use crate::drill::probe::ProbeLog;
+use crate::drill::sampler::Sample;
+
+/// A master holding less than this share of what a healthy replica held before the fault
+/// has lost the data set (I4).
+const COLLAPSE: f64 = 0.5;
+/// Below this many keys a baseline says nothing (the probe writes ~50 a second).
+const MIN_BASELINE: u64 = 20;
+/// I3: after the last heal, writes must succeed within down-after plus this.
+const WRITE_RECOVERY: f64 = 10.0;
+
+pub struct Facts {
+    pub down_after: f64,
+    pub wait_replicas: u32,
+    /// Pod names by ordinal.
+    pub pods: Vec<String>,
+}
+
+/// The lost acknowledged writes, and how many of them the profile allows (I2).
+pub struct Losses {
+    pub lost: usize,
+    pub allowed: usize,
+}
+
+pub fn judge(run: &Run, facts: &Facts) -> (Vec<Violation>, Losses) {
+    let mut violations = run.findings.clone();
+    let rec = &run.recorded;
+    if !rec.booted {
+        let why: Vec<String> = rec
+            .rehearsal
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| format!("{}: {}", c.name, c.measured))
+            .collect();
+        violations.push(Violation::new(
+            "I3",
+            0.0,
+            format!("the set did not bootstrap: {}", why.join("; ")),
+        ));
+        return (
+            violations,
+            Losses {
+                lost: 0,
+                allowed: 0,
+            },
+        );
+    }
+    split_brain(
+        &rec.samples,
+        facts.pods.len(),
+        rec.rehearsal.now(),
+        &mut violations,
+    );
+    let losses = durability(run, facts, &mut violations);
+    recovery(run, facts, &mut violations);
+    total_loss(&rec.samples, &run.injected, &facts.pods, &mut violations);
+    violations.sort_by(|a, b| a.at.total_cmp(&b.at));
+    // On the schedule's clock, as the faults' `at`.
+    for v in &mut violations {
+        v.at = measure::round(v.at - run.base);
+    }
+    (violations, losses)
+}
+
+/// I1: the existing `split_brain_seconds` measure; its first instant.
+fn split_brain(samples: &[Sample], replicas: usize, end: f64, out: &mut Vec<Violation>) {
+    let steps = measure::role_steps(samples, replicas, end);
+    let seconds = measure::split_brain_seconds(&steps);
+    if let Some(first) = steps.iter().find(|s| s.2 >= 2) {
+        out.push(Violation::new(
+            "I1",
+            first.0,
+            format!(
+                "{seconds:.1} s with two or more instances accepting writes (max {} masters)",
+                measure::max_masters(&steps)
+            ),
+        ));
+    }
+}
+
+/// When the probe acknowledged key `key` (`<prefix>:<serial>`, one attempt per serial).
+fn acknowledged_at(probe: &ProbeLog, key: &str) -> Option<f64> {
+    let serial: usize = key.rsplit(':').next()?.parse().ok()?;
+    probe.attempts.get(serial.checked_sub(1)?).map(|a| a.end)
+}
+
+/// I2: every acknowledged write reads back; without `WAIT` a write acknowledged within
+/// down-after before a fault that hit the master, or while it was stopping, may be gone.
+fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
+    let probe = &run.recorded.probe;
+    let Some(missing) = &run.missing else {
+        out.push(Violation::new(
+            "I2",
+            run.recorded.rehearsal.now(),
+            "no master answered at the end: the acknowledged writes could not be read back",
+        ));
+        return Losses {
+            lost: probe.acknowledged.len(),
+            allowed: 0,
+        };
+    };
+    let mut allowed = 0;
+    let mut first_forbidden: Option<f64> = None;
+    for &k in missing {
+        let at = probe
+            .acknowledged
+            .get(k)
+            .and_then(|key| acknowledged_at(probe, key))
+            .unwrap_or(0.0);
+        let excused = facts.wait_replicas == 0
+            && run
+                .injected
+                .iter()
+                .any(|f| f.hit_master && at <= f.down && at >= f.at - facts.down_after);
+        if excused {
+            allowed += 1;
+        } else if first_forbidden.is_none_or(|t| at < t) {
+            first_forbidden = Some(at);
+        }
+    }
+    if let Some(at) = first_forbidden {
+        let what = if facts.wait_replicas == 0 {
+            format!(
+                "{allowed} of them within down-after before a master failure (allowed without WAIT)"
+            )
+        } else {
+            format!("WAIT {} acknowledged every one", facts.wait_replicas)
+        };
+        out.push(Violation::new(
+            "I2",
+            at,
+            format!(
+                "{} of {} acknowledged writes lost ({what})",
+                missing.len(),
+                probe.acknowledged.len()
+            ),
+        ));
+    }
+    Losses {
+        lost: missing.len(),
+        allowed,
+    }
+}
+
+/// I3: once every fault healed, writes succeed within down-after + 10 s and every pod holds
+/// a role with its link up within 60 s.
+fn recovery(run: &Run, facts: &Facts, out: &mut Vec<Violation>) {
+    let Some(healed) = run.healed else { return };
+    if let Err(wrong) = &run.recovery {
+        out.push(Violation::new(
+            "I3",
+            healed + 60.0,
+            format!("60 s after the last heal the set is not whole: {wrong}"),
+        ));
+    }
+    let bound = facts.down_after + WRITE_RECOVERY;
+    let first_ok = run
+        .recorded
+        .probe
+        .attempts
+        .iter()
+        .find(|a| a.ok() && a.start >= healed)
+        .map(|a| a.start - healed);
+    if first_ok.is_none_or(|t| t > bound) {
+        out.push(Violation::new(
+            "I3",
+            healed + bound,
+            match first_ok {
+                Some(t) => format!(
+                    "first write after the last heal succeeded after {t:.1} s (bound {bound:.1} s)"
+                ),
+                None => format!("no write succeeded after the last heal (bound {bound:.1} s)"),
+            },
+        ));
+    }
+}
+
+/// I4: a master never holds less than half of what a healthy replica (link up) held before
+/// the latest fault, on two samples in a row (one could be a restart's loading instant).
+fn total_loss(
+    samples: &[Sample],
+    injected: &[Injected],
+    pods: &[String],
+    out: &mut Vec<Violation>,
+) {
+    let mut sorted: Vec<&Sample> = samples.iter().collect();
+    sorted.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let baseline = |t: f64| -> u64 {
+        let Some(fault) = injected.iter().map(|f| f.at).rev().find(|&at| at <= t) else {
+            return 0;
+        };
+        sorted
+            .iter()
+            .filter(|s| s.t <= fault && s.role.as_deref() == Some("slave") && s.link_up)
+            .filter_map(|s| s.keys)
+            .max()
+            .unwrap_or(0)
+    };
+    let mut low: Vec<Option<&Sample>> = Vec::new();
+    for s in sorted.iter().copied() {
+        if low.len() <= s.ordinal {
+            low.resize(s.ordinal + 1, None);
+        }
+        let (Some("master"), Some(keys)) = (s.role.as_deref(), s.keys) else {
+            low[s.ordinal] = None;
+            continue;
+        };
+        let base = baseline(s.t);
+        if base < MIN_BASELINE || keys as f64 >= base as f64 * COLLAPSE {
+            low[s.ordinal] = None;
+            continue;
+        }
+        if let Some(first) = low[s.ordinal] {
+            out.push(Violation::new(
+                "I4",
+                first.t,
+                format!(
+                    "{} answers ROLE master with {} keys; a healthy replica held {base} before the fault",
+                    pods.get(s.ordinal).map_or("?", String::as_str),
+                    first.keys.unwrap_or(0)
+                ),
+            ));
+            return;
+        }
+        low[s.ordinal] = Some(s);
+    }
+}
