@@ -22,10 +22,14 @@ write_redis_conf() {
             echo "replica-announce-ip $SELF"
             echo "replica-announce-port $REDIS_PORT"
             echo "replicaof $SAFE_MASTER_HOST $SAFE_MASTER_PORT"
-            # An empty node joining peers that hold data is never promoted before it has
-            # synced. (Not on a fresh set: Sentinel caches the priority for up to 10 s,
-            # which would leave it nothing to promote right after bootstrap.)
-            if ! has_data && { scan_peers; [ "$BEST_PEER_OFFSET" -gt 0 ]; }; then
+            # An empty node is never promoted before it has synced, unless the set is
+            # fresh: a peer holds data, or the Sentinels already know replicas (the set has
+            # a history, and its data may be on a pod that is down right now: promoting an
+            # empty node would make that pod resync to nothing when it returns). Not on a
+            # fresh set: Sentinel caches the priority for up to 10 s, which would leave it
+            # nothing to promote right after bootstrap.
+            if ! has_data && { scan_peers; [ "$BEST_PEER_OFFSET" -gt 0 ] ||
+                { ask_sentinels; [ "$KNOWN_REPLICAS" -gt 0 ]; }; }; then
                 echo "replica-priority 0"
             fi
             if [ -n "${REDIS_PASSWORD:-}" ]; then
