@@ -72,7 +72,7 @@ test-integration-redis-ha: build
 # Minutes long: not part of `make test`. Needs root, like the drill.
 SOAK_SECONDS ?= 180
 soak-zombies: test-deps
-	SOAK_SECONDS=$(SOAK_SECONDS) $(CARGO) test --release --test drill_soak -- --ignored --nocapture
+	SOAK_SECONDS=$(SOAK_SECONDS) $(CARGO) test --test drill_soak -- --ignored --nocapture
 
 # Render latency, lint throughput and the ratios to kubernetes-validate --strict and checkov,
 # side by side (benches/compare.sh). It takes minutes: not part of `make test`.
