@@ -45,7 +45,7 @@ pub const NOT_EMULATED: &[&str] = &[
     "securityContext (runAsUser, runAsGroup, fsGroup, runAsNonRoot, capabilities, readOnlyRootFilesystem): containers run as root",
     "memory and CPU limits, sizeLimit of emptyDirs",
     "cluster DNS (CoreDNS caching, TTLs, propagation delay, outages): names resolve from a rewritten /etc/hosts",
-    "Services: no ClusterIP, no EndpointSlices; clients reach pods directly",
+    "Services: no ClusterIP VIP; only the Sentinel Service's endpoints are modelled (failover-through-service), other clients reach pods directly",
     "kubelet timings: restart back-off capped at 10 s (not CrashLoopBackOff's 300 s)",
     "node loss (traffic silently dropped) and network policies",
     "seccomp profiles",
