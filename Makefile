@@ -6,10 +6,11 @@ PROFILE   ?= kind
 NAMESPACE ?= kubernaut-system
 CARGO     ?= cargo
 BIN       := target/release/redis-ha-gen
-DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables
+DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables \
+                    busybox util-linux
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
-        cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore
+        cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies
 
 build:
 	$(CARGO) build --release
@@ -65,6 +66,13 @@ lint-redis-ha: build
 # kubectl. Not yet run against a live cluster: see README "drill".
 test-integration-redis-ha: build
 	$(BIN) drill --target kubectl --profile $(PROFILE) --namespace $(NAMESPACE)
+
+# Soak: production's pods on this machine with every probe every second for SOAK_SECONDS
+# (default 180); fails if any container keeps a zombie process (tests/drill_soak.rs).
+# Minutes long: not part of `make test`. Needs root, like the drill.
+SOAK_SECONDS ?= 180
+soak-zombies: test-deps
+	SOAK_SECONDS=$(SOAK_SECONDS) $(CARGO) test --test drill_soak -- --ignored --nocapture
 
 # Render latency, lint throughput and the ratios to kubernetes-validate --strict and checkov,
 # side by side (benches/compare.sh). It takes minutes: not part of `make test`.

@@ -140,11 +140,14 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
         "{label}: failed scenarios:\n{}\nstderr:\n{stderr}",
         failed.join("\n")
     );
+    assert_eq!(report["fidelity"]["pid_namespaces"], true, "{label}");
+    assert_eq!(report["fidelity"]["busybox_userland"], true, "{label}");
     // Production asks for acknowledged writes (WAIT): none may be lost.
     let production = label.starts_with("production");
     for s in ran {
         let name = s["name"].as_str().unwrap_or("");
         assert_eq!(s["split_brain_seconds"], 0.0, "{label} {name}");
+        assert_eq!(s["zombies"], 0, "{label} {name}");
         assert!(
             s["writes_acknowledged"].as_u64().unwrap_or(0) > 0,
             "{label} {name}: the probe wrote nothing"
@@ -218,8 +221,75 @@ fn production_with_tls_passes_the_tls_scenarios() {
     );
 }
 
+/// The failure without a reaping PID 1: the production pods without
+/// `shareProcessNamespace` leave BusyBox `timeout`'s watchers as zombies under Redis, PID 1
+/// of its container, which reaps only while it has a fork child (Sentinel reaps them, with
+/// a warning each), and the drill's zombie check fails even the quiet `bootstrap`.
+#[test]
+fn zombies_fail_a_scenario_without_a_reaping_pid_1() {
+    use std::io::Write;
+    require_root_and_redis();
+    let rendered = Command::new(bin())
+        .args(["--profile", "production"])
+        .output()
+        .expect("render");
+    let text = String::from_utf8(rendered.stdout).expect("utf-8");
+    assert!(text.contains("shareProcessNamespace: true"), "{text}");
+    let without: String = text
+        .lines()
+        .filter(|l| !l.contains("shareProcessNamespace"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut child = Command::new(bin())
+        .args([
+            "drill",
+            "-f",
+            "-",
+            "--scenario",
+            "bootstrap",
+            "--format",
+            "json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("drill");
+    let pid = child.id();
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(without.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    let report = json(&out);
+    no_leftovers(pid);
+    let scenario = &report["scenarios"][0];
+    assert_eq!(scenario["passed"], false, "{scenario:#}");
+    let check = scenario["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "no zombie processes left in any container")
+        .expect("the zombie check ran");
+    assert_eq!(check["passed"], false, "{check:#}");
+    assert!(
+        scenario["zombies"].as_u64().unwrap_or(0) > 0,
+        "{scenario:#}"
+    );
+    assert!(
+        check["measured"]
+            .as_str()
+            .unwrap_or("")
+            .contains("/redis: "),
+        "{check:#}"
+    );
+}
+
 /// The faults themselves, on a one-pod set: partition, freeze, graceful delete keeps the
-/// claim, kill + wipe empties it, a stopped container stays stopped.
+/// claim, kill + wipe empties it, a crashed container restarts in place without its unsaved
+/// data, a stopped container stays stopped.
 #[test]
 fn faults_do_what_they_say() {
     use redis_ha_gen::drill::cluster::Cluster;
@@ -284,6 +354,30 @@ fn faults_do_what_they_say() {
         .call(0, false, &["EXISTS", "kept"], short)
         .expect("EXISTS");
     assert_eq!(wiped, Reply::Int(0), "the wiped claim still holds data");
+
+    // A crash is a real SIGKILL (no shutdown save, so the key written since is gone) and the
+    // kubelet restarts the container in place, without the pod being recreated.
+    let reply = set
+        .call(0, false, &["SET", "unsaved", "1"], short)
+        .expect("SET");
+    assert_eq!(reply, Reply::Status("OK".into()));
+    set.crash_container(0, "redis").expect("crash");
+    eventually(&set, "the crashed container was restarted in place");
+    let unsaved = set
+        .call(0, false, &["EXISTS", "unsaved"], short)
+        .expect("EXISTS");
+    assert_eq!(
+        unsaved,
+        Reply::Int(0),
+        "the crash let Redis save: it was not a SIGKILL"
+    );
+    assert!(
+        set.logs(0, "redis", 50)
+            .iter()
+            .any(|l| l.contains("exited: signal: 9")),
+        "the kubelet did not see the container die of SIGKILL: {:?}",
+        set.logs(0, "redis", 50)
+    );
 
     set.hold_container(0, "redis", true)
         .expect("stop the container");

@@ -231,6 +231,10 @@ pub struct DrillArgs {
     /// Replays shrinking may spend on each failing schedule (0: no shrinking).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub shrink_replays: usize,
+    /// Local target: `pids.max` of each container's cgroup (CRI-O's default 1024).
+    #[arg(long, value_name = "N", default_value_t = crate::drill::fidelity::DEFAULT_PIDS_LIMIT,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub pids_limit: u32,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -18,6 +18,9 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         label,
         quiet: false,
         timeline: args.timeline.clone(),
+        settings: drill::fidelity::Settings {
+            pids_limit: args.pids_limit,
+        },
     };
     let report = match args.target.as_str() {
         "local" => drill::run(&spec, &options, Target::Local)?,

@@ -1,7 +1,7 @@
-//! Everything the drill creates on the host (process groups, network namespaces, links, run
-//! directories) is registered here the moment it exists, so one call removes it all: at the
-//! end of a scenario, when one fails or panics (a Drop guard), and on Ctrl-C or SIGTERM (a
-//! signal handler).
+//! Everything the drill creates on the host (process groups, cgroups, network namespaces,
+//! links, run directories) is registered here the moment it exists, so one call removes it
+//! all: at the end of a scenario, when one fails or panics (a Drop guard), and on Ctrl-C or
+//! SIGTERM (a signal handler).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -17,6 +17,8 @@ pub enum Resource {
     /// An nftables table of the `bridge` family (the pods' partitions).
     BridgeTable(String),
     Directory(PathBuf),
+    /// A cgroup directory (and the cgroups below it).
+    Cgroup(PathBuf),
 }
 
 static CREATED: Mutex<Vec<Resource>> = Mutex::new(Vec::new());
@@ -43,7 +45,8 @@ pub fn remove_all() {
     resources.reverse();
     resources.sort_by_key(|r| match r {
         Resource::ProcessGroup(_) => 0,
-        Resource::NetworkNamespace(_) => 1,
+        Resource::Cgroup(_) => 1,
+        Resource::NetworkNamespace(_) => 2,
         Resource::BridgeTable(_) => 2,
         Resource::Link(_) => 3,
         Resource::Directory(_) => 4,
@@ -68,6 +71,7 @@ pub fn remove(resource: &Resource) {
         Resource::Directory(path) => {
             let _ = std::fs::remove_dir_all(path);
         }
+        Resource::Cgroup(path) => super::cgroup::remove_tree(path),
     }
 }
 

@@ -52,13 +52,20 @@ pub trait Cluster: Sync {
     }
     /// Empty the pod's volume claims (the pod must not be running).
     fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()>;
-    /// Stop one container and keep it stopped, or start it again.
+    /// Stop one container gracefully (SIGTERM, grace period, SIGKILL) and keep it stopped,
+    /// or start it again.
     fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()>;
     /// SIGKILL one container (its process only, no grace) and keep it stopped until
     /// `hold_container(…, false)`.
     fn kill_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
         let _ = (ordinal, container);
         anyhow::bail!("killing a single container is not available on this target")
+    }
+    /// SIGKILL one container and let the kubelet restart it in place, same pod and address,
+    /// after its back-off (a crash).
+    fn crash_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
+        let _ = (ordinal, container);
+        anyhow::bail!("crashing a single container is not available on this target")
     }
     /// A connection to the Redis (`sentinel == false`) or Sentinel of a pod, authenticated.
     fn connect(
@@ -73,6 +80,12 @@ pub trait Cluster: Sync {
     /// The body of `GET /metrics` on `port` of the pod, fetched from inside the pod network;
     /// `None` where the drill cannot reach pod ports (a live cluster through `kubectl`).
     fn scrape(&self, _ordinal: usize, _port: u16) -> Option<anyhow::Result<String>> {
+        None
+    }
+
+    /// Zombies and pids of every running container; `None` where the drill cannot see the
+    /// pods' processes (a live cluster through `kubectl`).
+    fn processes(&self) -> Option<Vec<ProcessCount>> {
         None
     }
 
@@ -93,6 +106,39 @@ pub trait Cluster: Sync {
     ) -> anyhow::Result<Reply> {
         self.connect(ordinal, sentinel, timeout)?
             .call(args, timeout)
+    }
+}
+
+/// What runs in one container of one pod.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessCount {
+    pub pod: String,
+    /// A container's name, or `pause` for the pod's pause.
+    pub container: String,
+    /// Host pids of its processes in state `Z`.
+    pub zombies: Vec<i32>,
+    /// Its cgroup's `pids.current` (threads and zombies included), where there is one.
+    pub pids: Option<u64>,
+}
+
+impl ProcessCount {
+    /// The count of one container from its processes (see `procfs`).
+    pub fn of(
+        pod: &str,
+        container: &str,
+        processes: &[super::procfs::ProcessEntry],
+        pids: Option<u64>,
+    ) -> ProcessCount {
+        ProcessCount {
+            pod: pod.to_string(),
+            container: container.to_string(),
+            zombies: processes
+                .iter()
+                .filter(|p| p.state == 'Z')
+                .map(|p| p.pid)
+                .collect(),
+            pids,
+        }
     }
 }
 

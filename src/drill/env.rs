@@ -34,17 +34,18 @@ pub fn expand(text: &str, env: &[(String, String)]) -> String {
     out + rest
 }
 
-/// The environment of `container` in pod `ordinal`.
+/// The environment of `container` in pod `ordinal`; `path_prefix` (`:`-separated
+/// directories) comes first on PATH.
 pub fn environment(
     spec: &HaSpec,
     container: &Container,
     ordinal: usize,
     ip: Ipv4Addr,
-    bin_dir: &str,
+    path_prefix: &str,
 ) -> anyhow::Result<Vec<(String, String)>> {
     let pod = spec.pod_name(ordinal);
     let mut env: Vec<(String, String)> = vec![
-        ("PATH".into(), format!("{bin_dir}:{PATH}")),
+        ("PATH".into(), format!("{path_prefix}:{PATH}")),
         ("HOSTNAME".into(), pod.clone()),
         ("HOME".into(), "/root".into()),
     ];

@@ -51,7 +51,9 @@ impl KubectlSet {
     }
 
     /// Signal every process of a container (its command may be a shell with Redis as a
-    /// child), except the shell doing it.
+    /// child), except the shell doing it. Only those in the container's mount namespace: in
+    /// a pod with `shareProcessNamespace` /proc shows every container's processes (and the
+    /// pause's).
     fn signal_container(
         &self,
         ordinal: usize,
@@ -60,7 +62,9 @@ impl KubectlSet {
     ) -> anyhow::Result<()> {
         let pod = self.spec.pod_name(ordinal);
         let script = format!(
-            "for d in /proc/[0-9]*; do p=${{d#/proc/}}; [ \"$p\" = \"$$\" ] || kill {signal} \"$p\" 2>/dev/null; done; true"
+            "me=$(readlink /proc/$$/ns/mnt); for d in /proc/[0-9]*; do p=${{d#/proc/}}; \
+             [ \"$p\" = \"$$\" ] && continue; [ \"$(readlink \"$d/ns/mnt\" 2>/dev/null)\" = \"$me\" ] || continue; \
+             kill {signal} \"$p\" 2>/dev/null; done; true"
         );
         self.kubectl(&["exec", &pod, "-c", container, "--", "sh", "-c", &script])
             .map(|_| ())
@@ -275,6 +279,18 @@ impl Cluster for KubectlSet {
 
     fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()> {
         self.signal_container(ordinal, container, if held { "-STOP" } else { "-CONT" })
+    }
+
+    /// Kept stopped: SIGSTOP, as `hold_container` (the kubelet would restart a killed one at
+    /// once).
+    fn kill_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
+        self.signal_container(ordinal, container, "-STOP")
+    }
+
+    /// SIGKILL to the container's processes from inside it, which the kernel does not
+    /// deliver to the container's PID 1 (README "drill": a limit of this target).
+    fn crash_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
+        self.signal_container(ordinal, container, "-KILL")
     }
 
     fn connect(

@@ -1,12 +1,15 @@
 //! The local target: the set's pods as network namespaces and sandboxes on this machine.
 
+use super::cgroup;
 use super::cleanup::{self, Resource};
-use super::cluster::{Cluster, Session};
+use super::cluster::{Cluster, ProcessCount, Session};
 use super::dns::Dns;
 use super::env;
+use super::fidelity::{Fidelity, Settings};
 use super::network::Network;
 use super::pods::{Node, Pod};
 use super::spec::HaSpec;
+use super::userland::{self, is_alpine_image};
 use super::volumes;
 use crate::resp::{Connection, Reply, TlsClient};
 use anyhow::{Context, bail};
@@ -31,6 +34,7 @@ pub fn check_host() -> anyhow::Result<()> {
         ("bwrap", "bubblewrap"),
         ("ip", "iproute2"),
         ("sh", "dash"),
+        ("nsenter", "util-linux"),
     ] {
         if which(binary).is_none() {
             bail!("`{binary}` is not on PATH: install it (Debian: apt-get install {package})");
@@ -96,9 +100,28 @@ fn bin_dir(run_dir: &Path, spec: &HaSpec) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// Whether any container of the set runs an Alpine image (BusyBox userland).
+fn runs_alpine(spec: &HaSpec) -> bool {
+    spec.pod
+        .containers
+        .iter()
+        .chain(spec.pod.init_containers.iter().flatten())
+        .any(|c| c.image.as_deref().is_some_and(is_alpine_image))
+}
+
+/// What the local target enforces for `spec` with `settings` (the report's `fidelity`).
+pub fn fidelity(spec: &HaSpec, settings: &Settings) -> Fidelity {
+    Fidelity::local(settings, cgroup::pids_available(), runs_alpine(spec))
+}
+
 impl LocalSet {
-    /// Namespaces, links and files for the set; no pod runs yet.
+    /// Namespaces, links and files for the set with the default settings; no pod runs yet.
     pub fn create(spec: &HaSpec) -> anyhow::Result<LocalSet> {
+        LocalSet::create_with(spec, &Settings::default())
+    }
+
+    /// Namespaces, links, cgroups and files for the set; no pod runs yet.
+    pub fn create_with(spec: &HaSpec, settings: &Settings) -> anyhow::Result<LocalSet> {
         let tls = spec.tls.as_ref().map(|t| t.client()).transpose()?;
         let serial = SETS.fetch_add(1, Ordering::SeqCst) % 100;
         let id = format!("{}{serial:02}", std::process::id());
@@ -108,6 +131,16 @@ impl LocalSet {
             .with_context(|| format!("cannot create {}", run_dir.display()))?;
         cleanup::register(Resource::Directory(run_dir.clone()));
         let bin_dir = bin_dir(&run_dir, spec)?;
+        let busybox_dir = if runs_alpine(spec) {
+            Some(userland::busybox_dir(&run_dir)?)
+        } else {
+            None
+        };
+        let cgroup_root = if cgroup::pids_available() {
+            Some(cgroup::set_root(&id)?)
+        } else {
+            None
+        };
         let network = Network::create(&id, spec.replicas)?;
         let ips = (0..spec.replicas)
             .map(|i| network.pod_ip(i, 0))
@@ -118,6 +151,9 @@ impl LocalSet {
             dns: Dns::new(&run_dir, spec, ips)?,
             netns: (0..spec.replicas).map(|i| network.namespace(i)).collect(),
             run_dir: run_dir.clone(),
+            cgroup_root,
+            pids_limit: settings.pids_limit,
+            busybox_dir,
         });
         let pods = (0..spec.replicas)
             .map(|i| Pod::new(Arc::clone(&node), i))
@@ -155,6 +191,11 @@ impl Drop for LocalSet {
             pod.kill();
         }
         self.network.remove();
+        if let Some(root) = &self.node.cgroup_root {
+            let cgroups = Resource::Cgroup(root.clone());
+            cleanup::remove(&cgroups);
+            cleanup::forget(&cgroups);
+        }
         let dir = Resource::Directory(self.run_dir.clone());
         cleanup::remove(&dir);
         cleanup::forget(&dir);
@@ -245,6 +286,11 @@ impl Cluster for LocalSet {
         Ok(())
     }
 
+    fn crash_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
+        self.pod(ordinal)?.crash_container(container);
+        Ok(())
+    }
+
     /// A plain HTTP/1.0 GET from the host, which sits on the pods' bridge as a node would.
     fn scrape(&self, ordinal: usize, port: u16) -> Option<anyhow::Result<String>> {
         use std::io::{Read, Write};
@@ -302,6 +348,10 @@ impl Cluster for LocalSet {
             .get(ordinal)
             .map(|p| p.log_tail(container, lines))
             .unwrap_or_default()
+    }
+
+    fn processes(&self) -> Option<Vec<ProcessCount>> {
+        Some(self.pods.iter().flat_map(|p| p.processes()).collect())
     }
 
     fn ordinal_of(&self, host: &str) -> Option<usize> {

@@ -4,11 +4,13 @@
 //! measured numbers. See `docs/architecture.md` ("drill") for how a pod is run.
 
 pub mod certificates;
+mod cgroup;
 pub mod cleanup;
 pub mod cluster;
 mod dns;
 mod env;
 pub mod explore;
+pub mod fidelity;
 pub mod kubectl;
 pub mod local;
 mod measure;
@@ -16,6 +18,7 @@ mod network;
 mod pods;
 pub mod probe;
 mod process;
+mod procfs;
 pub mod rehearsal;
 pub mod report;
 mod sampler;
@@ -24,6 +27,7 @@ pub mod scenarios;
 pub mod spec;
 mod timeline;
 pub mod tls;
+mod userland;
 mod volumes;
 
 use anyhow::Context;
@@ -40,6 +44,8 @@ pub struct DrillOptions {
     pub quiet: bool,
     /// Write `<scenario>.svg` timelines into this directory.
     pub timeline: Option<std::path::PathBuf>,
+    /// What the local target enforces (pid limit).
+    pub settings: fidelity::Settings,
 }
 
 /// `redis-server --version`'s `v=` number.
@@ -109,7 +115,7 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                 }
             }
             for scenario in &options.scenarios {
-                let set = local::LocalSet::create(spec)?;
+                let set = local::LocalSet::create_with(spec, &options.settings)?;
                 progress(scenarios::rehearse(&set, scenario, options.quiet));
             }
             version
@@ -142,11 +148,15 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     } else {
         "kubectl"
     };
-    Ok(RunReport::new(
+    let mut report = RunReport::new(
         options.label.clone(),
         target_name.into(),
         version,
         spec.image.clone(),
         reports,
-    ))
+    );
+    if target == Target::Local {
+        report.fidelity = Some(local::fidelity(spec, &options.settings));
+    }
+    Ok(report)
 }

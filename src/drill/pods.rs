@@ -1,19 +1,26 @@
 //! Pods as a kubelet runs them: init containers in order, then the containers, restarted
 //! when they exit (with back-off) or fail liveness; readiness decides the pod's DNS records
 //! (see `dns`). Deletion runs `preStop` hooks, then SIGTERM, the grace period, SIGKILL.
+//! Each container is PID 1 of its own PID namespace, in its own cgroup; a pod with
+//! `shareProcessNamespace: true` gets a pause whose reaping init is the PID 1 its
+//! containers share. Probes and hooks run inside the container (`nsenter`).
 
+use super::cgroup::Cgroup;
+use super::cluster::ProcessCount;
 use super::dns::Dns;
 use super::env;
-use super::process::Process;
-use super::sandbox::{DRILL_BIN, Mount, Sandbox};
+use super::process::{self, Placement, Process};
+use super::procfs;
+use super::sandbox::{DRILL_BIN, Mount, PidNamespace, Sandbox};
 use super::spec::HaSpec;
+use super::userland::{DRILL_BUSYBOX, is_alpine_image};
 use super::volumes::{self, HostVolume};
 use anyhow::Context;
 use k8s_openapi::api::core::v1::{Container, Probe};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -25,6 +32,12 @@ pub struct Node {
     pub bin_dir: PathBuf,
     pub dns: Dns,
     pub netns: Vec<String>,
+    /// The set's directory in the `pids` cgroup controller (`None`: no controller here).
+    pub cgroup_root: Option<PathBuf>,
+    /// `pids.max` of each container's cgroup.
+    pub pids_limit: u32,
+    /// BusyBox applets for containers of Alpine images (see `userland`).
+    pub busybox_dir: Option<PathBuf>,
 }
 
 impl Node {
@@ -74,6 +87,8 @@ struct PodState {
     volumes: BTreeMap<String, HostVolume>,
     containers: BTreeMap<String, ContainerState>,
     kubelet: Option<JoinHandle<()>>,
+    /// The pause of a pod sharing its PID namespace.
+    pause: Option<Process>,
 }
 
 pub struct Pod {
@@ -82,6 +97,8 @@ pub struct Pod {
     state: Mutex<PodState>,
     /// Bumped by every start/stop: a kubelet loop of an older generation ends.
     generation: AtomicU64,
+    /// Host pid of the pause's init (PID 1 of the pod's shared PID namespace), or 0.
+    pause_pid: AtomicI32,
 }
 
 const TICK: Duration = Duration::from_millis(100);
@@ -98,6 +115,7 @@ impl Pod {
             node,
             state: Mutex::new(PodState::default()),
             generation: AtomicU64::new(0),
+            pause_pid: AtomicI32::new(0),
         })
     }
 
@@ -162,6 +180,15 @@ impl Pod {
                 read_only: volume.read_only || mount.read_only.unwrap_or(false),
             });
         }
+        let busybox_dir = container
+            .image
+            .as_deref()
+            .filter(|image| is_alpine_image(image))
+            .and(node.busybox_dir.clone());
+        let path_prefix = match busybox_dir {
+            Some(_) => format!("{DRILL_BIN}:{DRILL_BUSYBOX}"),
+            None => DRILL_BIN.to_string(),
+        };
         Ok(Sandbox {
             netns: node.netns[self.ordinal].clone(),
             hostname: self.name(),
@@ -173,9 +200,43 @@ impl Pod {
                 container,
                 self.ordinal,
                 node.dns.ip(self.ordinal),
-                DRILL_BIN,
+                &path_prefix,
             )?,
             working_dir: container.working_dir.clone(),
+            pid: if self.shares_pids() {
+                PidNamespace::Pod
+            } else {
+                PidNamespace::Own
+            },
+            busybox_dir,
+        })
+    }
+
+    fn shares_pids(&self) -> bool {
+        self.node.spec.pod.share_process_namespace == Some(true)
+    }
+
+    /// The cgroup of `container` (created with the set's pid limit).
+    fn cgroup(&self, container: &str) -> anyhow::Result<Option<Cgroup>> {
+        let Some(root) = &self.node.cgroup_root else {
+            return Ok(None);
+        };
+        Cgroup::create(root, &self.name(), container, self.node.pids_limit + 1).map(Some)
+    }
+
+    /// Where a process of `container` goes: its cgroup, the pod's PID namespace if shared.
+    fn placement<'a>(&self, cgroup: Option<&'a Cgroup>) -> anyhow::Result<Placement<'a>> {
+        let pid_namespace_of = if self.shares_pids() {
+            match self.pause_pid.load(Ordering::SeqCst) {
+                0 => anyhow::bail!("the pod's pause is not running"),
+                pid => Some(pid),
+            }
+        } else {
+            None
+        };
+        Ok(Placement {
+            cgroup,
+            pid_namespace_of,
         })
     }
 
@@ -186,10 +247,42 @@ impl Pod {
     ) -> anyhow::Result<Process> {
         let sandbox = self.sandbox(container, volumes)?;
         let argv = env::argv(container, &sandbox.env);
-        Process::spawn(
+        // One more than the limit: the sandbox's own process (`bwrap`, which a container
+        // runtime's shim would be) sits in the cgroup too.
+        let cgroup = self.cgroup(&container.name)?;
+        let placement = self.placement(cgroup.as_ref())?;
+        Ok(Process::spawn_in(
             sandbox.command(&argv),
             &self.node.log_path(self.ordinal, &container.name),
-        )
+            &placement,
+        )?
+        .owning(cgroup))
+    }
+
+    /// The pause of a pod with `shareProcessNamespace: true`: bwrap's init, which reaps
+    /// every orphan, is PID 1 of the namespace the containers join.
+    fn start_pause(&self) -> anyhow::Result<Process> {
+        let node = &self.node;
+        let sandbox = Sandbox {
+            netns: node.netns[self.ordinal].clone(),
+            hostname: self.name(),
+            etc_dir: node.dns.etc_dir(self.ordinal).to_path_buf(),
+            bin_dir: node.bin_dir.clone(),
+            mounts: Vec::new(),
+            env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+            working_dir: None,
+            pid: PidNamespace::OwnWithInit,
+            busybox_dir: None,
+        };
+        let argv = ["sleep".to_string(), "infinity".to_string()];
+        let pause = Process::spawn(
+            sandbox.command(&argv),
+            &node.log_path(self.ordinal, "pause"),
+        )?;
+        let init = process::main_pid_of(pause.leader())
+            .context("the pod's pause did not start its init")?;
+        self.pause_pid.store(init, Ordering::SeqCst);
+        Ok(pause)
     }
 
     /// Create the pod (as the StatefulSet controller would); the kubelet runs it.
@@ -199,6 +292,9 @@ impl Pod {
             return Ok(());
         }
         state.volumes = volumes::prepare(&self.node.run_dir, &self.node.spec, self.ordinal)?;
+        if self.shares_pids() {
+            state.pause = Some(self.start_pause()?);
+        }
         state.running = true;
         state.initialized = false;
         state.containers = self
@@ -464,12 +560,29 @@ impl Pod {
             .container(container)
             .with_context(|| format!("no container {container:?} in the pod"))?
             .clone();
-        let volumes = self.state().volumes.clone();
+        let (volumes, leader) = {
+            let state = self.state();
+            let leader = state
+                .containers
+                .get(container)
+                .and_then(|cs| cs.process.as_ref())
+                .map(Process::leader);
+            (state.volumes.clone(), leader)
+        };
+        let leader = leader.with_context(|| format!("container {container:?} is not running"))?;
+        let target = process::main_pid_of(leader)
+            .with_context(|| format!("container {container:?} has no process"))?;
         let sandbox = self.sandbox(&spec, &volumes)?;
         let log = self
             .node
             .log_path(self.ordinal, &format!("{container}.exec"));
-        let mut process = Process::spawn(sandbox.command(argv), &log)?;
+        // An exec joins the container's cgroup (and counts against its pid limit), as CRI's.
+        let cgroup = self.cgroup(container)?;
+        let placement = Placement {
+            cgroup: cgroup.as_ref(),
+            pid_namespace_of: None,
+        };
+        let mut process = Process::spawn_in(sandbox.exec_command(target, argv), &log, &placement)?;
         Ok(process.wait_for(timeout).is_some_and(|s| s.success()))
     }
 
@@ -488,12 +601,52 @@ impl Pod {
             .collect()
     }
 
+    /// The pod's processes are gone: its pause goes too (and with its init, anything left
+    /// in the shared PID namespace).
     fn gone(&self) {
         let mut state = self.state();
         state.running = false;
         state.initialized = false;
+        let pause = state.pause.take();
         drop(state);
+        if let Some(mut pause) = pause {
+            pause.kill();
+        }
+        self.pause_pid.store(0, Ordering::SeqCst);
         self.publish();
+    }
+
+    /// Zombies and pids of every running container (and of the pause, which reaps).
+    pub fn processes(&self) -> Vec<ProcessCount> {
+        let table = procfs::table();
+        let state = self.state();
+        let mut counts: Vec<ProcessCount> = state
+            .containers
+            .iter()
+            .filter_map(|(name, cs)| Some((name, cs.process.as_ref()?)))
+            .map(|(name, process)| {
+                let pids = self
+                    .cgroup(name)
+                    .ok()
+                    .flatten()
+                    .and_then(|cgroup| cgroup.pids_current());
+                ProcessCount::of(
+                    &self.name(),
+                    name,
+                    &procfs::descendants(&table, process.leader()),
+                    pids,
+                )
+            })
+            .collect();
+        if let Some(pause) = &state.pause {
+            counts.push(ProcessCount::of(
+                &self.name(),
+                "pause",
+                &procfs::descendants(&table, pause.leader()),
+                None,
+            ));
+        }
+        counts
     }
 
     /// SIGKILL every process of the pod, no preStop (a node crash, `kill -9`).
@@ -581,6 +734,19 @@ impl Pod {
             } else {
                 process.terminate(self.grace());
             }
+        }
+    }
+
+    /// SIGKILL one container and leave it to the kubelet, which sees it exit and restarts it
+    /// in place with its back-off (a crash).
+    pub fn crash_container(&self, container: &str) {
+        let mut state = self.state();
+        if let Some(process) = state
+            .containers
+            .get_mut(container)
+            .and_then(|cs| cs.process.as_mut())
+        {
+            process.kill();
         }
     }
 

@@ -24,6 +24,8 @@ pub struct Rehearsal<'a> {
     /// Writes must succeed again within this many seconds of the first instant (seconds
     /// since the start): the bound of a whole-set restart.
     pub writes_back: Option<(f64, f64)>,
+    /// Zombies left in the containers at the end (see `scenarios::processes`).
+    pub zombies: Option<usize>,
     pub quiet: bool,
 }
 
@@ -48,6 +50,7 @@ impl<'a> Rehearsal<'a> {
             master: 0,
             planned_window: None,
             writes_back: None,
+            zombies: None,
             quiet,
         }
     }

@@ -1,6 +1,7 @@
 //! The drill's report: a table for people, JSON for machines (field names are the contract
 //! of docs/scenarios.md), and the log lines that explain a failure.
 
+use super::fidelity::Fidelity;
 use crate::escape::printable;
 use serde::Serialize;
 
@@ -28,6 +29,9 @@ pub struct ScenarioReport {
     /// The runs of failed writes, `[from, to]` in seconds since the scenario started.
     pub unavailable_windows: Vec<(f64, f64)>,
     pub duration_seconds: f64,
+    /// Zombie processes left in the containers at the scenario's end (`None`: not seen,
+    /// as through `kubectl`).
+    pub zombies: Option<usize>,
     pub checks: Vec<Check>,
     /// On failure: the last Redis/Sentinel log lines of the pods, `pod/container: line`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -49,6 +53,9 @@ pub struct RunReport {
     pub image: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What the local target emulated of a real cluster, and what not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<Fidelity>,
     pub scenarios: Vec<ScenarioReport>,
     pub summary: Summary,
 }
@@ -72,6 +79,7 @@ impl RunReport {
             redis_version,
             image,
             warnings,
+            fidelity: None,
             summary: Summary {
                 passed,
                 failed: scenarios.len() - passed,

@@ -1,7 +1,11 @@
 //! The container sandbox: `ip netns exec <pod netns> bwrap …`. A fresh root with the host's
-//! read-only `/usr` (so the machine's `sh` and Redis binaries), the pod's hostname, its own
-//! `/etc/hosts`, and its volumes bind-mounted at their `mountPath`.
+//! read-only `/usr` (so the machine's Redis binaries, and its `sh` unless the image's
+//! userland is BusyBox: see `userland`), the pod's hostname, its own `/etc/hosts`, its
+//! volumes bind-mounted at their `mountPath`, and a PID namespace whose PID 1 is the
+//! container's command, as a container runtime runs it. `exec` (probes, hooks) enters the
+//! namespaces of the running container with `nsenter`, as CRI's exec does.
 
+use super::userland::DRILL_BUSYBOX;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,6 +29,21 @@ pub struct Sandbox {
     pub mounts: Vec<Mount>,
     pub env: Vec<(String, String)>,
     pub working_dir: Option<String>,
+    pub pid: PidNamespace,
+    /// BusyBox applets, mounted at [`DRILL_BUSYBOX`] (the env's PATH puts them first).
+    pub busybox_dir: Option<PathBuf>,
+}
+
+/// Which PID namespace the command runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PidNamespace {
+    /// A new one, the command its PID 1 (a container of a pod without
+    /// `shareProcessNamespace`): nothing reaps what the command does not.
+    Own,
+    /// A new one whose PID 1 is bwrap's reaping init (the pod's pause container).
+    OwnWithInit,
+    /// The pod's, which the process joins before it starts (see `Process::spawn_in`).
+    Pod,
 }
 
 /// Host files a dynamically linked `sh` and Redis need under the fresh /etc.
@@ -47,6 +66,9 @@ pub const DRILL_BIN: &str = "/opt/redis-ha-gen-drill/bin";
 /// `+switch-master` for good).
 pub const DRILL_ETC: &str = "/opt/redis-ha-gen-drill/etc";
 
+/// What `nsenter` enters for an exec: every namespace of the container.
+const EXEC_NAMESPACES: &[&str] = &["--pid", "--mount", "--uts", "--ipc", "--net"];
+
 impl Sandbox {
     pub fn command(&self, argv: &[String]) -> Command {
         let mut cmd = Command::new("ip");
@@ -57,6 +79,15 @@ impl Sandbox {
             "--hostname",
             &self.hostname,
         ]);
+        match self.pid {
+            PidNamespace::Own => {
+                cmd.args(["--unshare-pid", "--as-pid-1"]);
+            }
+            PidNamespace::OwnWithInit => {
+                cmd.arg("--unshare-pid");
+            }
+            PidNamespace::Pod => {}
+        }
         cmd.args(["--ro-bind", "/usr", "/usr"]);
         for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
             let path = Path::new(top);
@@ -90,6 +121,9 @@ impl Sandbox {
             ]);
         }
         cmd.arg("--ro-bind").arg(&self.bin_dir).arg(DRILL_BIN);
+        if let Some(dir) = &self.busybox_dir {
+            cmd.arg("--ro-bind").arg(dir).arg(DRILL_BUSYBOX);
+        }
         let mut mounts = self.mounts.clone();
         // Parents before children, so a file mounted inside a mounted directory stays visible.
         mounts.sort_by_key(|m| m.path.matches('/').count());
@@ -110,6 +144,20 @@ impl Sandbox {
         }
         cmd.arg("--");
         cmd.args(argv);
+        cmd
+    }
+
+    /// `argv` inside the running container whose PID 1 (or main process) is host pid
+    /// `target`: its namespaces, root and working directory, the container's environment.
+    /// Orphans it leaves are reparented to the container's PID 1, as with `kubectl exec`.
+    pub fn exec_command(&self, target: i32, argv: &[String]) -> Command {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg("--target").arg(target.to_string());
+        cmd.args(EXEC_NAMESPACES);
+        cmd.args(["--root", "--wd", "--"]);
+        cmd.args(argv);
+        cmd.env_clear();
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 }

@@ -23,7 +23,9 @@ apply_configmap_tunables() {
 }
 
 prepare_sentinel_conf
-apply_configmap_tunables &
+# In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
+# exec'd server would never wait for (a zombie for the container's life).
+( apply_configmap_tunables & )
 # `redis-server --sentinel` is what the redis-sentinel name links to; not every package ships
 # that link (Debian keeps it in a separate package).
 exec redis-server "$CONF_DIR/sentinel.conf" --sentinel

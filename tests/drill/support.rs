@@ -72,6 +72,14 @@ pub fn no_leftovers(pid: u32) {
         !ours(&links, &format!("rhg{pid}")),
         "links left behind:\n{links}"
     );
+    let cgroups: Vec<String> = std::fs::read_dir("/sys/fs/cgroup/pids")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| ours(name, &format!("redis-ha-gen-drill-{pid}")))
+        .collect();
+    assert!(cgroups.is_empty(), "cgroups left behind: {cgroups:?}");
 }
 
 pub fn drill_tracked(args: &[&str]) -> (Output, u32) {

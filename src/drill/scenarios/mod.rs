@@ -7,6 +7,7 @@ mod failover;
 mod handover;
 mod outage;
 pub mod planned;
+mod processes;
 mod quiet;
 mod sentinels;
 
@@ -255,6 +256,7 @@ pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehe
                 );
             }
             exporters::check(r);
+            processes::check(r);
         },
     );
     judge(
@@ -444,6 +446,7 @@ fn judge(
             .map(|(a, b)| (measure::round(a), measure::round(b)))
             .collect(),
         duration_seconds: measure::round(end),
+        zombies: r.zombies,
         checks: r.checks.clone(),
         logs,
     };

@@ -11,7 +11,7 @@ fn stop_master_redis(r: &mut Rehearsal) -> anyhow::Result<usize> {
         "SIGKILL the Redis container of master {}",
         r.cluster.pod_name(master)
     ));
-    r.cluster.hold_container(master, &container, true)?;
+    r.cluster.kill_container(master, &container)?;
     r.mark_fault(master);
     Ok(master)
 }
@@ -24,12 +24,20 @@ fn sentinel_container(r: &Rehearsal) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("the pods have no Sentinel container"))
 }
 
+/// SIGKILL the Sentinels of `ordinals` and keep them stopped, or start them again.
 fn hold_sentinels(r: &mut Rehearsal, ordinals: &[usize], held: bool) -> anyhow::Result<()> {
     let container = sentinel_container(r)?;
     for &i in ordinals {
-        let what = if held { "stopping" } else { "starting" };
-        r.step(format!("{what} the Sentinel of {}", r.cluster.pod_name(i)));
-        r.cluster.hold_container(i, &container, held)?;
+        if held {
+            r.step(format!("SIGKILL the Sentinel of {}", r.cluster.pod_name(i)));
+            r.cluster.kill_container(i, &container)?;
+        } else {
+            r.step(format!(
+                "starting the Sentinel of {}",
+                r.cluster.pod_name(i)
+            ));
+            r.cluster.hold_container(i, &container, false)?;
+        }
     }
     Ok(())
 }

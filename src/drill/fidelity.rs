@@ -1,0 +1,65 @@
+//! How closely the local target behaves like a real cluster: the settings a run uses and
+//! the `fidelity` object of the report, which says what was in force and what the drill
+//! does not emulate (README "drill", docs/architecture.md "drill").
+
+use serde::Serialize;
+
+/// CRI-O's default pid limit per container.
+pub const DEFAULT_PIDS_LIMIT: u32 = 1024;
+
+/// What the local target enforces.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `pids.max` of each container's cgroup (`--pids-limit`).
+    pub pids_limit: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            pids_limit: DEFAULT_PIDS_LIMIT,
+        }
+    }
+}
+
+/// The report's `fidelity` object (local target only).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Fidelity {
+    /// Each container runs as PID 1 of its own PID namespace, or, in a pod with
+    /// `shareProcessNamespace: true`, in the pod's namespace under a reaping pause.
+    pub pid_namespaces: bool,
+    /// Probes and hooks run inside the container's namespaces (`nsenter`), as CRI exec.
+    pub exec_in_container: bool,
+    /// Containers of Alpine images run BusyBox's applets (`sh`, `timeout`, …) first on PATH.
+    pub busybox_userland: bool,
+    /// `pids.max` of every container's cgroup; `None`: no pids controller on this machine.
+    pub pids_limit: Option<u32>,
+    /// Every scenario checks that no container keeps zombie processes.
+    pub zombie_check: bool,
+    /// What a real cluster does that this rehearsal does not.
+    pub not_emulated: Vec<&'static str>,
+}
+
+/// The limits of the local target, in the words of README "drill".
+pub const NOT_EMULATED: &[&str] = &[
+    "securityContext (runAsUser, runAsGroup, fsGroup, runAsNonRoot, capabilities, readOnlyRootFilesystem): containers run as root",
+    "memory and CPU limits, sizeLimit of emptyDirs",
+    "cluster DNS (CoreDNS caching, TTLs, propagation delay, outages): names resolve from a rewritten /etc/hosts",
+    "Services: no ClusterIP VIP; only the Sentinel Service's endpoints are modelled (failover-through-service), other clients reach pods directly",
+    "kubelet timings: restart back-off capped at 10 s (not CrashLoopBackOff's 300 s)",
+    "node loss (traffic silently dropped) and network policies",
+    "seccomp profiles",
+];
+
+impl Fidelity {
+    pub fn local(settings: &Settings, pids_cgroup: bool, busybox: bool) -> Fidelity {
+        Fidelity {
+            pid_namespaces: true,
+            exec_in_container: true,
+            busybox_userland: busybox,
+            pids_limit: pids_cgroup.then_some(settings.pids_limit),
+            zombie_check: true,
+            not_emulated: NOT_EMULATED.to_vec(),
+        }
+    }
+}
