@@ -14,6 +14,7 @@ pub mod escape;
 pub mod finding;
 pub mod generate;
 pub mod manifest;
+pub mod memory_budget;
 pub mod model;
 pub mod profile;
 pub mod redis_conf;

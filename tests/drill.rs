@@ -105,6 +105,7 @@ const ALL_SCENARIOS: [&str; 16] = [
     "prestop-stale-sentinel",
     "isolated-master",
     "failover-through-service",
+    "sentinel-auth",
 ];
 
 /// Every scenario of a built-in profile passes, with the thresholds of docs/scenarios.md

@@ -89,7 +89,8 @@ fn a_tls_set_is_asked_with_redis_cli_tls_and_the_pods_ca() {
     let tls = "--tls --cacert /tls/ca.crt";
     for call in [
         format!(
-            "{ns} exec redis-0 -c sentinel -- redis-cli -p 26379 {tls} SENTINEL MASTER mymaster"
+            "{ns} exec redis-0 -c sentinel -- sh -c REDISCLI_AUTH=$(printenv 'REDIS_PASSWORD'); \
+             export REDISCLI_AUTH; exec \"$0\" \"$@\" redis-cli -p 26379 {tls} SENTINEL MASTER mymaster"
         ),
         format!(
             "{ns} exec redis-0 -c redis -- sh -c REDISCLI_AUTH=$(printenv 'REDIS_PASSWORD'); \

@@ -82,10 +82,11 @@ fn exporters_scrape_redis_and_sentinel_with_pinned_image_and_resources() {
             false
         );
     }
-    // The Redis exporter authenticates from the Secret; Sentinel has no password.
-    let password = env(redis, "REDIS_PASSWORD").expect("password env");
-    assert_eq!(password["valueFrom"]["secretKeyRef"]["name"], "redis-auth");
-    assert!(env(sentinel, "REDIS_PASSWORD").is_none());
+    // Both exporters authenticate from the Secret: Sentinel requires the Redis password too.
+    for exporter in [redis, sentinel] {
+        let password = env(exporter, "REDIS_PASSWORD").expect("password env");
+        assert_eq!(password["valueFrom"]["secretKeyRef"]["name"], "redis-auth");
+    }
 }
 
 #[test]

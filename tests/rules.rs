@@ -114,6 +114,18 @@ fn no_rule_fires_on_its_near_miss() {
 }
 
 #[test]
+fn a_sentinel_that_requires_no_password_is_reported() {
+    let path = fixtures().join("sentinel-auth-missing/open-sentinel.yaml");
+    let found: Vec<Finding> = check(&path)
+        .into_iter()
+        .filter(|f| f.rule == "sentinel-auth-missing")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("requires none"), "{found:#?}");
+    assert_eq!(found[0].line, expected_line(&path));
+}
+
+#[test]
 fn a_correct_deployment_has_no_findings() {
     let path = fixtures().join("good/redis-ha.yaml");
     let options = CheckOptions {

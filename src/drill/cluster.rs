@@ -74,6 +74,13 @@ pub trait Cluster: Sync {
         sentinel: bool,
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>>;
+    /// A connection that sends no password: what any pod the NetworkPolicy admits has.
+    fn connect_anonymous(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        timeout: Duration,
+    ) -> anyhow::Result<Box<dyn Session + '_>>;
     /// The last lines of a container's log.
     fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String>;
 

@@ -75,6 +75,8 @@ struct ExecSession<'a> {
     set: &'a KubectlSet,
     ordinal: usize,
     sentinel: bool,
+    /// Send the set's password (`connect`), or none (`connect_anonymous`).
+    authenticated: bool,
 }
 
 /// redis-cli's output without a terminal: one line per element, errors as their text.
@@ -139,12 +141,15 @@ fn redis_cli_argv(
     ordinal: usize,
     container: &str,
     sentinel: bool,
+    authenticated: bool,
     args: &[&str],
 ) -> anyhow::Result<Vec<String>> {
     let mut argv: Vec<String> = ["exec", &spec.pod_name(ordinal), "-c", container, "--"]
         .map(str::to_string)
         .to_vec();
-    if let Some(name) = password_env(spec).filter(|_| !sentinel) {
+    // Sentinel requires the same password as Redis in the generated sets (and answers
+    // anyway after a refused AUTH where it requires none).
+    if let Some(name) = password_env(spec).filter(|_| authenticated) {
         // The name goes into the script: keep it to characters that need no quoting.
         if !name
             .bytes()
@@ -181,7 +186,14 @@ impl Session for ExecSession<'_> {
         let spec = &self.set.spec;
         let pod = spec.pod_name(self.ordinal);
         let container = self.set.container(self.sentinel);
-        let argv = redis_cli_argv(spec, self.ordinal, &container, self.sentinel, args)?;
+        let argv = redis_cli_argv(
+            spec,
+            self.ordinal,
+            &container,
+            self.sentinel,
+            self.authenticated,
+            args,
+        )?;
         let out = Command::new("kubectl")
             .arg("--namespace")
             .arg(&spec.namespace)
@@ -303,6 +315,21 @@ impl Cluster for KubectlSet {
             set: self,
             ordinal,
             sentinel,
+            authenticated: true,
+        }))
+    }
+
+    fn connect_anonymous(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        _timeout: Duration,
+    ) -> anyhow::Result<Box<dyn Session + '_>> {
+        Ok(Box::new(ExecSession {
+            set: self,
+            ordinal,
+            sentinel,
+            authenticated: false,
         }))
     }
 
@@ -354,7 +381,7 @@ mod tests {
             .first()
             .expect("the fixture reads a password");
         assert!(!password.is_empty());
-        let argv = redis_cli_argv(&spec, 0, "redis", false, &["ROLE"]).unwrap();
+        let argv = redis_cli_argv(&spec, 0, "redis", false, true, &["ROLE"]).unwrap();
         assert!(
             argv.iter().all(|a| !a.contains(password.as_str())),
             "{argv:?}"
@@ -376,8 +403,11 @@ mod tests {
             "ROLE",
         ];
         assert_eq!(argv[argv.len() - tail.len()..], tail);
-        // Sentinel has no password: redis-cli directly.
-        let argv = redis_cli_argv(&spec, 1, "sentinel", true, &["PING"]).unwrap();
+        // Sentinel requires the same password: the same wrapper; a connection meant to send
+        // no password (`connect_anonymous`) calls redis-cli directly.
+        let argv = redis_cli_argv(&spec, 1, "sentinel", true, true, &["PING"]).unwrap();
+        assert_eq!(argv[5..7], ["sh", "-c"]);
+        let argv = redis_cli_argv(&spec, 1, "sentinel", true, false, &["PING"]).unwrap();
         assert_eq!(
             argv[..6],
             ["exec", "redis-1", "-c", "sentinel", "--", "redis-cli"]

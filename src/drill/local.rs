@@ -185,6 +185,38 @@ impl LocalSet {
     }
 }
 
+impl LocalSet {
+    /// A connection to a pod's Redis or Sentinel that tries `passwords` in turn until one is
+    /// accepted (Sentinel requires the set's password too when auth is on).
+    fn open(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        timeout: Duration,
+        passwords: &[String],
+    ) -> anyhow::Result<Box<dyn Session + '_>> {
+        let spec = &self.node.spec;
+        let address = self.address(ordinal, sentinel);
+        let tls_on = spec
+            .tls
+            .as_ref()
+            .is_some_and(|t| if sentinel { t.sentinel } else { t.redis });
+        let mut conn = match &self.tls {
+            // By the pod's name, as a client following Sentinel's announced hostnames would.
+            Some(client) if tls_on => {
+                Connection::open_tls(address, timeout, client, &spec.fqdn(ordinal))?
+            }
+            _ => Connection::open(address, timeout)?,
+        };
+        for password in passwords {
+            if matches!(conn.call(&["AUTH", password])?, Reply::Status(_)) {
+                break;
+            }
+        }
+        Ok(Box::new(TcpSession(conn)))
+    }
+}
+
 impl Drop for LocalSet {
     fn drop(&mut self) {
         for pod in &self.pods {
@@ -322,25 +354,16 @@ impl Cluster for LocalSet {
         sentinel: bool,
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        let spec = &self.node.spec;
-        let address = self.address(ordinal, sentinel);
-        let tls_on = spec
-            .tls
-            .as_ref()
-            .is_some_and(|t| if sentinel { t.sentinel } else { t.redis });
-        let mut conn = match &self.tls {
-            // By the pod's name, as a client following Sentinel's announced hostnames would.
-            Some(client) if tls_on => {
-                Connection::open_tls(address, timeout, client, &spec.fqdn(ordinal))?
-            }
-            _ => Connection::open(address, timeout)?,
-        };
-        for password in &spec.passwords {
-            if matches!(conn.call(&["AUTH", password])?, Reply::Status(_)) {
-                break;
-            }
-        }
-        Ok(Box::new(TcpSession(conn)))
+        self.open(ordinal, sentinel, timeout, &self.node.spec.passwords)
+    }
+
+    fn connect_anonymous(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        timeout: Duration,
+    ) -> anyhow::Result<Box<dyn Session + '_>> {
+        self.open(ordinal, sentinel, timeout, &[])
     }
 
     fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String> {

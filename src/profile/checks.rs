@@ -181,6 +181,30 @@ fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
             "a Redis memory size such as `256mb`, `1gb` or a byte count",
         );
     }
+    if let Some(buffer) = &redis.replica_output_buffer {
+        for (key, value) in [
+            ("redis.replicaOutputBuffer.hardLimit", &buffer.hard_limit),
+            ("redis.replicaOutputBuffer.softLimit", &buffer.soft_limit),
+        ] {
+            if !grammar::matches(REDIS_SIZE, value) {
+                problem(
+                    problems,
+                    key,
+                    value,
+                    "a Redis memory size such as `64mb` or a byte count",
+                );
+            }
+        }
+        if crate::model::units::redis_bytes(&buffer.hard_limit) == Some(0) {
+            problem(
+                problems,
+                "redis.replicaOutputBuffer.hardLimit",
+                &buffer.hard_limit,
+                "a limit above 0 (Redis reads 0 as no limit: the buffer could grow until the \
+                 container is OOM-killed)",
+            );
+        }
+    }
     if !MAXMEMORY_POLICIES.contains(&redis.maxmemory_policy.as_str()) {
         problem(
             problems,

@@ -175,6 +175,13 @@ pub struct Redis {
     pub repl_diskless_sync_delay: u32,
     /// Replicas the gateway waits for with `WAIT` after each write (0: no `WAIT`).
     pub wait_replicas: u32,
+    /// `client-output-buffer-limit replica`: how much a master may buffer for a replica
+    /// during a full sync (outside `maxmemory`). Unset: derived so that `maxmemory` + the
+    /// hard limit + a fork copy-on-write estimate (half of `maxmemory`) stay within
+    /// `resources.limits.memory` (`64mb 16mb 60` for 256mb in 512Mi); see
+    /// `docs/architecture.md`, "Memory during a full sync".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_output_buffer: Option<ReplicaOutputBuffer>,
     /// Redis container resources.
     pub resources: Resources,
     /// Data volume (PVC template).
@@ -199,6 +206,7 @@ impl Default for Redis {
             min_replicas_max_lag: 3,
             repl_diskless_sync_delay: 0,
             wait_replicas: 0,
+            replica_output_buffer: None,
             resources: Resources {
                 requests: CpuMemory {
                     cpu: "100m".into(),
@@ -213,6 +221,20 @@ impl Default for Redis {
             termination_grace_period_seconds: 30,
         }
     }
+}
+
+/// `client-output-buffer-limit replica <hardLimit> <softLimit> <softSeconds>`: a replica
+/// whose buffer passes the hard limit, or stays above the soft limit for `softSeconds`, is
+/// disconnected (its full sync starts over).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplicaOutputBuffer {
+    /// Hard limit in Redis units (`64mb`); not `0`, which Redis reads as "no limit".
+    pub hard_limit: String,
+    /// Soft limit in Redis units (`16mb`; `0`: none).
+    pub soft_limit: String,
+    /// Seconds the soft limit may be exceeded.
+    pub soft_seconds: u32,
 }
 
 /// The PersistentVolumeClaim template of each Redis pod.

@@ -96,6 +96,7 @@ const KNOWN: &[&str] = &[
     "auto-aof-rewrite-min-size",
     "auto-aof-rewrite-percentage",
     "bind",
+    "client-output-buffer-limit",
     "daemonize",
     "databases",
     "dbfilename",

@@ -4,6 +4,8 @@
 
 use super::metrics::{self, MetricsContext};
 use super::tls::{self, TlsContext};
+use crate::memory_budget::{ReplicaBufferLimit, redis_size};
+use crate::model::units::{quantity, redis_bytes};
 use crate::profile::{AntiAffinity, Image, Profile, Resources};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -90,6 +92,8 @@ pub struct RedisConf {
     pub min_replicas_to_write: u32,
     pub min_replicas_max_lag: u32,
     pub repl_diskless_sync_delay: u32,
+    /// `client-output-buffer-limit replica` arguments: `<hard> <soft> <seconds>`.
+    pub replica_output_buffer: String,
 }
 
 /// The values written into `sentinel.conf`.
@@ -160,6 +164,7 @@ impl RenderContext {
                 min_replicas_to_write: profile.redis.min_replicas_to_write,
                 min_replicas_max_lag: profile.redis.min_replicas_max_lag,
                 repl_diskless_sync_delay: profile.redis.repl_diskless_sync_delay,
+                replica_output_buffer: replica_output_buffer(profile),
             },
             sentinel: SentinelConf {
                 quorum: profile.sentinel.quorum,
@@ -187,6 +192,23 @@ impl RenderContext {
             name,
         }
     }
+}
+
+/// The profile's replica output buffer limit, or the one derived from `maxmemory` and the
+/// memory limit (`memory_budget`). Both sizes were checked when the profile was resolved.
+fn replica_output_buffer(profile: &Profile) -> String {
+    if let Some(b) = &profile.redis.replica_output_buffer {
+        return format!("{} {} {}", b.hard_limit, b.soft_limit, b.soft_seconds);
+    }
+    let maxmemory = redis_bytes(&profile.redis.maxmemory).unwrap_or(0);
+    let limit = quantity(&profile.redis.resources.limits.memory).unwrap_or(0.0) as u64;
+    let derived = ReplicaBufferLimit::derived(maxmemory, limit);
+    format!(
+        "{} {} {}",
+        redis_size(derived.hard),
+        redis_size(derived.soft),
+        derived.soft_seconds
+    )
 }
 
 /// Suppressions written where operators see them: the seed's own trade-offs, with the

@@ -97,9 +97,13 @@ pub fn context(
         resources: resources(&metrics.resources),
         redis_exporter_port: REDIS_EXPORTER_PORT,
         sentinel_exporter_port: SENTINEL_EXPORTER_PORT,
-        // Sentinel has no password: sending one would fail every Sentinel scrape.
+        // With auth on, Sentinel requires the same password as Redis.
         redis_exporter_env: exporter_env(profile.redis.port, REDIS_EXPORTER_PORT, password_env),
-        sentinel_exporter_env: exporter_env(profile.sentinel.port, SENTINEL_EXPORTER_PORT, None),
+        sentinel_exporter_env: exporter_env(
+            profile.sentinel.port,
+            SENTINEL_EXPORTER_PORT,
+            password_env,
+        ),
         alerts: alerts(profile, name, &service),
         service,
         service_labels,

@@ -5,6 +5,7 @@ use super::registry::{Category, Rule};
 use super::sources::{EVICTION, K8S_RESOURCES, PERSISTENCE, REDIS_CONF, REPLICATION};
 use crate::finding::Severity;
 use crate::manifest::Document;
+use crate::memory_budget::{REDIS_DEFAULT_REPLICA_HARD_LIMIT, fork_estimate, full_sync_need};
 use crate::model::conf::{Conf, Setting};
 use crate::model::units::redis_bytes;
 use crate::model::{Container, Role, Workload};
@@ -110,6 +111,83 @@ pub const MAXMEMORY_HEADROOM_LOW: Rule = Rule {
         }
     },
 };
+
+pub const FULL_SYNC_MEMORY_EXCEEDS_LIMIT: Rule = Rule {
+    id: "full-sync-memory-exceeds-limit",
+    category: Category::Memory,
+    severity: Severity::Warning,
+    summary: "maxmemory + replica output buffer + fork copy-on-write estimate > the memory limit",
+    rationale: "During a full sync the master forks a child that sends the RDB to the replica \
+        and buffers every write for that replica until the replica has loaded it. The pages the \
+        parent rewrites while the child runs are copied (copy-on-write), and the replica's \
+        output buffer grows up to `client-output-buffer-limit replica`'s hard limit (Redis's \
+        default: 256mb); neither counts in `maxmemory`. A resync under write load then needs \
+        maxmemory + that limit + the copy-on-write pages: with `maxmemory 256mb`, the default \
+        buffer and half the data set rewritten, 640Mi in a 512Mi container, and the kernel \
+        OOM-kills the master. The estimate counts half of `maxmemory` as copied \
+        (`maxmemory-headroom-low` covers the worst case, every page). (Redis replication docs, \
+        \"How Redis replication works\"; redis.conf, `client-output-buffer-limit`; persistence \
+        docs, fork and copy-on-write.)",
+    fix: "Set `client-output-buffer-limit replica <hard> <soft> <seconds>` so that maxmemory + \
+        hard + maxmemory/2 stays within the memory limit (`64mb 16mb 60` for 256mb in 512Mi; \
+        `redis.replicaOutputBuffer`, derived by default), or lower `maxmemory`, or raise \
+        `resources.limits.memory`. A hard limit of 0 means no limit at all.",
+    references: &[REPLICATION, REDIS_CONF, PERSISTENCE],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let Some((setting, bytes, limit)) = maxmemory_and_limit(cx.docs, w, c, conf) else {
+                    continue;
+                };
+                if bytes as f64 >= limit {
+                    continue; // maxmemory-exceeds-limit
+                }
+                let (hard, written) = replica_hard_limit(conf);
+                let buffer = match written {
+                    Some(_) if hard == 0 => "no limit (0)".to_string(),
+                    Some(_) => mib(hard as f64),
+                    None => format!("{} (Redis's default)", mib(hard as f64)),
+                };
+                let over = full_sync_need(bytes, hard).is_none_or(|need| need as f64 > limit);
+                if over {
+                    let need = full_sync_need(bytes, hard)
+                        .map_or("no bound".to_string(), |n| mib(n as f64));
+                    sink.report_for(
+                        &written.unwrap_or(setting).loc,
+                        Some(w.doc),
+                        format!(
+                            "a full sync can need maxmemory {} + replica output buffer {buffer} + \
+                             fork copy-on-write ≈{} = {need}, over the memory limit {} of \
+                             container `{}`",
+                            mib(bytes as f64),
+                            mib(fork_estimate(bytes) as f64),
+                            mib(limit),
+                            c.name
+                        ),
+                    );
+                }
+            }
+        }
+    },
+};
+
+/// The effective hard limit of the replica class of `client-output-buffer-limit` (`slave` is
+/// its old name; one directive may set several classes, four words each) and the directive
+/// that set it, or Redis's default and `None`.
+fn replica_hard_limit(conf: &Conf) -> (u64, Option<&Setting>) {
+    let mut found = (REDIS_DEFAULT_REPLICA_HARD_LIMIT, None);
+    for setting in conf.all("client-output-buffer-limit") {
+        for group in setting.directive.args.chunks(4) {
+            let class = group[0].to_ascii_lowercase();
+            if matches!(class.as_str(), "replica" | "slave")
+                && let Some(hard) = group.get(1).and_then(|h| redis_bytes(h))
+            {
+                found = (hard, Some(setting));
+            }
+        }
+    }
+    found
+}
 
 pub const MAXMEMORY_POLICY_INVALID: Rule = Rule {
     id: "maxmemory-policy-invalid",

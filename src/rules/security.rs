@@ -81,15 +81,22 @@ pub const SENTINEL_AUTH_MISSING: Rule = Rule {
     id: "sentinel-auth-missing",
     category: Category::Security,
     severity: Severity::Error,
-    summary: "Redis requires a password but Sentinel has no auth-pass, or replicas no masterauth",
+    summary: "Redis requires a password but Sentinel has no auth-pass or requires none itself, \
+        or replicas no masterauth",
     rationale: "When Redis requires a password, Sentinel needs `sentinel auth-pass <master> \
         <password>` to monitor it (otherwise it sees the master as failing with NOAUTH and can \
         neither check nor reconfigure instances), and every instance needs `masterauth` — any \
         of them may become a replica after a failover and must authenticate to the new master. \
-        (Redis Sentinel docs, \"Configuring Sentinel instances with authentication\"; \
-        replication docs.)",
-    fix: "Add `sentinel auth-pass <master> <password>` to sentinel.conf and `masterauth \
-        <password>` to redis.conf, both injected from the Secret at start.",
+        Sentinel itself must require a password too (`requirepass`, or ACL users since 6.2): \
+        an open Sentinel lets any client that reaches its port run `SENTINEL FAILOVER`, \
+        `SENTINEL SET <master> quorum` or `SENTINEL REMOVE <master>` (the set vanishes from \
+        discovery), whatever the data port requires. (Redis Sentinel docs, \"Configuring \
+        Sentinel instances with authentication\" and \"Sentinel password-only \
+        authentication\"; replication docs.)",
+    fix: "Add `sentinel auth-pass <master> <password>` and `requirepass <password>` (the same \
+        on every Sentinel, which then also authenticates to its peers with it; or `sentinel \
+        sentinel-pass`) to sentinel.conf and `masterauth <password>` to redis.conf, all \
+        injected from the Secret at start.",
     references: &[SENTINEL, SECURITY],
     check: |cx, sink| {
         for set in &cx.model.sets {
@@ -97,11 +104,18 @@ pub const SENTINEL_AUTH_MISSING: Rule = Rule {
             if !redis.iter().any(|(_, _, c)| password(c).is_some()) {
                 continue;
             }
-            for (w, _, conf) in confs(cx.model, set, Role::Sentinel) {
+            for (w, c, conf) in confs(cx.model, set, Role::Sentinel) {
                 for m in monitors(conf) {
                     if conf.sentinel_value("auth-pass", m.master).is_none() {
                         sink.report_for(&m.setting.loc, Some(w.doc), format!("Redis requires a password but this Sentinel has no `sentinel auth-pass {}`", m.master));
                     }
+                }
+                if password(conf).is_none() {
+                    let at = monitors(conf)
+                        .next()
+                        .map(|m| m.setting.loc.clone())
+                        .unwrap_or_else(|| launch_loc(w, c));
+                    sink.report_for(&at, Some(w.doc), "Redis requires a password but this Sentinel requires none: any client that reaches it can SENTINEL FAILOVER, SET or REMOVE the master set");
                 }
             }
             for (w, c, conf) in redis {

@@ -2,7 +2,9 @@
 //! Which is which is read from `INFO server` (`redis_mode:sentinel`).
 //!
 //! A password, when the set needs one, comes from `REDISCLI_AUTH` — the variable `redis-cli`
-//! itself reads — so it never appears on a command line.
+//! itself reads — so it never appears on a command line. Redis and Sentinel get it (the
+//! generated sets' Sentinels require the same password); an instance that requires none
+//! answers `AUTH` with "without any password configured" and is asked anyway.
 //!
 //! Over TLS, each server's certificate must chain to the given CA and name the address's host
 //! (or one name given for all: the generated sets share one certificate).
@@ -104,6 +106,9 @@ impl Direct {
                     connection.set_deadline(self.deadline);
                     if let Some(password) = &self.password {
                         match connection.call(&["AUTH", password.as_str()]) {
+                            // A Sentinel (or Redis) that requires no password: go on.
+                            Ok(Reply::Error(e))
+                                if e.contains("without any password configured") => {}
                             Ok(Reply::Error(e)) => return Err(format!("AUTH failed: {e}")),
                             Ok(_) => {}
                             Err(e) => return Err(e.to_string()),

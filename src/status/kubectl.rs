@@ -3,9 +3,11 @@
 //!
 //! `redis-cli` prints plain text when its output is not a terminal; the query's [`Shape`]
 //! says how to read it back. A password and TLS are the pod's business, read from its env as
-//! its own scripts do: in the Redis container, `REDIS_PASSWORD` (the generated manifests'
-//! Secret env), when set, becomes `redis-cli`'s `REDISCLI_AUTH` inside the pod — it never
-//! crosses a command line; Sentinel has no password. `TLS_CA_CERT_FILE` (set under
+//! its own scripts do: in the Redis and the Sentinel container, `REDIS_PASSWORD` (the
+//! generated manifests' Secret env; Sentinel requires the same password), when set, becomes
+//! `redis-cli`'s `REDISCLI_AUTH` inside the pod — it never crosses a command line (a
+//! Sentinel without a password answers anyway: `redis-cli` goes on after a refused `AUTH`).
+//! `TLS_CA_CERT_FILE` (set under
 //! `tls.enabled`) turns on `--tls --cacert` with it, unless `--tls` said which CA to use.
 
 use super::{Backend, Instance, Kind, Query, Shape};
@@ -66,17 +68,12 @@ impl Backend for Kubectl {
             .split_once('/')
             .ok_or_else(|| format!("{} names no container", instance.name))?;
         let mut command = self.kubectl();
-        let auth = if instance.kind == Some(Kind::Redis) {
-            AUTH_FROM_POD_ENV
-        } else {
-            ""
-        };
         let tls = if self.tls_ca.is_some() {
             ""
         } else {
             TLS_FROM_POD_ENV
         };
-        let script = format!(r#"{auth}{tls}exec redis-cli "$@""#);
+        let script = format!(r#"{AUTH_FROM_POD_ENV}{tls}exec redis-cli "$@""#);
         command
             .args(["exec", pod, "-c", container, "--", "sh", "-c", &script])
             .args(["redis-cli", "-p"])

@@ -50,22 +50,28 @@ if [ -n "${TLS_CA_CERT_FILE:-}" ]; then
     REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE"
 fi
 
-# redis-cli against the data port of HOST; the password travels in the environment, never
-# on a command line.
+# redis-cli against PORT of HOST; the password travels in the environment, never on a
+# command line. Redis and Sentinel require the same password (auth on).
+cli_at() {
+    local port=$1 host=$2
+    shift 2
+    if [ -n "${REDIS_PASSWORD:-}" ]; then
+        REDISCLI_AUTH=$REDIS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+    else
+        timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+    fi
+}
+
 redis_cmd() {
     local host=$1
     shift
-    if [ -n "${REDIS_PASSWORD:-}" ]; then
-        REDISCLI_AUTH=$REDIS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
-    else
-        timeout 2 $REDIS_CLI -h "$host" -p "$REDIS_PORT" "$@" 2>/dev/null
-    fi
+    cli_at "$REDIS_PORT" "$host" "$@"
 }
 
 sentinel_cmd() {
     local host=$1
     shift
-    timeout 2 $REDIS_CLI -h "$host" -p "$SENTINEL_PORT" "$@" 2>/dev/null
+    cli_at "$SENTINEL_PORT" "$host" "$@"
 }
 
 # One `field:value` of INFO SECTION from HOST.
@@ -216,14 +222,21 @@ prepare_sentinel_conf() {
         grep -E '^(port|tls-[a-z-]+) ' /config/sentinel/sentinel.conf >>"$conf.new"
     )
     mv "$conf.new" "$conf"
-    if [ -n "${REDIS_PASSWORD:-}" ]; then
-        check_password
-        # The Secret may have been rotated: its current value replaces the stored one.
-        (
-            umask 077
-            grep -v -F -e "sentinel auth-pass $MASTER_NAME " "$conf" >"$conf.new"
+    # The password lines follow the Secret: a rotated value replaces the stored one, and with
+    # auth off none is kept. With auth on the same password opens the master (auth-pass),
+    # guards this Sentinel (requirepass: SENTINEL FAILOVER, SET and REMOVE need it) and is
+    # what it presents to the other Sentinels (sentinel-pass). Sentinel's own rewrite turns
+    # requirepass into a `user default` line, which would keep an old password: dropped too.
+    [ -z "${REDIS_PASSWORD:-}" ] || check_password
+    (
+        umask 077
+        grep -v -F -e "sentinel auth-pass $MASTER_NAME " -e "sentinel sentinel-pass " \
+            -e "requirepass " -e "user default " "$conf" >"$conf.new"
+        if [ -n "${REDIS_PASSWORD:-}" ]; then
             echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
-        )
-        mv "$conf.new" "$conf"
-    fi
+            echo "requirepass $REDIS_PASSWORD" >>"$conf.new"
+            echo "sentinel sentinel-pass $REDIS_PASSWORD" >>"$conf.new"
+        fi
+    )
+    mv "$conf.new" "$conf"
 }

@@ -2,6 +2,7 @@
 //! rehearsed: a fresh set, bootstrapped; the probe and the role sampler running throughout;
 //! the scenario's steps; then the measured numbers and the checks.
 
+mod auth;
 mod exporters;
 mod failover;
 mod handover;
@@ -148,6 +149,13 @@ pub const SCENARIOS: &[Scenario] = &[
         play: failover::master_down,
         failover: Failover::Required,
         discovery: Discovery::SentinelService,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "sentinel-auth",
+        play: auth::sentinel_auth,
+        failover: Failover::Forbidden,
+        every_write_succeeds: true,
         ..SCENARIO
     },
 ];
@@ -618,6 +626,7 @@ mod tests {
         let names =
             |s: &str| -> Vec<&str> { select(s).expect("known").iter().map(|s| s.name).collect() };
         assert_eq!(names("all").len(), SCENARIOS.len());
+        assert!(names("all").contains(&"sentinel-auth"));
         assert_eq!(names("master-down"), ["master-down"]);
         assert_eq!(
             names("rolling-restart, bootstrap,master-down,bootstrap"),
