@@ -71,6 +71,22 @@ impl KubectlSet {
     }
 }
 
+impl KubectlSet {
+    fn session(
+        &self,
+        ordinal: usize,
+        sentinel: bool,
+        authenticated: bool,
+    ) -> Box<dyn Session + '_> {
+        Box::new(ExecSession {
+            set: self,
+            ordinal,
+            sentinel,
+            authenticated,
+        })
+    }
+}
+
 struct ExecSession<'a> {
     set: &'a KubectlSet,
     ordinal: usize,
@@ -311,12 +327,7 @@ impl Cluster for KubectlSet {
         sentinel: bool,
         _timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        Ok(Box::new(ExecSession {
-            set: self,
-            ordinal,
-            sentinel,
-            authenticated: true,
-        }))
+        Ok(self.session(ordinal, sentinel, true))
     }
 
     fn connect_anonymous(
@@ -325,12 +336,7 @@ impl Cluster for KubectlSet {
         sentinel: bool,
         _timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        Ok(Box::new(ExecSession {
-            set: self,
-            ordinal,
-            sentinel,
-            authenticated: false,
-        }))
+        Ok(self.session(ordinal, sentinel, false))
     }
 
     fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String> {

@@ -2,9 +2,9 @@
 
 use super::facts::{aof_on, confs, flag, launch_loc, memory_limit, rdb_on};
 use super::registry::{Category, Rule};
+use super::sink::Context;
 use super::sources::{EVICTION, K8S_RESOURCES, PERSISTENCE, REDIS_CONF, REPLICATION};
 use crate::finding::Severity;
-use crate::manifest::Document;
 use crate::memory_budget::{REDIS_DEFAULT_REPLICA_HARD_LIMIT, fork_estimate, full_sync_need};
 use crate::model::conf::{Conf, Setting};
 use crate::model::units::redis_bytes;
@@ -57,23 +57,18 @@ pub const MAXMEMORY_EXCEEDS_LIMIT: Rule = Rule {
         above it — about twice `maxmemory` when RDB/AOF is on.",
     references: &[EVICTION, K8S_RESOURCES],
     check: |cx, sink| {
-        for set in &cx.model.sets {
-            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
-                let Some((setting, bytes, limit)) = maxmemory_and_limit(cx.docs, w, c, conf) else {
-                    continue;
-                };
-                if bytes as f64 >= limit {
-                    sink.report_for(
-                        &setting.loc,
-                        Some(w.doc),
-                        format!(
-                            "maxmemory {} is not below the memory limit {} of container `{}`",
-                            mib(bytes as f64),
-                            mib(limit),
-                            c.name
-                        ),
-                    );
-                }
+        for s in sized_servers(cx) {
+            if s.bytes as f64 >= s.limit {
+                sink.report_for(
+                    &s.setting.loc,
+                    Some(s.w.doc),
+                    format!(
+                        "maxmemory {} is not below the memory limit {} of container `{}`",
+                        mib(s.bytes as f64),
+                        mib(s.limit),
+                        s.c.name
+                    ),
+                );
             }
         }
     },
@@ -92,21 +87,16 @@ pub const MAXMEMORY_HEADROOM_LOW: Rule = Rule {
         replication is on (256mb with a 512Mi limit).",
     references: &[PERSISTENCE, REPLICATION],
     check: |cx, sink| {
-        for set in &cx.model.sets {
-            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
-                let forks = rdb_on(conf).0
-                    || aof_on(conf).0
-                    || !flag(conf, &["repl-diskless-sync"], true).0;
-                let Some((setting, bytes, limit)) = maxmemory_and_limit(cx.docs, w, c, conf) else {
-                    continue;
-                };
-                if forks && (bytes as f64) > limit / 2.0 && (bytes as f64) < limit {
-                    sink.report_for(
-                        &setting.loc,
-                        Some(w.doc),
-                        format!("maxmemory {} is over half the memory limit {} while Redis forks for persistence or replication", mib(bytes as f64), mib(limit)),
-                    );
-                }
+        for s in sized_servers(cx) {
+            let forks = rdb_on(s.conf).0
+                || aof_on(s.conf).0
+                || !flag(s.conf, &["repl-diskless-sync"], true).0;
+            if forks && (s.bytes as f64) > s.limit / 2.0 && (s.bytes as f64) < s.limit {
+                sink.report_for(
+                    &s.setting.loc,
+                    Some(s.w.doc),
+                    format!("maxmemory {} is over half the memory limit {} while Redis forks for persistence or replication", mib(s.bytes as f64), mib(s.limit)),
+                );
             }
         }
     },
@@ -134,38 +124,33 @@ pub const FULL_SYNC_MEMORY_EXCEEDS_LIMIT: Rule = Rule {
         `resources.limits.memory`. A hard limit of 0 means no limit at all.",
     references: &[REPLICATION, REDIS_CONF, PERSISTENCE],
     check: |cx, sink| {
-        for set in &cx.model.sets {
-            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
-                let Some((setting, bytes, limit)) = maxmemory_and_limit(cx.docs, w, c, conf) else {
-                    continue;
-                };
-                if bytes as f64 >= limit {
-                    continue; // maxmemory-exceeds-limit
-                }
-                let (hard, written) = replica_hard_limit(conf);
-                let buffer = match written {
-                    Some(_) if hard == 0 => "no limit (0)".to_string(),
-                    Some(_) => mib(hard as f64),
-                    None => format!("{} (Redis's default)", mib(hard as f64)),
-                };
-                let over = full_sync_need(bytes, hard).is_none_or(|need| need as f64 > limit);
-                if over {
-                    let need = full_sync_need(bytes, hard)
-                        .map_or("no bound".to_string(), |n| mib(n as f64));
-                    sink.report_for(
-                        &written.unwrap_or(setting).loc,
-                        Some(w.doc),
-                        format!(
-                            "a full sync can need maxmemory {} + replica output buffer {buffer} + \
-                             fork copy-on-write ≈{} = {need}, over the memory limit {} of \
-                             container `{}`",
-                            mib(bytes as f64),
-                            mib(fork_estimate(bytes) as f64),
-                            mib(limit),
-                            c.name
-                        ),
-                    );
-                }
+        for s in sized_servers(cx) {
+            if s.bytes as f64 >= s.limit {
+                continue; // maxmemory-exceeds-limit
+            }
+            let (hard, written) = replica_hard_limit(s.conf);
+            let buffer = match written {
+                Some(_) if hard == 0 => "no limit (0)".to_string(),
+                Some(_) => mib(hard as f64),
+                None => format!("{} (Redis's default)", mib(hard as f64)),
+            };
+            let over = full_sync_need(s.bytes, hard).is_none_or(|need| need as f64 > s.limit);
+            if over {
+                let need =
+                    full_sync_need(s.bytes, hard).map_or("no bound".to_string(), |n| mib(n as f64));
+                sink.report_for(
+                    &written.unwrap_or(s.setting).loc,
+                    Some(s.w.doc),
+                    format!(
+                        "a full sync can need maxmemory {} + replica output buffer {buffer} + \
+                         fork copy-on-write ≈{} = {need}, over the memory limit {} of container \
+                         `{}`",
+                        mib(s.bytes as f64),
+                        mib(fork_estimate(s.bytes) as f64),
+                        mib(s.limit),
+                        s.c.name
+                    ),
+                );
             }
         }
     },
@@ -246,16 +231,33 @@ pub const MAXMEMORY_POLICY_EVICTS_STATE: Rule = Rule {
     },
 };
 
-/// A positive `maxmemory`, its bytes, and the memory limit of the container that loads it,
-/// where all of them are known.
-fn maxmemory_and_limit<'a>(
-    docs: &[Document],
-    w: &Workload,
-    c: &Container,
+/// A Redis server with a positive `maxmemory` and a known container memory limit.
+struct Sized<'a> {
+    w: &'a Workload,
+    c: &'a Container,
     conf: &'a Conf,
-) -> Option<(&'a Setting, u64, f64)> {
-    let setting = conf.last("maxmemory")?;
-    let bytes = setting.arg(0).and_then(redis_bytes).filter(|&b| b > 0)?;
-    let (limit, _) = memory_limit(docs, w, c)?;
-    Some((setting, bytes, limit))
+    /// The effective `maxmemory` directive and its bytes.
+    setting: &'a Setting,
+    bytes: u64,
+    /// The container's `resources.limits.memory`, in bytes.
+    limit: f64,
+}
+
+/// Every Redis server of every set whose `maxmemory` and memory limit are both known.
+fn sized_servers<'a>(cx: &'a Context) -> impl Iterator<Item = Sized<'a>> + 'a {
+    cx.model.sets.iter().flat_map(move |set| {
+        confs(cx.model, set, Role::Redis).filter_map(move |(w, c, conf)| {
+            let setting = conf.last("maxmemory")?;
+            let bytes = setting.arg(0).and_then(redis_bytes).filter(|&b| b > 0)?;
+            let (limit, _) = memory_limit(cx.docs, w, c)?;
+            Some(Sized {
+                w,
+                c,
+                conf,
+                setting,
+                bytes,
+                limit,
+            })
+        })
+    })
 }
