@@ -73,7 +73,7 @@ impl ReplicaBufferLimit {
 
 /// Bytes as Redis writes them in a config file: whole `mb` where exact, else bytes.
 pub fn redis_size(bytes: u64) -> String {
-    if bytes > 0 && bytes % MIB == 0 {
+    if bytes > 0 && bytes.is_multiple_of(MIB) {
         format!("{}mb", bytes / MIB)
     } else {
         bytes.to_string()
