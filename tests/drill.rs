@@ -88,7 +88,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 16] = [
+const ALL_SCENARIOS: [&str; 17] = [
     "bootstrap",
     "replica-down",
     "master-down",
