@@ -231,7 +231,7 @@ prepare_sentinel_conf() {
     (
         umask 077
         grep -v -F -e "sentinel auth-pass $MASTER_NAME " -e "sentinel sentinel-pass " \
-            -e "requirepass " -e "user default " "$conf" >"$conf.new"
+            -e 'requirepass ' -e 'user default ' "$conf" >"$conf.new"
         if [ -n "${REDIS_PASSWORD:-}" ]; then
             echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
             echo "requirepass $REDIS_PASSWORD" >>"$conf.new"
