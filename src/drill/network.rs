@@ -17,14 +17,15 @@ pub struct Network {
     pods: usize,
 }
 
-fn nft(args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new("nft")
+/// Run `program args…`; an error names the command and its own words.
+fn run(program: &str, install: &str, args: &[&str]) -> anyhow::Result<()> {
+    let out = Command::new(program)
         .args(args)
         .output()
-        .context("cannot run `nft`: install Debian's nftables package")?;
+        .with_context(|| format!("cannot run `{program}`: {install}"))?;
     if !out.status.success() {
         bail!(
-            "`nft {}` failed: {}",
+            "`{program} {}` failed: {}",
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
         );
@@ -32,19 +33,12 @@ fn nft(args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn nft(args: &[&str]) -> anyhow::Result<()> {
+    run("nft", "install Debian's nftables package", args)
+}
+
 fn ip(args: &[&str]) -> anyhow::Result<()> {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .context("cannot run `ip` (iproute2): install it")?;
-    if !out.status.success() {
-        bail!(
-            "`ip {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
+    run("ip", "install iproute2", args)
 }
 
 fn addresses() -> anyhow::Result<String> {

@@ -63,52 +63,58 @@ pub fn master_returns_empty(r: &mut Rehearsal) -> anyhow::Result<()> {
 }
 
 pub fn master_freeze(r: &mut Rehearsal) -> anyhow::Result<()> {
-    let old = r.master;
-    r.sleep(1.5);
-    r.step(format!(
-        "SIGSTOP every process of {}",
-        r.cluster.pod_name(old)
-    ));
-    r.cluster.freeze_pod(old, true)?;
-    r.mark_fault(old);
-    let new = wait_failover(r, old, r.down_after() + FAILOVER_GRACE);
-    r.sleep(1.0);
-    r.step(format!("SIGCONT {}", r.cluster.pod_name(old)));
-    r.cluster.freeze_pod(old, false)?;
-    if let Some(new) = new {
-        expect_replica_of(r, "the woken master rejoins as a replica", old, new, 30.0);
-    }
-    r.settle("the set is whole again", 30.0);
-    Ok(())
+    let name = r.cluster.pod_name(r.master);
+    fault_until_replaced(
+        r,
+        Fault {
+            start: format!("SIGSTOP every process of {name}"),
+            heal: format!("SIGCONT {name}"),
+            apply: |r, old, on| r.cluster.freeze_pod(old, on),
+            held_after_failover: 1.0,
+            rejoins: "the woken master rejoins as a replica",
+        },
+    )
 }
 
 /// The master is cut off from its peers (their Sentinels fail over) while clients still
 /// reach it: what it accepts after the new master is promoted is split brain, and lost when
 /// it rejoins. `min-replicas-max-lag` must stop it first.
 pub fn isolated_master(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let name = r.cluster.pod_name(r.master);
+    fault_until_replaced(
+        r,
+        Fault {
+            start: format!("cutting master {name} off its peers (clients still reach it)"),
+            heal: format!("joining {name} to its peers again"),
+            apply: |r, old, on| r.cluster.isolate_pod(old, on),
+            held_after_failover: ISOLATED_AFTER_FAILOVER,
+            rejoins: "the isolated master rejoins as a replica",
+        },
+    )
+}
+
+/// A fault on the master that it survives (a freeze, an isolation): applied, held until the
+/// Sentinels replaced the master and `held_after_failover` seconds more, then healed.
+struct Fault {
+    start: String,
+    heal: String,
+    apply: fn(&Rehearsal, usize, bool) -> anyhow::Result<()>,
+    held_after_failover: f64,
+    rejoins: &'static str,
+}
+
+fn fault_until_replaced(r: &mut Rehearsal, fault: Fault) -> anyhow::Result<()> {
     let old = r.master;
     r.sleep(1.5);
-    r.step(format!(
-        "cutting master {} off its peers (clients still reach it)",
-        r.cluster.pod_name(old)
-    ));
-    r.cluster.isolate_pod(old, true)?;
+    r.step(fault.start);
+    (fault.apply)(r, old, true)?;
     r.mark_fault(old);
     let new = wait_failover(r, old, r.down_after() + FAILOVER_GRACE);
-    r.sleep(ISOLATED_AFTER_FAILOVER);
-    r.step(format!(
-        "joining {} to its peers again",
-        r.cluster.pod_name(old)
-    ));
-    r.cluster.isolate_pod(old, false)?;
+    r.sleep(fault.held_after_failover);
+    r.step(fault.heal);
+    (fault.apply)(r, old, false)?;
     if let Some(new) = new {
-        expect_replica_of(
-            r,
-            "the isolated master rejoins as a replica",
-            old,
-            new,
-            30.0,
-        );
+        expect_replica_of(r, fault.rejoins, old, new, 30.0);
     }
     r.settle("the set is whole again", 30.0);
     Ok(())
