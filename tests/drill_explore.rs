@@ -67,8 +67,8 @@ fn finds_ordinal_0_promoting_itself_on_every_start() {
     let file = planted(
         dir.path(),
         &rendered("production"),
-        "    take_role &\n",
-        "    if [ \"$ORDINAL\" = 0 ]; then\n      (until [ \"$(redis_cmd \"$LOCAL\" PING | tr -d '\\r')\" = PONG ]; do sleep 0.2; done\n      promote \"planted bug: ordinal 0 is master\"; : >\"$ROLE_MARKER\") &\n    else\n      take_role &\n    fi\n",
+        "    ( take_role & )\n",
+        "    if [ \"$ORDINAL\" = 0 ]; then\n      ( (until [ \"$(redis_cmd \"$LOCAL\" PING | tr -d '\\r')\" = PONG ]; do sleep 0.2; done\n      promote \"planted bug: ordinal 0 is master\"; : >\"$ROLE_MARKER\") & )\n    else\n      ( take_role & )\n    fi\n",
     );
     let (report, code, stderr) = explore(&[
         "-f",
