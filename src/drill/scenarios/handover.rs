@@ -37,13 +37,7 @@ pub fn prestop_stale_sentinel(r: &mut Rehearsal) -> anyhow::Result<()> {
         "deleting master {} (preStop), recreating it",
         r.cluster.pod_name(master)
     ));
-    r.cluster.delete_pod(master)?;
-    r.cluster.start_pod(master)?;
-    if r.wait_until(60.0, || r.cluster.is_ready(master).then_some(()))
-        .is_none()
-    {
-        bail!("{} was not Ready within 60 s", r.cluster.pod_name(master));
-    }
+    super::planned::recreate_pod(r, master)?;
     r.sleep(1.0);
     r.planned_window = Some((from, r.now()));
     let current = (0..r.replicas())

@@ -25,6 +25,22 @@ pub fn delete_all(cluster: &dyn Cluster) -> anyhow::Result<()> {
     })
 }
 
+/// Delete a pod gracefully (preStop, SIGTERM) and create it again, as a rollout does; an
+/// error when it is not Ready within 60 s (the rollout would stop there).
+pub fn recreate_pod(r: &Rehearsal, ordinal: usize) -> anyhow::Result<()> {
+    r.cluster.delete_pod(ordinal)?;
+    r.cluster.start_pod(ordinal)?;
+    if r.wait_until(60.0, || r.cluster.is_ready(ordinal).then_some(()))
+        .is_none()
+    {
+        anyhow::bail!(
+            "{} was not Ready within 60 s: the rollout would stop here",
+            r.cluster.pod_name(ordinal)
+        );
+    }
+    Ok(())
+}
+
 pub fn rolling_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.sleep(1.0);
     let from = r.now();
@@ -33,16 +49,7 @@ pub fn rolling_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
             "rolling {}: delete (preStop), recreate",
             r.cluster.pod_name(i)
         ));
-        r.cluster.delete_pod(i)?;
-        r.cluster.start_pod(i)?;
-        if r.wait_until(60.0, || r.cluster.is_ready(i).then_some(()))
-            .is_none()
-        {
-            anyhow::bail!(
-                "{} was not Ready within 60 s: the rollout would stop here",
-                r.cluster.pod_name(i)
-            );
-        }
+        recreate_pod(r, i)?;
     }
     r.settle("the set is whole after the rollout", 30.0);
     r.sleep(1.0);
