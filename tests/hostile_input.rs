@@ -316,7 +316,11 @@ mod cli {
         let unknown = dir.path().join("unknown.yaml");
         std::fs::write(
             &unknown,
-            format!("\"x{}\": 1\n", INJECTED.replace('\n', "\\n")),
+            // One profile field, so the file is a profile and the hostile key is reported.
+            format!(
+                "sentinel: {{}}\n\"x{}\": 1\n",
+                INJECTED.replace('\n', "\\n")
+            ),
         )
         .unwrap();
         let out = run(
@@ -343,6 +347,59 @@ mod cli {
         assert!(stderr.contains(rule), "--set {set:?}: {stderr}");
         assert!(!stderr.contains("internal error"), "{stderr}");
         assert_neutral(&stderr, set);
+    }
+
+    /// `extends:` of a file that is not a profile (its lines read as keys with null values,
+    /// which used to be dropped as "the default"): exit 2, nothing rendered, and the file's
+    /// content not echoed. A typo'd key with a null value is refused the same way.
+    #[test]
+    fn a_file_that_is_not_a_profile_is_refused_without_echoing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let shadow = dir.path().join("shadow");
+        std::fs::write(
+            &shadow,
+            "root:$6$c2VjcmV0:20228:0:99999:7:::
+daemon:*:20228::::::
+",
+        )
+        .unwrap();
+        let profile = dir.path().join("p.yaml");
+        std::fs::write(
+            &profile,
+            format!(
+                "extends: {}
+",
+                shadow.display()
+            ),
+        )
+        .unwrap();
+        for spec in [&profile, &shadow] {
+            let out = run(binary().arg("--profile").arg(spec), b"");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{spec:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{spec:?} rendered");
+            assert!(stderr.contains("not a redis-ha-gen profile"), "{stderr}");
+            assert!(
+                !stderr.contains("c2VjcmV0") && !stderr.contains("daemon"),
+                "{stderr}"
+            );
+        }
+        let typo = dir.path().join("typo.yaml");
+        std::fs::write(
+            &typo,
+            "extends: kind
+sentinel:
+  quorm:
+",
+        )
+        .unwrap();
+        let out = run(binary().arg("--profile").arg(&typo), b"");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("unknown field `sentinel.quorm`"),
+            "{stderr}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod builtin;
 mod checks;
 pub mod grammar;
+mod known_keys;
 mod resolve;
 pub mod suggest;
 mod tree;

@@ -4,7 +4,7 @@
 use super::suggest::nearest;
 use super::tree::{self, Emitted, Entry, Node, Origin, Scalar};
 use super::{Profile, ProfileRequest, ResolvedProfile};
-use super::{builtin, checks};
+use super::{builtin, checks, known_keys};
 use anyhow::{Context, anyhow, bail};
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,7 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
         let source = path.display().to_string();
         let text = read(path, &source)?;
         if let Some(mut values) = tree::load(&source, &text)? {
+            known_keys::ensure_profile(&values, &source)?;
             if let Some(entry) = values.take("extends") {
                 bail!(
                     "{}: `extends` belongs in a profile file, not in a `-f` values file \
@@ -40,6 +41,7 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
     // override (`redis.resources.limits.memory`) keeps its siblings.
     let provenance = root.key_origins().into_iter().collect();
     let mut merged = defaults()?;
+    known_keys::check_null_keys(&root)?;
     root.remove_nulls();
     merged.merge(root);
     let emitted = tree::emit(&merged);
@@ -94,6 +96,7 @@ fn load_profile(
     let mut node = tree::load(&source, &text)?.with_context(|| {
         format!("{source} is empty: a profile is a mapping of fields, e.g. `extends: kind`")
     })?;
+    known_keys::ensure_profile(&node, &source)?;
     if let Some(Entry { origin, value, .. }) = node.take("extends") {
         let Node::Scalar(parent) = value else {
             bail!("{origin}: `extends` must be a built-in profile name or a path");
