@@ -8,6 +8,7 @@
 pub mod bounded_read;
 pub mod cli;
 pub mod config;
+pub mod deadline_command;
 pub mod drill;
 pub mod error;
 pub mod escape;

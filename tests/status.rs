@@ -460,6 +460,7 @@ case "$1" in
   get) [ -f "$FAKE_KUBECTL_DIR/get.err" ] && { cat "$FAKE_KUBECTL_DIR/get.err" >&2; exit 1; }
        cat "$FAKE_KUBECTL_DIR/pods.json" ;;
   exec) pod=$2 container=$4; shift 5
+        [ -f "$FAKE_KUBECTL_DIR/hang" ] && sleep 60
         [ "$1" = sh ] && shift 3   # sh -c SCRIPT redis-cli …: the password and TLS from the pod env
         shift 3                    # redis-cli -p PORT
         [ "$1" = --tls ] && shift 3  # --tls --cacert FILE
@@ -568,7 +569,10 @@ fn kubectl_backend_healthy_set() {
     assert_eq!(report["redis"][1]["lag"], 100);
     let calls = cluster.calls();
     assert!(
-        calls.contains("--namespace ns1 --request-timeout=10s get pods -l app=redis -o json"),
+        // kubectl's own limit is what is left of `--timeout` (default 10 s).
+        calls.lines().next().is_some_and(|first| first
+            .starts_with("--namespace ns1 --request-timeout=")
+            && first.ends_with("s get pods -l app=redis -o json")),
         "{calls}"
     );
     assert!(
@@ -647,6 +651,40 @@ fn kubectl_failing_is_could_not_run() {
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("namespace gone"), "{err}");
+}
+
+/// A `kubectl exec` that never returns (a stuck API server, a hung container): the whole run
+/// ends at `--timeout`, exit 2 naming the call, however many calls are left.
+#[test]
+fn kubectl_that_hangs_is_stopped_at_the_deadline() {
+    let mut cluster = FakeCluster::new();
+    for i in 0..3 {
+        cluster.pod(i, Some(if i == 0 { "master" } else { "replica" }), FQDN0);
+    }
+    fs::write(cluster.dir.path().join("hang"), "").unwrap();
+    fs::write(
+        cluster.dir.path().join("pods.json"),
+        serde_json::json!({"items": cluster.pods}).to_string(),
+    )
+    .unwrap();
+    let dir = cluster.dir.path().to_string_lossy().into_owned();
+    let path = format!("{dir}:{}", std::env::var("PATH").unwrap_or_default());
+    let started = std::time::Instant::now();
+    let out = Command::new(BIN)
+        .args(["status", "--target", "kubectl", "--timeout", "1"])
+        .env("PATH", &path)
+        .env("FAKE_KUBECTL_DIR", &dir)
+        .output()
+        .expect("runs");
+    let took = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("still running when the deadline passed"),
+        "{err}"
+    );
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
 }
 
 #[test]

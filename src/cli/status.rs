@@ -30,18 +30,18 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
                     "--tls-server-name is for ADDRESSES: with --target kubectl, redis-cli runs in the pods"
                 );
             }
-            Box::new(Kubectl {
-                namespace: args
-                    .namespace
+            Box::new(Kubectl::new(
+                args.namespace
                     .clone()
                     .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
-                selector: args.selector.clone(),
-                tls_ca: args.tls.then(|| {
+                args.selector.clone(),
+                args.tls.then(|| {
                     args.cacert
                         .clone()
                         .unwrap_or_else(|| DEFAULT_POD_CA.to_owned())
                 }),
-            })
+                started + timeout,
+            ))
         }
         Some(other) => bail!("unknown --target {other:?}: use `kubectl`, or give ADDRESSES"),
         None if args.addresses.is_empty() => bail!(

@@ -11,10 +11,12 @@
 //! `tls.enabled`) turns on `--tls --cacert` with it, unless `--tls` said which CA to use.
 
 use super::{Backend, Instance, Kind, Query, Shape};
+use crate::deadline_command::{Finished, output_until};
 use crate::resp::Reply;
 use anyhow::{Context, bail};
 use serde_json::Value as Json;
 use std::process::Command;
+use std::time::Instant;
 
 const REDIS_CONTAINER: &str = "redis";
 const SENTINEL_CONTAINER: &str = "sentinel";
@@ -30,23 +32,73 @@ pub struct Kubectl {
     /// The CA file inside the pods (`redis-cli --tls --cacert`); `None`: as the pod's
     /// `TLS_CA_CERT_FILE` says.
     pub tls_ca: Option<String>,
+    /// Every kubectl call of the run ends by then (`status --timeout`): a call still running
+    /// is killed, and the run cannot be judged.
+    pub deadline: Instant,
+    /// The call that ran past the deadline, once one did.
+    pub fatal: Option<String>,
 }
 
 impl Kubectl {
+    pub fn new(
+        namespace: String,
+        selector: String,
+        tls_ca: Option<String>,
+        deadline: Instant,
+    ) -> Self {
+        Kubectl {
+            namespace,
+            selector,
+            tls_ca,
+            deadline,
+            fatal: None,
+        }
+    }
+
     fn kubectl(&self) -> Command {
         let mut command = Command::new("kubectl");
-        command.args(["--namespace", &self.namespace, "--request-timeout=10s"]);
+        // kubectl's own limit too, so the API server stops the request as well.
+        let seconds = self
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .ceil()
+            .max(1.0);
+        command.args([
+            "--namespace",
+            &self.namespace,
+            &format!("--request-timeout={seconds}s"),
+        ]);
         command
+    }
+
+    /// Run a kubectl `command` described as `what` within the run's deadline.
+    fn run(&mut self, command: &mut Command, what: &str) -> anyhow::Result<Finished> {
+        if let Some(why) = &self.fatal {
+            bail!("{why}");
+        }
+        match output_until(command, self.deadline)
+            .context("could not run kubectl (is it installed and on PATH?)")?
+        {
+            Some(finished) => Ok(finished),
+            None => {
+                let why = format!("`{what}` was still running when the deadline passed");
+                self.fatal = Some(why.clone());
+                bail!("{why}")
+            }
+        }
     }
 }
 
 impl Backend for Kubectl {
     fn instances(&mut self) -> anyhow::Result<Vec<Instance>> {
-        let output = self
-            .kubectl()
-            .args(["get", "pods", "-l", &self.selector, "-o", "json"])
-            .output()
-            .context("could not run kubectl (is it installed and on PATH?)")?;
+        let mut command = self.kubectl();
+        command.args(["get", "pods", "-l", &self.selector, "-o", "json"]);
+        let what = format!(
+            "kubectl get pods -n {} -l {}",
+            self.namespace, self.selector
+        );
+        let output = self.run(&mut command, &what)?;
         if !output.status.success() {
             bail!(
                 "kubectl get pods -n {} -l {} failed: {}",
@@ -81,10 +133,11 @@ impl Backend for Kubectl {
         if let Some(ca) = &self.tls_ca {
             command.args(["--tls", "--cacert", ca]);
         }
-        let output = command
-            .args(&query.args)
-            .output()
-            .map_err(|e| format!("could not run kubectl: {e}"))?;
+        command.args(&query.args);
+        let what = format!("kubectl exec {pod} -c {container}");
+        let output = self
+            .run(&mut command, &what)
+            .map_err(|e| format!("{e:#}"))?;
         if !output.status.success() {
             return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
         }
@@ -92,6 +145,10 @@ impl Backend for Kubectl {
             &String::from_utf8_lossy(&output.stdout),
             query.shape,
         ))
+    }
+
+    fn fatal(&self) -> Option<&str> {
+        self.fatal.as_deref()
     }
 }
 
