@@ -337,6 +337,9 @@ fn read_reply(reader: &mut impl BufRead, depth: usize, budget: &mut usize) -> io
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
