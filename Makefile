@@ -10,7 +10,7 @@ DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl 
                     busybox util-linux
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
-        cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies
+        cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all
 
 build:
 	$(CARGO) build --release
@@ -78,6 +78,14 @@ soak-zombies: test-deps
 # side by side (benches/compare.sh). It takes minutes: not part of `make test`.
 bench:
 	bash benches/compare.sh
+
+# Every drill scenario for every built-in profile, on this machine (make test runs every one
+# for `production` and nearly every one for `kind`). Needs root; ~40 min on 2 cores.
+DRILL_PROFILES ?= kind ocp production
+drill-all: build test-deps
+	@status=0; for p in $(DRILL_PROFILES); do \
+	  echo "== $$p"; $(BIN) drill --profile $$p || status=1; \
+	done; exit $$status
 
 # The long exploration (docs/explore.md): EXPLORE_SCHEDULES random fault schedules of each of
 # `kind` and `production` (seed EXPLORE_SEED), judged by the invariants I1–I4; failing

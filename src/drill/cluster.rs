@@ -1,6 +1,7 @@
 //! What a scenario can do to a running set, whatever runs it: this machine's namespaces
 //! (`local`) or a live cluster (`kubectl`).
 
+use super::network::Cut;
 use super::spec::HaSpec;
 use crate::resp::Reply;
 use std::time::Duration;
@@ -44,7 +45,12 @@ pub trait Cluster: Sync {
     /// Cut the pod off its peers (both ways, frames silently dropped) while clients outside
     /// the set still reach it, or join it again.
     fn isolate_pod(&self, ordinal: usize, isolated: bool) -> anyhow::Result<()> {
-        let _ = isolated;
+        self.cut_pod(ordinal, Cut::Both, isolated)
+    }
+    /// Drop the traffic between the pod and its peers in one or both directions (frames
+    /// silently dropped, clients outside the set unaffected), or lift that cut.
+    fn cut_pod(&self, ordinal: usize, cut: Cut, on: bool) -> anyhow::Result<()> {
+        let _ = (cut, on);
         anyhow::bail!(
             "this target cannot cut {} off its peers only",
             self.pod_name(ordinal)

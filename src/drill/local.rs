@@ -6,7 +6,7 @@ use super::cluster::{Cluster, ProcessCount, Session};
 use super::dns::Dns;
 use super::env;
 use super::fidelity::{Fidelity, Settings};
-use super::network::Network;
+use super::network::{Cut, Network};
 use super::pods::{Node, Pod};
 use super::spec::HaSpec;
 use super::userland::{self, is_alpine_image};
@@ -270,9 +270,9 @@ impl Cluster for LocalSet {
         self.pods.get(ordinal).is_some_and(|p| p.is_ready())
     }
 
-    fn isolate_pod(&self, ordinal: usize, isolated: bool) -> anyhow::Result<()> {
+    fn cut_pod(&self, ordinal: usize, cut: Cut, on: bool) -> anyhow::Result<()> {
         self.pod(ordinal)?;
-        self.network.set_isolated(ordinal, isolated)
+        self.network.set_cut(ordinal, cut, on)
     }
 
     fn is_running(&self, ordinal: usize) -> bool {

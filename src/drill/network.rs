@@ -167,12 +167,14 @@ impl Network {
         format!("rhg{}", self.id)
     }
 
-    /// Cut the pod off the other pods, both ways, while the host still reaches it (a client
-    /// outside the set that still sees a master its peers have lost), or join it again.
-    pub fn set_isolated(&self, ordinal: usize, isolated: bool) -> anyhow::Result<()> {
+    /// Drop the frames between the pod and the other pods in the `cut` direction(s),
+    /// silently (no RST, as a lost route or a one-way firewall rule does), while the host
+    /// still reaches it; or remove that cut again. nftables rules of the `bridge` family on
+    /// the pod's bridge port.
+    pub fn set_cut(&self, ordinal: usize, cut: Cut, on: bool) -> anyhow::Result<()> {
         let table = self.table();
-        let chain = format!("isolate{ordinal}");
-        if !isolated {
+        let chain = format!("{}{ordinal}", cut.chain());
+        if !on {
             return nft(&["delete", "chain", "bridge", &table, &chain]);
         }
         nft(&["add", "table", "bridge", &table])?;
@@ -186,7 +188,7 @@ impl Network {
             "{ type filter hook forward priority 0; policy accept; }",
         ])?;
         let link = self.host_link(ordinal);
-        for direction in ["iifname", "oifname"] {
+        for direction in cut.directions() {
             nft(&[
                 "add", "rule", "bridge", &table, &chain, direction, &link, "drop",
             ])?;
@@ -219,5 +221,37 @@ impl Network {
 impl Drop for Network {
     fn drop(&mut self) {
         self.remove();
+    }
+}
+
+/// Which frames between a pod and its peers a cut drops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// Both ways: the pod and its peers no longer reach each other.
+    Both,
+    /// What the pod sends: its peers still reach it, but it answers no one.
+    FromPod,
+    /// What the pod receives: it still reaches its peers, but none reaches it.
+    ToPod,
+}
+
+impl Cut {
+    /// The nft chain of this cut (one per pod and kind, so cuts can be lifted one by one).
+    fn chain(self) -> &'static str {
+        match self {
+            Cut::Both => "isolate",
+            Cut::FromPod => "cutfrom",
+            Cut::ToPod => "cutto",
+        }
+    }
+
+    /// The bridge port directions dropped: frames that enter the bridge from the pod's
+    /// port (`iifname`, sent by the pod) or leave through it (`oifname`, sent to the pod).
+    fn directions(self) -> &'static [&'static str] {
+        match self {
+            Cut::Both => &["iifname", "oifname"],
+            Cut::FromPod => &["iifname"],
+            Cut::ToPod => &["oifname"],
+        }
     }
 }

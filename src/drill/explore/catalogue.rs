@@ -31,9 +31,14 @@ pub enum FaultKind {
     DelayedStart,
     /// Delete and recreate each pod, highest ordinal first, each Ready before the next.
     RollingRestart,
+    /// Cut the pod off its peers, both ways, while clients outside the set still reach it.
+    Isolate,
+    /// Drop what the pod sends to its peers (`direction` `from-pod`) or what they send it
+    /// (`to-pod`); clients outside the set still reach it both ways.
+    OneWayCut,
 }
 
-pub const ALL: [FaultKind; 12] = [
+pub const ALL: [FaultKind; 14] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -46,18 +51,19 @@ pub const ALL: [FaultKind; 12] = [
     FaultKind::OneMissing,
     FaultKind::DelayedStart,
     FaultKind::RollingRestart,
+    FaultKind::Isolate,
+    FaultKind::OneWayCut,
 ];
 
 /// Faults of the catalogue the pod runner cannot inject yet: named so that asking for
 /// one says so instead of pretending.
-pub const NOT_YET: [(&str, &str); 7] = [
+pub const NOT_YET: [(&str, &str); 6] = [
     ("dns-late", "DNS answers late"),
     ("dns-none", "DNS does not answer"),
     (
         "dns-stale",
         "DNS answers with a restarted pod's old address",
     ),
-    ("one-way-cut", "a one-way network cut"),
     (
         "partition-master-sentinels",
         "the master cut from the Sentinels only",
@@ -81,6 +87,8 @@ impl FaultKind {
             FaultKind::OneMissing => "one-missing",
             FaultKind::DelayedStart => "delayed-start",
             FaultKind::RollingRestart => "rolling-restart",
+            FaultKind::Isolate => "isolate",
+            FaultKind::OneWayCut => "one-way-cut",
         }
     }
 

@@ -3,6 +3,7 @@
 use super::catalogue::FaultKind;
 use super::schedule::{Fault, Start};
 use crate::drill::cluster::Cluster;
+use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
 use crate::drill::scenarios::planned::delete_all;
 use anyhow::{Context, bail};
@@ -14,14 +15,17 @@ pub enum Heal {
     StartPod(usize),
     Thaw(usize),
     Reconnect(usize),
+    Uncut(usize, Cut),
 }
 
 impl Heal {
     pub fn ordinal(&self) -> usize {
         match self {
-            Heal::StartContainer(i, _) | Heal::StartPod(i) | Heal::Thaw(i) | Heal::Reconnect(i) => {
-                *i
-            }
+            Heal::StartContainer(i, _)
+            | Heal::StartPod(i)
+            | Heal::Thaw(i)
+            | Heal::Reconnect(i)
+            | Heal::Uncut(i, _) => *i,
         }
     }
 
@@ -31,6 +35,7 @@ impl Heal {
             Heal::StartPod(i) => cluster.start_pod(*i),
             Heal::Thaw(i) => cluster.freeze_pod(*i, false),
             Heal::Reconnect(i) => cluster.partition_pod(*i, false),
+            Heal::Uncut(i, cut) => cluster.cut_pod(*i, *cut, false),
         }
     }
 }
@@ -96,6 +101,19 @@ pub fn inject(
             let i = target()?;
             cluster.partition_pod(i, true)?;
             Some(Heal::Reconnect(i))
+        }
+        FaultKind::Isolate | FaultKind::OneWayCut => {
+            let i = target()?;
+            let cut = match (fault.fault, fault.direction.as_deref()) {
+                (FaultKind::Isolate, _) => Cut::Both,
+                (_, Some("from-pod")) => Cut::FromPod,
+                (_, Some("to-pod")) => Cut::ToPod,
+                (_, other) => {
+                    bail!("one-way-cut needs `direction`: `from-pod` or `to-pod`, not {other:?}")
+                }
+            };
+            cluster.cut_pod(i, cut, true)?;
+            Some(Heal::Uncut(i, cut))
         }
         FaultKind::WipePvc => {
             let i = target()?;

@@ -94,6 +94,9 @@ fn describe(fault: &Fault) -> String {
     if let Some(container) = &fault.container {
         text += &format!(" ({container} late)");
     }
+    if let Some(direction) = &fault.direction {
+        text += &format!(" ({direction})");
+    }
     match fault.fault {
         FaultKind::RollingRestart => {}
         FaultKind::RestartAll | FaultKind::RestartAllWipe | FaultKind::OneMissing => {

@@ -28,6 +28,9 @@ pub struct Fault {
     /// `delayed-start`: the container that starts late (`redis` or `sentinel`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// `one-way-cut`: `from-pod` (what the target sends is dropped) or `to-pod`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
     /// Whole-set restarts: the order and delays of the pods' starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub starts: Vec<Start>,
@@ -98,6 +101,7 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
             target: shape.pods[ordinal].clone(),
             duration: 0.0,
             container: None,
+            direction: None,
             starts: Vec::new(),
         };
         // Restarting a set takes a few seconds of graceful stops beyond its planned delays.
@@ -106,8 +110,12 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
             FaultKind::KillRedis | FaultKind::KillSentinel => {
                 fault.duration = draw.between(0.5, 2.5 * da)
             }
-            FaultKind::KillPod | FaultKind::Partition | FaultKind::WipePvc => {
+            FaultKind::KillPod | FaultKind::Partition | FaultKind::WipePvc | FaultKind::Isolate => {
                 fault.duration = draw.between(0.5, 3.0 * da)
+            }
+            FaultKind::OneWayCut => {
+                fault.direction = Some(["from-pod", "to-pod"][draw.below(2)].to_string());
+                fault.duration = draw.between(0.5, 3.0 * da);
             }
             FaultKind::FreezeShort => fault.duration = draw.between(0.2 * da, 0.8 * da),
             FaultKind::FreezeLong => fault.duration = draw.between(1.2 * da, 3.0 * da),

@@ -85,6 +85,7 @@ mod tests {
             target: "redis-0".into(),
             duration,
             container: None,
+            direction: None,
             starts: Vec::new(),
         }
     }

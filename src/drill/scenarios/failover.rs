@@ -1,6 +1,7 @@
 //! Scenarios where the master fails and the Sentinels must replace it.
 
 use super::{expect_replica_of, wait_failover};
+use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
 
 /// How long past `down-after` the drill waits for a failover before calling it missing.
@@ -89,6 +90,41 @@ pub fn isolated_master(r: &mut Rehearsal) -> anyhow::Result<()> {
             apply: |r, old, on| r.cluster.isolate_pod(old, on),
             held_after_failover: ISOLATED_AFTER_FAILOVER,
             rejoins: "the isolated master rejoins as a replica",
+        },
+    )
+}
+
+/// What the master sends its peers is dropped (a one-way firewall rule, a broken route
+/// back): they still reach it, clients too. Its peers' Sentinels hear nothing from it and
+/// fail over; the replicas' acknowledgements still reach it, so `min-replicas-to-write` sees
+/// fresh replicas that in truth receive nothing: only `WAIT` keeps what it accepts from being
+/// acknowledged.
+pub fn master_mute(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let name = r.cluster.pod_name(r.master);
+    fault_until_replaced(
+        r,
+        Fault {
+            start: format!("dropping what master {name} sends its peers (they still reach it)"),
+            heal: format!("letting {name}'s frames through again"),
+            apply: |r, old, on| r.cluster.cut_pod(old, Cut::FromPod, on),
+            held_after_failover: ISOLATED_AFTER_FAILOVER,
+            rejoins: "the muted master rejoins as a replica",
+        },
+    )
+}
+
+/// What the peers send the master is dropped: it still reaches them (its Sentinel's hellos
+/// and its replication stream leave it) but hears none of them, clients still reach it.
+pub fn master_deaf(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let name = r.cluster.pod_name(r.master);
+    fault_until_replaced(
+        r,
+        Fault {
+            start: format!("dropping what master {name}'s peers send it (it still reaches them)"),
+            heal: format!("letting frames to {name} through again"),
+            apply: |r, old, on| r.cluster.cut_pod(old, Cut::ToPod, on),
+            held_after_failover: ISOLATED_AFTER_FAILOVER,
+            rejoins: "the deaf master rejoins as a replica",
         },
     )
 }

@@ -145,6 +145,18 @@ pub const SCENARIOS: &[Scenario] = &[
         ..SCENARIO
     },
     Scenario {
+        name: "master-mute",
+        play: failover::master_mute,
+        failover: Failover::Happens,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "master-deaf",
+        play: failover::master_deaf,
+        failover: Failover::Happens,
+        ..SCENARIO
+    },
+    Scenario {
         name: "failover-through-service",
         play: failover::master_down,
         failover: Failover::Required,
