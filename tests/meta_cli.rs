@@ -65,6 +65,23 @@ fn bash_completions_are_valid_bash_that_completes_subcommands() {
     );
 }
 
+/// Below the top level too (clap_complete's hyphenated-name bug broke every subcommand):
+/// `redis-ha-gen lint --format <TAB>` offers the formats.
+#[test]
+fn bash_completions_complete_a_subcommands_flag_values() {
+    let script = stdout(&run(&["completions", "bash"]));
+    let driver = format!(
+        "{script}\nCOMP_WORDS=(redis-ha-gen lint --format ''); COMP_CWORD=3; \
+         _redis__ha__gen redis-ha-gen '' --format; printf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    );
+    let bash = pipe("bash", &["-s"], driver.as_bytes());
+    assert_eq!(bash.status.code(), Some(0), "{bash:?}");
+    let words = stdout(&bash);
+    for format in ["text", "json", "sarif", "github"] {
+        assert!(words.lines().any(|w| w == format), "completed: {words}");
+    }
+}
+
 #[test]
 fn unknown_shell_is_a_usage_error_listing_the_shells() {
     let out = run(&["completions", "tcsh"]);

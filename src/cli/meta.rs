@@ -9,10 +9,26 @@ use std::io::Write;
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
     let mut command = Cli::command();
     let name = command.get_name().to_owned();
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, &name, &mut script);
+    if args.shell == clap_complete::Shell::Bash {
+        script = fix_bash_hyphens(&String::from_utf8_lossy(&script), &name).into_bytes();
+    }
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut command, name, &mut out);
+    out.write_all(&script)?;
     out.flush()?;
     Ok(EXIT_OK)
+}
+
+/// clap_complete's bash script names each subcommand's `case` branch from the binary name
+/// with its hyphens turned into `__subcmd__` (`redis__subcmd__ha__subcmd__gen__subcmd__lint`),
+/// while the loop that finds the subcommand builds `redis__ha__gen__subcmd__lint`: no branch
+/// matches, so nothing below the top level completes (clap-rs/clap#6421, still open).
+/// The branch names are rewritten to the loop's.
+fn fix_bash_hyphens(script: &str, name: &str) -> String {
+    let loop_name = name.replace('-', "__");
+    let branch_name = name.replace('-', "__subcmd__");
+    script.replace(&branch_name, &loop_name)
 }
 
 pub fn man() -> anyhow::Result<u8> {
