@@ -1,13 +1,12 @@
 //! `completions`, `man`: generated from the same clap definition the binary parses with, so
 //! they can never drift from the real flags.
 
-use super::args::{Cli, CompletionsArgs};
+use super::args::CompletionsArgs;
 use crate::error::EXIT_OK;
-use clap::CommandFactory;
 use std::io::Write;
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
-    let mut command = Cli::command();
+    let mut command = super::help::command();
     let name = command.get_name().to_owned();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, &name, &mut script);
@@ -33,7 +32,7 @@ fn fix_bash_hyphens(script: &str, name: &str) -> String {
 
 pub fn man() -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(super::help::command()).render(&mut out)?;
     out.flush()?;
     Ok(EXIT_OK)
 }

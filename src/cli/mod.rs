@@ -4,6 +4,7 @@
 mod args;
 mod drill;
 mod generate;
+mod help;
 mod inputs;
 mod lint;
 mod meta;
@@ -13,11 +14,14 @@ mod status;
 pub use args::*;
 
 use crate::error::EXIT_USAGE;
-use clap::Parser;
+use clap::FromArgMatches;
 
 /// Parse arguments, run the command, return the exit code.
 pub fn main() -> u8 {
-    let cli = match Cli::try_parse() {
+    let cli = match help::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
