@@ -19,7 +19,7 @@ pub mod workload;
 pub use conf::{Conf, Origin, Setting, Storage};
 pub use launch::{Role, Script, Server};
 pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};
-pub use sets::HaSet;
+pub use sets::{HaSet, Topology};
 pub use workload::{Container, SourceKind, VolumeSource, Workload};
 
 use crate::manifest::Document;

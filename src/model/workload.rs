@@ -2,7 +2,7 @@
 //! template, volumes, mounts and containers.
 
 use super::json::{array_at, int_of, str_at, string_map, token};
-use super::selector::Labels;
+use super::selector::{Labels, Selector};
 use super::{Loc, Server, Storage};
 use crate::manifest::Document;
 use crate::manifest::JsonPointer;
@@ -71,6 +71,8 @@ pub struct Container {
     pub image: Option<String>,
     /// `command` followed by `args`.
     pub words: Vec<Word>,
+    /// `command` is written (not only `args`): the image's entrypoint is replaced.
+    pub command_given: bool,
     pub mounts: Vec<Mount>,
     /// Environment variables with literal values (`value:`; not `valueFrom`).
     pub env: Vec<(String, String)>,
@@ -100,6 +102,32 @@ pub struct Workload {
 impl Workload {
     pub fn loc(&self, pointer: impl Into<Rc<str>>) -> Loc {
         Loc::new(self.doc, pointer)
+    }
+
+    /// Whether `selector` picks at least one pod of this workload: its template's labels,
+    /// or for a StatefulSet the labels its controller adds to pod N (N < replicas):
+    /// `statefulset.kubernetes.io/pod-name: NAME-N` and `apps.kubernetes.io/pod-index: N`
+    /// (Kubernetes StatefulSet docs, "Pod Name Label" and "Pod index label").
+    pub fn selected_by(&self, selector: &Selector) -> bool {
+        if selector.matches(&self.labels) {
+            return true;
+        }
+        if self.kind != "StatefulSet" {
+            return false;
+        }
+        let by_name = selector
+            .required(POD_NAME_LABEL)
+            .and_then(|pod| pod.strip_prefix(self.name.as_str())?.strip_prefix('-'))
+            .and_then(|n| n.parse::<u32>().ok());
+        let by_index = selector
+            .required(POD_INDEX_LABEL)
+            .and_then(|n| n.parse::<u32>().ok());
+        by_name.or(by_index).is_some_and(|n| {
+            let mut labels = self.labels.clone();
+            labels.insert(POD_NAME_LABEL.to_string(), format!("{}-{n}", self.name));
+            labels.insert(POD_INDEX_LABEL.to_string(), n.to_string());
+            n < self.replicas && selector.matches(&labels)
+        })
     }
 
     pub fn volume(&self, name: &str) -> Option<&Volume> {
@@ -143,6 +171,9 @@ impl Workload {
             .max_by_key(|(m, _)| m.path.len())
     }
 }
+
+const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
+const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
 
 /// The workload in `doc`, if its kind carries pods.
 pub fn read(index: usize, doc: &Document) -> Option<Workload> {
@@ -284,6 +315,7 @@ fn container(
         })
         .collect();
     Container {
+        command_given: !array_at(c, "/command").is_empty(),
         index: position,
         env,
         name: str_at(c, "/name").unwrap_or_default().to_string(),
