@@ -1,5 +1,5 @@
-//! Pod-bearing objects (StatefulSet, Deployment, ReplicaSet, DaemonSet, Pod): their pod
-//! template, volumes, mounts and containers.
+//! Pod-bearing objects (StatefulSet, Deployment, ReplicaSet, ReplicationController,
+//! DaemonSet, Job, CronJob, Pod): their pod template, volumes, mounts and containers.
 
 use super::json::{array_at, int_of, str_at, string_map, token};
 use super::selector::{Labels, Selector};
@@ -179,8 +179,13 @@ const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
 pub fn read(index: usize, doc: &Document) -> Option<Workload> {
     let v = &doc.value;
     let (template, default_replicas) = match doc.kind() {
-        "StatefulSet" | "Deployment" | "ReplicaSet" => ("/spec/template", 1),
-        "DaemonSet" => ("/spec/template", 1),
+        "StatefulSet"
+        | "Deployment"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "DaemonSet"
+        | "Job" => ("/spec/template", 1),
+        "CronJob" => ("/spec/jobTemplate/spec/template", 1),
         "Pod" => ("", 1),
         _ => return None,
     };
@@ -224,7 +229,10 @@ pub fn read(index: usize, doc: &Document) -> Option<Workload> {
             ));
         }
     }
-    let restarts = doc.kind() != "Pod" || str_at(spec, "/restartPolicy") != Some("Never");
+    // Controllers recreate their pods; a bare Pod or a Job's pods only restart in place, and
+    // not at all with `restartPolicy: Never`.
+    let restarts = !matches!(doc.kind(), "Pod" | "Job" | "CronJob")
+        || str_at(spec, "/restartPolicy") != Some("Never");
     Some(Workload {
         doc: index,
         kind: doc.kind().to_string(),
