@@ -93,20 +93,27 @@ impl<'a, 'd> Files<'a, 'd> {
                 errors,
             })
         })?;
-        if conf.settings.iter().any(|s| s.directive.name == "include") {
-            let mut expanded = Vec::with_capacity(conf.settings.len());
-            for s in std::mem::take(&mut conf.settings) {
-                match s.arg(0).filter(|_| s.directive.name == "include") {
-                    Some(inc) => match self.conf(c, inc, depth + 1) {
-                        Some(included) => expanded.extend(included.settings),
-                        None => expanded.push(s),
-                    },
-                    None => expanded.push(s),
-                }
-            }
-            conf.settings = expanded;
-        }
+        conf.settings = self.expand_includes(c, std::mem::take(&mut conf.settings), depth);
         Some(conf)
+    }
+
+    /// `settings` with each `include` replaced by the directives of the file it names (kept
+    /// as written when that file cannot be followed).
+    pub fn expand_includes(&self, c: usize, settings: Vec<Setting>, depth: u8) -> Vec<Setting> {
+        if !settings.iter().any(|s| s.directive.name == "include") {
+            return settings;
+        }
+        let mut expanded = Vec::with_capacity(settings.len());
+        for s in settings {
+            match s.arg(0).filter(|_| s.directive.name == "include") {
+                Some(inc) => match self.conf(c, inc, depth + 1) {
+                    Some(included) => expanded.extend(included.settings),
+                    None => expanded.push(s),
+                },
+                None => expanded.push(s),
+            }
+        }
+        expanded
     }
 
     /// Scripts that run before container `c`'s server starts: init containers' and its own.
@@ -387,12 +394,38 @@ fn echoed(words: &[String]) -> String {
         .map(String::as_str)
         .skip_while(|w| w.starts_with('-'))
         .collect();
-    let text = args.join(" ");
     if words[0] == "printf" {
-        text.replace("\\n", "\n")
+        let Some((format, values)) = args.split_first() else {
+            return String::new();
+        };
+        printf(format, values).replace("\\n", "\n")
     } else {
-        text
+        args.join(" ")
     }
+}
+
+/// `printf FORMAT VALUES…` with `%s`/`%d` taking the values in order (once through the
+/// format, which is how start scripts use it) and `%%` a percent sign.
+fn printf(format: &str, values: &[&str]) -> String {
+    let mut out = String::with_capacity(format.len());
+    let mut values = values.iter();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('s' | 'd') => out.push_str(values.next().copied().unwrap_or("")),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
 }
 
 /// Directives and errors of configuration text written in the string at `base`, the
@@ -477,6 +510,21 @@ fn base64(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printf_fills_its_format() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            echoed(&w(&[
+                "printf",
+                "\\nsentinel auth-pass %s %s",
+                "mymaster",
+                "$P"
+            ])),
+            "\nsentinel auth-pass mymaster $P"
+        );
+        assert_eq!(echoed(&w(&["printf", "100%% %s"])), "100% ");
+    }
 
     #[test]
     fn decodes_base64() {

@@ -99,7 +99,17 @@ fn main_script(files: &Files, c: usize) -> Option<Script> {
         if let Some(i) = rest.iter().position(|w| is_dash_c(&w.text)) {
             let w = rest.get(i + 1)?;
             let text = Cow::Owned(w.text.clone());
-            return Some(Script::new(files.cache, c, w.loc.clone(), text));
+            let inline = Script::new(files.cache, c, w.loc.clone(), text);
+            // `bash -ec /scripts/start-node.sh` (bitnami): the inline script only runs a
+            // script file from a volume, which is the one to read.
+            if let [only] = inline.parsed.commands.as_slice()
+                && let Some(path) = only.words.first().filter(|p| p.starts_with('/'))
+                && !is_server_binary(path)
+                && let Some(file) = from_file(files, c, path)
+            {
+                return Some(file);
+            }
+            return Some(inline);
         }
         let file = rest.iter().find(|w| !w.text.starts_with('-'))?;
         return from_file(files, c, &file.text);
@@ -114,16 +124,94 @@ fn is_dash_c(w: &str) -> bool {
     w.len() > 1 && w.starts_with('-') && !w.starts_with("--") && w.ends_with('c')
 }
 
+/// The server binaries: Redis's and Valkey's (a fork that kept Redis's configuration).
+const BINARIES: &[&str] = &[
+    "redis-server",
+    "redis-sentinel",
+    "valkey-server",
+    "valkey-sentinel",
+];
+
 fn is_server_binary(word: &str) -> bool {
     // Most words of a script are not a server: the suffix test skips looking for a `/`.
-    (word.ends_with("redis-server") || word.ends_with("redis-sentinel"))
-        && matches!(basename(word), "redis-server" | "redis-sentinel")
+    (word.ends_with("-server") || word.ends_with("-sentinel")) && BINARIES.contains(&basename(word))
 }
 
-/// Index of the server binary in a command's words, if it runs one.
+/// Index of the server binary in a command's words, if it runs one: first, after a known
+/// wrapper (`exec`, `gosu`…), or after a wrapper script that ends in `exec "$@"`
+/// (`/conf/fix-ip.sh redis-server /conf/redis.conf`, an image's `docker-entrypoint.sh`).
 fn binary_index<T: AsRef<str>>(words: &[T]) -> Option<usize> {
     let i = words.iter().position(|w| is_server_binary(w.as_ref()))?;
-    (i == 0 || WRAPPERS.contains(&words[0].as_ref())).then_some(i)
+    let first = words[0].as_ref();
+    let wrapper_script = first.ends_with(".sh") || basename(first).contains("entrypoint");
+    (i == 0 || WRAPPERS.contains(&first) || (i == 1 && wrapper_script)).then_some(i)
+}
+
+/// The official `redis` and `valkey` images' entrypoint: a container whose `args` (no
+/// `command`) start with an option or are a `.conf` path runs the server on them
+/// (docker-library `docker-entrypoint.sh`: `set -- redis-server "$@"`).
+fn official_entrypoint(container: &super::workload::Container) -> Option<Vec<Word>> {
+    let official = official_image(container.image.as_deref()?)?;
+    let first = container.words.first()?;
+    if container.command_given || !(first.text.starts_with('-') || first.text.ends_with(".conf")) {
+        return None;
+    }
+    let binary = Word {
+        text: format!("{official}-server"),
+        loc: first.loc.clone(),
+    };
+    Some(
+        std::iter::once(binary)
+            .chain(container.words.iter().cloned())
+            .collect(),
+    )
+}
+
+/// `redis` or `valkey` when `image` is that official image (Docker Hub library, Valkey's
+/// own, or a mirror of them), whatever the tag.
+fn official_image(image: &str) -> Option<&'static str> {
+    let repo = image.split('@').next()?;
+    let path = match repo.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') => path,
+        _ => repo,
+    };
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop()?;
+    let owner = parts.last().copied().unwrap_or("library");
+    match (owner, name) {
+        ("library" | "docker.io" | "valkey", "redis") => Some("redis"),
+        ("library" | "docker.io" | "valkey", "valkey") => Some("valkey"),
+        _ => None,
+    }
+}
+
+/// Words of `"${NAME[@]}"` from the script's array assignments (`NAME=(…)`, `NAME+=(…)`),
+/// in order; branches are merged as for plain variables.
+fn array_words(scripts: &[&Script], name: &str) -> Vec<String> {
+    let set = format!("{name}=(");
+    let add = format!("{name}+=(");
+    let mut out = Vec::new();
+    for cmd in scripts.iter().flat_map(|s| s.parsed.commands.iter()) {
+        let Some(first) = cmd.words.first() else {
+            continue;
+        };
+        let rest = if let Some(r) = first.strip_prefix(&set) {
+            out.clear();
+            r
+        } else if let Some(r) = first.strip_prefix(&add) {
+            r
+        } else {
+            continue;
+        };
+        let words = std::iter::once(rest).chain(cmd.words[1..].iter().map(String::as_str));
+        for w in words {
+            let w = w.strip_suffix(')').unwrap_or(w);
+            if !w.is_empty() {
+                out.push(w.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The server container `c` runs, if any.
@@ -154,22 +242,42 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 })
                 .unwrap_or_default(),
         };
+    let launch = match official_entrypoint(container) {
+        Some(words) if launch.is_empty() => words,
+        _ => launch,
+    };
     if launch.is_empty() {
-        return image_default(
+        let mut server = image_default(
             container.words.is_empty(),
             container.image.as_deref(),
             files.workload.loc(container.pointer.clone()),
-        );
+        )?;
+        if let Some(conf) = server.conf.as_mut() {
+            conf.settings = image_settings(files.workload, container);
+        }
+        return Some(server);
     }
     let vars = files.vars(c)?;
+    let own: Vec<&Script> = files.scripts.iter().filter(|s| s.container == c).collect();
     let launch: Vec<Word> = launch
         .into_iter()
-        .map(|w| Word {
-            text: super::vars::expand(&w.text, vars).into_owned(),
-            loc: w.loc,
+        .flat_map(|w| {
+            let array = w
+                .text
+                .strip_prefix("${")
+                .and_then(|t| t.strip_suffix("[@]}"))
+                .map(|name| array_words(&own, name));
+            let texts = array.unwrap_or_else(|| vec![w.text.clone()]);
+            texts
+                .into_iter()
+                .map(|t| Word {
+                    text: super::vars::expand(&t, vars).into_owned(),
+                    loc: w.loc.clone(),
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
-    let sentinel = basename(&launch[0].text) == "redis-sentinel"
+    let sentinel = basename(&launch[0].text).ends_with("-sentinel")
         || launch.iter().any(|w| w.text == "--sentinel");
     let role = if sentinel {
         Role::Sentinel
@@ -190,8 +298,10 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
         }),
     };
     if let Some(conf) = conf.as_mut() {
-        conf.settings
-            .extend(options(&launch[1 + path.is_some() as usize..]));
+        let mut settings = image_settings(files.workload, container);
+        settings.append(&mut conf.settings);
+        settings.extend(options(&launch[1 + path.is_some() as usize..]));
+        conf.settings = files.expand_includes(c, settings, 0);
     }
     Some(Server {
         role,
@@ -227,6 +337,28 @@ fn image_default(no_command: bool, image: Option<&str>, loc: Loc) -> Option<Serv
         launch: loc,
         conf,
     })
+}
+
+/// Defaults an official image changes before any configuration: its Redis is built with
+/// `protected-mode no` ("unnecessary in context of Docker", docker-library/redis Dockerfile).
+fn image_settings(
+    workload: &super::workload::Workload,
+    container: &super::workload::Container,
+) -> Vec<super::conf::Setting> {
+    if container
+        .image
+        .as_deref()
+        .and_then(official_image)
+        .is_none()
+    {
+        return Vec::new();
+    }
+    let at = workload.loc(format!("{}/image", container.pointer));
+    let words = ["--protected-mode", "no"].map(|t| Word {
+        text: t.to_string(),
+        loc: at.clone(),
+    });
+    options(&words)
 }
 
 /// `--name value… --other …` after the config path: directives, as Redis appends them.

@@ -19,7 +19,7 @@ pub mod workload;
 pub use conf::{Conf, Origin, Setting, Storage};
 pub use launch::{Role, Script, Server};
 pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};
-pub use sets::HaSet;
+pub use sets::{HaSet, Topology};
 pub use workload::{Container, SourceKind, VolumeSource, Workload};
 
 use crate::manifest::Document;
@@ -269,6 +269,22 @@ fn is_cert_manager(doc: &Document) -> bool {
         .is_some_and(|v| v.starts_with("cert-manager.io/"))
 }
 
+/// Whether `text` has a line only a Redis or Sentinel configuration has: a stock
+/// `redis.conf` (hundreds of directives, many unknown to `looks_like_conf`) still sets its
+/// password or master this way.
+fn names_conf_lines(text: &str) -> bool {
+    text.lines().any(|line| {
+        let mut words = line.split_whitespace();
+        match words.next().map(str::to_ascii_lowercase).as_deref() {
+            Some("requirepass" | "masterauth" | "replicaof" | "slaveof") => true,
+            Some("sentinel") => words
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("monitor")),
+            _ => false,
+        }
+    })
+}
+
 /// Configuration text in a ConfigMap/Secret: a data value that reads as configuration, or
 /// a here-document inside a script that does.
 fn stored_confs<'d>(
@@ -293,7 +309,7 @@ fn stored_confs<'d>(
         let script = text.starts_with("#!") || key.ends_with(".sh");
         if !script {
             let parsed = cache.conf(&loc, text.clone());
-            if parsed.is_conf {
+            if parsed.is_conf || key.ends_with(".conf") || names_conf_lines(&text) {
                 out.push(StoredConf {
                     kind,
                     settings: located(&parsed, &loc, 0).0,
@@ -323,3 +339,6 @@ fn stored_confs<'d>(
     }
     out
 }
+
+#[cfg(test)]
+mod recognition_tests;

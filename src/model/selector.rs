@@ -71,6 +71,11 @@ impl Selector {
         }
     }
 
+    /// The value `matchLabels` (or a Service's selector) requires for `key`.
+    pub fn required(&self, key: &str) -> Option<&str> {
+        self.match_labels.get(key).map(String::as_str)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.match_labels.is_empty() && self.requirements.is_empty() && !self.invalid
     }

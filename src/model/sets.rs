@@ -1,16 +1,95 @@
 //! Grouping servers into HA sets: a workload running both Redis and Sentinel is a set; a
-//! Sentinel-only workload joins the Redis workload its `sentinel monitor` address names.
+//! Sentinel-only workload joins the Redis workload its `sentinel monitor` address names, a
+//! replica-only workload the Redis workload its `replicaof` names. Each set is classified
+//! (docs/contracts.md, "Recognition and topology") so that only the rules that fit it run.
 
 use super::launch::Role;
 use super::{Model, Workload};
 use std::collections::HashMap;
 
-/// One Redis HA deployment: the workloads that run its Redis servers and Sentinels.
+/// How a set of Redis servers is meant to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Topology {
+    /// Redis servers watched by Sentinels, which fail over.
+    SentinelHa,
+    /// A master and replicas (`replicaof`, bitnami's `REDIS_REPLICATION_MODE`), no Sentinel:
+    /// nothing fails over.
+    Replication,
+    /// Servers with no replication and no Sentinel: a cache or a single store.
+    Standalone,
+    /// Redis Cluster (`cluster-enabled yes`): the nodes fail over among themselves.
+    Cluster,
+}
+
+impl Topology {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topology::SentinelHa => "sentinel-ha",
+            Topology::Replication => "replication",
+            Topology::Standalone => "standalone",
+            Topology::Cluster => "cluster",
+        }
+    }
+}
+
+/// One Redis deployment: the workloads that run its Redis servers and Sentinels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HaSet {
     pub namespace: String,
     /// Indexes into `Model::workloads`, ascending.
     pub workloads: Vec<usize>,
+    pub topology: Topology,
+}
+
+/// The hosts a workload's Redis servers replicate from (`replicaof`/`slaveof`).
+fn master_hosts(w: &Workload) -> Vec<String> {
+    w.containers
+        .iter()
+        .filter_map(|c| {
+            c.server
+                .as_ref()
+                .filter(|s| s.role == Role::Redis)?
+                .conf
+                .as_ref()
+        })
+        .filter_map(|conf| {
+            conf.value(&["replicaof", "slaveof"])
+                .map(|(host, _)| host.to_string())
+        })
+        .collect()
+}
+
+/// What the evidence of `workloads` says they are.
+fn classify(model: &Model, workloads: &[usize]) -> Topology {
+    let ws = || workloads.iter().map(|&i| &model.workloads[i]);
+    let servers = || {
+        ws().flat_map(|w| w.containers.iter())
+            .filter_map(|c| Some((c, c.server.as_ref()?)))
+    };
+    let cluster = servers().any(|(_, s)| {
+        s.role == Role::Redis
+            && s.conf.as_ref().is_some_and(|c| {
+                c.value(&["cluster-enabled"])
+                    .is_some_and(|(v, _)| v.eq_ignore_ascii_case("yes"))
+            })
+    });
+    if cluster {
+        return Topology::Cluster;
+    }
+    if servers().any(|(_, s)| s.role == Role::Sentinel) {
+        return Topology::SentinelHa;
+    }
+    let replicating = ws().any(|w| !master_hosts(w).is_empty())
+        || servers().any(|(c, _)| {
+            c.env
+                .iter()
+                .any(|(k, v)| k == "REDIS_REPLICATION_MODE" && !v.is_empty())
+        });
+    if replicating {
+        Topology::Replication
+    } else {
+        Topology::Standalone
+    }
 }
 
 fn runs(w: &Workload, role: Role) -> bool {
@@ -73,6 +152,24 @@ pub fn group(model: &Model) -> Vec<HaSet> {
             owner[i] = j;
         }
     }
+    // A workload of replicas joins the workload its `replicaof` names (bitnami's
+    // `-replicas` StatefulSet and its `-master`).
+    for &i in &servers {
+        let w = &model.workloads[i];
+        if runs(w, Role::Sentinel) || owner[i] != i {
+            continue;
+        }
+        let hosts = master_hosts(w);
+        let named = servers.iter().copied().find(|&j| {
+            j != i
+                && model.workloads[j].namespace == w.namespace
+                && master_hosts(&model.workloads[j]).is_empty()
+                && hosts.iter().any(|h| names(model, &model.workloads[j], h))
+        });
+        if let Some(j) = named {
+            owner[i] = owner[j];
+        }
+    }
     let mut sets: Vec<HaSet> = Vec::new();
     let mut set_of_root: HashMap<usize, usize> = HashMap::new();
     for &i in &servers {
@@ -88,6 +185,7 @@ pub fn group(model: &Model) -> Vec<HaSet> {
                 sets.push(HaSet {
                     namespace: model.workloads[i].namespace.clone(),
                     workloads,
+                    topology: Topology::Standalone,
                 });
             }
         }
@@ -95,6 +193,7 @@ pub fn group(model: &Model) -> Vec<HaSet> {
     for set in &mut sets {
         set.workloads.sort_unstable();
         set.workloads.dedup();
+        set.topology = classify(model, &set.workloads);
     }
     sets
 }

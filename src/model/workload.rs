@@ -1,8 +1,8 @@
-//! Pod-bearing objects (StatefulSet, Deployment, ReplicaSet, DaemonSet, Pod): their pod
-//! template, volumes, mounts and containers.
+//! Pod-bearing objects (StatefulSet, Deployment, ReplicaSet, ReplicationController,
+//! DaemonSet, Job, CronJob, Pod): their pod template, volumes, mounts and containers.
 
 use super::json::{array_at, int_of, str_at, string_map, token};
-use super::selector::Labels;
+use super::selector::{Labels, Selector};
 use super::{Loc, Server, Storage};
 use crate::manifest::Document;
 use crate::manifest::JsonPointer;
@@ -71,6 +71,8 @@ pub struct Container {
     pub image: Option<String>,
     /// `command` followed by `args`.
     pub words: Vec<Word>,
+    /// `command` is written (not only `args`): the image's entrypoint is replaced.
+    pub command_given: bool,
     pub mounts: Vec<Mount>,
     /// Environment variables with literal values (`value:`; not `valueFrom`).
     pub env: Vec<(String, String)>,
@@ -100,6 +102,32 @@ pub struct Workload {
 impl Workload {
     pub fn loc(&self, pointer: impl Into<Rc<str>>) -> Loc {
         Loc::new(self.doc, pointer)
+    }
+
+    /// Whether `selector` picks at least one pod of this workload: its template's labels,
+    /// or for a StatefulSet the labels its controller adds to pod N (N < replicas):
+    /// `statefulset.kubernetes.io/pod-name: NAME-N` and `apps.kubernetes.io/pod-index: N`
+    /// (Kubernetes StatefulSet docs, "Pod Name Label" and "Pod index label").
+    pub fn selected_by(&self, selector: &Selector) -> bool {
+        if selector.matches(&self.labels) {
+            return true;
+        }
+        if self.kind != "StatefulSet" {
+            return false;
+        }
+        let by_name = selector
+            .required(POD_NAME_LABEL)
+            .and_then(|pod| pod.strip_prefix(self.name.as_str())?.strip_prefix('-'))
+            .and_then(|n| n.parse::<u32>().ok());
+        let by_index = selector
+            .required(POD_INDEX_LABEL)
+            .and_then(|n| n.parse::<u32>().ok());
+        by_name.or(by_index).is_some_and(|n| {
+            let mut labels = self.labels.clone();
+            labels.insert(POD_NAME_LABEL.to_string(), format!("{}-{n}", self.name));
+            labels.insert(POD_INDEX_LABEL.to_string(), n.to_string());
+            n < self.replicas && selector.matches(&labels)
+        })
     }
 
     pub fn volume(&self, name: &str) -> Option<&Volume> {
@@ -144,12 +172,20 @@ impl Workload {
     }
 }
 
+const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
+const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
+
 /// The workload in `doc`, if its kind carries pods.
 pub fn read(index: usize, doc: &Document) -> Option<Workload> {
     let v = &doc.value;
     let (template, default_replicas) = match doc.kind() {
-        "StatefulSet" | "Deployment" | "ReplicaSet" => ("/spec/template", 1),
-        "DaemonSet" => ("/spec/template", 1),
+        "StatefulSet"
+        | "Deployment"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "DaemonSet"
+        | "Job" => ("/spec/template", 1),
+        "CronJob" => ("/spec/jobTemplate/spec/template", 1),
         "Pod" => ("", 1),
         _ => return None,
     };
@@ -193,7 +229,10 @@ pub fn read(index: usize, doc: &Document) -> Option<Workload> {
             ));
         }
     }
-    let restarts = doc.kind() != "Pod" || str_at(spec, "/restartPolicy") != Some("Never");
+    // Controllers recreate their pods; a bare Pod or a Job's pods only restart in place, and
+    // not at all with `restartPolicy: Never`.
+    let restarts = !matches!(doc.kind(), "Pod" | "Job" | "CronJob")
+        || str_at(spec, "/restartPolicy") != Some("Never");
     Some(Workload {
         doc: index,
         kind: doc.kind().to_string(),
@@ -284,6 +323,7 @@ fn container(
         })
         .collect();
     Container {
+        command_given: !array_at(c, "/command").is_empty(),
         index: position,
         env,
         name: str_at(c, "/name").unwrap_or_default().to_string(),

@@ -4,8 +4,10 @@
 
 mod durability;
 mod facts;
+mod fitting;
 mod input;
 mod memory;
+mod recognition;
 mod registry;
 mod scheduling;
 mod security;
@@ -43,14 +45,21 @@ pub struct CheckOptions {
 
 /// Run every rule over the documents; annotations suppress findings on their objects.
 pub fn check(documents: &[Document], options: &CheckOptions) -> Vec<Finding> {
-    let model = Model::build(documents);
-    let cx = Context {
-        docs: documents,
-        model: &model,
-        options,
-    };
+    let mut model = Model::build(documents);
+    let all_sets = std::mem::take(&mut model.sets);
     let mut sink = Sink::default();
     for rule in registry() {
+        // Each rule sees only the sets it fits (fitting.rs).
+        model.sets = all_sets
+            .iter()
+            .filter(|set| fitting::fits(rule.id, set.topology))
+            .cloned()
+            .collect();
+        let cx = Context {
+            docs: documents,
+            model: &model,
+            options,
+        };
         sink.rule = Some(rule);
         (rule.check)(&cx, &mut sink);
     }

@@ -1,7 +1,9 @@
 //! The one table of every rule. Ids are public contract: never rename one.
 
 use super::sink::{Context, Sink};
-use super::{durability, input, memory, scheduling, security, timings, tls, topology, wiring};
+use super::{
+    durability, input, memory, recognition, scheduling, security, timings, tls, topology, wiring,
+};
 use crate::finding::Severity;
 
 /// The family a rule belongs to (docs/contracts.md, "Rules").
@@ -70,6 +72,7 @@ static REGISTRY: &[Rule] = &[
     input::IGNORE_UNKNOWN_RULE,
     input::REDIS_CONFIG_SYNTAX,
     input::DUPLICATE_OBJECT,
+    recognition::REDIS_CONTAINER_NOT_UNDERSTOOD,
     topology::SENTINEL_COUNT_TOO_LOW,
     topology::SENTINEL_QUORUM_OUT_OF_RANGE,
     topology::SENTINEL_QUORUM_ABOVE_MAJORITY,

@@ -9,7 +9,7 @@ use super::sources::{
 };
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
-use crate::model::{Loc, Origin, Role, SourceKind, Storage, VolumeSource};
+use crate::model::{Loc, Origin, Role, SourceKind, Storage, Topology, VolumeSource};
 
 pub const SENTINEL_CONFIG_READ_ONLY: Rule = Rule {
     id: "sentinel-config-read-only",
@@ -82,18 +82,22 @@ pub const SENTINEL_HOSTNAMES_UNRESOLVED: Rule = Rule {
     id: "sentinel-hostnames-unresolved",
     category: Category::Wiring,
     severity: Severity::Error,
-    summary: "sentinel monitor/announce uses a DNS name without `sentinel resolve-hostnames yes` before it",
-    rationale: "Sentinel accepts hostnames only with `sentinel resolve-hostnames yes` set earlier \
-        in the file; otherwise loading `sentinel monitor mymaster redis-0.redis-headless… 6379 2` \
-        is `FATAL CONFIG FILE ERROR … Can't resolve instance hostname` (measured on Redis 7.0.15) \
-        and Sentinel exits. (Redis Sentinel docs, \"IP Addresses and DNS names\".)",
-    fix: "Put `sentinel resolve-hostnames yes` and `sentinel announce-hostnames yes` at the top \
-        of sentinel.conf, before `sentinel monitor`.",
+    summary: "sentinel monitor/announce uses a DNS name and `sentinel resolve-hostnames yes` is not set",
+    rationale: "Sentinel accepts hostnames only with `sentinel resolve-hostnames yes`; without it \
+        loading `sentinel monitor mymaster redis-0.redis-headless… 6379 2` is `FATAL CONFIG FILE \
+        ERROR … Can't resolve instance hostname` and Sentinel exits. Since Redis 7.0 Sentinel \
+        applies `resolve-hostnames` before any `monitor` line wherever it stands in the file \
+        (measured on Redis 7.0.15: the flag after the monitor line starts fine, no flag exits). \
+        (Redis Sentinel docs, \"IP Addresses and DNS names\".)",
+    fix: "Add `sentinel resolve-hostnames yes` and `sentinel announce-hostnames yes` to \
+        sentinel.conf (at the top, so Sentinels before 7.0 read it too).",
     references: &[SENTINEL, SENTINEL_CONF],
     check: |cx, sink| {
         for set in &cx.model.sets {
             for (w, _, conf) in confs(cx.model, set, Role::Sentinel) {
-                for (i, s) in conf.settings.iter().enumerate() {
+                // Redis ≥ 7.0 applies the flag before every monitor line (rationale).
+                let resolves = conf.sentinel_flag_before("resolve-hostnames", conf.settings.len());
+                for s in &conf.settings {
                     let host = if s.directive.is_sentinel("monitor") {
                         s.arg(2)
                     } else if s.directive.is_sentinel("announce-ip") {
@@ -104,8 +108,8 @@ pub const SENTINEL_HOSTNAMES_UNRESOLVED: Rule = Rule {
                     let Some(host) = host.filter(|h| !is_ip(h)) else {
                         continue;
                     };
-                    if !conf.sentinel_flag_before("resolve-hostnames", i) {
-                        sink.report_for(&s.loc, Some(w.doc), format!("`{host}` is a hostname but `sentinel resolve-hostnames yes` is not set before this line: Sentinel exits with \"Can't resolve instance hostname\""));
+                    if !resolves {
+                        sink.report_for(&s.loc, Some(w.doc), format!("`{host}` is a hostname but `sentinel resolve-hostnames yes` is not set: Sentinel exits with \"Can't resolve instance hostname\""));
                     }
                 }
             }
@@ -306,7 +310,11 @@ pub const CLIENT_SERVICE_SELECTS_REPLICAS: Rule = Rule {
     check: |cx, sink| {
         for set in &cx.model.sets {
             for (w, c, conf) in confs(cx.model, set, Role::Redis) {
-                if w.replicas < 2 {
+                // Without Sentinel a workload started as replicas (`replicaof`) holds only
+                // replicas: a Service over it is a read-only endpoint, as meant.
+                let replicas_only = set.topology == Topology::Replication
+                    && conf.value(&["replicaof", "slaveof"]).is_some();
+                if w.replicas < 2 || replicas_only {
                     continue;
                 }
                 let data_port = port(conf);
@@ -407,7 +415,7 @@ pub const SERVICE_SELECTS_NOTHING: Rule = Rule {
                 if !cx
                     .model
                     .workloads_in(ns)
-                    .any(|w| s.selector.matches(&w.labels))
+                    .any(|w| w.selected_by(&s.selector))
                 {
                     sink.report(
                         &Loc::new(s.doc, "/spec/selector"),

@@ -8,6 +8,7 @@
 //! unchecked. Every problem is a `schema-violation` finding pointing at the offending node.
 
 mod embedded;
+mod nulls;
 mod quick;
 mod typed;
 
@@ -50,12 +51,16 @@ pub fn validate(document: &Document, version: KubeVersion) -> Vec<Finding> {
             .into_iter()
             .collect();
     };
+    // Explicit nulls are unset fields (nulls.rs); dropping object fields moves no other
+    // node, so every pointer still names the document's own node.
+    let stripped = nulls::without_nulls(&document.value);
+    let value = stripped.as_ref().unwrap_or(&document.value);
     // Most documents are valid: the yes/no walk needs no compiled validator at all; the
     // compiled one is built (and writes the messages) only when the walk says no or cannot tell.
-    if !schema.quick_is_valid(&document.value) && !schema.validator().is_valid(&document.value) {
+    if !schema.quick_is_valid(value) && !schema.validator().is_valid(value) {
         let validator = schema.validator();
         return validator
-            .iter_errors(&document.value)
+            .iter_errors(value)
             .flat_map(|error| violations(document, &error))
             .collect();
     }

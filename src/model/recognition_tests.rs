@@ -1,0 +1,119 @@
+//! How the model recognises Redis in forms real manifests use (issue 11).
+
+use super::{Model, Role, Topology};
+use crate::manifest;
+
+fn model(yaml: &str) -> Model {
+    Model::build(&manifest::parse("t.yaml", yaml).documents)
+}
+
+fn roles(m: &Model) -> Vec<(String, Option<Role>)> {
+    m.workloads
+        .iter()
+        .flat_map(|w| {
+            w.containers
+                .iter()
+                .map(|c| (c.name.clone(), c.server.as_ref().map(|s| s.role)))
+        })
+        .collect()
+}
+
+#[test]
+fn official_image_args_only_forms_run_the_server() {
+    let m = model(
+        "kind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: opts, image: 'redis:7.2.4', args: ['--save', '', '--appendonly', 'no']}\n        - {name: conf, image: 'docker.io/library/valkey:8.0.1', args: ['/etc/valkey.conf']}\n        - {name: other, image: 'example.com/redis:1', args: ['--port', '6379']}\n",
+    );
+    assert_eq!(
+        roles(&m),
+        vec![
+            ("opts".to_string(), Some(Role::Redis)),
+            ("conf".to_string(), Some(Role::Redis)),
+            ("other".to_string(), None),
+        ]
+    );
+    // The official image is built with protected mode off.
+    let conf = m.workloads[0].containers[0]
+        .server
+        .as_ref()
+        .unwrap()
+        .conf
+        .as_ref()
+        .unwrap();
+    assert_eq!(conf.value(&["protected-mode"]).map(|(v, _)| v), Some("no"));
+    assert_eq!(conf.value(&["appendonly"]).map(|(v, _)| v), Some("no"));
+}
+
+#[test]
+fn valkey_sentinel_and_wrapper_scripts() {
+    let m = model(
+        "kind: StatefulSet\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: s, image: 'valkey/valkey:8.0.1', command: [valkey-sentinel, /data/s.conf]}\n        - {name: w, image: 'redis:7.2.4', command: [/conf/fix-ip.sh, redis-server, /conf/r.conf]}\n",
+    );
+    assert_eq!(
+        roles(&m),
+        vec![
+            ("s".to_string(), Some(Role::Sentinel)),
+            ("w".to_string(), Some(Role::Redis)),
+        ]
+    );
+    assert_eq!(m.sets[0].topology, Topology::SentinelHa);
+}
+
+#[test]
+fn bash_ec_script_file_with_an_args_array() {
+    let m = model(concat!(
+        "kind: ConfigMap\nmetadata: {name: scripts}\ndata:\n  start.sh: |\n    #!/bin/bash\n",
+        "    ARGS=(\"--port\" \"6379\")\n    ARGS+=(\"--maxmemory\" \"100mb\")\n    exec redis-server \"${ARGS[@]}\"\n",
+        "---\nkind: StatefulSet\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers:\n",
+        "        - name: redis\n          image: bitnami/redis:7.2.4\n          command: [/bin/bash, -ec]\n",
+        "          args: [/scripts/start.sh]\n          volumeMounts: [{name: s, mountPath: /scripts}]\n",
+        "      volumes: [{name: s, configMap: {name: scripts}}]\n",
+    ));
+    let server = m.workloads[0].containers[0]
+        .server
+        .as_ref()
+        .expect("a server");
+    let conf = server.conf.as_ref().expect("a followed configuration");
+    assert_eq!(conf.value(&["maxmemory"]).map(|(v, _)| v), Some("100mb"));
+    assert_eq!(m.sets[0].topology, Topology::Standalone);
+}
+
+#[test]
+fn cluster_and_every_pod_bearing_kind() {
+    let m = model(concat!(
+        "kind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n",
+        "          containers: [{name: r, image: 'redis:7.2.4', command: [redis-server, --cluster-enabled, 'yes']}]\n",
+        "---\nkind: ReplicationController\nmetadata: {name: rc}\nspec:\n  template:\n    spec:\n",
+        "      containers: [{name: r, image: 'redis:7.2.4', command: [redis-server]}]\n",
+    ));
+    assert_eq!(m.workloads.len(), 2);
+    let topologies: Vec<Topology> = m.sets.iter().map(|s| s.topology).collect();
+    assert_eq!(topologies, vec![Topology::Cluster, Topology::Standalone]);
+}
+
+#[test]
+fn a_stock_conf_under_a_conf_key_is_configuration() {
+    let mut stock = String::from("kind: ConfigMap\nmetadata: {name: c}\ndata:\n  redis.conf: |\n");
+    for i in 0..40 {
+        stock.push_str(&format!("    some-future-directive-{i} yes\n"));
+    }
+    stock.push_str("    requirepass hunter2\n");
+    let m = model(&stock);
+    assert_eq!(m.stored.len(), 1);
+}
+
+#[test]
+fn a_per_pod_service_selects_pod_n_below_replicas() {
+    let m = model(concat!(
+        "kind: StatefulSet\nmetadata: {name: r}\nspec:\n  replicas: 3\n  template:\n",
+        "    metadata: {labels: {app: r}}\n    spec:\n      containers: [{name: r, image: 'redis:7.2.4', command: [redis-server]}]\n",
+        "---\nkind: Service\nmetadata: {name: r-2}\nspec:\n  selector: {app: r, statefulset.kubernetes.io/pod-name: r-2}\n",
+        "---\nkind: Service\nmetadata: {name: r-3}\nspec:\n  selector: {app: r, statefulset.kubernetes.io/pod-name: r-3}\n",
+    ));
+    let w = &m.workloads[0];
+    let selected: Vec<bool> = m
+        .services
+        .iter()
+        .map(|s| w.selected_by(&s.selector))
+        .collect();
+    assert_eq!(selected, vec![true, false]);
+}

@@ -1,0 +1,68 @@
+//! Silence must mean "checked": a container that looks like Redis but whose start the
+//! model cannot follow is announced, with what was missing.
+
+use super::registry::{Category, Rule};
+use super::sources::CONFIG;
+use crate::finding::Severity;
+use crate::manifest::JsonPointer;
+use crate::model::Loc;
+
+/// Redis's and Sentinel's default ports.
+const REDIS_PORTS: [i64; 2] = [6379, 26379];
+
+pub const REDIS_CONTAINER_NOT_UNDERSTOOD: Rule = Rule {
+    id: "redis-container-not-understood",
+    category: Category::Input,
+    severity: Severity::Info,
+    summary: "a container exposes port 6379/26379 but how it starts Redis is not understood",
+    rationale: "The rules check the Redis servers and Sentinels they can follow: a \
+        `redis-server`/`redis-sentinel` (or `valkey-*`) command, the official image's \
+        entrypoint forms, `sh -c` and wrapper scripts read from the input, bitnami's start \
+        scripts. A container that declares Redis's port but starts in a way none of these \
+        explain (a custom image's own entrypoint, a script baked into the image) is not \
+        checked at all; saying so keeps an empty report from reading as \"no problems\". \
+        (Redis configuration docs.)",
+    fix: "Nothing is wrong with the manifest because of this. To have it checked, start the \
+        server visibly: `command: [redis-server, /path/redis.conf]` with the file from a \
+        ConfigMap, or a start script from a ConfigMap volume that ends in `exec redis-server …`.",
+    references: &[CONFIG],
+    check: |cx, sink| {
+        for w in &cx.model.workloads {
+            let Some(doc) = cx.docs.get(w.doc) else {
+                continue;
+            };
+            for c in w
+                .containers
+                .iter()
+                .filter(|c| !c.init && c.server.is_none())
+            {
+                let port = doc
+                    .value
+                    .at(&format!("{}/ports", c.pointer))
+                    .and_then(|p| p.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.get("containerPort")?.as_i64())
+                    .find(|p| REDIS_PORTS.contains(p));
+                let Some(port) = port else {
+                    continue;
+                };
+                let how = if c.words.is_empty() {
+                    format!(
+                        "it runs the entrypoint of image `{}`, which the input does not show",
+                        c.image.as_deref().unwrap_or("?")
+                    )
+                } else {
+                    "no `redis-server`/`redis-sentinel` is found in its command, args or a start script read from the input".to_string()
+                };
+                sink.report(
+                    &Loc::new(w.doc, c.pointer.clone()),
+                    format!(
+                        "container `{}` exposes port {port}, but {how}: its Redis is not checked",
+                        c.name
+                    ),
+                );
+            }
+        }
+    },
+};
