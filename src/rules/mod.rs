@@ -7,6 +7,7 @@ mod facts;
 mod input;
 mod memory;
 mod registry;
+mod scaling;
 mod scheduling;
 mod security;
 mod sink;

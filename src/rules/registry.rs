@@ -1,7 +1,7 @@
 //! The one table of every rule. Ids are public contract: never rename one.
 
 use super::sink::{Context, Sink};
-use super::{durability, input, memory, scheduling, security, timings, tls, topology, wiring};
+use super::{durability, input, memory, scaling, scheduling, security, timings, tls, topology, wiring};
 use crate::finding::Severity;
 
 /// The family a rule belongs to (docs/contracts.md, "Rules").
@@ -75,6 +75,7 @@ static REGISTRY: &[Rule] = &[
     topology::SENTINEL_QUORUM_ABOVE_MAJORITY,
     topology::REPLICA_COUNT_TOO_LOW,
     topology::SENTINEL_CONFIG_INCONSISTENT,
+    scaling::REPLICAS_OUT_OF_SYNC,
     timings::SENTINEL_DOWN_AFTER_OUT_OF_RANGE,
     timings::SENTINEL_FAILOVER_TIMEOUT_TOO_LOW,
     timings::MIN_REPLICAS_MAX_LAG_EXCEEDS_DOWN_AFTER,

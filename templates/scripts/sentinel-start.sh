@@ -22,7 +22,57 @@ apply_configmap_tunables() {
     done </config/sentinel/sentinel.conf
 }
 
+# The ordinal of HOST when it is the FQDN of a pod of this set; fails for any other host.
+# Exact strings only (quoted patterns, parameter expansion): hosts are data, never patterns.
+ordinal_of_pod_fqdn() {
+    local head="$SET_NAME-" tail=".$HEADLESS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN" n
+    case $1 in
+        "$head"*"$tail") ;;
+        *) return 1 ;;
+    esac
+    n=${1#"$head"}
+    n=${n%"$tail"}
+    case $n in
+        '' | *[!0-9]*) return 1 ;;
+    esac
+    echo "$n"
+}
+
+# Sentinel persists every Sentinel and replica it ever met (`known-sentinel`,
+# `known-replica`) and counts every known Sentinel in the majority a failover leader needs:
+# after a scale-down the departed pods' Sentinels are votes that never come
+# (-failover-abort-not-elected). Before this Sentinel starts, forget the Sentinels and
+# replicas of ordinals the set no longer has (≥ REPLICAS); the live ones stay known, so
+# nothing needs re-discovering. The rollout restarts one pod at a time, so the Sentinels
+# forget one at a time (docs/architecture.md, "Scaling").
+forget_departed_pods() {
+    local conf=$CONF_DIR/sentinel.conf line host n
+    [ -f "$conf" ] || return 0
+    (
+        umask 077
+        while IFS= read -r line || [ -n "$line" ]; do
+            host=""
+            case $line in
+                "sentinel known-sentinel $MASTER_NAME "*)
+                    host=${line#"sentinel known-sentinel $MASTER_NAME "} ;;
+                "sentinel known-replica $MASTER_NAME "*)
+                    host=${line#"sentinel known-replica $MASTER_NAME "} ;;
+                "sentinel known-slave $MASTER_NAME "*)
+                    host=${line#"sentinel known-slave $MASTER_NAME "} ;;
+            esac
+            host=${host%% *}
+            if [ -n "$host" ] && n=$(ordinal_of_pod_fqdn "$host") && [ "$n" -ge "$REPLICAS" ]; then
+                log "forgetting $host: the set has $REPLICAS pods now"
+                continue
+            fi
+            printf '%s\n' "$line"
+        done <"$conf" >"$conf.new"
+    )
+    mv "$conf.new" "$conf"
+}
+
 prepare_sentinel_conf
+forget_departed_pods
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).
 ( apply_configmap_tunables & )
