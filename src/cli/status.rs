@@ -41,6 +41,7 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
                         .clone()
                         .unwrap_or_else(|| DEFAULT_POD_CA.to_owned())
                 }),
+                notes: Vec::new(),
             })
         }
         Some(other) => bail!("unknown --target {other:?}: use `kubectl`, or give ADDRESSES"),

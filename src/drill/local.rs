@@ -132,18 +132,17 @@ impl LocalSet {
         settings: &Settings,
         update: Option<HaSpec>,
     ) -> anyhow::Result<LocalSet> {
-        if let Some(update) = &update {
-            if (&update.namespace, &update.name, &update.headless_service)
+        if let Some(update) = &update
+            && (&update.namespace, &update.name, &update.headless_service)
                 != (&spec.namespace, &spec.name, &spec.headless_service)
-            {
-                bail!(
-                    "the re-rendered manifests name another set ({}/{}), not {}/{}",
-                    update.namespace,
-                    update.name,
-                    spec.namespace,
-                    spec.name
-                );
-            }
+        {
+            bail!(
+                "the re-rendered manifests name another set ({}/{}), not {}/{}",
+                update.namespace,
+                update.name,
+                spec.namespace,
+                spec.name
+            );
         }
         let capacity = update
             .as_ref()

@@ -1,7 +1,9 @@
 //! The one table of every rule. Ids are public contract: never rename one.
 
 use super::sink::{Context, Sink};
-use super::{durability, input, memory, scaling, scheduling, security, timings, tls, topology, wiring};
+use super::{
+    durability, input, memory, scaling, scheduling, security, timings, tls, topology, wiring,
+};
 use crate::finding::Severity;
 
 /// The family a rule belongs to (docs/contracts.md, "Rules").

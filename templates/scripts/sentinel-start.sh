@@ -24,18 +24,20 @@ apply_configmap_tunables() {
 
 # The ordinal of HOST when it is the FQDN of a pod of this set; fails for any other host.
 # Exact strings only (quoted patterns, parameter expansion): hosts are data, never patterns.
+# (Called in a command substitution, a subshell: its variables stay there.)
 ordinal_of_pod_fqdn() {
-    local head="$SET_NAME-" tail=".$HEADLESS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN" n
+    fqdn_head="$SET_NAME-"
+    fqdn_tail=".$HEADLESS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN"
     case $1 in
-        "$head"*"$tail") ;;
+        "$fqdn_head"*"$fqdn_tail") ;;
         *) return 1 ;;
     esac
-    n=${1#"$head"}
-    n=${n%"$tail"}
-    case $n in
+    fqdn_ordinal=${1#"$fqdn_head"}
+    fqdn_ordinal=${fqdn_ordinal%"$fqdn_tail"}
+    case $fqdn_ordinal in
         '' | *[!0-9]*) return 1 ;;
     esac
-    echo "$n"
+    echo "$fqdn_ordinal"
 }
 
 # Sentinel persists every Sentinel and replica it ever met (`known-sentinel`,
@@ -44,9 +46,10 @@ ordinal_of_pod_fqdn() {
 # (-failover-abort-not-elected). Before this Sentinel starts, forget the Sentinels and
 # replicas of ordinals the set no longer has (≥ REPLICAS); the live ones stay known, so
 # nothing needs re-discovering. The rollout restarts one pod at a time, so the Sentinels
-# forget one at a time (docs/architecture.md, "Scaling").
-forget_departed_pods() {
-    local conf=$CONF_DIR/sentinel.conf line host n
+# forget one at a time (docs/architecture.md, "Scaling"). A subshell function: its
+# variables stay in it.
+forget_departed_pods() (
+    conf="$CONF_DIR/sentinel.conf"
     [ -f "$conf" ] || return 0
     (
         umask 077
@@ -69,7 +72,7 @@ forget_departed_pods() {
         done <"$conf" >"$conf.new"
     )
     mv "$conf.new" "$conf"
-}
+)
 
 prepare_sentinel_conf
 forget_departed_pods
