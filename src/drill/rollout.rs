@@ -11,10 +11,8 @@ use super::rehearsal::Rehearsal;
 use super::scenarios::planned::recreate_pod;
 use anyhow::bail;
 
-/// Apply the re-rendered set the cluster holds and play the controller until it is done;
-/// when the last pod was deleted (seconds since the start), the last instant at which the
-/// rollout can have moved the master.
-pub fn apply(r: &mut Rehearsal) -> anyhow::Result<f64> {
+/// Apply the re-rendered set the cluster holds and play the controller until it is done.
+pub fn apply(r: &mut Rehearsal) -> anyhow::Result<()> {
     let old = r.cluster.spec().clone();
     r.cluster.apply_update()?;
     let new = r.cluster.spec().clone();
@@ -45,11 +43,7 @@ pub fn apply(r: &mut Rehearsal) -> anyhow::Result<f64> {
                 .iter()
                 .map(|&i| scope.spawn(move || cluster.delete_pod(i)))
                 .collect();
-            let rolled = if rolls {
-                roll(r, remaining)
-            } else {
-                Ok(r.now())
-            };
+            let rolled = if rolls { roll(r, remaining) } else { Ok(()) };
             for deletion in deletions {
                 deletion
                     .join()
@@ -59,11 +53,7 @@ pub fn apply(r: &mut Rehearsal) -> anyhow::Result<f64> {
         });
     }
     scale_up(r, old.replicas, new.replicas, new.ordered_ready)?;
-    if rolls {
-        roll(r, remaining)
-    } else {
-        Ok(r.now())
-    }
+    if rolls { roll(r, remaining) } else { Ok(()) }
 }
 
 /// Create ordinals `from..to`: in order, each Ready before the next, or all at once; the
@@ -91,16 +81,14 @@ fn wait_ready(r: &Rehearsal, ordinal: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The RollingUpdate of ordinals `0..remaining`, highest first; when the last deletion began.
-fn roll(r: &mut Rehearsal, remaining: usize) -> anyhow::Result<f64> {
-    let mut last = r.now();
+/// The RollingUpdate of ordinals `0..remaining`, highest first.
+fn roll(r: &mut Rehearsal, remaining: usize) -> anyhow::Result<()> {
     for i in (0..remaining).rev() {
-        last = r.now();
         r.step(format!(
             "rolling update: {} deleted (preStop) and recreated",
             r.cluster.pod_name(i)
         ));
         recreate_pod(r, i)?;
     }
-    Ok(last)
+    Ok(())
 }

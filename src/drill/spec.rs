@@ -44,9 +44,6 @@ pub struct HaSpec {
     pub sentinel_port: u16,
     pub master_name: String,
     pub down_after_ms: u64,
-    /// `sentinel failover-timeout`: a Sentinel that took part in a failover of the master
-    /// starts no other for twice this long.
-    pub failover_timeout_ms: u64,
     pub min_replicas_to_write: u32,
     pub wait_replicas: u32,
     /// The Redis image the manifests run (for the version warning).
@@ -291,9 +288,6 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
     let down_after_ms = directive(&["sentinel", "down-after-milliseconds", &master_name])
         .and_then(|v| v.parse().ok())
         .unwrap_or(30_000);
-    let failover_timeout_ms = directive(&["sentinel", "failover-timeout", &master_name])
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(180_000);
     let min_replicas_to_write = directive(&["min-replicas-to-write"])
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
@@ -338,7 +332,6 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         sentinel_port,
         master_name,
         down_after_ms,
-        failover_timeout_ms,
         min_replicas_to_write,
         wait_replicas: wait_replicas.or(annotated).unwrap_or(0),
         image,

@@ -12,7 +12,7 @@ pub const FAILOVER_SLACK: f64 = 2.5;
 
 pub fn resize_then_master_down(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.sleep(1.0);
-    let last_deletion = rollout::apply(r)?;
+    rollout::apply(r)?;
     // Whole: every Sentinel knows exactly the other pods' Sentinels and replicas.
     let settled = r.settle(
         "after the change every Sentinel knows exactly the set's pods",
@@ -25,17 +25,5 @@ pub fn resize_then_master_down(r: &mut Rehearsal) -> anyhow::Result<()> {
             .find_map(|i| r.sentinel_names(i))
             .unwrap_or(r.master),
     };
-    // Sentinel's own rule (sentinel.conf, `failover-timeout`): a Sentinel that started or
-    // voted in a failover of this master starts no other for twice the timeout. The rollout's
-    // last pod may have held the master and been failed over (preStop): kill the master only
-    // once that window has passed, so the failover measured is the one the change is about.
-    let window = 2.0 * r.cluster.spec().failover_timeout_ms as f64 / 1000.0;
-    let wait = last_deletion + window - r.now();
-    if wait > 0.0 {
-        r.step(format!(
-            "waiting {wait:.1} s: 2 × failover-timeout since the rollout's last pod"
-        ));
-        r.sleep(wait);
-    }
     failover::master_down(r)
 }
