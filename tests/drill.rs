@@ -198,7 +198,7 @@ fn kind_passes_every_scenario_but_the_scale_ones() {
 }
 
 /// Every scenario but `scale-up`, whose failover a split Sentinel vote delays by 20 s in
-/// about one run in three (docs/architecture.md "Known limits"): it passes most runs, and a
+/// about one run in four (docs/architecture.md "Known limits"): it passes most runs, and a
 /// test that fails by chance would be a broken CI, not a finding.
 #[test]
 fn production_passes_every_scenario_but_scale_up() {
