@@ -126,6 +126,18 @@ fn a_sentinel_that_requires_no_password_is_reported() {
 }
 
 #[test]
+fn a_sentinel_config_that_knows_pods_beyond_the_set_is_reported() {
+    let path = fixtures().join("replicas-out-of-sync/ghost-sentinel.yaml");
+    let found: Vec<Finding> = check(&path)
+        .into_iter()
+        .filter(|f| f.rule == "replicas-out-of-sync")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("(ordinal 4)"), "{found:#?}");
+    assert_eq!(found[0].line, expected_line(&path));
+}
+
+#[test]
 fn a_correct_deployment_has_no_findings() {
     let path = fixtures().join("good/redis-ha.yaml");
     let options = CheckOptions {

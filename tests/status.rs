@@ -620,6 +620,46 @@ fn kubectl_backend_pending_pod_and_stray_sentinel_are_degraded() {
     );
 }
 
+/// `kubectl scale --replicas=3` of a set rendered for 5: the pods still say REPLICAS=5 and
+/// every Sentinel still counts the two departed ones.
+#[test]
+fn kubectl_backend_scaled_without_re_rendering_is_degraded_and_explained() {
+    let mut cluster = FakeCluster::new();
+    cluster.pod(0, Some("master"), FQDN0);
+    cluster.pod(1, Some("replica"), FQDN0);
+    cluster.pod(2, Some("replica"), FQDN0);
+    for pod in &mut cluster.pods {
+        for container in pod["spec"]["containers"]
+            .as_array_mut()
+            .expect("containers")
+        {
+            container["env"] = serde_json::json!([{"name": "REPLICAS", "value": "5"}]);
+        }
+    }
+    for i in 0..3 {
+        cluster.answer(
+            &format!("redis-{i}"),
+            "sentinel",
+            "SENTINEL MASTER mymaster",
+            &format!("name\nmymaster\nip\n{FQDN0}\nport\n6379\nflags\nmaster\nnum-slaves\n4\nnum-other-sentinels\n4\nquorum\n2\n"),
+        );
+    }
+    let (code, report) = cluster.status(&["--namespace", "ns1"]);
+    assert_eq!(code, 1, "{report:#}");
+    let problems = problems(&report);
+    assert!(
+        problems.contains("the pods say REPLICAS=5 but 3 pod(s) run"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains(
+            "Sentinel redis-0/sentinel: knows 5 Sentinels (itself included) but the set has 3"
+        ),
+        "{problems}"
+    );
+    assert!(problems.contains("replicas-out-of-sync"), "{problems}");
+}
+
 #[test]
 fn kubectl_backend_two_masters_are_split_brain() {
     let mut cluster = FakeCluster::new();

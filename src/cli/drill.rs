@@ -21,6 +21,7 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         settings: drill::fidelity::Settings {
             pids_limit: args.pids_limit,
         },
+        render: rerender(args),
     };
     let report = match args.target.as_str() {
         "local" => drill::run(&spec, &options, Target::Local)?,
@@ -90,6 +91,26 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// The profile rendered again with `redis.replicas` (and, for required anti-affinity, the
+/// node count) set to the size asked: what a user re-renders before applying a scale.
+fn rerender(args: &DrillArgs) -> Option<drill::Render> {
+    if args.file.is_some() {
+        return None;
+    }
+    let args = args.clone();
+    Some(Box::new(move |replicas: usize| {
+        let mut args = args.clone();
+        args.sets.push(format!("redis.replicas={replicas}"));
+        let resolved = resolve(&args)?;
+        let nodes = resolved.profile.cluster.nodes as usize;
+        if nodes < replicas {
+            args.sets.push(format!("cluster.nodes={replicas}"));
+        }
+        let (documents, _, wait_replicas) = input(&args)?;
+        spec::ha_spec(&documents, wait_replicas)
+    }))
+}
+
 /// The documents to drill, a label for the report, and the `WAIT` replicas the profile asks
 /// for (from the profile itself; a manifest file says it with an annotation).
 fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>)> {
@@ -107,13 +128,7 @@ fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>
             "say what to drill: --profile NAME (kind, ocp, production or a file) or -f FILE (`-` for stdin)"
         );
     };
-    let request = crate::profile::ProfileRequest {
-        profile: profile.clone(),
-        values: Vec::new(),
-        sets: args.sets.clone(),
-        namespace: args.namespace.clone(),
-    };
-    let resolved = crate::profile::resolve(&request)?;
+    let resolved = resolve(args)?;
     let generated = crate::generate::generate(&resolved, crate::schema::KubeVersion::default())?;
     let errors = generated
         .findings
@@ -130,4 +145,18 @@ fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>
     }
     let wait = resolved.profile.redis.wait_replicas;
     Ok((generated.documents, resolved.source, Some(wait)))
+}
+
+fn resolve(args: &DrillArgs) -> anyhow::Result<crate::profile::ResolvedProfile> {
+    let Some(profile) = &args.profile else {
+        bail!(
+            "say what to drill: --profile NAME (kind, ocp, production or a file) or -f FILE (`-` for stdin)"
+        );
+    };
+    crate::profile::resolve(&crate::profile::ProfileRequest {
+        profile: profile.clone(),
+        values: Vec::new(),
+        sets: args.sets.clone(),
+        namespace: args.namespace.clone(),
+    })
 }

@@ -9,6 +9,17 @@ use std::time::Duration;
 /// A running Redis + Sentinel set of `spec.replicas` pods, addressed by ordinal.
 pub trait Cluster: Sync {
     fn spec(&self) -> &HaSpec;
+    /// Every ordinal the set may hold pods at: `spec().replicas`, or more when the set is
+    /// resized during the rehearsal (see `rollout`).
+    fn ordinals(&self) -> usize {
+        self.spec().replicas
+    }
+    /// Replace the set's objects with the re-rendered ones it was created with, as
+    /// `kubectl apply` does (ConfigMaps, Secrets, the StatefulSet's template and replicas);
+    /// no pod is touched: the StatefulSet controller's part is `rollout::apply`.
+    fn apply_update(&self) -> anyhow::Result<()> {
+        anyhow::bail!("this target cannot apply re-rendered manifests")
+    }
     /// Create the pod (again); it keeps its volume claims.
     fn start_pod(&self, ordinal: usize) -> anyhow::Result<()>;
     fn is_ready(&self, ordinal: usize) -> bool;

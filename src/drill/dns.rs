@@ -23,7 +23,8 @@ struct Records {
 
 impl Dns {
     pub fn new(run_dir: &Path, spec: &HaSpec, ips: Vec<Ipv4Addr>) -> anyhow::Result<Dns> {
-        let etc_dirs: Vec<PathBuf> = (0..spec.replicas)
+        // One record per address: the set may hold more pods than `spec.replicas` (resized).
+        let etc_dirs: Vec<PathBuf> = (0..ips.len())
             .map(|i| run_dir.join("pods").join(spec.pod_name(i)).join("etc"))
             .collect();
         for (ordinal, dir) in etc_dirs.iter().enumerate() {
@@ -39,8 +40,8 @@ impl Dns {
             )?;
         }
         let records = Records {
+            published: vec![false; ips.len()],
             ips,
-            published: vec![false; spec.replicas],
         };
         let dns = Dns {
             spec: spec.clone(),

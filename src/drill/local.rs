@@ -122,6 +122,31 @@ impl LocalSet {
 
     /// Namespaces, links, cgroups and files for the set; no pod runs yet.
     pub fn create_with(spec: &HaSpec, settings: &Settings) -> anyhow::Result<LocalSet> {
+        LocalSet::create_with_update(spec, settings, None)
+    }
+
+    /// The set, holding the re-rendered `update` that `apply_update` puts in place: room
+    /// (namespaces, addresses, names) for the pods of both sizes.
+    pub fn create_with_update(
+        spec: &HaSpec,
+        settings: &Settings,
+        update: Option<HaSpec>,
+    ) -> anyhow::Result<LocalSet> {
+        if let Some(update) = &update
+            && (&update.namespace, &update.name, &update.headless_service)
+                != (&spec.namespace, &spec.name, &spec.headless_service)
+        {
+            bail!(
+                "the re-rendered manifests name another set ({}/{}), not {}/{}",
+                update.namespace,
+                update.name,
+                spec.namespace,
+                spec.name
+            );
+        }
+        let capacity = update
+            .as_ref()
+            .map_or(spec.replicas, |u| u.replicas.max(spec.replicas));
         let tls = spec.tls.as_ref().map(|t| t.client()).transpose()?;
         let serial = SETS.fetch_add(1, Ordering::SeqCst) % 100;
         let id = format!("{}{serial:02}", std::process::id());
@@ -141,21 +166,23 @@ impl LocalSet {
         } else {
             None
         };
-        let network = Network::create(&id, spec.replicas)?;
-        let ips = (0..spec.replicas)
+        let network = Network::create(&id, capacity)?;
+        let ips = (0..capacity)
             .map(|i| network.pod_ip(i, 0))
             .collect::<Vec<_>>();
         let node = Arc::new(Node {
-            spec: spec.clone(),
+            initial: spec.clone(),
+            update,
+            applied: std::sync::atomic::AtomicBool::new(false),
             bin_dir,
             dns: Dns::new(&run_dir, spec, ips)?,
-            netns: (0..spec.replicas).map(|i| network.namespace(i)).collect(),
+            netns: (0..capacity).map(|i| network.namespace(i)).collect(),
             run_dir: run_dir.clone(),
             cgroup_root,
             pids_limit: settings.pids_limit,
             busybox_dir,
         });
-        let pods = (0..spec.replicas)
+        let pods = (0..capacity)
             .map(|i| Pod::new(Arc::clone(&node), i))
             .collect();
         Ok(LocalSet {
@@ -163,7 +190,7 @@ impl LocalSet {
             network,
             node,
             run_dir,
-            starts: std::sync::Mutex::new(vec![0; spec.replicas]),
+            starts: std::sync::Mutex::new(vec![0; capacity]),
             tls,
         })
     }
@@ -175,7 +202,7 @@ impl LocalSet {
     }
 
     fn address(&self, ordinal: usize, sentinel: bool) -> SocketAddr {
-        let spec = &self.node.spec;
+        let spec = self.node.spec();
         let port = if sentinel {
             spec.sentinel_port
         } else {
@@ -195,7 +222,7 @@ impl LocalSet {
         timeout: Duration,
         passwords: &[String],
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        let spec = &self.node.spec;
+        let spec = self.node.spec();
         let address = self.address(ordinal, sentinel);
         let tls_on = spec
             .tls
@@ -245,7 +272,22 @@ impl Session for TcpSession {
 
 impl Cluster for LocalSet {
     fn spec(&self) -> &HaSpec {
-        &self.node.spec
+        self.node.spec()
+    }
+
+    fn ordinals(&self) -> usize {
+        self.pods.len()
+    }
+
+    fn apply_update(&self) -> anyhow::Result<()> {
+        if self.node.update.is_none() {
+            bail!(
+                "no re-rendered manifests to apply: the scenario renders the profile again with \
+                 another `redis.replicas`, which a manifest file cannot be (drill --profile)"
+            );
+        }
+        self.node.applied.store(true, Ordering::SeqCst);
+        Ok(())
     }
 
     fn start_pod(&self, ordinal: usize) -> anyhow::Result<()> {
@@ -305,7 +347,7 @@ impl Cluster for LocalSet {
                 self.pod_name(ordinal)
             );
         }
-        volumes::wipe_claims(&self.run_dir, &self.node.spec, ordinal)
+        volumes::wipe_claims(&self.run_dir, self.node.spec(), ordinal)
     }
 
     fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()> {
@@ -354,7 +396,7 @@ impl Cluster for LocalSet {
         sentinel: bool,
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        self.open(ordinal, sentinel, timeout, &self.node.spec.passwords)
+        self.open(ordinal, sentinel, timeout, &self.node.spec().passwords)
     }
 
     fn connect_anonymous(
@@ -378,8 +420,8 @@ impl Cluster for LocalSet {
     }
 
     fn ordinal_of(&self, host: &str) -> Option<usize> {
-        let spec = &self.node.spec;
-        (0..spec.replicas).find(|&i| {
+        let spec = self.node.spec();
+        (0..self.pods.len()).find(|&i| {
             self.node.dns.ordinal_of_ip(host) == Some(i)
                 || host == spec.pod_name(i)
                 || host.starts_with(&format!("{}.", spec.pod_name(i)))

@@ -21,6 +21,7 @@ mod process;
 mod procfs;
 pub mod rehearsal;
 pub mod report;
+mod rollout;
 mod sampler;
 mod sandbox;
 pub mod scenarios;
@@ -46,7 +47,13 @@ pub struct DrillOptions {
     pub timeline: Option<std::path::PathBuf>,
     /// What the local target enforces (pid limit).
     pub settings: fidelity::Settings,
+    /// The set re-rendered with another `redis.replicas`, for the scenarios that resize it;
+    /// `None` when the input cannot be re-rendered (a manifest file).
+    pub render: Option<Render>,
 }
+
+/// Renders the drilled input again with `redis.replicas` set to the argument.
+pub type Render = Box<dyn Fn(usize) -> anyhow::Result<HaSpec>>;
 
 /// `redis-server --version`'s `v=` number.
 pub fn redis_version() -> anyhow::Result<String> {
@@ -79,7 +86,10 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     let mut progress = |rehearsed: scenarios::Rehearsed| {
         if let Some(dir) = &options.timeline {
             let path = dir.join(format!("{}.svg", rehearsed.report.name));
-            let picture = timeline::svg(&rehearsed, spec.replicas, |i| spec.pod_name(i));
+            // A resized set draws every ordinal it had.
+            let pods = rehearsed.samples.iter().map(|s| s.ordinal + 1).max();
+            let pods = pods.unwrap_or(0).max(spec.replicas);
+            let picture = timeline::svg(&rehearsed, pods, |i| spec.pod_name(i));
             if let Err(err) = std::fs::write(&path, picture) {
                 let shown = path.display().to_string();
                 let shown = crate::escape::printable(&shown);
@@ -115,7 +125,14 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                 }
             }
             for scenario in &options.scenarios {
-                let set = local::LocalSet::create_with(spec, &options.settings)?;
+                let set = match (scenario.resize, &options.render) {
+                    (Some((from, to)), Some(render)) => local::LocalSet::create_with_update(
+                        &render(from)?,
+                        &options.settings,
+                        Some(render(to)?),
+                    )?,
+                    _ => local::LocalSet::create_with(spec, &options.settings)?,
+                };
                 progress(scenarios::rehearse(&set, scenario, options.quiet));
             }
             version

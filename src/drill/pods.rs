@@ -27,7 +27,10 @@ use std::time::{Duration, Instant};
 
 /// What all pods of a set share: the spec, the run directory, cluster DNS, the pods' network.
 pub struct Node {
-    pub spec: HaSpec,
+    /// The set as created; `update` replaces it once applied (see `rollout`).
+    pub initial: HaSpec,
+    pub update: Option<HaSpec>,
+    pub applied: std::sync::atomic::AtomicBool,
     pub run_dir: PathBuf,
     pub bin_dir: PathBuf,
     pub dns: Dns,
@@ -41,10 +44,18 @@ pub struct Node {
 }
 
 impl Node {
+    /// The set's objects as they are now: the pods started from here on follow them.
+    pub fn spec(&self) -> &HaSpec {
+        match &self.update {
+            Some(update) if self.applied.load(Ordering::SeqCst) => update,
+            _ => &self.initial,
+        }
+    }
+
     pub fn log_path(&self, ordinal: usize, container: &str) -> PathBuf {
         self.run_dir
             .join("logs")
-            .join(self.spec.pod_name(ordinal))
+            .join(self.spec().pod_name(ordinal))
             .join(format!("{container}.log"))
     }
 }
@@ -124,7 +135,7 @@ impl Pod {
     }
 
     pub fn name(&self) -> String {
-        self.node.spec.pod_name(self.ordinal)
+        self.node.spec().pod_name(self.ordinal)
     }
 
     pub fn is_running(&self) -> bool {
@@ -145,7 +156,7 @@ impl Pod {
     fn grace(&self) -> Duration {
         seconds(
             self.node
-                .spec
+                .spec()
                 .pod
                 .termination_grace_period_seconds
                 .map(|s| s as i32),
@@ -196,7 +207,7 @@ impl Pod {
             bin_dir: node.bin_dir.clone(),
             mounts,
             env: env::environment(
-                &node.spec,
+                node.spec(),
                 container,
                 self.ordinal,
                 node.dns.ip(self.ordinal),
@@ -213,7 +224,7 @@ impl Pod {
     }
 
     fn shares_pids(&self) -> bool {
-        self.node.spec.pod.share_process_namespace == Some(true)
+        self.node.spec().pod.share_process_namespace == Some(true)
     }
 
     /// The cgroup of `container` (created with the set's pid limit).
@@ -291,7 +302,7 @@ impl Pod {
         if state.running {
             return Ok(());
         }
-        state.volumes = volumes::prepare(&self.node.run_dir, &self.node.spec, self.ordinal)?;
+        state.volumes = volumes::prepare(&self.node.run_dir, self.node.spec(), self.ordinal)?;
         if self.shares_pids() {
             state.pause = Some(self.start_pause()?);
         }
@@ -299,7 +310,7 @@ impl Pod {
         state.initialized = false;
         state.containers = self
             .node
-            .spec
+            .spec()
             .pod
             .containers
             .iter()
@@ -336,7 +347,7 @@ impl Pod {
     /// Each init container to success, in order; a failing one is retried with back-off.
     fn run_init_containers(&self, generation: u64) -> bool {
         let node = Arc::clone(&self.node);
-        for container in node.spec.pod.init_containers.iter().flatten() {
+        for container in node.spec().pod.init_containers.iter().flatten() {
             let mut backoff = Duration::from_secs(1);
             loop {
                 let volumes = self.state().volumes.clone();
@@ -405,7 +416,7 @@ impl Pod {
                 return;
             }
             let volumes = state.volumes.clone();
-            for container in &node.spec.pod.containers {
+            for container in &node.spec().pod.containers {
                 let Some(cs) = state.containers.get_mut(&container.name) else {
                     continue;
                 };
@@ -495,7 +506,7 @@ impl Pod {
                 continue;
             }
             if kind == ProbeKind::Startup && passed {
-                let container = node.spec.container(&name);
+                let container = node.spec().container(&name);
                 cs.started_up = true;
                 cs.readiness_due =
                     container.and_then(|c| first_due(&c.readiness_probe, Instant::now()));
@@ -556,7 +567,7 @@ impl Pod {
     ) -> anyhow::Result<bool> {
         let spec = self
             .node
-            .spec
+            .spec()
             .container(container)
             .with_context(|| format!("no container {container:?} in the pod"))?
             .clone();
@@ -665,7 +676,7 @@ impl Pod {
         let deadline = Instant::now() + self.grace();
         let hooks: Vec<(String, Vec<String>)> = self
             .node
-            .spec
+            .spec()
             .pod
             .containers
             .iter()

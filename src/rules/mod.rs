@@ -9,6 +9,7 @@ mod input;
 mod memory;
 mod recognition;
 mod registry;
+mod scaling;
 mod scheduling;
 mod security;
 mod sink;

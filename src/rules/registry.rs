@@ -2,7 +2,8 @@
 
 use super::sink::{Context, Sink};
 use super::{
-    durability, input, memory, recognition, scheduling, security, timings, tls, topology, wiring,
+    durability, input, memory, recognition, scaling, scheduling, security, timings, tls, topology,
+    wiring,
 };
 use crate::finding::Severity;
 
@@ -78,6 +79,7 @@ static REGISTRY: &[Rule] = &[
     topology::SENTINEL_QUORUM_ABOVE_MAJORITY,
     topology::REPLICA_COUNT_TOO_LOW,
     topology::SENTINEL_CONFIG_INCONSISTENT,
+    scaling::REPLICAS_OUT_OF_SYNC,
     timings::SENTINEL_DOWN_AFTER_OUT_OF_RANGE,
     timings::SENTINEL_FAILOVER_TIMEOUT_TOO_LOW,
     timings::MIN_REPLICAS_MAX_LAG_EXCEEDS_DOWN_AFTER,

@@ -37,6 +37,8 @@ pub struct Kubectl {
     pub deadline: Instant,
     /// The call that ran past the deadline, once one did.
     pub fatal: Option<String>,
+    /// What `instances` noticed in the pods' spec (see [`size_notes`]).
+    pub notes: Vec<String>,
 }
 
 impl Kubectl {
@@ -52,6 +54,7 @@ impl Kubectl {
             tls_ca,
             deadline,
             fatal: None,
+            notes: Vec::new(),
         }
     }
 
@@ -111,7 +114,12 @@ impl Backend for Kubectl {
             .context("kubectl get pods -o json printed something that is not JSON")?;
         let mut pods: Vec<&Json> = list["items"].as_array().into_iter().flatten().collect();
         pods.sort_by_key(|pod| pod["metadata"]["name"].as_str().unwrap_or_default());
+        self.notes = size_notes(&pods);
         Ok(pods.into_iter().flat_map(pod_instances).collect())
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
     }
 
     fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Reply, String> {
@@ -150,6 +158,34 @@ impl Backend for Kubectl {
     fn fatal(&self) -> Option<&str> {
         self.fatal.as_deref()
     }
+}
+
+/// The generated pods read the set's size from their `REPLICAS` env; a StatefulSet scaled
+/// with `kubectl scale` runs another number of pods (every pod of the selector is listed,
+/// Pending ones too), and its Sentinels keep counting the departed ones.
+fn size_notes(pods: &[&Json]) -> Vec<String> {
+    let mut sizes: Vec<u64> = pods
+        .iter()
+        .flat_map(|pod| pod["spec"]["containers"].as_array().into_iter().flatten())
+        .flat_map(|c| c["env"].as_array().into_iter().flatten())
+        .filter(|e| e["name"] == "REPLICAS")
+        .filter_map(|e| e["value"].as_str()?.trim().parse().ok())
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+        .into_iter()
+        .filter(|&n| n != pods.len() as u64)
+        .map(|n| {
+            format!(
+                "the pods say REPLICAS={n} but {} pod(s) run: the StatefulSet was scaled without \
+                 re-rendering (`redis-ha-gen explain replicas-out-of-sync`); re-render with \
+                 redis.replicas={} and apply",
+                pods.len(),
+                pods.len()
+            )
+        })
+        .collect()
 }
 
 /// The Redis and Sentinel containers of one pod, named `pod/container`.

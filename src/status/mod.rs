@@ -88,4 +88,8 @@ pub trait Backend {
     fn fatal(&self) -> Option<&str> {
         None
     }
+    /// Problems the backend saw around the servers (the pods' spec), after `instances`.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

@@ -100,7 +100,12 @@ pub fn observe(backend: &mut dyn Backend, master_name: &str) -> anyhow::Result<S
         }
     }
     fill_lag(&mut redis);
-    let (verdict, problems) = assess(master_name, &redis, &sentinels, &unreachable);
+    let (mut verdict, mut problems) = assess(master_name, &redis, &sentinels, &unreachable);
+    let notes = backend.notes();
+    if !notes.is_empty() && verdict == Verdict::Healthy {
+        verdict = Verdict::Degraded;
+    }
+    problems.extend(notes);
     Ok(Status {
         master_name: master_name.to_owned(),
         verdict,

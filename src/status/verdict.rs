@@ -63,6 +63,7 @@ pub fn assess(
     }
     for sentinel in sentinels {
         sentinel_problems(master_name, sentinel, redis, master, &mut problems);
+        ghost_sentinels(sentinel, sentinels.len(), &mut problems);
     }
     // Different spellings of one instance (hostname, pod IP) are one opinion.
     let named: Vec<&str> = sentinels
@@ -125,6 +126,24 @@ pub fn assess(
         Verdict::NoMaster
     };
     (verdict, problems)
+}
+
+/// A Sentinel that knows more Sentinels than the set has counts departed ones in the
+/// majority a failover leader needs: what `kubectl scale` down leaves (docs/architecture.md,
+/// "Scaling").
+fn ghost_sentinels(sentinel: &SentinelNode, members: usize, problems: &mut Vec<String>) {
+    let Some(others) = sentinel.other_sentinels else {
+        return;
+    };
+    let known = others as usize + 1;
+    if known > members {
+        problems.push(format!(
+            "Sentinel {}: knows {known} Sentinels (itself included) but the set has {members}: \
+             the departed ones still count in the majority a failover needs (scaled down \
+             without re-rendering? `redis-ha-gen explain replicas-out-of-sync`)",
+            sentinel.name
+        ));
+    }
 }
 
 fn replica_problems(

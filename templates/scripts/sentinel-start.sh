@@ -22,7 +22,60 @@ apply_configmap_tunables() {
     done </config/sentinel/sentinel.conf
 }
 
+# The ordinal of HOST when it is the FQDN of a pod of this set; fails for any other host.
+# Exact strings only (quoted patterns, parameter expansion): hosts are data, never patterns.
+# (Called in a command substitution, a subshell: its variables stay there.)
+ordinal_of_pod_fqdn() {
+    fqdn_head="$SET_NAME-"
+    fqdn_tail=".$HEADLESS_SERVICE.$POD_NAMESPACE.svc.$CLUSTER_DOMAIN"
+    case $1 in
+        "$fqdn_head"*"$fqdn_tail") ;;
+        *) return 1 ;;
+    esac
+    fqdn_ordinal=${1#"$fqdn_head"}
+    fqdn_ordinal=${fqdn_ordinal%"$fqdn_tail"}
+    case $fqdn_ordinal in
+        '' | *[!0-9]*) return 1 ;;
+    esac
+    echo "$fqdn_ordinal"
+}
+
+# Sentinel persists every Sentinel and replica it ever met (`known-sentinel`,
+# `known-replica`) and counts every known Sentinel in the majority a failover leader needs:
+# after a scale-down the departed pods' Sentinels are votes that never come
+# (-failover-abort-not-elected). Before this Sentinel starts, forget the Sentinels and
+# replicas of ordinals the set no longer has (≥ REPLICAS); the live ones stay known, so
+# nothing needs re-discovering. The rollout restarts one pod at a time, so the Sentinels
+# forget one at a time (docs/architecture.md, "Scaling"). A subshell function: its
+# variables stay in it.
+forget_departed_pods() (
+    conf="$CONF_DIR/sentinel.conf"
+    [ -f "$conf" ] || return 0
+    (
+        umask 077
+        while IFS= read -r line || [ -n "$line" ]; do
+            host=""
+            case $line in
+                "sentinel known-sentinel $MASTER_NAME "*)
+                    host=${line#"sentinel known-sentinel $MASTER_NAME "} ;;
+                "sentinel known-replica $MASTER_NAME "*)
+                    host=${line#"sentinel known-replica $MASTER_NAME "} ;;
+                "sentinel known-slave $MASTER_NAME "*)
+                    host=${line#"sentinel known-slave $MASTER_NAME "} ;;
+            esac
+            host=${host%% *}
+            if [ -n "$host" ] && n=$(ordinal_of_pod_fqdn "$host") && [ "$n" -ge "$REPLICAS" ]; then
+                log "forgetting $host: the set has $REPLICAS pods now"
+                continue
+            fi
+            printf '%s\n' "$line"
+        done <"$conf" >"$conf.new"
+    )
+    mv "$conf.new" "$conf"
+)
+
 prepare_sentinel_conf
+forget_departed_pods
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).
 ( apply_configmap_tunables & )
