@@ -24,6 +24,7 @@ pub mod report;
 mod sampler;
 mod sandbox;
 pub mod scenarios;
+pub mod security;
 pub mod spec;
 mod timeline;
 pub mod tls;

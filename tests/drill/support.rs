@@ -96,3 +96,38 @@ pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
         pid,
     )
 }
+
+/// `drill -f - ARGS` with `manifests` on stdin: its output and its pid (for `no_leftovers`).
+pub fn drill_stdin(manifests: &str, args: &[&str]) -> (Output, u32) {
+    use std::io::Write;
+    let mut child = Command::new(bin())
+        .args(["drill", "-f", "-"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run redis-ha-gen");
+    let pid = child.id();
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(manifests.as_bytes())
+        .expect("write stdin");
+    (
+        child.wait_with_output().expect("wait for redis-ha-gen"),
+        pid,
+    )
+}
+
+/// The manifests `redis-ha-gen ARGS` renders.
+pub fn render(args: &[&str]) -> String {
+    let out = Command::new(bin()).args(args).output().expect("render");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}

@@ -6,6 +6,7 @@ mod auth;
 mod exporters;
 mod failover;
 mod handover;
+mod load;
 mod outage;
 pub mod planned;
 mod processes;
@@ -154,6 +155,13 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "sentinel-auth",
         play: auth::sentinel_auth,
+        failover: Failover::Forbidden,
+        every_write_succeeds: true,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "full-sync-under-load",
+        play: load::full_sync_under_load,
         failover: Failover::Forbidden,
         every_write_succeeds: true,
         ..SCENARIO
