@@ -55,7 +55,7 @@ pub const NOT_EMULATED: &[&str] = &[
     "sizeLimit of disk-backed emptyDirs (kubelet eviction); the node's allocatable memory and memory-pressure eviction",
     "cluster DNS (CoreDNS caching, TTLs, propagation delay, outages): names resolve from a rewritten /etc/hosts",
     "Services: no ClusterIP VIP; only the Sentinel Service's endpoints are modelled (failover-through-service), other clients reach pods directly",
-    "kubelet timings: restart back-off capped at 10 s (not CrashLoopBackOff's 300 s)",
+    "kubelet timings: restart back-off capped at 10 s (not CrashLoopBackOff's 10 s doubling to 300 s); one failed readiness probe marks a container not ready (failureThreshold/successThreshold ignored for readiness); a pod's probes run one after another, not one thread each; no preStop before a liveness kill; on deletion every container's SIGTERM waits for all preStop hooks (a kubelet sends SIGTERM to a container without a hook, the Sentinel, at once)",
     "node loss (traffic silently dropped) and network policies",
     "seccomp profiles",
 ];
