@@ -57,9 +57,10 @@ pub fn no_leftovers(pid: u32) {
         text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .filter_map(|word| word.strip_prefix(prefix))
             .any(|rest| {
-                rest.len() > 2
+                // `<pid><2-digit serial>`, then the end of the word or a non-digit.
+                rest.len() >= 2
                     && rest.as_bytes()[..2].iter().all(u8::is_ascii_digit)
-                    && !rest.as_bytes()[2].is_ascii_digit()
+                    && rest.as_bytes().get(2).is_none_or(|b| !b.is_ascii_digit())
             })
     };
     let netns = listing(&["netns", "list"]);
@@ -80,6 +81,12 @@ pub fn no_leftovers(pid: u32) {
         .filter(|name| ours(name, &format!("redis-ha-gen-drill-{pid}")))
         .collect();
     assert!(cgroups.is_empty(), "cgroups left behind: {cgroups:?}");
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let left: Vec<&str> = mounts
+        .lines()
+        .filter(|l| ours(l, &format!("redis-ha-gen-drill-{pid}")))
+        .collect();
+    assert!(left.is_empty(), "tmpfs volumes left mounted: {left:?}");
 }
 
 pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
