@@ -7,7 +7,9 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use support::{bin, drill, drill_tracked, json, no_leftovers, require_root_and_redis};
+use support::{
+    bin, drill, drill_stdin, drill_tracked, json, no_leftovers, render, require_root_and_redis,
+};
 
 #[test]
 fn seed_manifests_fail_bootstrap_with_sentinels_own_error() {
@@ -88,7 +90,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 21] = [
+const ALL_SCENARIOS: [&str; 22] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -110,6 +112,7 @@ const ALL_SCENARIOS: [&str; 21] = [
     "sentinel-auth",
     "scale-down",
     "scale-up",
+    "full-sync-under-load",
 ];
 
 /// The one-way cuts of the master: `make test` runs them for `production` only, to keep the
@@ -252,42 +255,15 @@ fn production_with_tls_passes_the_tls_scenarios() {
 /// a warning each), and the drill's zombie check fails even the quiet `bootstrap`.
 #[test]
 fn zombies_fail_a_scenario_without_a_reaping_pid_1() {
-    use std::io::Write;
     require_root_and_redis();
-    let rendered = Command::new(bin())
-        .args(["--profile", "production"])
-        .output()
-        .expect("render");
-    let text = String::from_utf8(rendered.stdout).expect("utf-8");
+    let text = render(&["--profile", "production"]);
     assert!(text.contains("shareProcessNamespace: true"), "{text}");
     let without: String = text
         .lines()
         .filter(|l| !l.contains("shareProcessNamespace"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let mut child = Command::new(bin())
-        .args([
-            "drill",
-            "-f",
-            "-",
-            "--scenario",
-            "bootstrap",
-            "--format",
-            "json",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("drill");
-    let pid = child.id();
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(without.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
+    let (out, pid) = drill_stdin(&without, &["--scenario", "bootstrap", "--format", "json"]);
     let report = json(&out);
     no_leftovers(pid);
     let scenario = &report["scenarios"][0];
@@ -413,4 +389,102 @@ fn faults_do_what_they_say() {
     eventually(&set, "the container was started again");
     drop(set);
     no_leftovers(std::process::id());
+}
+
+/// A container past its `resources.limits.memory` is killed by the kernel's OOM killer in its
+/// memory cgroup (exit 137) and restarted in place by the kubelet, as on a node; a probe
+/// of the drill's processes counts the kill.
+#[test]
+fn a_container_over_its_memory_limit_is_oom_killed_and_restarted() {
+    use redis_ha_gen::drill::cluster::Cluster;
+    use redis_ha_gen::resp::Reply;
+    use std::time::{Duration, Instant};
+    require_root_and_redis();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/drill/faults/redis.yaml");
+    let text = std::fs::read_to_string(&fixture).expect("fixture").replace(
+        "          ports:\n",
+        "          resources: {limits: {memory: 48Mi}}\n          ports:\n",
+    );
+    assert!(text.contains("memory: 48Mi"));
+    let documents = redis_ha_gen::drill::spec::documents_from_text("oom", &text).expect("parse");
+    let spec = redis_ha_gen::drill::spec::ha_spec(&documents, None).expect("spec");
+    let set = redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set");
+    let short = Duration::from_millis(500);
+    let answers = |set: &dyn Cluster| {
+        set.call(0, false, &["PING"], short)
+            .is_ok_and(|r| r == Reply::Status("PONG".into()))
+    };
+    set.start_pod(0).expect("start");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !answers(&set) {
+        assert!(Instant::now() < deadline, "redis-0 does not answer");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let value = "x".repeat(1 << 20);
+    for i in 0..96 {
+        if set
+            .call(0, false, &["SET", &format!("big:{i}"), &value], short)
+            .is_err()
+        {
+            break;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let oom_logged = || {
+        set.logs(0, "redis", 50)
+            .iter()
+            .any(|l| l.contains("exit status: 137 (OOMKilled)"))
+    };
+    while !oom_logged() {
+        assert!(
+            Instant::now() < deadline,
+            "Redis past its 48Mi limit was not OOM-killed: {:?}",
+            set.logs(0, "redis", 50)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !answers(&set) {
+        assert!(
+            Instant::now() < deadline,
+            "the OOM-killed container was not restarted in place"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let counts = set.processes().expect("local processes");
+    assert!(
+        counts
+            .iter()
+            .any(|c| c.container == "redis" && c.oom_kills > 0),
+        "{counts:?}"
+    );
+    drop(set);
+    no_leftovers(std::process::id());
+}
+
+/// The security context is enforced: production's pods without their `fsGroup` run as their
+/// UID with a claim that is a fresh filesystem's root-owned directory, so the init container
+/// cannot write Sentinel's file there and the set never bootstraps (as root, which the drill
+/// ran everything as before, it would).
+#[test]
+fn production_without_fs_group_cannot_write_its_claim() {
+    require_root_and_redis();
+    let text = render(&["--profile", "production"]);
+    let without: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("fsGroup"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(!without.contains("fsGroup"), "{without}");
+    let (out, pid) = drill_stdin(&without, &["--scenario", "bootstrap", "--format", "json"]);
+    let report = json(&out);
+    no_leftovers(pid);
+    assert_eq!(
+        report["fidelity"]["security_context"]["fs_group"],
+        serde_json::Value::Null
+    );
+    let scenario = &report["scenarios"][0];
+    assert_eq!(scenario["passed"], false, "{scenario:#}");
+    let logs = scenario["logs"].to_string();
+    assert!(logs.contains("Permission denied"), "{logs}");
 }

@@ -317,8 +317,8 @@ fn openshift_gets_no_fixed_ids_but_keeps_the_restrictions() {
 
     let docs = documents(&kind_profile());
     let pod = &statefulset(&docs)["spec"]["template"]["spec"];
-    assert_eq!(pod["securityContext"]["runAsUser"], 999);
-    assert_eq!(pod["securityContext"]["fsGroup"], 999);
+    assert_eq!(pod["securityContext"]["runAsUser"], 10001);
+    assert_eq!(pod["securityContext"]["fsGroup"], 10001);
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Per-container cgroups, as a container runtime makes them: every process of a container,
-//! its `exec`s (probes, hooks) included, joins the container's cgroup of the v1 `pids`
-//! controller, whose `pids.max` is the cluster's pid limit. Zombies keep their pid (and
-//! count against the limit) until reaped, as on a node.
+//! its `exec`s (probes, hooks) included, joins the container's cgroup of each v1 controller
+//! the machine offers: `pids` (`pids.max`, the cluster's pid limit), `memory`
+//! (`memory.limit_in_bytes` = `resources.limits.memory`; past it the kernel's OOM killer
+//! SIGKILLs, exit 137, and the kubelet restarts the container in place) and `cpu`
+//! (`cpu.cfs_quota_us` from `resources.limits.cpu`, `cpu.shares` from its request). Zombies
+//! keep their pid (and count against the limit) until reaped, as on a node.
 
 use super::cleanup::{self, Resource};
 use anyhow::Context;
@@ -10,58 +13,172 @@ use std::path::{Path, PathBuf};
 
 /// Where the v1 `pids` controller is mounted.
 pub const PIDS_ROOT: &str = "/sys/fs/cgroup/pids";
+const MEMORY_ROOT: &str = "/sys/fs/cgroup/memory";
+const CPU_ROOT: &str = "/sys/fs/cgroup/cpu";
+/// The CFS period the kubelet uses (100 ms).
+const CFS_PERIOD_US: u64 = 100_000;
 
-/// Whether this machine offers a writable v1 `pids` controller (cgroupfs shows its
-/// directories as r-x; root may still create cgroups there: access(2) says so).
-pub fn pids_available() -> bool {
-    let root = Path::new(PIDS_ROOT);
-    let Ok(path) = CString::new(PIDS_ROOT) else {
+/// Whether `dir` is a writable v1 controller directory (cgroupfs shows its directories as
+/// r-x; root may still create cgroups there: access(2) says so).
+fn writable(dir: &Path) -> bool {
+    let Ok(path) = CString::new(dir.as_os_str().as_encoded_bytes()) else {
         return false;
     };
     // SAFETY: access(2) reads a NUL-terminated path and nothing else.
-    root.join("cgroup.procs").exists() && unsafe { libc::access(path.as_ptr(), libc::W_OK) } == 0
+    dir.join("cgroup.procs").exists() && unsafe { libc::access(path.as_ptr(), libc::W_OK) } == 0
 }
 
-/// The cgroup directory of every pod of one set: `<PIDS_ROOT>/redis-ha-gen-drill-<id>`,
-/// registered for cleanup at once.
-pub fn set_root(id: &str) -> anyhow::Result<PathBuf> {
-    let dir = Path::new(PIDS_ROOT).join(format!("redis-ha-gen-drill-{id}"));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    cleanup::register(Resource::Cgroup(dir.clone()));
-    Ok(dir)
+/// Whether this machine offers a writable v1 `pids` controller.
+pub fn pids_available() -> bool {
+    writable(Path::new(PIDS_ROOT))
 }
 
-/// One container's cgroup.
+/// Whether this machine offers writable v1 `memory` and `cpu` controllers (where the
+/// drill runs).
+pub fn memory_and_cpu_available() -> (bool, bool) {
+    (
+        writable(&own_dir(MEMORY_ROOT, "memory")),
+        writable(&own_dir(CPU_ROOT, "cpu")),
+    )
+}
+
+/// This process's own cgroup in the controller mounted at `root` (from /proc/self/cgroup),
+/// so the drill's cgroups nest under whatever limits the drill itself runs with.
+fn own_dir(root: &str, controller: &str) -> PathBuf {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let own = text.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == controller)
+            .then(|| path.trim_start_matches('/').to_string())
+    });
+    Path::new(root).join(own.unwrap_or_default())
+}
+
+/// The set's directory in each controller this machine offers.
+#[derive(Clone, Debug, Default)]
+pub struct Roots {
+    pub pids: Option<PathBuf>,
+    pub memory: Option<PathBuf>,
+    pub cpu: Option<PathBuf>,
+}
+
+impl Roots {
+    /// `<controller>/<own cgroup>/redis-ha-gen-drill-<id>` for each writable controller,
+    /// registered for cleanup at once.
+    pub fn create(id: &str) -> anyhow::Result<Roots> {
+        let name = format!("redis-ha-gen-drill-{id}");
+        let make = |root: &str, controller: &str| -> anyhow::Result<Option<PathBuf>> {
+            let parent = own_dir(root, controller);
+            if !writable(&parent) {
+                return Ok(None);
+            }
+            let dir = parent.join(&name);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            cleanup::register(Resource::Cgroup(dir.clone()));
+            Ok(Some(dir))
+        };
+        Ok(Roots {
+            pids: make(PIDS_ROOT, "pids")?,
+            memory: make(MEMORY_ROOT, "memory")?,
+            cpu: make(CPU_ROOT, "cpu")?,
+        })
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &PathBuf> {
+        self.pids.iter().chain(&self.memory).chain(&self.cpu)
+    }
+}
+
+/// What one container's cgroups enforce.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub pids_max: u32,
+    /// `resources.limits.memory`, bytes.
+    pub memory_bytes: Option<u64>,
+    /// `resources.limits.cpu`, millicores.
+    pub cpu_limit_millis: Option<u64>,
+    /// `resources.requests.cpu` (else the limit), millicores.
+    pub cpu_request_millis: Option<u64>,
+}
+
+/// One container's cgroups.
 #[derive(Clone, Debug)]
 pub struct Cgroup {
-    dir: PathBuf,
+    pids: Option<PathBuf>,
+    memory: Option<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+fn write(dir: &Path, file: &str, value: &str) -> anyhow::Result<()> {
+    let path = dir.join(file);
+    std::fs::write(&path, value)
+        .with_context(|| format!("cannot write {value} to {}", path.display()))
 }
 
 impl Cgroup {
-    /// `<set root>/<pod>/<container>` with `pids.max` = `pids_max`.
+    /// `<root>/<pod>/<container>` in each controller, with `limits`.
     pub fn create(
-        set_root: &Path,
+        roots: &Roots,
         pod: &str,
         container: &str,
-        pids_max: u32,
+        limits: &Limits,
     ) -> anyhow::Result<Cgroup> {
-        let dir = set_root.join(pod).join(container);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let max = dir.join("pids.max");
-        std::fs::write(&max, pids_max.to_string())
-            .with_context(|| format!("cannot write {}", max.display()))?;
-        Ok(Cgroup { dir })
+        let make = |root: &Option<PathBuf>| -> anyhow::Result<Option<PathBuf>> {
+            let Some(root) = root else { return Ok(None) };
+            let dir = root.join(pod).join(container);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            Ok(Some(dir))
+        };
+        let pids = make(&roots.pids)?;
+        let memory = make(&roots.memory)?;
+        let cpu = make(&roots.cpu)?;
+        if let Some(dir) = &pids {
+            write(dir, "pids.max", &limits.pids_max.to_string())?;
+        }
+        if let (Some(dir), Some(bytes)) = (&memory, limits.memory_bytes) {
+            write(dir, "memory.limit_in_bytes", &bytes.to_string())?;
+            // No swap, as on a node the kubelet runs (where the file exists).
+            if dir.join("memory.memsw.limit_in_bytes").exists() {
+                write(dir, "memory.memsw.limit_in_bytes", &bytes.to_string())?;
+            }
+        }
+        if let Some(dir) = &cpu {
+            if let Some(millis) = limits.cpu_limit_millis {
+                write(dir, "cpu.cfs_period_us", &CFS_PERIOD_US.to_string())?;
+                let quota = (millis * CFS_PERIOD_US / 1000).max(1000);
+                write(dir, "cpu.cfs_quota_us", &quota.to_string())?;
+            }
+            if let Some(millis) = limits.cpu_request_millis.or(limits.cpu_limit_millis) {
+                write(
+                    dir,
+                    "cpu.shares",
+                    &(millis * 1024 / 1000).max(2).to_string(),
+                )?;
+            }
+        }
+        let dirs = pids.iter().chain(&memory).chain(&cpu).cloned().collect();
+        Ok(Cgroup { pids, memory, dirs })
     }
 
-    /// `cgroup.procs`, as a C string: a forked child writes `0` there before it execs.
-    pub fn procs_file(&self) -> anyhow::Result<CString> {
-        CString::new(self.dir.join("cgroup.procs").as_os_str().as_encoded_bytes())
-            .context("cgroup path holds a NUL byte")
+    /// Each controller's `cgroup.procs`, as C strings: a forked child writes `0` to each
+    /// before it execs.
+    pub fn procs_files(&self) -> anyhow::Result<Vec<CString>> {
+        self.dirs
+            .iter()
+            .map(|dir| {
+                CString::new(dir.join("cgroup.procs").as_os_str().as_encoded_bytes())
+                    .context("cgroup path holds a NUL byte")
+            })
+            .collect()
     }
 
-    fn read_number(&self, file: &str) -> Option<u64> {
-        std::fs::read_to_string(self.dir.join(file))
+    fn read_number(dir: &Option<PathBuf>, file: &str) -> Option<u64> {
+        std::fs::read_to_string(dir.as_ref()?.join(file))
             .ok()?
             .trim()
             .parse()
@@ -70,26 +187,44 @@ impl Cgroup {
 
     /// Tasks charged to the cgroup (threads and unreaped zombies included).
     pub fn pids_current(&self) -> Option<u64> {
-        self.read_number("pids.current")
+        Cgroup::read_number(&self.pids, "pids.current")
     }
 
-    /// The live processes of the cgroup.
-    pub fn processes(&self) -> Vec<i32> {
-        std::fs::read_to_string(self.dir.join("cgroup.procs"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.trim().parse().ok())
-            .collect()
+    /// How many times the kernel's OOM killer killed a process of the container
+    /// (`oom_kill` of `memory.oom_control`).
+    pub fn oom_kills(&self) -> u64 {
+        let text = self
+            .memory
+            .as_ref()
+            .and_then(|dir| std::fs::read_to_string(dir.join("memory.oom_control")).ok())
+            .unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.strip_prefix("oom_kill ")?.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// SIGKILL every live process of the cgroup (a container stopped by its runtime leaves
     /// nothing behind, not even a helper that left its process group).
     pub fn kill_all(&self) {
-        for pid in self.processes() {
-            // SAFETY: kill(2) only sends a signal; no memory is shared.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-            }
+        for dir in &self.dirs {
+            kill_all_in(dir);
+        }
+    }
+}
+
+fn processes_of(dir: &Path) -> Vec<i32> {
+    std::fs::read_to_string(dir.join("cgroup.procs"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+fn kill_all_in(dir: &Path) {
+    for pid in processes_of(dir) {
+        // SAFETY: kill(2) only sends a signal; no memory is shared.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
         }
     }
 }
@@ -100,7 +235,7 @@ pub fn remove_tree(dir: &Path) {
     collect_dirs(dir, &mut dirs);
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
     for dir in &dirs {
-        Cgroup { dir: dir.clone() }.kill_all();
+        kill_all_in(dir);
     }
     for dir in &dirs {
         // A killed process leaves its cgroup when it is reaped: retry for up to a second.

@@ -1,5 +1,5 @@
 //! Everything the drill creates on the host (process groups, cgroups, network namespaces,
-//! links, run directories) is registered here the moment it exists, so one call removes it
+//! links, tmpfs mounts, run directories) is registered here the moment it exists, so one call removes it
 //! all: at the end of a scenario, when one fails or panics (a Drop guard), and on Ctrl-C or
 //! SIGTERM (a signal handler).
 
@@ -17,6 +17,8 @@ pub enum Resource {
     /// An nftables table of the `bridge` family (the pods' partitions).
     BridgeTable(String),
     Directory(PathBuf),
+    /// A tmpfs mounted on the host (a memory-backed emptyDir).
+    Mount(PathBuf),
     /// A cgroup directory (and the cgroups below it).
     Cgroup(PathBuf),
 }
@@ -49,7 +51,8 @@ pub fn remove_all() {
         Resource::NetworkNamespace(_) => 2,
         Resource::BridgeTable(_) => 2,
         Resource::Link(_) => 3,
-        Resource::Directory(_) => 4,
+        Resource::Mount(_) => 4,
+        Resource::Directory(_) => 5,
     });
     for resource in resources {
         remove(&resource);
@@ -72,6 +75,11 @@ pub fn remove(resource: &Resource) {
             let _ = std::fs::remove_dir_all(path);
         }
         Resource::Cgroup(path) => super::cgroup::remove_tree(path),
+        Resource::Mount(path) => {
+            if let Some(path) = path.to_str() {
+                quiet(&["umount", "--lazy", path]);
+            }
+        }
     }
 }
 

@@ -143,6 +143,8 @@ pub struct ProcessCount {
     pub zombies: Vec<i32>,
     /// Its cgroup's `pids.current` (threads and zombies included), where there is one.
     pub pids: Option<u64>,
+    /// Times the kernel's OOM killer killed one of its processes (memory cgroup).
+    pub oom_kills: u64,
 }
 
 impl ProcessCount {
@@ -162,6 +164,7 @@ impl ProcessCount {
                 .map(|p| p.pid)
                 .collect(),
             pids,
+            oom_kills: 0,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the `fidelity` object of the report, which says what was in force and what the drill
 //! does not emulate (README "drill", docs/architecture.md "drill").
 
+use super::security::SecurityFidelity;
 use serde::Serialize;
 
 /// CRI-O's default pid limit per container.
@@ -36,29 +37,46 @@ pub struct Fidelity {
     pub pids_limit: Option<u32>,
     /// Every scenario checks that no container keeps zombie processes.
     pub zombie_check: bool,
+    /// `resources.limits.memory` is each container's `memory.limit_in_bytes` (an OOM kill
+    /// is exit 137 and a restart in place); `false`: no memory controller on this machine.
+    pub memory_limits: bool,
+    /// `resources.limits.cpu` is each container's CFS quota, its request `cpu.shares`.
+    pub cpu_limits: bool,
+    /// UIDs/GIDs, fsGroup volume ownership, runAsNonRoot, capabilities, no_new_privs and
+    /// read-only roots as the pods run them.
+    pub security_context: SecurityFidelity,
     /// What a real cluster does that this rehearsal does not.
     pub not_emulated: Vec<&'static str>,
 }
 
 /// The limits of the local target, in the words of README "drill".
 pub const NOT_EMULATED: &[&str] = &[
-    "securityContext (runAsUser, runAsGroup, fsGroup, runAsNonRoot, capabilities, readOnlyRootFilesystem): containers run as root",
-    "memory and CPU limits, sizeLimit of emptyDirs",
+    "SCC admission checks other than the UID/fsGroup assignment of restricted-v2 (a pod that restricted-v2 would reject still runs); the image's USER (taken as root)",
+    "sizeLimit of disk-backed emptyDirs (kubelet eviction); the node's allocatable memory and memory-pressure eviction",
     "cluster DNS (CoreDNS caching, TTLs, propagation delay, outages): names resolve from a rewritten /etc/hosts",
     "Services: no ClusterIP VIP; only the Sentinel Service's endpoints are modelled (failover-through-service), other clients reach pods directly",
-    "kubelet timings: restart back-off capped at 10 s (not CrashLoopBackOff's 300 s)",
+    "kubelet timings: restart back-off capped at 10 s (not CrashLoopBackOff's 10 s doubling to 300 s); one failed readiness probe marks a container not ready (failureThreshold/successThreshold ignored for readiness); a pod's probes run one after another, not one thread each; no preStop before a liveness kill; on deletion every container's SIGTERM waits for all preStop hooks (a kubelet sends SIGTERM to a container without a hook, the Sentinel, at once)",
     "node loss (traffic silently dropped) and network policies",
     "seccomp profiles",
 ];
 
 impl Fidelity {
-    pub fn local(settings: &Settings, pids_cgroup: bool, busybox: bool) -> Fidelity {
+    pub fn local(
+        settings: &Settings,
+        pids_cgroup: bool,
+        (memory_cgroup, cpu_cgroup): (bool, bool),
+        busybox: bool,
+        security_context: SecurityFidelity,
+    ) -> Fidelity {
         Fidelity {
             pid_namespaces: true,
             exec_in_container: true,
             busybox_userland: busybox,
             pids_limit: pids_cgroup.then_some(settings.pids_limit),
             zombie_check: true,
+            memory_limits: memory_cgroup,
+            cpu_limits: cpu_cgroup,
+            security_context,
             not_emulated: NOT_EMULATED.to_vec(),
         }
     }

@@ -8,6 +8,7 @@ use super::env;
 use super::fidelity::{Fidelity, Settings};
 use super::network::{Cut, Network};
 use super::pods::{Node, Pod};
+use super::security::{PodSecurity, SecurityFidelity};
 use super::spec::HaSpec;
 use super::userland::{self, is_alpine_image};
 use super::volumes;
@@ -111,7 +112,13 @@ fn runs_alpine(spec: &HaSpec) -> bool {
 
 /// What the local target enforces for `spec` with `settings` (the report's `fidelity`).
 pub fn fidelity(spec: &HaSpec, settings: &Settings) -> Fidelity {
-    Fidelity::local(settings, cgroup::pids_available(), runs_alpine(spec))
+    Fidelity::local(
+        settings,
+        cgroup::pids_available(),
+        cgroup::memory_and_cpu_available(),
+        runs_alpine(spec),
+        SecurityFidelity::of(&spec.pod),
+    )
 }
 
 impl LocalSet {
@@ -161,11 +168,7 @@ impl LocalSet {
         } else {
             None
         };
-        let cgroup_root = if cgroup::pids_available() {
-            Some(cgroup::set_root(&id)?)
-        } else {
-            None
-        };
+        let cgroup_roots = cgroup::Roots::create(&id)?;
         let network = Network::create(&id, capacity)?;
         let ips = (0..capacity)
             .map(|i| network.pod_ip(i, 0))
@@ -178,9 +181,10 @@ impl LocalSet {
             dns: Dns::new(&run_dir, spec, ips)?,
             netns: (0..capacity).map(|i| network.namespace(i)).collect(),
             run_dir: run_dir.clone(),
-            cgroup_root,
+            cgroup_roots,
             pids_limit: settings.pids_limit,
             busybox_dir,
+            security: PodSecurity::of(&spec.pod)?,
         });
         let pods = (0..capacity)
             .map(|i| Pod::new(Arc::clone(&node), i))
@@ -250,11 +254,12 @@ impl Drop for LocalSet {
             pod.kill();
         }
         self.network.remove();
-        if let Some(root) = &self.node.cgroup_root {
+        for root in self.node.cgroup_roots.all() {
             let cgroups = Resource::Cgroup(root.clone());
             cleanup::remove(&cgroups);
             cleanup::forget(&cgroups);
         }
+        volumes::unmount_below(&self.run_dir);
         let dir = Resource::Directory(self.run_dir.clone());
         cleanup::remove(&dir);
         cleanup::forget(&dir);

@@ -25,6 +25,7 @@ mod rollout;
 mod sampler;
 mod sandbox;
 pub mod scenarios;
+pub mod security;
 pub mod spec;
 mod timeline;
 pub mod tls;

@@ -5,13 +5,14 @@
 //! `shareProcessNamespace: true` gets a pause whose reaping init is the PID 1 its
 //! containers share. Probes and hooks run inside the container (`nsenter`).
 
-use super::cgroup::Cgroup;
+use super::cgroup::{Cgroup, Limits, Roots};
 use super::cluster::ProcessCount;
 use super::dns::Dns;
 use super::env;
 use super::process::{self, Placement, Process};
 use super::procfs;
 use super::sandbox::{DRILL_BIN, Mount, PidNamespace, Sandbox};
+use super::security::PodSecurity;
 use super::spec::HaSpec;
 use super::userland::{DRILL_BUSYBOX, is_alpine_image};
 use super::volumes::{self, HostVolume};
@@ -35,12 +36,14 @@ pub struct Node {
     pub bin_dir: PathBuf,
     pub dns: Dns,
     pub netns: Vec<String>,
-    /// The set's directory in the `pids` cgroup controller (`None`: no controller here).
-    pub cgroup_root: Option<PathBuf>,
+    /// The set's directory in each cgroup controller this machine offers.
+    pub cgroup_roots: Roots,
     /// `pids.max` of each container's cgroup.
     pub pids_limit: u32,
     /// BusyBox applets for containers of Alpine images (see `userland`).
     pub busybox_dir: Option<PathBuf>,
+    /// UIDs, groups and volume ownership of the pods (see `security`).
+    pub security: PodSecurity,
 }
 
 impl Node {
@@ -76,6 +79,8 @@ struct ContainerState {
     liveness_due: Option<Instant>,
     /// Consecutive failures of the startup or liveness probe.
     failures: i32,
+    /// OOM kills of the container's cgroup seen so far.
+    oom_kills: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +175,7 @@ impl Pod {
         volumes: &BTreeMap<String, HostVolume>,
     ) -> anyhow::Result<Sandbox> {
         let node = &self.node;
+        let identity = node.security.identity(&node.spec().pod, container)?;
         let mut mounts = Vec::new();
         for mount in container.volume_mounts.iter().flatten() {
             let volume = volumes.get(&mount.name).with_context(|| {
@@ -220,6 +226,7 @@ impl Pod {
                 PidNamespace::Own
             },
             busybox_dir,
+            identity: Some(identity),
         })
     }
 
@@ -227,12 +234,31 @@ impl Pod {
         self.node.spec().pod.share_process_namespace == Some(true)
     }
 
-    /// The cgroup of `container` (created with the set's pid limit).
+    /// The cgroups of `container`: the set's pid limit, its memory and CPU limits.
     fn cgroup(&self, container: &str) -> anyhow::Result<Option<Cgroup>> {
-        let Some(root) = &self.node.cgroup_root else {
+        let roots = &self.node.cgroup_roots;
+        if roots.all().next().is_none() {
             return Ok(None);
+        }
+        let spec = self.node.spec().container(container);
+        let resources = spec.and_then(|c| c.resources.as_ref());
+        let quantity = |which: &str, limits: bool| -> Option<f64> {
+            let map = if limits {
+                resources?.limits.as_ref()?
+            } else {
+                resources?.requests.as_ref()?
+            };
+            crate::model::units::quantity(&map.get(which)?.0)
         };
-        Cgroup::create(root, &self.name(), container, self.node.pids_limit + 1).map(Some)
+        let limits = Limits {
+            // One more than the limit: the sandbox's own process (`bwrap`, which a container
+            // runtime's shim would be) sits in the cgroup too.
+            pids_max: self.node.pids_limit + 1,
+            memory_bytes: quantity("memory", true).map(|b| b as u64),
+            cpu_limit_millis: quantity("cpu", true).map(|c| (c * 1000.0).ceil() as u64),
+            cpu_request_millis: quantity("cpu", false).map(|c| (c * 1000.0).ceil() as u64),
+        };
+        Cgroup::create(roots, &self.name(), container, &limits).map(Some)
     }
 
     /// Where a process of `container` goes: its cgroup, the pod's PID namespace if shared.
@@ -258,8 +284,6 @@ impl Pod {
     ) -> anyhow::Result<Process> {
         let sandbox = self.sandbox(container, volumes)?;
         let argv = env::argv(container, &sandbox.env);
-        // One more than the limit: the sandbox's own process (`bwrap`, which a container
-        // runtime's shim would be) sits in the cgroup too.
         let cgroup = self.cgroup(&container.name)?;
         let placement = self.placement(cgroup.as_ref())?;
         Ok(Process::spawn_in(
@@ -284,6 +308,7 @@ impl Pod {
             working_dir: None,
             pid: PidNamespace::OwnWithInit,
             busybox_dir: None,
+            identity: None,
         };
         let argv = ["sleep".to_string(), "infinity".to_string()];
         let pause = Process::spawn(
@@ -302,7 +327,12 @@ impl Pod {
         if state.running {
             return Ok(());
         }
-        state.volumes = volumes::prepare(&self.node.run_dir, self.node.spec(), self.ordinal)?;
+        state.volumes = volumes::prepare(
+            &self.node.run_dir,
+            self.node.spec(),
+            self.ordinal,
+            &self.node.security,
+        )?;
         if self.shares_pids() {
             state.pause = Some(self.start_pause()?);
         }
@@ -423,6 +453,13 @@ impl Pod {
                 if let Some(process) = cs.process.as_mut()
                     && let Some(status) = process.exited()
                 {
+                    let oom = self.oom_kills(&container.name);
+                    let reason = if oom > cs.oom_kills {
+                        cs.oom_kills = oom;
+                        " (OOMKilled)"
+                    } else {
+                        ""
+                    };
                     cs.process = None;
                     cs.ready = false;
                     let backoff = Duration::from_secs(1 << cs.restarts.min(4)).min(MAX_BACKOFF);
@@ -430,7 +467,7 @@ impl Pod {
                     cs.next_start = Some(now + backoff);
                     self.note(
                         &container.name,
-                        &format!("exited: {status}; restart in {backoff:?}"),
+                        &format!("exited: {status}{reason}; restart in {backoff:?}"),
                     );
                 }
                 if cs.process.is_none() && !cs.held && cs.next_start.is_none_or(|t| now >= t) {
@@ -536,6 +573,14 @@ impl Pod {
         }
     }
 
+    /// OOM kills in `container`'s memory cgroup since the set started.
+    fn oom_kills(&self, container: &str) -> u64 {
+        self.cgroup(container)
+            .ok()
+            .flatten()
+            .map_or(0, |cgroup| cgroup.oom_kills())
+    }
+
     /// Run one probe against a container of this pod.
     fn probe(&self, container: &str, probe: &Probe) -> bool {
         let timeout = seconds(probe.timeout_seconds, 1);
@@ -636,17 +681,17 @@ impl Pod {
             .iter()
             .filter_map(|(name, cs)| Some((name, cs.process.as_ref()?)))
             .map(|(name, process)| {
-                let pids = self
-                    .cgroup(name)
-                    .ok()
-                    .flatten()
-                    .and_then(|cgroup| cgroup.pids_current());
-                ProcessCount::of(
-                    &self.name(),
-                    name,
-                    &procfs::descendants(&table, process.leader()),
-                    pids,
-                )
+                let cgroup = self.cgroup(name).ok().flatten();
+                let pids = cgroup.as_ref().and_then(Cgroup::pids_current);
+                ProcessCount {
+                    oom_kills: cgroup.as_ref().map_or(0, Cgroup::oom_kills),
+                    ..ProcessCount::of(
+                        &self.name(),
+                        name,
+                        &procfs::descendants(&table, process.leader()),
+                        pids,
+                    )
+                }
             })
             .collect();
         if let Some(pause) = &state.pause {

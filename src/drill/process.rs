@@ -75,7 +75,11 @@ impl Process {
         log: &Path,
         placement: &Placement,
     ) -> anyhow::Result<Process> {
-        let procs = placement.cgroup.map(Cgroup::procs_file).transpose()?;
+        let procs = placement
+            .cgroup
+            .map(Cgroup::procs_files)
+            .transpose()?
+            .unwrap_or_default();
         let pid_ns = placement
             .pid_namespace_of
             .map(|pid| {
@@ -83,13 +87,13 @@ impl Process {
                 File::open(&path).with_context(|| format!("cannot open {path}"))
             })
             .transpose()?;
-        if procs.is_some() || pid_ns.is_some() {
+        if !procs.is_empty() || pid_ns.is_some() {
             let ns_fd = pid_ns.as_ref().map(AsRawFd::as_raw_fd);
             // SAFETY: between fork and exec only async-signal-safe calls (open, write, close,
             // setns) on memory prepared before the fork.
             unsafe {
                 command.pre_exec(move || {
-                    if let Some(procs) = &procs {
+                    for procs in &procs {
                         let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
                         if fd < 0 || libc::write(fd, b"0".as_ptr().cast(), 1) != 1 {
                             return Err(std::io::Error::last_os_error());

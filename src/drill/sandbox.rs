@@ -3,8 +3,11 @@
 //! userland is BusyBox: see `userland`), the pod's hostname, its own `/etc/hosts`, its
 //! volumes bind-mounted at their `mountPath`, and a PID namespace whose PID 1 is the
 //! container's command, as a container runtime runs it. `exec` (probes, hooks) enters the
-//! namespaces of the running container with `nsenter`, as CRI's exec does.
+//! namespaces of the running container with `nsenter`, as CRI's exec does. Both run as the
+//! container's identity (`security`: `setpriv`); with `readOnlyRootFilesystem` the root is
+//! remounted read-only and only volumes are writable.
 
+use super::security::Identity;
 use super::userland::DRILL_BUSYBOX;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,6 +35,8 @@ pub struct Sandbox {
     pub pid: PidNamespace,
     /// BusyBox applets, mounted at [`DRILL_BUSYBOX`] (the env's PATH puts them first).
     pub busybox_dir: Option<PathBuf>,
+    /// Who the command runs as (`None`: root with the sandbox's capabilities, the pause).
+    pub identity: Option<Identity>,
 }
 
 /// Which PID namespace the command runs in.
@@ -102,8 +107,11 @@ impl Sandbox {
             }
         }
         cmd.args(["--proc", "/proc", "--dev", "/dev"]);
+        let read_only_root = self.identity.as_ref().is_some_and(|i| i.read_only_root);
         for dir in ["/tmp", "/run", "/var", "/root"] {
-            cmd.args(["--tmpfs", dir]);
+            // The image's writable layer, or, with `readOnlyRootFilesystem`, nothing
+            // writable but the volumes.
+            cmd.args([if read_only_root { "--dir" } else { "--tmpfs" }, dir]);
         }
         cmd.args(["--dir", "/etc"]);
         for name in HOST_ETC {
@@ -112,6 +120,23 @@ impl Sandbox {
                 cmd.arg("--ro-bind").arg(&host).arg(&host);
             }
         }
+        // bwrap makes the missing parents of a mount point 0700; a runtime's are the image's
+        // 0755 directories, which a non-root UID can traverse.
+        let mut made = std::collections::BTreeSet::new();
+        let mut parents = |cmd: &mut Command, dest: &str| {
+            let mut path = Path::new(dest).parent();
+            let mut missing = Vec::new();
+            while let Some(dir) = path.filter(|d| *d != Path::new("/")) {
+                missing.push(dir.to_path_buf());
+                path = dir.parent();
+            }
+            for dir in missing.into_iter().rev() {
+                if made.insert(dir.clone()) {
+                    cmd.arg("--dir").arg(dir);
+                }
+            }
+        };
+        parents(&mut cmd, DRILL_ETC);
         cmd.arg("--ro-bind").arg(&self.etc_dir).arg(DRILL_ETC);
         for name in ["hosts", "resolv.conf", "hostname"] {
             cmd.args([
@@ -120,20 +145,27 @@ impl Sandbox {
                 &format!("/etc/{name}"),
             ]);
         }
+        parents(&mut cmd, DRILL_BIN);
         cmd.arg("--ro-bind").arg(&self.bin_dir).arg(DRILL_BIN);
         if let Some(dir) = &self.busybox_dir {
+            parents(&mut cmd, DRILL_BUSYBOX);
             cmd.arg("--ro-bind").arg(dir).arg(DRILL_BUSYBOX);
         }
         let mut mounts = self.mounts.clone();
         // Parents before children, so a file mounted inside a mounted directory stays visible.
         mounts.sort_by_key(|m| m.path.matches('/').count());
         for mount in &mounts {
+            parents(&mut cmd, &mount.path);
             let flag = if mount.read_only {
                 "--ro-bind"
             } else {
                 "--bind"
             };
             cmd.arg(flag).arg(&mount.host).arg(&mount.path);
+        }
+        if read_only_root {
+            // Only the root's own mount: volumes keep their mode.
+            cmd.args(["--remount-ro", "/"]);
         }
         if let Some(dir) = &self.working_dir {
             cmd.args(["--chdir", dir]);
@@ -143,8 +175,16 @@ impl Sandbox {
             cmd.args(["--setenv", key, value]);
         }
         cmd.arg("--");
-        cmd.args(argv);
+        cmd.args(self.as_user(argv));
         cmd
+    }
+
+    /// `argv` with the container's identity (`setpriv`), as the runtime execs it.
+    fn as_user(&self, argv: &[String]) -> Vec<String> {
+        match &self.identity {
+            Some(identity) => identity.wrap(argv),
+            None => argv.to_vec(),
+        }
     }
 
     /// `argv` inside the running container whose PID 1 (or main process) is host pid
@@ -155,7 +195,7 @@ impl Sandbox {
         cmd.arg("--target").arg(target.to_string());
         cmd.args(EXEC_NAMESPACES);
         cmd.args(["--root", "--wd", "--"]);
-        cmd.args(argv);
+        cmd.args(self.as_user(argv));
         cmd.env_clear();
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd

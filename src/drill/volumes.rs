@@ -2,7 +2,16 @@
 //! ConfigMap and Secret volumes are read-only files written fresh at each pod start (as the
 //! kubelet projects them), emptyDirs are new at each pod start, and PersistentVolumeClaims
 //! are directories that outlive pod restarts until a scenario wipes them.
+//!
+//! Ownership is the kubelet's (`SetVolumeOwnership`): projected files belong to root with
+//! their `defaultMode`/`mode`; an emptyDir is mode 0777; a claim is a fresh filesystem's
+//! root-owned 0755 directory. With an `fsGroup` every volume's files get that group and
+//! group read (read-only volumes) or read-write, directories setgid — a claim's whole tree,
+//! or only when its top directory does not match yet with `fsGroupChangePolicy:
+//! OnRootMismatch`.
 
+use super::cleanup::{self, Resource};
+use super::security::PodSecurity;
 use super::spec::HaSpec;
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::KeyToPath;
@@ -40,11 +49,69 @@ pub fn prepare(
     run_dir: &Path,
     spec: &HaSpec,
     ordinal: usize,
+    security: &PodSecurity,
+) -> anyhow::Result<BTreeMap<String, HostVolume>> {
+    let volumes = materialize(run_dir, spec, ordinal)?;
+    for (name, volume) in &volumes {
+        let claim = volume.path.starts_with(run_dir.join("pvc"));
+        if !claim && !volume.read_only {
+            // An emptyDir: world-writable, as the kubelet makes it.
+            chmod(&volume.path, 0o777)?;
+        }
+        if let Some(group) = security.fs_group {
+            if claim && security.on_root_mismatch && owned_by(&volume.path, group) {
+                continue;
+            }
+            set_ownership(&volume.path, group, volume.read_only)
+                .with_context(|| format!("fsGroup of volume {name:?}"))?;
+        }
+    }
+    Ok(volumes)
+}
+
+fn chmod(path: &Path, mode: u32) -> anyhow::Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot chmod {}", path.display()))
+}
+
+/// The top directory already has the group, setgid and group rwx (OnRootMismatch's test).
+fn owned_by(dir: &Path, group: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir).is_ok_and(|m| m.gid() == group && m.mode() & 0o2070 == 0o2070)
+}
+
+/// The kubelet's `SetVolumeOwnership`: group `group`, group read (read-only) or read-write
+/// on files, plus setgid and group execute on directories, the whole tree.
+fn set_ownership(path: &Path, group: u32, read_only: bool) -> anyhow::Result<()> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    std::os::unix::fs::lchown(path, None, Some(group))
+        .with_context(|| format!("cannot chown {}", path.display()))?;
+    let mut mask = if read_only { 0o440 } else { 0o660 };
+    if meta.is_dir() {
+        mask |= 0o2000 | 0o110;
+    }
+    chmod(path, (meta.permissions().mode() & 0o7777) | mask)?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            set_ownership(&entry?.path(), group, read_only)?;
+        }
+    }
+    Ok(())
+}
+
+fn materialize(
+    run_dir: &Path,
+    spec: &HaSpec,
+    ordinal: usize,
 ) -> anyhow::Result<BTreeMap<String, HostVolume>> {
     let pod_dir = run_dir
         .join("pods")
         .join(spec.pod_name(ordinal))
         .join("volumes");
+    unmount_below(&pod_dir);
     let _ = std::fs::remove_dir_all(&pod_dir);
     let mut volumes = BTreeMap::new();
     for claim in &spec.claim_templates {
@@ -83,7 +150,10 @@ pub fn prepare(
                 secret.default_mode,
             )?;
             true
-        } else if volume.empty_dir.is_some() {
+        } else if let Some(empty_dir) = &volume.empty_dir {
+            if empty_dir.medium.as_deref() == Some("Memory") {
+                mount_tmpfs(&path, empty_dir.size_limit.as_ref().map(|q| q.0.as_str()))?;
+            }
             false
         } else if let Some(pvc) = &volume.persistent_volume_claim {
             let claim = run_dir.join("pvc").join(&pvc.claim_name);
@@ -105,6 +175,45 @@ pub fn prepare(
         volumes.insert(volume.name.clone(), HostVolume { path, read_only });
     }
     Ok(volumes)
+}
+
+/// A memory-backed emptyDir: a tmpfs of `sizeLimit` bytes, as the kubelet mounts it (a
+/// write past it fails with ENOSPC; its pages count against the writer's memory limit).
+fn mount_tmpfs(path: &Path, size_limit: Option<&str>) -> anyhow::Result<()> {
+    let mut options = "mode=0777".to_string();
+    if let Some(text) = size_limit {
+        let bytes = crate::model::units::quantity(text)
+            .filter(|b| *b >= 1.0)
+            .with_context(|| format!("emptyDir sizeLimit {text:?} is not a quantity"))?;
+        options.push_str(&format!(",size={}", bytes as u64));
+    }
+    let status = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
+        .arg(path)
+        .status()
+        .context("cannot run mount")?;
+    if !status.success() {
+        bail!("cannot mount a tmpfs on {}: {status}", path.display());
+    }
+    cleanup::register(Resource::Mount(path.to_path_buf()));
+    Ok(())
+}
+
+/// Unmount the tmpfs volumes below `dir` (a previous start of the pod, or the whole set).
+pub fn unmount_below(dir: &Path) {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut points: Vec<PathBuf> = mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(PathBuf::from)
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for point in points {
+        let resource = Resource::Mount(point);
+        cleanup::remove(&resource);
+        cleanup::forget(&resource);
+    }
 }
 
 /// Write the keys of a ConfigMap or Secret as files (all keys, or the listed items).

@@ -338,7 +338,9 @@ impl Default for Scheduling {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Security {
-    /// Fixed UID (ignored on OpenShift, where the SCC assigns one).
+    /// Fixed UID (ignored on OpenShift, where the SCC assigns one). 10001: above the
+    /// host's users (checkov CKV_K8S_40), not the image's own `redis` user (999); the
+    /// `fsGroup` gives it the claim and the projected files.
     pub run_as_user: u32,
     /// Fixed GID and fsGroup (ignored on OpenShift).
     pub fs_group: u32,
@@ -348,8 +350,8 @@ pub struct Security {
 impl Default for Security {
     fn default() -> Self {
         Security {
-            run_as_user: 999,
-            fs_group: 999,
+            run_as_user: 10001,
+            fs_group: 10001,
             read_only_root_filesystem: true,
         }
     }

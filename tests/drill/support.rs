@@ -57,9 +57,10 @@ pub fn no_leftovers(pid: u32) {
         text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .filter_map(|word| word.strip_prefix(prefix))
             .any(|rest| {
-                rest.len() > 2
+                // `<pid><2-digit serial>`, then the end of the word or a non-digit.
+                rest.len() >= 2
                     && rest.as_bytes()[..2].iter().all(u8::is_ascii_digit)
-                    && !rest.as_bytes()[2].is_ascii_digit()
+                    && rest.as_bytes().get(2).is_none_or(|b| !b.is_ascii_digit())
             })
     };
     let netns = listing(&["netns", "list"]);
@@ -80,6 +81,12 @@ pub fn no_leftovers(pid: u32) {
         .filter(|name| ours(name, &format!("redis-ha-gen-drill-{pid}")))
         .collect();
     assert!(cgroups.is_empty(), "cgroups left behind: {cgroups:?}");
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let left: Vec<&str> = mounts
+        .lines()
+        .filter(|l| ours(l, &format!("redis-ha-gen-drill-{pid}")))
+        .collect();
+    assert!(left.is_empty(), "tmpfs volumes left mounted: {left:?}");
 }
 
 pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
@@ -95,4 +102,39 @@ pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
         child.wait_with_output().expect("wait for redis-ha-gen"),
         pid,
     )
+}
+
+/// `drill -f - ARGS` with `manifests` on stdin: its output and its pid (for `no_leftovers`).
+pub fn drill_stdin(manifests: &str, args: &[&str]) -> (Output, u32) {
+    use std::io::Write;
+    let mut child = Command::new(bin())
+        .args(["drill", "-f", "-"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run redis-ha-gen");
+    let pid = child.id();
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(manifests.as_bytes())
+        .expect("write stdin");
+    (
+        child.wait_with_output().expect("wait for redis-ha-gen"),
+        pid,
+    )
+}
+
+/// The manifests `redis-ha-gen ARGS` renders.
+pub fn render(args: &[&str]) -> String {
+    let out = Command::new(bin()).args(args).output().expect("render");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
 }

@@ -6,6 +6,7 @@ mod auth;
 mod exporters;
 mod failover;
 mod handover;
+mod load;
 mod outage;
 pub mod planned;
 mod processes;
@@ -189,6 +190,13 @@ pub const SCENARIOS: &[Scenario] = &[
         play: scale::resize_then_master_down,
         failover: Failover::RequiredWithin(scale::FAILOVER_SLACK),
         resize: Some((3, 5)),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "full-sync-under-load",
+        play: load::full_sync_under_load,
+        failover: Failover::Forbidden,
+        every_write_succeeds: true,
         ..SCENARIO
     },
 ];

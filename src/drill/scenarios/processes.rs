@@ -1,4 +1,6 @@
-//! The zombie check every scenario ends with: no container may keep exited processes that
+//! The zombie and OOM checks every scenario ends with. No OOM kill: a container whose memory
+//! cgroup passed `resources.limits.memory` was SIGKILLed by the kernel (exit 137) and
+//! restarted in place. No zombie: no container may keep exited processes that
 //! its PID 1 never reaps. Each one holds a pid of the container's limit until the container
 //! restarts; enough of them and nothing in it can fork (BGSAVE fails, and with
 //! `stop-writes-on-bgsave-error` the master refuses every write).
@@ -56,6 +58,24 @@ pub fn check(r: &mut Rehearsal) {
         measured,
         "0 zombies",
     );
+    let oom: Vec<String> = second
+        .iter()
+        .filter(|c| c.oom_kills > 0)
+        .map(|c| format!("{}/{}: {}", c.pod, c.container, c.oom_kills))
+        .collect();
+    r.check(
+        "no container OOM-killed",
+        oom.is_empty(),
+        if oom.is_empty() {
+            "0 OOM kills".to_string()
+        } else {
+            format!(
+                "OOM kills (exit 137, restarted in place): {}",
+                oom.join(", ")
+            )
+        },
+        "0 OOM kills",
+    );
 }
 
 #[cfg(test)]
@@ -68,6 +88,7 @@ mod tests {
             container: container.into(),
             zombies: zombies.to_vec(),
             pids: None,
+            oom_kills: 0,
         }
     }
 
