@@ -88,7 +88,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 17] = [
+const ALL_SCENARIOS: [&str; 18] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -105,6 +105,7 @@ const ALL_SCENARIOS: [&str; 17] = [
     "prestop-stale-sentinel",
     "isolated-master",
     "failover-through-service",
+    "password-rotation",
     "sentinel-auth",
 ];
 
@@ -170,7 +171,13 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
                 "{label} {name}: failover {failover} s > down-after + 2 s"
             );
         }
-        if ["rolling-restart", "prestop-stale-sentinel"].contains(&name) {
+        if [
+            "rolling-restart",
+            "prestop-stale-sentinel",
+            "password-rotation",
+        ]
+        .contains(&name)
+        {
             let unavailable = s["write_unavailable_seconds"].as_f64().unwrap_or(f64::MAX);
             assert!(
                 unavailable <= 2.0,

@@ -12,7 +12,7 @@ use super::env;
 use super::process::{self, Placement, Process};
 use super::procfs;
 use super::sandbox::{DRILL_BIN, Mount, PidNamespace, Sandbox};
-use super::spec::HaSpec;
+use super::spec::{HaSpec, SecretData};
 use super::userland::{DRILL_BUSYBOX, is_alpine_image};
 use super::volumes::{self, HostVolume};
 use anyhow::Context;
@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 /// What all pods of a set share: the spec, the run directory, cluster DNS, the pods' network.
 pub struct Node {
     pub spec: HaSpec,
+    /// The Secrets as they are now: `spec.secrets`, unless a scenario changed one since.
+    pub secrets: std::sync::RwLock<std::collections::BTreeMap<String, SecretData>>,
     pub run_dir: PathBuf,
     pub bin_dir: PathBuf,
     pub dns: Dns,
@@ -197,6 +199,7 @@ impl Pod {
             mounts,
             env: env::environment(
                 &node.spec,
+                &node.secrets.read().unwrap_or_else(|p| p.into_inner()),
                 container,
                 self.ordinal,
                 node.dns.ip(self.ordinal),
@@ -285,13 +288,28 @@ impl Pod {
         Ok(pause)
     }
 
+    /// Write Secret `name`'s new `data` into this pod's volumes, if it runs (the kubelet
+    /// updates Secret volumes of running pods).
+    pub fn refresh_secret(&self, name: &str, data: &SecretData) -> anyhow::Result<()> {
+        let state = self.state();
+        if !state.running {
+            return Ok(());
+        }
+        volumes::refresh_secret(&self.node.spec, &state.volumes, name, data)
+    }
+
     /// Create the pod (as the StatefulSet controller would); the kubelet runs it.
     pub fn start(self: &Arc<Self>) -> anyhow::Result<()> {
         let mut state = self.state();
         if state.running {
             return Ok(());
         }
-        state.volumes = volumes::prepare(&self.node.run_dir, &self.node.spec, self.ordinal)?;
+        state.volumes = volumes::prepare(
+            &self.node.run_dir,
+            &self.node.spec,
+            &self.node.secrets.read().unwrap_or_else(|p| p.into_inner()),
+            self.ordinal,
+        )?;
         if self.shares_pids() {
             state.pause = Some(self.start_pause()?);
         }

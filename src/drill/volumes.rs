@@ -3,7 +3,7 @@
 //! kubelet projects them), emptyDirs are new at each pod start, and PersistentVolumeClaims
 //! are directories that outlive pod restarts until a scenario wipes them.
 
-use super::spec::HaSpec;
+use super::spec::{HaSpec, SecretData};
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::KeyToPath;
 use std::collections::BTreeMap;
@@ -35,10 +35,12 @@ pub fn wipe_claims(run_dir: &Path, spec: &HaSpec, ordinal: usize) -> anyhow::Res
     Ok(())
 }
 
-/// Materialize every volume of pod `ordinal` for a new start.
+/// Materialize every volume of pod `ordinal` for a new start, with the Secrets as they are
+/// now (`secrets`).
 pub fn prepare(
     run_dir: &Path,
     spec: &HaSpec,
+    secrets: &BTreeMap<String, SecretData>,
     ordinal: usize,
 ) -> anyhow::Result<BTreeMap<String, HostVolume>> {
     let pod_dir = run_dir
@@ -78,7 +80,7 @@ pub fn prepare(
             let name = secret.secret_name.clone().unwrap_or_default();
             project(
                 &path,
-                spec.secrets.get(&name),
+                secrets.get(&name),
                 secret.items.as_deref(),
                 secret.default_mode,
             )?;
@@ -105,6 +107,43 @@ pub fn prepare(
         volumes.insert(volume.name.clone(), HostVolume { path, read_only });
     }
     Ok(volumes)
+}
+
+/// The kubelet's update of a running pod's volumes that project Secret `name` (never
+/// `subPath` mounts, which the drill does not model): every file written again from `data`,
+/// keys no longer in it removed.
+pub fn refresh_secret(
+    spec: &HaSpec,
+    volumes: &BTreeMap<String, HostVolume>,
+    name: &str,
+    data: &SecretData,
+) -> anyhow::Result<()> {
+    for volume in spec.pod.volumes.iter().flatten() {
+        let Some(secret) = &volume.secret else {
+            continue;
+        };
+        if secret.secret_name.as_deref() != Some(name) {
+            continue;
+        }
+        let Some(host) = volumes.get(&volume.name) else {
+            continue;
+        };
+        for entry in std::fs::read_dir(&host.path)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+        }
+        project(
+            &host.path,
+            Some(data),
+            secret.items.as_deref(),
+            secret.default_mode,
+        )?;
+    }
+    Ok(())
 }
 
 /// Write the keys of a ConfigMap or Secret as files (all keys, or the listed items).

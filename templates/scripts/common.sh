@@ -3,8 +3,9 @@
 #
 # Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
 # HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
-# PRESTOP_TIMEOUT_SECONDS, REDIS_PASSWORD (from the Secret) when auth is on, and
-# TLS_CA_CERT_FILE when TLS is on.
+# PRESTOP_TIMEOUT_SECONDS, TLS_CA_CERT_FILE when TLS is on, and when auth is on
+# REDIS_PASSWORD_FILE and REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume
+# (the password itself is never in the env; see load_passwords).
 
 DATA_DIR=/data
 CONF_DIR=$DATA_DIR/conf
@@ -50,16 +51,88 @@ if [ -n "${TLS_CA_CERT_FILE:-}" ]; then
     REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE"
 fi
 
+# The password (auth on), read from the Secret's volume at every script start, so a changed
+# Secret reaches probes and hooks of running pods once the kubelet updates the files.
+# PASSWORD: the current one. PREVIOUS_PASSWORD: the one being rotated out ("" when none):
+# every Redis and Sentinel started while it is set accepts both, and every outgoing AUTH
+# falls back to it. docs/architecture.md §11, "Rotating the password".
+load_passwords() {
+    PASSWORD=""
+    PREVIOUS_PASSWORD=""
+    [ -n "${REDIS_PASSWORD_FILE:-}" ] || return 0
+    PASSWORD=$(cat "$REDIS_PASSWORD_FILE" 2>/dev/null)
+    if [ -z "$PASSWORD" ]; then
+        log "auth is on but the password file $REDIS_PASSWORD_FILE is missing or empty"
+        exit 1
+    fi
+    if [ -n "${REDIS_PREVIOUS_PASSWORD_FILE:-}" ]; then
+        PREVIOUS_PASSWORD=$(cat "$REDIS_PREVIOUS_PASSWORD_FILE" 2>/dev/null)
+    fi
+    [ "$PREVIOUS_PASSWORD" != "$PASSWORD" ] || PREVIOUS_PASSWORD=""
+}
+load_passwords
+
 # redis-cli against PORT of HOST; the password travels in the environment, never on a
-# command line. Redis and Sentinel require the same password (auth on).
+# command line. Redis and Sentinel require the same password (auth on). During a rotation a
+# node not restarted yet knows only the previous password: refused (NOAUTH), the call is
+# made again with it.
 cli_at() {
     local port=$1 host=$2
     shift 2
-    if [ -n "${REDIS_PASSWORD:-}" ]; then
-        REDISCLI_AUTH=$REDIS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
-    else
+    if [ -z "$PASSWORD" ]; then
         timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+    elif [ -z "$PREVIOUS_PASSWORD" ]; then
+        REDISCLI_AUTH=$PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+    else
+        CLI_OUT=$(REDISCLI_AUTH=$PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null)
+        CLI_STATUS=$?
+        case $CLI_OUT in
+            NOAUTH* | WRONGPASS*)
+                REDISCLI_AUTH=$PREVIOUS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+                return
+                ;;
+        esac
+        [ -z "$CLI_OUT" ] || printf '%s\n' "$CLI_OUT"
+        return $CLI_STATUS
     fi
+}
+
+# The password Redis at HOST accepts, the current one first; status 1 when it accepts
+# neither, 2 when it does not answer.
+accepted_password() {
+    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
+        [ -n "$AUTH_TRY" ] || continue
+        case $(REDISCLI_AUTH=$AUTH_TRY timeout 2 $REDIS_CLI -h "$1" -p "$REDIS_PORT" PING 2>/dev/null | tr -d '\r') in
+            PONG | LOADING* | MASTERDOWN*)
+                echo "$AUTH_TRY"
+                return 0
+                ;;
+            NOAUTH* | WRONGPASS*) ;;
+            *) return 2 ;;
+        esac
+    done
+    return 1
+}
+
+# masterauth: what this node presents to its master HOST must be a password HOST accepts;
+# during a rotation a master not restarted yet knows only the previous one (a replica with
+# the new one would never sync, and its pod never gets Ready: the rollout stalls). Sent
+# through stdin (`-x`), never on a command line.
+match_masterauth() {
+    [ -n "$PASSWORD" ] || return 0
+    AUTH_MASTER=$(accepted_password "$1") || {
+        [ $? = 2 ] || log "$1 accepts neither the password nor the previous one:" \
+            "a rotation needs the old password as previous-password until every pod restarted"
+        return 1
+    }
+    # This node itself may be one not restarted yet, too: either password may open it.
+    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
+        [ -n "$AUTH_TRY" ] || continue
+        [ "$(printf '%s' "$AUTH_MASTER" | REDISCLI_AUTH=$AUTH_TRY timeout 2 $REDIS_CLI \
+            -h "$LOCAL" -p "$REDIS_PORT" -x CONFIG SET masterauth 2>/dev/null | tr -d '\r')" = OK ] &&
+            return 0
+    done
+    return 1
 }
 
 redis_cmd() {
@@ -165,13 +238,15 @@ request_failover() {
 # with blanks, quotes or backslashes cannot survive its first rewrite: refuse it at start
 # with a message, rather than run with a password Redis and Sentinel read differently.
 check_password() {
-    case ${REDIS_PASSWORD:-} in
-        *[[:space:]\"\'\\]*)
-            log "the password in the Secret contains a blank, a quote or a backslash;" \
-                "Sentinel cannot store such a password: use letters, digits and punctuation"
-            exit 1
-            ;;
-    esac
+    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
+        case $AUTH_TRY in
+            *[[:space:]\"\'\\]*)
+                log "a password in the Secret contains a blank, a quote or a backslash;" \
+                    "Sentinel cannot store such a password: use letters, digits and punctuation"
+                exit 1
+                ;;
+        esac
+    done
 }
 
 # The master name and the hosts Sentinels name are data, never a sed or grep pattern:
@@ -223,19 +298,26 @@ prepare_sentinel_conf() {
     )
     mv "$conf.new" "$conf"
     # The password lines follow the Secret: a rotated value replaces the stored one, and with
-    # auth off none is kept. With auth on the same password opens the master (auth-pass),
+    # auth off none is kept. With auth on the password opens the Redis nodes (auth-pass),
     # guards this Sentinel (requirepass: SENTINEL FAILOVER, SET and REMOVE need it) and is
     # what it presents to the other Sentinels (sentinel-pass). Sentinel's own rewrite turns
     # requirepass into a `user default` line, which would keep an old password: dropped too.
-    [ -z "${REDIS_PASSWORD:-}" ] || check_password
+    # During a rotation (previous-password set) this Sentinel accepts both passwords and
+    # presents the previous one, which every Redis and Sentinel of the set accepts until the
+    # rotation's second rollout (docs/architecture.md §11, "Rotating the password").
+    [ -z "$PASSWORD" ] || check_password
     (
         umask 077
         grep -v -F -e "sentinel auth-pass $MASTER_NAME " -e "sentinel sentinel-pass " \
             -e 'requirepass ' -e 'user default ' "$conf" >"$conf.new"
-        if [ -n "${REDIS_PASSWORD:-}" ]; then
-            echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
-            echo "requirepass $REDIS_PASSWORD" >>"$conf.new"
-            echo "sentinel sentinel-pass $REDIS_PASSWORD" >>"$conf.new"
+        if [ -n "$PREVIOUS_PASSWORD" ]; then
+            echo "sentinel auth-pass $MASTER_NAME $PREVIOUS_PASSWORD" >>"$conf.new"
+            echo "user default on >$PASSWORD >$PREVIOUS_PASSWORD ~* &* +@all" >>"$conf.new"
+            echo "sentinel sentinel-pass $PREVIOUS_PASSWORD" >>"$conf.new"
+        elif [ -n "$PASSWORD" ]; then
+            echo "sentinel auth-pass $MASTER_NAME $PASSWORD" >>"$conf.new"
+            echo "requirepass $PASSWORD" >>"$conf.new"
+            echo "sentinel sentinel-pass $PASSWORD" >>"$conf.new"
         fi
     )
     mv "$conf.new" "$conf"
