@@ -520,7 +520,10 @@ fn every_container_gets_the_env_the_scripts_read() {
             .iter()
             .filter_map(|e| e["name"].as_str())
             .collect();
-        for input in inputs.iter().chain(&["REDIS_PASSWORD"]) {
+        for input in inputs
+            .iter()
+            .chain(&["REDIS_PASSWORD_FILE", "REDIS_PREVIOUS_PASSWORD_FILE"])
+        {
             assert!(env.contains(input), "{} lacks {input}", container["name"]);
         }
     }

@@ -114,6 +114,38 @@ accepted_password() {
     return 1
 }
 
+# What this pod's servers were last told to present (masterauth, Sentinel's auth-pass and
+# sentinel-pass): a SHA-256 per setting in /tmp (the pod's emptyDir, fresh at each start),
+# never the password itself.
+remember_secret() {
+    (
+        umask 077
+        printf '%s' "$2" | sha256sum | cut -d ' ' -f 1 >"/tmp/$1.sha256"
+    )
+}
+
+remembered_secret() {
+    [ "$(cat "/tmp/$1.sha256" 2>/dev/null)" = "$(printf '%s' "$2" | sha256sum | cut -d ' ' -f 1)" ]
+}
+
+# Set NAME on this pod's server at PORT to VALUE with the command ARGS... (VALUE its last
+# argument, sent through stdin: `redis-cli -x`, never on a command line), unless it holds
+# VALUE already; either password may open the server during a rotation.
+set_local_secret() {
+    AUTH_NAME=$1 AUTH_PORT=$2 AUTH_VALUE=$3
+    shift 3
+    ! remembered_secret "$AUTH_NAME" "$AUTH_VALUE" || return 0
+    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
+        [ -n "$AUTH_TRY" ] || continue
+        if [ "$(printf '%s' "$AUTH_VALUE" | REDISCLI_AUTH=$AUTH_TRY timeout 2 $REDIS_CLI \
+            -h "$LOCAL" -p "$AUTH_PORT" -x "$@" 2>/dev/null | tr -d '\r')" = OK ]; then
+            remember_secret "$AUTH_NAME" "$AUTH_VALUE"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # masterauth: what this node presents to its master HOST must be a password HOST accepts;
 # during a rotation a master not restarted yet knows only the previous one (a replica with
 # the new one would never sync, and its pod never gets Ready: the rollout stalls). Sent
@@ -125,14 +157,29 @@ match_masterauth() {
             "a rotation needs the old password as previous-password until every pod restarted"
         return 1
     }
-    # This node itself may be one not restarted yet, too: either password may open it.
-    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
-        [ -n "$AUTH_TRY" ] || continue
-        [ "$(printf '%s' "$AUTH_MASTER" | REDISCLI_AUTH=$AUTH_TRY timeout 2 $REDIS_CLI \
-            -h "$LOCAL" -p "$REDIS_PORT" -x CONFIG SET masterauth 2>/dev/null | tr -d '\r')" = OK ] &&
-            return 0
-    done
-    return 1
+    set_local_secret masterauth "$REDIS_PORT" "$AUTH_MASTER" CONFIG SET masterauth
+}
+
+# What a Sentinel presents, to Redis (auth-pass) and to the other Sentinels (sentinel-pass):
+# the previous password while one is set (during a rotation's first rollout every node
+# accepts it), else the password (during the second every node accepts it).
+sentinel_password() {
+    echo "${PREVIOUS_PASSWORD:-$PASSWORD}"
+}
+
+# A running Sentinel follows the Secret's files, which the kubelet updates: when the password
+# it should present changed (the rotation's second step removed previous-password) and the
+# master accepts the new one, it is set at run time, so the Sentinels not restarted yet keep
+# reaching the nodes restarted with the new password only. Never to one the master refuses
+# (a Secret changed without previous-password must not cut the running set off).
+follow_sentinel_password() {
+    [ -n "$PASSWORD" ] || return 0
+    AUTH_OUT=$(sentinel_password)
+    ! remembered_secret sentinel-auth-pass "$AUTH_OUT" || ! remembered_secret sentinel-pass "$AUTH_OUT" || return 0
+    AUTH_HOST=$(sentinel_cmd "$LOCAL" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" | head -n 1 | tr -d '\r')
+    [ -n "$AUTH_HOST" ] && [ "$(accepted_password "$AUTH_HOST")" = "$AUTH_OUT" ] || return 0
+    set_local_secret sentinel-auth-pass "$SENTINEL_PORT" "$AUTH_OUT" SENTINEL SET "$MASTER_NAME" auth-pass &&
+        set_local_secret sentinel-pass "$SENTINEL_PORT" "$AUTH_OUT" SENTINEL CONFIG SET sentinel-pass
 }
 
 redis_cmd() {
@@ -321,4 +368,8 @@ prepare_sentinel_conf() {
         fi
     )
     mv "$conf.new" "$conf"
+    if [ -n "$PASSWORD" ]; then
+        remember_secret sentinel-auth-pass "$(sentinel_password)"
+        remember_secret sentinel-pass "$(sentinel_password)"
+    fi
 }

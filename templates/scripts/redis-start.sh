@@ -216,6 +216,7 @@ take_role() {
 
 check_password
 write_redis_conf
+[ -z "$PASSWORD" ] || remember_secret masterauth "$PASSWORD"
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).
 ( take_role & )
