@@ -386,6 +386,33 @@ mod tests {
     }
 
     #[test]
+    fn the_generated_manifests_password_is_read_from_the_secret_file() {
+        let request = crate::profile::ProfileRequest {
+            profile: "production".into(),
+            values: Vec::new(),
+            sets: Vec::new(),
+            namespace: None,
+        };
+        let resolved = crate::profile::resolve(&request).unwrap();
+        let generated =
+            crate::generate::generate(&resolved, crate::schema::KubeVersion::default()).unwrap();
+        let spec = crate::drill::spec::ha_spec(&generated.documents, None).unwrap();
+        // The drill invents the missing existing Secret, and finds the password through the
+        // file REDIS_PASSWORD_FILE names.
+        assert_eq!(
+            spec.password_source(),
+            Some(("redis-auth".to_string(), "password".to_string()))
+        );
+        assert_eq!(spec.passwords.len(), 1, "{:?}", spec.passwords);
+        let argv = redis_cli_argv(&spec, 0, "redis", false, true, &["ROLE"]).unwrap();
+        let shell = argv.windows(2).position(|w| w == ["sh", "-c"]).unwrap();
+        assert_eq!(
+            argv[shell + 2],
+            r#"REDISCLI_AUTH=$(cat '/auth/password'); export REDISCLI_AUTH; exec "$0" "$@""#
+        );
+    }
+
+    #[test]
     fn the_password_never_reaches_the_hosts_command_line() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -298,13 +298,19 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         .and_then(|a| a.get(WAIT_REPLICAS_ANNOTATION))
         .and_then(|v| v.parse().ok());
 
-    let passwords = pod
+    let mut passwords: Vec<String> = Vec::new();
+    for (name, key) in pod
         .containers
         .iter()
         .flat_map(|c| password_sources(&pod, c))
-        .filter_map(|(name, key)| secrets.get(&name)?.get(&key))
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .collect();
+    {
+        if let Some(value) = secrets.get(&name).and_then(|data| data.get(&key)) {
+            let value = String::from_utf8_lossy(value).into_owned();
+            if !passwords.contains(&value) {
+                passwords.push(value);
+            }
+        }
+    }
 
     Ok(HaSpec {
         namespace,
