@@ -58,12 +58,16 @@ pub fn generate(profile: &ResolvedProfile, kube_version: KubeVersion) -> anyhow:
     })
 }
 
-/// The TLS Secret is the user's unless cert-manager writes it from the rendered Certificate.
+/// The password Secret is always the user's (`auth.existingSecret`, mounted as a volume); the
+/// TLS Secret is too, unless cert-manager writes it from the rendered Certificate.
 fn existing_secrets(profile: &Profile) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if profile.auth.enabled {
+        secrets.push(profile.auth.existing_secret.clone());
+    }
     let tls = &profile.tls;
     if tls.enabled && !tls.cert_manager.enabled {
-        vec![tls.existing_secret.clone()]
-    } else {
-        Vec::new()
+        secrets.push(tls.existing_secret.clone());
     }
+    secrets
 }

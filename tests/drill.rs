@@ -90,7 +90,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 22] = [
+const ALL_SCENARIOS: [&str; 23] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -109,6 +109,7 @@ const ALL_SCENARIOS: [&str; 22] = [
     "master-mute",
     "master-deaf",
     "failover-through-service",
+    "password-rotation",
     "sentinel-auth",
     "scale-down",
     "scale-up",
@@ -186,7 +187,13 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
                 "{label} {name}: failover {failover} s > down-after + 2.5 s"
             );
         }
-        if ["rolling-restart", "prestop-stale-sentinel"].contains(&name) {
+        if [
+            "rolling-restart",
+            "prestop-stale-sentinel",
+            "password-rotation",
+        ]
+        .contains(&name)
+        {
             let unavailable = s["write_unavailable_seconds"].as_f64().unwrap_or(f64::MAX);
             assert!(
                 unavailable <= 2.0,

@@ -229,14 +229,48 @@ fn production_password_comes_from_the_secret_and_is_never_written() {
         "literal requirepass in:\n{text}"
     );
     let docs = documents(&profile);
+    // The password is a file of the mounted Secret (never env: /proc/*/environ, CKV_K8S_35),
+    // the whole Secret without subPath, so the kubelet updates it when it changes.
+    let volume = statefulset(&docs)["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "auth")
+        .expect("auth volume");
+    assert_eq!(volume["secret"]["secretName"], "redis-auth");
+    assert!(volume["secret"].get("items").is_none());
     for name in ["redis", "sentinel"] {
-        let env = container(&docs, name)["env"].as_array().unwrap();
-        let password = env
+        let c = container(&docs, name);
+        let env = c["env"].as_array().unwrap();
+        assert!(
+            env.iter().all(|e| e
+                .get("valueFrom")
+                .is_none_or(|v| v.get("secretKeyRef").is_none())),
+            "{name}: a Secret in env"
+        );
+        let file = |n: &str| {
+            env.iter()
+                .find(|e| e["name"] == n)
+                .map(|e| e["value"].clone())
+        };
+        assert_eq!(
+            file("REDIS_PASSWORD_FILE"),
+            Some("/auth/password".into()),
+            "{name}"
+        );
+        assert_eq!(
+            file("REDIS_PREVIOUS_PASSWORD_FILE"),
+            Some("/auth/previous-password".into()),
+            "{name}"
+        );
+        let mount = c["volumeMounts"]
+            .as_array()
+            .unwrap()
             .iter()
-            .find(|e| e["name"] == "REDIS_PASSWORD")
-            .expect("password env");
-        assert_eq!(password["valueFrom"]["secretKeyRef"]["name"], "redis-auth");
-        assert_eq!(password["valueFrom"]["secretKeyRef"]["key"], "password");
+            .find(|m| m["name"] == "auth")
+            .unwrap_or_else(|| panic!("{name}: no auth mount"));
+        assert_eq!(mount["mountPath"], "/auth");
+        assert!(mount.get("subPath").is_none());
     }
     for name in ["redis.conf", "sentinel.conf"] {
         for doc in docs.iter().filter(|d| d["kind"] == "ConfigMap") {
@@ -258,7 +292,12 @@ fn without_auth_no_secret_is_referenced() {
     assert!(!text.contains("secretKeyRef"));
     let docs = documents(&kind_profile());
     let env = container(&docs, "redis")["env"].as_array().unwrap();
-    assert!(env.iter().all(|e| e["name"] != "REDIS_PASSWORD"));
+    assert!(env.iter().all(|e| {
+        !e["name"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("REDIS_PASSWORD")
+    }));
 }
 
 #[test]
@@ -481,7 +520,10 @@ fn every_container_gets_the_env_the_scripts_read() {
             .iter()
             .filter_map(|e| e["name"].as_str())
             .collect();
-        for input in inputs.iter().chain(&["REDIS_PASSWORD"]) {
+        for input in inputs
+            .iter()
+            .chain(&["REDIS_PASSWORD_FILE", "REDIS_PREVIOUS_PASSWORD_FILE"])
+        {
             assert!(env.contains(input), "{} lacks {input}", container["name"]);
         }
     }

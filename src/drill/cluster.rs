@@ -2,7 +2,7 @@
 //! (`local`) or a live cluster (`kubectl`).
 
 use super::network::Cut;
-use super::spec::HaSpec;
+use super::spec::{HaSpec, SecretData};
 use crate::resp::Reply;
 use std::time::Duration;
 
@@ -91,6 +91,18 @@ pub trait Cluster: Sync {
         sentinel: bool,
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>>;
+    /// Replace the data of Secret `name`, as `kubectl apply` of the Secret would: pods
+    /// created afterwards get it in their env and volumes, and the Secret volumes of running
+    /// pods are rewritten (the kubelet does so within its sync period; the drill at once).
+    fn update_secret(&self, name: &str, data: SecretData) -> anyhow::Result<()> {
+        let _ = data;
+        anyhow::bail!("this target cannot change Secret {name:?}")
+    }
+    /// The passwords `connect` tries, in turn, from now on (a client switching passwords).
+    fn set_passwords(&self, passwords: Vec<String>) -> anyhow::Result<()> {
+        let _ = passwords;
+        anyhow::bail!("this target cannot switch the clients' password")
+    }
     /// A connection that sends no password: what any pod the NetworkPolicy admits has.
     fn connect_anonymous(
         &self,

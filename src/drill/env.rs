@@ -3,9 +3,10 @@
 //! `$(VAR)` expansion, and the image's entrypoint when there is no `command` (the Redis
 //! image's, or `redis_exporter`'s for its image).
 
-use super::spec::HaSpec;
+use super::spec::{HaSpec, SecretData};
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::Container;
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -34,10 +35,12 @@ pub fn expand(text: &str, env: &[(String, String)]) -> String {
     out + rest
 }
 
-/// The environment of `container` in pod `ordinal`; `path_prefix` (`:`-separated
+/// The environment of `container` in pod `ordinal`, with the Secrets as they are now
+/// (`secrets`: a scenario may have changed them since the spec was read); `path_prefix` (`:`-separated
 /// directories) comes first on PATH.
 pub fn environment(
     spec: &HaSpec,
+    secrets: &BTreeMap<String, SecretData>,
     container: &Container,
     ordinal: usize,
     ip: Ipv4Addr,
@@ -62,7 +65,7 @@ pub fn environment(
         let source = if let Some(r) = &from.config_map_ref {
             spec.config_maps.get(&r.name)
         } else if let Some(r) = &from.secret_ref {
-            spec.secrets.get(&r.name)
+            secrets.get(&r.name)
         } else {
             None
         };
@@ -94,7 +97,7 @@ pub fn environment(
                     ),
                 }
             } else if let Some(r) = &from.secret_key_ref {
-                lookup(&spec.secrets, &r.name, &r.key).with_context(|| {
+                lookup(secrets, &r.name, &r.key).with_context(|| {
                     format!(
                         "env {:?}: Secret {:?} has no key {:?}",
                         var.name, r.name, r.key

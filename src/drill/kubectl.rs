@@ -128,29 +128,37 @@ fn parse_cli_output(command: &str, ok: bool, text: &str) -> Reply {
     }
 }
 
-/// The Redis container's env variable that holds its password (from a Secret), if any.
-fn password_env(spec: &HaSpec) -> Option<&str> {
+/// Where the Redis container finds its password (a Secret's), if anywhere: the env variable
+/// (`secretKeyRef`), or the file an env variable `*PASSWORD_FILE` names (a mounted Secret).
+enum PasswordIn<'a> {
+    Env(&'a str),
+    File(&'a str),
+}
+
+fn password_in(spec: &HaSpec) -> Option<PasswordIn<'_>> {
     let container = spec
         .pod
         .containers
         .iter()
         .find(|c| c.name == spec.redis_container)?;
-    let from_secret = |e: &&k8s_openapi::api::core::v1::EnvVar| {
-        e.value_from
+    container.env.iter().flatten().find_map(|e| {
+        if e.value_from
             .as_ref()
             .is_some_and(|v| v.secret_key_ref.is_some())
-    };
-    container
-        .env
-        .iter()
-        .flatten()
-        .find(from_secret)
-        .map(|e| e.name.as_str())
+        {
+            Some(PasswordIn::Env(e.name.as_str()))
+        } else {
+            let path = e.value.as_deref()?;
+            (e.name.ends_with("PASSWORD_FILE")
+                && crate::drill::spec::secret_file(&spec.pod, container, path).is_some())
+            .then_some(PasswordIn::File(path))
+        }
+    })
 }
 
 /// `kubectl` arguments that run `redis-cli ARGS` in the container. The password never
 /// crosses a command line (where `ps` on the host would show it): inside the pod, a shell
-/// copies the container's own password variable into `REDISCLI_AUTH`, which `redis-cli`
+/// copies the container's own password (variable or Secret file) into `REDISCLI_AUTH`, which `redis-cli`
 /// reads; the host's argv carries only the variable's name.
 fn redis_cli_argv(
     spec: &HaSpec,
@@ -165,19 +173,23 @@ fn redis_cli_argv(
         .to_vec();
     // Sentinel requires the same password as Redis in the generated sets (and answers
     // anyway after a refused AUTH where it requires none).
-    if let Some(name) = password_env(spec).filter(|_| authenticated) {
+    if let Some(source) = password_in(spec).filter(|_| authenticated) {
+        let (read, name) = match source {
+            PasswordIn::Env(name) => ("printenv", name),
+            PasswordIn::File(path) => ("cat", path),
+        };
         // The name goes into the script: keep it to characters that need no quoting.
         if !name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-/".contains(&b))
         {
             bail!(
-                "the Redis container's password variable {name:?} is not a plain \
-                 environment variable name"
+                "the Redis container's password variable or file {name:?} is not a plain \
+                 name"
             );
         }
         let script =
-            format!(r#"REDISCLI_AUTH=$(printenv '{name}'); export REDISCLI_AUTH; exec "$0" "$@""#);
+            format!(r#"REDISCLI_AUTH=$({read} '{name}'); export REDISCLI_AUTH; exec "$0" "$@""#);
         argv.extend(["sh".into(), "-c".into(), script]);
     }
     let port = if sentinel {
@@ -371,6 +383,33 @@ mod tests {
         ));
         let role = parse_cli_output("ROLE", true, "master\n3021\nredis-1.x\n6379\n3021\n");
         assert_eq!(role.items()[0].text(), Some("master"));
+    }
+
+    #[test]
+    fn the_generated_manifests_password_is_read_from_the_secret_file() {
+        let request = crate::profile::ProfileRequest {
+            profile: "production".into(),
+            values: Vec::new(),
+            sets: Vec::new(),
+            namespace: None,
+        };
+        let resolved = crate::profile::resolve(&request).unwrap();
+        let generated =
+            crate::generate::generate(&resolved, crate::schema::KubeVersion::default()).unwrap();
+        let spec = crate::drill::spec::ha_spec(&generated.documents, None).unwrap();
+        // The drill invents the missing existing Secret, and finds the password through the
+        // file REDIS_PASSWORD_FILE names.
+        assert_eq!(
+            spec.password_source(),
+            Some(("redis-auth".to_string(), "password".to_string()))
+        );
+        assert_eq!(spec.passwords.len(), 1, "{:?}", spec.passwords);
+        let argv = redis_cli_argv(&spec, 0, "redis", false, true, &["ROLE"]).unwrap();
+        let shell = argv.windows(2).position(|w| w == ["sh", "-c"]).unwrap();
+        assert_eq!(
+            argv[shell + 2],
+            r#"REDISCLI_AUTH=$(cat '/auth/password'); export REDISCLI_AUTH; exec "$0" "$@""#
+        );
     }
 
     #[test]

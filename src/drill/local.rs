@@ -9,7 +9,7 @@ use super::fidelity::{Fidelity, Settings};
 use super::network::{Cut, Network};
 use super::pods::{Node, Pod};
 use super::security::{PodSecurity, SecurityFidelity};
-use super::spec::HaSpec;
+use super::spec::{HaSpec, SecretData};
 use super::userland::{self, is_alpine_image};
 use super::volumes;
 use crate::resp::{Connection, Reply, TlsClient};
@@ -63,6 +63,8 @@ pub struct LocalSet {
     starts: std::sync::Mutex<Vec<usize>>,
     /// Trusts the set's CA, when Redis or Sentinel serve only TLS.
     tls: Option<TlsClient>,
+    /// What `connect` tries, in turn: the spec's passwords, until a scenario switches them.
+    passwords: std::sync::RwLock<Vec<String>>,
 }
 
 static SETS: AtomicU32 = AtomicU32::new(0);
@@ -177,6 +179,7 @@ impl LocalSet {
             initial: spec.clone(),
             update,
             applied: std::sync::atomic::AtomicBool::new(false),
+            secrets: std::sync::RwLock::new(spec.secrets.clone()),
             bin_dir,
             dns: Dns::new(&run_dir, spec, ips)?,
             netns: (0..capacity).map(|i| network.namespace(i)).collect(),
@@ -196,6 +199,7 @@ impl LocalSet {
             run_dir,
             starts: std::sync::Mutex::new(vec![0; capacity]),
             tls,
+            passwords: std::sync::RwLock::new(spec.passwords.clone()),
         })
     }
 
@@ -401,7 +405,31 @@ impl Cluster for LocalSet {
         sentinel: bool,
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        self.open(ordinal, sentinel, timeout, &self.node.spec().passwords)
+        let passwords = self
+            .passwords
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.open(ordinal, sentinel, timeout, &passwords)
+    }
+
+    fn update_secret(&self, name: &str, data: SecretData) -> anyhow::Result<()> {
+        if !self.node.spec().secrets.contains_key(name) {
+            bail!("the pods reference no Secret {name:?}");
+        }
+        self.node
+            .secrets
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), data.clone());
+        self.pods
+            .iter()
+            .try_for_each(|pod| pod.refresh_secret(name, &data))
+    }
+
+    fn set_passwords(&self, passwords: Vec<String>) -> anyhow::Result<()> {
+        *self.passwords.write().unwrap_or_else(|p| p.into_inner()) = passwords;
+        Ok(())
     }
 
     fn connect_anonymous(

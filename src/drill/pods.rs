@@ -13,7 +13,7 @@ use super::process::{self, Placement, Process};
 use super::procfs;
 use super::sandbox::{DRILL_BIN, Mount, PidNamespace, Sandbox};
 use super::security::PodSecurity;
-use super::spec::HaSpec;
+use super::spec::{HaSpec, SecretData};
 use super::userland::{DRILL_BUSYBOX, is_alpine_image};
 use super::volumes::{self, HostVolume};
 use anyhow::Context;
@@ -32,6 +32,8 @@ pub struct Node {
     pub initial: HaSpec,
     pub update: Option<HaSpec>,
     pub applied: std::sync::atomic::AtomicBool,
+    /// The Secrets as they are now: the spec's, unless a scenario changed one since.
+    pub secrets: std::sync::RwLock<std::collections::BTreeMap<String, SecretData>>,
     pub run_dir: PathBuf,
     pub bin_dir: PathBuf,
     pub dns: Dns,
@@ -214,6 +216,7 @@ impl Pod {
             mounts,
             env: env::environment(
                 node.spec(),
+                &node.secrets.read().unwrap_or_else(|p| p.into_inner()),
                 container,
                 self.ordinal,
                 node.dns.ip(self.ordinal),
@@ -321,6 +324,22 @@ impl Pod {
         Ok(pause)
     }
 
+    /// Write Secret `name`'s new `data` into this pod's volumes, if it runs (the kubelet
+    /// updates Secret volumes of running pods).
+    pub fn refresh_secret(&self, name: &str, data: &SecretData) -> anyhow::Result<()> {
+        let state = self.state();
+        if !state.running {
+            return Ok(());
+        }
+        volumes::refresh_secret(
+            self.node.spec(),
+            &state.volumes,
+            name,
+            data,
+            &self.node.security,
+        )
+    }
+
     /// Create the pod (as the StatefulSet controller would); the kubelet runs it.
     pub fn start(self: &Arc<Self>) -> anyhow::Result<()> {
         let mut state = self.state();
@@ -330,6 +349,7 @@ impl Pod {
         state.volumes = volumes::prepare(
             &self.node.run_dir,
             self.node.spec(),
+            &self.node.secrets.read().unwrap_or_else(|p| p.into_inner()),
             self.ordinal,
             &self.node.security,
         )?;

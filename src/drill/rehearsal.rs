@@ -21,6 +21,10 @@ pub struct Rehearsal<'a> {
     pub master: usize,
     /// For `rolling-restart`: unavailability is summed over this window, not the longest run.
     pub planned_window: Option<(f64, f64)>,
+    /// Further planned operations of the scenario (after `planned_window`'s): the window and
+    /// how many master hand-overs it held; each is held to the same bound per hand-over
+    /// (the bound is a rolling restart's, which hands the master over once).
+    pub planned_more: Vec<((f64, f64), usize)>,
     /// Writes must succeed again within this many seconds of the first instant (seconds
     /// since the start): the bound of a whole-set restart.
     pub writes_back: Option<(f64, f64)>,
@@ -49,6 +53,7 @@ impl<'a> Rehearsal<'a> {
             fault: None,
             master: 0,
             planned_window: None,
+            planned_more: Vec::new(),
             writes_back: None,
             zombies: None,
             quiet,

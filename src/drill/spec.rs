@@ -298,14 +298,19 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         .and_then(|a| a.get(WAIT_REPLICAS_ANNOTATION))
         .and_then(|v| v.parse().ok());
 
-    let passwords = pod
+    let mut passwords: Vec<String> = Vec::new();
+    for (name, key) in pod
         .containers
         .iter()
-        .flat_map(|c| c.env.iter().flatten())
-        .filter_map(|e| e.value_from.as_ref()?.secret_key_ref.as_ref())
-        .filter_map(|r| secrets.get(&r.name)?.get(&r.key))
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .collect();
+        .flat_map(|c| password_sources(&pod, c))
+    {
+        if let Some(value) = secrets.get(&name).and_then(|data| data.get(&key)) {
+            let value = String::from_utf8_lossy(value).into_owned();
+            if !passwords.contains(&value) {
+                passwords.push(value);
+            }
+        }
+    }
 
     Ok(HaSpec {
         namespace,
@@ -338,6 +343,62 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         passwords,
         exporters,
     })
+}
+
+/// The Secret keys (Secret name, key) `container` reads a password from: env from a
+/// `secretKeyRef`, or a file of a mounted Secret that an env variable named `*PASSWORD_FILE`
+/// points at (the generated manifests' `REDIS_PASSWORD_FILE`).
+pub fn password_sources(pod: &PodSpec, container: &Container) -> Vec<(String, String)> {
+    let mut sources = Vec::new();
+    for env in container.env.iter().flatten() {
+        if let Some(r) = env
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref())
+        {
+            sources.push((r.name.clone(), r.key.clone()));
+        } else if let Some(path) = env
+            .value
+            .as_deref()
+            .filter(|_| env.name.ends_with("PASSWORD_FILE"))
+            && let Some(source) = secret_file(pod, container, path)
+        {
+            sources.push(source);
+        }
+    }
+    sources
+}
+
+/// The Secret and key a container sees at `path`, when a Secret volume is mounted over it.
+pub fn secret_file(pod: &PodSpec, container: &Container, path: &str) -> Option<(String, String)> {
+    container.volume_mounts.iter().flatten().find_map(|mount| {
+        let relative = path
+            .strip_prefix(mount.mount_path.trim_end_matches('/'))?
+            .strip_prefix('/')?;
+        let volume = pod
+            .volumes
+            .iter()
+            .flatten()
+            .find(|v| v.name == mount.name)?;
+        let secret = volume.secret.as_ref()?;
+        let key = match secret.items.as_deref() {
+            Some(items) => items.iter().find(|i| i.path == relative)?.key.clone(),
+            None => relative.to_string(),
+        };
+        Some((secret.secret_name.clone()?, key))
+    })
+}
+
+impl HaSpec {
+    /// The Secret and key the Redis container reads its password from, if any.
+    pub fn password_source(&self) -> Option<(String, String)> {
+        let redis = self
+            .pod
+            .containers
+            .iter()
+            .find(|c| c.name == self.redis_container)?;
+        password_sources(&self.pod, redis).into_iter().next()
+    }
 }
 
 /// What the Sentinel configuration (the text with `sentinel monitor`) and the Redis one (any

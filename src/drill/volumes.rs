@@ -12,7 +12,7 @@
 
 use super::cleanup::{self, Resource};
 use super::security::PodSecurity;
-use super::spec::HaSpec;
+use super::spec::{HaSpec, SecretData};
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::KeyToPath;
 use std::collections::BTreeMap;
@@ -44,14 +44,16 @@ pub fn wipe_claims(run_dir: &Path, spec: &HaSpec, ordinal: usize) -> anyhow::Res
     Ok(())
 }
 
-/// Materialize every volume of pod `ordinal` for a new start.
+/// Materialize every volume of pod `ordinal` for a new start, with the Secrets as they are
+/// now (`secrets`).
 pub fn prepare(
     run_dir: &Path,
     spec: &HaSpec,
+    secrets: &BTreeMap<String, SecretData>,
     ordinal: usize,
     security: &PodSecurity,
 ) -> anyhow::Result<BTreeMap<String, HostVolume>> {
-    let volumes = materialize(run_dir, spec, ordinal)?;
+    let volumes = materialize(run_dir, spec, secrets, ordinal)?;
     for (name, volume) in &volumes {
         let claim = volume.path.starts_with(run_dir.join("pvc"));
         if !claim && !volume.read_only {
@@ -105,6 +107,7 @@ fn set_ownership(path: &Path, group: u32, read_only: bool) -> anyhow::Result<()>
 fn materialize(
     run_dir: &Path,
     spec: &HaSpec,
+    secrets: &BTreeMap<String, SecretData>,
     ordinal: usize,
 ) -> anyhow::Result<BTreeMap<String, HostVolume>> {
     let pod_dir = run_dir
@@ -145,7 +148,7 @@ fn materialize(
             let name = secret.secret_name.clone().unwrap_or_default();
             project(
                 &path,
-                spec.secrets.get(&name),
+                secrets.get(&name),
                 secret.items.as_deref(),
                 secret.default_mode,
             )?;
@@ -214,6 +217,48 @@ pub fn unmount_below(dir: &Path) {
         cleanup::remove(&resource);
         cleanup::forget(&resource);
     }
+}
+
+/// The kubelet's update of a running pod's volumes that project Secret `name` (never
+/// `subPath` mounts, which the drill does not model): every file written again from `data`,
+/// keys no longer in it removed, with the pod's fsGroup ownership.
+pub fn refresh_secret(
+    spec: &HaSpec,
+    volumes: &BTreeMap<String, HostVolume>,
+    name: &str,
+    data: &SecretData,
+    security: &PodSecurity,
+) -> anyhow::Result<()> {
+    for volume in spec.pod.volumes.iter().flatten() {
+        let Some(secret) = &volume.secret else {
+            continue;
+        };
+        if secret.secret_name.as_deref() != Some(name) {
+            continue;
+        }
+        let Some(host) = volumes.get(&volume.name) else {
+            continue;
+        };
+        for entry in std::fs::read_dir(&host.path)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+        }
+        project(
+            &host.path,
+            Some(data),
+            secret.items.as_deref(),
+            secret.default_mode,
+        )?;
+        // The kubelet writes the new files with the volume's ownership again.
+        if let Some(group) = security.fs_group {
+            set_ownership(&host.path, group, host.read_only)?;
+        }
+    }
+    Ok(())
 }
 
 /// Write the keys of a ConfigMap or Secret as files (all keys, or the listed items).

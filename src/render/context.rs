@@ -79,6 +79,28 @@ pub struct RenderContext {
     pub metrics: Option<MetricsContext>,
     /// Certificate files and the cert-manager Certificate (`tls.enabled`).
     pub tls: Option<TlsContext>,
+    /// The password Secret's volume (`auth.enabled`).
+    pub auth: Option<AuthContext>,
+}
+
+/// The password Secret, mounted whole (no `subPath`, no `items`: the kubelet updates the
+/// files of running pods when the Secret changes) where the scripts read it. The password is
+/// never in the env, so it stays out of `/proc/*/environ` (checkov CKV_K8S_35).
+#[derive(Debug, Serialize)]
+pub struct AuthContext {
+    /// The volume's name in the pod.
+    pub volume: &'static str,
+    pub secret: String,
+    pub dir: &'static str,
+}
+
+/// Where the password Secret is mounted (read-only).
+pub const AUTH_DIR: &str = "/auth";
+
+/// The Secret key holding the password being rotated out, beside `secret_key`: set during a
+/// rotation, every Redis and Sentinel accepts both (README "Rotating the password").
+pub fn previous_secret_key(secret_key: &str) -> String {
+    format!("previous-{secret_key}")
 }
 
 /// The values written into `redis.conf`.
@@ -138,8 +160,18 @@ impl RenderContext {
             profile.namespace
         );
         let pod = pod_spec(profile, &name, &headless_service, &selector);
-        let password_env = pod.env.iter().find(|env| env["name"] == "REDIS_PASSWORD");
-        let metrics = metrics::context(profile, &name, &labels, password_env);
+        // redis_exporter reads its password only from the env (its password file is a JSON
+        // map of addresses), so the exporter sidecars alone get it that way.
+        let password_env = profile.auth.enabled.then(|| {
+            json!({
+                "name": "REDIS_PASSWORD",
+                "valueFrom": {"secretKeyRef": {
+                    "name": profile.auth.existing_secret,
+                    "key": profile.auth.secret_key,
+                }},
+            })
+        });
+        let metrics = metrics::context(profile, &name, &labels, password_env.as_ref());
         RenderContext {
             namespace: profile.namespace.clone(),
             redis_config_map: format!("{name}-config"),
@@ -176,6 +208,11 @@ impl RenderContext {
             pod,
             metrics,
             tls: tls::context(profile, &headless_service, CLUSTER_DOMAIN),
+            auth: profile.auth.enabled.then(|| AuthContext {
+                volume: "auth",
+                secret: profile.auth.existing_secret.clone(),
+                dir: AUTH_DIR,
+            }),
             pdb_max_unavailable: profile
                 .pod_disruption_budget
                 .enabled
@@ -296,13 +333,13 @@ fn pod_env(profile: &Profile, name: &str, headless_service: &str, grace: u32) ->
         env.push(value("TLS_CA_CERT_FILE", tls::ca_file()));
     }
     if profile.auth.enabled {
-        env.push(json!({
-            "name": "REDIS_PASSWORD",
-            "valueFrom": {"secretKeyRef": {
-                "name": profile.auth.existing_secret,
-                "key": profile.auth.secret_key,
-            }},
-        }));
+        // common.sh reads the password from these files at every script start.
+        let key = &profile.auth.secret_key;
+        env.push(value("REDIS_PASSWORD_FILE", format!("{AUTH_DIR}/{key}")));
+        env.push(value(
+            "REDIS_PREVIOUS_PASSWORD_FILE",
+            format!("{AUTH_DIR}/{}", previous_secret_key(key)),
+        ));
     }
     env
 }

@@ -43,9 +43,10 @@ pub const REDIS_AUTH_DISABLED: Rule = Rule {
         or an explicit `bind 0.0.0.0`/`*`, which also turns protected mode off) lets anyone who \
         reaches the pod read, change or wipe the data, and `REPLICAOF`/`CONFIG SET` turn it into \
         a foothold. (Redis security docs; redis.conf, \"protected-mode\".)",
-    fix: "Set `requirepass` (and `masterauth`) from a Secret at start, e.g. \
-        `--requirepass \"$REDIS_PASSWORD\"` with the variable from `secretKeyRef`, or define ACL \
-        users; keep network access narrow with a NetworkPolicy.",
+    fix: "Set `requirepass` (and `masterauth`) from a Secret at start, read from the Secret \
+        mounted as a volume (whole, no `subPath`, so a rotated password reaches running pods and \
+        stays out of `/proc/*/environ`) or from a `secretKeyRef` variable, or define ACL users; \
+        keep network access narrow with a NetworkPolicy.",
     references: &[SECURITY, REDIS_CONF],
     check: |cx, sink| {
         for set in &cx.model.sets {
@@ -139,9 +140,10 @@ pub const SECRET_IN_CONFIGMAP: Rule = Rule {
         the namespace, shown by `kubectl describe`, and committed to Git with the manifests. \
         A literal `requirepass`, `masterauth` or `sentinel auth-pass` there leaks the password. \
         (Kubernetes Secret docs; Redis security docs.)",
-    fix: "Keep the password in a Secret and inject it at start: an environment variable from \
-        `secretKeyRef`, written into the copied config or passed as `--requirepass \
-        \"$REDIS_PASSWORD\"`.",
+    fix: "Keep the password in a Secret and inject it at start: a file of the Secret mounted \
+        as a volume (whole, no `subPath`: the kubelet then updates it when the password is \
+        rotated, and it stays out of `/proc/*/environ`), or an environment variable from \
+        `secretKeyRef`, written into the copied config.",
     references: &[K8S_SECRET, SECURITY],
     check: |cx, sink| {
         for stored in cx

@@ -2,9 +2,10 @@
 //! `kubectl exec POD -c redis|sentinel -- sh -c … redis-cli -p PORT …`.
 //!
 //! `redis-cli` prints plain text when its output is not a terminal; the query's [`Shape`]
-//! says how to read it back. A password and TLS are the pod's business, read from its env as
-//! its own scripts do: in the Redis and the Sentinel container, `REDIS_PASSWORD` (the
-//! generated manifests' Secret env; Sentinel requires the same password), when set, becomes
+//! says how to read it back. A password and TLS are the pod's business, read as its own
+//! scripts do: in the Redis and the Sentinel container, the file `REDIS_PASSWORD_FILE` names
+//! (the generated manifests' Secret volume; Sentinel requires the same password), or else
+//! `REDIS_PASSWORD` (a Secret env), when set, becomes
 //! `redis-cli`'s `REDISCLI_AUTH` inside the pod — it never crosses a command line (a
 //! Sentinel without a password answers anyway: `redis-cli` goes on after a refused `AUTH`).
 //! `TLS_CA_CERT_FILE` (set under
@@ -20,9 +21,9 @@ use std::time::Instant;
 
 const REDIS_CONTAINER: &str = "redis";
 const SENTINEL_CONTAINER: &str = "sentinel";
-/// Makes the container's `REDIS_PASSWORD`, if any, `redis-cli`'s password.
-const AUTH_FROM_POD_ENV: &str =
-    r#"if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; "#;
+/// Makes the container's password, if any, `redis-cli`'s: the file `REDIS_PASSWORD_FILE`
+/// names (the generated manifests mount the Secret), else `REDIS_PASSWORD`.
+const AUTH_FROM_POD_ENV: &str = r#"if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE"); export REDISCLI_AUTH; elif [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; "#;
 /// Makes `redis-cli` speak TLS with the container's `TLS_CA_CERT_FILE`, if set.
 const TLS_FROM_POD_ENV: &str = r#"if [ -n "${TLS_CA_CERT_FILE:-}" ]; then set -- --tls --cacert "$TLS_CA_CERT_FILE" "$@"; fi; "#;
 

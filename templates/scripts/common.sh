@@ -3,8 +3,9 @@
 #
 # Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
 # HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
-# PRESTOP_TIMEOUT_SECONDS, REDIS_PASSWORD (from the Secret) when auth is on, and
-# TLS_CA_CERT_FILE when TLS is on.
+# PRESTOP_TIMEOUT_SECONDS, TLS_CA_CERT_FILE when TLS is on, and when auth is on
+# REDIS_PASSWORD_FILE and REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume
+# (the password itself is never in the env; see load_passwords).
 
 DATA_DIR=/data
 CONF_DIR=$DATA_DIR/conf
@@ -50,16 +51,135 @@ if [ -n "${TLS_CA_CERT_FILE:-}" ]; then
     REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE"
 fi
 
+# The password (auth on), read from the Secret's volume at every script start, so a changed
+# Secret reaches probes and hooks of running pods once the kubelet updates the files.
+# PASSWORD: the current one. PREVIOUS_PASSWORD: the one being rotated out ("" when none):
+# every Redis and Sentinel started while it is set accepts both, and every outgoing AUTH
+# falls back to it. docs/architecture.md §11, "Rotating the password".
+load_passwords() {
+    PASSWORD=""
+    PREVIOUS_PASSWORD=""
+    [ -n "${REDIS_PASSWORD_FILE:-}" ] || return 0
+    PASSWORD=$(cat "$REDIS_PASSWORD_FILE" 2>/dev/null)
+    if [ -z "$PASSWORD" ]; then
+        log "auth is on but the password file $REDIS_PASSWORD_FILE is missing or empty"
+        exit 1
+    fi
+    if [ -n "${REDIS_PREVIOUS_PASSWORD_FILE:-}" ]; then
+        PREVIOUS_PASSWORD=$(cat "$REDIS_PREVIOUS_PASSWORD_FILE" 2>/dev/null)
+    fi
+    [ "$PREVIOUS_PASSWORD" != "$PASSWORD" ] || PREVIOUS_PASSWORD=""
+}
+load_passwords
+
 # redis-cli against PORT of HOST; the password travels in the environment, never on a
-# command line. Redis and Sentinel require the same password (auth on).
+# command line. Redis and Sentinel require the same password (auth on). During a rotation a
+# node not restarted yet knows only the previous password: refused (NOAUTH), the call is
+# made again with it.
 cli_at() {
     local port=$1 host=$2
     shift 2
-    if [ -n "${REDIS_PASSWORD:-}" ]; then
-        REDISCLI_AUTH=$REDIS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
-    else
+    if [ -z "$PASSWORD" ]; then
         timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+    elif [ -z "$PREVIOUS_PASSWORD" ]; then
+        REDISCLI_AUTH=$PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+    else
+        CLI_OUT=$(REDISCLI_AUTH=$PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null)
+        CLI_STATUS=$?
+        case $CLI_OUT in
+            NOAUTH* | WRONGPASS*)
+                REDISCLI_AUTH=$PREVIOUS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+                return
+                ;;
+        esac
+        [ -z "$CLI_OUT" ] || printf '%s\n' "$CLI_OUT"
+        return $CLI_STATUS
     fi
+}
+
+# The password Redis at HOST accepts, the current one first; status 1 when it accepts
+# neither, 2 when it does not answer.
+accepted_password() {
+    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
+        [ -n "$AUTH_TRY" ] || continue
+        case $(REDISCLI_AUTH=$AUTH_TRY timeout 2 $REDIS_CLI -h "$1" -p "$REDIS_PORT" PING 2>/dev/null | tr -d '\r') in
+            PONG | LOADING* | MASTERDOWN*)
+                echo "$AUTH_TRY"
+                return 0
+                ;;
+            NOAUTH* | WRONGPASS*) ;;
+            *) return 2 ;;
+        esac
+    done
+    return 1
+}
+
+# What this pod's servers were last told to present (masterauth, Sentinel's auth-pass and
+# sentinel-pass): a SHA-256 per setting in /tmp (the pod's emptyDir, fresh at each start),
+# never the password itself.
+remember_secret() {
+    (
+        umask 077
+        printf '%s' "$2" | sha256sum | cut -d ' ' -f 1 >"/tmp/$1.sha256"
+    )
+}
+
+remembered_secret() {
+    [ "$(cat "/tmp/$1.sha256" 2>/dev/null)" = "$(printf '%s' "$2" | sha256sum | cut -d ' ' -f 1)" ]
+}
+
+# Set NAME on this pod's server at PORT to VALUE with the command ARGS... (VALUE its last
+# argument, sent through stdin: `redis-cli -x`, never on a command line), unless it holds
+# VALUE already; either password may open the server during a rotation.
+set_local_secret() {
+    AUTH_NAME=$1 AUTH_PORT=$2 AUTH_VALUE=$3
+    shift 3
+    ! remembered_secret "$AUTH_NAME" "$AUTH_VALUE" || return 0
+    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
+        [ -n "$AUTH_TRY" ] || continue
+        if [ "$(printf '%s' "$AUTH_VALUE" | REDISCLI_AUTH=$AUTH_TRY timeout 2 $REDIS_CLI \
+            -h "$LOCAL" -p "$AUTH_PORT" -x "$@" 2>/dev/null | tr -d '\r')" = OK ]; then
+            remember_secret "$AUTH_NAME" "$AUTH_VALUE"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# masterauth: what this node presents to its master HOST must be a password HOST accepts;
+# during a rotation a master not restarted yet knows only the previous one (a replica with
+# the new one would never sync, and its pod never gets Ready: the rollout stalls). Sent
+# through stdin (`-x`), never on a command line.
+match_masterauth() {
+    [ -n "$PASSWORD" ] || return 0
+    AUTH_MASTER=$(accepted_password "$1") || {
+        [ $? = 2 ] || log "$1 accepts neither the password nor the previous one:" \
+            "a rotation needs the old password as previous-password until every pod restarted"
+        return 1
+    }
+    set_local_secret masterauth "$REDIS_PORT" "$AUTH_MASTER" CONFIG SET masterauth
+}
+
+# What a Sentinel presents, to Redis (auth-pass) and to the other Sentinels (sentinel-pass):
+# the previous password while one is set (during a rotation's first rollout every node
+# accepts it), else the password (during the second every node accepts it).
+sentinel_password() {
+    echo "${PREVIOUS_PASSWORD:-$PASSWORD}"
+}
+
+# A running Sentinel follows the Secret's files, which the kubelet updates: when the password
+# it should present changed (the rotation's second step removed previous-password) and the
+# master accepts the new one, it is set at run time, so the Sentinels not restarted yet keep
+# reaching the nodes restarted with the new password only. Never to one the master refuses
+# (a Secret changed without previous-password must not cut the running set off).
+follow_sentinel_password() {
+    [ -n "$PASSWORD" ] || return 0
+    AUTH_OUT=$(sentinel_password)
+    ! remembered_secret sentinel-auth-pass "$AUTH_OUT" || ! remembered_secret sentinel-pass "$AUTH_OUT" || return 0
+    AUTH_HOST=$(sentinel_cmd "$LOCAL" SENTINEL GET-MASTER-ADDR-BY-NAME "$MASTER_NAME" | head -n 1 | tr -d '\r')
+    [ -n "$AUTH_HOST" ] && [ "$(accepted_password "$AUTH_HOST")" = "$AUTH_OUT" ] || return 0
+    set_local_secret sentinel-auth-pass "$SENTINEL_PORT" "$AUTH_OUT" SENTINEL SET "$MASTER_NAME" auth-pass &&
+        set_local_secret sentinel-pass "$SENTINEL_PORT" "$AUTH_OUT" SENTINEL CONFIG SET sentinel-pass
 }
 
 redis_cmd() {
@@ -165,13 +285,15 @@ request_failover() {
 # with blanks, quotes or backslashes cannot survive its first rewrite: refuse it at start
 # with a message, rather than run with a password Redis and Sentinel read differently.
 check_password() {
-    case ${REDIS_PASSWORD:-} in
-        *[[:space:]\"\'\\]*)
-            log "the password in the Secret contains a blank, a quote or a backslash;" \
-                "Sentinel cannot store such a password: use letters, digits and punctuation"
-            exit 1
-            ;;
-    esac
+    for AUTH_TRY in "$PASSWORD" "$PREVIOUS_PASSWORD"; do
+        case $AUTH_TRY in
+            *[[:space:]\"\'\\]*)
+                log "a password in the Secret contains a blank, a quote or a backslash;" \
+                    "Sentinel cannot store such a password: use letters, digits and punctuation"
+                exit 1
+                ;;
+        esac
+    done
 }
 
 # The master name and the hosts Sentinels name are data, never a sed or grep pattern:
@@ -223,20 +345,31 @@ prepare_sentinel_conf() {
     )
     mv "$conf.new" "$conf"
     # The password lines follow the Secret: a rotated value replaces the stored one, and with
-    # auth off none is kept. With auth on the same password opens the master (auth-pass),
+    # auth off none is kept. With auth on the password opens the Redis nodes (auth-pass),
     # guards this Sentinel (requirepass: SENTINEL FAILOVER, SET and REMOVE need it) and is
     # what it presents to the other Sentinels (sentinel-pass). Sentinel's own rewrite turns
     # requirepass into a `user default` line, which would keep an old password: dropped too.
-    [ -z "${REDIS_PASSWORD:-}" ] || check_password
+    # During a rotation (previous-password set) this Sentinel accepts both passwords and
+    # presents the previous one, which every Redis and Sentinel of the set accepts until the
+    # rotation's second rollout (docs/architecture.md §11, "Rotating the password").
+    [ -z "$PASSWORD" ] || check_password
     (
         umask 077
         grep -v -F -e "sentinel auth-pass $MASTER_NAME " -e "sentinel sentinel-pass " \
             -e 'requirepass ' -e 'user default ' "$conf" >"$conf.new"
-        if [ -n "${REDIS_PASSWORD:-}" ]; then
-            echo "sentinel auth-pass $MASTER_NAME $REDIS_PASSWORD" >>"$conf.new"
-            echo "requirepass $REDIS_PASSWORD" >>"$conf.new"
-            echo "sentinel sentinel-pass $REDIS_PASSWORD" >>"$conf.new"
+        if [ -n "$PREVIOUS_PASSWORD" ]; then
+            echo "sentinel auth-pass $MASTER_NAME $PREVIOUS_PASSWORD" >>"$conf.new"
+            echo "user default on >$PASSWORD >$PREVIOUS_PASSWORD ~* &* +@all" >>"$conf.new"
+            echo "sentinel sentinel-pass $PREVIOUS_PASSWORD" >>"$conf.new"
+        elif [ -n "$PASSWORD" ]; then
+            echo "sentinel auth-pass $MASTER_NAME $PASSWORD" >>"$conf.new"
+            echo "requirepass $PASSWORD" >>"$conf.new"
+            echo "sentinel sentinel-pass $PASSWORD" >>"$conf.new"
         fi
     )
     mv "$conf.new" "$conf"
+    if [ -n "$PASSWORD" ]; then
+        remember_secret sentinel-auth-pass "$(sentinel_password)"
+        remember_secret sentinel-pass "$(sentinel_password)"
+    fi
 }

@@ -32,9 +32,15 @@ write_redis_conf() {
                 { ask_sentinels; [ "$KNOWN_REPLICAS" -gt 0 ]; }; }; then
                 echo "replica-priority 0"
             fi
-            if [ -n "${REDIS_PASSWORD:-}" ]; then
-                echo "requirepass $REDIS_PASSWORD"
-                echo "masterauth $REDIS_PASSWORD"
+            # During a rotation (previous-password set) both passwords open this node, so
+            # clients, replicas and Sentinels not switched yet keep working; follow() picks
+            # the masterauth the master accepts.
+            if [ -n "$PREVIOUS_PASSWORD" ]; then
+                echo "user default on >$PASSWORD >$PREVIOUS_PASSWORD ~* &* +@all"
+                echo "masterauth $PASSWORD"
+            elif [ -n "$PASSWORD" ]; then
+                echo "requirepass $PASSWORD"
+                echo "masterauth $PASSWORD"
             fi
         } >"$CONF.new"
     )
@@ -125,6 +131,7 @@ rightful_master() {
 
 follow() {
     log "replicating $1"
+    match_masterauth "$1"
     [ "$(redis_cmd "$LOCAL" REPLICAOF "$1" "$REDIS_PORT" | tr -d '\r')" = "OK" ]
 }
 
@@ -209,6 +216,7 @@ take_role() {
 
 check_password
 write_redis_conf
+[ -z "$PASSWORD" ] || remember_secret masterauth "$PASSWORD"
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).
 ( take_role & )

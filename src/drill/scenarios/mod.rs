@@ -11,6 +11,7 @@ mod outage;
 pub mod planned;
 mod processes;
 mod quiet;
+mod rotation;
 mod scale;
 mod sentinels;
 
@@ -169,6 +170,12 @@ pub const SCENARIOS: &[Scenario] = &[
         play: failover::master_down,
         failover: Failover::Required,
         discovery: Discovery::SentinelService,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "password-rotation",
+        play: rotation::password_rotation,
+        planned_unavailable_max: Some(2.0),
         ..SCENARIO
     },
     Scenario {
@@ -442,6 +449,16 @@ fn judge(
                 format!("{write_unavailable_seconds:.2} s"),
                 format!("≤ {max} s"),
             );
+            for (n, &((from, to), handovers)) in r.planned_more.clone().iter().enumerate() {
+                let unavailable = measure::total_unavailable(&probe.attempts, from, to);
+                let bound = max * handovers.max(1) as f64;
+                r.check(
+                    &format!("write unavailability of planned restart {}", n + 2),
+                    unavailable <= bound,
+                    format!("{unavailable:.2} s ({handovers} master hand-overs)"),
+                    format!("≤ {max} s per hand-over"),
+                );
+            }
         }
         check_writes_back(&mut r, &probe);
         if scenario.discovery == Discovery::SentinelService {

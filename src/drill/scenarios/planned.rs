@@ -1,7 +1,7 @@
 //! Planned operations: every pod stopped, and a rolling restart.
 
 use crate::drill::cluster::Cluster;
-use crate::drill::rehearsal::Rehearsal;
+use crate::drill::rehearsal::{Rehearsal, Role};
 
 /// Delete every pod gracefully and at once (a scale to 0): preStop, SIGTERM, grace period.
 pub fn stop_all(r: &mut Rehearsal) -> anyhow::Result<()> {
@@ -41,16 +41,28 @@ pub fn recreate_pod(r: &Rehearsal, ordinal: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn rolling_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
-    r.sleep(1.0);
-    let from = r.now();
+/// What `kubectl rollout restart` of the StatefulSet does (RollingUpdate): every pod deleted
+/// (preStop) and recreated, highest ordinal first, each Ready before the next. How many of
+/// the pods rolled held the master role then (each is a hand-over).
+pub fn roll(r: &mut Rehearsal) -> anyhow::Result<usize> {
+    let mut handovers = 0;
     for i in (0..r.replicas()).rev() {
+        let master = r.role(i) == Some(Role::Master);
+        handovers += usize::from(master);
         r.step(format!(
-            "rolling {}: delete (preStop), recreate",
-            r.cluster.pod_name(i)
+            "rolling {}{}: delete (preStop), recreate",
+            r.cluster.pod_name(i),
+            if master { " (the master)" } else { "" }
         ));
         recreate_pod(r, i)?;
     }
+    Ok(handovers)
+}
+
+pub fn rolling_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
+    r.sleep(1.0);
+    let from = r.now();
+    roll(r)?;
     r.settle("the set is whole after the rollout", 30.0);
     r.sleep(1.0);
     r.planned_window = Some((from, r.now()));
