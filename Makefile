@@ -7,7 +7,7 @@ NAMESPACE ?= kubernaut-system
 CARGO     ?= cargo
 BIN       := target/release/redis-ha-gen
 DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables \
-                    busybox util-linux
+                    busybox util-linux shellcheck
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
         cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all
@@ -17,7 +17,8 @@ build:
 
 # Installs the Debian packages the tests run for real (Redis binaries for the drill and the
 # integration tests, bubblewrap and iproute2 for pod namespaces, nftables for partitions,
-# openssl for the throwaway TLS certificates) when any is missing.
+# openssl for the throwaway TLS certificates, shellcheck for the pods' scripts) when any is
+# missing.
 test-deps:
 	@missing=""; for p in $(DEBIAN_TEST_DEPS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

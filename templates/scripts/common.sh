@@ -7,6 +7,10 @@
 # REDIS_PASSWORD_FILE and REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume
 # (the password itself is never in the env; see load_passwords).
 
+# The scripts run under dash (Debian images) or BusyBox ash (Alpine): POSIX sh plus
+# `local`. The variables set here are read by the scripts that source this file.
+# shellcheck shell=dash disable=SC2034
+
 DATA_DIR=/data
 CONF_DIR=$DATA_DIR/conf
 # Written once this pod has taken its first role: from then on it is not a first boot.

@@ -8,7 +8,9 @@
 #                   does not present the current password.
 #   sentinel-alive  Sentinel answers PING. It then follows a changed Secret: the password it
 #                   presents to Redis and to the other Sentinels (follow_sentinel_password).
+# shellcheck shell=dash
 SCRIPT=probe
+# shellcheck source=common.sh
 . /scripts/common.sh
 
 case $1 in

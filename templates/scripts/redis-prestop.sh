@@ -3,7 +3,9 @@
 # Sentinels detect its absence (down-after + 1 s, and the writes in between are lost).
 # Bounded by PRESTOP_TIMEOUT_SECONDS, which leaves the rest of the grace period to Redis's
 # shutdown save.
+# shellcheck shell=dash
 SCRIPT=redis-prestop
+# shellcheck source=common.sh
 . /scripts/common.sh
 
 [ "$(info_field "$LOCAL" replication role)" = master ] || exit 0
@@ -55,6 +57,8 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
         break
     fi
     now=$(date +%s)
+    # One argument per peer: the FQDNs hold no blanks or glob characters.
+    # shellcheck disable=SC2046
     if [ "$now" -ge "$next_request" ] && request_failover $(peers); then
         next_request=$((now + 3))
     fi

@@ -2,7 +2,9 @@
 # no writes accepted, no sync served), then `take_role` asks the Sentinels and the peers
 # which role this pod may take. Never "ordinal 0 is master": only on the very first boot,
 # when nobody knows a master and nobody has data. See docs/architecture.md.
+# shellcheck shell=dash
 SCRIPT=redis-start
+# shellcheck source=common.sh
 . /scripts/common.sh
 
 CONF=$CONF_DIR/redis.conf
@@ -185,6 +187,8 @@ take_role() {
                 # still name this pod, ask them to promote the best replica instead.
                 if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_UP" -ge "$MAJORITY" ]; then
                     if [ "$KNOWN_REPLICAS" != 0 ]; then
+                        # One argument per pod (FQDNs: no blanks, no glob characters).
+                        # shellcheck disable=SC2046
                         request_failover $(all_pods) && sleep 1
                     elif [ "$stuck" -ge 30 ]; then
                         adopt_data_of "$BEST_PEER" && break

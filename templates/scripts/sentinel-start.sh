@@ -1,18 +1,20 @@
 # sentinel-start.sh: the sentinel container. Runs Sentinel on its writable config on the PVC
 # (a ConfigMap file is read-only and Sentinel exits when it cannot rewrite it).
+# shellcheck shell=dash
 SCRIPT=sentinel-start
+# shellcheck source=common.sh
 . /scripts/common.sh
 
 # The ConfigMap's tunables win over the ones stored on the PVC, so a changed profile reaches
 # Sentinels that already have state. SENTINEL SET persists them.
 apply_configmap_tunables() {
-    local i=0 w1 w2 w3 w4 w5 w6
+    local i=0 w1 w2 w3 w4 w6
     until [ "$(sentinel_cmd "$LOCAL" PING)" = "PONG" ]; do
         i=$((i + 1))
         [ "$i" -gt 60 ] && return 1
         sleep 1
     done
-    while read -r w1 w2 w3 w4 w5 w6; do
+    while read -r w1 w2 w3 w4 _ w6; do
         [ "$w1" = "sentinel" ] && [ "$w3" = "$MASTER_NAME" ] || continue
         case $w2 in
             monitor) sentinel_cmd "$LOCAL" SENTINEL SET "$MASTER_NAME" quorum "$w6" >/dev/null ;;
