@@ -545,3 +545,30 @@ fn every_container_gets_the_env_the_scripts_read() {
         "grace 30 s minus the shutdown save"
     );
 }
+
+/// checkov's checks this design fails on purpose are skipped on the StatefulSet with their
+/// reason (CKV_K8S_15 with IfNotPresent everywhere, CKV_K8S_40 where OpenShift assigns the
+/// UID); with `Always` there is nothing to skip.
+#[test]
+fn deliberate_scanner_failures_carry_their_reason() {
+    let annotations = |profile: &Profile| {
+        let docs = documents(profile);
+        statefulset(&docs)["metadata"]["annotations"].clone()
+    };
+    let production = annotations(&production_profile());
+    assert!(
+        text(&production, "/checkov.io~1skip1")
+            .starts_with("CKV_K8S_15=imagePullPolicy IfNotPresent"),
+        "{production}"
+    );
+    assert!(production.get("checkov.io/skip2").is_none(), "{production}");
+    let ocp = annotations(&ocp_profile());
+    assert!(
+        text(&ocp, "/checkov.io~1skip2").starts_with("CKV_K8S_40="),
+        "{ocp}"
+    );
+    let mut always = production_profile();
+    always.image.pull_policy = "Always".into();
+    let always = annotations(&always);
+    assert!(always.get("checkov.io/skip1").is_none(), "{always}");
+}

@@ -18,7 +18,11 @@ fn the_pod_scripts_pass_shellcheck_at_warning_level() {
     scripts.sort();
     assert!(scripts.len() >= 6, "{scripts:?}");
     let out = Command::new("shellcheck")
-        .args(["--severity=warning", "--external-sources", "--source-path=SCRIPTDIR"])
+        .args([
+            "--severity=warning",
+            "--external-sources",
+            "--source-path=SCRIPTDIR",
+        ])
         .args(&scripts)
         .output()
         .expect("shellcheck is not installed: `make test-deps` installs it");
