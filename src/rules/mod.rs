@@ -10,6 +10,7 @@ mod memory;
 mod recognition;
 mod registry;
 mod scheduling;
+mod secrets;
 mod security;
 mod sink;
 mod sources;

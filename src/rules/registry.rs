@@ -2,7 +2,8 @@
 
 use super::sink::{Context, Sink};
 use super::{
-    durability, input, memory, recognition, scheduling, security, timings, tls, topology, wiring,
+    durability, input, memory, recognition, scheduling, secrets, security, timings, tls, topology,
+    wiring,
 };
 use crate::finding::Severity;
 
@@ -108,7 +109,9 @@ static REGISTRY: &[Rule] = &[
     wiring::VOLUME_SOURCE_MISSING,
     security::REDIS_AUTH_DISABLED,
     security::SENTINEL_AUTH_MISSING,
-    security::SECRET_IN_CONFIGMAP,
+    secrets::SECRET_IN_CONFIGMAP,
+    secrets::SECRET_IN_POD_SPEC,
+    secrets::SECRET_COMMITTED,
     security::NETWORK_POLICY_MISSING,
     security::IMAGE_TAG_FLOATING,
     security::CONTAINER_SECURITY_CONTEXT_WEAK,

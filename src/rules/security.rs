@@ -1,14 +1,14 @@
-//! Security: authentication, secrets, network exposure, images and container privileges.
+//! Security: authentication, network exposure, images and container privileges (secrets in
+//! the open are in `secrets.rs`).
 
 use super::facts::{confs, launch_loc, monitors};
 use super::registry::{Category, Rule};
 use super::sources::{
-    K8S_IMAGES, K8S_NETPOL, K8S_POD_SECURITY, K8S_SECRET, K8S_SECURITY_CONTEXT, REDIS_CONF,
-    SECURITY, SENTINEL,
+    K8S_IMAGES, K8S_NETPOL, K8S_POD_SECURITY, K8S_SECURITY_CONTEXT, REDIS_CONF, SECURITY, SENTINEL,
 };
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
-use crate::model::{Conf, Role, Setting, SourceKind, Workload};
+use crate::model::{Conf, Role, Setting, Workload};
 use serde_json::Value;
 
 /// A password written in the configuration, if any (`requirepass`, or an ACL user with one).
@@ -124,45 +124,6 @@ pub const SENTINEL_AUTH_MISSING: Rule = Rule {
                         .map(|s| s.loc.clone())
                         .unwrap_or_else(|| launch_loc(w, c));
                     sink.report_for(&at, Some(w.doc), format!("Redis in container `{}` has no masterauth: as a replica after a failover it cannot authenticate to the new master", c.name));
-                }
-            }
-        }
-    },
-};
-
-pub const SECRET_IN_CONFIGMAP: Rule = Rule {
-    id: "secret-in-configmap",
-    category: Category::Security,
-    severity: Severity::Error,
-    summary: "a password is written literally into a ConfigMap",
-    rationale: "ConfigMaps are not secret: they are readable by anyone with `get configmaps` in \
-        the namespace, shown by `kubectl describe`, and committed to Git with the manifests. \
-        A literal `requirepass`, `masterauth` or `sentinel auth-pass` there leaks the password. \
-        (Kubernetes Secret docs; Redis security docs.)",
-    fix: "Keep the password in a Secret and inject it at start: an environment variable from \
-        `secretKeyRef`, written into the copied config or passed as `--requirepass \
-        \"$REDIS_PASSWORD\"`.",
-    references: &[K8S_SECRET, SECURITY],
-    check: |cx, sink| {
-        for stored in cx
-            .model
-            .stored
-            .iter()
-            .filter(|s| s.kind == SourceKind::ConfigMap)
-        {
-            for s in &stored.settings {
-                let d = &s.directive;
-                let secret = match d.name.as_str() {
-                    "requirepass" | "masterauth" => d.arg(0),
-                    "sentinel" if d.is_sentinel("auth-pass") => d.arg(2),
-                    "user" => d.args.iter().find(|a| a.starts_with('>')).map(|a| &a[1..]),
-                    _ => None,
-                };
-                if secret.is_some_and(|p| !p.is_empty() && !p.contains('$')) {
-                    sink.report(
-                        &s.loc,
-                        format!("`{}` writes a literal password into a ConfigMap", d.name),
-                    );
                 }
             }
         }
