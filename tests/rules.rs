@@ -178,6 +178,18 @@ fn secret_messages_never_print_the_value() {
 }
 
 #[test]
+fn a_cluster_created_without_replicas_is_reported() {
+    let path = "cluster-replicas-too-few/no-replicas.yaml";
+    let found = findings_of(path, "cluster-replicas-too-few");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.contains("--cluster-replicas 0"),
+        "{found:#?}"
+    );
+    assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
+}
+
+#[test]
 fn a_correct_deployment_has_no_findings() {
     let path = fixtures().join("good/redis-ha.yaml");
     let options = CheckOptions {

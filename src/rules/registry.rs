@@ -2,8 +2,8 @@
 
 use super::sink::{Context, Sink};
 use super::{
-    durability, input, memory, recognition, scheduling, secrets, security, timings, tls, topology,
-    wiring,
+    cluster, durability, input, memory, recognition, scheduling, secrets, security, timings, tls,
+    topology, wiring,
 };
 use crate::finding::Severity;
 
@@ -126,6 +126,8 @@ static REGISTRY: &[Rule] = &[
     scheduling::PDB_BREAKS_QUORUM,
     scheduling::RESOURCES_MISSING,
     scheduling::REQUESTS_EXCEED_LIMITS,
+    cluster::CLUSTER_CONFIG_NOT_PERSISTED,
+    cluster::CLUSTER_REPLICAS_TOO_FEW,
 ];
 
 /// Every rule, in catalogue order.

@@ -1,0 +1,163 @@
+//! Redis Cluster (`cluster-enabled yes`): the node state file and enough replicas. These
+//! rules fit only sets classified `cluster` (fitting.rs).
+
+use super::facts::{confs, launch_loc};
+use super::registry::{Category, Rule};
+use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, REDIS_CONF};
+use crate::finding::Severity;
+use crate::manifest::Document;
+use crate::model::{Role, Storage};
+use serde_json::Value;
+
+/// The path of the node state file: `cluster-config-file` (default `nodes.conf`), relative
+/// to `dir` (Redis changes into it; `/data` when unset, as the official image and
+/// `persistence-off-with-restart` assume).
+fn nodes_conf_path(file: &str, dir: &str) -> String {
+    if file.starts_with('/') {
+        file.to_string()
+    } else {
+        format!(
+            "{}/{}",
+            dir.trim_end_matches('/'),
+            file.trim_start_matches("./")
+        )
+    }
+}
+
+pub const CLUSTER_CONFIG_NOT_PERSISTED: Rule = Rule {
+    id: "cluster-config-not-persisted",
+    category: Category::Durability,
+    severity: Severity::Error,
+    summary: "a Redis Cluster node's nodes.conf is not on a PersistentVolumeClaim",
+    rationale: "A Redis Cluster node keeps its identity in `cluster-config-file` (`nodes.conf` \
+        in `dir`): its node ID, the current epoch, the slots it serves and every other node. \
+        On an emptyDir or the container filesystem a recreated pod starts as a new, empty \
+        node with a new ID: the others still wait for the old ID (marked failed), its slots \
+        stay with a master that no longer exists or with no replica, and the node must be \
+        re-added by hand. On a ConfigMap/Secret mount Redis cannot write the file and exits \
+        at start. (Redis Cluster specification, \"Nodes\"; redis.conf, \
+        \"cluster-config-file\".)",
+    fix: "Put `cluster-config-file` under the data directory on the StatefulSet's \
+        PersistentVolumeClaim (e.g. `dir /data` mounted from a `volumeClaimTemplates` entry, \
+        `cluster-config-file /data/nodes.conf`).",
+    references: &[CLUSTER_SPEC, REDIS_CONF],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let file_setting = conf.last("cluster-config-file");
+                let file = file_setting.and_then(|s| s.arg(0)).unwrap_or("nodes.conf");
+                let dir = conf.last("dir").and_then(|s| s.arg(0)).unwrap_or("/data");
+                let path = nodes_conf_path(file, dir);
+                let on = match w.storage(c.index, &path) {
+                    Storage::EmptyDir => {
+                        "an emptyDir: a recreated pod forgets its node ID, slots and peers"
+                    }
+                    Storage::Container => {
+                        "the container filesystem: a recreated pod forgets its node ID, slots and peers"
+                    }
+                    Storage::ReadOnly => {
+                        "a read-only ConfigMap/Secret mount: Redis cannot write it and exits"
+                    }
+                    Storage::Claim | Storage::Other => continue,
+                };
+                let at = file_setting
+                    .map(|s| s.loc.clone())
+                    .unwrap_or_else(|| launch_loc(w, c));
+                sink.report_for(
+                    &at,
+                    Some(w.doc),
+                    format!(
+                        "cluster node state file {path} of container `{}` is on {on}",
+                        c.name
+                    ),
+                );
+            }
+        }
+    },
+};
+
+/// The smallest `--cluster-replicas N` of a `redis-cli --cluster create` in the input.
+fn create_replicas(docs: &[Document]) -> Option<u64> {
+    fn walk(v: &Value, min: &mut Option<u64>) {
+        match v {
+            Value::String(s) => {
+                let words: Vec<&str> = s.split_whitespace().collect();
+                for pair in words.windows(2) {
+                    let n = pair[1].trim_matches(|c| c == '"' || c == '\'');
+                    if pair[0] == "--cluster-replicas"
+                        && let Ok(n) = n.parse::<u64>()
+                    {
+                        *min = Some(min.map_or(n, |m| m.min(n)));
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, min)),
+            Value::Object(o) => o.values().for_each(|v| walk(v, min)),
+            _ => {}
+        }
+    }
+    let mut min = None;
+    for d in docs {
+        walk(&d.value, &mut min);
+    }
+    min
+}
+
+/// Masters a Redis Cluster needs to form (`redis-cli --cluster create` refuses fewer).
+const MIN_MASTERS: u32 = 3;
+
+pub const CLUSTER_REPLICAS_TOO_FEW: Rule = Rule {
+    id: "cluster-replicas-too-few",
+    category: Category::Topology,
+    severity: Severity::Warning,
+    summary: "a Redis Cluster with fewer than 6 nodes, or created with --cluster-replicas 0",
+    rationale: "Redis Cluster needs at least three masters, and each master needs a replica to \
+        fail over to: when a master without a replica is lost, its hash slots are served by \
+        nobody and (with the default `cluster-require-full-coverage yes`) the whole cluster \
+        stops accepting queries. The Redis Cluster tutorial recommends six nodes: three \
+        masters and three replicas, created with `redis-cli --cluster create … \
+        --cluster-replicas 1`. (Redis Cluster tutorial, \"Create a Redis Cluster\"; Redis \
+        Cluster specification, \"Replica migration\".)",
+    fix: "Run at least 6 nodes (`replicas: 6`) and create the cluster with `--cluster-replicas \
+        1` (or more); keep `cluster-migration-barrier` at its default so an orphaned master \
+        gets a spare replica.",
+    references: &[CLUSTER_TUTORIAL, CLUSTER_SPEC],
+    check: |cx, sink| {
+        let replicas = create_replicas(cx.docs);
+        for set in &cx.model.sets {
+            let nodes = cx.model.count(set, Role::Redis);
+            let Some(w) = cx.model.workloads_of(set).next() else {
+                continue;
+            };
+            if nodes < 2 * MIN_MASTERS {
+                sink.report(
+                    &w.replicas_loc,
+                    format!("{} `{}` runs {nodes} Redis Cluster node(s): 3 masters with one replica each need 6", w.kind, w.name),
+                );
+            } else if replicas == Some(0) {
+                sink.report(
+                    &w.replicas_loc,
+                    format!("the cluster is created with `--cluster-replicas 0`: none of the {nodes} nodes of {} `{}` is a replica, a lost master loses its slots", w.kind, w.name),
+                );
+            }
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use super::nodes_conf_path;
+
+    #[test]
+    fn node_state_file_path() {
+        assert_eq!(nodes_conf_path("nodes.conf", "/data"), "/data/nodes.conf");
+        assert_eq!(
+            nodes_conf_path("./nodes.conf", "/data/"),
+            "/data/nodes.conf"
+        );
+        assert_eq!(
+            nodes_conf_path("/conf/nodes.conf", "/data"),
+            "/conf/nodes.conf"
+        );
+    }
+}
