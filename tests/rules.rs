@@ -170,10 +170,10 @@ fn secret_messages_never_print_the_value() {
             );
         }
     }
-    // Both the command-line option and the environment variable are found.
+    // The command-line option, the probe's `redis-cli -a` and the variable are found.
     assert_eq!(
         findings_of("secret-in-pod-spec/fires.yaml", "secret-in-pod-spec").len(),
-        2
+        3
     );
 }
 

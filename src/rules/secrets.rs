@@ -7,6 +7,7 @@ use super::sink::Context;
 use super::sources::{K8S_SECRET, SECURITY};
 use crate::finding::Severity;
 use crate::manifest::{Document, JsonPointer};
+use crate::model::shell::commands;
 use crate::model::{Loc, Role, SourceKind};
 use crate::redis_conf::Directive;
 use serde_json::Value;
@@ -173,16 +174,55 @@ fn password_value(value: &str) -> bool {
     !value.is_empty() && !switch && !value.starts_with('/') && !value.contains('$')
 }
 
+/// Fields of a container that hold commands a password could be passed on.
+const COMMAND_FIELDS: &[&str] = &[
+    "command",
+    "args",
+    "livenessProbe/exec/command",
+    "readinessProbe/exec/command",
+    "startupProbe/exec/command",
+    "lifecycle/preStop/exec/command",
+    "lifecycle/postStart/exec/command",
+];
+
+/// Whether a command runs `redis-cli`/`valkey-cli` with a literal `-a`/`--pass` password.
+fn cli_password(words: &[String]) -> bool {
+    let Some(cli) = words.iter().position(|w| {
+        let bin = w.rsplit('/').next().unwrap_or(w);
+        bin == "redis-cli" || bin == "valkey-cli"
+    }) else {
+        return false;
+    };
+    words[cli..]
+        .windows(2)
+        .any(|pair| (pair[0] == "-a" || pair[0] == "--pass") && password_value(&pair[1]))
+}
+
+/// Whether a command array (`[redis-cli, -a, x, ping]`, or `[sh, -c, SCRIPT]`) passes a
+/// literal password to `redis-cli`.
+fn command_passes_password(array: &[Value]) -> bool {
+    let words: Vec<String> = array
+        .iter()
+        .filter_map(|w| w.as_str().map(str::to_string))
+        .collect();
+    cli_password(&words)
+        || words
+            .iter()
+            .filter(|w| w.contains("-cli"))
+            .any(|script| commands(script).iter().any(|c| cli_password(&c.words)))
+}
+
 pub const SECRET_IN_POD_SPEC: Rule = Rule {
     id: "secret-in-pod-spec",
     category: Category::Security,
     severity: Severity::Error,
-    summary: "a password is written literally into a pod spec (env value, command or args)",
+    summary: "a password is written literally into a pod spec (env value, command, args or probe)",
     rationale: "A pod spec is no place for a password: the workload is readable by anyone with \
         `get` on it, `kubectl describe` and `get -o yaml` print its env and args, the value \
         ends up in Git with the manifests, and a command-line password is visible to every \
         process in the pod (`ps`) and in Redis's own `CONFIG GET`. This covers a literal \
-        `--requirepass`/`--masterauth` (or `sentinel auth-pass`) in `command`/`args`, and an \
+        `--requirepass`/`--masterauth` (or `sentinel auth-pass`) in `command`/`args`, a \
+        `redis-cli -a <password>` in a command, probe or lifecycle hook, and an \
         environment variable named like a password (`REDIS_PASSWORD`, `REDISCLI_AUTH`) with a \
         literal `value`. (Kubernetes Secret docs, \"Using Secrets as environment \
         variables\"; Redis security docs.)",
@@ -205,6 +245,19 @@ pub const SECRET_IN_POD_SPEC: Rule = Rule {
                 continue;
             };
             for c in &w.containers {
+                for field in COMMAND_FIELDS {
+                    let pointer = format!("{}/{field}", c.pointer);
+                    let Some(array) = doc.value.at(&pointer).and_then(Value::as_array) else {
+                        continue;
+                    };
+                    if command_passes_password(array) {
+                        let place = field.split('/').next().unwrap_or(field);
+                        sink.report(
+                            &w.loc(pointer),
+                            format!("`redis-cli -a` in the {place} of container `{}` passes a literal password", c.name),
+                        );
+                    }
+                }
                 let env = doc.value.at(&format!("{}/env", c.pointer));
                 for (i, e) in env
                     .and_then(Value::as_array)
@@ -312,5 +365,25 @@ mod tests {
         assert!(!password_value("/opt/secrets/redis-password"));
         assert!(!password_value("$(REDIS_PASSWORD)"));
         assert!(!password_value(""));
+    }
+
+    #[test]
+    fn redis_cli_passwords() {
+        let probe = |words: &[&str]| {
+            command_passes_password(&words.iter().map(|w| Value::from(*w)).collect::<Vec<_>>())
+        };
+        assert!(probe(&["redis-cli", "-a", "hunter2", "ping"]));
+        assert!(probe(&[
+            "sh",
+            "-c",
+            "redis-cli -h localhost -a 'hunter2' ping | grep PONG"
+        ]));
+        assert!(!probe(&[
+            "sh",
+            "-c",
+            "redis-cli -a \"$REDIS_PASSWORD\" ping"
+        ]));
+        assert!(!probe(&["redis-cli", "ping"]));
+        assert!(!probe(&["sh", "-c", "echo -a hunter2; redis-cli ping"]));
     }
 }
