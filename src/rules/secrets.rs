@@ -58,12 +58,12 @@ fn substitutes(text: &str, placeholder: &str) -> bool {
         return false;
     }
     text.match_indices(placeholder).any(|(i, _)| {
-        let before = text[..i].as_bytes();
+        let before = &text.as_bytes()[..i];
         let [.., b's', d] = before else {
             return false;
         };
-        let d = *d as char;
-        if d.is_ascii_alphanumeric() || d.is_whitespace() || d == '\\' {
+        let d = char::from(*d);
+        if !d.is_ascii_punctuation() || d == '\\' {
             return false;
         }
         let Some(rest) = text[i + placeholder.len()..].strip_prefix(d) else {
