@@ -1,13 +1,12 @@
 //! Redis Cluster (`cluster-enabled yes`): the node state file and enough replicas. These
 //! rules fit only sets classified `cluster` (fitting.rs).
 
-use super::facts::{confs, launch_loc};
+use super::facts::{confs, launch_loc, strings};
 use super::registry::{Category, Rule};
 use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, REDIS_CONF};
 use crate::finding::Severity;
 use crate::manifest::Document;
 use crate::model::{Role, Storage};
-use serde_json::Value;
 
 /// The path of the node state file: `cluster-config-file` (default `nodes.conf`), relative
 /// to `dir` (Redis changes into it; `/data` when unset, as the official image and
@@ -78,29 +77,18 @@ pub const CLUSTER_CONFIG_NOT_PERSISTED: Rule = Rule {
 
 /// The smallest `--cluster-replicas N` of a `redis-cli --cluster create` in the input.
 fn create_replicas(docs: &[Document]) -> Option<u64> {
-    fn walk(v: &Value, min: &mut Option<u64>) {
-        match v {
-            Value::String(s) => {
-                let words: Vec<&str> = s.split_whitespace().collect();
-                for pair in words.windows(2) {
-                    let n = pair[1].trim_matches(|c| c == '"' || c == '\'');
-                    if pair[0] == "--cluster-replicas"
-                        && let Ok(n) = n.parse::<u64>()
-                    {
-                        *min = Some(min.map_or(n, |m| m.min(n)));
-                    }
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|v| walk(v, min)),
-            Value::Object(o) => o.values().for_each(|v| walk(v, min)),
-            _ => {}
-        }
-    }
-    let mut min = None;
-    for d in docs {
-        walk(&d.value, &mut min);
-    }
-    min
+    docs.iter()
+        .flat_map(|d| strings(&d.value))
+        .flat_map(|s| {
+            let words: Vec<&str> = s.split_whitespace().collect();
+            let counts: Vec<u64> = words
+                .windows(2)
+                .filter(|pair| pair[0] == "--cluster-replicas")
+                .filter_map(|pair| pair[1].trim_matches(['"', '\'']).parse().ok())
+                .collect();
+            counts
+        })
+        .min()
 }
 
 /// Masters a Redis Cluster needs to form (`redis-cli --cluster create` refuses fewer).

@@ -1,7 +1,7 @@
 //! Secrets in the open: passwords written literally into ConfigMaps or pod specs, and
 //! Secret objects committed with their values. Messages name where, never the value.
 
-use super::facts::all_confs;
+use super::facts::{all_confs, strings};
 use super::registry::{Category, Rule};
 use super::sink::Context;
 use super::sources::{K8S_SECRET, SECURITY};
@@ -38,17 +38,11 @@ fn literal_password<'d>(cx: &Context, d: &'d Directive) -> Option<&'d str> {
 /// `sed -i "s/replace-default-auth/${AUTH}/" sentinel.conf`: the value is a placeholder,
 /// the password comes from the environment (a `secretKeyRef`) at start.
 fn replaced_at_start(docs: &[Document], placeholder: &str) -> bool {
-    docs.iter()
-        .any(|d| any_string(&d.value, &|s| substitutes(s, placeholder)))
-}
-
-fn any_string(v: &Value, f: &dyn Fn(&str) -> bool) -> bool {
-    match v {
-        Value::String(s) => f(s),
-        Value::Array(a) => a.iter().any(|v| any_string(v, f)),
-        Value::Object(o) => o.values().any(|v| any_string(v, f)),
-        _ => false,
-    }
+    docs.iter().any(|d| {
+        strings(&d.value)
+            .iter()
+            .any(|s| substitutes(s, placeholder))
+    })
 }
 
 /// `text` holds `s<d>placeholder<d>replacement<d>` with a `$` in the replacement, in a
