@@ -190,6 +190,15 @@ fn a_cluster_created_without_replicas_is_reported() {
 }
 
 #[test]
+fn a_standalone_cache_needs_no_masterauth() {
+    let found = findings_of(
+        "sentinel-auth-missing/standalone.yaml",
+        "sentinel-auth-missing",
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
 fn a_correct_deployment_has_no_findings() {
     let path = fixtures().join("good/redis-ha.yaml");
     let options = CheckOptions {

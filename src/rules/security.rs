@@ -8,7 +8,7 @@ use super::sources::{
 };
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
-use crate::model::{Conf, Role, Setting, Workload};
+use crate::model::{Conf, Role, Setting, Topology, Workload};
 use serde_json::Value;
 
 /// A password written in the configuration, if any (`requirepass`, or an ACL user with one).
@@ -117,6 +117,10 @@ pub const SENTINEL_AUTH_MISSING: Rule = Rule {
                         .unwrap_or_else(|| launch_loc(w, c));
                     sink.report_for(&at, Some(w.doc), "Redis requires a password but this Sentinel requires none: any client that reaches it can SENTINEL FAILOVER, SET or REMOVE the master set");
                 }
+            }
+            // A standalone server never becomes a replica: it needs no masterauth.
+            if set.topology == Topology::Standalone {
+                continue;
             }
             for (w, c, conf) in redis {
                 if conf.last("masterauth").is_none() {
