@@ -186,6 +186,14 @@ fn floating(image: &str) -> Option<String> {
     if !version.starts_with(|c: char| c.is_ascii_digit()) {
         return Some(format!("tag `{tag}` names no version"));
     }
+    // `5.0-rc`, `7.2-rc2`: a pre-release line, retagged as release candidates come out.
+    let pre_release = tag.split('-').skip(1).any(|part| {
+        let part = part.to_ascii_lowercase();
+        ["rc", "alpha", "beta"].iter().any(|p| part.starts_with(p))
+    });
+    if pre_release {
+        return Some(format!("tag `{tag}` names a pre-release, not a release"));
+    }
     (!version.contains('.')).then(|| format!("tag `{tag}` names only a major version"))
 }
 
@@ -193,8 +201,9 @@ pub const IMAGE_TAG_FLOATING: Rule = Rule {
     id: "image-tag-floating",
     category: Category::Security,
     severity: Severity::Warning,
-    summary: "an image without a digest whose tag is latest, missing, or major-only",
-    rationale: "A floating tag (`redis`, `redis:latest`, `redis:7-alpine`) resolves to a different \
+    summary: "an image without a digest whose tag is latest, missing, major-only or a pre-release",
+    rationale: "A floating tag (`redis`, `redis:latest`, `redis:7-alpine`, a pre-release line \
+        such as `redis:5.0-rc`) resolves to a different \
         image as upstream publishes; pods of one StatefulSet can run different Redis minor \
         versions after a reschedule, and a rollback does not restore the old binary. \
         (Kubernetes image docs, \"Image names\".)",
@@ -299,5 +308,8 @@ mod tests {
         assert!(floating("oliver006/redis_exporter:v1.67.0").is_none());
         assert!(floating("oliver006/redis_exporter:v1").is_some());
         assert!(floating("example/tool:vnext").is_some());
+        assert!(floating("redis:5.0-rc").is_some());
+        assert!(floating("redis:7.2-rc2-alpine").is_some());
+        assert!(floating("redis:7.2.4-bookworm").is_none());
     }
 }
