@@ -1,7 +1,7 @@
 //! Redis Cluster (`cluster-enabled yes`): the node state file and enough replicas. These
 //! rules fit only sets classified `cluster` (fitting.rs).
 
-use super::facts::{confs, launch_loc, strings};
+use super::facts::{confs, launch_loc, number, strings};
 use super::registry::{Category, Rule};
 use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, REDIS_CONF};
 use crate::finding::Severity;
@@ -127,6 +127,46 @@ pub const CLUSTER_REPLICAS_TOO_FEW: Rule = Rule {
                     &w.replicas_loc,
                     format!("the cluster is created with `--cluster-replicas 0`: none of the {nodes} nodes of {} `{}` is a replica, a lost master loses its slots", w.kind, w.name),
                 );
+            }
+        }
+    },
+};
+
+/// Redis's default `cluster-node-timeout`, and the range outside which the rule warns
+/// (the same bounds as Sentinel's `down-after-milliseconds`, timings.rs).
+const NODE_TIMEOUT_DEFAULT: i64 = 15_000;
+const NODE_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1_000..=30_000;
+
+pub const CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE: Rule = Rule {
+    id: "cluster-node-timeout-out-of-range",
+    category: Category::Timings,
+    severity: Severity::Warning,
+    summary: "cluster-node-timeout < 1000 or > 30000",
+    rationale: "`cluster-node-timeout` is how long a node must be unreachable before it is \
+        flagged failing and its replica is promoted. Below a second, a fork for RDB/AOF \
+        rewrite, a GC pause of the node or a short network hiccup triggers a failover and a \
+        slot owner change; far above the default (15000 ms), a lost master's slots stay \
+        unavailable for minutes (a failover takes about twice the timeout). (Redis Cluster \
+        specification, \"Failure detection\"; redis.conf, \"cluster-node-timeout\".)",
+    fix: "Use a value between 1000 and 30000 ms (the default 15000, or about 5000 for faster \
+        failover on a quiet network).",
+    references: &[CLUSTER_SPEC, REDIS_CONF],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let (ms, at) = number(conf, &["cluster-node-timeout"], NODE_TIMEOUT_DEFAULT);
+                if let Some(at) = at
+                    && !NODE_TIMEOUT_RANGE.contains(&ms)
+                {
+                    sink.report_for(
+                        &at.loc,
+                        Some(w.doc),
+                        format!(
+                            "cluster-node-timeout {ms} of container `{}` is outside 1000–30000 ms",
+                            c.name
+                        ),
+                    );
+                }
             }
         }
     },

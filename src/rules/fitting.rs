@@ -36,7 +36,11 @@ const REPLICATION_ONLY: &[&str] = &[
 const NOT_STANDALONE: &[&str] = &["maxmemory-policy-evicts-state"];
 
 /// Redis Cluster rules (cluster.rs).
-const CLUSTER_ONLY: &[&str] = &["cluster-config-not-persisted", "cluster-replicas-too-few"];
+const CLUSTER_ONLY: &[&str] = &[
+    "cluster-config-not-persisted",
+    "cluster-replicas-too-few",
+    "cluster-node-timeout-out-of-range",
+];
 
 /// Whether rule `id` judges a set of `topology`.
 pub fn fits(id: &str, topology: Topology) -> bool {

@@ -128,6 +128,7 @@ static REGISTRY: &[Rule] = &[
     scheduling::REQUESTS_EXCEED_LIMITS,
     cluster::CLUSTER_CONFIG_NOT_PERSISTED,
     cluster::CLUSTER_REPLICAS_TOO_FEW,
+    cluster::CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE,
 ];
 
 /// Every rule, in catalogue order.
