@@ -210,7 +210,8 @@ fn strict_policy_or_missing_reason_carries_no_suppression() {
     no_reason.redis.maxmemory_policy_reason = "  ".into();
     for profile in [strict, no_reason] {
         let docs = documents(&profile);
-        let annotations = &statefulset(&docs)["metadata"]["annotations"];
+        // The pod template's annotations: the StatefulSet's own also carry scanner skips.
+        let annotations = &statefulset(&docs)["spec"]["template"]["metadata"]["annotations"];
         assert_eq!(
             annotations,
             &serde_json::json!({}),

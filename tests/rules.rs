@@ -125,6 +125,79 @@ fn a_sentinel_that_requires_no_password_is_reported() {
     assert_eq!(found[0].line, expected_line(&path));
 }
 
+/// Findings of `rule` on fixture `path` (relative to tests/rules).
+fn findings_of(path: &str, rule: &str) -> Vec<Finding> {
+    check(&fixtures().join(path))
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
+#[test]
+fn a_password_in_a_start_script_kept_in_a_configmap_is_reported() {
+    let found = findings_of("secret-in-configmap/script.yaml", "secret-in-configmap");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("script"), "{found:#?}");
+    assert!(!found[0].message.contains("hunter2"), "{found:#?}");
+    assert_eq!(
+        found[0].line,
+        expected_line(&fixtures().join("secret-in-configmap/script.yaml"))
+    );
+}
+
+#[test]
+fn a_placeholder_replaced_from_a_secret_at_start_is_not_a_password() {
+    let found = findings_of(
+        "secret-in-configmap/placeholder.yaml",
+        "secret-in-configmap",
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn secret_messages_never_print_the_value() {
+    for (path, rule) in [
+        ("secret-in-pod-spec/fires.yaml", "secret-in-pod-spec"),
+        ("secret-in-configmap/fires.yaml", "secret-in-configmap"),
+        ("secret-committed/fires.yaml", "secret-committed"),
+    ] {
+        let found = findings_of(path, rule);
+        assert!(!found.is_empty(), "{path}");
+        for f in found {
+            assert!(
+                !f.message.contains("hunter2") && !f.message.contains("aHVudGVyMg"),
+                "{f:#?}"
+            );
+        }
+    }
+    // The command-line option, the probe's `redis-cli -a` and the variable are found.
+    assert_eq!(
+        findings_of("secret-in-pod-spec/fires.yaml", "secret-in-pod-spec").len(),
+        3
+    );
+}
+
+#[test]
+fn a_cluster_created_without_replicas_is_reported() {
+    let path = "cluster-replicas-too-few/no-replicas.yaml";
+    let found = findings_of(path, "cluster-replicas-too-few");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.contains("--cluster-replicas 0"),
+        "{found:#?}"
+    );
+    assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
+}
+
+#[test]
+fn a_standalone_cache_needs_no_masterauth() {
+    let found = findings_of(
+        "sentinel-auth-missing/standalone.yaml",
+        "sentinel-auth-missing",
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 #[test]
 fn a_sentinel_config_that_knows_pods_beyond_the_set_is_reported() {
     let path = fixtures().join("replicas-out-of-sync/ghost-sentinel.yaml");

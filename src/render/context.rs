@@ -285,8 +285,8 @@ fn scanner_skips(profile: &Profile) -> Vec<(String, String)> {
     if profile.cluster.openshift {
         skips.push((
             "CKV_K8S_40",
-            "no runAsUser on OpenShift: the restricted-v2 SCC assigns a UID from the \
-             namespace's range (1000000000 and up)",
+            "OpenShift: the restricted-v2 SCC assigns the UID from the namespace's range \
+             (1000000000 and up)",
         ));
     }
     skips

@@ -138,3 +138,18 @@ pub fn launch_loc(w: &Workload, c: &Container) -> Loc {
         .map(|s| s.launch.clone())
         .unwrap_or_else(|| w.loc(c.pointer.clone()))
 }
+
+/// Every string value in a document (scripts, commands, data), depth first.
+pub fn strings(v: &serde_json::Value) -> Vec<&str> {
+    fn walk<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut out);
+    out
+}

@@ -35,8 +35,18 @@ const REPLICATION_ONLY: &[&str] = &[
 /// Rules that do not fit a standalone cache: evicting any key is what a cache is for.
 const NOT_STANDALONE: &[&str] = &["maxmemory-policy-evicts-state"];
 
+/// Redis Cluster rules (cluster.rs).
+const CLUSTER_ONLY: &[&str] = &[
+    "cluster-config-not-persisted",
+    "cluster-replicas-too-few",
+    "cluster-node-timeout-out-of-range",
+];
+
 /// Whether rule `id` judges a set of `topology`.
 pub fn fits(id: &str, topology: Topology) -> bool {
+    if CLUSTER_ONLY.contains(&id) {
+        return topology == Topology::Cluster;
+    }
     if SENTINEL_ONLY.contains(&id) {
         return topology == Topology::SentinelHa;
     }
@@ -60,6 +70,7 @@ mod tests {
             .iter()
             .chain(REPLICATION_ONLY)
             .chain(NOT_STANDALONE)
+            .chain(CLUSTER_ONLY)
         {
             assert!(ids.contains(id), "{id} is not in the registry");
         }
@@ -73,5 +84,8 @@ mod tests {
         assert!(fits("persistence-off-with-restart", Topology::Replication));
         assert!(!fits("maxmemory-policy-evicts-state", Topology::Standalone));
         assert!(fits("maxmemory-unset", Topology::Standalone));
+        assert!(fits("cluster-replicas-too-few", Topology::Cluster));
+        assert!(!fits("cluster-replicas-too-few", Topology::SentinelHa));
+        assert!(!fits("cluster-config-not-persisted", Topology::Standalone));
     }
 }

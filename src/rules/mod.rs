@@ -2,6 +2,7 @@
 //! rationale with its source, how to fix, and a check function — in the file of its
 //! category, and listed once in [`REGISTRY`].
 
+mod cluster;
 mod durability;
 mod facts;
 mod fitting;
@@ -11,6 +12,7 @@ mod recognition;
 mod registry;
 mod scaling;
 mod scheduling;
+mod secrets;
 mod security;
 mod sink;
 mod sources;

@@ -2,8 +2,8 @@
 
 use super::sink::{Context, Sink};
 use super::{
-    durability, input, memory, recognition, scaling, scheduling, security, timings, tls, topology,
-    wiring,
+    cluster, durability, input, memory, recognition, scaling, scheduling, secrets, security,
+    timings, tls, topology, wiring,
 };
 use crate::finding::Severity;
 
@@ -110,7 +110,9 @@ static REGISTRY: &[Rule] = &[
     wiring::VOLUME_SOURCE_MISSING,
     security::REDIS_AUTH_DISABLED,
     security::SENTINEL_AUTH_MISSING,
-    security::SECRET_IN_CONFIGMAP,
+    secrets::SECRET_IN_CONFIGMAP,
+    secrets::SECRET_IN_POD_SPEC,
+    secrets::SECRET_COMMITTED,
     security::NETWORK_POLICY_MISSING,
     security::IMAGE_TAG_FLOATING,
     security::CONTAINER_SECURITY_CONTEXT_WEAK,
@@ -125,6 +127,9 @@ static REGISTRY: &[Rule] = &[
     scheduling::PDB_BREAKS_QUORUM,
     scheduling::RESOURCES_MISSING,
     scheduling::REQUESTS_EXCEED_LIMITS,
+    cluster::CLUSTER_CONFIG_NOT_PERSISTED,
+    cluster::CLUSTER_REPLICAS_TOO_FEW,
+    cluster::CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE,
 ];
 
 /// Every rule, in catalogue order.

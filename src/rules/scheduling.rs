@@ -5,7 +5,7 @@ use super::sources::{K8S_AFFINITY, K8S_DISRUPTIONS, K8S_PDB, K8S_RESOURCES, K8S_
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
 use crate::model::units::quantity;
-use crate::model::{Role, Workload};
+use crate::model::{Role, Topology, Workload};
 use serde_json::Value;
 
 const HOSTNAME: &str = "kubernetes.io/hostname";
@@ -63,18 +63,28 @@ pub const ANTI_AFFINITY_MISSING: Rule = Rule {
     summary: "Redis/Sentinel pods have neither pod anti-affinity nor topology spread on hostname",
     rationale: "Without anti-affinity the scheduler may put two or all Redis pods — and their \
         Sentinels — on one node; losing that node loses the master and the Sentinel majority \
-        at once, and no failover can happen. (Redis Sentinel docs, \"failure-independent \
-        places\"; Kubernetes inter-pod anti-affinity.)",
+        at once, and no failover can happen (in a Redis Cluster: a master and its replica, so \
+        their hash slots). (Redis Sentinel docs, \"failure-independent places\"; Redis Cluster \
+        tutorial; Kubernetes inter-pod anti-affinity.)",
     fix: "Add `podAntiAffinity` on `kubernetes.io/hostname` (required in production, preferred \
         on one-node dev clusters) or a `topologySpreadConstraints` entry on that key.",
     references: &[SENTINEL, K8S_AFFINITY, K8S_SPREAD],
     check: |cx, sink| {
-        for w in cx.model.set_workloads() {
-            let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.at(&w.pod)) else {
-                continue;
+        for set in &cx.model.sets {
+            // What one node takes down, in the set's own terms.
+            let lost = match set.topology {
+                Topology::SentinelHa => "the master and the Sentinel majority",
+                Topology::Replication => "the master and its replicas",
+                Topology::Cluster => "a master and its replica, and their hash slots",
+                Topology::Standalone => "every instance",
             };
-            if w.replicas > 1 && !spreads_on_hostname(spec, &w.pod) {
-                sink.report(&w.loc(w.pod.clone()), format!("{} `{}` runs {} pods with no anti-affinity or spread on {HOSTNAME}: one node can take down the master and the Sentinel majority", w.kind, w.name, w.replicas));
+            for w in cx.model.workloads_of(set) {
+                let Some(spec) = cx.docs.get(w.doc).and_then(|d| d.value.at(&w.pod)) else {
+                    continue;
+                };
+                if w.replicas > 1 && !spreads_on_hostname(spec, &w.pod) {
+                    sink.report(&w.loc(w.pod.clone()), format!("{} `{}` runs {} pods with no anti-affinity or spread on {HOSTNAME}: one node can take down {lost}", w.kind, w.name, w.replicas));
+                }
             }
         }
     },

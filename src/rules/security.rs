@@ -1,14 +1,14 @@
-//! Security: authentication, secrets, network exposure, images and container privileges.
+//! Security: authentication, network exposure, images and container privileges (secrets in
+//! the open are in `secrets.rs`).
 
 use super::facts::{confs, launch_loc, monitors};
 use super::registry::{Category, Rule};
 use super::sources::{
-    K8S_IMAGES, K8S_NETPOL, K8S_POD_SECURITY, K8S_SECRET, K8S_SECURITY_CONTEXT, REDIS_CONF,
-    SECURITY, SENTINEL,
+    K8S_IMAGES, K8S_NETPOL, K8S_POD_SECURITY, K8S_SECURITY_CONTEXT, REDIS_CONF, SECURITY, SENTINEL,
 };
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
-use crate::model::{Conf, Role, Setting, SourceKind, Workload};
+use crate::model::{Conf, Role, Setting, Topology, Workload};
 use serde_json::Value;
 
 /// A password written in the configuration, if any (`requirepass`, or an ACL user with one).
@@ -119,52 +119,16 @@ pub const SENTINEL_AUTH_MISSING: Rule = Rule {
                     sink.report_for(&at, Some(w.doc), "Redis requires a password but this Sentinel requires none: any client that reaches it can SENTINEL FAILOVER, SET or REMOVE the master set");
                 }
             }
+            // A standalone server never becomes a replica: it needs no masterauth.
+            if set.topology == Topology::Standalone {
+                continue;
+            }
             for (w, c, conf) in redis {
                 if conf.last("masterauth").is_none() {
                     let at = password(conf)
                         .map(|s| s.loc.clone())
                         .unwrap_or_else(|| launch_loc(w, c));
                     sink.report_for(&at, Some(w.doc), format!("Redis in container `{}` has no masterauth: as a replica after a failover it cannot authenticate to the new master", c.name));
-                }
-            }
-        }
-    },
-};
-
-pub const SECRET_IN_CONFIGMAP: Rule = Rule {
-    id: "secret-in-configmap",
-    category: Category::Security,
-    severity: Severity::Error,
-    summary: "a password is written literally into a ConfigMap",
-    rationale: "ConfigMaps are not secret: they are readable by anyone with `get configmaps` in \
-        the namespace, shown by `kubectl describe`, and committed to Git with the manifests. \
-        A literal `requirepass`, `masterauth` or `sentinel auth-pass` there leaks the password. \
-        (Kubernetes Secret docs; Redis security docs.)",
-    fix: "Keep the password in a Secret and inject it at start: a file of the Secret mounted \
-        as a volume (whole, no `subPath`: the kubelet then updates it when the password is \
-        rotated, and it stays out of `/proc/*/environ`), or an environment variable from \
-        `secretKeyRef`, written into the copied config.",
-    references: &[K8S_SECRET, SECURITY],
-    check: |cx, sink| {
-        for stored in cx
-            .model
-            .stored
-            .iter()
-            .filter(|s| s.kind == SourceKind::ConfigMap)
-        {
-            for s in &stored.settings {
-                let d = &s.directive;
-                let secret = match d.name.as_str() {
-                    "requirepass" | "masterauth" => d.arg(0),
-                    "sentinel" if d.is_sentinel("auth-pass") => d.arg(2),
-                    "user" => d.args.iter().find(|a| a.starts_with('>')).map(|a| &a[1..]),
-                    _ => None,
-                };
-                if secret.is_some_and(|p| !p.is_empty() && !p.contains('$')) {
-                    sink.report(
-                        &s.loc,
-                        format!("`{}` writes a literal password into a ConfigMap", d.name),
-                    );
                 }
             }
         }
@@ -223,6 +187,14 @@ fn floating(image: &str) -> Option<String> {
     if !version.starts_with(|c: char| c.is_ascii_digit()) {
         return Some(format!("tag `{tag}` names no version"));
     }
+    // `5.0-rc`, `7.2-rc2`: a pre-release line, retagged as release candidates come out.
+    let pre_release = tag.split('-').skip(1).any(|part| {
+        let part = part.to_ascii_lowercase();
+        ["rc", "alpha", "beta"].iter().any(|p| part.starts_with(p))
+    });
+    if pre_release {
+        return Some(format!("tag `{tag}` names a pre-release, not a release"));
+    }
     (!version.contains('.')).then(|| format!("tag `{tag}` names only a major version"))
 }
 
@@ -230,8 +202,9 @@ pub const IMAGE_TAG_FLOATING: Rule = Rule {
     id: "image-tag-floating",
     category: Category::Security,
     severity: Severity::Warning,
-    summary: "an image without a digest whose tag is latest, missing, or major-only",
-    rationale: "A floating tag (`redis`, `redis:latest`, `redis:7-alpine`) resolves to a different \
+    summary: "an image without a digest whose tag is latest, missing, major-only or a pre-release",
+    rationale: "A floating tag (`redis`, `redis:latest`, `redis:7-alpine`, a pre-release line \
+        such as `redis:5.0-rc`) resolves to a different \
         image as upstream publishes; pods of one StatefulSet can run different Redis minor \
         versions after a reschedule, and a rollback does not restore the old binary. \
         (Kubernetes image docs, \"Image names\".)",
@@ -336,5 +309,8 @@ mod tests {
         assert!(floating("oliver006/redis_exporter:v1.67.0").is_none());
         assert!(floating("oliver006/redis_exporter:v1").is_some());
         assert!(floating("example/tool:vnext").is_some());
+        assert!(floating("redis:5.0-rc").is_some());
+        assert!(floating("redis:7.2-rc2-alpine").is_some());
+        assert!(floating("redis:7.2.4-bookworm").is_none());
     }
 }

@@ -49,3 +49,7 @@ pub const TLS: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/management/security/encryption/";
 pub const K8S_NAMES: &str =
     "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/";
+pub const CLUSTER_TUTORIAL: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/";
+pub const CLUSTER_SPEC: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/";

@@ -1,0 +1,191 @@
+//! Redis Cluster (`cluster-enabled yes`): the node state file and enough replicas. These
+//! rules fit only sets classified `cluster` (fitting.rs).
+
+use super::facts::{confs, launch_loc, number, strings};
+use super::registry::{Category, Rule};
+use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, REDIS_CONF};
+use crate::finding::Severity;
+use crate::manifest::Document;
+use crate::model::{Role, Storage};
+
+/// The path of the node state file: `cluster-config-file` (default `nodes.conf`), relative
+/// to `dir` (Redis changes into it; `/data` when unset, as the official image and
+/// `persistence-off-with-restart` assume).
+fn nodes_conf_path(file: &str, dir: &str) -> String {
+    if file.starts_with('/') {
+        file.to_string()
+    } else {
+        format!(
+            "{}/{}",
+            dir.trim_end_matches('/'),
+            file.trim_start_matches("./")
+        )
+    }
+}
+
+pub const CLUSTER_CONFIG_NOT_PERSISTED: Rule = Rule {
+    id: "cluster-config-not-persisted",
+    category: Category::Durability,
+    severity: Severity::Error,
+    summary: "a Redis Cluster node's nodes.conf is not on a PersistentVolumeClaim",
+    rationale: "A Redis Cluster node keeps its identity in `cluster-config-file` (`nodes.conf` \
+        in `dir`): its node ID, the current epoch, the slots it serves and every other node. \
+        On an emptyDir or the container filesystem a recreated pod starts as a new, empty \
+        node with a new ID: the others still wait for the old ID (marked failed), its slots \
+        stay with a master that no longer exists or with no replica, and the node must be \
+        re-added by hand. On a ConfigMap/Secret mount Redis cannot write the file and exits \
+        at start. (Redis Cluster specification, \"Nodes\"; redis.conf, \
+        \"cluster-config-file\".)",
+    fix: "Put `cluster-config-file` under the data directory on the StatefulSet's \
+        PersistentVolumeClaim (e.g. `dir /data` mounted from a `volumeClaimTemplates` entry, \
+        `cluster-config-file /data/nodes.conf`).",
+    references: &[CLUSTER_SPEC, REDIS_CONF],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let file_setting = conf.last("cluster-config-file");
+                let file = file_setting.and_then(|s| s.arg(0)).unwrap_or("nodes.conf");
+                let dir = conf.last("dir").and_then(|s| s.arg(0)).unwrap_or("/data");
+                let path = nodes_conf_path(file, dir);
+                let on = match w.storage(c.index, &path) {
+                    Storage::EmptyDir => {
+                        "an emptyDir: a recreated pod forgets its node ID, slots and peers"
+                    }
+                    Storage::Container => {
+                        "the container filesystem: a recreated pod forgets its node ID, slots and peers"
+                    }
+                    Storage::ReadOnly => {
+                        "a read-only ConfigMap/Secret mount: Redis cannot write it and exits"
+                    }
+                    Storage::Claim | Storage::Other => continue,
+                };
+                let at = file_setting
+                    .map(|s| s.loc.clone())
+                    .unwrap_or_else(|| launch_loc(w, c));
+                sink.report_for(
+                    &at,
+                    Some(w.doc),
+                    format!(
+                        "cluster node state file {path} of container `{}` is on {on}",
+                        c.name
+                    ),
+                );
+            }
+        }
+    },
+};
+
+/// The smallest `--cluster-replicas N` of a `redis-cli --cluster create` in the input.
+fn create_replicas(docs: &[Document]) -> Option<u64> {
+    docs.iter()
+        .flat_map(|d| strings(&d.value))
+        .flat_map(|s| {
+            let words: Vec<&str> = s.split_whitespace().collect();
+            let counts: Vec<u64> = words
+                .windows(2)
+                .filter(|pair| pair[0] == "--cluster-replicas")
+                .filter_map(|pair| pair[1].trim_matches(['"', '\'']).parse().ok())
+                .collect();
+            counts
+        })
+        .min()
+}
+
+/// Masters a Redis Cluster needs to form (`redis-cli --cluster create` refuses fewer).
+const MIN_MASTERS: u32 = 3;
+
+pub const CLUSTER_REPLICAS_TOO_FEW: Rule = Rule {
+    id: "cluster-replicas-too-few",
+    category: Category::Topology,
+    severity: Severity::Warning,
+    summary: "a Redis Cluster with fewer than 6 nodes, or created with --cluster-replicas 0",
+    rationale: "Redis Cluster needs at least three masters, and each master needs a replica to \
+        fail over to: when a master without a replica is lost, its hash slots are served by \
+        nobody and (with the default `cluster-require-full-coverage yes`) the whole cluster \
+        stops accepting queries. The Redis Cluster tutorial recommends six nodes: three \
+        masters and three replicas, created with `redis-cli --cluster create … \
+        --cluster-replicas 1`. (Redis Cluster tutorial, \"Create a Redis Cluster\"; Redis \
+        Cluster specification, \"Replica migration\".)",
+    fix: "Run at least 6 nodes (`replicas: 6`) and create the cluster with `--cluster-replicas \
+        1` (or more); keep `cluster-migration-barrier` at its default so an orphaned master \
+        gets a spare replica.",
+    references: &[CLUSTER_TUTORIAL, CLUSTER_SPEC],
+    check: |cx, sink| {
+        let replicas = create_replicas(cx.docs);
+        for set in &cx.model.sets {
+            let nodes = cx.model.count(set, Role::Redis);
+            let Some(w) = cx.model.workloads_of(set).next() else {
+                continue;
+            };
+            if nodes < 2 * MIN_MASTERS {
+                sink.report(
+                    &w.replicas_loc,
+                    format!("{} `{}` runs {nodes} Redis Cluster node(s): 3 masters with one replica each need 6", w.kind, w.name),
+                );
+            } else if replicas == Some(0) {
+                sink.report(
+                    &w.replicas_loc,
+                    format!("the cluster is created with `--cluster-replicas 0`: none of the {nodes} nodes of {} `{}` is a replica, a lost master loses its slots", w.kind, w.name),
+                );
+            }
+        }
+    },
+};
+
+/// Redis's default `cluster-node-timeout`, and the range outside which the rule warns
+/// (the same bounds as Sentinel's `down-after-milliseconds`, timings.rs).
+const NODE_TIMEOUT_DEFAULT: i64 = 15_000;
+const NODE_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1_000..=30_000;
+
+pub const CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE: Rule = Rule {
+    id: "cluster-node-timeout-out-of-range",
+    category: Category::Timings,
+    severity: Severity::Warning,
+    summary: "cluster-node-timeout < 1000 or > 30000",
+    rationale: "`cluster-node-timeout` is how long a node must be unreachable before it is \
+        flagged failing and its replica is promoted. Below a second, a fork for RDB/AOF \
+        rewrite, a GC pause of the node or a short network hiccup triggers a failover and a \
+        slot owner change; far above the default (15000 ms), a lost master's slots stay \
+        unavailable for minutes (a failover takes about twice the timeout). (Redis Cluster \
+        specification, \"Failure detection\"; redis.conf, \"cluster-node-timeout\".)",
+    fix: "Use a value between 1000 and 30000 ms (the default 15000, or about 5000 for faster \
+        failover on a quiet network).",
+    references: &[CLUSTER_SPEC, REDIS_CONF],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                let (ms, at) = number(conf, &["cluster-node-timeout"], NODE_TIMEOUT_DEFAULT);
+                if let Some(at) = at
+                    && !NODE_TIMEOUT_RANGE.contains(&ms)
+                {
+                    sink.report_for(
+                        &at.loc,
+                        Some(w.doc),
+                        format!(
+                            "cluster-node-timeout {ms} of container `{}` is outside 1000–30000 ms",
+                            c.name
+                        ),
+                    );
+                }
+            }
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use super::nodes_conf_path;
+
+    #[test]
+    fn node_state_file_path() {
+        assert_eq!(nodes_conf_path("nodes.conf", "/data"), "/data/nodes.conf");
+        assert_eq!(
+            nodes_conf_path("./nodes.conf", "/data/"),
+            "/data/nodes.conf"
+        );
+        assert_eq!(
+            nodes_conf_path("/conf/nodes.conf", "/data"),
+            "/conf/nodes.conf"
+        );
+    }
+}
