@@ -7,7 +7,9 @@ use super::tls::{self, IssuedSecret, SetNames, TlsSettings};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{ConfigMap, Container, PodSpec, Secret, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, KeyToPath, PodSpec, Secret, Service, Volume,
+};
 use std::collections::BTreeMap;
 
 /// The keys of a ConfigMap or Secret and their contents.
@@ -369,8 +371,12 @@ pub fn password_sources(pod: &PodSpec, container: &Container) -> Vec<(String, St
     sources
 }
 
-/// The Secret and key a container sees at `path`, when a Secret volume is mounted over it.
-pub fn secret_file(pod: &PodSpec, container: &Container, path: &str) -> Option<(String, String)> {
+/// The volume mounted over `path` in `container`, and `path` relative to its mount point.
+pub fn mounted_volume<'a>(
+    pod: &'a PodSpec,
+    container: &Container,
+    path: &'a str,
+) -> Option<(&'a Volume, &'a str)> {
     container.volume_mounts.iter().flatten().find_map(|mount| {
         let relative = path
             .strip_prefix(mount.mount_path.trim_end_matches('/'))?
@@ -380,13 +386,27 @@ pub fn secret_file(pod: &PodSpec, container: &Container, path: &str) -> Option<(
             .iter()
             .flatten()
             .find(|v| v.name == mount.name)?;
-        let secret = volume.secret.as_ref()?;
-        let key = match secret.items.as_deref() {
-            Some(items) => items.iter().find(|i| i.path == relative)?.key.clone(),
-            None => relative.to_string(),
-        };
-        Some((secret.secret_name.clone()?, key))
+        Some((volume, relative))
     })
+}
+
+/// The key a projected volume (`items`, or every key under its own name) shows at `relative`.
+pub fn projected_key<'a>(items: Option<&'a [KeyToPath]>, relative: &'a str) -> Option<&'a str> {
+    match items {
+        Some(items) => items
+            .iter()
+            .find(|i| i.path == relative)
+            .map(|i| i.key.as_str()),
+        None => Some(relative),
+    }
+}
+
+/// The Secret and key a container sees at `path`, when a Secret volume is mounted over it.
+pub fn secret_file(pod: &PodSpec, container: &Container, path: &str) -> Option<(String, String)> {
+    let (volume, relative) = mounted_volume(pod, container, path)?;
+    let secret = volume.secret.as_ref()?;
+    let key = projected_key(secret.items.as_deref(), relative)?;
+    Some((secret.secret_name.clone()?, key.to_string()))
 }
 
 impl HaSpec {

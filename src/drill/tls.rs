@@ -7,7 +7,7 @@
 //! cert-manager, or an operator, would have put there.
 
 use super::certificates::{ThrowawayCa, TlsSecret};
-use super::spec::{SecretData, ServiceName};
+use super::spec::{SecretData, ServiceName, mounted_volume, projected_key};
 use crate::manifest::Document;
 use crate::resp::TlsClient;
 use anyhow::{Context, bail};
@@ -158,31 +158,18 @@ fn mounted_file(
     secrets: &BTreeMap<String, SecretData>,
 ) -> Option<Vec<u8>> {
     let container = pod.containers.iter().find(|c| c.name == container)?;
-    container.volume_mounts.iter().flatten().find_map(|mount| {
-        let relative = path
-            .strip_prefix(mount.mount_path.trim_end_matches('/'))?
-            .strip_prefix('/')?;
-        let volume = pod
-            .volumes
-            .iter()
-            .flatten()
-            .find(|v| v.name == mount.name)?;
-        let (data, items) = if let Some(secret) = &volume.secret {
-            (
-                secrets.get(secret.secret_name.as_deref()?)?,
-                secret.items.as_deref(),
-            )
-        } else if let Some(cm) = &volume.config_map {
-            (config_maps.get(&cm.name)?, cm.items.as_deref())
-        } else {
-            return None;
-        };
-        let key = match items {
-            Some(items) => items.iter().find(|i| i.path == relative)?.key.as_str(),
-            None => relative,
-        };
-        data.get(key).cloned()
-    })
+    let (volume, relative) = mounted_volume(pod, container, path)?;
+    let (data, items) = if let Some(secret) = &volume.secret {
+        (
+            secrets.get(secret.secret_name.as_deref()?)?,
+            secret.items.as_deref(),
+        )
+    } else if let Some(cm) = &volume.config_map {
+        (config_maps.get(&cm.name)?, cm.items.as_deref())
+    } else {
+        return None;
+    };
+    data.get(projected_key(items, relative)?).cloned()
 }
 
 /// The names of the set a certificate must carry when no `Certificate` lists them: every

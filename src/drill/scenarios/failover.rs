@@ -81,17 +81,7 @@ pub fn master_freeze(r: &mut Rehearsal) -> anyhow::Result<()> {
 /// reach it: what it accepts after the new master is promoted is split brain, and lost when
 /// it rejoins. `min-replicas-max-lag` must stop it first.
 pub fn isolated_master(r: &mut Rehearsal) -> anyhow::Result<()> {
-    let name = r.cluster.pod_name(r.master);
-    fault_until_replaced(
-        r,
-        Fault {
-            start: format!("cutting master {name} off its peers (clients still reach it)"),
-            heal: format!("joining {name} to its peers again"),
-            apply: |r, old, on| r.cluster.isolate_pod(old, on),
-            held_after_failover: ISOLATED_AFTER_FAILOVER,
-            rejoins: "the isolated master rejoins as a replica",
-        },
-    )
+    cut_master(r, Cut::Both)
 }
 
 /// What the master sends its peers is dropped (a one-way firewall rule, a broken route
@@ -100,33 +90,49 @@ pub fn isolated_master(r: &mut Rehearsal) -> anyhow::Result<()> {
 /// fresh replicas that in truth receive nothing: only `WAIT` keeps what it accepts from being
 /// acknowledged.
 pub fn master_mute(r: &mut Rehearsal) -> anyhow::Result<()> {
-    let name = r.cluster.pod_name(r.master);
-    fault_until_replaced(
-        r,
-        Fault {
-            start: format!("dropping what master {name} sends its peers (they still reach it)"),
-            heal: format!("letting {name}'s frames through again"),
-            apply: |r, old, on| r.cluster.cut_pod(old, Cut::FromPod, on),
-            held_after_failover: ISOLATED_AFTER_FAILOVER,
-            rejoins: "the muted master rejoins as a replica",
-        },
-    )
+    cut_master(r, Cut::FromPod)
 }
 
 /// What the peers send the master is dropped: it still reaches them (its Sentinel's hellos
-/// and its replication stream leave it) but hears none of them, clients still reach it.
+/// and its replication stream leave it) but hears none of them; clients still reach it.
 pub fn master_deaf(r: &mut Rehearsal) -> anyhow::Result<()> {
+    cut_master(r, Cut::ToPod)
+}
+
+/// Cut the master off its peers in the `cut` direction(s) until the Sentinels replaced it.
+fn cut_master(r: &mut Rehearsal, cut: Cut) -> anyhow::Result<()> {
     let name = r.cluster.pod_name(r.master);
-    fault_until_replaced(
-        r,
-        Fault {
-            start: format!("dropping what master {name}'s peers send it (it still reaches them)"),
-            heal: format!("letting frames to {name} through again"),
-            apply: |r, old, on| r.cluster.cut_pod(old, Cut::ToPod, on),
-            held_after_failover: ISOLATED_AFTER_FAILOVER,
-            rejoins: "the deaf master rejoins as a replica",
-        },
-    )
+    let (start, heal, rejoins) = match cut {
+        Cut::Both => (
+            format!("cutting master {name} off its peers (clients still reach it)"),
+            format!("joining {name} to its peers again"),
+            "the isolated master rejoins as a replica",
+        ),
+        Cut::FromPod => (
+            format!("dropping what master {name} sends its peers (they still reach it)"),
+            format!("letting {name}'s frames through again"),
+            "the muted master rejoins as a replica",
+        ),
+        Cut::ToPod => (
+            format!("dropping what master {name}'s peers send it (it still reaches them)"),
+            format!("letting frames to {name} through again"),
+            "the deaf master rejoins as a replica",
+        ),
+    };
+    let old = r.master;
+    r.sleep(1.5);
+    r.step(start);
+    r.cluster.cut_pod(old, cut, true)?;
+    r.mark_fault(old);
+    let new = wait_failover(r, old, r.down_after() + FAILOVER_GRACE);
+    r.sleep(ISOLATED_AFTER_FAILOVER);
+    r.step(heal);
+    r.cluster.cut_pod(old, cut, false)?;
+    if let Some(new) = new {
+        expect_replica_of(r, rejoins, old, new, 30.0);
+    }
+    r.settle("the set is whole again", 30.0);
+    Ok(())
 }
 
 /// A fault on the master that it survives (a freeze, an isolation): applied, held until the
