@@ -49,44 +49,72 @@ pub fn json(output: &Output) -> serde_json::Value {
 /// Nothing of drill process `pid` is left: its namespaces are `rhg-<pid><NN>-<ordinal>`,
 /// its links `rhg<pid><NN>…` (other drills may run beside it, with their own pids).
 pub fn no_leftovers(pid: u32) {
+    // Teardown is asynchronous in places (a namespace whose last process is still exiting,
+    // a lazy unmount): what is still there after a few seconds is a leak.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left = leftovers(pid);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left behind by drill {pid} after 10 s:\n{}",
+            left.join("\n")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Namespaces, links, cgroups and tmpfs mounts of the drill run `pid` that still exist.
+fn leftovers(pid: u32) -> Vec<String> {
     let listing = |args: &[&str]| {
         let out = Command::new("ip").args(args).output().expect("ip");
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
+    // Names carry the run id `<pid><2-digit serial>`, then the end of the word or a
+    // non-digit: another run whose pid starts with the same digits is not ours.
     let ours = |text: &str, prefix: &str| {
         text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .filter_map(|word| word.strip_prefix(prefix))
             .any(|rest| {
-                // `<pid><2-digit serial>`, then the end of the word or a non-digit.
                 rest.len() >= 2
                     && rest.as_bytes()[..2].iter().all(u8::is_ascii_digit)
                     && rest.as_bytes().get(2).is_none_or(|b| !b.is_ascii_digit())
             })
     };
+    let mut left = Vec::new();
     let netns = listing(&["netns", "list"]);
-    assert!(
-        !ours(&netns, &format!("rhg-{pid}")),
-        "namespaces left behind:\n{netns}"
+    left.extend(
+        netns
+            .lines()
+            .filter(|l| ours(l, &format!("rhg-{pid}")))
+            .map(|l| format!("namespace {l}")),
     );
     let links = listing(&["-o", "link", "show"]);
-    assert!(
-        !ours(&links, &format!("rhg{pid}")),
-        "links left behind:\n{links}"
+    left.extend(
+        links
+            .lines()
+            .filter(|l| ours(l, &format!("rhg{pid}")))
+            .map(|l| format!("link {l}")),
     );
-    let cgroups: Vec<String> = std::fs::read_dir("/sys/fs/cgroup/pids")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|name| ours(name, &format!("redis-ha-gen-drill-{pid}")))
-        .collect();
-    assert!(cgroups.is_empty(), "cgroups left behind: {cgroups:?}");
+    left.extend(
+        std::fs::read_dir("/sys/fs/cgroup/pids")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|name| ours(name, &format!("redis-ha-gen-drill-{pid}")))
+            .map(|name| format!("cgroup {name}")),
+    );
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
-    let left: Vec<&str> = mounts
-        .lines()
-        .filter(|l| ours(l, &format!("redis-ha-gen-drill-{pid}")))
-        .collect();
-    assert!(left.is_empty(), "tmpfs volumes left mounted: {left:?}");
+    left.extend(
+        mounts
+            .lines()
+            .filter(|l| ours(l, &format!("redis-ha-gen-drill-{pid}")))
+            .map(|l| format!("tmpfs {l}")),
+    );
+    left
 }
 
 pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
