@@ -68,8 +68,12 @@ impl Network {
         ip(&["link", "add", &bridge, "type", "bridge"])?;
         cleanup::register(Resource::Link(bridge.clone()));
         // Another drill may pick the same free subnet at the same instant: the one that finds
-        // a second holder after adding its address gives it up and picks again.
-        let mut seed = std::process::id();
+        // a second holder after adding its address gives it up and picks again. The seed is
+        // the set's id (`<pid><serial>`), not the pid alone: two sets of one process (tests
+        // run side by side) would otherwise draw the same sequence and collide every time.
+        let mut seed = id.bytes().fold(2_166_136_261u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(16_777_619)
+        });
         let mut attempts = 0;
         let subnet = loop {
             attempts += 1;
