@@ -705,6 +705,8 @@ fn the_start_scripts_never_use_the_master_name_as_a_pattern() {
             let work = dir.path().join("work");
             std::fs::create_dir_all(&config).unwrap();
             std::fs::create_dir_all(&work).unwrap();
+            // The password as the pods get it: a file of the Secret's volume.
+            std::fs::write(work.join("password"), "secret").unwrap();
             std::fs::write(
                 config.join("sentinel.conf"),
                 format!(
@@ -723,7 +725,7 @@ cat /work/conf/sentinel.conf";
             let sandbox = "--ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib \
                 --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev \
                 --chdir /work --setenv POD_NAME redis-0 --setenv REPLICAS 3 \
-                --setenv REDIS_PASSWORD secret";
+                --setenv REDIS_PASSWORD_FILE /work/password";
             let out = std::process::Command::new("bwrap")
                 .args(sandbox.split_whitespace())
                 .args([
