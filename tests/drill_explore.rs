@@ -208,3 +208,41 @@ fn unknown_and_unavailable_faults_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+/// The whole-set faults that re-render or change a Secret, replayed from a hand-written
+/// schedule on `production`: two more pods for a while, then back to three (the StatefulSet
+/// controller deletes the two), then the two-step password rotation. Nothing is lost, no two
+/// masters, and the two extra pods really ran (`pods_seen`).
+#[test]
+fn scale_and_password_rotation_keep_every_write() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("schedule.json");
+    let schedule = serde_json::json!({"seed": 0, "faults": [
+        {"at": 3.0, "fault": "scale", "target": "all", "duration": 5.0},
+        {"at": 8.0, "fault": "password-rotation", "target": "all", "duration": 0.0},
+    ]});
+    std::fs::write(&file, schedule.to_string()).expect("write the schedule");
+    let file = file.to_str().expect("utf-8");
+    let (report, code, stderr) = explore(&["--profile", "production", "--replay", file]);
+    assert_eq!(code, Some(0), "{report:#}\n{stderr}");
+    let run = &report["schedules"][0];
+    assert_eq!(run["passed"], true, "{run:#}");
+    assert_eq!(run["writes_lost"], 0, "{run:#}");
+    assert_eq!(run["split_brain_seconds"], 0.0, "{run:#}");
+    assert_eq!(run["pods_seen"], 5, "{run:#}");
+    assert!(stderr.contains("scale all (+2 pods for 5 s)"), "{stderr}");
+
+    // A manifest file cannot be re-rendered: asking for `scale` says so.
+    let manifests = dir.path().join("production.yaml");
+    std::fs::write(&manifests, rendered("production")).expect("write the manifests");
+    let out = drill(&[
+        "-f",
+        manifests.to_str().expect("utf-8"),
+        "--explore",
+        "--faults",
+        "scale",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot be: drill --profile"), "{stderr}");
+}

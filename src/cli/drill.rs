@@ -44,7 +44,17 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
     if args.target != "local" {
         bail!("--explore and --replay run on the local target only (namespaces on this machine)");
     }
-    let kinds = explore::catalogue::select(&args.faults)?;
+    let mut kinds = explore::catalogue::select(&args.faults)?;
+    let scale = explore::catalogue::FaultKind::Scale;
+    if args.file.is_some() && kinds.contains(&scale) {
+        if args.faults.trim() != "all" {
+            bail!(
+                "the `scale` fault re-renders the profile with more pods, which a manifest \
+                 file cannot be: drill --profile, or leave `scale` out of --faults"
+            );
+        }
+        kinds.retain(|k| *k != scale);
+    }
     let replay = args
         .replay
         .as_deref()
@@ -67,6 +77,7 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
         shrink_replays: args.shrink_replays,
         label,
         quiet: false,
+        render: rerender(args),
     };
     let report = match replay {
         Some(schedule) => explore::replay(&spec, schedule, &options)?,

@@ -16,7 +16,9 @@ pub trait Cluster: Sync {
     }
     /// Replace the set's objects with the re-rendered ones it was created with, as
     /// `kubectl apply` does (ConfigMaps, Secrets, the StatefulSet's template and replicas);
-    /// no pod is touched: the StatefulSet controller's part is `rollout::apply`.
+    /// no pod is touched: the StatefulSet controller's part is `rollout::apply`. Applied
+    /// again, the objects the set was created with come back (the explorer's `scale` fault
+    /// re-renders up, then back down).
     fn apply_update(&self) -> anyhow::Result<()> {
         anyhow::bail!("this target cannot apply re-rendered manifests")
     }
@@ -97,6 +99,10 @@ pub trait Cluster: Sync {
     fn update_secret(&self, name: &str, data: SecretData) -> anyhow::Result<()> {
         let _ = data;
         anyhow::bail!("this target cannot change Secret {name:?}")
+    }
+    /// The data of Secret `name` as it is now: the manifests', unless `update_secret` changed it.
+    fn secret(&self, name: &str) -> Option<SecretData> {
+        self.spec().secrets.get(name).cloned()
     }
     /// The passwords `connect` tries, in turn, from now on (a client switching passwords).
     fn set_passwords(&self, passwords: Vec<String>) -> anyhow::Result<()> {

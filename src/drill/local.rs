@@ -295,7 +295,7 @@ impl Cluster for LocalSet {
                  another `redis.replicas`, which a manifest file cannot be (drill --profile)"
             );
         }
-        self.node.applied.store(true, Ordering::SeqCst);
+        self.node.applied.fetch_xor(true, Ordering::SeqCst);
         Ok(())
     }
 
@@ -425,6 +425,11 @@ impl Cluster for LocalSet {
         self.pods
             .iter()
             .try_for_each(|pod| pod.refresh_secret(name, &data))
+    }
+
+    fn secret(&self, name: &str) -> Option<SecretData> {
+        let secrets = self.node.secrets.read().unwrap_or_else(|p| p.into_inner());
+        secrets.get(name).cloned()
     }
 
     fn set_passwords(&self, passwords: Vec<String>) -> anyhow::Result<()> {

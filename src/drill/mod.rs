@@ -27,6 +27,7 @@ mod sandbox;
 pub mod scenarios;
 pub mod security;
 pub mod spec;
+mod stalled;
 mod timeline;
 pub mod tls;
 mod userland;

@@ -28,7 +28,8 @@ use std::time::{Duration, Instant};
 
 /// What all pods of a set share: the spec, the run directory, cluster DNS, the pods' network.
 pub struct Node {
-    /// The set as created; `update` replaces it once applied (see `rollout`).
+    /// The set as created; `update` replaces it once applied, and each further apply swaps
+    /// them back (see `rollout`).
     pub initial: HaSpec,
     pub update: Option<HaSpec>,
     pub applied: std::sync::atomic::AtomicBool,

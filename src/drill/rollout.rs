@@ -9,7 +9,7 @@
 
 use super::rehearsal::Rehearsal;
 use super::scenarios::planned::recreate_pod;
-use anyhow::bail;
+use super::stalled::Stalled;
 
 /// Apply the re-rendered set the cluster holds and play the controller until it is done.
 pub fn apply(r: &mut Rehearsal) -> anyhow::Result<()> {
@@ -73,10 +73,11 @@ fn wait_ready(r: &Rehearsal, ordinal: usize) -> anyhow::Result<()> {
     if r.wait_until(60.0, || r.cluster.is_ready(ordinal).then_some(()))
         .is_none()
     {
-        bail!(
+        return Err(Stalled(format!(
             "{} was not Ready within 60 s: the StatefulSet controller would stop here",
             r.cluster.pod_name(ordinal)
-        );
+        ))
+        .into());
     }
     Ok(())
 }

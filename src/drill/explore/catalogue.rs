@@ -36,9 +36,17 @@ pub enum FaultKind {
     /// Drop what the pod sends to its peers (`direction` `from-pod`) or what they send it
     /// (`to-pod`); clients outside the set still reach it both ways.
     OneWayCut,
+    /// Re-render with two more pods and apply as a user would (`rollout`); `duration` later,
+    /// re-render with the original size and apply again (the two pods are deleted, their
+    /// claims kept, as the StatefulSet controller does). Needs a profile to re-render.
+    Scale,
+    /// The documented two-step password rotation (`password-rotation` scenario): a new
+    /// password with the old one as `previous-<key>`, a rollout, clients switch, the previous
+    /// key removed, a second rollout. A rolling restart when auth is off.
+    PasswordRotation,
 }
 
-pub const ALL: [FaultKind; 14] = [
+pub const ALL: [FaultKind; 16] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -53,11 +61,15 @@ pub const ALL: [FaultKind; 14] = [
     FaultKind::RollingRestart,
     FaultKind::Isolate,
     FaultKind::OneWayCut,
+    FaultKind::Scale,
+    FaultKind::PasswordRotation,
 ];
 
 /// Faults of the catalogue the pod runner cannot inject yet: named so that asking for
-/// one says so instead of pretending.
-pub const NOT_YET: [(&str, &str); 6] = [
+/// one says so instead of pretending. The master cut from the Sentinels only has no cut of its
+/// own: every pod's Sentinel shares its pod's address with that pod's Redis, so no network
+/// rule can drop a Sentinel's packets and keep its replica's (`isolate` is the nearest).
+pub const NOT_YET: [(&str, &str); 4] = [
     ("dns-late", "DNS answers late"),
     ("dns-none", "DNS does not answer"),
     (
@@ -66,10 +78,8 @@ pub const NOT_YET: [(&str, &str); 6] = [
     ),
     (
         "partition-master-sentinels",
-        "the master cut from the Sentinels only",
+        "the master cut from the Sentinels only (co-located Sentinels share their pod's address)",
     ),
-    ("scale", "scale down and up by re-rendering"),
-    ("password-rotation", "password rotation"),
 ];
 
 impl FaultKind {
@@ -89,6 +99,8 @@ impl FaultKind {
             FaultKind::RollingRestart => "rolling-restart",
             FaultKind::Isolate => "isolate",
             FaultKind::OneWayCut => "one-way-cut",
+            FaultKind::Scale => "scale",
+            FaultKind::PasswordRotation => "password-rotation",
         }
     }
 
@@ -100,6 +112,8 @@ impl FaultKind {
                 | FaultKind::RestartAllWipe
                 | FaultKind::OneMissing
                 | FaultKind::RollingRestart
+                | FaultKind::Scale
+                | FaultKind::PasswordRotation
         )
     }
 }
@@ -140,6 +154,15 @@ mod tests {
             select("partition, kill-pod,partition").expect("two"),
             [FaultKind::KillPod, FaultKind::Partition]
         );
+        assert_eq!(
+            select("scale,password-rotation").expect("whole-set faults"),
+            [FaultKind::Scale, FaultKind::PasswordRotation]
+        );
+        assert!(FaultKind::Scale.whole_set() && FaultKind::PasswordRotation.whole_set());
+        let err = select("partition-master-sentinels")
+            .expect_err("not yet")
+            .to_string();
+        assert!(err.contains("share their pod's address"), "{err}");
         let err = select("dns-stale").expect_err("not yet").to_string();
         assert!(err.contains("not available yet"), "{err}");
         let err = select("kill-everything").expect_err("unknown").to_string();

@@ -5,7 +5,10 @@ use super::schedule::{Fault, Start};
 use crate::drill::cluster::Cluster;
 use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
+use crate::drill::rollout;
 use crate::drill::scenarios::planned::delete_all;
+use crate::drill::scenarios::rotation;
+use crate::drill::stalled;
 use anyhow::{Context, bail};
 
 /// What undoes an injected fault once its duration is over.
@@ -154,7 +157,39 @@ pub fn inject(
             }
             None
         }
+        FaultKind::Scale => {
+            let resized = stalls(rollout::apply(r))?;
+            if resized.is_ok() {
+                r.sleep(fault.duration);
+            }
+            // Back to the original size even after a stall, as a user would roll back.
+            let back = stalls(rollout::apply(r))?;
+            *down = r.now();
+            if let Err(stalled) = resized.and(back) {
+                return Ok(Err(stalled));
+            }
+            None
+        }
+        FaultKind::PasswordRotation => {
+            let rotated = stalls(rotation::rotate(r).map(|_| ()))?;
+            *down = r.now();
+            if let Err(stalled) = rotated {
+                return Ok(Err(stalled));
+            }
+            None
+        }
     }))
+}
+
+/// A stalled rollout as a finding about the set (`Ok(Err)`); the drill's own errors as errors.
+fn stalls(result: anyhow::Result<()>) -> anyhow::Result<Result<(), String>> {
+    match result {
+        Ok(()) => Ok(Ok(())),
+        Err(err) => match stalled::finding(&err) {
+            Some(finding) => Ok(Err(finding)),
+            None => Err(err),
+        },
+    }
 }
 
 /// Start pods at their delays after now, in order of delay.

@@ -20,6 +20,9 @@ pub struct Facts {
     pub wait_replicas: u32,
     /// Pod names by ordinal.
     pub pods: Vec<String>,
+    /// Every ordinal the set may hold a pod at: more than `pods` when a `scale` adds pods,
+    /// and any of them accepting writes counts for I1.
+    pub ordinals: usize,
 }
 
 /// The lost acknowledged writes, and how many of them the profile allows (I2).
@@ -54,7 +57,7 @@ pub fn judge(run: &Run, facts: &Facts) -> (Vec<Violation>, Losses) {
     }
     split_brain(
         &rec.samples,
-        facts.pods.len(),
+        facts.ordinals,
         rec.rehearsal.now(),
         &mut violations,
     );

@@ -37,6 +37,9 @@ pub struct ExploreOptions {
     /// Shown in the report (`kind`, a profile path, or the manifest file).
     pub label: String,
     pub quiet: bool,
+    /// The input rendered again with another `redis.replicas`, for `scale`; `None` for a
+    /// manifest file.
+    pub render: Option<super::Render>,
 }
 
 fn shape_pods(spec: &HaSpec) -> Vec<String> {
@@ -106,7 +109,7 @@ fn run_all(
             .timeline
             .as_ref()
             .map(|d| d.join(format!("schedule-{}.svg", k + 1)));
-        let mut report = run_one(spec, &schedule, &progress, svg.as_deref())?;
+        let mut report = run_one(spec, options, &schedule, &progress, svg.as_deref())?;
         progress.line(&verdict(&report));
         if !report.passed && report.error.is_none() {
             let name = format!("schedule-{}-seed-{}", k + 1, schedule.seed);
@@ -181,7 +184,7 @@ fn shrink(
                 quiet: options.quiet,
             };
             progress.line(&format!("{} faults", candidate.faults.len()));
-            let replayed = run_one(spec, candidate, &progress, None).ok()?;
+            let replayed = run_one(spec, options, candidate, &progress, None).ok()?;
             progress.line(&verdict(&replayed));
             replayed.error.is_none().then_some(replayed.violations)
         },
@@ -202,25 +205,46 @@ fn shrink(
     })
 }
 
+/// A fresh set for `schedule`: with room for two more pods, re-rendered, when it scales.
+fn create_set(
+    spec: &HaSpec,
+    options: &ExploreOptions,
+    schedule: &Schedule,
+) -> anyhow::Result<local::LocalSet> {
+    if !schedule.faults.iter().any(|f| f.fault == FaultKind::Scale) {
+        return local::LocalSet::create(spec);
+    }
+    let Some(render) = &options.render else {
+        anyhow::bail!(
+            "the `scale` fault re-renders the profile with more pods, which a manifest file \
+             cannot be: drill --profile, or leave `scale` out of --faults"
+        );
+    };
+    let settings = super::fidelity::Settings::default();
+    local::LocalSet::create_with_update(spec, &settings, Some(render(spec.replicas + 2)?))
+}
+
 /// Run `schedule` on a fresh set and judge it.
 fn run_one(
     spec: &HaSpec,
+    options: &ExploreOptions,
     schedule: &Schedule,
     progress: &Progress,
     svg: Option<&Path>,
 ) -> anyhow::Result<ScheduleReport> {
-    let set = local::LocalSet::create(spec)?;
+    let set = create_set(spec, options, schedule)?;
     let run = runner::run(&set, schedule, progress);
     let facts = invariants::Facts {
         down_after: spec.down_after_ms as f64 / 1000.0,
         wait_replicas: spec.wait_replicas,
         pods: shape_pods(spec),
+        ordinals: crate::drill::cluster::Cluster::ordinals(&set),
     };
     let (violations, losses) = invariants::judge(&run, &facts);
     let rec = &run.recorded;
     let end = rec.rehearsal.now();
     let passed = violations.is_empty() && run.error.is_none();
-    let steps = super::measure::role_steps(&rec.samples, spec.replicas, end);
+    let steps = super::measure::role_steps(&rec.samples, facts.ordinals, end);
     let attempts = &rec.probe.attempts;
     let mut write_errors = std::collections::BTreeMap::new();
     for error in attempts.iter().filter_map(|a| a.error.as_deref()) {
@@ -238,7 +262,7 @@ fn run_one(
             events: &rec.rehearsal.events,
             end,
         };
-        let drawn = timeline::draw(&picture, spec.replicas, |i| spec.pod_name(i));
+        let drawn = timeline::draw(&picture, facts.ordinals, |i| spec.pod_name(i));
         if let Err(err) = std::fs::write(path, drawn) {
             eprintln!("drill: cannot write {}: {err}", path.display());
         }
@@ -249,6 +273,13 @@ fn run_one(
         passed,
         error: run.error.clone(),
         max_masters: super::measure::max_masters(&steps),
+        pods_seen: rec
+            .samples
+            .iter()
+            .filter(|s| s.role.is_some())
+            .map(|s| s.ordinal + 1)
+            .max()
+            .unwrap_or(0),
         split_brain_seconds: super::measure::split_brain_seconds(&steps),
         write_unavailable_seconds: super::measure::longest_unavailable(attempts),
         writes_acknowledged: rec.probe.acknowledged.len(),

@@ -46,6 +46,8 @@ pub struct ScheduleReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub max_masters: usize,
+    /// How many pods answered at some time: more than the set's size after a `scale`.
+    pub pods_seen: usize,
     pub split_brain_seconds: f64,
     pub write_unavailable_seconds: f64,
     pub writes_acknowledged: usize,

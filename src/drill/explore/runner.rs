@@ -98,7 +98,8 @@ fn describe(fault: &Fault) -> String {
         text += &format!(" ({direction})");
     }
     match fault.fault {
-        FaultKind::RollingRestart => {}
+        FaultKind::RollingRestart | FaultKind::PasswordRotation => {}
+        FaultKind::Scale => text += &format!(" (+2 pods for {} s)", fault.duration),
         FaultKind::RestartAll | FaultKind::RestartAllWipe | FaultKind::OneMissing => {
             let order: Vec<String> = fault
                 .starts

@@ -164,6 +164,17 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
                 fault.target = "all".into();
                 overhead = 15.0 * n as f64;
             }
+            FaultKind::Scale => {
+                // `duration`: the time at the larger size, between the two applies.
+                fault.target = "all".into();
+                fault.duration = draw.between(2.0, 20.0);
+                overhead = 15.0 * 2.0 + 10.0;
+            }
+            FaultKind::PasswordRotation => {
+                // Two rollouts.
+                fault.target = "all".into();
+                overhead = 2.0 * 15.0 * n as f64;
+            }
         }
         let free = if kind.whole_set() {
             pod_free.iter().copied().fold(set_free, f64::max)

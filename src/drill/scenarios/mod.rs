@@ -11,7 +11,7 @@ mod outage;
 pub mod planned;
 mod processes;
 mod quiet;
-mod rotation;
+pub mod rotation;
 mod scale;
 mod sentinels;
 

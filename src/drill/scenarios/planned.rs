@@ -2,6 +2,7 @@
 
 use crate::drill::cluster::Cluster;
 use crate::drill::rehearsal::{Rehearsal, Role};
+use crate::drill::stalled::Stalled;
 
 /// Delete every pod gracefully and at once (a scale to 0): preStop, SIGTERM, grace period.
 pub fn stop_all(r: &mut Rehearsal) -> anyhow::Result<()> {
@@ -33,10 +34,11 @@ pub fn recreate_pod(r: &Rehearsal, ordinal: usize) -> anyhow::Result<()> {
     if r.wait_until(60.0, || r.cluster.is_ready(ordinal).then_some(()))
         .is_none()
     {
-        anyhow::bail!(
+        return Err(Stalled(format!(
             "{} was not Ready within 60 s: the rollout would stop here",
             r.cluster.pod_name(ordinal)
-        );
+        ))
+        .into());
     }
     Ok(())
 }

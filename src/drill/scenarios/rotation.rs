@@ -16,49 +16,15 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn password_rotation(r: &mut Rehearsal) -> anyhow::Result<()> {
-    let spec = r.cluster.spec();
-    let Some((secret, key)) = spec.password_source() else {
+    let Some(old) = rotate(r)? else {
         r.check(
             "auth is off: no password to rotate, the set is rolled as a rolling restart",
             true,
             "no password in the manifests",
             "a password Secret (auth.enabled) to rehearse the rotation",
         );
-        return planned::rolling_restart(r);
+        return Ok(());
     };
-    let mut data = spec.secrets.get(&secret).cloned().unwrap_or_default();
-    let old = data
-        .get(&key)
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .unwrap_or_default();
-    let new = format!("{old}-rotated");
-    let previous = format!("previous-{key}");
-    r.sleep(1.0);
-
-    r.step(format!(
-        "step 1: Secret {secret}: {key} = a new password, {previous} = the old one"
-    ));
-    data.insert(key.clone(), new.clone().into_bytes());
-    data.insert(previous.clone(), old.clone().into_bytes());
-    r.cluster.update_secret(&secret, data.clone())?;
-    let from = r.now();
-    planned::roll(r)?;
-    r.settle("the set is whole after the first rollout", 30.0);
-    r.planned_window = Some((from, r.now()));
-
-    r.step("clients switch to the new password".to_string());
-    r.cluster.set_passwords(vec![new.clone()])?;
-    r.sleep(1.0);
-
-    r.step(format!("step 2: Secret {secret}: {previous} removed"));
-    data.remove(&previous);
-    r.cluster.update_secret(&secret, data)?;
-    let from = r.now();
-    let handovers = planned::roll(r)?;
-    r.settle("the set is whole after the second rollout", 30.0);
-    r.sleep(1.0);
-    r.planned_more.push(((from, r.now()), handovers));
-
     for ordinal in 0..r.replicas() {
         for sentinel in [false, true] {
             let what = format!(
@@ -79,4 +45,49 @@ pub fn password_rotation(r: &mut Rehearsal) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Both steps of the rotation, the clients switching between them; the password it replaced,
+/// or `None` when auth is off (then the set is rolled once, as a rolling restart). The
+/// explorer's `password-rotation` fault plays this too.
+pub fn rotate(r: &mut Rehearsal) -> anyhow::Result<Option<String>> {
+    let spec = r.cluster.spec();
+    let Some((secret, key)) = spec.password_source() else {
+        planned::rolling_restart(r)?;
+        return Ok(None);
+    };
+    // The Secret as it is now: an earlier rotation of the same rehearsal may have changed it.
+    let mut data = r.cluster.secret(&secret).unwrap_or_default();
+    let old = data
+        .get(&key)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default();
+    let new = format!("{old}-rotated");
+    let previous = format!("previous-{key}");
+    r.sleep(1.0);
+
+    r.step(format!(
+        "step 1: Secret {secret}: {key} = a new password, {previous} = the old one"
+    ));
+    data.insert(key.clone(), new.clone().into_bytes());
+    data.insert(previous.clone(), old.clone().into_bytes());
+    r.cluster.update_secret(&secret, data.clone())?;
+    let from = r.now();
+    planned::roll(r)?;
+    r.settle("the set is whole after the first rollout", 30.0);
+    r.planned_window = Some((from, r.now()));
+
+    r.step("clients switch to the new password".to_string());
+    r.cluster.set_passwords(vec![new])?;
+    r.sleep(1.0);
+
+    r.step(format!("step 2: Secret {secret}: {previous} removed"));
+    data.remove(&previous);
+    r.cluster.update_secret(&secret, data)?;
+    let from = r.now();
+    let handovers = planned::roll(r)?;
+    r.settle("the set is whole after the second rollout", 30.0);
+    r.sleep(1.0);
+    r.planned_more.push(((from, r.now()), handovers));
+    Ok(Some(old))
 }
