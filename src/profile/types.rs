@@ -435,8 +435,8 @@ pub struct Metrics {
     pub resources: Resources,
     /// Prometheus scrape interval.
     pub scrape_interval: String,
-    /// Page each alert's `runbook_url` points into (plus `#<section>`): the README's
-    /// troubleshooting section. An `http://` or `https://` URL.
+    /// Page each alert's `runbook_url` points into (plus `#<section>`): the project's
+    /// runbook, docs/runbook.md. An `http://` or `https://` URL.
     #[schemars(regex(pattern = HTTP_URL))]
     pub runbook_base_url: String,
     /// Labels of the namespaces Prometheus runs in (the NetworkPolicy, when enabled, admits
@@ -471,7 +471,7 @@ impl Default for Metrics {
             },
             scrape_interval: "15s".into(),
             // Cargo.toml's `repository` is the one place the project's address is written.
-            runbook_base_url: concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/README.md").into(),
+            runbook_base_url: concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/runbook.md").into(),
             prometheus_namespace_labels: BTreeMap::from([(
                 "kubernetes.io/metadata.name".into(),
                 "monitoring".into(),

@@ -101,7 +101,7 @@ pub struct AuthContext {
 pub const AUTH_DIR: &str = "/auth";
 
 /// The Secret key holding the password being rotated out, beside `secret_key`: set during a
-/// rotation, every Redis and Sentinel accepts both (README "Rotating the password").
+/// rotation, every Redis and Sentinel accepts both (docs/runbook.md, "Rotating the password").
 pub fn previous_secret_key(secret_key: &str) -> String {
     format!("previous-{secret_key}")
 }
