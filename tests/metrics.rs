@@ -8,6 +8,10 @@ use redis_ha_gen::render::render;
 use redis_ha_gen::schema::KubeVersion;
 use serde_json::Value;
 
+#[path = "docs/markdown.rs"]
+mod markdown;
+use markdown::headings;
+
 fn documents(profile: &Profile) -> Vec<Value> {
     let text = render(profile).expect("render");
     serde_saphyr::from_multiple::<Value>(&text).expect("rendered text is valid YAML")
@@ -198,43 +202,6 @@ fn quorum_and_replica_counts_come_from_the_profile() {
     assert!(expr("RedisHAReplicationBroken").ends_with("< 4"));
 }
 
-/// GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens.
-fn anchor(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect()
-}
-
-/// Every heading of a Markdown text outside fenced code, in order: (level, GitHub anchor).
-/// A repeated anchor gets GitHub's `-1`, `-2`… suffix, so a link lands on the first one.
-fn headings(markdown: &str) -> Vec<(usize, String)> {
-    let mut fenced = false;
-    let mut seen: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for line in markdown.lines() {
-        if line.starts_with("```") {
-            fenced = !fenced;
-        }
-        let level = line.chars().take_while(|c| *c == '#').count();
-        if fenced || level == 0 || !line[level..].starts_with(' ') {
-            continue;
-        }
-        let base = anchor(&line[level..]);
-        let repeats = seen.iter().filter(|a| **a == base).count();
-        seen.push(base.clone());
-        let slug = match repeats {
-            0 => base,
-            n => format!("{base}-{n}"),
-        };
-        out.push((level, slug));
-    }
-    out
-}
-
 #[test]
 fn the_runbook_base_is_the_runbook_of_the_repository_cargo_toml_names() {
     let base = Profile::default().metrics.runbook_base_url;
@@ -272,20 +239,6 @@ fn every_runbook_link_lands_on_a_runbook_section() {
             rule["alert"]
         );
     }
-}
-
-#[test]
-fn readme_anchors_follow_github_rules() {
-    let markdown = "# A\n## Split brain\n```\n# not a heading\n```\n### `status` — No master (503)\n## Split brain\n";
-    assert_eq!(
-        headings(markdown),
-        [
-            (1, "a".to_owned()),
-            (2, "split-brain".to_owned()),
-            (3, "status--no-master-503".to_owned()),
-            (2, "split-brain-1".to_owned()),
-        ]
-    );
 }
 
 #[test]

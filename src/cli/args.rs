@@ -164,8 +164,8 @@ pub struct LintArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct RulesArgs {
-    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-    pub format: RulesFormat,
+    #[arg(long, value_enum, default_value_t = CatalogueFormat::Text)]
+    pub format: CatalogueFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -173,6 +173,16 @@ pub enum RulesFormat {
     #[default]
     Text,
     Json,
+}
+
+/// `rules --format`: the list, or the whole catalogue as docs/rules.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CatalogueFormat {
+    #[default]
+    Text,
+    Json,
+    /// The whole catalogue with every rule's rationale and fix (docs/rules.md).
+    Markdown,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -1,6 +1,6 @@
 //! `lint`, `rules`, `explain`; and the findings output `validate` shares with `lint`.
 
-use super::args::{CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs, RulesFormat};
+use super::args::{CatalogueFormat, CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs};
 use super::inputs;
 use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
@@ -131,7 +131,7 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
     let registry = rules::registry();
     let mut out = std::io::stdout().lock();
     let written = match args.format {
-        RulesFormat::Json => {
+        CatalogueFormat::Json => {
             let list: Vec<serde_json::Value> = registry
                 .iter()
                 .map(|r| {
@@ -144,7 +144,8 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
         }
-        RulesFormat::Text => rules_table(registry, &mut out),
+        CatalogueFormat::Text => rules_table(registry, &mut out),
+        CatalogueFormat::Markdown => out.write_all(super::catalogue::markdown(registry).as_bytes()),
     };
     write_stdout(written)?;
     Ok(EXIT_OK)

@@ -115,7 +115,7 @@ fn load_profile(
     Ok((node, source))
 }
 
-/// Where the seed defaults come from in error messages; never in provenance.
+/// Where the built-in defaults come from in error messages; never in provenance.
 const DEFAULTS: &str = "<defaults>";
 
 fn defaults() -> anyhow::Result<Node> {

@@ -255,7 +255,7 @@ fn replica_output_buffer(profile: &Profile) -> String {
     )
 }
 
-/// Suppressions written where operators see them: the seed's own trade-offs, with the
+/// Suppressions written where operators see them: the defaults' own trade-offs, with the
 /// profile's reason. No reason, no suppression (the rule then reports the choice).
 fn redis_conf_annotations(profile: &Profile) -> BTreeMap<String, String> {
     let mut annotations = BTreeMap::new();
