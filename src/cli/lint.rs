@@ -93,7 +93,7 @@ fn print_findings(
     let terminal = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = write_findings(format, &findings, &summary, sources, &mut out, terminal);
-    write_stdout(written.and_then(|()| out.flush()))?;
+    super::stdout::quiet(written.and_then(|()| out.flush()))?;
     let failed = summary.errors > 0 || (strict && summary.warnings > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
@@ -147,7 +147,7 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
         CatalogueFormat::Text => rules_table(registry, &mut out),
         CatalogueFormat::Markdown => out.write_all(super::catalogue::markdown(registry).as_bytes()),
     };
-    write_stdout(written)?;
+    super::stdout::quiet(written)?;
     Ok(EXIT_OK)
 }
 
@@ -200,7 +200,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         "\nSuppress\n  on one object: annotation `ignore-check.redis-ha-gen.io/{id}: \"<reason>\"`\n  everywhere: `rules: {{{id}: off}}` in .redis-ha-gen.yaml\n",
         id = rule.id
     ));
-    write_stdout(std::io::stdout().lock().write_all(text.as_bytes()))?;
+    super::stdout::quiet(std::io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(EXIT_OK)
 }
 
@@ -242,16 +242,6 @@ fn rule_doc(rule: &Rule) -> RuleDoc<'_> {
             .iter()
             .copied()
             .find(|r| r.starts_with("https://")),
-    }
-}
-
-/// A reader that closed the pipe early (`| head`) is not an error.
-fn write_stdout(result: std::io::Result<()>) -> anyhow::Result<()> {
-    match result {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("cannot write to stdout")
-        }
-        _ => Ok(()),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use super::args::CompletionsArgs;
 use crate::error::EXIT_OK;
-use std::io::Write;
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
     let mut command = super::help::command();
@@ -13,9 +12,7 @@ pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
     if args.shell == clap_complete::Shell::Bash {
         script = fix_bash_hyphens(&String::from_utf8_lossy(&script), &name).into_bytes();
     }
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script)?;
-    out.flush()?;
+    super::stdout::print(&String::from_utf8_lossy(&script))?;
     Ok(EXIT_OK)
 }
 
@@ -31,8 +28,8 @@ fn fix_bash_hyphens(script: &str, name: &str) -> String {
 }
 
 pub fn man() -> anyhow::Result<u8> {
-    let mut out = std::io::stdout().lock();
-    clap_mangen::Man::new(super::help::command()).render(&mut out)?;
-    out.flush()?;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(super::help::command()).render(&mut page)?;
+    super::stdout::print(&String::from_utf8_lossy(&page))?;
     Ok(EXIT_OK)
 }

@@ -11,6 +11,7 @@ mod lint;
 mod meta;
 mod output_dir;
 mod status;
+mod stdout;
 
 pub use args::*;
 
@@ -31,6 +32,8 @@ pub fn main() -> u8 {
     };
     match run(cli) {
         Ok(code) => code,
+        // The reader closed stdout (`| head -1`): its choice, not an error.
+        Err(err) if stdout::is_broken_pipe(&err) => crate::error::EXIT_OK,
         Err(err) => {
             // Errors quote paths and values the user (or an attacker) chose.
             let text = format!("{err:#}");
