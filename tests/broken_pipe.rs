@@ -70,7 +70,14 @@ fn every_command_ends_quietly_when_the_reader_goes_away() {
         &["drill", "--help"],
         // Nothing listens on port 1: a `no master` verdict (exit 3) printed as a table.
         &["status", "127.0.0.1:1", "--timeout", "2"],
-        &["status", "127.0.0.1:1", "--timeout", "2", "--format", "json"],
+        &[
+            "status",
+            "127.0.0.1:1",
+            "--timeout",
+            "2",
+            "--format",
+            "json",
+        ],
     ];
     let mut failures = Vec::new();
     for args in commands {

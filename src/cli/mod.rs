@@ -10,6 +10,7 @@ mod inputs;
 mod lint;
 mod meta;
 mod output_dir;
+mod output_record;
 mod status;
 mod stdout;
 
