@@ -242,7 +242,7 @@ mod tests {
         write(&dir, &documents, Encoding::Yaml).expect("written");
         let text = std::fs::read_to_string(dir.join(KUSTOMIZATION)).expect("kustomization");
         let mut written: Vec<String> = existing_files(&dir).expect("listed");
-        written.retain(|n| n != KUSTOMIZATION);
+        written.retain(|n| n != KUSTOMIZATION && n != RECORD);
         written.sort();
         let listed: Vec<&str> = text
             .lines()
