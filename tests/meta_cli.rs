@@ -118,3 +118,48 @@ fn man_page_is_roff_that_groff_renders_without_warnings() {
 fn man_is_deterministic() {
     assert_eq!(run(&["man"]).stdout, run(&["man"]).stdout);
 }
+
+#[test]
+fn man_output_dir_writes_one_page_per_subcommand_that_groff_renders() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("share/man/man1");
+    let out = run(&["man", "--output-dir", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let subcommands = [
+        "render",
+        "validate",
+        "profiles",
+        "show-profile",
+        "schema",
+        "lint",
+        "rules",
+        "explain",
+        "drill",
+        "status",
+        "completions",
+        "man",
+    ];
+    let mut expected: Vec<String> = subcommands
+        .iter()
+        .map(|s| format!("redis-ha-gen-{s}.1"))
+        .collect();
+    expected.push("redis-ha-gen.1".into());
+    expected.sort();
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the directory was created")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, expected);
+    let lint = std::fs::read(dir.join("redis-ha-gen-lint.1")).unwrap();
+    let rendered = pipe(
+        "groff",
+        &["-k", "-man", "-Tutf8", "-P", "-cbou", "-ww"],
+        &lint,
+    );
+    assert!(rendered.stderr.is_empty(), "{rendered:?}");
+    let text = stdout(&rendered);
+    for word in ["redis-ha-gen-lint", "--format", "Exit status"] {
+        assert!(text.contains(word), "lint's page lacks {word}:\n{text}");
+    }
+}

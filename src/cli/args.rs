@@ -43,8 +43,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
-    /// Print the man page.
-    Man,
+    /// Print the man page, or write one page per subcommand into a directory.
+    Man(ManArgs),
 }
 
 /// Which profile, and what to override in it.
@@ -295,4 +295,12 @@ pub struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// Write `redis-ha-gen.1` and one page per subcommand (`redis-ha-gen-lint.1`, …) into
+    /// DIR (created if missing) instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }

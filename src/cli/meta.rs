@@ -1,8 +1,9 @@
 //! `completions`, `man`: generated from the same clap definition the binary parses with, so
 //! they can never drift from the real flags.
 
-use super::args::CompletionsArgs;
+use super::args::{CompletionsArgs, ManArgs};
 use crate::error::EXIT_OK;
+use anyhow::Context;
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
     let mut command = super::help::command();
@@ -27,7 +28,14 @@ fn fix_bash_hyphens(script: &str, name: &str) -> String {
     script.replace(&branch_name, &loop_name)
 }
 
-pub fn man() -> anyhow::Result<u8> {
+pub fn man(args: &ManArgs) -> anyhow::Result<u8> {
+    if let Some(dir) = &args.output_dir {
+        let shown = dir.display();
+        std::fs::create_dir_all(dir).with_context(|| format!("man --output-dir {shown}"))?;
+        clap_mangen::generate_to(super::help::command(), dir)
+            .with_context(|| format!("man --output-dir {shown}: cannot write the pages"))?;
+        return Ok(EXIT_OK);
+    }
     let mut page = Vec::new();
     clap_mangen::Man::new(super::help::command()).render(&mut page)?;
     super::stdout::print(&String::from_utf8_lossy(&page))?;

@@ -60,6 +60,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Drill(args)) => drill::drill(&args),
         Some(Command::Status(args)) => status::status(&args),
         Some(Command::Completions(args)) => meta::completions(&args),
-        Some(Command::Man) => meta::man(),
+        Some(Command::Man(args)) => meta::man(&args),
     }
 }
