@@ -326,11 +326,7 @@ fn output_dir_writes_every_concern() {
     ]);
     assert_code(&out, 0);
     assert!(out.stdout.is_empty(), "manifests go to files, not stdout");
-    let mut names: Vec<String> = std::fs::read_dir(&target)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = entries(&target);
     for expected in [
         "redis-statefulset.yaml",
         "redis-sentinel-configmap.yaml",
