@@ -21,7 +21,10 @@ fn validate(args: &[&str], format: &str) -> String {
 fn a_builtins_findings_name_the_builtin_and_the_key() {
     let json: Value = serde_json::from_str(&validate(&["--profile", "kind"], "json")).unwrap();
     let findings = json["findings"].as_array().expect("findings");
-    assert!(!findings.is_empty(), "kind has no NetworkPolicy: a warning expected");
+    assert!(
+        !findings.is_empty(),
+        "kind has no NetworkPolicy: a warning expected"
+    );
     for finding in findings {
         assert_eq!(finding["file"], "<built-in profile kind>", "{finding:#}");
         let message = finding["message"].as_str().unwrap();
@@ -41,7 +44,10 @@ fn neither_a_builtin_nor_a_flag_becomes_a_file_location() {
     for args in cases {
         let sarif: Value = serde_json::from_str(&validate(args, "sarif")).unwrap();
         let results = sarif["runs"][0]["results"].as_array().expect("results");
-        assert!(!results.is_empty(), "{args:?}: no results, the test would prove nothing");
+        assert!(
+            !results.is_empty(),
+            "{args:?}: no results, the test would prove nothing"
+        );
         for result in results {
             let physical = &result["locations"][0]["physicalLocation"];
             assert!(physical.is_null(), "{args:?}: a file location: {result:#}");
