@@ -114,6 +114,7 @@ pub struct ValidateArgs {
     pub profile: ProfileArgs,
     #[command(flatten)]
     pub check: CheckArgs,
+    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning) or github (annotations).
     #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
     pub format: FindingsFormat,
 }
@@ -122,12 +123,16 @@ pub struct ValidateArgs {
 pub struct ShowProfileArgs {
     /// Built-in profile name or path.
     pub profile: String,
+    /// Deep-merge a partial profile file over the profile (repeatable, in order).
     #[arg(long = "values", short = 'f', value_name = "FILE")]
     pub values: Vec<PathBuf>,
+    /// Override one typed field, e.g. `--set sentinel.quorum=2` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Namespace of every object (default from the profile: kubernaut-system).
     #[arg(long)]
     pub namespace: Option<String>,
+    /// Output encoding.
     #[arg(long, short = 'o', value_enum, default_value_t = Encoding::Yaml)]
     pub output: Encoding,
 }
@@ -151,6 +156,7 @@ pub struct LintArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub check: CheckArgs,
+    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning) or github (annotations).
     #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
     pub format: FindingsFormat,
     /// The input is the whole set: also check cross-references (e.g. mounted ConfigMaps).
@@ -164,6 +170,7 @@ pub struct LintArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct RulesArgs {
+    /// The list as text or json, or the whole catalogue with every rule's rationale as markdown (docs/rules.md).
     #[arg(long, value_enum, default_value_t = CatalogueFormat::Text)]
     pub format: CatalogueFormat,
 }
@@ -208,6 +215,7 @@ pub struct DrillArgs {
     /// Scenario name, several comma-separated (`bootstrap,master-down`), or `all`.
     #[arg(long, default_value = "all")]
     pub scenario: String,
+    /// The report as text (a table) or json (docs/contracts.md).
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
     /// Write one timeline SVG per scenario into DIR.
@@ -270,6 +278,7 @@ pub struct StatusArgs {
     /// The master set's name, as in `sentinel monitor <name> …`.
     #[arg(long, default_value = "mymaster")]
     pub master_name: String,
+    /// The report as text (tables and a verdict) or json (docs/contracts.md).
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
     /// Connect over TLS (sets with `tls-port` and `port 0`, e.g. `tls.enabled`). With

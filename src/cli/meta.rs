@@ -41,3 +41,27 @@ pub fn man(args: &ManArgs) -> anyhow::Result<u8> {
     super::stdout::print(&String::from_utf8_lossy(&page))?;
     Ok(EXIT_OK)
 }
+
+#[cfg(test)]
+mod tests {
+    /// `--help` and the man pages describe every flag and argument of every command.
+    #[test]
+    fn no_flag_or_argument_lacks_a_description() {
+        let mut command = super::super::help::command();
+        command.build();
+        let mut bare = Vec::new();
+        let mut commands = vec![command];
+        while let Some(command) = commands.pop() {
+            for arg in command.get_arguments() {
+                let described = arg
+                    .get_help()
+                    .is_some_and(|h| !h.to_string().trim().is_empty());
+                if !described && !arg.is_hide_set() {
+                    bare.push(format!("{} {}", command.get_name(), arg.get_id()));
+                }
+            }
+            commands.extend(command.get_subcommands().cloned());
+        }
+        assert!(bare.is_empty(), "without a description: {bare:?}");
+    }
+}
