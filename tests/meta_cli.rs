@@ -151,15 +151,37 @@ fn man_output_dir_writes_one_page_per_subcommand_that_groff_renders() {
         .collect();
     written.sort();
     assert_eq!(written, expected);
-    let lint = std::fs::read(dir.join("redis-ha-gen-lint.1")).unwrap();
-    let rendered = pipe(
-        "groff",
-        &["-k", "-man", "-Tutf8", "-P", "-cbou", "-ww"],
-        &lint,
-    );
-    assert!(rendered.stderr.is_empty(), "{rendered:?}");
-    let text = stdout(&rendered);
-    for word in ["redis-ha-gen-lint", "--format", "Exit status"] {
-        assert!(text.contains(word), "lint's page lacks {word}:\n{text}");
+    let groff = |page: &str| {
+        let roff = std::fs::read(dir.join(page)).unwrap();
+        let rendered = pipe(
+            "groff",
+            &["-k", "-man", "-Tutf8", "-P", "-cbou", "-ww"],
+            &roff,
+        );
+        assert!(rendered.stderr.is_empty(), "{page}: {rendered:?}");
+        stdout(&rendered)
+    };
+    for page in &written {
+        let text = groff(page);
+        for section in ["NAME", "SYNOPSIS", "EXIT STATUS", "EXAMPLES"] {
+            assert!(text.contains(section), "{page} lacks {section}:\n{text}");
+        }
+    }
+    let lint = groff("redis-ha-gen-lint.1");
+    for word in [
+        "redis-ha-gen-lint",
+        "--format",
+        "FILES",
+        ".redis-ha-gen.yaml",
+        "NO_COLOR",
+    ] {
+        assert!(lint.contains(word), "lint's page lacks {word}:\n{lint}");
+    }
+    let status = groff("redis-ha-gen-status.1");
+    for word in ["ENVIRONMENT", "REDISCLI_AUTH", "KUBECONFIG", "degraded"] {
+        assert!(
+            status.contains(word),
+            "status's page lacks {word}:\n{status}"
+        );
     }
 }

@@ -29,16 +29,28 @@ fn fix_bash_hyphens(script: &str, name: &str) -> String {
 }
 
 pub fn man(args: &ManArgs) -> anyhow::Result<u8> {
-    if let Some(dir) = &args.output_dir {
-        let shown = dir.display();
-        std::fs::create_dir_all(dir).with_context(|| format!("man --output-dir {shown}"))?;
-        clap_mangen::generate_to(super::help::command(), dir)
-            .with_context(|| format!("man --output-dir {shown}: cannot write the pages"))?;
+    let mut command = super::help::command().disable_help_subcommand(true);
+    command.build();
+    let Some(dir) = &args.output_dir else {
+        let page = super::man::page(&command, "")?;
+        super::stdout::print(&String::from_utf8_lossy(&page))?;
         return Ok(EXIT_OK);
+    };
+    let shown = dir.display();
+    std::fs::create_dir_all(dir).with_context(|| format!("man --output-dir {shown}"))?;
+    let mut pages = vec![(command.clone(), String::new())];
+    pages.extend(
+        command
+            .get_subcommands()
+            .filter(|sub| !sub.is_hide_set())
+            .map(|sub| (sub.clone(), sub.get_name().to_owned())),
+    );
+    for (sub, short) in pages {
+        let name = clap_mangen::Man::new(sub.clone()).get_filename();
+        let page = super::man::page(&sub, &short)?;
+        std::fs::write(dir.join(&name), page)
+            .with_context(|| format!("man --output-dir {shown}: cannot write {name}"))?;
     }
-    let mut page = Vec::new();
-    clap_mangen::Man::new(super::help::command()).render(&mut page)?;
-    super::stdout::print(&String::from_utf8_lossy(&page))?;
     Ok(EXIT_OK)
 }
 

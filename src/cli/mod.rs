@@ -8,6 +8,7 @@ mod generate;
 mod help;
 mod inputs;
 mod lint;
+mod man;
 mod meta;
 mod output_dir;
 mod output_record;
