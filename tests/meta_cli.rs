@@ -82,6 +82,43 @@ fn bash_completions_complete_a_subcommands_flag_values() {
     }
 }
 
+/// The words bash completes after `redis-ha-gen WORDS…` (the last word being typed: empty).
+fn bash_completes(words: &str) -> Vec<String> {
+    let script = stdout(&run(&["completions", "bash"]));
+    let driver = format!(
+        "{script}\nCOMP_WORDS=(redis-ha-gen {words} ''); COMP_CWORD=$((${{#COMP_WORDS[@]}}-1)); \
+         _redis__ha__gen redis-ha-gen '' \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    );
+    let bash = pipe("bash", &["-s"], driver.as_bytes());
+    assert_eq!(bash.status.code(), Some(0), "{bash:?}");
+    stdout(&bash).lines().map(str::to_owned).collect()
+}
+
+/// Values, not only flags: rule ids after `explain`, scenario names after `drill --scenario`;
+/// a wrong one is still answered by the command itself, with its "did you mean".
+#[test]
+fn completions_offer_rule_ids_and_scenario_names() {
+    let rules = bash_completes("explain");
+    assert!(
+        rules.iter().any(|w| w == "sentinel-config-read-only"),
+        "{rules:?}"
+    );
+    let scenarios = bash_completes("drill --scenario");
+    for name in ["master-freeze", "scale-down", "all"] {
+        assert!(scenarios.iter().any(|w| w == name), "{name}: {scenarios:?}");
+    }
+    let out = run(&["explain", "sentinel-config-read-onyl"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did you mean `sentinel-config-read-only`"),
+        "{err}"
+    );
+    let help = stdout(&run(&["explain", "--help"]));
+    assert!(!help.contains("possible values"), "{help}");
+}
+
 #[test]
 fn unknown_shell_is_a_usage_error_listing_the_shells() {
     let out = run(&["completions", "tcsh"]);

@@ -195,6 +195,8 @@ pub enum CatalogueFormat {
 #[derive(Debug, Args, Clone)]
 pub struct ExplainArgs {
     /// Rule id, e.g. `sentinel-config-read-only`.
+    #[arg(value_parser = super::candidates::Candidates(super::candidates::rule_ids),
+          hide_possible_values = true)]
     pub rule: String,
 }
 
@@ -213,7 +215,8 @@ pub struct DrillArgs {
     #[arg(long)]
     pub namespace: Option<String>,
     /// Scenario name, several comma-separated (`bootstrap,master-down`), or `all`.
-    #[arg(long, default_value = "all")]
+    #[arg(long, default_value = "all", hide_possible_values = true,
+          value_parser = super::candidates::Candidates(super::candidates::scenario_names))]
     pub scenario: String,
     /// The report as text (a table) or json (docs/contracts.md).
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]

@@ -2,6 +2,7 @@
 //! own file and returns an exit code; any error it returns is printed and means exit 2.
 
 mod args;
+mod candidates;
 mod catalogue;
 mod drill;
 mod generate;
