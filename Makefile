@@ -54,7 +54,7 @@ cleanup-redis-ha: build
 	$(BIN) --profile $(PROFILE) --namespace $(NAMESPACE) | kubectl delete --ignore-not-found -f -
 	kubectl delete pvc -n $(NAMESPACE) -l app.kubernetes.io/name=redis --ignore-not-found
 
-# Writes the seed's file layout (redis-statefulset.yaml, redis-sentinel-configmap.yaml, …)
+# Writes one file per concern (redis-statefulset.yaml, redis-sentinel-configmap.yaml, …)
 # for PROFILE into DEPLOY_DIR, for `kubectl apply -k` or review in a pull request.
 DEPLOY_DIR ?= deploy/redis-ha
 render-redis-ha: build
@@ -64,7 +64,7 @@ lint-redis-ha: build
 	$(BIN) lint $(DEPLOY_DIR)/
 
 # The drill's scenarios against the set deployed in NAMESPACE (make deploy-redis-ha), through
-# kubectl. Not yet run against a live cluster: see README "drill".
+# kubectl. Not yet run against a live cluster: see docs/drill.md.
 test-integration-redis-ha: build
 	$(BIN) drill --target kubectl --profile $(PROFILE) --namespace $(NAMESPACE)
 

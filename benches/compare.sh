@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance targets of README "Performance", side by side in one run, on this machine:
+# The performance targets of docs/performance.md, side by side in one run, on this machine:
 #   - render: median wall time of `redis-ha-gen --profile kind|production` (release binary,
 #     hyperfine; a timed loop here when hyperfine is missing and cannot be installed);
 #   - lint: documents per second of the release binary on a corpus of SETS rendered
@@ -8,7 +8,7 @@
 #   - the same files through `kubernetes-validate --strict` and `checkov --framework
 #     kubernetes` (PyPI, installed into venvs under target/bench/ when missing), and the ratio.
 # Every linter runs pinned to one core (taskset), so documents/s compare per core.
-# Prints a Markdown table (the README's "Performance" section is a copy of it).
+# Prints a Markdown table (docs/performance.md "Measurements" is a copy of it).
 #
 # Usage: benches/compare.sh          SETS=500 benches/compare.sh
 #        SKIP_KV=1 / SKIP_CHECKOV=1  leave a comparison out (it is printed as skipped)

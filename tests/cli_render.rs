@@ -326,11 +326,7 @@ fn output_dir_writes_every_concern() {
     ]);
     assert_code(&out, 0);
     assert!(out.stdout.is_empty(), "manifests go to files, not stdout");
-    let mut names: Vec<String> = std::fs::read_dir(&target)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let names = entries(&target);
     for expected in [
         "redis-statefulset.yaml",
         "redis-sentinel-configmap.yaml",
@@ -349,9 +345,13 @@ fn output_dir_writes_every_concern() {
     let statefulset = std::fs::read_to_string(target.join("redis-statefulset.yaml")).unwrap();
     assert_eq!(kinds(&statefulset), ["StatefulSet"]);
     // Together the files hold exactly the documents render prints.
+    assert!(
+        names.iter().any(|n| n == ".redis-ha-gen-output"),
+        "{names:?}"
+    );
     let all: usize = names
         .iter()
-        .filter(|n| *n != "kustomization.yaml")
+        .filter(|n| *n != "kustomization.yaml" && !n.starts_with('.'))
         .map(|n| kinds(&std::fs::read_to_string(target.join(n)).unwrap()).len())
         .sum();
     assert_eq!(
@@ -392,6 +392,99 @@ fn output_dir_failure_writes_nothing() {
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,
         "no staging left behind"
+    );
+}
+
+/// Names in `dir`, sorted.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn output_dir_creates_missing_parents_and_errors_name_the_users_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("clusters/prod/redis-ha");
+    let out = run(&[
+        "--profile",
+        "kind",
+        "--output-dir",
+        target.to_str().unwrap(),
+    ]);
+    assert_code(&out, 0);
+    assert!(target.join("redis-statefulset.yaml").is_file());
+
+    // A parent that cannot be a directory: the error names it, never the staging directory.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "mine").unwrap();
+    let below = file.join("redis-ha");
+    let out = run(&["--profile", "kind", "--output-dir", below.to_str().unwrap()]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains(&below.display().to_string()), "{err}");
+    assert!(
+        !err.contains(".redis-ha-gen-"),
+        "the staging name leaked: {err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
+
+#[test]
+fn output_dir_never_deletes_a_file_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("deploy");
+    let path = target.to_str().unwrap();
+    assert_code(&run(&["--profile", "production", "--output-dir", path]), 0);
+    let written = entries(&target);
+
+    // A file the user added, even one named like ours, stops the run and stays.
+    std::fs::write(target.join("redis-extra.yaml"), "mine").unwrap();
+    let out = run(&["--profile", "production", "--output-dir", path]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("redis-extra.yaml") && err.contains(path),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("redis-extra.yaml")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(target.join("redis-extra.yaml")).unwrap();
+
+    // An edit to a file it wrote stops the run and stays.
+    let kustomization = target.join("kustomization.yaml");
+    let edited = std::fs::read_to_string(&kustomization).unwrap() + "namePrefix: x-\n";
+    std::fs::write(&kustomization, &edited).unwrap();
+    let out = run(&["--profile", "production", "--output-dir", path]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("kustomization.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&kustomization).unwrap(), edited);
+    assert_eq!(
+        entries(&target),
+        written,
+        "nothing written, nothing removed"
+    );
+
+    // Restored, its own files are replaced and the ones a new render drops removed.
+    std::fs::write(&kustomization, edited.trim_end_matches("namePrefix: x-\n")).unwrap();
+    assert_code(&run(&["--profile", "kind", "--output-dir", path]), 0);
+    let now = entries(&target);
+    assert!(
+        !now.iter().any(|n| n == "redis-networkpolicy.yaml"),
+        "{now:?}"
+    );
+    assert!(
+        written.iter().any(|n| n == "redis-networkpolicy.yaml"),
+        "{written:?}"
     );
 }
 

@@ -229,7 +229,7 @@ fn production_passes_every_scenario_but_scale_up() {
 /// peers, replication and Sentinel discovery over TLS), master-down (Sentinel's failover and
 /// the probe's rediscovery), master-returns (the old master's script finding the new one),
 /// sentinel-restart, rolling-restart (preStop's SENTINEL FAILOVER through `redis-cli --tls`).
-/// All eleven pass too (README "drill"), but the whole set would add ~5 min to `make test`.
+/// All eleven pass too (docs/drill.md), but the whole set would add ~5 min to `make test`.
 const TLS_SCENARIOS: [&str; 5] = [
     "bootstrap",
     "master-down",

@@ -1,7 +1,7 @@
 //! `lint` on manifest sets nobody on this project wrote (`tests/realworld/`, see its
 //! README): precision against each set's reviewed `expected.txt`, and whether every Redis
 //! workload was analysed. The floors below only ever go up; the table printed with
-//! `--nocapture` is what README's "Real-world precision" section quotes.
+//! `--nocapture` is what docs/lint.md, "Precision on manifests nobody here wrote", quotes.
 
 use redis_ha_gen::manifest;
 use redis_ha_gen::model::Model;

@@ -82,6 +82,43 @@ fn bash_completions_complete_a_subcommands_flag_values() {
     }
 }
 
+/// The words bash completes after `redis-ha-gen WORDS…` (the last word being typed: empty).
+fn bash_completes(words: &str) -> Vec<String> {
+    let script = stdout(&run(&["completions", "bash"]));
+    let driver = format!(
+        "{script}\nCOMP_WORDS=(redis-ha-gen {words} ''); COMP_CWORD=$((${{#COMP_WORDS[@]}}-1)); \
+         _redis__ha__gen redis-ha-gen '' \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n"
+    );
+    let bash = pipe("bash", &["-s"], driver.as_bytes());
+    assert_eq!(bash.status.code(), Some(0), "{bash:?}");
+    stdout(&bash).lines().map(str::to_owned).collect()
+}
+
+/// Values, not only flags: rule ids after `explain`, scenario names after `drill --scenario`;
+/// a wrong one is still answered by the command itself, with its "did you mean".
+#[test]
+fn completions_offer_rule_ids_and_scenario_names() {
+    let rules = bash_completes("explain");
+    assert!(
+        rules.iter().any(|w| w == "sentinel-config-read-only"),
+        "{rules:?}"
+    );
+    let scenarios = bash_completes("drill --scenario");
+    for name in ["master-freeze", "scale-down", "all"] {
+        assert!(scenarios.iter().any(|w| w == name), "{name}: {scenarios:?}");
+    }
+    let out = run(&["explain", "sentinel-config-read-onyl"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did you mean `sentinel-config-read-only`"),
+        "{err}"
+    );
+    let help = stdout(&run(&["explain", "--help"]));
+    assert!(!help.contains("possible values"), "{help}");
+}
+
 #[test]
 fn unknown_shell_is_a_usage_error_listing_the_shells() {
     let out = run(&["completions", "tcsh"]);
@@ -117,4 +154,71 @@ fn man_page_is_roff_that_groff_renders_without_warnings() {
 #[test]
 fn man_is_deterministic() {
     assert_eq!(run(&["man"]).stdout, run(&["man"]).stdout);
+}
+
+#[test]
+fn man_output_dir_writes_one_page_per_subcommand_that_groff_renders() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("share/man/man1");
+    let out = run(&["man", "--output-dir", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let subcommands = [
+        "render",
+        "validate",
+        "profiles",
+        "show-profile",
+        "schema",
+        "lint",
+        "rules",
+        "explain",
+        "drill",
+        "status",
+        "completions",
+        "man",
+    ];
+    let mut expected: Vec<String> = subcommands
+        .iter()
+        .map(|s| format!("redis-ha-gen-{s}.1"))
+        .collect();
+    expected.push("redis-ha-gen.1".into());
+    expected.sort();
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the directory was created")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, expected);
+    let groff = |page: &str| {
+        let roff = std::fs::read(dir.join(page)).unwrap();
+        let rendered = pipe(
+            "groff",
+            &["-k", "-man", "-Tutf8", "-P", "-cbou", "-ww"],
+            &roff,
+        );
+        assert!(rendered.stderr.is_empty(), "{page}: {rendered:?}");
+        stdout(&rendered)
+    };
+    for page in &written {
+        let text = groff(page);
+        for section in ["NAME", "SYNOPSIS", "EXIT STATUS", "EXAMPLES"] {
+            assert!(text.contains(section), "{page} lacks {section}:\n{text}");
+        }
+    }
+    let lint = groff("redis-ha-gen-lint.1");
+    for word in [
+        "redis-ha-gen-lint",
+        "--format",
+        "FILES",
+        ".redis-ha-gen.yaml",
+        "NO_COLOR",
+    ] {
+        assert!(lint.contains(word), "lint's page lacks {word}:\n{lint}");
+    }
+    let status = groff("redis-ha-gen-status.1");
+    for word in ["ENVIRONMENT", "REDISCLI_AUTH", "KUBECONFIG", "degraded"] {
+        assert!(
+            status.contains(word),
+            "status's page lacks {word}:\n{status}"
+        );
+    }
 }

@@ -1,12 +1,16 @@
 //! `metrics.enabled`: exporter sidecars, scrape Service, ServiceMonitor, PrometheusRule (and
 //! the NetworkPolicy opening the exporter ports) — rendered, validated, and every alert's
-//! PromQL parsed and runbook link checked against the README.
+//! PromQL parsed and runbook link checked against docs/runbook.md.
 
 use redis_ha_gen::generate::generate;
 use redis_ha_gen::profile::{Profile, ProfileRequest, resolve};
 use redis_ha_gen::render::render;
 use redis_ha_gen::schema::KubeVersion;
 use serde_json::Value;
+
+#[path = "docs/markdown.rs"]
+mod markdown;
+use markdown::headings;
 
 fn documents(profile: &Profile) -> Vec<Value> {
     let text = render(profile).expect("render");
@@ -198,99 +202,43 @@ fn quorum_and_replica_counts_come_from_the_profile() {
     assert!(expr("RedisHAReplicationBroken").ends_with("< 4"));
 }
 
-/// GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens.
-fn anchor(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect()
-}
-
-/// Every heading of a Markdown text outside fenced code, in order: (level, GitHub anchor).
-/// A repeated anchor gets GitHub's `-1`, `-2`… suffix, so a link lands on the first one.
-fn headings(markdown: &str) -> Vec<(usize, String)> {
-    let mut fenced = false;
-    let mut seen: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for line in markdown.lines() {
-        if line.starts_with("```") {
-            fenced = !fenced;
-        }
-        let level = line.chars().take_while(|c| *c == '#').count();
-        if fenced || level == 0 || !line[level..].starts_with(' ') {
-            continue;
-        }
-        let base = anchor(&line[level..]);
-        let repeats = seen.iter().filter(|a| **a == base).count();
-        seen.push(base.clone());
-        let slug = match repeats {
-            0 => base,
-            n => format!("{base}-{n}"),
-        };
-        out.push((level, slug));
-    }
-    out
-}
-
 #[test]
-fn the_runbook_base_is_the_readme_of_the_repository_cargo_toml_names() {
+fn the_runbook_base_is_the_runbook_of_the_repository_cargo_toml_names() {
     let base = Profile::default().metrics.runbook_base_url;
     let repository = env!("CARGO_PKG_REPOSITORY");
     assert!(
         repository.starts_with("https://"),
         "Cargo.toml `repository` must be set: it is the runbook default ({repository:?})"
     );
-    assert_eq!(base, format!("{repository}/blob/main/README.md"));
+    assert_eq!(base, format!("{repository}/blob/main/docs/runbook.md"));
 }
 
 #[test]
-fn every_runbook_link_lands_on_a_readme_troubleshooting_section() {
-    let readme = std::fs::read_to_string("README.md").expect("README.md");
-    // The `###` anchors between `## Troubleshooting` and the next `##`.
-    let all = headings(&readme);
-    let anchors: Vec<&str> = all
-        .iter()
-        .skip_while(|(level, slug)| !(*level == 2 && slug == "troubleshooting"))
-        .skip(1)
-        .take_while(|(level, _)| *level > 2)
-        .filter(|(level, _)| *level == 3)
-        .map(|(_, slug)| slug.as_str())
+fn every_runbook_link_lands_on_a_runbook_section() {
+    let runbook = std::fs::read_to_string("docs/runbook.md").expect("docs/runbook.md");
+    // The `##` sections of the runbook: each alert links to one by its anchor.
+    let anchors: Vec<String> = headings(&runbook)
+        .into_iter()
+        .filter(|(level, _)| *level == 2)
+        .map(|(_, slug)| slug)
         .collect();
-    assert!(
-        anchors.len() >= 7,
-        "README troubleshooting sections: {anchors:?}"
-    );
+    assert!(anchors.len() >= 7, "runbook sections: {anchors:?}");
     let base = Profile::default().metrics.runbook_base_url;
-    for rule in rules(&documents(&with_metrics())) {
+    let alerts = rules(&documents(&with_metrics()));
+    assert!(alerts.len() >= 7, "alerts: {}", alerts.len());
+    for rule in alerts {
         let url = rule["annotations"]["runbook_url"]
             .as_str()
             .expect("runbook_url");
         let section = url
             .strip_prefix(&format!("{base}#"))
-            .unwrap_or_else(|| panic!("{url} is not in the README"));
+            .unwrap_or_else(|| panic!("{url} is not in the runbook"));
         assert!(
-            anchors.contains(&section),
-            "{}: no README troubleshooting section #{section} (have {anchors:?})",
+            anchors.iter().any(|anchor| anchor == section),
+            "{}: no runbook section #{section} (have {anchors:?})",
             rule["alert"]
         );
     }
-}
-
-#[test]
-fn readme_anchors_follow_github_rules() {
-    let markdown = "# A\n## Split brain\n```\n# not a heading\n```\n### `status` — No master (503)\n## Split brain\n";
-    assert_eq!(
-        headings(markdown),
-        [
-            (1, "a".to_owned()),
-            (2, "split-brain".to_owned()),
-            (3, "status--no-master-503".to_owned()),
-            (2, "split-brain-1".to_owned()),
-        ]
-    );
 }
 
 #[test]

@@ -224,7 +224,7 @@ fn extends_builtin_and_relative_paths_with_provenance() {
     assert_eq!(origin.line, Some(3));
     assert_eq!(
         r.origin("auth.enabled").unwrap().source,
-        "profiles/production.yaml"
+        "<built-in profile production>"
     );
     assert_eq!(r.file, file.display().to_string());
 }

@@ -43,8 +43,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
-    /// Print the man page.
-    Man,
+    /// Print the man page, or write one page per subcommand into a directory.
+    Man(ManArgs),
 }
 
 /// Which profile, and what to override in it.
@@ -114,6 +114,7 @@ pub struct ValidateArgs {
     pub profile: ProfileArgs,
     #[command(flatten)]
     pub check: CheckArgs,
+    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning) or github (annotations).
     #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
     pub format: FindingsFormat,
 }
@@ -122,12 +123,16 @@ pub struct ValidateArgs {
 pub struct ShowProfileArgs {
     /// Built-in profile name or path.
     pub profile: String,
+    /// Deep-merge a partial profile file over the profile (repeatable, in order).
     #[arg(long = "values", short = 'f', value_name = "FILE")]
     pub values: Vec<PathBuf>,
+    /// Override one typed field, e.g. `--set sentinel.quorum=2` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Namespace of every object (default from the profile: kubernaut-system).
     #[arg(long)]
     pub namespace: Option<String>,
+    /// Output encoding.
     #[arg(long, short = 'o', value_enum, default_value_t = Encoding::Yaml)]
     pub output: Encoding,
 }
@@ -151,6 +156,7 @@ pub struct LintArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub check: CheckArgs,
+    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning) or github (annotations).
     #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
     pub format: FindingsFormat,
     /// The input is the whole set: also check cross-references (e.g. mounted ConfigMaps).
@@ -164,8 +170,9 @@ pub struct LintArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct RulesArgs {
-    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-    pub format: RulesFormat,
+    /// The list as text or json, or the whole catalogue with every rule's rationale as markdown (docs/rules.md).
+    #[arg(long, value_enum, default_value_t = CatalogueFormat::Text)]
+    pub format: CatalogueFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -175,9 +182,21 @@ pub enum RulesFormat {
     Json,
 }
 
+/// `rules --format`: the list, or the whole catalogue as docs/rules.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CatalogueFormat {
+    #[default]
+    Text,
+    Json,
+    /// The whole catalogue with every rule's rationale and fix (docs/rules.md).
+    Markdown,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct ExplainArgs {
     /// Rule id, e.g. `sentinel-config-read-only`.
+    #[arg(value_parser = super::candidates::Candidates(super::candidates::rule_ids),
+          hide_possible_values = true)]
     pub rule: String,
 }
 
@@ -196,8 +215,10 @@ pub struct DrillArgs {
     #[arg(long)]
     pub namespace: Option<String>,
     /// Scenario name, several comma-separated (`bootstrap,master-down`), or `all`.
-    #[arg(long, default_value = "all")]
+    #[arg(long, default_value = "all", hide_possible_values = true,
+          value_parser = super::candidates::Candidates(super::candidates::scenario_names))]
     pub scenario: String,
+    /// The report as text (a table) or json (docs/contracts.md).
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
     /// Write one timeline SVG per scenario into DIR.
@@ -260,6 +281,7 @@ pub struct StatusArgs {
     /// The master set's name, as in `sentinel monitor <name> …`.
     #[arg(long, default_value = "mymaster")]
     pub master_name: String,
+    /// The report as text (tables and a verdict) or json (docs/contracts.md).
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
     pub format: RulesFormat,
     /// Connect over TLS (sets with `tls-port` and `port 0`, e.g. `tls.enabled`). With
@@ -285,4 +307,12 @@ pub struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// Write `redis-ha-gen.1` and one page per subcommand (`redis-ha-gen-lint.1`, …) into
+    /// DIR (created if missing) instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }

@@ -29,8 +29,8 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         other => bail!("unknown --target {other:?}: use `local` or `kubectl`"),
     };
     match args.format {
-        RulesFormat::Text => print!("{}", report.to_text()),
-        RulesFormat::Json => println!("{}", report.to_json()),
+        RulesFormat::Text => super::stdout::print(&report.to_text())?,
+        RulesFormat::Json => super::stdout::print(&format!("{}\n", report.to_json()))?,
     }
     Ok(if report.summary.failed == 0 {
         EXIT_OK
@@ -90,8 +90,8 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
         }
     };
     match args.format {
-        RulesFormat::Text => print!("{}", report.to_text()),
-        RulesFormat::Json => println!("{}", report.to_json()),
+        RulesFormat::Text => super::stdout::print(&report.to_text())?,
+        RulesFormat::Json => super::stdout::print(&format!("{}\n", report.to_json()))?,
     }
     Ok(if report.violations > 0 {
         EXIT_FINDINGS

@@ -35,7 +35,7 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<u8> {
         Some(dir) => output_dir::write(dir, &generated.documents, args.output)?,
         None => {
             let text = encode(&generated.documents, args.output)?;
-            std::io::stdout().lock().write_all(text.as_bytes())?;
+            super::stdout::print(&text)?;
         }
     }
     Ok(EXIT_OK)
@@ -61,7 +61,7 @@ pub fn profiles() -> anyhow::Result<u8> {
             builtin.name, resolved.profile.description
         ));
     }
-    std::io::stdout().lock().write_all(out.as_bytes())?;
+    super::stdout::print(&out)?;
     Ok(EXIT_OK)
 }
 
@@ -76,7 +76,7 @@ pub fn show_profile(args: &ShowProfileArgs) -> anyhow::Result<u8> {
         Encoding::Yaml => serde_saphyr::to_string(&resolved.profile)?,
         Encoding::Json => serde_json::to_string_pretty(&resolved.profile)? + "\n",
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::stdout::print(&text)?;
     Ok(EXIT_OK)
 }
 
@@ -85,7 +85,7 @@ pub fn schema(args: &SchemaArgs) -> anyhow::Result<u8> {
         SchemaSubject::Profile => schemars::schema_for!(Profile),
     };
     let text = serde_json::to_string_pretty(&schema)? + "\n";
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    super::stdout::print(&text)?;
     Ok(EXIT_OK)
 }
 
@@ -142,8 +142,9 @@ fn print_findings(
     report::sort(&mut findings);
     let summary = Summary::count(&findings, 1, generated.documents.len());
     let sources = profile_sources(&findings);
-    super::lint::write_findings(format, &findings, &summary, &sources, out, terminal)?;
-    Ok(())
+    super::stdout::quiet(super::lint::write_findings(
+        format, &findings, &summary, &sources, out, terminal,
+    ))
 }
 
 /// The text of the profile files findings point into: built-ins from the binary, user

@@ -1,6 +1,6 @@
 //! `lint`, `rules`, `explain`; and the findings output `validate` shares with `lint`.
 
-use super::args::{CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs, RulesFormat};
+use super::args::{CatalogueFormat, CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs};
 use super::inputs;
 use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
@@ -93,7 +93,7 @@ fn print_findings(
     let terminal = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = write_findings(format, &findings, &summary, sources, &mut out, terminal);
-    write_stdout(written.and_then(|()| out.flush()))?;
+    super::stdout::quiet(written.and_then(|()| out.flush()))?;
     let failed = summary.errors > 0 || (strict && summary.warnings > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
@@ -131,7 +131,7 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
     let registry = rules::registry();
     let mut out = std::io::stdout().lock();
     let written = match args.format {
-        RulesFormat::Json => {
+        CatalogueFormat::Json => {
             let list: Vec<serde_json::Value> = registry
                 .iter()
                 .map(|r| {
@@ -144,9 +144,10 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
         }
-        RulesFormat::Text => rules_table(registry, &mut out),
+        CatalogueFormat::Text => rules_table(registry, &mut out),
+        CatalogueFormat::Markdown => out.write_all(super::catalogue::markdown(registry).as_bytes()),
     };
-    write_stdout(written)?;
+    super::stdout::quiet(written)?;
     Ok(EXIT_OK)
 }
 
@@ -199,7 +200,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         "\nSuppress\n  on one object: annotation `ignore-check.redis-ha-gen.io/{id}: \"<reason>\"`\n  everywhere: `rules: {{{id}: off}}` in .redis-ha-gen.yaml\n",
         id = rule.id
     ));
-    write_stdout(std::io::stdout().lock().write_all(text.as_bytes()))?;
+    super::stdout::quiet(std::io::stdout().lock().write_all(text.as_bytes()))?;
     Ok(EXIT_OK)
 }
 
@@ -241,16 +242,6 @@ fn rule_doc(rule: &Rule) -> RuleDoc<'_> {
             .iter()
             .copied()
             .find(|r| r.starts_with("https://")),
-    }
-}
-
-/// A reader that closed the pipe early (`| head`) is not an error.
-fn write_stdout(result: std::io::Result<()>) -> anyhow::Result<()> {
-    match result {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(e).context("cannot write to stdout")
-        }
-        _ => Ok(()),
     }
 }
 

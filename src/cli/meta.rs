@@ -1,9 +1,9 @@
 //! `completions`, `man`: generated from the same clap definition the binary parses with, so
 //! they can never drift from the real flags.
 
-use super::args::CompletionsArgs;
+use super::args::{CompletionsArgs, ManArgs};
 use crate::error::EXIT_OK;
-use std::io::Write;
+use anyhow::Context;
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
     let mut command = super::help::command();
@@ -13,9 +13,7 @@ pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
     if args.shell == clap_complete::Shell::Bash {
         script = fix_bash_hyphens(&String::from_utf8_lossy(&script), &name).into_bytes();
     }
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script)?;
-    out.flush()?;
+    super::stdout::print(&String::from_utf8_lossy(&script))?;
     Ok(EXIT_OK)
 }
 
@@ -30,9 +28,52 @@ fn fix_bash_hyphens(script: &str, name: &str) -> String {
     script.replace(&branch_name, &loop_name)
 }
 
-pub fn man() -> anyhow::Result<u8> {
-    let mut out = std::io::stdout().lock();
-    clap_mangen::Man::new(super::help::command()).render(&mut out)?;
-    out.flush()?;
+pub fn man(args: &ManArgs) -> anyhow::Result<u8> {
+    let mut command = super::help::command().disable_help_subcommand(true);
+    command.build();
+    let Some(dir) = &args.output_dir else {
+        let page = super::man::page(&command, "")?;
+        super::stdout::print(&String::from_utf8_lossy(&page))?;
+        return Ok(EXIT_OK);
+    };
+    let shown = dir.display();
+    std::fs::create_dir_all(dir).with_context(|| format!("man --output-dir {shown}"))?;
+    let mut pages = vec![(command.clone(), String::new())];
+    pages.extend(
+        command
+            .get_subcommands()
+            .filter(|sub| !sub.is_hide_set())
+            .map(|sub| (sub.clone(), sub.get_name().to_owned())),
+    );
+    for (sub, short) in pages {
+        let name = clap_mangen::Man::new(sub.clone()).get_filename();
+        let page = super::man::page(&sub, &short)?;
+        std::fs::write(dir.join(&name), page)
+            .with_context(|| format!("man --output-dir {shown}: cannot write {name}"))?;
+    }
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `--help` and the man pages describe every flag and argument of every command.
+    #[test]
+    fn no_flag_or_argument_lacks_a_description() {
+        let mut command = super::super::help::command();
+        command.build();
+        let mut bare = Vec::new();
+        let mut commands = vec![command];
+        while let Some(command) = commands.pop() {
+            for arg in command.get_arguments() {
+                let described = arg
+                    .get_help()
+                    .is_some_and(|h| !h.to_string().trim().is_empty());
+                if !described && !arg.is_hide_set() {
+                    bare.push(format!("{} {}", command.get_name(), arg.get_id()));
+                }
+            }
+            commands.extend(command.get_subcommands().cloned());
+        }
+        assert!(bare.is_empty(), "without a description: {bare:?}");
+    }
 }

@@ -2,14 +2,19 @@
 //! own file and returns an exit code; any error it returns is printed and means exit 2.
 
 mod args;
+mod candidates;
+mod catalogue;
 mod drill;
 mod generate;
 mod help;
 mod inputs;
 mod lint;
+mod man;
 mod meta;
 mod output_dir;
+mod output_record;
 mod status;
+mod stdout;
 
 pub use args::*;
 
@@ -30,6 +35,8 @@ pub fn main() -> u8 {
     };
     match run(cli) {
         Ok(code) => code,
+        // The reader closed stdout (`| head -1`): its choice, not an error.
+        Err(err) if stdout::is_broken_pipe(&err) => crate::error::EXIT_OK,
         Err(err) => {
             // Errors quote paths and values the user (or an attacker) chose.
             let text = format!("{err:#}");
@@ -55,6 +62,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Some(Command::Drill(args)) => drill::drill(&args),
         Some(Command::Status(args)) => status::status(&args),
         Some(Command::Completions(args)) => meta::completions(&args),
-        Some(Command::Man) => meta::man(),
+        Some(Command::Man(args)) => meta::man(&args),
     }
 }

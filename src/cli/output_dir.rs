@@ -3,9 +3,13 @@
 //! A `kustomization.yaml` lists the files, so `kubectl apply -k DIR` works and overlays can
 //! use DIR as a base. Every file is written into a fresh directory beside DIR, which then takes DIR's place
 //! with one rename; on any error the fresh directory is removed and DIR is untouched.
+//! Missing parents of DIR are created (as `helm template --output-dir` does). A record of
+//! what was written (`output_record`) lets a later run replace exactly those files: a file
+//! someone added to DIR, or an edit to a written file, stops the run instead of vanishing.
 
 use super::args::Encoding;
 use super::generate::encode;
+use super::output_record::{self, Entry, RECORD};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -62,24 +66,26 @@ fn files(documents: &[Document], encoding: Encoding) -> anyhow::Result<BTreeMap<
 }
 
 pub fn write(dir: &Path, documents: &[Document], encoding: Encoding) -> anyhow::Result<()> {
-    let files = files(documents, encoding)?;
+    let mut files = files(documents, encoding)?;
+    files.insert(RECORD.into(), output_record::render(&files));
     let shown = dir.display();
     let existing = existing_files(dir)?;
-    if let Some(foreign) = existing.iter().find(|name| !is_ours(name)) {
-        bail!(
-            "--output-dir {shown}: the directory holds `{foreign}`, which redis-ha-gen did not \
-             write; choose an empty or new directory (nothing was written)"
-        );
-    }
     let name = dir
         .file_name()
         .with_context(|| format!("--output-dir {shown}: not a directory name"))?
         .to_string_lossy()
         .into_owned();
+    refuse_what_is_not_ours(dir, &name, &existing)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    std::fs::create_dir_all(&parent).with_context(|| {
+        format!(
+            "--output-dir {shown}: cannot create its parent directory {} (nothing was written)",
+            parent.display()
+        )
+    })?;
     // Unique per run (process and clock), so no leftover of an interrupted run is in the way.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -95,6 +101,44 @@ pub fn write(dir: &Path, documents: &[Document], encoding: Encoding) -> anyhow::
     result.with_context(|| format!("--output-dir {shown}: nothing was written"))
 }
 
+/// Stop before anything is written when DIR holds a file an earlier run did not write, or
+/// one it wrote that was edited since: replacing DIR would delete it.
+fn refuse_what_is_not_ours(dir: &Path, name: &str, existing: &[String]) -> anyhow::Result<()> {
+    let shown = dir.display();
+    let record = match std::fs::read_to_string(dir.join(RECORD)) {
+        Ok(text) => output_record::parse(&text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Default::default(),
+        Err(err) => {
+            return Err(err).with_context(|| format!("--output-dir {shown}: cannot read {RECORD}"));
+        }
+    };
+    for entry in existing.iter().filter(|entry| *entry != RECORD) {
+        let path = dir.join(entry);
+        let text = match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => Some(
+                std::fs::read(&path)
+                    .with_context(|| format!("--output-dir {shown}: cannot read {entry}"))?,
+            ),
+            _ => None,
+        };
+        match output_record::judge(&record, entry, text.as_deref()) {
+            Entry::Ours => {}
+            Entry::Edited => bail!(
+                "--output-dir {shown}: `{entry}` was changed since redis-ha-gen wrote it, and a \
+                 new run would replace it; keep changes in an overlay instead (a directory whose \
+                 kustomization.yaml has `resources: [../{name}]` and your patches), then remove \
+                 or restore the file (nothing was written)"
+            ),
+            Entry::Foreign => bail!(
+                "--output-dir {shown}: the directory holds `{entry}`, which redis-ha-gen did not \
+                 write (it is not in {RECORD}), and a new run would delete it; move it elsewhere \
+                 or choose an empty or new directory (nothing was written)"
+            ),
+        }
+    }
+    Ok(())
+}
+
 /// Names of the entries in `dir` (none when it does not exist).
 fn existing_files(dir: &Path) -> anyhow::Result<Vec<String>> {
     match std::fs::read_dir(dir) {
@@ -106,17 +150,11 @@ fn existing_files(dir: &Path) -> anyhow::Result<Vec<String>> {
     }
 }
 
-/// A file a previous run may have written, which a new run may replace.
-fn is_ours(name: &str) -> bool {
-    name == KUSTOMIZATION
-        || name.starts_with("redis-") && (name.ends_with(".yaml") || name.ends_with(".json"))
-}
-
+/// Errors name the file, not the staging directory the user never sees.
 fn stage(staging: &Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {
-    std::fs::create_dir(staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    std::fs::create_dir(staging).context("cannot create a directory beside it")?;
     for (name, text) in files {
-        let path = staging.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(staging.join(name), text).with_context(|| format!("cannot write {name}"))?;
     }
     Ok(())
 }
@@ -134,7 +172,7 @@ fn swap(staging: &Path, dir: &Path, replace: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", dir.display()))?
         .permissions();
     std::fs::set_permissions(staging, mode)
-        .with_context(|| format!("cannot set the mode of {}", staging.display()))?;
+        .with_context(|| format!("cannot give the new files the mode of {}", dir.display()))?;
     let mut aside = staging.as_os_str().to_owned();
     aside.push(".old");
     let aside = PathBuf::from(aside);
@@ -143,8 +181,18 @@ fn swap(staging: &Path, dir: &Path, replace: bool) -> anyhow::Result<()> {
         let _ = std::fs::rename(&aside, dir);
         return Err(err).with_context(|| format!("cannot move the files into {}", dir.display()));
     }
-    std::fs::remove_dir_all(&aside)
-        .with_context(|| format!("cannot remove the previous output {}", aside.display()))
+    // The new files are in place: a previous file that cannot be removed is worth a
+    // warning, not a failure (the run did write).
+    if let Err(err) = std::fs::remove_dir_all(&aside) {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: --output-dir {}: the previous files could not be removed from {}: {err}",
+            dir.display(),
+            aside.display()
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -194,7 +242,7 @@ mod tests {
         write(&dir, &documents, Encoding::Yaml).expect("written");
         let text = std::fs::read_to_string(dir.join(KUSTOMIZATION)).expect("kustomization");
         let mut written: Vec<String> = existing_files(&dir).expect("listed");
-        written.retain(|n| n != KUSTOMIZATION);
+        written.retain(|n| n != KUSTOMIZATION && n != RECORD);
         written.sort();
         let listed: Vec<&str> = text
             .lines()

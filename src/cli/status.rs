@@ -75,8 +75,8 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
         );
     }
     match args.format {
-        RulesFormat::Text => print!("{}", status::text(&status)),
-        RulesFormat::Json => print!("{}", status::json(&status)?),
+        RulesFormat::Text => super::stdout::print(&status::text(&status))?,
+        RulesFormat::Json => super::stdout::print(&status::json(&status)?)?,
     }
     Ok(status.verdict.exit_code())
 }

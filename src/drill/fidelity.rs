@@ -1,6 +1,6 @@
 //! How closely the local target behaves like a real cluster: the settings a run uses and
 //! the `fidelity` object of the report, which says what was in force and what the drill
-//! does not emulate (README "drill", docs/architecture.md "drill").
+//! does not emulate (docs/drill.md, "How close to a real cluster"; docs/architecture.md "The drill").
 
 use super::security::SecurityFidelity;
 use serde::Serialize;
@@ -49,7 +49,7 @@ pub struct Fidelity {
     pub not_emulated: Vec<&'static str>,
 }
 
-/// The limits of the local target, in the words of README "drill".
+/// The limits of the local target, in the words of docs/drill.md.
 pub const NOT_EMULATED: &[&str] = &[
     "SCC admission checks other than the UID/fsGroup assignment of restricted-v2 (a pod that restricted-v2 would reject still runs); the image's USER (taken as root)",
     "sizeLimit of disk-backed emptyDirs (kubelet eviction); the node's allocatable memory and memory-pressure eviction",

@@ -328,7 +328,7 @@ impl Cluster for KubectlSet {
     }
 
     /// SIGKILL to the container's processes from inside it, which the kernel does not
-    /// deliver to the container's PID 1 (README "drill": a limit of this target).
+    /// deliver to the container's PID 1 (docs/drill.md, "Against a live cluster": a limit of this target).
     fn crash_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
         self.signal_container(ordinal, container, "-KILL")
     }

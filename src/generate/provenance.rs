@@ -146,11 +146,11 @@ mod tests {
         .unwrap();
         let mut f = finding("anti-affinity-missing");
         attribute(&mut f, &profile);
-        assert_eq!(f.file.as_deref(), Some("profiles/kind.yaml"));
+        assert_eq!(f.file.as_deref(), Some("<built-in profile kind>"));
         assert!(f.line.is_some());
         let mut f = finding("maxmemory-policy-evicts-state");
         attribute(&mut f, &profile);
-        assert_eq!(f.file.as_deref(), Some("profiles/kind.yaml"));
+        assert_eq!(f.file.as_deref(), Some("<built-in profile kind>"));
         assert_eq!(f.line, None);
         assert!(
             f.message
@@ -161,7 +161,7 @@ mod tests {
         attribute(&mut f, &profile);
         assert_eq!(
             (f.file.as_deref(), f.line),
-            (Some("profiles/kind.yaml"), None)
+            (Some("<built-in profile kind>"), None)
         );
         assert_eq!(f.message, "bad");
     }

@@ -3,7 +3,8 @@
 /// A built-in profile: its name and its YAML source.
 pub struct Builtin {
     pub name: &'static str,
-    /// Where the source lives in the repository; named in findings and errors.
+    /// How findings and errors name it: not a path (the user has no such file), and never
+    /// a file location in SARIF or GitHub annotations (`report::file_on_disk`).
     pub path: &'static str,
     pub text: &'static str,
 }
@@ -11,17 +12,17 @@ pub struct Builtin {
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "kind",
-        path: "profiles/kind.yaml",
+        path: "<built-in profile kind>",
         text: include_str!("../../profiles/kind.yaml"),
     },
     Builtin {
         name: "ocp",
-        path: "profiles/ocp.yaml",
+        path: "<built-in profile ocp>",
         text: include_str!("../../profiles/ocp.yaml"),
     },
     Builtin {
         name: "production",
-        path: "profiles/production.yaml",
+        path: "<built-in profile production>",
         text: include_str!("../../profiles/production.yaml"),
     },
 ];

@@ -23,7 +23,7 @@ pub struct ResolvedProfile {
     pub profile: Profile,
     /// Display name of the profile (built-in name or file path).
     pub source: String,
-    /// The profile's file: a built-in's path in the repository (`profiles/kind.yaml`) or the
+    /// The profile's file: a built-in's name (`<built-in profile kind>`) or the
     /// user's file. Findings name it when no source set the key they are about.
     pub file: String,
     /// For every key path that some source wrote (`sentinel.quorum`), where it was written

@@ -115,7 +115,7 @@ fn load_profile(
     Ok((node, source))
 }
 
-/// Where the seed defaults come from in error messages; never in provenance.
+/// Where the built-in defaults come from in error messages; never in provenance.
 const DEFAULTS: &str = "<defaults>";
 
 fn defaults() -> anyhow::Result<Node> {
@@ -238,7 +238,8 @@ fn short_message(err: &serde_saphyr::Error) -> String {
     }
 }
 
-/// Say what type the field wants, in the profile's terms.
+/// Say what type the field wants, in the profile's terms: never the parser's own words
+/// (`invalid u32`, `expected mapping start`), which name Rust types and YAML events.
 fn expectation(message: &str) -> String {
     let wanted = match message {
         "invalid u32" => "a whole number from 0 to 4294967295",
@@ -246,7 +247,8 @@ fn expectation(message: &str) -> String {
         "invalid bool" | "invalid boolean" => "true or false",
         "expected mapping start" => "a mapping of fields, not a single value or a list",
         "expected sequence start" => "a list (e.g. `[\"900 1\"]`)",
+        "expected string scalar" | "expected scalar" => "a single value, not a list or a mapping",
         _ => return message.to_string(),
     };
-    format!("{message}: expected {wanted}")
+    format!("expected {wanted}")
 }

@@ -13,7 +13,7 @@ use std::fmt;
 /// Where a key or value was written: a file (with 1-based line and column) or a flag.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    /// File path, built-in profile path (`profiles/kind.yaml`) or the flag (`--set a.b=c`).
+    /// File path, built-in profile (`<built-in profile kind>`) or the flag (`--set a.b=c`).
     pub source: String,
     pub line: Option<usize>,
     pub column: Option<usize>,

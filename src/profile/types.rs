@@ -1,7 +1,7 @@
 //! The typed profile: every field a user can set, with its default and its meaning.
 //!
 //! YAML keys are camelCase. Unknown keys are rejected (`deny_unknown_fields`). Every field has
-//! a default, so a profile file only says what differs from the defaults (the seed's numbers).
+//! a default, so a profile file only says what differs from the defaults (chosen for the gateway's deduplication store: README).
 //! The doc comment on each field is the documentation users see in `schema profile`.
 
 use super::grammar::{self, *};
@@ -198,7 +198,7 @@ impl Default for Redis {
             maxmemory: "256mb".into(),
             maxmemory_policy: "allkeys-lru".into(),
             maxmemory_policy_reason: "the gateway's keys all expire within minutes; under memory \
-                pressure the seed prefers availability to a rare duplicate"
+                pressure availability matters more than a rare duplicate"
                 .into(),
             save: vec!["900 1".into()],
             appendonly: false,
@@ -422,7 +422,7 @@ pub const REDIS_EXPORTER_PORT: u16 = 9121;
 pub const SENTINEL_EXPORTER_PORT: u16 = 9355;
 
 /// Prometheus metrics: a `redis_exporter` sidecar for Redis and one for Sentinel, a
-/// `ServiceMonitor`, and a `PrometheusRule` with the seed's alerts.
+/// `ServiceMonitor`, and a `PrometheusRule` with the alerts of docs/monitoring.md.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Metrics {
@@ -435,8 +435,8 @@ pub struct Metrics {
     pub resources: Resources,
     /// Prometheus scrape interval.
     pub scrape_interval: String,
-    /// Page each alert's `runbook_url` points into (plus `#<section>`): the README's
-    /// troubleshooting section. An `http://` or `https://` URL.
+    /// Page each alert's `runbook_url` points into (plus `#<section>`): the project's
+    /// runbook, docs/runbook.md. An `http://` or `https://` URL.
     #[schemars(regex(pattern = HTTP_URL))]
     pub runbook_base_url: String,
     /// Labels of the namespaces Prometheus runs in (the NetworkPolicy, when enabled, admits
@@ -471,7 +471,8 @@ impl Default for Metrics {
             },
             scrape_interval: "15s".into(),
             // Cargo.toml's `repository` is the one place the project's address is written.
-            runbook_base_url: concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/README.md").into(),
+            runbook_base_url: concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/runbook.md")
+                .into(),
             prometheus_namespace_labels: BTreeMap::from([(
                 "kubernetes.io/metadata.name".into(),
                 "monitoring".into(),

@@ -101,7 +101,7 @@ pub struct AuthContext {
 pub const AUTH_DIR: &str = "/auth";
 
 /// The Secret key holding the password being rotated out, beside `secret_key`: set during a
-/// rotation, every Redis and Sentinel accepts both (README "Rotating the password").
+/// rotation, every Redis and Sentinel accepts both (docs/runbook.md, "Rotating the password").
 pub fn previous_secret_key(secret_key: &str) -> String {
     format!("previous-{secret_key}")
 }
@@ -255,7 +255,7 @@ fn replica_output_buffer(profile: &Profile) -> String {
     )
 }
 
-/// Suppressions written where operators see them: the seed's own trade-offs, with the
+/// Suppressions written where operators see them: the defaults' own trade-offs, with the
 /// profile's reason. No reason, no suppression (the rule then reports the choice).
 fn redis_conf_annotations(profile: &Profile) -> BTreeMap<String, String> {
     let mut annotations = BTreeMap::new();

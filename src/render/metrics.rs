@@ -116,7 +116,8 @@ pub fn context(
     })
 }
 
-/// The seed's "Metrics to Monitor", each with the README section that says what to do.
+/// The alerts of docs/monitoring.md, each with the docs/runbook.md section that says what
+/// to do.
 pub fn alerts(profile: &Profile, name: &str, job: &str) -> Vec<Alert> {
     let namespace = &profile.namespace;
     let master = &profile.sentinel.master_name;

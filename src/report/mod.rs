@@ -77,9 +77,16 @@ fn summary_line(s: &Summary) -> String {
     )
 }
 
-/// The file a finding is in, if it is one a CI system can annotate (not stdin, `-`).
+/// The file a finding is in, if it is one a CI system can annotate.
 fn file_on_disk(f: &Finding) -> Option<&str> {
-    f.file.as_deref().filter(|file| *file != "-")
+    f.file.as_deref().filter(|file| is_file_name(file))
+}
+
+/// Whether a finding's `file` names a file the user has: not stdin (`-`), not a built-in
+/// profile (`<built-in profile kind>`) or the defaults (`<defaults>`), not a flag
+/// (`--set sentinel.quorum=4`). Only such a name becomes a SARIF location or an annotation.
+fn is_file_name(file: &str) -> bool {
+    file != "-" && !file.starts_with('<') && !file.starts_with("--")
 }
 
 /// The order every format lists findings in: by file, position, then rule, so reruns are

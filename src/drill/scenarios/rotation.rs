@@ -1,4 +1,4 @@
-//! `password-rotation`: the documented two-step rotation (README "Rotating the password").
+//! `password-rotation`: the documented two-step rotation (docs/runbook.md, "Rotating the password").
 //! Step 1: the Secret gets a new password and the old one as `previous-<key>`; the set is
 //! rolled as `kubectl rollout restart` does, while the probe still writes with the old
 //! password. Clients then switch to the new one. Step 2: `previous-<key>` is removed and the
