@@ -23,29 +23,29 @@ pub enum Target {
 
 /// Directives with a profile field of their own: the field to set instead.
 const FIELDS: &[(&str, &str)] = &[
-    ("maxmemory", "redis.maxmemory"),
-    ("maxmemory-policy", "redis.maxmemoryPolicy"),
-    ("save", "redis.save"),
-    ("appendonly", "redis.appendonly"),
-    ("min-replicas-to-write", "redis.minReplicasToWrite"),
-    ("min-replicas-max-lag", "redis.minReplicasMaxLag"),
-    ("repl-diskless-sync-delay", "redis.replDisklessSyncDelay"),
-    ("client-output-buffer-limit", "redis.replicaOutputBuffer"),
-    ("requirepass", "auth"),
-    ("masterauth", "auth"),
-    ("user", "auth"),
+    ("maxmemory", "`redis.maxmemory`"),
+    ("maxmemory-policy", "`redis.maxmemoryPolicy`"),
+    ("save", "`redis.save`"),
+    ("appendonly", "`redis.appendonly`"),
+    ("min-replicas-to-write", "`redis.minReplicasToWrite`"),
+    ("min-replicas-max-lag", "`redis.minReplicasMaxLag`"),
+    ("repl-diskless-sync-delay", "`redis.replDisklessSyncDelay`"),
+    ("client-output-buffer-limit", "`redis.replicaOutputBuffer`"),
+    ("requirepass", "`auth`"),
+    ("masterauth", "`auth`"),
+    ("user", "`auth`"),
     (
         "sentinel monitor",
-        "sentinel.masterName and sentinel.quorum",
+        "`sentinel.masterName` and `sentinel.quorum`",
     ),
     (
         "sentinel down-after-milliseconds",
-        "sentinel.downAfterMilliseconds",
+        "`sentinel.downAfterMilliseconds`",
     ),
-    ("sentinel failover-timeout", "sentinel.failoverTimeout"),
-    ("sentinel parallel-syncs", "sentinel.parallelSyncs"),
-    ("sentinel auth-pass", "auth"),
-    ("sentinel sentinel-pass", "auth"),
+    ("sentinel failover-timeout", "`sentinel.failoverTimeout`"),
+    ("sentinel parallel-syncs", "`sentinel.parallelSyncs`"),
+    ("sentinel auth-pass", "`auth`"),
+    ("sentinel sentinel-pass", "`auth`"),
 ];
 
 /// Redis's old names of directives the generator writes (`config.c` aliases): the same
@@ -197,7 +197,7 @@ pub fn refusal(target: Target, key: &str, value: &str) -> Option<String> {
         let field = FIELDS
             .iter()
             .find(|(k, _)| *k == name)
-            .map(|(_, field)| format!("; set `{field}` instead"))
+            .map(|(_, field)| format!("; set {field} instead"))
             .unwrap_or_default();
         return Some(format!(
             "a directive the generator does not write itself (`{name}` is written by the \
@@ -280,7 +280,7 @@ mod tests {
         );
         assert!(
             refused(Target::Sentinel, "sentinel monitor", "m h 1 2")
-                .contains("`sentinel.masterName and sentinel.quorum`")
+                .contains("`sentinel.masterName` and `sentinel.quorum`")
         );
         assert!(refused(Target::Sentinel, "sentinel auth-pass", "m pw").contains("`auth`"));
         assert!(refused(Target::Sentinel, "sentinel known-replica", "m h 1").contains("state"));
