@@ -439,3 +439,64 @@ fn the_profile_schema_states_the_new_fields() {
         assert!(!validator.is_valid(&profile), "{pointer} = {bad}");
     }
 }
+
+/// The rules judge the configuration the pods load: `redis.extraConfig` lines included, and
+/// tolerations against what pins the pods.
+#[test]
+fn lint_sees_the_new_fields() {
+    let findings = |sets: &[&str]| {
+        let profile = resolve(&ProfileRequest {
+            profile: "production".into(),
+            sets: sets.iter().map(|s| s.to_string()).collect(),
+            ..ProfileRequest::default()
+        })
+        .unwrap();
+        generate(&profile, KubeVersion::default())
+            .unwrap()
+            .findings
+            .into_iter()
+            .map(|f| (f.rule, f.message))
+            .collect::<Vec<_>>()
+    };
+    let fired = |found: &[(String, String)], rule: &str| found.iter().any(|(r, _)| r == rule);
+    let grace = findings(&["redis.extraConfig.shutdown-timeout=60"]);
+    let (_, message) = grace
+        .iter()
+        .find(|(r, _)| r == "termination-grace-too-short")
+        .expect("shutdown-timeout from extraConfig is judged");
+    assert!(message.contains("shutdown-timeout 60 s"), "{message}");
+    assert!(message.contains("`redis.extraConfig`"), "{message}");
+    assert!(!fired(
+        &findings(&["redis.extraConfig.shutdown-timeout=10"]),
+        "termination-grace-too-short"
+    ));
+    let toleration = "scheduling.tolerations=[{key: dedicated, operator: Exists}]";
+    assert!(fired(
+        &findings(&[toleration]),
+        "toleration-without-node-affinity"
+    ));
+    // Kubernetes' own taints are about eviction timing, not a pool.
+    let unreachable = "scheduling.tolerations=[{key: node.kubernetes.io/unreachable, \
+        operator: Exists, effect: NoExecute, tolerationSeconds: 30}]";
+    assert!(!fired(
+        &findings(&[unreachable]),
+        "toleration-without-node-affinity"
+    ));
+    for pin in [
+        "scheduling.nodeSelector.dedicated=redis",
+        "scheduling.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution=\
+         {nodeSelectorTerms: [{matchExpressions: [{key: dedicated, operator: Exists}]}]}",
+    ] {
+        let found = findings(&[toleration, pin]);
+        assert!(
+            !fired(&found, "toleration-without-node-affinity"),
+            "{pin}: {found:?}"
+        );
+    }
+    let preferred_only = "scheduling.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution=\
+        [{weight: 1, preference: {matchExpressions: [{key: dedicated, operator: Exists}]}}]";
+    assert!(fired(
+        &findings(&[toleration, preferred_only]),
+        "toleration-without-node-affinity"
+    ));
+}
