@@ -549,7 +549,7 @@ pub struct Tls {
     pub enabled: bool,
     /// Secret of type `kubernetes.io/tls` with `tls.crt`, `tls.key` and `ca.crt`, mounted
     /// read-only at `/tls`. Its certificate must name the pods
-    /// (`*.<name>-headless.<namespace>.svc.cluster.local`), the client Service and
+    /// (`*.<name>-headless.<namespace>.svc.<clusterDomain>`), the client Service and
     /// `localhost` (the metrics exporter verifies the name it connects to).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(max = 253))]
     pub existing_secret: String,
