@@ -349,12 +349,13 @@ extra_section() {
 # sentinel.extraConfig follows the ConfigMap, like the listener: the directives it names now,
 # or named at the last start (sentinel-extra.applied), are dropped from the stored config
 # (Sentinel may have rewritten their lines), then its lines are appended. A directive
-# removed from the profile thus goes back to Sentinel's default. A subshell function.
+# removed from the profile thus goes back to Sentinel's default. A subshell function:
+# apply_sentinel_extra_config CONF CONFIGMAP_CONF.
 apply_sentinel_extra_config() (
     conf=$1
     applied=$CONF_DIR/sentinel-extra.applied
     umask 077
-    extra_section </config/sentinel/sentinel.conf >"$conf.extra"
+    extra_section <"$2" >"$conf.extra"
     keys=$({
         directive_keys <"$conf.extra"
         [ ! -f "$applied" ] || directive_keys <"$applied"
@@ -401,7 +402,7 @@ prepare_sentinel_conf() {
         grep -E '^(port|tls-[a-z-]+) ' /config/sentinel/sentinel.conf >>"$conf.new"
     )
     mv "$conf.new" "$conf"
-    apply_sentinel_extra_config "$conf"
+    apply_sentinel_extra_config "$conf" /config/sentinel/sentinel.conf
     # The password lines follow the Secret: a rotated value replaces the stored one, and with
     # auth off none is kept. With auth on the password opens the Redis nodes (auth-pass),
     # guards this Sentinel (requirepass: SENTINEL FAILOVER, SET and REMOVE need it) and is
