@@ -848,6 +848,15 @@ mod fuzz {
         "metrics.labels.release",
         "networkPolicy.clientPodLabels.app",
         "tls.existingSecret",
+        "clusterDomain",
+        "podAnnotations.team",
+        "service.type",
+        "service.annotations.team",
+        "serviceAccount.annotations.team",
+        "image.pullSecrets",
+        "scheduling.priorityClassName",
+        "redis.extraConfig.appendfsync",
+        "sentinel.extraConfig.loglevel",
     ];
 
     fn hostile() -> impl Strategy<Value = String> {

@@ -96,7 +96,7 @@ impl Dns {
         let svc = &self.spec.headless_service;
         let ns = &self.spec.namespace;
         vec![
-            format!("{pod}.{svc}.{ns}.svc.cluster.local"),
+            format!("{pod}.{svc}.{ns}.svc.{}", self.spec.cluster_domain),
             format!("{pod}.{svc}.{ns}.svc"),
             format!("{pod}.{svc}.{ns}"),
             format!("{pod}.{svc}"),
@@ -112,12 +112,13 @@ impl Dns {
             }
         }
         let ns = &self.spec.namespace;
+        let domain = &self.spec.cluster_domain;
         for svc in &self.spec.services {
             for (ordinal, ip) in records.ips.iter().enumerate() {
                 if published[ordinal] {
                     let name = &svc.name;
                     shared += &format!(
-                        "{ip}\t{name}.{ns}.svc.cluster.local {name}.{ns}.svc {name}.{ns} {name}\n"
+                        "{ip}\t{name}.{ns}.svc.{domain} {name}.{ns}.svc {name}.{ns} {name}\n"
                     );
                 }
             }

@@ -24,6 +24,9 @@ pub struct HaSpec {
     pub namespace: String,
     pub name: String,
     pub replicas: usize,
+    /// The cluster's DNS domain the pods' addresses end with: the pods' `CLUSTER_DOMAIN`
+    /// env (profile `clusterDomain`), else Kubernetes' default `cluster.local`.
+    pub cluster_domain: String,
     /// The governing (headless) Service of the StatefulSet.
     pub headless_service: String,
     /// Every Service selecting the pods, with whether it publishes not-ready addresses.
@@ -72,10 +75,11 @@ impl HaSpec {
 
     pub fn fqdn(&self, ordinal: usize) -> String {
         format!(
-            "{}.{}.{}.svc.cluster.local",
+            "{}.{}.{}.svc.{}",
             self.pod_name(ordinal),
             self.headless_service,
-            self.namespace
+            self.namespace,
+            self.cluster_domain
         )
     }
 
@@ -227,8 +231,10 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
     let headless_service = spec.service_name.clone().unwrap_or_else(|| name.clone());
     let replicas = usize::try_from(spec.replicas.unwrap_or(1)).unwrap_or(0);
     let tls_files = [redis_tls.files.clone(), sentinel_tls.files.clone()].concat();
+    let cluster_domain = cluster_domain(&pod);
     let set_names = SetNames {
         namespace: &namespace,
+        cluster_domain: &cluster_domain,
         set: &name,
         replicas,
         headless_service: &headless_service,
@@ -316,6 +322,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
 
     Ok(HaSpec {
         namespace,
+        cluster_domain,
         replicas,
         headless_service,
         services,
@@ -522,4 +529,16 @@ fn invent_missing_secrets(
         }
     }
     invented
+}
+
+/// The `CLUSTER_DOMAIN` literal value of the pod's first container that sets one, else
+/// Kubernetes' default domain.
+fn cluster_domain(pod: &k8s_openapi::api::core::v1::PodSpec) -> String {
+    pod.containers
+        .iter()
+        .flat_map(|c| c.env.iter().flatten())
+        .find(|e| e.name == "CLUSTER_DOMAIN")
+        .and_then(|e| e.value.clone())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "cluster.local".into())
 }

@@ -176,6 +176,7 @@ fn mounted_file(
 /// name the drill's cluster DNS resolves for a pod or a Service, and localhost.
 pub struct SetNames<'a> {
     pub namespace: &'a str,
+    pub cluster_domain: &'a str,
     pub set: &'a str,
     pub replicas: usize,
     pub headless_service: &'a str,
@@ -185,12 +186,13 @@ pub struct SetNames<'a> {
 impl SetNames<'_> {
     fn dns_names(&self) -> Vec<String> {
         let ns = self.namespace;
+        let domain = self.cluster_domain;
         let mut names = Vec::new();
         for ordinal in 0..self.replicas {
             let pod = format!("{}-{ordinal}", self.set);
             let svc = self.headless_service;
             names.extend([
-                format!("{pod}.{svc}.{ns}.svc.cluster.local"),
+                format!("{pod}.{svc}.{ns}.svc.{domain}"),
                 format!("{pod}.{svc}.{ns}.svc"),
                 format!("{pod}.{svc}.{ns}"),
                 format!("{pod}.{svc}"),
@@ -200,7 +202,7 @@ impl SetNames<'_> {
         for svc in self.services {
             let name = &svc.name;
             names.extend([
-                format!("{name}.{ns}.svc.cluster.local"),
+                format!("{name}.{ns}.svc.{domain}"),
                 format!("{name}.{ns}.svc"),
                 format!("{name}.{ns}"),
                 name.clone(),

@@ -31,7 +31,8 @@ const RULE_KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "termination-grace-too-short",
-        &["redis.terminationGracePeriodSeconds"],
+        // `shutdown-timeout` may come from `redis.extraConfig`.
+        &["redis.terminationGracePeriodSeconds", "redis.extraConfig"],
     ),
     ("maxmemory-unset", &["redis.maxmemory"]),
     (
@@ -64,6 +65,10 @@ const RULE_KEYS: &[(&str, &[&str])] = &[
     (
         "anti-affinity-unsatisfiable",
         &["scheduling.antiAffinity", "cluster.nodes"],
+    ),
+    (
+        "toleration-without-node-affinity",
+        &["scheduling.tolerations"],
     ),
     ("pdb-missing", &["podDisruptionBudget.enabled"]),
     ("pdb-breaks-quorum", &["podDisruptionBudget.maxUnavailable"]),

@@ -12,6 +12,16 @@ use std::collections::BTreeMap;
 /// config file or a command; the only strings that may hold line breaks.
 const FREE_TEXT: [&str; 2] = ["description", "redis.maxmemoryPolicyReason"];
 
+/// Free text, or a value of an annotation map (any text: Kubernetes takes it, and the
+/// manifests quote it).
+fn is_free_text(path: &str) -> bool {
+    FREE_TEXT.contains(&path)
+        || super::checks_scheduling::ANNOTATION_MAPS.iter().any(|map| {
+            path.strip_prefix(map)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+}
+
 /// One value that cannot be rendered as asked.
 struct Problem {
     key: String,
@@ -26,17 +36,34 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
     quantities(profile, &mut problems);
     patterns(profile, &mut problems);
     ports_and_counts(profile, &mut problems);
+    let mut found = Vec::new();
+    super::checks_scheduling::check(profile, &mut found);
+    problems.extend(
+        found
+            .into_iter()
+            .map(|(key, value, wanted)| Problem { key, value, wanted }),
+    );
     let Some(Problem { key, value, wanted }) = problems.into_iter().next() else {
         return Ok(());
     };
-    let at = provenance
-        .get(&key)
-        .map_or_else(|| "default".to_string(), Origin::to_string);
+    let at = origin_of(provenance, &key).map_or_else(|| "default".to_string(), Origin::to_string);
     anyhow::bail!(
         "`{}` ({at}): `{}` is not valid: expected {wanted}",
         printable(&key),
         printable(&value)
     )
+}
+
+/// Where `key` was set: its own origin, or that of the nearest ancestor a source wrote (a
+/// list item, `scheduling.tolerations[0].key`, has its list's).
+fn origin_of<'a>(provenance: &'a BTreeMap<String, Origin>, key: &str) -> Option<&'a Origin> {
+    let mut key = key;
+    loop {
+        if let Some(origin) = provenance.get(key) {
+            return Some(origin);
+        }
+        key = &key[..key.rfind(['.', '['])?];
+    }
 }
 
 fn problem(problems: &mut Vec<Problem>, key: &str, value: &str, wanted: impl Into<String>) {
@@ -54,7 +81,7 @@ fn control_characters(profile: &Profile, problems: &mut Vec<Problem>) {
     fn walk(value: &serde_json::Value, path: &str, problems: &mut Vec<Problem>) {
         match value {
             serde_json::Value::String(s)
-                if !FREE_TEXT.contains(&path) && s.chars().any(char::is_control) =>
+                if !is_free_text(path) && s.chars().any(char::is_control) =>
             {
                 problem(
                     problems,
@@ -305,6 +332,18 @@ fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
         );
     }
     label_maps(profile, problems);
+    let suppression = "ignore-check.redis-ha-gen.io/maxmemory-policy-evicts-state";
+    if profile.pod_annotations.contains_key(suppression)
+        && profile.redis.maxmemory_policy.starts_with("allkeys-")
+        && !profile.redis.maxmemory_policy_reason.trim().is_empty()
+    {
+        problem(
+            problems,
+            &format!("podAnnotations.{suppression}"),
+            suppression,
+            "an annotation the generator does not write itself: this one carries              `redis.maxmemoryPolicyReason` (set the reason there)",
+        );
+    }
 }
 
 fn image(problems: &mut Vec<Problem>, prefix: &str, image: &super::Image) {

@@ -72,6 +72,31 @@ pub fn label_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     })
 }
 
+/// The JSON Schema of an annotation map: qualified-name keys to any text.
+pub fn annotation_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "propertyNames": { "pattern": LABEL_KEY },
+        "additionalProperties": { "type": "string" },
+    })
+}
+
+/// A configuration directive's name as a profile key: a lower-case word of letters, digits
+/// and `-`, or `sentinel` and such a word (`sentinel deny-scripts-reconfig`).
+pub const DIRECTIVE: &str = r"^(sentinel )?[a-z][a-z0-9-]{0,63}$";
+
+/// Directive arguments as a profile value: text without control characters.
+pub const DIRECTIVE_ARGUMENTS: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+
+/// The JSON Schema of an `extraConfig` map: directive names to argument text.
+pub fn directive_map(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "propertyNames": { "pattern": DIRECTIVE },
+        "additionalProperties": { "type": "string", "pattern": DIRECTIVE_ARGUMENTS },
+    })
+}
+
 /// Whether `value` matches `pattern` (one of the constants above).
 pub fn matches(pattern: &'static str, value: &str) -> bool {
     compiled(pattern).is_match(value)
@@ -118,6 +143,8 @@ mod tests {
             HTTP_URL,
             REDIS_SIZE,
             SAVE_POINT,
+            DIRECTIVE,
+            DIRECTIVE_ARGUMENTS,
         ] {
             assert!(Regex::new(pattern).is_ok(), "{pattern}");
         }

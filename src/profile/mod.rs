@@ -3,8 +3,11 @@
 
 mod builtin;
 mod checks;
+mod checks_scheduling;
+pub mod extra_config;
 pub mod grammar;
 mod known_keys;
+mod kube;
 mod resolve;
 pub mod suggest;
 mod tree;

@@ -5,6 +5,7 @@
 //! The doc comment on each field is the documentation users see in `schema profile`.
 
 use super::grammar::{self, *};
+pub use super::kube::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,6 +52,20 @@ pub struct Profile {
     /// Extra labels put on every object.
     #[schemars(schema_with = "grammar::label_map")]
     pub labels: BTreeMap<String, String>,
+    /// Annotations on the pods (the StatefulSet's pod template), e.g. a service mesh's or a
+    /// backup tool's. Keys are qualified names (`example.com/key`); values any text.
+    #[schemars(schema_with = "grammar::annotation_map")]
+    pub pod_annotations: BTreeMap<String, String>,
+    /// The client Service (the Sentinel port only).
+    pub service: Service,
+    /// The pods' ServiceAccount.
+    pub service_account: ServiceAccount,
+    /// The cluster's DNS domain: pod addresses are
+    /// `<pod>.<name>-headless.<namespace>.svc.<clusterDomain>` (Sentinel announces them, the
+    /// TLS certificate names them). Only change it if your cluster's kubelets use another
+    /// (`--cluster-domain`).
+    #[schemars(regex(pattern = DNS_SUBDOMAIN), length(max = 253))]
+    pub cluster_domain: String,
 }
 
 impl Default for Profile {
@@ -73,6 +88,10 @@ impl Default for Profile {
             metrics: Metrics::default(),
             tls: Tls::default(),
             labels: BTreeMap::new(),
+            pod_annotations: BTreeMap::new(),
+            service: Service::default(),
+            service_account: ServiceAccount::default(),
+            cluster_domain: "cluster.local".into(),
         }
     }
 }
@@ -112,6 +131,11 @@ pub struct Image {
     /// `Always`, `IfNotPresent` or `Never`.
     #[schemars(extend("enum" = PULL_POLICIES))]
     pub pull_policy: String,
+    /// Names of existing `kubernetes.io/dockerconfigjson` Secrets the kubelet pulls this
+    /// image with (the pod's `imagePullSecrets`: the union of `image.pullSecrets` and, with
+    /// metrics on, `metrics.image.pullSecrets`, sorted).
+    #[schemars(inner(regex(pattern = DNS_SUBDOMAIN), length(max = 253)))]
+    pub pull_secrets: Vec<String>,
 }
 
 impl Default for Image {
@@ -121,6 +145,7 @@ impl Default for Image {
             tag: "7.0.15-alpine".into(),
             digest: None,
             pull_policy: "IfNotPresent".into(),
+            pull_secrets: Vec::new(),
         }
     }
 }
@@ -188,6 +213,13 @@ pub struct Redis {
     pub storage: Storage,
     /// `terminationGracePeriodSeconds` of the pods.
     pub termination_grace_period_seconds: u32,
+    /// More `redis.conf` directives: directive → arguments (`appendfsync: everysec`),
+    /// appended in directive order. Directives the generator writes itself (the template's
+    /// and the start script's: `port`, `dir`, `replicaof`, `requirepass`, `maxmemory`, …)
+    /// are refused, with the profile field to use where there is one; so are `include`,
+    /// `rename-command` and values with control characters. `redis-ha-gen lint` sees them.
+    #[schemars(schema_with = "grammar::directive_map")]
+    pub extra_config: BTreeMap<String, String>,
 }
 
 impl Default for Redis {
@@ -219,6 +251,7 @@ impl Default for Redis {
             },
             storage: Storage::default(),
             termination_grace_period_seconds: 30,
+            extra_config: BTreeMap::new(),
         }
     }
 }
@@ -273,6 +306,14 @@ pub struct Sentinel {
     pub parallel_syncs: u32,
     /// Sentinel container resources.
     pub resources: Resources,
+    /// More `sentinel.conf` directives: directive → arguments (`loglevel: warning`,
+    /// `sentinel deny-scripts-reconfig: "yes"`). Applied at every Sentinel start over its
+    /// stored state, like the ConfigMap's listener lines. Directives the generator writes are
+    /// refused (`sentinel monitor`, `sentinel auth-pass`, `port`, …), as are the per-master
+    /// `sentinel <option> <master>` ones, the scripts (`notification-script`,
+    /// `client-reconfig-script`) and values with control characters.
+    #[schemars(schema_with = "grammar::directive_map")]
+    pub extra_config: BTreeMap<String, String>,
 }
 
 impl Default for Sentinel {
@@ -294,6 +335,7 @@ impl Default for Sentinel {
                     memory: "64Mi".into(),
                 },
             },
+            extra_config: BTreeMap::new(),
         }
     }
 }
@@ -321,6 +363,16 @@ pub struct Scheduling {
     /// Node selector labels.
     #[schemars(schema_with = "grammar::label_map")]
     pub node_selector: BTreeMap<String, String>,
+    /// Taints the pods tolerate (Kubernetes `Toleration` list). A toleration only lets the
+    /// pods onto tainted nodes; pinning them to a node pool takes `nodeAffinity` or
+    /// `nodeSelector` as well (rule `toleration-without-node-affinity`).
+    pub tolerations: Vec<Toleration>,
+    /// Kubernetes `NodeAffinity` of the pods (e.g. a dedicated node pool).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_affinity: Option<NodeAffinity>,
+    /// `priorityClassName` of the pods; empty: the cluster's default priority.
+    #[schemars(regex(pattern = DNS_SUBDOMAIN_OR_EMPTY), length(max = 253))]
+    pub priority_class_name: String,
 }
 
 impl Default for Scheduling {
@@ -330,6 +382,9 @@ impl Default for Scheduling {
             topology_key: "kubernetes.io/hostname".into(),
             zone_spread: false,
             node_selector: BTreeMap::new(),
+            tolerations: Vec::new(),
+            node_affinity: None,
+            priority_class_name: String::new(),
         }
     }
 }
@@ -458,6 +513,7 @@ impl Default for Metrics {
                 tag: "v1.67.0".into(),
                 digest: None,
                 pull_policy: "IfNotPresent".into(),
+                pull_secrets: Vec::new(),
             },
             resources: Resources {
                 requests: CpuMemory {
@@ -494,7 +550,7 @@ pub struct Tls {
     pub enabled: bool,
     /// Secret of type `kubernetes.io/tls` with `tls.crt`, `tls.key` and `ca.crt`, mounted
     /// read-only at `/tls`. Its certificate must name the pods
-    /// (`*.<name>-headless.<namespace>.svc.cluster.local`), the client Service and
+    /// (`*.<name>-headless.<namespace>.svc.<clusterDomain>`), the client Service and
     /// `localhost` (the metrics exporter verifies the name it connects to).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(max = 253))]
     pub existing_secret: String,
@@ -547,4 +603,46 @@ impl Default for IssuerRef {
             group: "cert-manager.io".into(),
         }
     }
+}
+
+/// The client Service's type. Clients find the master by asking Sentinel, which answers with
+/// pod addresses (`<pod>.<name>-headless.<namespace>.svc.<clusterDomain>`): `NodePort` or
+/// `LoadBalancer` make Sentinel reachable from outside the cluster, but only clients that
+/// can also resolve and reach those pod addresses (a flat network, multi-cluster DNS) can
+/// use its answers. `ExternalName` and headless Services cannot carry Sentinel at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ServiceType {
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+}
+
+/// The client Service (`<name>`): the Sentinel port, for master discovery.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Service {
+    /// `ClusterIP` (default), `NodePort` or `LoadBalancer`; see `ServiceType`.
+    #[serde(rename = "type")]
+    pub service_type: ServiceType,
+    /// Annotations on the Service (e.g. a cloud load balancer's settings).
+    #[schemars(schema_with = "grammar::annotation_map")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Service {
+            service_type: ServiceType::ClusterIP,
+            annotations: BTreeMap::new(),
+        }
+    }
+}
+
+/// The pods' ServiceAccount (`<name>`; its token is not mounted).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServiceAccount {
+    /// Annotations on the ServiceAccount (e.g. a workload identity binding).
+    #[schemars(schema_with = "grammar::annotation_map")]
+    pub annotations: BTreeMap<String, String>,
 }

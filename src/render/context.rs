@@ -3,16 +3,15 @@
 //! only place values and never choose between them.
 
 use super::metrics::{self, MetricsContext};
+use super::placement;
 use super::tls::{self, TlsContext};
 use crate::memory_budget::{ReplicaBufferLimit, redis_size};
 use crate::model::units::{quantity, redis_bytes};
-use crate::profile::{AntiAffinity, Image, Profile, Resources};
+use crate::profile::{AntiAffinity, Image, Profile, Resources, extra_config};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// Kubernetes' default cluster DNS domain; pod FQDNs end with it.
-const CLUSTER_DOMAIN: &str = "cluster.local";
 /// Where Redis and Sentinel keep their writable, persistent config (on the PVC).
 const DATA_DIR: &str = "/data";
 /// Time the pod keeps after `preStop` for Redis's shutdown save (SIGTERM → SAVE → exit).
@@ -71,6 +70,13 @@ pub struct RenderContext {
     /// The StatefulSet's own annotations: those, plus the peer scanners' skips that are
     /// decisions of this design (`scanner_skips`).
     pub statefulset_annotations: BTreeMap<String, String>,
+    /// The pod template's annotations: `redis_conf_annotations` and `podAnnotations`.
+    pub pod_annotations: BTreeMap<String, String>,
+    /// The client Service's `type` and annotations (none: no `annotations` key).
+    pub service_type: crate::profile::ServiceType,
+    pub service_annotations: Option<BTreeMap<String, String>>,
+    /// The ServiceAccount's annotations (none: no `annotations` key).
+    pub service_account_annotations: Option<BTreeMap<String, String>>,
     pub redis: RedisConf,
     pub sentinel: SentinelConf,
     pub scripts: BTreeMap<&'static str, &'static str>,
@@ -119,6 +125,8 @@ pub struct RedisConf {
     pub repl_diskless_sync_delay: u32,
     /// `client-output-buffer-limit replica` arguments: `<hard> <soft> <seconds>`.
     pub replica_output_buffer: String,
+    /// `redis.extraConfig` lines, in directive order.
+    pub extra_config: Vec<String>,
 }
 
 /// The values written into `sentinel.conf`.
@@ -128,6 +136,8 @@ pub struct SentinelConf {
     pub down_after_milliseconds: u32,
     pub failover_timeout: u32,
     pub parallel_syncs: u32,
+    /// `sentinel.extraConfig` lines, in directive order.
+    pub extra_config: Vec<String>,
 }
 
 /// The StatefulSet's pod template, with every choice already made.
@@ -141,6 +151,9 @@ pub struct PodSpec {
     pub affinity: Value,
     pub topology_spread_constraints: Option<Value>,
     pub node_selector: Option<BTreeMap<String, String>>,
+    pub tolerations: Option<Value>,
+    pub priority_class_name: Option<String>,
+    pub image_pull_secrets: Option<Value>,
     pub redis_resources: Value,
     pub sentinel_resources: Value,
     pub termination_grace_period_seconds: u32,
@@ -159,8 +172,8 @@ impl RenderContext {
         labels.insert("app.kubernetes.io/instance".into(), name.clone());
         labels.insert("app.kubernetes.io/managed-by".into(), "redis-ha-gen".into());
         let initial_master_fqdn = format!(
-            "{name}-0.{headless_service}.{}.svc.{CLUSTER_DOMAIN}",
-            profile.namespace
+            "{name}-0.{headless_service}.{}.svc.{}",
+            profile.namespace, profile.cluster_domain
         );
         let pod = pod_spec(profile, &name, &headless_service, &selector);
         // redis_exporter reads its password only from the env (its password file is a JSON
@@ -191,6 +204,15 @@ impl RenderContext {
                 .into_iter()
                 .chain(scanner_skips(profile))
                 .collect(),
+            pod_annotations: profile
+                .pod_annotations
+                .clone()
+                .into_iter()
+                .chain(redis_conf_annotations(profile))
+                .collect(),
+            service_type: profile.service.service_type,
+            service_annotations: non_empty(&profile.service.annotations),
+            service_account_annotations: non_empty(&profile.service_account.annotations),
             redis: RedisConf {
                 maxmemory: profile.redis.maxmemory.clone(),
                 maxmemory_policy: profile.redis.maxmemory_policy.clone(),
@@ -204,17 +226,19 @@ impl RenderContext {
                 min_replicas_max_lag: profile.redis.min_replicas_max_lag,
                 repl_diskless_sync_delay: profile.redis.repl_diskless_sync_delay,
                 replica_output_buffer: replica_output_buffer(profile),
+                extra_config: extra_config::lines(&profile.redis.extra_config),
             },
             sentinel: SentinelConf {
                 quorum: profile.sentinel.quorum,
                 down_after_milliseconds: profile.sentinel.down_after_milliseconds,
                 failover_timeout: profile.sentinel.failover_timeout,
                 parallel_syncs: profile.sentinel.parallel_syncs,
+                extra_config: extra_config::lines(&profile.sentinel.extra_config),
             },
             scripts: SCRIPTS.into_iter().collect(),
             pod,
             metrics,
-            tls: tls::context(profile, &headless_service, CLUSTER_DOMAIN),
+            tls: tls::context(profile, &headless_service, &profile.cluster_domain),
             auth: profile.auth.enabled.then(|| AuthContext {
                 volume: "auth",
                 secret: profile.auth.existing_secret.clone(),
@@ -236,6 +260,10 @@ impl RenderContext {
             name,
         }
     }
+}
+
+fn non_empty(map: &BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    (!map.is_empty()).then(|| map.clone())
 }
 
 /// The profile's replica output buffer limit, or the one derived from `maxmemory` and the
@@ -326,8 +354,10 @@ fn pod_spec(
                 "labelSelector": {"matchLabels": selector},
             }])
         }),
-        node_selector: (!profile.scheduling.node_selector.is_empty())
-            .then(|| profile.scheduling.node_selector.clone()),
+        node_selector: non_empty(&profile.scheduling.node_selector),
+        tolerations: placement::tolerations(profile),
+        priority_class_name: placement::priority_class_name(profile),
+        image_pull_secrets: placement::image_pull_secrets(profile),
         redis_resources: resources(&profile.redis.resources),
         sentinel_resources: resources(&profile.sentinel.resources),
         termination_grace_period_seconds: grace,
@@ -360,7 +390,7 @@ fn pod_env(profile: &Profile, name: &str, headless_service: &str, grace: u32) ->
         field("POD_NAMESPACE", "metadata.namespace"),
         value("SET_NAME", name.to_string()),
         value("HEADLESS_SERVICE", headless_service.to_string()),
-        value("CLUSTER_DOMAIN", CLUSTER_DOMAIN.to_string()),
+        value("CLUSTER_DOMAIN", profile.cluster_domain.clone()),
         value("REPLICAS", profile.redis.replicas.to_string()),
         value("REDIS_PORT", profile.redis.port.to_string()),
         value("SENTINEL_PORT", profile.sentinel.port.to_string()),
@@ -425,7 +455,11 @@ fn affinity(profile: &Profile, selector: &BTreeMap<String, String>) -> Value {
             "requiredDuringSchedulingIgnoredDuringExecution": [term],
         }),
     };
-    json!({ "podAntiAffinity": anti_affinity })
+    let mut affinity = json!({ "podAntiAffinity": anti_affinity });
+    if let Some(node_affinity) = placement::node_affinity(profile) {
+        affinity["nodeAffinity"] = node_affinity;
+    }
+    affinity
 }
 
 pub(super) fn resources(resources: &Resources) -> Value {

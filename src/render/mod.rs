@@ -4,6 +4,7 @@
 mod context;
 mod filters;
 mod metrics;
+mod placement;
 mod tls;
 
 pub use context::{RenderContext, SCRIPTS};

@@ -8,6 +8,7 @@ mod facts;
 mod fitting;
 mod input;
 mod memory;
+mod placement;
 mod recognition;
 mod registry;
 mod scaling;

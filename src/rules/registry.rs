@@ -2,8 +2,8 @@
 
 use super::sink::{Context, Sink};
 use super::{
-    cluster, durability, input, memory, recognition, scaling, scheduling, secrets, security,
-    timings, tls, topology, wiring,
+    cluster, durability, input, memory, placement, recognition, scaling, scheduling, secrets,
+    security, timings, tls, topology, wiring,
 };
 use crate::finding::Severity;
 
@@ -127,6 +127,7 @@ static REGISTRY: &[Rule] = &[
     scheduling::PDB_BREAKS_QUORUM,
     scheduling::RESOURCES_MISSING,
     scheduling::REQUESTS_EXCEED_LIMITS,
+    placement::TOLERATION_WITHOUT_NODE_AFFINITY,
     cluster::CLUSTER_CONFIG_NOT_PERSISTED,
     cluster::CLUSTER_REPLICAS_TOO_FEW,
     cluster::CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE,

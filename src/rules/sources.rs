@@ -30,6 +30,12 @@ pub const K8S_RESOURCES: &str =
 pub const K8S_PDB: &str = "https://kubernetes.io/docs/tasks/run-application/configure-pdb/";
 pub const K8S_DISRUPTIONS: &str = "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/";
 pub const K8S_AFFINITY: &str = "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity";
+pub const K8S_TAINTS: &str =
+    "https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/";
+pub const K8S_NODE_AFFINITY: &str =
+    "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#node-affinity";
+pub const REDIS_LATENCY: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/management/optimization/latency/";
 pub const K8S_SPREAD: &str =
     "https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/";
 pub const K8S_NETPOL: &str =

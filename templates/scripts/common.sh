@@ -318,6 +318,60 @@ with_monitored_host() {
     done
 }
 
+# The comment line that opens the ConfigMap's sentinel.extraConfig lines (sentinel.conf).
+EXTRA_MARKER='# sentinel.extraConfig (the profile)'
+
+# The directive of each of stdin's config lines, `|`-framed: its first word, or the first two
+# for `sentinel <option>` (`|loglevel|`, `|sentinel deny-scripts-reconfig|`).
+directive_keys() {
+    local w1 w2
+    while read -r w1 w2 _; do
+        case $w1 in
+            '' | '#'*) ;;
+            sentinel) printf '|sentinel %s|\n' "$w2" ;;
+            *) printf '|%s|\n' "$w1" ;;
+        esac
+    done
+}
+
+# The directive lines after EXTRA_MARKER in stdin.
+extra_section() {
+    local line on=""
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+            "$EXTRA_MARKER"*) on=1 ;;
+            '#'* | '') ;;
+            *) [ -z "$on" ] || printf '%s\n' "$line" ;;
+        esac
+    done
+}
+
+# sentinel.extraConfig follows the ConfigMap, like the listener: the directives it names now,
+# or named at the last start (sentinel-extra.applied), are dropped from the stored config
+# (Sentinel may have rewritten their lines), then its lines are appended. A directive
+# removed from the profile thus goes back to Sentinel's default. A subshell function:
+# apply_sentinel_extra_config CONF CONFIGMAP_CONF.
+apply_sentinel_extra_config() (
+    conf=$1
+    applied=$CONF_DIR/sentinel-extra.applied
+    umask 077
+    extra_section <"$2" >"$conf.extra"
+    keys=$({
+        directive_keys <"$conf.extra"
+        [ ! -f "$applied" ] || directive_keys <"$applied"
+    } | tr '\n' ' ')
+    while IFS= read -r line || [ -n "$line" ]; do
+        key=$(printf '%s\n' "$line" | directive_keys)
+        if [ -n "$key" ]; then
+            case " $keys" in *" $key "*) continue ;; esac
+        fi
+        printf '%s\n' "$line"
+    done <"$conf" >"$conf.new"
+    cat "$conf.extra" >>"$conf.new"
+    mv "$conf.new" "$conf"
+    mv "$conf.extra" "$applied"
+)
+
 # Give the pod a writable Sentinel config on the PVC. Sentinel keeps its state there
 # (epochs, the current master, known replicas and Sentinels), so it is written only when
 # it does not name a master yet: then it follows what the other Sentinels know, and falls
@@ -348,6 +402,7 @@ prepare_sentinel_conf() {
         grep -E '^(port|tls-[a-z-]+) ' /config/sentinel/sentinel.conf >>"$conf.new"
     )
     mv "$conf.new" "$conf"
+    apply_sentinel_extra_config "$conf" /config/sentinel/sentinel.conf
     # The password lines follow the Secret: a rotated value replaces the stored one, and with
     # auth off none is kept. With auth on the password opens the Redis nodes (auth-pass),
     # guards this Sentinel (requirepass: SENTINEL FAILOVER, SET and REMOVE need it) and is
