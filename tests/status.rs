@@ -786,10 +786,9 @@ case "$1" in
 esac
 "#;
 
-#[test]
-fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
-    let set = Set::start_with(true);
-    set.wait_healthy();
+/// A directory holding [`PASS_THROUGH_KUBECTL`] that lists `set`'s servers as the pods
+/// `redis-0..2`, and the `PATH` that puts it first.
+fn pass_through_kubectl(set: &Set) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("kubectl");
     fs::write(&script, PASS_THROUGH_KUBECTL).expect("write kubectl");
@@ -817,6 +816,14 @@ fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
         dir.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    (dir, path)
+}
+
+#[test]
+fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
+    let set = Set::start_with(true);
+    set.wait_healthy();
+    let (dir, path) = pass_through_kubectl(&set);
     let dir_name = dir.path().display().to_string();
     let ca = set.tls[2].clone();
     let env = [
@@ -879,37 +886,11 @@ fn a_server_refusing_the_password_is_asked_with_the_previous_one_and_named() {
     assert!(role_of_2(&report).is_null(), "{report:#}");
 
     // kubectl: the pods' password files, as the generated manifests mount them.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let script = dir.path().join("kubectl");
-    fs::write(&script, PASS_THROUGH_KUBECTL).expect("write kubectl");
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod");
-    let pods: Vec<Value> = (0..3)
-        .map(|i| {
-            serde_json::json!({
-                "metadata": {"name": format!("redis-{i}")},
-                "spec": {"containers": [
-                    {"name": "redis", "ports": [{"containerPort": set.redis[i].0}]},
-                    {"name": "sentinel", "ports": [{"containerPort": set.sentinels[i].0}]}
-                ]},
-                "status": {"phase": "Running", "podIP": "127.0.0.1"}
-            })
-        })
-        .collect();
-    fs::write(
-        dir.path().join("pods.json"),
-        serde_json::json!({ "items": pods }).to_string(),
-    )
-    .expect("pods.json");
+    let (dir, path) = pass_through_kubectl(&set);
     let current = dir.path().join("password");
     let previous = dir.path().join("previous-password");
     fs::write(&current, "new-secret").expect("password file");
     fs::write(&previous, "old-secret").expect("previous file");
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let dir_name = dir.path().display().to_string();
     let current = current.display().to_string();
     let previous = previous.display().to_string();

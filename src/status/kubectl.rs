@@ -32,7 +32,7 @@ const TLS_FROM_POD_ENV: &str = r#"if [ -n "${TLS_CA_CERT_FILE:-}" ]; then set --
 /// container has a previous one (`REDIS_PREVIOUS_PASSWORD_FILE`, mounted during a rotation:
 /// a pod not restarted yet knows only the old password), asks again with it and says so on
 /// stderr ([`PREVIOUS_PASSWORD_MARK`]).
-const RUN_WITH_PREVIOUS_ON_REFUSAL: &str = r#"out=$(redis-cli "$@"); rc=$?; case $out in NOAUTH* | WRONGPASS*) if [ -n "${REDIS_PREVIOUS_PASSWORD_FILE:-}" ] && REDISCLI_AUTH=$(cat "$REDIS_PREVIOUS_PASSWORD_FILE" 2>/dev/null) && [ -n "$REDISCLI_AUTH" ]; then export REDISCLI_AUTH; out=$(redis-cli "$@"); rc=$?; case $out in NOAUTH* | WRONGPASS*) ;; *) echo "redis-ha-gen: previous-password" >&2 ;; esac; fi ;; esac; printf '%s\n' "$out"; exit $rc"#;
+const RUN_WITH_PREVIOUS_ON_REFUSAL: &str = r#"out=$(redis-cli "$@"); rc=$?; case $out in NOAUTH* | WRONGPASS*) if [ -n "${REDIS_PREVIOUS_PASSWORD_FILE:-}" ] && REDISCLI_AUTH=$(cat "$REDIS_PREVIOUS_PASSWORD_FILE" 2>/dev/null) && [ -n "$REDISCLI_AUTH" ]; then export REDISCLI_AUTH; out=$(redis-cli "$@"); rc=$?; case $out in NOAUTH* | WRONGPASS*) ;; *) echo "redis-ha-gen: previous-password" >&2 ;; esac; fi ;; esac; printf '%s' "$out"; echo; exit $rc"#;
 /// What the pod's shell prints on stderr when only the previous password was accepted.
 const PREVIOUS_PASSWORD_MARK: &str = "redis-ha-gen: previous-password";
 
