@@ -786,10 +786,9 @@ case "$1" in
 esac
 "#;
 
-#[test]
-fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
-    let set = Set::start_with(true);
-    set.wait_healthy();
+/// A directory holding [`PASS_THROUGH_KUBECTL`] that lists `set`'s servers as the pods
+/// `redis-0..2`, and the `PATH` that puts it first.
+fn pass_through_kubectl(set: &Set) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("kubectl");
     fs::write(&script, PASS_THROUGH_KUBECTL).expect("write kubectl");
@@ -817,6 +816,14 @@ fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
         dir.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    (dir, path)
+}
+
+#[test]
+fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
+    let set = Set::start_with(true);
+    set.wait_healthy();
+    let (dir, path) = pass_through_kubectl(&set);
     let dir_name = dir.path().display().to_string();
     let ca = set.tls[2].clone();
     let env = [
@@ -831,4 +838,90 @@ fn kubectl_backend_speaks_tls_when_the_pods_env_names_a_ca() {
     // Without it the pods' redis-cli speaks plain text to TLS-only ports: nothing answers.
     let (code, report) = status_with_env(&args, &env);
     assert_eq!(code, 3, "{report:#}");
+}
+
+/// The first rollout of a password rotation, half done: one replica restarted with the new
+/// password and the others not yet (here: the others open to any password, replica 2 knowing
+/// only the old one). `status` given the new password is refused by replica 2; given the
+/// previous one too, it asks again with it and says so — through both backends.
+#[test]
+fn a_server_refusing_the_password_is_asked_with_the_previous_one_and_named() {
+    let set = Set::start();
+    set.wait_healthy();
+    set.redis_cli(2, &["CONFIG", "SET", "requirepass", "old-secret"]);
+    let replica = format!("127.0.0.1:{}", set.redis[2].0);
+    let addresses = set.addresses();
+    let args: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    let role_of_2 = |report: &Value| report["redis"][2]["role"].clone();
+
+    // Direct: REDISCLI_AUTH is the new password; REDIS_PREVIOUS_PASSWORD the old one.
+    let (_, report) = status_with_env(&args, &[("REDISCLI_AUTH", "new-secret")]);
+    assert!(
+        problems(&report).contains(&format!("{replica}: not answering (AUTH failed: WRONGPASS")),
+        "{report:#}"
+    );
+    let (code, report) = status_with_env(
+        &args,
+        &[
+            ("REDISCLI_AUTH", "new-secret"),
+            ("REDIS_PREVIOUS_PASSWORD", "old-secret"),
+        ],
+    );
+    assert_eq!(role_of_2(&report), "replica", "{report:#}");
+    assert_ne!(code, 0, "a rotation under way is not healthy: {report:#}");
+    assert!(
+        problems(&report).contains(&format!(
+            "{replica}: refused the current password and accepted the previous one"
+        )),
+        "{report:#}"
+    );
+    // A wrong previous password changes nothing.
+    let (_, report) = status_with_env(
+        &args,
+        &[
+            ("REDISCLI_AUTH", "new-secret"),
+            ("REDIS_PREVIOUS_PASSWORD", "other"),
+        ],
+    );
+    assert!(role_of_2(&report).is_null(), "{report:#}");
+
+    // kubectl: the pods' password files, as the generated manifests mount them.
+    let (dir, path) = pass_through_kubectl(&set);
+    let current = dir.path().join("password");
+    let previous = dir.path().join("previous-password");
+    fs::write(&current, "new-secret").expect("password file");
+    fs::write(&previous, "old-secret").expect("previous file");
+    let dir_name = dir.path().display().to_string();
+    let current = current.display().to_string();
+    let previous = previous.display().to_string();
+    let env = [
+        ("PATH", path.as_str()),
+        ("FAKE_KUBECTL_DIR", dir_name.as_str()),
+        ("REDIS_PASSWORD_FILE", current.as_str()),
+    ];
+    let kubectl = ["--target", "kubectl"];
+    let (_, report) = status_with_env(&kubectl, &env);
+    assert!(role_of_2(&report).is_null(), "{report:#}");
+    assert!(
+        problems(&report).contains("redis-2/redis: not answering (NOAUTH"),
+        "{report:#}"
+    );
+    let with_previous = [
+        env[0],
+        env[1],
+        env[2],
+        ("REDIS_PREVIOUS_PASSWORD_FILE", &previous),
+    ];
+    let (code, report) = status_with_env(&kubectl, &with_previous);
+    assert_eq!(role_of_2(&report), "replica", "{report:#}");
+    assert_ne!(code, 0, "{report:#}");
+    assert!(
+        problems(&report)
+            .contains("redis-2/redis: refused the current password and accepted the previous one"),
+        "{report:#}"
+    );
+    assert!(
+        !problems(&report).contains("redis-0/redis: refused"),
+        "{report:#}"
+    );
 }

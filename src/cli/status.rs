@@ -53,7 +53,11 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
         }
         None => {
             let password = std::env::var("REDISCLI_AUTH").ok();
-            let direct = Direct::new(&args.addresses, password, started + timeout)?;
+            let previous = std::env::var("REDIS_PREVIOUS_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty());
+            let direct = Direct::new(&args.addresses, password, started + timeout)?
+                .with_previous_password(previous);
             Box::new(match (args.tls, &args.cacert) {
                 (false, _) => direct,
                 (true, None) => bail!(

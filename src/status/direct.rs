@@ -4,7 +4,9 @@
 //! A password, when the set needs one, comes from `REDISCLI_AUTH` — the variable `redis-cli`
 //! itself reads — so it never appears on a command line. Redis and Sentinel get it (the
 //! generated sets' Sentinels require the same password); an instance that requires none
-//! answers `AUTH` with "without any password configured" and is asked anyway.
+//! answers `AUTH` with "without any password configured" and is asked anyway. One that
+//! refuses it is asked with `REDIS_PREVIOUS_PASSWORD`, when set (during a password
+//! rotation), and the report says which accepted only that one.
 //!
 //! Over TLS, each server's certificate must chain to the given CA and name the address's host
 //! (or one name given for all: the generated sets share one certificate).
@@ -23,6 +25,10 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Direct {
     addresses: Vec<(String, String, u16)>,
     password: Option<String>,
+    /// Tried when `password` is refused (`REDIS_PREVIOUS_PASSWORD`, during a rotation).
+    previous: Option<String>,
+    /// The addresses that refused `password` and accepted `previous`.
+    previous_used: Vec<String>,
     connections: BTreeMap<String, Connection>,
     /// The CA to verify servers with, and the name to expect instead of each host.
     tls: Option<(TlsClient, Option<String>)>,
@@ -49,11 +55,18 @@ impl Direct {
         Ok(Direct {
             addresses: parsed,
             password,
+            previous: None,
+            previous_used: Vec::new(),
             connections: BTreeMap::new(),
             tls: None,
             deadline,
             fatal: None,
         })
+    }
+
+    /// The password to try when the first one is refused: a rotation's previous password.
+    pub fn with_previous_password(self, previous: Option<String>) -> Direct {
+        Direct { previous, ..self }
     }
 
     /// After a failed call to `name`: remember it if it is why the run cannot be judged
@@ -83,7 +96,36 @@ impl Direct {
         }
     }
 
-    fn connect(&self, host: &str, port: u16) -> Result<(Connection, Vec<SocketAddr>), String> {
+    /// `AUTH` with the password, then with the previous one if the first is refused.
+    /// `Ok(true)`: only the previous one was accepted.
+    fn authenticate(&self, connection: &mut Connection) -> Result<bool, String> {
+        let Some(password) = &self.password else {
+            return Ok(false);
+        };
+        let refused = match connection.call(&["AUTH", password.as_str()]) {
+            // A Sentinel (or Redis) that requires no password: go on.
+            Ok(Reply::Error(e)) if e.contains("without any password configured") => {
+                return Ok(false);
+            }
+            Ok(Reply::Error(e)) => format!("AUTH failed: {e}"),
+            Ok(_) => return Ok(false),
+            Err(e) => return Err(e.to_string()),
+        };
+        let Some(previous) = &self.previous else {
+            return Err(refused);
+        };
+        match connection.call(&["AUTH", previous.as_str()]) {
+            Ok(Reply::Error(_)) => Err(format!("{refused} (and with the previous password)")),
+            Ok(_) => Ok(true),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn connect(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<(Connection, Vec<SocketAddr>, bool), String> {
         let resolved: Vec<SocketAddr> = (host, port)
             .to_socket_addrs()
             .map_err(|e| format!("cannot resolve {host}: {e}"))?
@@ -104,17 +146,8 @@ impl Direct {
             match connection {
                 Ok(mut connection) => {
                     connection.set_deadline(self.deadline);
-                    if let Some(password) = &self.password {
-                        match connection.call(&["AUTH", password.as_str()]) {
-                            // A Sentinel (or Redis) that requires no password: go on.
-                            Ok(Reply::Error(e))
-                                if e.contains("without any password configured") => {}
-                            Ok(Reply::Error(e)) => return Err(format!("AUTH failed: {e}")),
-                            Ok(_) => {}
-                            Err(e) => return Err(e.to_string()),
-                        }
-                    }
-                    return Ok((connection, resolved));
+                    let previous = self.authenticate(&mut connection)?;
+                    return Ok((connection, resolved, previous));
                 }
                 Err(e) => last = e.to_string(),
             }
@@ -150,7 +183,10 @@ impl Backend for Direct {
                 down: None,
             };
             match self.connect(&host, port) {
-                Ok((mut connection, resolved)) => {
+                Ok((mut connection, resolved, previous)) => {
+                    if previous {
+                        self.previous_used.push(name.clone());
+                    }
                     instance
                         .hosts
                         .extend(resolved.iter().map(|a| a.ip().to_string()));
@@ -198,6 +234,12 @@ impl Backend for Direct {
 
     fn fatal(&self) -> Option<&str> {
         self.fatal.as_deref()
+    }
+
+    fn notes(&self) -> Vec<String> {
+        super::previous_password_note(&self.previous_used)
+            .into_iter()
+            .collect()
     }
 }
 

@@ -8,6 +8,8 @@
 //! `REDIS_PASSWORD` (a Secret env), when set, becomes
 //! `redis-cli`'s `REDISCLI_AUTH` inside the pod — it never crosses a command line (a
 //! Sentinel without a password answers anyway: `redis-cli` goes on after a refused `AUTH`).
+//! A server that refuses that password is asked again with the container's previous one
+//! (`REDIS_PREVIOUS_PASSWORD_FILE`, during a rotation), and the report says so.
 //! `TLS_CA_CERT_FILE` (set under
 //! `tls.enabled`) turns on `--tls --cacert` with it, unless `--tls` said which CA to use.
 
@@ -26,6 +28,13 @@ const SENTINEL_CONTAINER: &str = "sentinel";
 const AUTH_FROM_POD_ENV: &str = r#"if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE"); export REDISCLI_AUTH; elif [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; "#;
 /// Makes `redis-cli` speak TLS with the container's `TLS_CA_CERT_FILE`, if set.
 const TLS_FROM_POD_ENV: &str = r#"if [ -n "${TLS_CA_CERT_FILE:-}" ]; then set -- --tls --cacert "$TLS_CA_CERT_FILE" "$@"; fi; "#;
+/// Runs `redis-cli`; when the server refuses the password (`NOAUTH`, `WRONGPASS`) and the
+/// container has a previous one (`REDIS_PREVIOUS_PASSWORD_FILE`, mounted during a rotation:
+/// a pod not restarted yet knows only the old password), asks again with it and says so on
+/// stderr ([`PREVIOUS_PASSWORD_MARK`]).
+const RUN_WITH_PREVIOUS_ON_REFUSAL: &str = r#"out=$(redis-cli "$@"); rc=$?; case $out in NOAUTH* | WRONGPASS*) if [ -n "${REDIS_PREVIOUS_PASSWORD_FILE:-}" ] && REDISCLI_AUTH=$(cat "$REDIS_PREVIOUS_PASSWORD_FILE" 2>/dev/null) && [ -n "$REDISCLI_AUTH" ]; then export REDISCLI_AUTH; out=$(redis-cli "$@"); rc=$?; case $out in NOAUTH* | WRONGPASS*) ;; *) echo "redis-ha-gen: previous-password" >&2 ;; esac; fi ;; esac; printf '%s' "$out"; echo; exit $rc"#;
+/// What the pod's shell prints on stderr when only the previous password was accepted.
+const PREVIOUS_PASSWORD_MARK: &str = "redis-ha-gen: previous-password";
 
 pub struct Kubectl {
     pub namespace: String,
@@ -40,6 +49,8 @@ pub struct Kubectl {
     pub fatal: Option<String>,
     /// What `instances` noticed in the pods' spec (see [`size_notes`]).
     pub notes: Vec<String>,
+    /// The containers that refused the pod's password and accepted its previous one.
+    pub previous_password: Vec<String>,
 }
 
 impl Kubectl {
@@ -56,6 +67,7 @@ impl Kubectl {
             deadline,
             fatal: None,
             notes: Vec::new(),
+            previous_password: Vec::new(),
         }
     }
 
@@ -120,7 +132,9 @@ impl Backend for Kubectl {
     }
 
     fn notes(&self) -> Vec<String> {
-        self.notes.clone()
+        let mut notes = self.notes.clone();
+        notes.extend(super::previous_password_note(&self.previous_password));
+        notes
     }
 
     fn ask(&mut self, instance: &Instance, query: &Query) -> Result<Reply, String> {
@@ -134,7 +148,7 @@ impl Backend for Kubectl {
         } else {
             TLS_FROM_POD_ENV
         };
-        let script = format!(r#"{AUTH_FROM_POD_ENV}{tls}exec redis-cli "$@""#);
+        let script = format!("{AUTH_FROM_POD_ENV}{tls}{RUN_WITH_PREVIOUS_ON_REFUSAL}");
         command
             .args(["exec", pod, "-c", container, "--", "sh", "-c", &script])
             .args(["redis-cli", "-p"])
@@ -147,8 +161,14 @@ impl Backend for Kubectl {
         let output = self
             .run(&mut command, &what)
             .map_err(|e| format!("{e:#}"))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
         if !output.status.success() {
-            return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+            return Err(stderr.trim().to_owned());
+        }
+        if stderr.lines().any(|l| l.trim() == PREVIOUS_PASSWORD_MARK)
+            && !self.previous_password.contains(&instance.name)
+        {
+            self.previous_password.push(instance.name.clone());
         }
         Ok(read_plain(
             &String::from_utf8_lossy(&output.stdout),

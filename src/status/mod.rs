@@ -75,6 +75,21 @@ pub struct Query {
     pub shape: Shape,
 }
 
+/// What `status` says when `containers` refused the current password and accepted the
+/// previous one: a rotation's first rollout has not reached them yet (README "Rotating the
+/// password"), or it stalled.
+pub fn previous_password_note(containers: &[String]) -> Option<String> {
+    if containers.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}: refused the current password and accepted the previous one: a password rotation \
+         is under way (README \"Rotating the password\"); restart these pods (`kubectl rollout \
+         restart`) before clients switch to the new password",
+        containers.join(", ")
+    ))
+}
+
 /// Where the replies come from.
 pub trait Backend {
     /// Every instance of the set. `Err` means the command could not run (exit 2).

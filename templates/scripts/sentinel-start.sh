@@ -5,6 +5,24 @@ SCRIPT=sentinel-start
 # shellcheck source=common.sh
 . /scripts/common.sh
 
+# With 4 or more pods, 3 or more Sentinels survive the loss of the master's pod. Its
+# connections close at once, so every survivor's down-after ends within a few ms of the
+# others'; each survivor after the second finds a quorum at its first question and starts an
+# election in the same tick as the second: the candidates split the votes
+# (-failover-abort-not-elected) and none tries again before 2 x failover-timeout. So each
+# Sentinel's down-after is the profile's plus 250 ms per ordinal: the second survivor to see
+# the master down is the only candidate, the later ones vote for it before their own
+# down-after ends (docs/architecture.md, "One candidate per election"). With 3 pods the
+# second survivor is the last one: nothing to stagger.
+DOWN_AFTER_STAGGER_MS=250
+staggered_down_after() {
+    if [ "$REPLICAS" -ge 4 ]; then
+        echo $(($1 + ORDINAL * DOWN_AFTER_STAGGER_MS))
+    else
+        echo "$1"
+    fi
+}
+
 # The ConfigMap's tunables win over the ones stored on the PVC, so a changed profile reaches
 # Sentinels that already have state. SENTINEL SET persists them.
 apply_configmap_tunables() {
@@ -18,7 +36,10 @@ apply_configmap_tunables() {
         [ "$w1" = "sentinel" ] && [ "$w3" = "$MASTER_NAME" ] || continue
         case $w2 in
             monitor) sentinel_cmd "$LOCAL" SENTINEL SET "$MASTER_NAME" quorum "$w6" >/dev/null ;;
-            down-after-milliseconds | failover-timeout | parallel-syncs)
+            down-after-milliseconds)
+                sentinel_cmd "$LOCAL" SENTINEL SET "$MASTER_NAME" "$w2" \
+                    "$(staggered_down_after "$w4")" >/dev/null ;;
+            failover-timeout | parallel-syncs)
                 sentinel_cmd "$LOCAL" SENTINEL SET "$MASTER_NAME" "$w2" "$w4" >/dev/null ;;
         esac
     done </config/sentinel/sentinel.conf
