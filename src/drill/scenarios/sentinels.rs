@@ -118,6 +118,12 @@ pub fn sentinel_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
         first.map_or("no answer".into(), |m| r.cluster.pod_name(m)),
         r.cluster.pod_name(current),
     );
-    r.settle("the set is whole again", 30.0);
+    let after = r.settle("the set is whole again", 30.0);
+    r.check(
+        "no failover after the Sentinel restart",
+        after.is_none_or(|m| m == current),
+        after.map_or("no master".into(), |m| r.cluster.pod_name(m)),
+        r.cluster.pod_name(current),
+    );
     Ok(())
 }
