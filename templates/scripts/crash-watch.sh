@@ -12,9 +12,11 @@ SCRIPT=crash-watch
 
 # Checks of the local port this far apart while the local Redis is master (seconds;
 # BusyBox and coreutils sleep take fractions), IDLE_INTERVAL otherwise (to notice that it
-# became master); two refused in a row, CONFIRM_INTERVAL apart, make a death.
-CHECK_INTERVAL=0.1
-CONFIRM_INTERVAL=0.05
+# became master); two refused in a row, CONFIRM_INTERVAL apart, make a death. The first
+# refusal starts gathering what the decision needs (in the background, reaped before
+# anything else), so the second one decides at once.
+CHECK_INTERVAL=0.05
+CONFIRM_INTERVAL=0.02
 IDLE_INTERVAL=1
 REFUSED_TO_FIRE=2
 # A replica is good when its link to this pod was up at most this many seconds ago.
@@ -125,7 +127,6 @@ fail_over_crashed_master() {
         log "redis-server stopped during preStop: the hand-over is preStop's"
         return 1
     fi
-    gather
     named=$(head -n 1 "$GATHER_DIR/named" | tr -d '\r')
     if [ "$named" != "$SELF" ]; then
         log "redis-server $reason, but the local Sentinel names '${named:-nobody}': no fast failover"
@@ -156,6 +157,13 @@ fail_over_crashed_master() {
     [ "$reply" = OK ]
 }
 
+# The gathering started at a first refusal, if any: finish it (reap the job).
+gathered=0
+finish_gathering() {
+    [ "$gathered" = 0 ] || wait
+    gathered=0
+}
+
 # Armed once the local Redis answered as master; disarmed by anything but a master, a
 # timeout or a refusal, by preStop's marker, and after each decision (one per crash).
 armed=0
@@ -169,10 +177,12 @@ while :; do
         sleep "$IDLE_INTERVAL"
     fi
     if [ -e "$STOPPING_MARKER" ]; then
+        finish_gathering
         armed=0 refused=0
         continue
     fi
     local_state
+    [ "$STATE" = refused ] || finish_gathering
     case $STATE in
         master)
             if [ "$armed" = 0 ]; then
@@ -184,12 +194,18 @@ while :; do
         refused)
             [ "$armed" = 1 ] || continue
             refused=$((refused + 1))
+            if [ "$gathered" = 0 ]; then
+                gather &
+                gathered=1
+            fi
             [ "$refused" -ge "$REFUSED_TO_FIRE" ] || continue
+            finish_gathering
             fail_over_crashed_master "refuses connections (${refused} checks in a row)"
             armed=0 refused=0
             ;;
         restarted)
             [ "$armed" = 1 ] || continue
+            gather
             fail_over_crashed_master "was restarted (a new process answers)"
             armed=0 refused=0
             ;;
