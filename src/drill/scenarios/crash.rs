@@ -2,6 +2,7 @@
 //! once, and nothing that is not a crash (a short freeze, the master's own Sentinel
 //! restarting) makes it fire.
 
+use super::sentinels::sentinel_container;
 use super::{expect_replica_of, wait_failover};
 use crate::drill::rehearsal::Rehearsal;
 
@@ -12,14 +13,6 @@ const WATCH_SLACK: f64 = 2.0;
 
 fn redis_container(r: &Rehearsal) -> String {
     r.cluster.spec().redis_container.clone()
-}
-
-fn sentinel_container(r: &Rehearsal) -> anyhow::Result<String> {
-    r.cluster
-        .spec()
-        .sentinel_container
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("the pods have no Sentinel container"))
 }
 
 /// SIGKILL of the master's `redis-server` only (an OOM kill, a crash); the kubelet restarts

@@ -16,7 +16,7 @@ fn stop_master_redis(r: &mut Rehearsal) -> anyhow::Result<usize> {
     Ok(master)
 }
 
-fn sentinel_container(r: &Rehearsal) -> anyhow::Result<String> {
+pub(super) fn sentinel_container(r: &Rehearsal) -> anyhow::Result<String> {
     r.cluster
         .spec()
         .sentinel_container
