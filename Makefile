@@ -7,10 +7,11 @@ NAMESPACE ?= kubernaut-system
 CARGO     ?= cargo
 BIN       := target/release/redis-ha-gen
 DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables \
-                    busybox util-linux shellcheck
+                    busybox util-linux shellcheck jq
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
-        cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all
+        cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all \
+        false-failover
 
 build:
 	$(CARGO) build --release
@@ -79,6 +80,15 @@ soak-zombies: test-deps
 # side by side (benches/compare.sh). It takes minutes: not part of `make test`.
 bench:
 	bash benches/compare.sh
+
+# No false failover (docs/architecture.md §16): FALSE_FAILOVER_RUNS rounds (default 100) of
+# replica-down, master-pause, master-sentinel-restart and sentinel-restart on
+# FALSE_FAILOVER_PROFILE, counting the failovers none may cause; exit 1 when one happened.
+# Needs root; ~2 min a round on 2 cores (hours for 100): not part of `make test`.
+FALSE_FAILOVER_RUNS    ?= 100
+FALSE_FAILOVER_PROFILE ?= production
+false-failover: build test-deps
+	RUNS=$(FALSE_FAILOVER_RUNS) PROFILE=$(FALSE_FAILOVER_PROFILE) bash benches/false-failover.sh
 
 # Every drill scenario for every built-in profile, on this machine (make test runs every one
 # for `production` and nearly every one for `kind`). Needs root; ~40 min on 2 cores.

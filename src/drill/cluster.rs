@@ -80,6 +80,16 @@ pub trait Cluster: Sync {
         let _ = (ordinal, container);
         anyhow::bail!("killing a single container is not available on this target")
     }
+    /// SIGSTOP (or SIGCONT) the processes of one container only.
+    fn freeze_container(
+        &self,
+        ordinal: usize,
+        container: &str,
+        frozen: bool,
+    ) -> anyhow::Result<()> {
+        let _ = (ordinal, container, frozen);
+        anyhow::bail!("freezing a single container is not available on this target")
+    }
     /// SIGKILL one container and let the kubelet restart it in place, same pod and address,
     /// after its back-off (a crash).
     fn crash_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {

@@ -333,6 +333,15 @@ impl Cluster for KubectlSet {
         self.signal_container(ordinal, container, "-KILL")
     }
 
+    fn freeze_container(
+        &self,
+        ordinal: usize,
+        container: &str,
+        frozen: bool,
+    ) -> anyhow::Result<()> {
+        self.signal_container(ordinal, container, if frozen { "-STOP" } else { "-CONT" })
+    }
+
     fn connect(
         &self,
         ordinal: usize,

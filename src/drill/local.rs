@@ -374,6 +374,16 @@ impl Cluster for LocalSet {
         Ok(())
     }
 
+    fn freeze_container(
+        &self,
+        ordinal: usize,
+        container: &str,
+        frozen: bool,
+    ) -> anyhow::Result<()> {
+        self.pod(ordinal)?.freeze_container(container, frozen);
+        Ok(())
+    }
+
     /// A plain HTTP/1.0 GET from the host, which sits on the pods' bridge as a node would.
     fn scrape(&self, ordinal: usize, port: u16) -> Option<anyhow::Result<String>> {
         use std::io::{Read, Write};

@@ -483,7 +483,12 @@ impl Pod {
                     };
                     cs.process = None;
                     cs.ready = false;
-                    let backoff = Duration::from_secs(1 << cs.restarts.min(4)).min(MAX_BACKOFF);
+                    // The kubelet restarts a container that exited for the first time at
+                    // once, later ones after a doubling back-off (compressed here: 1 s, 2 s, …).
+                    let backoff = match cs.restarts {
+                        0 => Duration::ZERO,
+                        n => Duration::from_secs(1 << (n - 1).min(4)).min(MAX_BACKOFF),
+                    };
                     cs.restarts += 1;
                     cs.next_start = Some(now + backoff);
                     self.note(
@@ -781,6 +786,18 @@ impl Pod {
             if let Some(process) = &cs.process {
                 process.freeze(frozen);
             }
+        }
+    }
+
+    /// SIGSTOP (or SIGCONT) the processes of one container.
+    pub fn freeze_container(&self, container: &str, frozen: bool) {
+        if let Some(process) = self
+            .state()
+            .containers
+            .get(container)
+            .and_then(|cs| cs.process.as_ref())
+        {
+            process.freeze(frozen);
         }
     }
 

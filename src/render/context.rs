@@ -23,7 +23,7 @@ const IGNORE_CHECK_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
 /// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
-pub const SCRIPTS: [(&str, &str); 6] = [
+pub const SCRIPTS: [(&str, &str); 7] = [
     (
         "common.sh",
         include_str!("../../templates/scripts/common.sh"),
@@ -42,6 +42,10 @@ pub const SCRIPTS: [(&str, &str); 6] = [
         include_str!("../../templates/scripts/redis-prestop.sh"),
     ),
     ("probe.sh", include_str!("../../templates/scripts/probe.sh")),
+    (
+        "crash-watch.sh",
+        include_str!("../../templates/scripts/crash-watch.sh"),
+    ),
 ];
 
 /// Everything the templates read. Field names are the template variable names.

@@ -15,6 +15,12 @@ DATA_DIR=/data
 CONF_DIR=$DATA_DIR/conf
 # Written once this pod has taken its first role: from then on it is not a first boot.
 ROLE_MARKER=$CONF_DIR/role-taken
+# In /tmp, the pod's emptyDir that its containers share and that lives as long as the pod.
+# STOPPING_MARKER: preStop began (the redis container is being stopped on purpose); removed
+# when the redis container starts again. SERVED_MASTER_MARKER: this pod's redis-server has
+# served as master during the pod's life (crash-watch.sh writes it). docs/architecture.md §17.
+STOPPING_MARKER=/tmp/redis-stopping
+SERVED_MASTER_MARKER=/tmp/redis-served-master
 # A replica of an address where nothing listens: accepts no writes and serves no sync
 # (NOMASTERLINK), so an empty or stale node can neither be written to nor resync others.
 SAFE_MASTER_HOST=127.0.0.1
@@ -209,43 +215,60 @@ info_field() {
 # SENTINEL_MASTER), KNOWN_REPLICAS (most replicas any of them knows) and
 # FAILOVER_UNDER_WAY (1 when any of them is failing the master over right now).
 ask_sentinels() {
+    local host
+    start_sentinel_tally
+    for host in $(all_pods); do
+        tally_sentinel_reply "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
+    done
+    end_sentinel_tally
+}
+
+# ask_sentinels in three steps, for callers that gather the replies some other way (all at
+# once: crash-watch.sh): start, one `SENTINEL MASTER` reply (field/value lines; "" when that
+# Sentinel did not answer) per Sentinel, end.
+start_sentinel_tally() {
     SENTINEL_MASTER=""
     SENTINELS_UP=0
     SENTINELS_AGREE=0
     KNOWN_REPLICAS=0
     FAILOVER_UNDER_WAY=0
-    local best_epoch=-1 named="" host reply key line ip epoch replicas flags
-    for host in $(all_pods); do
-        reply=$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')
-        ip="" epoch=0 replicas=0 flags="" key=""
-        while IFS= read -r line; do
-            if [ -z "$key" ]; then
-                key=$line
-                continue
-            fi
-            case $key in
-                ip) ip=$line ;;
-                config-epoch) epoch=$line ;;
-                num-slaves) replicas=$line ;;
-                flags) flags=$line ;;
-            esac
-            key=""
-        done <<EOF
-$reply
-EOF
-        [ -n "$ip" ] || continue
-        SENTINELS_UP=$((SENTINELS_UP + 1))
-        named="$named $ip"
-        [ "$replicas" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$replicas
-        case ,$flags, in
-            *,failover_in_progress,*) FAILOVER_UNDER_WAY=1 ;;
-        esac
-        if [ "$epoch" -gt "$best_epoch" ]; then
-            best_epoch=$epoch
-            SENTINEL_MASTER=$ip
+    TALLY_EPOCH=-1
+    TALLY_NAMED=""
+}
+
+tally_sentinel_reply() {
+    local key="" line ip="" epoch=0 replicas=0 flags=""
+    while IFS= read -r line; do
+        if [ -z "$key" ]; then
+            key=$line
+            continue
         fi
-    done
-    for ip in $named; do
+        case $key in
+            ip) ip=$line ;;
+            config-epoch) epoch=$line ;;
+            num-slaves) replicas=$line ;;
+            flags) flags=$line ;;
+        esac
+        key=""
+    done <<EOF
+$1
+EOF
+    [ -n "$ip" ] || return 0
+    SENTINELS_UP=$((SENTINELS_UP + 1))
+    TALLY_NAMED="$TALLY_NAMED $ip"
+    [ "$replicas" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$replicas
+    case ,$flags, in
+        *,failover_in_progress,*) FAILOVER_UNDER_WAY=1 ;;
+    esac
+    if [ "$epoch" -gt "$TALLY_EPOCH" ]; then
+        TALLY_EPOCH=$epoch
+        SENTINEL_MASTER=$ip
+    fi
+}
+
+end_sentinel_tally() {
+    local ip
+    for ip in $TALLY_NAMED; do
         [ "$ip" = "$SENTINEL_MASTER" ] && SENTINELS_AGREE=$((SENTINELS_AGREE + 1))
     done
 }

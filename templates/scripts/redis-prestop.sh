@@ -8,6 +8,9 @@ SCRIPT=redis-prestop
 # shellcheck source=common.sh
 . /scripts/common.sh
 
+# This stop is on purpose: the crash watcher beside Sentinel must not take it for a crash
+# (docs/architecture.md §17). redis-start.sh removes the marker.
+: >"$STOPPING_MARKER"
 [ "$(info_field "$LOCAL" replication role)" = master ] || exit 0
 
 deadline=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS))

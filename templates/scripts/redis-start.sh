@@ -8,6 +8,10 @@ SCRIPT=redis-start
 . /scripts/common.sh
 
 CONF=$CONF_DIR/redis.conf
+STARTED_AT=$(date +%s)
+# After a crash of this pod's master, how long this node leaves the Sentinels to replace it
+# (the crash watcher asks for that within a second) before it may take the role back.
+CRASH_HOLD_SECONDS=5
 
 has_data() {
     [ -s "$DATA_DIR/dump.rdb" ] || [ -d "$DATA_DIR/appendonlydir" ]
@@ -166,6 +170,15 @@ adopt_data_of() {
         redis_cmd "$peer" REPLICAOF "$SELF" "$REDIS_PORT" >/dev/null
 }
 
+# This start follows a crash of this pod's master (it served as master during the pod's
+# life, and no preStop stopped it) and the crash watcher may still be asking the Sentinels
+# to replace it: for CRASH_HOLD_SECONDS this node neither takes the master role back nor
+# asks a failover itself (two forced failovers at two Sentinels could promote two
+# replicas). docs/architecture.md §17.
+crash_hold() {
+    [ -n "$CRASHED_MASTER" ] && [ $(($(date +%s) - STARTED_AT)) -lt "$CRASH_HOLD_SECONDS" ]
+}
+
 # Loops until this pod has a role; waiting is always safe, guessing is not.
 take_role() {
     local waited=0 stuck=0
@@ -181,15 +194,20 @@ take_role() {
             scan_peers
             if [ -n "$PEER_MASTER" ]; then
                 may_follow "$PEER_MASTER" "$PEER_MASTER_OFFSET" && follow "$PEER_MASTER" && break
+            elif [ "$SENTINEL_MASTER" = "$SELF" ] && crash_hold; then
+                : # the crash watcher's turn
             elif [ "$BEST_PEER_OFFSET" -gt "$MY_OFFSET" ]; then
                 # A peer holds data this node lacks (it restarted empty or from an old
                 # snapshot): this copy must not be served as master. While the Sentinels
                 # still name this pod, ask them to promote the best replica instead.
-                if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_UP" -ge "$MAJORITY" ]; then
+                if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_UP" -ge "$MAJORITY" ] &&
+                    [ "$FAILOVER_UNDER_WAY" = 0 ]; then
                     if [ "$KNOWN_REPLICAS" != 0 ]; then
+                        # This pod's own Sentinel first, the one the crash watcher asks: a
+                        # second request then meets -INPROG rather than a second failover.
                         # One argument per pod (FQDNs: no blanks, no glob characters).
                         # shellcheck disable=SC2046
-                        request_failover $(all_pods) && sleep 1
+                        request_failover "$SELF" $(peers) && sleep 1
                     elif [ "$stuck" -ge 30 ]; then
                         adopt_data_of "$BEST_PEER" && break
                     else
@@ -219,6 +237,14 @@ take_role() {
 }
 
 check_password
+# A start after preStop is a planned restart; one without, in a pod whose redis-server
+# served as master, follows a crash.
+CRASHED_MASTER=""
+if [ -e "$SERVED_MASTER_MARKER" ] && [ ! -e "$STOPPING_MARKER" ]; then
+    CRASHED_MASTER=1
+    log "this pod's redis-server served as master and stopped without preStop: a crash"
+fi
+rm -f "$STOPPING_MARKER"
 write_redis_conf
 [ -z "$PASSWORD" ] || remember_secret masterauth "$PASSWORD"
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the

@@ -102,6 +102,9 @@ forget_departed_pods
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).
 ( apply_configmap_tunables & )
+# The crash fast path (docs/architecture.md §17), detached the same way; it runs for the
+# container's life.
+( sh /scripts/crash-watch.sh & )
 # `redis-server --sentinel` is what the redis-sentinel name links to; not every package ships
 # that link (Debian keeps it in a separate package).
 exec redis-server "$CONF_DIR/sentinel.conf" --sentinel

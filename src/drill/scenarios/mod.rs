@@ -3,6 +3,7 @@
 //! the scenario's steps; then the measured numbers and the checks.
 
 mod auth;
+mod crash;
 mod exporters;
 mod failover;
 mod handover;
@@ -32,6 +33,8 @@ pub enum Failover {
     Required,
     /// Within `down-after-milliseconds` + this many seconds of the fault.
     RequiredWithin(f64),
+    /// Within this many seconds of the fault, whatever down-after is (the crash fast path).
+    Within(f64),
     /// Must happen during the scenario, but its speed is not the property (a setup step).
     Happens,
     Forbidden,
@@ -87,6 +90,12 @@ pub const SCENARIOS: &[Scenario] = &[
         ..SCENARIO
     },
     Scenario {
+        name: "master-crash",
+        play: crash::master_crash,
+        failover: Failover::Within(crash::CRASH_FAILOVER_MAX),
+        ..SCENARIO
+    },
+    Scenario {
         name: "master-returns",
         play: failover::master_returns,
         failover: Failover::Required,
@@ -117,6 +126,19 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "master-freeze",
         play: failover::master_freeze,
         failover: Failover::Happens,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "master-pause",
+        play: crash::master_pause,
+        failover: Failover::Forbidden,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "master-sentinel-restart",
+        play: crash::master_sentinel_restart,
+        failover: Failover::Forbidden,
+        every_write_succeeds: true,
         ..SCENARIO
     },
     Scenario {
@@ -409,6 +431,12 @@ fn judge(
                     format!("≤ {:.1} s", down_after + slack),
                 )
             }
+            Failover::Within(max) => r.check(
+                &format!("failover within {max} s of the fault"),
+                failover_seconds.is_some_and(|f| f <= max),
+                failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s")),
+                format!("≤ {max:.1} s"),
+            ),
             Failover::Happens => r.check(
                 "the Sentinels fail over",
                 failover_seconds.is_some(),

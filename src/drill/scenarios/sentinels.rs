@@ -16,7 +16,7 @@ fn stop_master_redis(r: &mut Rehearsal) -> anyhow::Result<usize> {
     Ok(master)
 }
 
-fn sentinel_container(r: &Rehearsal) -> anyhow::Result<String> {
+pub(super) fn sentinel_container(r: &Rehearsal) -> anyhow::Result<String> {
     r.cluster
         .spec()
         .sentinel_container
@@ -118,6 +118,12 @@ pub fn sentinel_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
         first.map_or("no answer".into(), |m| r.cluster.pod_name(m)),
         r.cluster.pod_name(current),
     );
-    r.settle("the set is whole again", 30.0);
+    let after = r.settle("the set is whole again", 30.0);
+    r.check(
+        "no failover after the Sentinel restart",
+        after.is_none_or(|m| m == current),
+        after.map_or("no master".into(), |m| r.cluster.pod_name(m)),
+        r.cluster.pod_name(current),
+    );
     Ok(())
 }

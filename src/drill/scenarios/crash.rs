@@ -1,0 +1,79 @@
+//! The crash fast path (docs/architecture.md §17): a crashed master process is replaced at
+//! once, and nothing that is not a crash (a short freeze, the master's own Sentinel
+//! restarting) makes it fire.
+
+use super::sentinels::sentinel_container;
+use super::{expect_replica_of, wait_failover};
+use crate::drill::rehearsal::Rehearsal;
+
+/// `master-crash` must see a new master within this many seconds of the SIGKILL.
+pub const CRASH_FAILOVER_MAX: f64 = 1.5;
+/// How long the scenarios without a failover keep watching after their fault.
+const WATCH_SLACK: f64 = 2.0;
+
+fn redis_container(r: &Rehearsal) -> String {
+    r.cluster.spec().redis_container.clone()
+}
+
+/// SIGKILL of the master's `redis-server` only (an OOM kill, a crash); the kubelet restarts
+/// the container in place at once, as it does a first crash.
+pub fn master_crash(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    let container = redis_container(r);
+    r.sleep(1.5);
+    r.step(format!(
+        "SIGKILL redis-server of master {} (the kubelet restarts it in place)",
+        r.cluster.pod_name(old)
+    ));
+    r.cluster.crash_container(old, &container)?;
+    r.mark_fault(old);
+    let new = wait_failover(r, old, r.down_after() + 10.0);
+    if let Some(new) = new {
+        expect_replica_of(
+            r,
+            "the restarted redis-server joins as a replica of the new master",
+            old,
+            new,
+            30.0,
+        );
+    }
+    r.settle("the set is whole again", 30.0);
+    Ok(())
+}
+
+/// The master's `redis-server` frozen (SIGSTOP; its pod's Sentinel and crash watcher run on
+/// and see it time out) for half of down-after, then woken: not a crash, and too short for
+/// Sentinel; nothing may fail over.
+pub fn master_pause(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    let name = r.cluster.pod_name(old);
+    let container = redis_container(r);
+    let held = r.down_after() / 2.0;
+    r.sleep(1.5);
+    r.step(format!(
+        "SIGSTOP redis-server of master {name} for {held:.1} s"
+    ));
+    r.cluster.freeze_container(old, &container, true)?;
+    r.sleep(held);
+    r.step(format!("SIGCONT redis-server of {name}"));
+    r.cluster.freeze_container(old, &container, false)?;
+    r.sleep(r.down_after() + WATCH_SLACK);
+    r.settle("the master stays, every replica attached", 30.0);
+    Ok(())
+}
+
+/// The master pod's own Sentinel container crashes and restarts in place (its crash
+/// watcher with it): nothing may fail over.
+pub fn master_sentinel_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    let container = sentinel_container(r)?;
+    r.sleep(1.5);
+    r.step(format!(
+        "SIGKILL the Sentinel of master {} (the kubelet restarts it in place)",
+        r.cluster.pod_name(old)
+    ));
+    r.cluster.crash_container(old, &container)?;
+    r.sleep(r.down_after() + WATCH_SLACK);
+    r.settle("the master stays, every Sentinel agrees", 30.0);
+    Ok(())
+}
