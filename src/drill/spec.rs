@@ -26,6 +26,8 @@ pub struct HaSpec {
     pub replicas: usize,
     /// The governing (headless) Service of the StatefulSet.
     pub headless_service: String,
+    /// The cluster domain the manifests name (see `cluster_domain`).
+    pub cluster_domain: String,
     /// Every Service selecting the pods, with whether it publishes not-ready addresses.
     pub services: Vec<ServiceName>,
     /// Pods start one by one, each Ready before the next (`OrderedReady`), or all at once.
@@ -72,10 +74,11 @@ impl HaSpec {
 
     pub fn fqdn(&self, ordinal: usize) -> String {
         format!(
-            "{}.{}.{}.svc.cluster.local",
+            "{}.{}.{}.svc.{}",
             self.pod_name(ordinal),
             self.headless_service,
-            self.namespace
+            self.namespace,
+            self.cluster_domain
         )
     }
 
@@ -314,10 +317,12 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         }
     }
 
+    let cluster_domain = cluster_domain(&pod, &texts, &headless_service, &namespace);
     Ok(HaSpec {
         namespace,
         replicas,
         headless_service,
+        cluster_domain,
         services,
         ordered_ready: spec.pod_management_policy.as_deref() != Some("Parallel"),
         claim_templates: spec
@@ -345,6 +350,35 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         passwords,
         exporters,
     })
+}
+
+/// The cluster domain the manifests use: a container's `CLUSTER_DOMAIN` env value (the
+/// generated manifests' scripts build names with it), else the suffix after
+/// `.<headless>.<namespace>.svc.` in a configuration text, else Kubernetes' default.
+fn cluster_domain(pod: &PodSpec, texts: &[String], headless: &str, namespace: &str) -> String {
+    let from_env = pod
+        .containers
+        .iter()
+        .chain(pod.init_containers.iter().flatten())
+        .flat_map(|c| c.env.iter().flatten())
+        .find(|e| e.name == "CLUSTER_DOMAIN")
+        .and_then(|e| e.value.clone());
+    let marker = format!(".{headless}.{namespace}.svc.");
+    let from_text = || {
+        texts.iter().find_map(|text| {
+            let (_, rest) = text.split_once(&marker)?;
+            let domain: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                .collect();
+            let domain = domain.trim_end_matches('.');
+            (!domain.is_empty()).then(|| domain.to_string())
+        })
+    };
+    from_env
+        .filter(|d| !d.is_empty())
+        .or_else(from_text)
+        .unwrap_or_else(|| "cluster.local".to_string())
 }
 
 /// The Secret keys (Secret name, key) `container` reads a password from: env from a

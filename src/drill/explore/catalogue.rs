@@ -36,9 +36,20 @@ pub enum FaultKind {
     /// Drop what the pod sends to its peers (`direction` `from-pod`) or what they send it
     /// (`to-pod`); clients outside the set still reach it both ways.
     OneWayCut,
+    /// The cluster DNS answers nothing for `duration`.
+    DnsNone,
+    /// The cluster DNS answers every question `DNS_LATE_SECONDS` late for `duration`.
+    DnsLate,
+    /// The pod is recreated at once (a new address) while the cluster DNS keeps serving every
+    /// old answer for `duration`.
+    DnsStale,
 }
 
-pub const ALL: [FaultKind; 14] = [
+/// How late `dns-late` answers: within the resolvers' 5 s timeout, but most of the 2 s a
+/// script's `timeout 2 redis-cli` has.
+pub const DNS_LATE_SECONDS: f64 = 1.5;
+
+pub const ALL: [FaultKind; 17] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -53,17 +64,14 @@ pub const ALL: [FaultKind; 14] = [
     FaultKind::RollingRestart,
     FaultKind::Isolate,
     FaultKind::OneWayCut,
+    FaultKind::DnsNone,
+    FaultKind::DnsLate,
+    FaultKind::DnsStale,
 ];
 
 /// Faults of the catalogue the pod runner cannot inject yet: named so that asking for
 /// one says so instead of pretending.
-pub const NOT_YET: [(&str, &str); 6] = [
-    ("dns-late", "DNS answers late"),
-    ("dns-none", "DNS does not answer"),
-    (
-        "dns-stale",
-        "DNS answers with a restarted pod's old address",
-    ),
+pub const NOT_YET: [(&str, &str); 3] = [
     (
         "partition-master-sentinels",
         "the master cut from the Sentinels only",
@@ -89,10 +97,14 @@ impl FaultKind {
             FaultKind::RollingRestart => "rolling-restart",
             FaultKind::Isolate => "isolate",
             FaultKind::OneWayCut => "one-way-cut",
+            FaultKind::DnsNone => "dns-none",
+            FaultKind::DnsLate => "dns-late",
+            FaultKind::DnsStale => "dns-stale",
         }
     }
 
-    /// Faults that involve every pod: nothing else runs beside them.
+    /// Faults that involve every pod (the cluster DNS serves them all): nothing else runs
+    /// beside them.
     pub fn whole_set(self) -> bool {
         matches!(
             self,
@@ -100,6 +112,9 @@ impl FaultKind {
                 | FaultKind::RestartAllWipe
                 | FaultKind::OneMissing
                 | FaultKind::RollingRestart
+                | FaultKind::DnsNone
+                | FaultKind::DnsLate
+                | FaultKind::DnsStale
         )
     }
 }
@@ -140,7 +155,7 @@ mod tests {
             select("partition, kill-pod,partition").expect("two"),
             [FaultKind::KillPod, FaultKind::Partition]
         );
-        let err = select("dns-stale").expect_err("not yet").to_string();
+        let err = select("scale").expect_err("not yet").to_string();
         assert!(err.contains("not available yet"), "{err}");
         let err = select("kill-everything").expect_err("unknown").to_string();
         assert!(

@@ -3,6 +3,7 @@
 //! the scenario's steps; then the measured numbers and the checks.
 
 mod auth;
+mod dns;
 mod exporters;
 mod failover;
 mod handover;
@@ -197,6 +198,12 @@ pub const SCENARIOS: &[Scenario] = &[
         play: scale::resize_then_master_down,
         failover: Failover::RequiredWithin(scale::FAILOVER_SLACK),
         resize: Some((3, 5)),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "master-recreated-stale-dns",
+        play: dns::master_recreated_stale_dns,
+        failover: Failover::Happens,
         ..SCENARIO
     },
     Scenario {
