@@ -96,7 +96,10 @@ impl RunReport {
     /// Record the version skews, and warn about each component other than Redis (whose
     /// major.minor the warnings already compare) that differs.
     pub fn set_version_skews(&mut self, skews: Vec<VersionSkew>) {
-        for skew in skews.iter().filter(|s| !s.same && s.component != "redis-server") {
+        for skew in skews
+            .iter()
+            .filter(|s| !s.same && s.component != "redis-server")
+        {
             self.warnings.push(skew.warning());
         }
         self.version_skews = skews;

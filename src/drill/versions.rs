@@ -46,7 +46,9 @@ fn tag_version(image: &str) -> Option<String> {
 /// The first `x.y.z` in a program's version text.
 fn first_version(text: &str) -> Option<String> {
     text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .find(|w| w.matches('.').count() >= 1 && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .find(|w| {
+            w.matches('.').count() >= 1 && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+        })
         .map(|w| w.trim_end_matches('.').to_string())
 }
 
@@ -86,13 +88,17 @@ pub fn skews(
             out.push(VersionSkew {
                 component: "busybox".into(),
                 rehearsed: format!("{version} (Debian's busybox)"),
-                manifests: format!("Alpine's BusyBox of {} (the tag names no version)", spec.image),
+                manifests: format!(
+                    "Alpine's BusyBox of {} (the tag names no version)",
+                    spec.image
+                ),
                 same: false,
             });
         }
         out.push(VersionSkew {
             component: "libc".into(),
-            rehearsed: "glibc (Debian's redis-server, redis-cli; its resolver reads resolv.conf)".into(),
+            rehearsed: "glibc (Debian's redis-server, redis-cli; its resolver reads resolv.conf)"
+                .into(),
             manifests: format!("musl ({})", spec.image),
             same: false,
         });
@@ -108,7 +114,9 @@ fn version_of(program: &str, args: &[&str]) -> Option<String> {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = text.split_once(" Exporter ").map_or(&*text, |(_, rest)| rest);
+    let after = text
+        .split_once(" Exporter ")
+        .map_or(&*text, |(_, rest)| rest);
     first_version(after)
 }
 
@@ -127,14 +135,18 @@ mod tests {
 
     #[test]
     fn reads_versions_from_tags_and_program_output() {
-        assert_eq!(tag_version("redis:7.0.15-alpine").as_deref(), Some("7.0.15"));
+        assert_eq!(
+            tag_version("redis:7.0.15-alpine").as_deref(),
+            Some("7.0.15")
+        );
         assert_eq!(
             tag_version("docker.io/oliver006/redis_exporter:v1.67.0@sha256:ab").as_deref(),
             Some("1.67.0")
         );
         assert_eq!(tag_version("registry:5000/redis"), None);
         assert_eq!(tag_version("redis:latest"), None);
-        let exporter = "level=info msg=\"Redis Metrics Exporter 1.45.0-2+b4    build date: 20230409\"";
+        let exporter =
+            "level=info msg=\"Redis Metrics Exporter 1.45.0-2+b4    build date: 20230409\"";
         let after = exporter.split_once(" Exporter ").map(|(_, r)| r).unwrap();
         assert_eq!(first_version(after).as_deref(), Some("1.45.0"));
         let busybox = "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.";
@@ -151,14 +163,29 @@ mod tests {
         let redis = &skews[0];
         assert!(redis.same, "{redis:?}");
         assert!(skews.iter().any(|s| s.component == "busybox" && !s.same));
-        assert!(skews.iter().any(|s| s.component == "libc" && s.manifests.contains("musl")));
-        let exporter = skew("redis_exporter", "1.45.0".into(), "oliver006/redis_exporter:v1.67.0");
+        assert!(
+            skews
+                .iter()
+                .any(|s| s.component == "libc" && s.manifests.contains("musl"))
+        );
+        let exporter = skew(
+            "redis_exporter",
+            "1.45.0".into(),
+            "oliver006/redis_exporter:v1.67.0",
+        );
         assert!(!exporter.same);
-        assert_eq!(exporter.manifests, "1.67.0 (oliver006/redis_exporter:v1.67.0)");
+        assert_eq!(
+            exporter.manifests,
+            "1.67.0 (oliver006/redis_exporter:v1.67.0)"
+        );
         spec.image = "redis:7.2.4".into();
         let skews = super::skews(&spec, "7.0.15", None, None);
         assert_eq!(skews.len(), 1);
         assert!(!skews[0].same);
-        assert!(skews[0].warning().contains("7.2.4 (redis:7.2.4)"), "{}", skews[0].warning());
+        assert!(
+            skews[0].warning().contains("7.2.4 (redis:7.2.4)"),
+            "{}",
+            skews[0].warning()
+        );
     }
 }

@@ -55,8 +55,12 @@ impl Dns {
                 ready: false,
             })
             .collect();
-        let (server, thread) =
-            Server::start(nameserver, &spec.cluster_domain, timing, Zone::of(spec, &pods))?;
+        let (server, thread) = Server::start(
+            nameserver,
+            &spec.cluster_domain,
+            timing,
+            Zone::of(spec, &pods),
+        )?;
         let dns = Dns {
             spec: spec.clone(),
             etc_dirs,

@@ -62,11 +62,17 @@ impl Server {
         timing: Timing,
         zone: Zone,
     ) -> anyhow::Result<(Arc<Server>, std::thread::JoinHandle<()>)> {
-        let socket = UdpSocket::bind((address, 53)).map_err(|e| {
-            anyhow::anyhow!("cannot serve the pods' DNS on {address}:53: {e}")
-        })?;
+        let socket = UdpSocket::bind((address, 53))
+            .map_err(|e| anyhow::anyhow!("cannot serve the pods' DNS on {address}:53: {e}"))?;
         socket.set_read_timeout(Some(Duration::from_millis(200)))?;
-        let server = Arc::new(Server {
+        let server = Arc::new(Server::new(domain, timing, zone));
+        let serving = Arc::clone(&server);
+        let thread = std::thread::spawn(move || serving.serve(&socket));
+        Ok((server, thread))
+    }
+
+    fn new(domain: &str, timing: Timing, zone: Zone) -> Server {
+        Server {
             timing,
             domain: domain.to_string(),
             state: Mutex::new(State {
@@ -83,10 +89,7 @@ impl Server {
                 queries: 0,
             }),
             stop: AtomicBool::new(false),
-        });
-        let serving = Arc::clone(&server);
-        let thread = std::thread::spawn(move || serving.serve(&socket));
-        Ok((server, thread))
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -149,7 +152,9 @@ impl Server {
         let keep = self.timing.ttl.min(self.timing.cache);
         state.cache.retain(|_, (_, expires)| *expires > now);
         if !keep.is_zero() {
-            state.cache.insert(name.to_string(), (answer.clone(), now + keep));
+            state
+                .cache
+                .insert(name.to_string(), (answer.clone(), now + keep));
         }
         (answer, self.ttl_secs())
     }
@@ -192,5 +197,65 @@ impl Server {
     fn answer(&self, socket: &UdpSocket, query: &wire::Query, peer: SocketAddr) {
         let (answer, ttl) = self.resolve(&query.name);
         let _ = socket.send_to(&wire::response(query, &answer, &self.domain, ttl), peer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(names: &[(&str, u8)]) -> Zone {
+        Zone::from_names(
+            names
+                .iter()
+                .map(|&(n, last)| (n.to_string(), vec![Ipv4Addr::new(10, 0, 0, last)]))
+                .collect(),
+        )
+    }
+
+    fn a(last: u8) -> Answer {
+        Answer::Addresses(vec![Ipv4Addr::new(10, 0, 0, last)])
+    }
+
+    fn server(ttl_ms: u64, propagation_ms: u64) -> Server {
+        let timing = Timing {
+            ttl: Duration::from_millis(ttl_ms),
+            cache: Duration::from_secs(30),
+            propagation: Duration::from_millis(propagation_ms),
+        };
+        Server::new("cluster.local", timing, zone(&[("x", 1)]))
+    }
+
+    #[test]
+    fn answers_positive_and_negative_are_cached_for_the_ttl() {
+        let server = server(300, 0);
+        assert_eq!(server.resolve("x").0, a(1));
+        assert_eq!(server.resolve("y").0, Answer::NxDomain);
+        server.publish(zone(&[("x", 2), ("y", 3)]));
+        assert_eq!(server.resolve("x").0, a(1), "cached old address");
+        assert_eq!(server.resolve("y").0, Answer::NxDomain, "cached denial");
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(server.resolve("x").0, a(2));
+        assert_eq!(server.resolve("y").0, a(3));
+    }
+
+    #[test]
+    fn endpoint_changes_reach_the_server_after_the_propagation_delay() {
+        let server = server(0, 300);
+        server.publish(zone(&[("x", 2)]));
+        assert_eq!(server.resolve("x").0, a(1));
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(server.resolve("x").0, a(2));
+    }
+
+    #[test]
+    fn a_stale_cache_keeps_every_old_answer_until_lifted() {
+        let server = server(0, 0);
+        server.set_fault(Some(Fault::Stale));
+        server.publish(zone(&[("x", 2), ("y", 3)]));
+        assert_eq!(server.resolve("x").0, a(1));
+        assert_eq!(server.resolve("y").0, Answer::NxDomain);
+        server.set_fault(None);
+        assert_eq!(server.resolve("x").0, a(2));
     }
 }

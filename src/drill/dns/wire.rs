@@ -91,7 +91,7 @@ pub fn response(query: &Query, answer: &Answer, zone: &str, ttl: u32) -> Vec<u8>
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(&query.id.to_be_bytes());
     // QR, the query's opcode and RD, AA, RA; RCODE 3 (NXDOMAIN) or 0.
-    let flags = 0x8000 | (query.flags & 0x7900) | 0x0400 | 0x0080 | u16::from(nxdomain) * 3;
+    let flags = 0x8000 | (query.flags & 0x7900) | 0x0400 | 0x0080 | (u16::from(nxdomain) * 3);
     out.extend_from_slice(&flags.to_be_bytes());
     for count in [1, addresses.len() as u16, u16::from(soa), 0] {
         out.extend_from_slice(&count.to_be_bytes());

@@ -37,7 +37,10 @@ impl Zone {
             if service.name == spec.headless_service {
                 for &(ordinal, ip) in &endpoints {
                     let pod = spec.pod_name(ordinal);
-                    names.insert(format!("{pod}.{}.{ns}.svc.{domain}", service.name), vec![ip]);
+                    names.insert(
+                        format!("{pod}.{}.{ns}.svc.{domain}", service.name),
+                        vec![ip],
+                    );
                 }
             }
             // A headless Service without endpoints has no record; the drill models no
@@ -47,6 +50,11 @@ impl Zone {
                 names.insert(format!("{}.{ns}.svc.{domain}", service.name), ips);
             }
         }
+        Zone { names }
+    }
+
+    #[cfg(test)]
+    pub fn from_names(names: BTreeMap<String, Vec<Ipv4Addr>>) -> Zone {
         Zone { names }
     }
 
@@ -99,9 +107,17 @@ mod tests {
     #[test]
     fn ready_pods_have_their_names_and_the_services_list_them() {
         let zone = Zone::of(&spec(false), &[pod(1, true, true), pod(2, true, false)]);
-        let a = |ips: &[u8]| Answer::Addresses(ips.iter().map(|&l| Ipv4Addr::new(10, 0, 0, l)).collect());
-        assert_eq!(zone.answer("redis-0.redis-headless.ns.svc.cluster.local"), a(&[1]));
-        assert_eq!(zone.answer("redis-1.redis-headless.ns.svc.cluster.local"), Answer::NxDomain);
+        let a = |ips: &[u8]| {
+            Answer::Addresses(ips.iter().map(|&l| Ipv4Addr::new(10, 0, 0, l)).collect())
+        };
+        assert_eq!(
+            zone.answer("redis-0.redis-headless.ns.svc.cluster.local"),
+            a(&[1])
+        );
+        assert_eq!(
+            zone.answer("redis-1.redis-headless.ns.svc.cluster.local"),
+            Answer::NxDomain
+        );
         assert_eq!(zone.answer("redis.ns.svc.cluster.local"), a(&[1]));
         assert_eq!(zone.answer("redis-0.redis-headless"), Answer::NxDomain);
     }
@@ -113,7 +129,10 @@ mod tests {
             zone.answer("redis-0.redis-headless.ns.svc.cluster.local"),
             Answer::Addresses(vec![Ipv4Addr::new(10, 0, 0, 1)])
         );
-        assert_eq!(zone.answer("redis-1.redis-headless.ns.svc.cluster.local"), Answer::NxDomain);
+        assert_eq!(
+            zone.answer("redis-1.redis-headless.ns.svc.cluster.local"),
+            Answer::NxDomain
+        );
         // The client Service does not publish not-ready addresses: no endpoint, no record.
         assert_eq!(zone.answer("redis.ns.svc.cluster.local"), Answer::NxDomain);
     }

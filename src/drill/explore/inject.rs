@@ -1,14 +1,14 @@
 //! Injecting one fault of a schedule into the running set, and healing it.
 
 use super::catalogue::{DNS_LATE_SECONDS, FaultKind};
-use crate::drill::dns::Fault as DnsFault;
-use std::time::Duration;
 use super::schedule::{Fault, Start};
 use crate::drill::cluster::Cluster;
+use crate::drill::dns::Fault as DnsFault;
 use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
 use crate::drill::scenarios::planned::delete_all;
 use anyhow::{Context, bail};
+use std::time::Duration;
 
 /// What undoes an injected fault once its duration is over.
 #[derive(Clone, Debug, PartialEq)]

@@ -66,14 +66,23 @@ fn sentinels_see_replica(r: &mut Rehearsal, ordinal: usize, seconds: f64) {
         for i in 0..r.replicas() {
             let reply = r
                 .cluster
-                .call(i, true, &["SENTINEL", "REPLICAS", &name], Duration::from_millis(300))
+                .call(
+                    i,
+                    true,
+                    &["SENTINEL", "REPLICAS", &name],
+                    Duration::from_millis(300),
+                )
                 .ok()?;
-            let entry = reply.items().iter().find(|e| {
-                e.field("ip").and_then(|h| r.cluster.ordinal_of(h)) == Some(ordinal)
-            });
+            let entry = reply
+                .items()
+                .iter()
+                .find(|e| e.field("ip").and_then(|h| r.cluster.ordinal_of(h)) == Some(ordinal));
             let flags = entry.and_then(|e| e.field("flags")).unwrap_or("missing");
             if flags != "slave" {
-                last = format!("Sentinel of {} flags {pod} {flags:?}", r.cluster.pod_name(i));
+                last = format!(
+                    "Sentinel of {} flags {pod} {flags:?}",
+                    r.cluster.pod_name(i)
+                );
                 return None;
             }
         }
