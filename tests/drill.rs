@@ -90,7 +90,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 23] = [
+const ALL_SCENARIOS: [&str; 24] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -113,12 +113,13 @@ const ALL_SCENARIOS: [&str; 23] = [
     "sentinel-auth",
     "scale-down",
     "scale-up",
+    "master-recreated-stale-dns",
     "full-sync-under-load",
 ];
 
-/// The one-way cuts of the master: `make test` runs them for `production` only, to keep the
+/// The one-way cuts of the master and the stale-DNS recreate: `make test` runs them for `production` only, to keep the
 /// drill's share of CI down (`make drill-all` runs every scenario for every built-in profile).
-const PRODUCTION_ONLY: [&str; 2] = ["master-mute", "master-deaf"];
+const PRODUCTION_ONLY: [&str; 3] = ["master-mute", "master-deaf", "master-recreated-stale-dns"];
 
 /// Each re-renders the profile and rolls the set (~55 s): production runs `scale-down`, kind
 /// neither (CI time); `drill --profile kind --scenario scale-down,scale-up` passes too.
