@@ -549,7 +549,7 @@ fn check_writes_back(r: &mut Rehearsal, probe: &ProbeLog) {
         .find(|a| a.ok() && a.start >= from)
         .map(|a| a.end - from);
     r.check(
-        "writes succeed again within down-after + 5 s of the restart",
+        "writes succeed again within down-after + 10 s of the restart",
         back.is_some_and(|b| b <= bound),
         back.map_or("no write succeeded".into(), |b| format!("{b:.2} s")),
         format!("≤ {bound:.1} s"),
