@@ -90,7 +90,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 26] = [
+const ALL_SCENARIOS: [&str; 27] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -116,13 +116,19 @@ const ALL_SCENARIOS: [&str; 26] = [
     "sentinel-auth",
     "scale-down",
     "scale-up",
+    "master-recreated-stale-dns",
     "full-sync-under-load",
 ];
 
-/// The one-way cuts of the master and the crash fast path: `make test` runs them for
-/// `production` only, to keep the drill's share of CI down (`make drill-all` runs every
-/// scenario for every built-in profile).
-const PRODUCTION_ONLY: [&str; 3] = ["master-mute", "master-deaf", "master-crash"];
+/// The one-way cuts of the master, the crash fast path and the stale-DNS recreate: `make
+/// test` runs them for `production` only, to keep the drill's share of CI down (`make
+/// drill-all` runs every scenario for every built-in profile).
+const PRODUCTION_ONLY: [&str; 4] = [
+    "master-mute",
+    "master-deaf",
+    "master-crash",
+    "master-recreated-stale-dns",
+];
 
 /// The scenarios that must cause no failover, repeated by `make false-failover` (with
 /// `replica-down` and `sentinel-restart`); left out of `make test` for its budget.

@@ -195,7 +195,13 @@ fn unknown_and_unavailable_faults_are_usage_errors() {
         stderr.contains("unknown fault") && stderr.contains("wipe-pvc"),
         "{stderr}"
     );
-    let out = drill(&["--profile", "kind", "--explore", "--faults", "dns-stale"]);
+    let out = drill(&[
+        "--profile",
+        "kind",
+        "--explore",
+        "--faults",
+        "partition-master-sentinels",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not available yet"), "{stderr}");

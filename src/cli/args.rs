@@ -256,6 +256,16 @@ pub struct DrillArgs {
     #[arg(long, value_name = "N", default_value_t = crate::drill::fidelity::DEFAULT_PIDS_LIMIT,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub pids_limit: u32,
+    /// Local target: TTL of the cluster DNS's records (CoreDNS kubernetes plugin: 5).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::drill::fidelity::DEFAULT_DNS_TTL_SECS)]
+    pub dns_ttl: u64,
+    /// Local target: longest time the cluster DNS caches an answer, positive or negative
+    /// (CoreDNS `cache 30`); an answer is kept min(TTL, this).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::drill::fidelity::DEFAULT_DNS_CACHE_SECS)]
+    pub dns_cache: u64,
+    /// Local target: delay between an endpoint change and the cluster DNS answering it.
+    #[arg(long, value_name = "MS", default_value_t = crate::drill::fidelity::DEFAULT_DNS_PROPAGATION_MS)]
+    pub dns_propagation_ms: u64,
 }
 
 #[derive(Debug, Args, Clone)]

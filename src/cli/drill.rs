@@ -5,6 +5,7 @@ use crate::drill::{self, DrillOptions, Target, explore, scenarios, spec};
 use crate::error::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
+use std::time::Duration;
 
 pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
     if args.explore || args.replay.is_some() {
@@ -20,6 +21,11 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         timeline: args.timeline.clone(),
         settings: drill::fidelity::Settings {
             pids_limit: args.pids_limit,
+            dns: drill::dns::Timing {
+                ttl: Duration::from_secs(args.dns_ttl),
+                cache: Duration::from_secs(args.dns_cache),
+                propagation: Duration::from_millis(args.dns_propagation_ms),
+            },
         },
         render: rerender(args),
     };

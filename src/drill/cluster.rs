@@ -1,6 +1,7 @@
 //! What a scenario can do to a running set, whatever runs it: this machine's namespaces
 //! (`local`) or a live cluster (`kubectl`).
 
+use super::dns::Fault as DnsFault;
 use super::network::Cut;
 use super::spec::{HaSpec, SecretData};
 use crate::resp::Reply;
@@ -68,6 +69,16 @@ pub trait Cluster: Sync {
             "this target cannot cut {} off its peers only",
             self.pod_name(ordinal)
         )
+    }
+    /// Put a fault of the cluster DNS in force (`None`: lift it).
+    fn dns_fault(&self, fault: Option<DnsFault>) -> anyhow::Result<()> {
+        let _ = fault;
+        anyhow::bail!("this target cannot fault the cluster DNS")
+    }
+    /// How many questions the pods asked the cluster DNS so far; `None` where the drill
+    /// cannot see them (a live cluster).
+    fn dns_queries(&self) -> Option<u64> {
+        None
     }
     /// Empty the pod's volume claims (the pod must not be running).
     fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()>;

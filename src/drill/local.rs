@@ -3,9 +3,9 @@
 use super::cgroup;
 use super::cleanup::{self, Resource};
 use super::cluster::{Cluster, ProcessCount, Session};
-use super::dns::Dns;
+use super::dns::{Dns, Fault as DnsFault};
 use super::env;
-use super::fidelity::{Fidelity, Settings};
+use super::fidelity::{DnsFidelity, Fidelity, Settings};
 use super::network::{Cut, Network};
 use super::pods::{Node, Pod};
 use super::security::{PodSecurity, SecurityFidelity};
@@ -120,6 +120,7 @@ pub fn fidelity(spec: &HaSpec, settings: &Settings) -> Fidelity {
         cgroup::memory_and_cpu_available(),
         runs_alpine(spec),
         SecurityFidelity::of(&spec.pod),
+        DnsFidelity::of(&settings.dns, &spec.namespace, &spec.cluster_domain),
     )
 }
 
@@ -181,7 +182,7 @@ impl LocalSet {
             applied: std::sync::atomic::AtomicBool::new(false),
             secrets: std::sync::RwLock::new(spec.secrets.clone()),
             bin_dir,
-            dns: Dns::new(&run_dir, spec, ips)?,
+            dns: Dns::new(&run_dir, spec, ips, network.gateway(), settings.dns)?,
             netns: (0..capacity).map(|i| network.namespace(i)).collect(),
             run_dir: run_dir.clone(),
             cgroup_roots,
@@ -319,6 +320,15 @@ impl Cluster for LocalSet {
 
     fn is_ready(&self, ordinal: usize) -> bool {
         self.pods.get(ordinal).is_some_and(|p| p.is_ready())
+    }
+
+    fn dns_fault(&self, fault: Option<DnsFault>) -> anyhow::Result<()> {
+        self.node.dns.set_fault(fault);
+        Ok(())
+    }
+
+    fn dns_queries(&self) -> Option<u64> {
+        Some(self.node.dns.queries())
     }
 
     fn cut_pod(&self, ordinal: usize, cut: Cut, on: bool) -> anyhow::Result<()> {

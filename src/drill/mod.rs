@@ -7,7 +7,7 @@ pub mod certificates;
 mod cgroup;
 pub mod cleanup;
 pub mod cluster;
-mod dns;
+pub mod dns;
 mod env;
 pub mod explore;
 pub mod fidelity;
@@ -31,6 +31,7 @@ mod stalled;
 mod timeline;
 pub mod tls;
 mod userland;
+mod versions;
 mod volumes;
 
 use anyhow::Context;
@@ -176,6 +177,8 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     );
     if target == Target::Local {
         report.fidelity = Some(local::fidelity(spec, &options.settings));
+        let skews = versions::local_skews(spec, &report.redis_version);
+        report.set_version_skews(skews);
     }
     Ok(report)
 }

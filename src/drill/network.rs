@@ -101,6 +101,11 @@ impl Network {
         Ok(net)
     }
 
+    /// The bridge's own address: the host side of the pods' network (their DNS server).
+    pub fn gateway(&self) -> Ipv4Addr {
+        Ipv4Addr::new(10, 213, self.subnet, 1)
+    }
+
     fn bridge(&self) -> String {
         format!("rhg{}br", self.id)
     }

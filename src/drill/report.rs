@@ -2,6 +2,7 @@
 //! of docs/scenarios.md), and the log lines that explain a failure.
 
 use super::fidelity::Fidelity;
+use super::versions::VersionSkew;
 use crate::escape::printable;
 use serde::Serialize;
 
@@ -53,6 +54,9 @@ pub struct RunReport {
     pub image: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Each component's version here against the manifests' image (local target).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub version_skews: Vec<VersionSkew>,
     /// What the local target emulated of a real cluster, and what not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fidelity: Option<Fidelity>,
@@ -79,6 +83,7 @@ impl RunReport {
             redis_version,
             image,
             warnings,
+            version_skews: Vec::new(),
             fidelity: None,
             summary: Summary {
                 passed,
@@ -86,6 +91,18 @@ impl RunReport {
             },
             scenarios,
         }
+    }
+
+    /// Record the version skews, and warn about each component other than Redis (whose
+    /// major.minor the warnings already compare) that differs.
+    pub fn set_version_skews(&mut self, skews: Vec<VersionSkew>) {
+        for skew in skews
+            .iter()
+            .filter(|s| !s.same && s.component != "redis-server")
+        {
+            self.warnings.push(skew.warning());
+        }
+        self.version_skews = skews;
     }
 
     pub fn to_json(&self) -> String {

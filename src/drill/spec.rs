@@ -24,11 +24,12 @@ pub struct HaSpec {
     pub namespace: String,
     pub name: String,
     pub replicas: usize,
-    /// The cluster's DNS domain the pods' addresses end with: the pods' `CLUSTER_DOMAIN`
-    /// env (profile `clusterDomain`), else Kubernetes' default `cluster.local`.
-    pub cluster_domain: String,
     /// The governing (headless) Service of the StatefulSet.
     pub headless_service: String,
+    /// The cluster's DNS domain the pods' addresses end with: the pods' `CLUSTER_DOMAIN`
+    /// env (profile `clusterDomain`), else what the configuration texts name, else
+    /// Kubernetes' default `cluster.local` (see `cluster_domain`).
+    pub cluster_domain: String,
     /// Every Service selecting the pods, with whether it publishes not-ready addresses.
     pub services: Vec<ServiceName>,
     /// Pods start one by one, each Ready before the next (`OrderedReady`), or all at once.
@@ -231,7 +232,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
     let headless_service = spec.service_name.clone().unwrap_or_else(|| name.clone());
     let replicas = usize::try_from(spec.replicas.unwrap_or(1)).unwrap_or(0);
     let tls_files = [redis_tls.files.clone(), sentinel_tls.files.clone()].concat();
-    let cluster_domain = cluster_domain(&pod);
+    let cluster_domain = cluster_domain(&pod, &texts, &headless_service, &namespace);
     let set_names = SetNames {
         namespace: &namespace,
         cluster_domain: &cluster_domain,
@@ -322,9 +323,9 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
 
     Ok(HaSpec {
         namespace,
-        cluster_domain,
         replicas,
         headless_service,
+        cluster_domain,
         services,
         ordered_ready: spec.pod_management_policy.as_deref() != Some("Parallel"),
         claim_templates: spec
@@ -352,6 +353,35 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         passwords,
         exporters,
     })
+}
+
+/// The cluster domain the manifests use: a container's `CLUSTER_DOMAIN` env value (the
+/// generated manifests' scripts build names with it), else the suffix after
+/// `.<headless>.<namespace>.svc.` in a configuration text, else Kubernetes' default.
+fn cluster_domain(pod: &PodSpec, texts: &[String], headless: &str, namespace: &str) -> String {
+    let from_env = pod
+        .containers
+        .iter()
+        .chain(pod.init_containers.iter().flatten())
+        .flat_map(|c| c.env.iter().flatten())
+        .find(|e| e.name == "CLUSTER_DOMAIN")
+        .and_then(|e| e.value.clone());
+    let marker = format!(".{headless}.{namespace}.svc.");
+    let from_text = || {
+        texts.iter().find_map(|text| {
+            let (_, rest) = text.split_once(&marker)?;
+            let domain: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                .collect();
+            let domain = domain.trim_end_matches('.');
+            (!domain.is_empty()).then(|| domain.to_string())
+        })
+    };
+    from_env
+        .filter(|d| !d.is_empty())
+        .or_else(from_text)
+        .unwrap_or_else(|| "cluster.local".to_string())
 }
 
 /// The Secret keys (Secret name, key) `container` reads a password from: env from a
@@ -531,14 +561,3 @@ fn invent_missing_secrets(
     invented
 }
 
-/// The `CLUSTER_DOMAIN` literal value of the pod's first container that sets one, else
-/// Kubernetes' default domain.
-fn cluster_domain(pod: &k8s_openapi::api::core::v1::PodSpec) -> String {
-    pod.containers
-        .iter()
-        .flat_map(|c| c.env.iter().flatten())
-        .find(|e| e.name == "CLUSTER_DOMAIN")
-        .and_then(|e| e.value.clone())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "cluster.local".into())
-}

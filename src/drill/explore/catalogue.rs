@@ -44,9 +44,20 @@ pub enum FaultKind {
     /// password with the old one as `previous-<key>`, a rollout, clients switch, the previous
     /// key removed, a second rollout. A rolling restart when auth is off.
     PasswordRotation,
+    /// The cluster DNS answers nothing for `duration`.
+    DnsNone,
+    /// The cluster DNS answers every question `DNS_LATE_SECONDS` late for `duration`.
+    DnsLate,
+    /// The pod is recreated at once (a new address) while the cluster DNS keeps serving every
+    /// old answer for `duration`.
+    DnsStale,
 }
 
-pub const ALL: [FaultKind; 16] = [
+/// How late `dns-late` answers: within the resolvers' 5 s timeout, but most of the 2 s a
+/// script's `timeout 2 redis-cli` has.
+pub const DNS_LATE_SECONDS: f64 = 1.5;
+
+pub const ALL: [FaultKind; 19] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -63,19 +74,16 @@ pub const ALL: [FaultKind; 16] = [
     FaultKind::OneWayCut,
     FaultKind::Scale,
     FaultKind::PasswordRotation,
+    FaultKind::DnsNone,
+    FaultKind::DnsLate,
+    FaultKind::DnsStale,
 ];
 
 /// Faults of the catalogue the pod runner cannot inject yet: named so that asking for
 /// one says so instead of pretending. The master cut from the Sentinels only has no cut of its
 /// own: every pod's Sentinel shares its pod's address with that pod's Redis, so no network
 /// rule can drop a Sentinel's packets and keep its replica's (`isolate` is the nearest).
-pub const NOT_YET: [(&str, &str); 4] = [
-    ("dns-late", "DNS answers late"),
-    ("dns-none", "DNS does not answer"),
-    (
-        "dns-stale",
-        "DNS answers with a restarted pod's old address",
-    ),
+pub const NOT_YET: [(&str, &str); 1] = [
     (
         "partition-master-sentinels",
         "the master cut from the Sentinels only (co-located Sentinels share their pod's address)",
@@ -101,10 +109,14 @@ impl FaultKind {
             FaultKind::OneWayCut => "one-way-cut",
             FaultKind::Scale => "scale",
             FaultKind::PasswordRotation => "password-rotation",
+            FaultKind::DnsNone => "dns-none",
+            FaultKind::DnsLate => "dns-late",
+            FaultKind::DnsStale => "dns-stale",
         }
     }
 
-    /// Faults that involve every pod: nothing else runs beside them.
+    /// Faults that involve every pod (the cluster DNS serves them all): nothing else runs
+    /// beside them.
     pub fn whole_set(self) -> bool {
         matches!(
             self,
@@ -114,6 +126,9 @@ impl FaultKind {
                 | FaultKind::RollingRestart
                 | FaultKind::Scale
                 | FaultKind::PasswordRotation
+                | FaultKind::DnsNone
+                | FaultKind::DnsLate
+                | FaultKind::DnsStale
         )
     }
 }
@@ -163,7 +178,6 @@ mod tests {
             .expect_err("not yet")
             .to_string();
         assert!(err.contains("share their pod's address"), "{err}");
-        let err = select("dns-stale").expect_err("not yet").to_string();
         assert!(err.contains("not available yet"), "{err}");
         let err = select("kill-everything").expect_err("unknown").to_string();
         assert!(

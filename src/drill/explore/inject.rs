@@ -1,8 +1,9 @@
 //! Injecting one fault of a schedule into the running set, and healing it.
 
-use super::catalogue::FaultKind;
+use super::catalogue::{DNS_LATE_SECONDS, FaultKind};
 use super::schedule::{Fault, Start};
 use crate::drill::cluster::Cluster;
+use crate::drill::dns::Fault as DnsFault;
 use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
 use crate::drill::rollout;
@@ -10,6 +11,7 @@ use crate::drill::scenarios::planned::delete_all;
 use crate::drill::scenarios::rotation;
 use crate::drill::stalled;
 use anyhow::{Context, bail};
+use std::time::Duration;
 
 /// What undoes an injected fault once its duration is over.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,6 +21,8 @@ pub enum Heal {
     Thaw(usize),
     Reconnect(usize),
     Uncut(usize, Cut),
+    /// Lift the DNS fault (the fault's pod, if it targets one).
+    Dns(usize),
 }
 
 impl Heal {
@@ -28,7 +32,8 @@ impl Heal {
             | Heal::StartPod(i)
             | Heal::Thaw(i)
             | Heal::Reconnect(i)
-            | Heal::Uncut(i, _) => *i,
+            | Heal::Uncut(i, _)
+            | Heal::Dns(i) => *i,
         }
     }
 
@@ -39,6 +44,7 @@ impl Heal {
             Heal::Thaw(i) => cluster.freeze_pod(*i, false),
             Heal::Reconnect(i) => cluster.partition_pod(*i, false),
             Heal::Uncut(i, cut) => cluster.cut_pod(*i, *cut, false),
+            Heal::Dns(_) => cluster.dns_fault(None),
         }
     }
 }
@@ -117,6 +123,23 @@ pub fn inject(
             };
             cluster.cut_pod(i, cut, true)?;
             Some(Heal::Uncut(i, cut))
+        }
+        FaultKind::DnsNone => {
+            cluster.dns_fault(Some(DnsFault::Down))?;
+            Some(Heal::Dns(0))
+        }
+        FaultKind::DnsLate => {
+            let late = Duration::from_secs_f64(DNS_LATE_SECONDS);
+            cluster.dns_fault(Some(DnsFault::Slow(late)))?;
+            Some(Heal::Dns(0))
+        }
+        FaultKind::DnsStale => {
+            let i = target()?;
+            cluster.dns_fault(Some(DnsFault::Stale))?;
+            cluster.kill_pod(i)?;
+            *down = r.now();
+            cluster.start_pod(i)?;
+            Some(Heal::Dns(i))
         }
         FaultKind::WipePvc => {
             let i = target()?;

@@ -175,6 +175,11 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
                 fault.target = "all".into();
                 overhead = 2.0 * 15.0 * n as f64;
             }
+            FaultKind::DnsNone | FaultKind::DnsLate => {
+                fault.target = "all".into();
+                fault.duration = draw.between(0.5, 3.0 * da);
+            }
+            FaultKind::DnsStale => fault.duration = draw.between(0.5, 3.0 * da),
         }
         let free = if kind.whole_set() {
             pod_free.iter().copied().fold(set_free, f64::max)

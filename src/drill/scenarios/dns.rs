@@ -1,0 +1,106 @@
+//! Scenarios of the cluster DNS: names that resolve late, to nothing, or to an old address.
+
+use super::{expect_replica_of, wait_failover};
+use crate::drill::dns::Fault;
+use crate::drill::rehearsal::Rehearsal;
+use std::time::Duration;
+
+/// How long the cache keeps serving the old answers: the cap of CoreDNS's default
+/// `cache 30`, as when the records' TTL is that long (kube-dns's was; CoreDNS's `ttl` can be).
+pub const STALE_SECONDS: f64 = 30.0;
+
+/// The master pod is deleted and recreated at once with a new address while the cluster
+/// DNS still answers every name as it stood before (its old address, and a denial for any
+/// name that had none). The set must fail over, and the recreated pod rejoin as a replica
+/// once the cache expires.
+pub fn master_recreated_stale_dns(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    let before = r.cluster.dns_queries();
+    r.sleep(1.5);
+    r.step(format!(
+        "the cluster DNS serves its cached answers for {STALE_SECONDS} s (old addresses)"
+    ));
+    r.cluster.dns_fault(Some(Fault::Stale))?;
+    let stale_from = r.now();
+    r.step(format!(
+        "deleting master {} and recreating it at once (a new address)",
+        r.cluster.pod_name(old)
+    ));
+    r.cluster.delete_pod(old)?;
+    r.mark_fault(old);
+    r.cluster.start_pod(old)?;
+    let new = wait_failover(r, old, r.down_after() + 10.0);
+    r.sleep(stale_from + STALE_SECONDS - r.now());
+    r.step("the cache expires: the DNS answers the current endpoints");
+    r.cluster.dns_fault(None)?;
+    if let Some(new) = new {
+        expect_replica_of(
+            r,
+            "the recreated pod joins the new master once its name resolves",
+            old,
+            new,
+            30.0,
+        );
+    }
+    r.settle("the set is whole again", 30.0);
+    sentinels_see_replica(r, old, 30.0);
+    if let (Some(before), Some(after)) = (before, r.cluster.dns_queries()) {
+        r.check(
+            "the pods resolve names through the cluster DNS",
+            after > before,
+            format!("{} questions during the scenario", after - before),
+            "at least one",
+        );
+    }
+    Ok(())
+}
+
+/// Every Sentinel lists pod `ordinal` as a replica it reaches (no `s_down`, not
+/// `disconnected`) within `seconds`: a candidate for the next failover again, not a name
+/// whose address the Sentinels resolved while the cache was stale and kept.
+fn sentinels_see_replica(r: &mut Rehearsal, ordinal: usize, seconds: f64) {
+    let name = r.cluster.spec().master_name.clone();
+    let pod = r.cluster.pod_name(ordinal);
+    let mut last = String::new();
+    let seen = r.wait_until(seconds, || {
+        for i in 0..r.replicas() {
+            let reply = r
+                .cluster
+                .call(
+                    i,
+                    true,
+                    &["SENTINEL", "REPLICAS", &name],
+                    Duration::from_millis(300),
+                )
+                .ok()?;
+            let entry = reply
+                .items()
+                .iter()
+                .find(|e| e.field("ip").and_then(|h| r.cluster.ordinal_of(h)) == Some(ordinal));
+            let flags = entry.and_then(|e| e.field("flags")).unwrap_or("missing");
+            if flags != "slave" {
+                last = format!(
+                    "Sentinel of {} flags {pod} {flags:?}",
+                    r.cluster.pod_name(i)
+                );
+                return None;
+            }
+        }
+        Some(())
+    });
+    let expected = format!("within {seconds} s of the cache expiring");
+    match seen {
+        Some((t, ())) => r.check(
+            "every Sentinel reaches the recreated pod as a replica",
+            true,
+            format!("after {t:.1} s"),
+            expected,
+        ),
+        None => r.check(
+            "every Sentinel reaches the recreated pod as a replica",
+            false,
+            last,
+            expected,
+        ),
+    }
+}
