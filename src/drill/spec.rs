@@ -560,4 +560,3 @@ fn invent_missing_secrets(
     }
     invented
 }
-

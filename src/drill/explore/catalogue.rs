@@ -83,12 +83,10 @@ pub const ALL: [FaultKind; 19] = [
 /// one says so instead of pretending. The master cut from the Sentinels only has no cut of its
 /// own: every pod's Sentinel shares its pod's address with that pod's Redis, so no network
 /// rule can drop a Sentinel's packets and keep its replica's (`isolate` is the nearest).
-pub const NOT_YET: [(&str, &str); 1] = [
-    (
-        "partition-master-sentinels",
-        "the master cut from the Sentinels only (co-located Sentinels share their pod's address)",
-    ),
-];
+pub const NOT_YET: [(&str, &str); 1] = [(
+    "partition-master-sentinels",
+    "the master cut from the Sentinels only (co-located Sentinels share their pod's address)",
+)];
 
 impl FaultKind {
     pub fn name(self) -> &'static str {
