@@ -102,8 +102,8 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
     let file = planted(
         dir.path(),
         &rendered("production"),
-        "    check_password\n    write_redis_conf\n",
-        "    check_password\n    rm -rf \"$DATA_DIR/dump.rdb\" \"$DATA_DIR/appendonlydir\"\n    write_redis_conf\n",
+        "    rm -f \"$STOPPING_MARKER\"\n    write_redis_conf\n",
+        "    rm -f \"$STOPPING_MARKER\"\n    rm -rf \"$DATA_DIR/dump.rdb\" \"$DATA_DIR/appendonlydir\"\n    write_redis_conf\n",
     );
     let (report, code, stderr) = explore(&[
         "-f",

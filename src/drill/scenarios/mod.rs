@@ -576,8 +576,9 @@ fn check_writes_back(r: &mut Rehearsal, probe: &ProbeLog) {
         .iter()
         .find(|a| a.ok() && a.start >= from)
         .map(|a| a.end - from);
+    let slack = bound - r.down_after();
     r.check(
-        "writes succeed again within down-after + 10 s of the restart",
+        &format!("writes succeed again within down-after + {slack:.0} s of the restart"),
         back.is_some_and(|b| b <= bound),
         back.map_or("no write succeeded".into(), |b| format!("{b:.2} s")),
         format!("≤ {bound:.1} s"),
