@@ -134,13 +134,12 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn code_and_docs_cite_only_files_the_repository_has() {
     // Design notes that lived outside the repository: users never see them, so neither code
     // comments, `explain` texts, templates nor docs may send them there.
-    let foreign = [
-        "product.md",
-        "ha-behaviour.md",
-        "anchors.md",
-        "style.md",
-        "/work/shared",
-    ];
+    // Built from parts, so this test is not itself such a citation.
+    let foreign: Vec<String> = ["product", "ha-behaviour", "anchors", "style"]
+        .iter()
+        .map(|stem| format!("{stem}.md"))
+        .chain([format!("/work/{}", "shared")])
+        .collect();
     let mut citations = Vec::new();
     let mut files = pages();
     files.extend(files_under(Path::new("src")));

@@ -84,7 +84,7 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "rules",
         &[(
             "The catalogue as Markdown:",
-            "redis-ha-gen rules --format markdown > rules.md",
+            "redis-ha-gen rules --format markdown > rule-catalogue.md",
         )],
     ),
     (
