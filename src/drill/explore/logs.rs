@@ -11,17 +11,11 @@ pub fn write(path: &Path, r: &Rehearsal) -> anyhow::Result<()> {
     let spec = r.cluster.spec();
     let mut text = String::new();
     for ordinal in 0..r.cluster.ordinals() {
-        let containers = spec
-            .pod
-            .init_containers
-            .iter()
-            .flatten()
-            .chain(spec.pod.containers.iter());
-        for container in containers {
-            for line in r.cluster.logs(ordinal, &container.name, usize::MAX) {
+        for container in spec.container_names() {
+            for line in r.cluster.logs(ordinal, &container, usize::MAX) {
                 text.push_str(&spec.pod_name(ordinal));
                 text.push('/');
-                text.push_str(&container.name);
+                text.push_str(&container);
                 text.push_str(": ");
                 text.push_str(&line);
                 text.push('\n');
