@@ -1,6 +1,7 @@
 //! Sentinel wiring on Kubernetes: writable config, hostnames, bootstrap, Services.
 
 use super::facts::{confs, is_ip, monitors, number, port};
+use super::partial::missing_sources;
 use super::registry::{Category, Rule};
 use super::sink::Context;
 use super::sources::{
@@ -9,7 +10,7 @@ use super::sources::{
 };
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
-use crate::model::{Loc, Origin, Role, SourceKind, Storage, Topology, VolumeSource};
+use crate::model::{Loc, Origin, Role, SourceKind, Storage, Topology};
 
 pub const SENTINEL_CONFIG_READ_ONLY: Rule = Rule {
     id: "sentinel-config-read-only",
@@ -448,30 +449,18 @@ pub const VOLUME_SOURCE_MISSING: Rule = Rule {
             .render
             .as_ref()
             .map_or(&[][..], |r| &r.existing_secrets[..]);
-        for w in cx.model.set_workloads() {
-            for v in &w.volumes {
-                if let VolumeSource::Object {
-                    kind,
-                    name,
-                    optional: false,
-                    ..
-                } = &v.source
-                    && !cx
-                        .model
-                        .sources
-                        .contains_key(&(w.namespace.clone(), *kind, name.clone()))
-                    && !(*kind == SourceKind::Secret && existing.contains(name))
-                {
-                    sink.report(
-                        &w.loc(v.pointer.clone()),
-                        format!(
-                            "volume `{}` mounts {} `{name}`, which the input does not define",
-                            v.name,
-                            kind.as_str()
-                        ),
-                    );
-                }
+        for (w, v, kind, name) in missing_sources(cx.model) {
+            if kind == SourceKind::Secret && existing.iter().any(|e| e == name) {
+                continue;
             }
+            sink.report(
+                &w.loc(v.pointer.clone()),
+                format!(
+                    "volume `{}` mounts {} `{name}`, which the input does not define",
+                    v.name,
+                    kind.as_str()
+                ),
+            );
         }
     },
 };
