@@ -360,3 +360,17 @@ fn duplicate_definitions_give_one_verdict_whatever_the_file_order() {
             && f.message.contains("fires.yaml:")
     }));
 }
+
+#[test]
+fn a_proxy_on_the_redis_port_is_not_announced_and_a_custom_image_is() {
+    let found = findings_of(
+        "redis-container-not-understood/proxy.yaml",
+        "redis-container-not-understood",
+    );
+    let objects: Vec<Option<&str>> = found.iter().map(|f| f.object.as_deref()).collect();
+    assert_eq!(objects, vec![Some("Pod/ns/redis-master")], "{found:#?}");
+    assert!(
+        found[0].message.contains("built into the image"),
+        "{found:#?}"
+    );
+}
