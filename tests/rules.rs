@@ -374,3 +374,15 @@ fn a_proxy_on_the_redis_port_is_not_announced_and_a_custom_image_is() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn valkey_primaryauth_is_masterauth() {
+    let found = findings_of(
+        "sentinel-auth-missing/valkey-primaryauth.yaml",
+        "sentinel-auth-missing",
+    );
+    assert!(
+        found.iter().all(|f| !f.message.contains("masterauth")),
+        "{found:#?}"
+    );
+}
