@@ -349,7 +349,11 @@ fn image_default(
         || container.name.contains("sentinel")
         || container.env.iter().any(|(k, _)| k.contains("SENTINEL"));
     Some(Server {
-        role: if sentinel { Role::Sentinel } else { Role::Redis },
+        role: if sentinel {
+            Role::Sentinel
+        } else {
+            Role::Redis
+        },
         launch: loc,
         conf: None,
     })

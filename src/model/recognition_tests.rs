@@ -138,7 +138,14 @@ fn a_custom_image_is_recognised_by_name_and_port_with_its_configuration_unknown(
         ]
     );
     // Built into the image: no configuration for the rules to judge.
-    assert!(m.workloads[0].containers[0].server.as_ref().unwrap().conf.is_none());
+    assert!(
+        m.workloads[0].containers[0]
+            .server
+            .as_ref()
+            .unwrap()
+            .conf
+            .is_none()
+    );
     // Nothing names a master or a monitored host: one deployment with the namespace's Sentinels.
     assert_eq!(m.sets.len(), 1);
     assert_eq!(m.sets[0].topology, Topology::SentinelHa);

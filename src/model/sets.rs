@@ -181,13 +181,16 @@ pub fn group(model: &Model) -> Vec<HaSet> {
                 .filter_map(|c| c.server.as_ref())
                 .all(|s| s.conf.is_none())
     };
-    let opaque: Vec<usize> = servers.iter().copied().filter(|&i| image_configured(i)).collect();
+    let opaque: Vec<usize> = servers
+        .iter()
+        .copied()
+        .filter(|&i| image_configured(i))
+        .collect();
     for &i in &opaque {
         let ns = &model.workloads[i].namespace;
-        let root = opaque
-            .iter()
-            .copied()
-            .find(|&j| model.workloads[j].namespace == *ns && runs(&model.workloads[j], Role::Sentinel));
+        let root = opaque.iter().copied().find(|&j| {
+            model.workloads[j].namespace == *ns && runs(&model.workloads[j], Role::Sentinel)
+        });
         if let Some(root) = root {
             owner[i] = root;
         }

@@ -146,7 +146,8 @@ mod tests {
 
     #[test]
     fn names_in_scripts_and_config_lines() {
-        let text = "sentinel monitor m redis-0.r.default.svc.cluster.local 6379 2\nx=\"$(H).r.${NS}.svc\"";
+        let text =
+            "sentinel monitor m redis-0.r.default.svc.cluster.local 6379 2\nx=\"$(H).r.${NS}.svc\"";
         let names: Vec<(usize, &str)> = dns_names(text).collect();
         assert_eq!(names[0], (0, "redis-0.r.default.svc.cluster.local"));
         assert!(
