@@ -172,15 +172,9 @@ pub const CLUSTER_PDB_ALLOWS_SHARD_LOSS: Rule = Rule {
                     .pdbs_in(&w.namespace)
                     .filter(|p| p.selector.matches(&w.labels))
                 {
-                    let (pods, field) = match (&pdb.max_unavailable, &pdb.min_available) {
-                        (Some(max), _) => (max.scaled(w.replicas), "/spec/maxUnavailable"),
-                        (None, Some(min)) => (
-                            min.scaled(w.replicas).map(|m| w.replicas.saturating_sub(m)),
-                            "/spec/minAvailable",
-                        ),
-                        (None, None) => continue,
+                    let Some((pods, field)) = pdb.evictable(w.replicas) else {
+                        continue;
                     };
-                    let Some(pods) = pods else { continue };
                     if pods > per_master {
                         sink.report(
                             &crate::model::Loc::new(pdb.doc, field),
