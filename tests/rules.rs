@@ -386,3 +386,25 @@ fn valkey_primaryauth_is_masterauth() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_statefulset_alone_gets_one_info_for_its_missing_service_not_an_error() {
+    let path = "input-partial/statefulset-alone.yaml";
+    let info = findings_of(path, "input-partial");
+    assert_eq!(info.len(), 1, "{info:#?}");
+    assert!(
+        info[0].message.contains("Service `redis-headless`"),
+        "{info:#?}"
+    );
+    assert_eq!(info[0].line, expected_line(&fixtures().join(path)));
+    assert!(findings_of(path, "headless-service-missing").is_empty());
+    // Declared complete, the missing Service is the error it always was.
+    let docs = documents(&fixtures().join(path));
+    let complete = CheckOptions {
+        complete: true,
+        ..CheckOptions::default()
+    };
+    let found = rules::check(&docs, &complete);
+    assert!(found.iter().any(|f| f.rule == "headless-service-missing"));
+    assert!(!found.iter().any(|f| f.rule == "input-partial"));
+}

@@ -2,6 +2,7 @@
 //! holds; what needs objects the input lacks is said once at info, not skipped in silence.
 
 use super::registry::{Category, Rule};
+use super::sink::Context;
 use super::sources::{CONFIG, K8S_CONFIGMAP};
 use crate::finding::Severity;
 use crate::model::workload::Volume;
@@ -29,20 +30,33 @@ pub fn missing_sources(
     })
 }
 
+/// The StatefulSet's `serviceName` Service is missing and the input holds no Service at all
+/// in its namespace, without `--complete`: the Services were left out of a partial input,
+/// not forgotten (`headless-service-missing` leaves it to `input-partial`).
+pub fn service_absent_from_partial_input(cx: &Context, w: &Workload) -> bool {
+    !cx.options.complete
+        && w.kind == "StatefulSet"
+        && w.service_name.is_some()
+        && cx.model.services_in(&w.namespace).next().is_none()
+}
+
 pub const INPUT_PARTIAL: Rule = Rule {
     id: "input-partial",
     category: Category::Input,
     severity: Severity::Info,
-    summary: "a Redis workload mounts a ConfigMap the input does not hold: what it configures is not checked",
+    summary: "a Redis workload uses a ConfigMap or its headless Service and the input does not hold it: not checked",
     rationale: "Redis and Sentinel read their configuration (`redis.conf`, `sentinel.conf`) \
         and often their start scripts from ConfigMaps. When the input holds the workload but \
         not the ConfigMap — a pre-commit hook passes only the staged files, a chart keeps \
         configs in another file — every rule on those settings (persistence, maxmemory, \
         Sentinel quorum and timings, auth) has nothing to read. The rules that can be judged \
         from the workload still run; this says, once per workload, what could not be, so an \
-        empty report does not read as \"checked\". With `--complete` the missing object is an \
-        error (`volume-source-missing`) instead. (Redis configuration docs; Kubernetes \
-        ConfigMap docs.)",
+        empty report does not read as \"checked\". The same holds for a StatefulSet whose \
+        headless Service is missing when the input has no Service at all in its namespace: \
+        the Services were left out, and the rules on them (`headless-service-missing`, \
+        `client-service-selects-replicas`, …) have nothing to judge. With `--complete` \
+        each missing object is an error instead (`volume-source-missing`, \
+        `headless-service-missing`). (Redis configuration docs; Kubernetes ConfigMap docs.)",
     fix: "Lint the whole set (the folder, or the rendered chart), or pass `--complete` when the \
         input is meant to hold everything.",
     references: &[CONFIG, K8S_CONFIGMAP],
@@ -50,28 +64,38 @@ pub const INPUT_PARTIAL: Rule = Rule {
         if cx.options.complete {
             return;
         }
-        let mut seen: Vec<usize> = Vec::new();
         let missing: Vec<_> = missing_sources(cx.model)
             .filter(|(_, _, kind, _)| *kind == SourceKind::ConfigMap)
             .collect();
-        for (w, v, _, _) in &missing {
-            if seen.contains(&w.doc) {
-                continue;
-            }
-            seen.push(w.doc);
+        for w in cx.model.set_workloads() {
             let mut names: Vec<String> = missing
                 .iter()
                 .filter(|(x, _, _, _)| x.doc == w.doc)
-                .map(|(_, _, _, name)| format!("`{name}`"))
+                .map(|(_, _, _, name)| format!("ConfigMap `{name}`"))
                 .collect();
             names.dedup();
+            let mut at = missing
+                .iter()
+                .find(|(x, _, _, _)| x.doc == w.doc)
+                .map(|(_, v, _, _)| w.loc(v.pointer.clone()));
+            if service_absent_from_partial_input(cx, w) {
+                let service = w.service_name.as_deref().unwrap_or_default();
+                names.push(format!("Service `{service}`"));
+                at.get_or_insert_with(|| w.loc("/spec/serviceName"));
+            }
+            let Some(at) = at else { continue };
             sink.report(
-                &w.loc(v.pointer.clone()),
+                &at,
                 format!(
-                    "{} `{}` mounts ConfigMap {}, which the input does not hold: the configuration and scripts in it were not checked",
+                    "{} `{}` uses {}, which the input does not hold: {} not checked",
                     w.kind,
                     w.name,
-                    names.join(", ")
+                    names.join(", "),
+                    if names.len() == 1 {
+                        "what it configures and wires was"
+                    } else {
+                        "what they configure and wire was"
+                    }
                 ),
             );
         }

@@ -1,7 +1,7 @@
 //! Sentinel wiring on Kubernetes: writable config, hostnames, bootstrap, Services.
 
 use super::facts::{confs, is_ip, monitors, number, port};
-use super::partial::missing_sources;
+use super::partial::{missing_sources, service_absent_from_partial_input};
 use super::registry::{Category, Rule};
 use super::sink::Context;
 use super::sources::{
@@ -257,6 +257,10 @@ pub const HEADLESS_SERVICE_MISSING: Rule = Rule {
             };
             let at = w.loc("/spec/serviceName");
             let service = cx.model.services_in(&w.namespace).find(|s| &s.name == name);
+            // No Service at all in the namespace: a partial input, said by `input-partial`.
+            if service.is_none() && service_absent_from_partial_input(cx, w) {
+                continue;
+            }
             match service {
                 None => sink.report(&at, format!("serviceName `{name}` names no Service in the input")),
                 Some(s) if !s.headless => sink.report(&at, format!("Service `{name}` is not headless (`clusterIP: None`): pods get no per-pod DNS names")),
