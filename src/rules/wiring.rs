@@ -236,7 +236,10 @@ pub const HEADLESS_SERVICE_MISSING: Rule = Rule {
     rationale: "Stable pod names such as `redis-0.redis-headless.<ns>.svc.cluster.local` — which \
         replicas, Sentinels and `sentinel monitor` use — exist only through the headless \
         Service named in the StatefulSet's `serviceName` (`clusterIP: None`) that selects its \
-        pods. (Kubernetes StatefulSet docs, \"Stable Network ID\".)",
+        pods. When the input holds no Service at all in the StatefulSet's namespace and is \
+        not declared complete (`--complete`), the Services were left out of a partial input: \
+        `input-partial` says so at info instead. (Kubernetes StatefulSet docs, \"Stable \
+        Network ID\".)",
     fix: "Add a Service with `clusterIP: None`, the name given in `spec.serviceName`, and a \
         selector matching the pod template's labels.",
     references: &[K8S_STATEFULSET, K8S_HEADLESS],
