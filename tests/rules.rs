@@ -408,3 +408,12 @@ fn a_statefulset_alone_gets_one_info_for_its_missing_service_not_an_error() {
     assert!(found.iter().any(|f| f.rule == "headless-service-missing"));
     assert!(!found.iter().any(|f| f.rule == "input-partial"));
 }
+
+#[test]
+fn a_namespace_variable_left_by_an_overlay_is_reported() {
+    let path = "address-in-other-namespace/variable.yaml";
+    let found = findings_of(path, "address-in-other-namespace");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("NAMESPACE=default"), "{found:#?}");
+    assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
+}

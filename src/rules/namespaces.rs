@@ -1,6 +1,7 @@
 //! Addresses that name the set's own Service in another namespace: what a Kustomize
 //! `namespace:` overlay on a rendered chart leaves behind (`redis-0.redis.default.svc…` in
-//! a set moved to `shop`).
+//! a set moved to `shop`, or redis-ha's `NAMESPACE="default"` that its scripts build
+//! `${SERVICE}-announce-0.${NAMESPACE}.svc` from).
 
 use super::registry::{Category, Rule};
 use super::sources::{K8S_DNS, SENTINEL};
@@ -26,6 +27,30 @@ fn dns_names(text: &str) -> impl Iterator<Item = (usize, &str)> {
             .filter(|w| w.contains(".svc"))
             .map(move |w| (n, w.trim_matches('.')))
     })
+}
+
+/// Shell assignments `NAME="value"` (or `NAME=value`, `NAME='value'`) in a script whose
+/// variable builds cluster DNS names (`….${NAME}.svc`, `….$NAME.svc`): (line, name, value).
+fn namespace_variables(text: &str) -> Vec<(usize, &str, &str)> {
+    let used = |name: &str| {
+        text.contains(&format!(".${{{name}}}.svc")) || text.contains(&format!(".${name}.svc"))
+    };
+    text.lines()
+        .enumerate()
+        .filter_map(|(n, line)| {
+            let (name, value) = line.trim().split_once('=')?;
+            let is_name = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            let value = value.trim().trim_matches(['"', '\'']);
+            let literal = !value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            (is_name && literal && used(name)).then_some((n, name, value))
+        })
+        .collect()
 }
 
 /// Every string in a document with its JSON pointer.
@@ -71,6 +96,8 @@ pub const ADDRESS_IN_OTHER_NAMESPACE: Rule = Rule {
         headless Service but in another namespace is what a Kustomize `namespace:` overlay \
         (or a copy to a new namespace) leaves in rendered scripts and configs: kustomize \
         rewrites `metadata.namespace`, not the text inside a ConfigMap or an env value. \
+        The same goes for a namespace a script assigns literally and builds such names from \
+        (redis-ha's `NAMESPACE=\"default\"` and `${SERVICE}-announce-0.${NAMESPACE}.svc`). \
         Such a name does not resolve, or resolves to another deployment: `sentinel monitor` \
         watches the wrong master or none, `replicaof` replicates from nobody, and Sentinel \
         cannot fail over what it cannot reach. (Redis Sentinel docs, \"Sentinel, Docker, NAT, \
@@ -95,6 +122,27 @@ pub const ADDRESS_IN_OTHER_NAMESPACE: Rule = Rule {
                     let mut strings = Vec::new();
                     strings_at(&cx.docs[doc].value, String::new(), &mut strings);
                     for (pointer, text) in strings {
+                        for (line, name, ns) in namespace_variables(text) {
+                            let nothing_there = cx.model.namespace(ns).services.is_empty();
+                            if ns == set.namespace
+                                || !nothing_there
+                                || !seen.insert((doc, pointer.clone(), line, name.to_string()))
+                            {
+                                continue;
+                            }
+                            let at = Loc {
+                                line: Some(line),
+                                ..Loc::new(doc, pointer.as_str())
+                            };
+                            sink.report_for(
+                                &at,
+                                Some(w.doc),
+                                format!(
+                                    "`{name}={ns}` builds `….${{{name}}}.svc` names in namespace `{ns}`, but {} `{}` is in `{}`: they do not reach this set",
+                                    w.kind, w.name, set.namespace
+                                ),
+                            );
+                        }
                         for (line, host) in dns_names(text) {
                             let Some((service, ns)) = service_and_namespace(host) else {
                                 continue;
@@ -142,6 +190,19 @@ mod tests {
         );
         assert_eq!(service_and_namespace("redis-0.redis-headless"), None);
         assert_eq!(service_and_namespace("shop.svc"), None);
+    }
+
+    #[test]
+    fn namespace_variables_that_build_service_names() {
+        let text =
+            "NAMESPACE=\"default\"\nSERVICE=redis\nOTHER=x\nM=\"${SERVICE}-0.${NAMESPACE}.svc\"\n";
+        assert_eq!(
+            super::namespace_variables(text),
+            vec![(0, "NAMESPACE", "default")]
+        );
+        assert!(
+            super::namespace_variables("NAMESPACE=\"$(cat /ns)\"\nx=a.${NAMESPACE}.svc").is_empty()
+        );
     }
 
     #[test]
