@@ -32,23 +32,35 @@ fn dns_names(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// Shell assignments `NAME="value"` (or `NAME=value`, `NAME='value'`) in a script whose
 /// variable builds cluster DNS names (`….${NAME}.svc`, `….$NAME.svc`): (line, name, value).
 fn namespace_variables(text: &str) -> Vec<(usize, &str, &str)> {
-    let used = |name: &str| {
-        text.contains(&format!(".${{{name}}}.svc")) || text.contains(&format!(".${name}.svc"))
-    };
+    if !text.contains(".svc") {
+        return Vec::new();
+    }
+    // The variables that build names, found in one pass: `.${NAME}.svc` or `.$NAME.svc`.
+    let used: std::collections::HashSet<&str> = text
+        .match_indices(".svc")
+        .filter_map(|(i, _)| {
+            let before = text[..i].strip_suffix('}').unwrap_or(&text[..i]);
+            let start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |j| j + 1);
+            let name = &before[start..];
+            let prefix = &before[..start];
+            (prefix.ends_with(".${") || prefix.ends_with(".$")).then_some(name)
+        })
+        .collect();
+    if used.is_empty() {
+        return Vec::new();
+    }
     text.lines()
         .enumerate()
         .filter_map(|(n, line)| {
             let (name, value) = line.trim().split_once('=')?;
-            let is_name = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
             let value = value.trim().trim_matches(['"', '\'']);
             let literal = !value.is_empty()
                 && value
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            (is_name && literal && used(name)).then_some((n, name, value))
+            (literal && used.contains(name)).then_some((n, name, value))
         })
         .collect()
 }
@@ -86,6 +98,9 @@ fn documents_of(model: &Model, w: &Workload) -> Vec<usize> {
     docs
 }
 
+/// Findings reported for one string at most.
+const PER_STRING: usize = 8;
+
 pub const ADDRESS_IN_OTHER_NAMESPACE: Rule = Rule {
     id: "address-in-other-namespace",
     category: Category::Wiring,
@@ -107,6 +122,8 @@ pub const ADDRESS_IN_OTHER_NAMESPACE: Rule = Rule {
         (`<pod>.<service>`), which resolves in the pod's own namespace.",
     references: &[SENTINEL, K8S_DNS],
     check: |cx, sink| {
+        // One finding per stale name (or variable) and string, at its first line, and at most
+        // `PER_STRING` per string: a hostile script of thousands of such lines stays cheap.
         let mut seen = std::collections::BTreeSet::new();
         for set in &cx.model.sets {
             if set.namespace.is_empty() {
@@ -126,7 +143,12 @@ pub const ADDRESS_IN_OTHER_NAMESPACE: Rule = Rule {
                             let nothing_there = cx.model.namespace(ns).services.is_empty();
                             if ns == set.namespace
                                 || !nothing_there
-                                || !seen.insert((doc, pointer.clone(), line, name.to_string()))
+                                || seen
+                                    .iter()
+                                    .filter(|(d, p, _)| *d == doc && *p == pointer)
+                                    .count()
+                                    >= PER_STRING
+                                || !seen.insert((doc, pointer.clone(), name.to_string()))
                             {
                                 continue;
                             }
@@ -151,7 +173,12 @@ pub const ADDRESS_IN_OTHER_NAMESPACE: Rule = Rule {
                             if ns == set.namespace || !own.contains(&service) || elsewhere {
                                 continue;
                             }
-                            if !seen.insert((doc, pointer.clone(), line, host.to_string())) {
+                            let full = seen
+                                .iter()
+                                .filter(|(d, p, _)| *d == doc && *p == pointer)
+                                .count()
+                                >= PER_STRING;
+                            if full || !seen.insert((doc, pointer.clone(), host.to_string())) {
                                 continue;
                             }
                             let at = Loc {
