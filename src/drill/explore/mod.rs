@@ -221,7 +221,7 @@ fn create_set(
         );
     };
     let settings = super::fidelity::Settings::default();
-    local::LocalSet::create_with_update(spec, &settings, Some(render(spec.replicas + 2)?))
+    local::LocalSet::create_with_update(spec, &settings, Some(render(spec.replicas + 2, &[])?))
 }
 
 /// Run `schedule` on a fresh set and judge it.
