@@ -17,6 +17,8 @@ pub const SETS: &[&str] = &[
     "backup.restore=true",
     "backup.pvc.accessMode=ReadWriteMany",
 ];
+/// What `restore.sh` logs when it loads a snapshot.
+const RESTORED: &str = "every claim of the set was lost: loading";
 /// Keys written before the snapshot, and after it.
 const KEYS: usize = 200;
 /// The backup Job's pod must finish within this.
@@ -134,6 +136,24 @@ pub fn restore_from_backup(r: &mut Rehearsal) -> anyhow::Result<()> {
         &new,
     );
     check_keys(r, "the keys of the snapshot are kept too", &old);
+    let container = r.cluster.spec().redis_container.clone();
+    let loaded: Vec<String> = (0..r.replicas())
+        .filter(|&i| {
+            let log = r.cluster.logs(i, &container, 2000);
+            log.iter().any(|line| line.contains(RESTORED))
+        })
+        .map(|i| r.cluster.pod_name(i))
+        .collect();
+    r.check(
+        "no pod loaded a snapshot while another held data",
+        loaded.is_empty(),
+        if loaded.is_empty() {
+            "none".to_string()
+        } else {
+            loaded.join(", ")
+        },
+        "none",
+    );
     let all: Vec<usize> = (0..r.replicas()).collect();
     lose_claims(r, &all, "wiping every volume of the set", Some(snapshot))?;
     check_keys(
