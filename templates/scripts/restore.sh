@@ -26,6 +26,12 @@ set_is_empty() {
         { [ -z "$SENTINEL_MASTER" ] || [ "$SENTINEL_MASTER" = "$SELF" ]; }
 }
 
+# Nobody seen so far holds data or a role (some peers may not have answered yet).
+set_may_be_empty() {
+    [ "$BEST_PEER_OFFSET" = 0 ] && [ -z "$PEER_MASTER" ] && [ "$KNOWN_REPLICAS" = 0 ] &&
+        { [ -z "$SENTINEL_MASTER" ] || [ "$SENTINEL_MASTER" = "$SELF" ]; }
+}
+
 restore_if_set_lost() {
     local snapshot waited=0
     [ "${RESTORE_FROM_BACKUP:-}" = 1 ] && first_boot || return 0
@@ -46,7 +52,10 @@ restore_if_set_lost() {
     while :; do
         ask_sentinels
         scan_peers
-        if [ "$PEERS_UP" = $((REPLICAS - 1)) ]; then
+        # Done waiting once every peer answered, or as soon as anyone knows data: then
+        # there is nothing to restore, and Redis should start at once (its peers and the
+        # Sentinels are waiting for it).
+        if [ "$PEERS_UP" = $((REPLICAS - 1)) ] || ! set_may_be_empty; then
             break
         fi
         waited=$((waited + 1))
