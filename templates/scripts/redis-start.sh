@@ -244,10 +244,10 @@ if [ -e "$SERVED_MASTER_MARKER" ] && [ ! -e "$STOPPING_MARKER" ]; then
     CRASHED_MASTER=1
     log "this pod's redis-server served as master and stopped without preStop: a crash"
 fi
-rm -f "$STOPPING_MARKER"
 # shellcheck source=restore.sh
 . /scripts/restore.sh
 restore_if_set_lost
+rm -f "$STOPPING_MARKER"
 write_redis_conf
 [ -z "$PASSWORD" ] || remember_secret masterauth "$PASSWORD"
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
