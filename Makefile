@@ -11,7 +11,7 @@ DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl 
 
 .PHONY: build test test-deps fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
         cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all \
-        false-failover explore-replays
+        false-failover explore-replays drill-restore
 
 build:
 	$(CARGO) build --release
@@ -113,6 +113,13 @@ explore-replays: build test-deps
 	done; \
 	$(CARGO) test --test drill_explore -- --ignored || status=1; \
 	exit $$status
+
+# Backup and restore (docs/runbook.md, "Restoring from a backup"): the backup CronJob's pod
+# snapshots a replica, then every volume is lost and the set comes back from the snapshot.
+# Needs root; ~1.5 min: not part of `make test`.
+RESTORE_PROFILE ?= production
+drill-restore: build test-deps
+	$(BIN) drill --profile $(RESTORE_PROFILE) --scenario restore-from-backup
 
 # The long exploration (docs/explore.md): EXPLORE_SCHEDULES random fault schedules of each of
 # `kind` and `production` (seed EXPLORE_SEED), judged by the invariants I1–I4; failing

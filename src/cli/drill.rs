@@ -109,14 +109,16 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
 }
 
 /// The profile rendered again with `redis.replicas` (and, for required anti-affinity, the
-/// node count) set to the size asked: what a user re-renders before applying a scale.
+/// node count) set to the size asked: what a user re-renders before applying a scale; and
+/// with a scenario's own `--set`s after the user's.
 fn rerender(args: &DrillArgs) -> Option<drill::Render> {
     if args.file.is_some() {
         return None;
     }
     let args = args.clone();
-    Some(Box::new(move |replicas: usize| {
+    Some(Box::new(move |replicas: usize, sets: &[&str]| {
         let mut args = args.clone();
+        args.sets.extend(sets.iter().map(|s| s.to_string()));
         args.sets.push(format!("redis.replicas={replicas}"));
         let resolved = resolve(&args)?;
         let nodes = resolved.profile.cluster.nodes as usize;

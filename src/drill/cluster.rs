@@ -107,6 +107,12 @@ pub trait Cluster: Sync {
         let _ = (ordinal, container);
         anyhow::bail!("crashing a single container is not available on this target")
     }
+    /// Run one pod of CronJob `name`'s job template to its end (at most `timeout`), as
+    /// `kubectl create job --from=cronjob/<name>` would (see `jobs`).
+    fn run_job(&self, name: &str, timeout: Duration) -> anyhow::Result<super::jobs::JobRun> {
+        let _ = timeout;
+        anyhow::bail!("this target cannot run a pod of CronJob {name:?}")
+    }
     /// A connection to the Redis (`sentinel == false`) or Sentinel of a pod, authenticated.
     fn connect(
         &self,

@@ -6,6 +6,7 @@ use super::cluster::{Cluster, ProcessCount, Session};
 use super::dns::{Dns, Fault as DnsFault};
 use super::env;
 use super::fidelity::{DnsFidelity, Fidelity, Settings};
+use super::jobs::JobRun;
 use super::network::{Cut, Network};
 use super::pods::{Node, Pod};
 use super::security::{PodSecurity, SecurityFidelity};
@@ -417,6 +418,22 @@ impl Cluster for LocalSet {
             }
         };
         Some(fetch())
+    }
+
+    fn run_job(&self, name: &str, timeout: Duration) -> anyhow::Result<JobRun> {
+        let job = self
+            .node
+            .spec()
+            .jobs
+            .iter()
+            .find(|j| j.name == name)
+            .with_context(|| format!("the manifests hold no CronJob {name:?}"))?;
+        let host = self
+            .pods
+            .iter()
+            .find(|p| p.is_running())
+            .context("no pod of the set runs: a Job pod needs a node's network")?;
+        host.run_job(job, timeout)
     }
 
     fn connect(

@@ -11,6 +11,7 @@ pub mod dns;
 mod env;
 pub mod explore;
 pub mod fidelity;
+pub mod jobs;
 pub mod kubectl;
 pub mod local;
 mod measure;
@@ -55,8 +56,9 @@ pub struct DrillOptions {
     pub render: Option<Render>,
 }
 
-/// Renders the drilled input again with `redis.replicas` set to the argument.
-pub type Render = Box<dyn Fn(usize) -> anyhow::Result<HaSpec>>;
+/// Renders the drilled input again with `redis.replicas` set to the first argument and the
+/// `--set`s of the second.
+pub type Render = Box<dyn Fn(usize, &[&str]) -> anyhow::Result<HaSpec>>;
 
 /// `redis-server --version`'s `v=` number.
 pub fn redis_version() -> anyhow::Result<String> {
@@ -130,10 +132,16 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
             for scenario in &options.scenarios {
                 let set = match (scenario.resize, &options.render) {
                     (Some((from, to)), Some(render)) => local::LocalSet::create_with_update(
-                        &render(from)?,
+                        &render(from, scenario.sets)?,
                         &options.settings,
-                        Some(render(to)?),
+                        Some(render(to, scenario.sets)?),
                     )?,
+                    (None, Some(render)) if !scenario.sets.is_empty() => {
+                        local::LocalSet::create_with(
+                            &render(spec.replicas, scenario.sets)?,
+                            &options.settings,
+                        )?
+                    }
                     _ => local::LocalSet::create_with(spec, &options.settings)?,
                 };
                 progress(scenarios::rehearse(&set, scenario, options.quiet));

@@ -9,10 +9,11 @@ use super::cgroup::{Cgroup, Limits, Roots};
 use super::cluster::ProcessCount;
 use super::dns::Dns;
 use super::env;
+use super::jobs::{JobRun, JobTemplate};
 use super::process::{self, Placement, Process};
 use super::procfs;
 use super::sandbox::{DRILL_BIN, Mount, PidNamespace, Sandbox};
-use super::security::PodSecurity;
+use super::security::{Identity, PodSecurity};
 use super::spec::{HaSpec, SecretData};
 use super::userland::{DRILL_BUSYBOX, is_alpine_image};
 use super::volumes::{self, HostVolume};
@@ -179,6 +180,17 @@ impl Pod {
     ) -> anyhow::Result<Sandbox> {
         let node = &self.node;
         let identity = node.security.identity(&node.spec().pod, container)?;
+        self.sandbox_as(container, volumes, identity)
+    }
+
+    /// The sandbox of `container` on this pod's network, running as `identity`.
+    fn sandbox_as(
+        &self,
+        container: &Container,
+        volumes: &BTreeMap<String, HostVolume>,
+        identity: Identity,
+    ) -> anyhow::Result<Sandbox> {
+        let node = &self.node;
         let mut mounts = Vec::new();
         for mount in container.volume_mounts.iter().flatten() {
             let volume = volumes.get(&mount.name).with_context(|| {
@@ -666,6 +678,38 @@ impl Pod {
         };
         let mut process = Process::spawn_in(sandbox.exec_command(target, argv), &log, &placement)?;
         Ok(process.wait_for(timeout).is_some_and(|s| s.success()))
+    }
+
+    /// Run one pod of CronJob `job` on this pod's network (see `jobs`) until its container
+    /// exits, at most `timeout`.
+    pub fn run_job(&self, job: &JobTemplate, timeout: Duration) -> anyhow::Result<JobRun> {
+        let node = &self.node;
+        let container = job
+            .pod
+            .containers
+            .first()
+            .with_context(|| format!("CronJob {} has no container", job.name))?;
+        let security = PodSecurity::of(&job.pod)?;
+        let volumes = volumes::prepare_job(
+            &node.run_dir,
+            node.spec(),
+            &node.secrets.read().unwrap_or_else(|p| p.into_inner()),
+            &job.name,
+            &job.pod,
+            &security,
+        )?;
+        let mut sandbox =
+            self.sandbox_as(container, &volumes, security.identity(&job.pod, container)?)?;
+        sandbox.pid = PidNamespace::Own;
+        let argv = env::argv(container, &sandbox.env);
+        let log = node.run_dir.join("jobs").join(&job.name).join("log");
+        let _ = std::fs::remove_file(&log);
+        let mut process = Process::spawn(sandbox.command(&argv), &log)?;
+        let succeeded = process.wait_for(timeout).is_some_and(|s| s.success());
+        Ok(JobRun {
+            succeeded,
+            log: log_tail(&log, 40),
+        })
     }
 
     /// Stop the kubelet loop and take every container process.

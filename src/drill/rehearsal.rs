@@ -30,6 +30,9 @@ pub struct Rehearsal<'a> {
     pub writes_back: Option<(f64, f64)>,
     /// Zombies left in the containers at the end (see `scenarios::processes`).
     pub zombies: Option<usize>,
+    /// A restore from a snapshot: writes acknowledged between the snapshot (from 1 s before
+    /// it: the replica it is taken from lags) and the loss of every volume are not in it.
+    pub snapshot_window: Option<(f64, f64)>,
     pub quiet: bool,
 }
 
@@ -56,6 +59,7 @@ impl<'a> Rehearsal<'a> {
             planned_more: Vec::new(),
             writes_back: None,
             zombies: None,
+            snapshot_window: None,
             quiet,
         }
     }

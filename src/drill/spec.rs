@@ -58,6 +58,8 @@ pub struct HaSpec {
     pub passwords: Vec<String>,
     /// `redis_exporter` sidecars: container name and the port `/metrics` is served on.
     pub exporters: Vec<(String, u16)>,
+    /// The CronJobs' pod templates (the backup Job): `Cluster::run_job` runs one.
+    pub jobs: Vec<super::jobs::JobTemplate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -352,6 +354,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         image,
         passwords,
         exporters,
+        jobs: super::jobs::templates(documents)?,
     })
 }
 

@@ -14,7 +14,7 @@ use super::cleanup::{self, Resource};
 use super::security::PodSecurity;
 use super::spec::{HaSpec, SecretData};
 use anyhow::{Context, bail};
-use k8s_openapi::api::core::v1::KeyToPath;
+use k8s_openapi::api::core::v1::{KeyToPath, PodSpec};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -54,7 +54,35 @@ pub fn prepare(
     security: &PodSecurity,
 ) -> anyhow::Result<BTreeMap<String, HostVolume>> {
     let volumes = materialize(run_dir, spec, secrets, ordinal)?;
-    for (name, volume) in &volumes {
+    own(run_dir, &volumes, security)?;
+    Ok(volumes)
+}
+
+/// Materialize the volumes of one pod of CronJob `job` (`pod`, its job template) for a
+/// run: its ConfigMaps, Secrets and emptyDirs new, its claims the set's directories.
+pub fn prepare_job(
+    run_dir: &Path,
+    spec: &HaSpec,
+    secrets: &BTreeMap<String, SecretData>,
+    job: &str,
+    pod: &PodSpec,
+    security: &PodSecurity,
+) -> anyhow::Result<BTreeMap<String, HostVolume>> {
+    let pod_dir = run_dir.join("jobs").join(job).join("volumes");
+    unmount_below(&pod_dir);
+    let _ = std::fs::remove_dir_all(&pod_dir);
+    let volumes = pod_volumes(run_dir, spec, secrets, pod, &pod_dir)?;
+    own(run_dir, &volumes, security)?;
+    Ok(volumes)
+}
+
+/// The kubelet's ownership of a pod's volumes (see the module's documentation).
+fn own(
+    run_dir: &Path,
+    volumes: &BTreeMap<String, HostVolume>,
+    security: &PodSecurity,
+) -> anyhow::Result<()> {
+    for (name, volume) in volumes {
         let claim = volume.path.starts_with(run_dir.join("pvc"));
         if !claim && !volume.read_only {
             // An emptyDir: world-writable, as the kubelet makes it.
@@ -68,7 +96,7 @@ pub fn prepare(
                 .with_context(|| format!("fsGroup of volume {name:?}"))?;
         }
     }
-    Ok(volumes)
+    Ok(())
 }
 
 fn chmod(path: &Path, mode: u32) -> anyhow::Result<()> {
@@ -129,7 +157,20 @@ fn materialize(
             },
         );
     }
-    for volume in spec.pod.volumes.iter().flatten() {
+    volumes.extend(pod_volumes(run_dir, spec, secrets, &spec.pod, &pod_dir)?);
+    Ok(volumes)
+}
+
+/// The `volumes` of `pod`, materialized under `pod_dir` (claims: under `run_dir`).
+fn pod_volumes(
+    run_dir: &Path,
+    spec: &HaSpec,
+    secrets: &BTreeMap<String, SecretData>,
+    pod: &PodSpec,
+    pod_dir: &Path,
+) -> anyhow::Result<BTreeMap<String, HostVolume>> {
+    let mut volumes = BTreeMap::new();
+    for volume in pod.volumes.iter().flatten() {
         let path = pod_dir.join(&volume.name);
         std::fs::create_dir_all(&path)
             .with_context(|| format!("cannot create {}", path.display()))?;

@@ -38,6 +38,7 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
     ports_and_counts(profile, &mut problems);
     let mut found = Vec::new();
     super::checks_scheduling::check(profile, &mut found);
+    super::backup::check(profile, &mut found);
     problems.extend(
         found
             .into_iter()
@@ -508,7 +509,7 @@ fn is_prometheus_duration(s: &str) -> bool {
 
 /// Kubernetes' quantity grammar: a decimal number, then a binary or decimal SI suffix or
 /// an exponent (`resource.Quantity`).
-fn is_quantity(s: &str) -> bool {
+pub(super) fn is_quantity(s: &str) -> bool {
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
     let number_end = unsigned
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

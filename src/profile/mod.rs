@@ -1,9 +1,11 @@
 //! Profiles: the typed input. Built-ins are embedded; user files may `extends:` one;
 //! `-f` files deep-merge over it; `--set` overrides one typed field.
 
+pub mod backup;
 mod builtin;
 mod checks;
 mod checks_scheduling;
+mod cron;
 pub mod extra_config;
 pub mod grammar;
 mod known_keys;

@@ -66,6 +66,8 @@ pub struct Profile {
     /// (`--cluster-domain`).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(max = 253))]
     pub cluster_domain: String,
+    /// Scheduled RDB snapshots onto a claim, and restore from them (docs/runbook.md).
+    pub backup: super::backup::Backup,
 }
 
 impl Default for Profile {
@@ -92,6 +94,7 @@ impl Default for Profile {
             service: Service::default(),
             service_account: ServiceAccount::default(),
             cluster_domain: "cluster.local".into(),
+            backup: super::backup::Backup::default(),
         }
     }
 }

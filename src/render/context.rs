@@ -2,6 +2,7 @@
 //! profile (affinity kind, security context, image reference, suppressions), so the templates
 //! only place values and never choose between them.
 
+use super::backup::{self, BackupContext};
 use super::metrics::{self, MetricsContext};
 use super::placement;
 use super::tls::{self, TlsContext};
@@ -23,7 +24,7 @@ const IGNORE_CHECK_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
 /// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
-pub const SCRIPTS: [(&str, &str); 7] = [
+pub const SCRIPTS: [(&str, &str); 9] = [
     (
         "common.sh",
         include_str!("../../templates/scripts/common.sh"),
@@ -45,6 +46,14 @@ pub const SCRIPTS: [(&str, &str); 7] = [
     (
         "crash-watch.sh",
         include_str!("../../templates/scripts/crash-watch.sh"),
+    ),
+    (
+        "backup.sh",
+        include_str!("../../templates/scripts/backup.sh"),
+    ),
+    (
+        "restore.sh",
+        include_str!("../../templates/scripts/restore.sh"),
     ),
 ];
 
@@ -94,6 +103,8 @@ pub struct RenderContext {
     pub tls: Option<TlsContext>,
     /// The password Secret's volume (`auth.enabled`).
     pub auth: Option<AuthContext>,
+    /// The backup CronJob and its claim (`backup.enabled`).
+    pub backup: Option<BackupContext>,
 }
 
 /// The password Secret, mounted whole (no `subPath`, no `items`: the kubelet updates the
@@ -192,6 +203,7 @@ impl RenderContext {
             })
         });
         let metrics = metrics::context(profile, &name, &labels, password_env.as_ref());
+        let backup = backup::context(profile, &name, &labels, &selector, &pod_env_of(profile));
         RenderContext {
             namespace: profile.namespace.clone(),
             redis_config_map: format!("{name}-config"),
@@ -253,11 +265,15 @@ impl RenderContext {
                 .enabled
                 .then_some(profile.pod_disruption_budget.max_unavailable),
             network_policy_peers: profile.network_policy.enabled.then(|| {
-                vec![
+                let mut peers = vec![
                     profile.network_policy.client_pod_labels.clone(),
                     selector.clone(),
-                ]
+                ];
+                // The backup Job asks the Sentinels and streams a snapshot from a replica.
+                peers.extend(backup.as_ref().map(|b| b.pod_labels.clone()));
+                peers
             }),
+            backup,
             headless_service,
             selector,
             labels,
@@ -344,7 +360,10 @@ fn pod_spec(
     PodSpec {
         image: image_reference(&profile.image),
         image_pull_policy: profile.image.pull_policy.clone(),
-        env: pod_env(profile, name, headless_service, grace),
+        env: pod_env(profile, name, headless_service, grace)
+            .into_iter()
+            .chain(backup::restore_env(profile))
+            .collect(),
         pod_security_context: pod_security_context(profile),
         container_security_context: container_security_context(profile),
         affinity: affinity(profile, selector),
@@ -379,6 +398,17 @@ pub(super) fn image_reference(image: &Image) -> String {
         }
         _ => format!("{}:{}", image.repository, image.tag),
     }
+}
+
+/// The pods' env without the restore mode's additions (the backup Job's starts from it).
+fn pod_env_of(profile: &Profile) -> Vec<Value> {
+    let name = &profile.name;
+    pod_env(
+        profile,
+        name,
+        &format!("{name}-headless"),
+        profile.redis.termination_grace_period_seconds,
+    )
 }
 
 /// The scripts' only inputs. Pod identity comes from the downward API so the scripts never

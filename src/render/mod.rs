@@ -1,6 +1,7 @@
 //! Renders a profile through the embedded minijinja templates into multi-document YAML text.
 //! The text is never printed as is: `generate` parses it back, validates and re-emits it.
 
+mod backup;
 mod context;
 mod filters;
 mod metrics;
@@ -16,7 +17,7 @@ use std::sync::OnceLock;
 
 /// Every template, by name. The Kubernetes objects come first, in output order; the
 /// configuration files after them are included by the ConfigMap templates.
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 19] = [
     (
         "serviceaccount.yaml",
         include_str!("../../templates/serviceaccount.yaml"),
@@ -58,6 +59,14 @@ const TEMPLATES: [(&str, &str); 17] = [
         include_str!("../../templates/statefulset.yaml"),
     ),
     (
+        "persistentvolumeclaim-backup.yaml",
+        include_str!("../../templates/persistentvolumeclaim-backup.yaml"),
+    ),
+    (
+        "cronjob-backup.yaml",
+        include_str!("../../templates/cronjob-backup.yaml"),
+    ),
+    (
         "service-metrics.yaml",
         include_str!("../../templates/service-metrics.yaml"),
     ),
@@ -92,6 +101,7 @@ fn is_wanted(template: &str, context: &RenderContext) -> bool {
         "service-metrics.yaml" | "servicemonitor.yaml" | "prometheusrule.yaml" => {
             context.metrics.is_some()
         }
+        "persistentvolumeclaim-backup.yaml" | "cronjob-backup.yaml" => context.backup.is_some(),
         "networkpolicy-metrics.yaml" => context.metrics.as_ref().is_some_and(|m| m.network_policy),
         "certificate.yaml" => context
             .tls

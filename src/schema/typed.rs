@@ -23,6 +23,7 @@ pub(super) fn parse_back(document: &Document) -> Option<String> {
         ("apps/v1", "Deployment") => typed::<apps::v1::Deployment>(value),
         ("apps/v1", "DaemonSet") => typed::<apps::v1::DaemonSet>(value),
         ("batch/v1", "Job") => typed::<batch::v1::Job>(value),
+        ("batch/v1", "CronJob") => typed::<batch::v1::CronJob>(value),
         ("policy/v1", "PodDisruptionBudget") => typed::<policy::v1::PodDisruptionBudget>(value),
         ("networking.k8s.io/v1", "NetworkPolicy") => typed::<networking::v1::NetworkPolicy>(value),
         ("rbac.authorization.k8s.io/v1", "Role") => typed::<rbac::v1::Role>(value),

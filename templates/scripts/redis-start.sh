@@ -244,6 +244,9 @@ if [ -e "$SERVED_MASTER_MARKER" ] && [ ! -e "$STOPPING_MARKER" ]; then
     CRASHED_MASTER=1
     log "this pod's redis-server served as master and stopped without preStop: a crash"
 fi
+# shellcheck source=restore.sh
+. /scripts/restore.sh
+restore_if_set_lost
 rm -f "$STOPPING_MARKER"
 write_redis_conf
 [ -z "$PASSWORD" ] || remember_secret masterauth "$PASSWORD"

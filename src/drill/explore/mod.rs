@@ -227,7 +227,7 @@ fn create_set(
         );
     };
     let settings = super::fidelity::Settings::default();
-    local::LocalSet::create_with_update(spec, &settings, Some(render(spec.replicas + 2)?))
+    local::LocalSet::create_with_update(spec, &settings, Some(render(spec.replicas + 2, &[])?))
 }
 
 /// What a run writes besides its report: the timeline picture (`--timeline`), and the

@@ -3,6 +3,7 @@
 //! the scenario's steps; then the measured numbers and the checks.
 
 mod auth;
+mod backup;
 mod crash;
 mod dns;
 mod exporters;
@@ -56,6 +57,9 @@ pub struct Scenario {
     /// Bootstrapped with `redis.replicas` = `.0`, then re-rendered with `.1` and applied
     /// (`rollout`): the drill renders both from the profile.
     pub resize: Option<(usize, usize)>,
+    /// `--set`s the profile is rendered with for this scenario (after the user's): what it
+    /// rehearses must be in the manifests. A manifest file is drilled as it is.
+    pub sets: &'static [&'static str],
 }
 
 /// What a scenario has unless it says otherwise.
@@ -67,6 +71,7 @@ const SCENARIO: Scenario = Scenario {
     planned_unavailable_max: None,
     discovery: Discovery::EveryPod,
     resize: None,
+    sets: &[],
 };
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -110,6 +115,12 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "all-down",
         play: outage::all_down,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "restore-from-backup",
+        play: backup::restore_from_backup,
+        sets: backup::SETS,
         ..SCENARIO
     },
     Scenario {
@@ -533,6 +544,10 @@ fn judge(
             format!("{writes_lost} of {} lost", probe.acknowledged.len()),
             if allowed == 0 {
                 "0 lost".to_string()
+            } else if r.snapshot_window.is_some() {
+                format!(
+                    "≤ {allowed} lost (acked from 1 s before the snapshot until every volume was lost)"
+                )
             } else {
                 format!(
                     "≤ {allowed} lost (acked from 1 s before the fault to down-after after it, without WAIT)"
@@ -620,14 +635,19 @@ fn write_errors(probe: &ProbeLog) -> std::collections::BTreeMap<String, usize> {
 /// (down-after; an isolated master that clients still reach), may be gone with it. With
 /// `WAIT`, none may.
 fn allowed_loss(r: &Rehearsal, probe: &ProbeLog) -> usize {
+    let acked_within = |from: f64, to: f64| {
+        probe
+            .attempts
+            .iter()
+            .filter(|a| a.ok() && a.end >= from && a.end <= to)
+            .count()
+    };
+    if let Some((snapshot, lost)) = r.snapshot_window {
+        return acked_within(snapshot - 1.0, lost);
+    }
     match r.fault {
         Some((at, _)) if r.cluster.spec().wait_replicas == 0 => {
-            let until = at + r.down_after();
-            probe
-                .attempts
-                .iter()
-                .filter(|a| a.ok() && a.end >= at - 1.0 && a.end <= until)
-                .count()
+            acked_within(at - 1.0, at + r.down_after())
         }
         _ => 0,
     }
