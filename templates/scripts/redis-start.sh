@@ -138,6 +138,14 @@ rightful_master() {
 follow() {
     log "replicating $1"
     match_masterauth "$1"
+    # The Sentinels were asked seconds ago (peers' INFO, the masterauth match): a failover
+    # in between may have promoted this node. Following the old master now would demote the
+    # new one, and the old one, following the Sentinels, would replicate this node: a
+    # replication loop with no master, which no Sentinel undoes (docs/architecture.md §3).
+    if [ "$(info_field "$LOCAL" replication role)" = master ]; then
+        log "a Sentinel promoted this node meanwhile: not replicating $1"
+        return 1
+    fi
     [ "$(redis_cmd "$LOCAL" REPLICAOF "$1" "$REDIS_PORT" | tr -d '\r')" = "OK" ]
 }
 
