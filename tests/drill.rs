@@ -511,9 +511,8 @@ fn liveness_kills_run_pre_stop_and_deletion_stops_containers_in_parallel() {
         redis_ha_gen::drill::spec::documents_from_text("kubelet", &text).expect("parse");
     let spec = redis_ha_gen::drill::spec::ha_spec(&documents, None).expect("spec");
     let set = redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set");
-    let logged = |container: &str, what: &str| {
-        set.logs(0, container, 50).iter().any(|l| l.contains(what))
-    };
+    let logged =
+        |container: &str, what: &str| set.logs(0, container, 50).iter().any(|l| l.contains(what));
     set.start_pod(0).expect("start");
     let deadline = Instant::now() + Duration::from_secs(20);
     while !logged("redis", "started after preStop") {

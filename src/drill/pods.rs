@@ -12,8 +12,8 @@ use super::cgroup::{Cgroup, Limits, Roots};
 use super::cluster::ProcessCount;
 use super::dns::Dns;
 use super::env;
-use super::process::{self, Placement, Process};
 use super::prober::{self, Due, Kind};
+use super::process::{self, Placement, Process};
 use super::procfs;
 use super::sandbox::{DRILL_BIN, Mount, PidNamespace, Sandbox};
 use super::security::PodSecurity;
@@ -950,13 +950,8 @@ impl prober::Target for PodProbes {
     }
 
     fn publish(&self, container: &str, instance: u64, kind: Kind, passed: bool, probe: &Probe) {
-        self.pod.probe_result(
-            self.generation,
-            (container, instance),
-            kind,
-            passed,
-            probe,
-        );
+        self.pod
+            .probe_result(self.generation, (container, instance), kind, passed, probe);
     }
 }
 

@@ -227,7 +227,12 @@ mod tests {
         };
         let workers = [
             spawn(Arc::clone(&target), "c".into(), Kind::Liveness, slow),
-            spawn(Arc::clone(&target), "c".into(), Kind::Readiness, probe(1, 2, 1)),
+            spawn(
+                Arc::clone(&target),
+                "c".into(),
+                Kind::Readiness,
+                probe(1, 2, 1),
+            ),
         ];
         std::thread::sleep(Duration::from_millis(2500));
         target.alive.store(false, Ordering::SeqCst);
