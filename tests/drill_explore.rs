@@ -218,8 +218,11 @@ fn unknown_and_unavailable_faults_are_usage_errors() {
 /// The whole-set faults that re-render or change a Secret, replayed from a hand-written
 /// schedule on `production`: two more pods for a while, then back to three (the StatefulSet
 /// controller deletes the two), then the two-step password rotation. Nothing is lost, no two
-/// masters, and the two extra pods really ran (`pods_seen`).
+/// masters, and the two extra pods really ran (`pods_seen`). About 130 s, and it once lost 20
+/// acknowledged writes in CI that 15 replays did not show again (docs/explore.md, Results):
+/// `make explore-replays` runs it with the kept replay files, out of `make test`.
 #[test]
+#[ignore = "about 130 s; `make explore-replays` runs it"]
 fn scale_and_password_rotation_keep_every_write() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("schedule.json");
@@ -237,8 +240,12 @@ fn scale_and_password_rotation_keep_every_write() {
     assert_eq!(run["split_brain_seconds"], 0.0, "{run:#}");
     assert_eq!(run["pods_seen"], 5, "{run:#}");
     assert!(stderr.contains("scale all (+2 pods for 5 s)"), "{stderr}");
+}
 
-    // A manifest file cannot be re-rendered: asking for `scale` says so.
+/// A manifest file cannot be re-rendered: asking for `scale` with `-f` says so.
+#[test]
+fn scale_needs_a_profile() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let manifests = dir.path().join("production.yaml");
     std::fs::write(&manifests, rendered("production")).expect("write the manifests");
     let out = drill(&[

@@ -237,33 +237,44 @@ start_sentinel_tally() {
 }
 
 tally_sentinel_reply() {
-    local key="" line ip="" epoch=0 replicas=0 flags=""
+    sentinel_view "$1"
+    [ -n "$VIEW_IP" ] || return 0
+    SENTINELS_UP=$((SENTINELS_UP + 1))
+    TALLY_NAMED="$TALLY_NAMED $VIEW_IP"
+    [ "$VIEW_REPLICAS" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$VIEW_REPLICAS
+    [ "$VIEW_FAILING_OVER" = 0 ] || FAILOVER_UNDER_WAY=1
+    if [ "$VIEW_EPOCH" -gt "$TALLY_EPOCH" ]; then
+        TALLY_EPOCH=$VIEW_EPOCH
+        SENTINEL_MASTER=$VIEW_IP
+    fi
+}
+
+# One `SENTINEL MASTER` reply (field/value lines): VIEW_IP (the master it names, "" when
+# no reply), VIEW_EPOCH, VIEW_REPLICAS and VIEW_FAILING_OVER (1 while it fails it over).
+sentinel_view() {
+    local key="" line flags=""
+    VIEW_IP=""
+    VIEW_EPOCH=0
+    VIEW_REPLICAS=0
+    VIEW_FAILING_OVER=0
     while IFS= read -r line; do
         if [ -z "$key" ]; then
             key=$line
             continue
         fi
         case $key in
-            ip) ip=$line ;;
-            config-epoch) epoch=$line ;;
-            num-slaves) replicas=$line ;;
+            ip) VIEW_IP=$line ;;
+            config-epoch) VIEW_EPOCH=$line ;;
+            num-slaves) VIEW_REPLICAS=$line ;;
             flags) flags=$line ;;
         esac
         key=""
     done <<EOF
 $1
 EOF
-    [ -n "$ip" ] || return 0
-    SENTINELS_UP=$((SENTINELS_UP + 1))
-    TALLY_NAMED="$TALLY_NAMED $ip"
-    [ "$replicas" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$replicas
     case ,$flags, in
-        *,failover_in_progress,*) FAILOVER_UNDER_WAY=1 ;;
+        *,failover_in_progress,*) VIEW_FAILING_OVER=1 ;;
     esac
-    if [ "$epoch" -gt "$TALLY_EPOCH" ]; then
-        TALLY_EPOCH=$epoch
-        SENTINEL_MASTER=$ip
-    fi
 }
 
 end_sentinel_tally() {
@@ -295,11 +306,20 @@ $(redis_cmd "$1" INFO replication keyspace | tr -d '\r')
 EOF
 }
 
-# Ask the Sentinels on HOSTS..., one after the other, for a planned failover; true once one
-# accepted.
+# Ask the Sentinels on HOSTS..., one after the other, for a planned failover of this pod's
+# master role; true once one accepted. A Sentinel is asked only while it names this pod and
+# runs no failover itself: `SENTINEL FAILOVER` fails over whatever master that Sentinel
+# names, without a leader vote. Asked after it learned of a first failover (a hello, every
+# 2 s), it demotes the master just promoted, whose writes only the stopping pod may hold;
+# asked during one, it promotes a replica of its own choosing in the same epoch as another
+# Sentinel's. Measured on Redis 7.0.15: docs/architecture.md §6.
 request_failover() {
     local host
     for host in "$@"; do
+        sentinel_view "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
+        if [ "$VIEW_IP" != "$SELF" ] || [ "$VIEW_FAILING_OVER" != 0 ]; then
+            continue
+        fi
         if [ "$(sentinel_cmd "$host" SENTINEL FAILOVER "$MASTER_NAME" | tr -d '\r')" = "OK" ]; then
             log "Sentinel at $host accepted a failover of $MASTER_NAME"
             return 0

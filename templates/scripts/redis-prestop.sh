@@ -60,10 +60,18 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
         break
     fi
     now=$(date +%s)
-    # One argument per peer: the FQDNs hold no blanks or glob characters.
-    # shellcheck disable=SC2046
-    if [ "$now" -ge "$next_request" ] && request_failover $(peers); then
-        next_request=$((now + 3))
+    # A new request only while every Sentinel that answers still names this pod at the
+    # newest epoch and none is failing it over: a failover one Sentinel accepted earlier
+    # may be slow to show (a peer that does not answer costs the scan above 2 s), and a
+    # second one would demote the master it promoted (request_failover, common.sh).
+    if [ "$now" -ge "$next_request" ]; then
+        ask_sentinels
+        # One argument per peer: the FQDNs hold no blanks or glob characters.
+        # shellcheck disable=SC2046
+        if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
+            request_failover $(peers); then
+            next_request=$((now + 3))
+        fi
     fi
     sleep 0.1 2>/dev/null || sleep 1
 done
