@@ -157,6 +157,10 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
     );
     assert_eq!(report["fidelity"]["pid_namespaces"], true, "{label}");
     assert_eq!(report["fidelity"]["busybox_userland"], true, "{label}");
+    assert_eq!(
+        report["fidelity"]["kubelet"]["parallel_termination"], true,
+        "{label}"
+    );
     // Production asks for acknowledged writes (WAIT): none may be lost.
     let production = label.starts_with("production");
     for s in ran {
