@@ -132,6 +132,18 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
         .expect("a replay file")
         .to_string();
     assert!(schedule["shrunk"].is_null(), "{schedule:#}");
+    // The whole logs beside it: every container of every pod, the planted line's effect too.
+    let logs = std::fs::read_to_string(replay_file.replace(".json", ".log")).expect("the logs");
+    for pod in ["redis-0", "redis-1", "redis-2"] {
+        for container in ["config-init", "redis", "sentinel"] {
+            let prefix = format!("{pod}/{container}: ");
+            assert!(logs.lines().any(|l| l.starts_with(&prefix)), "{prefix}");
+        }
+    }
+    assert!(
+        logs.contains("redis-start: "),
+        "the start script's own lines"
+    );
     let (again, code, stderr) = explore(&["-f", &file, "--replay", &replay_file]);
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(again["schedules"][0]["faults"], schedule["faults"]);

@@ -246,7 +246,8 @@ pub struct DrillArgs {
     /// Limit the catalogue: `all` or comma-separated fault names.
     #[arg(long, default_value = "all", value_name = "KIND,KIND,…")]
     pub faults: String,
-    /// Write failing schedules (and their shrunk forms) into DIR as replay files.
+    /// Write failing schedules (and their shrunk forms) into DIR as replay files, with the
+    /// whole logs of the failing run beside each (`.log`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Replays shrinking may spend on each failing schedule (0: no shrinking).

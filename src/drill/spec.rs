@@ -456,6 +456,17 @@ impl HaSpec {
             .find(|c| c.name == self.redis_container)?;
         password_sources(&self.pod, redis).into_iter().next()
     }
+
+    /// The names of every container of a pod, init containers first, in manifest order.
+    pub fn container_names(&self) -> Vec<String> {
+        self.pod
+            .init_containers
+            .iter()
+            .flatten()
+            .chain(self.pod.containers.iter())
+            .map(|c| c.name.clone())
+            .collect()
+    }
 }
 
 /// What the Sentinel configuration (the text with `sentinel monitor`) and the Redis one (any

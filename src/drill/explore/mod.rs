@@ -7,6 +7,7 @@
 pub mod catalogue;
 mod inject;
 mod invariants;
+mod logs;
 pub mod replay;
 pub mod report;
 mod runner;
@@ -109,10 +110,15 @@ fn run_all(
             .timeline
             .as_ref()
             .map(|d| d.join(format!("schedule-{}.svg", k + 1)));
-        let mut report = run_one(spec, options, &schedule, &progress, svg.as_deref())?;
+        let name = format!("schedule-{}-seed-{}", k + 1, schedule.seed);
+        let full_logs = options.out.as_ref().map(|d| d.join(format!("{name}.log")));
+        let outputs = Outputs {
+            svg: svg.as_deref(),
+            logs: full_logs.as_deref(),
+        };
+        let mut report = run_one(spec, options, &schedule, &progress, outputs)?;
         progress.line(&verdict(&report));
         if !report.passed && report.error.is_none() {
-            let name = format!("schedule-{}-seed-{}", k + 1, schedule.seed);
             report.file = write_replay(options, &name, &schedule)?;
             if options.shrink_replays > 0 {
                 report.shrunk = Some(shrink(spec, options, &report, &name)?);
@@ -184,7 +190,7 @@ fn shrink(
                 quiet: options.quiet,
             };
             progress.line(&format!("{} faults", candidate.faults.len()));
-            let replayed = run_one(spec, options, candidate, &progress, None).ok()?;
+            let replayed = run_one(spec, options, candidate, &progress, Outputs::default()).ok()?;
             progress.line(&verdict(&replayed));
             replayed.error.is_none().then_some(replayed.violations)
         },
@@ -224,14 +230,23 @@ fn create_set(
     local::LocalSet::create_with_update(spec, &settings, Some(render(spec.replicas + 2)?))
 }
 
+/// What a run writes besides its report: the timeline picture (`--timeline`), and the
+/// whole logs of the set when the schedule fails (`--out`).
+#[derive(Clone, Copy, Default)]
+struct Outputs<'a> {
+    svg: Option<&'a Path>,
+    logs: Option<&'a Path>,
+}
+
 /// Run `schedule` on a fresh set and judge it.
 fn run_one(
     spec: &HaSpec,
     options: &ExploreOptions,
     schedule: &Schedule,
     progress: &Progress,
-    svg: Option<&Path>,
+    outputs: Outputs,
 ) -> anyhow::Result<ScheduleReport> {
+    let svg = outputs.svg;
     let set = create_set(spec, options, schedule)?;
     let run = runner::run(&set, schedule, progress);
     let facts = invariants::Facts {
@@ -266,6 +281,11 @@ fn run_one(
         if let Err(err) = std::fs::write(path, drawn) {
             eprintln!("drill: cannot write {}: {err}", path.display());
         }
+    }
+    if let (false, Some(path)) = (passed, outputs.logs)
+        && let Err(err) = logs::write(path, &rec.rehearsal)
+    {
+        eprintln!("drill: {err:#}");
     }
     Ok(ScheduleReport {
         seed: schedule.seed,

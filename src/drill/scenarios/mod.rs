@@ -634,14 +634,7 @@ pub fn failure_logs(r: &Rehearsal) -> Vec<String> {
     let spec = r.cluster.spec();
     let mut lines = Vec::new();
     for ordinal in 0..r.cluster.ordinals() {
-        let containers = spec
-            .pod
-            .init_containers
-            .iter()
-            .flatten()
-            .chain(spec.pod.containers.iter())
-            .map(|c| c.name.clone());
-        for container in containers {
+        for container in spec.container_names() {
             let mut seen: Vec<String> = Vec::new();
             for line in r.cluster.logs(ordinal, &container, 400) {
                 let message = redis_log_message(&line);
