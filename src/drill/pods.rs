@@ -103,6 +103,9 @@ struct PodState {
     volumes: BTreeMap<String, HostVolume>,
     containers: BTreeMap<String, ContainerState>,
     kubelet: Option<JoinHandle<()>>,
+    /// The probe workers of the running generation (joined when the pod is gone, so none
+    /// runs an exec after its containers).
+    probers: Vec<JoinHandle<()>>,
     /// The pause of a pod sharing its PID namespace.
     pause: Option<Process>,
 }
@@ -418,12 +421,13 @@ impl Pod {
                 (Kind::Liveness, &container.liveness_probe),
             ] {
                 if let Some(probe) = probe {
-                    prober::spawn(
+                    let worker = prober::spawn(
                         Arc::clone(&target),
                         container.name.clone(),
                         kind,
                         probe.clone(),
                     );
+                    self.state().probers.push(worker);
                 }
             }
         }
@@ -768,7 +772,13 @@ impl Pod {
         state.running = false;
         state.initialized = false;
         let pause = state.pause.take();
+        let probers = std::mem::take(&mut state.probers);
         drop(state);
+        // Their generation is over: each ends at its next look (an exec in flight ends with
+        // its container's cgroup).
+        for worker in probers {
+            let _ = worker.join();
+        }
         if let Some(mut pause) = pause {
             pause.kill();
         }
