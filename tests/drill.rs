@@ -90,7 +90,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 27] = [
+const ALL_SCENARIOS: [&str; 28] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -108,6 +108,7 @@ const ALL_SCENARIOS: [&str; 27] = [
     "pvc-lost-peers-down",
     "all-down-one-missing",
     "prestop-stale-sentinel",
+    "prestop-one-failover",
     "isolated-master",
     "master-mute",
     "master-deaf",

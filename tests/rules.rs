@@ -360,3 +360,60 @@ fn duplicate_definitions_give_one_verdict_whatever_the_file_order() {
             && f.message.contains("fires.yaml:")
     }));
 }
+
+#[test]
+fn a_proxy_on_the_redis_port_is_not_announced_and_a_custom_image_is() {
+    let found = findings_of(
+        "redis-container-not-understood/proxy.yaml",
+        "redis-container-not-understood",
+    );
+    let objects: Vec<Option<&str>> = found.iter().map(|f| f.object.as_deref()).collect();
+    assert_eq!(objects, vec![Some("Pod/ns/redis-master")], "{found:#?}");
+    assert!(
+        found[0].message.contains("built into the image"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn valkey_primaryauth_is_masterauth() {
+    let found = findings_of(
+        "sentinel-auth-missing/valkey-primaryauth.yaml",
+        "sentinel-auth-missing",
+    );
+    assert!(
+        found.iter().all(|f| !f.message.contains("masterauth")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_statefulset_alone_gets_one_info_for_its_missing_service_not_an_error() {
+    let path = "input-partial/statefulset-alone.yaml";
+    let info = findings_of(path, "input-partial");
+    assert_eq!(info.len(), 1, "{info:#?}");
+    assert!(
+        info[0].message.contains("Service `redis-headless`"),
+        "{info:#?}"
+    );
+    assert_eq!(info[0].line, expected_line(&fixtures().join(path)));
+    assert!(findings_of(path, "headless-service-missing").is_empty());
+    // Declared complete, the missing Service is the error it always was.
+    let docs = documents(&fixtures().join(path));
+    let complete = CheckOptions {
+        complete: true,
+        ..CheckOptions::default()
+    };
+    let found = rules::check(&docs, &complete);
+    assert!(found.iter().any(|f| f.rule == "headless-service-missing"));
+    assert!(!found.iter().any(|f| f.rule == "input-partial"));
+}
+
+#[test]
+fn a_namespace_variable_left_by_an_overlay_is_reported() {
+    let path = "address-in-other-namespace/variable.yaml";
+    let found = findings_of(path, "address-in-other-namespace");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("NAMESPACE=default"), "{found:#?}");
+    assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
+}

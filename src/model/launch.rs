@@ -6,6 +6,7 @@ use super::cache::{ParsedScript, TextCache};
 use super::conf::{Conf, Origin};
 use super::files::{Files, located};
 use super::workload::Word;
+use crate::manifest::JsonPointer;
 use std::borrow::Cow;
 use std::rc::Rc;
 
@@ -247,9 +248,10 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
         _ => launch,
     };
     if launch.is_empty() {
+        let ports = container_ports(files, container);
         let mut server = image_default(
-            container.words.is_empty(),
-            container.image.as_deref(),
+            container,
+            &ports,
             files.workload.loc(container.pointer.clone()),
         )?;
         if let Some(conf) = server.conf.as_mut() {
@@ -310,33 +312,64 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
     })
 }
 
-/// A container with no command runs its image's default: the official `redis` image runs
-/// `redis-server` on built-in defaults; other Redis images configure themselves in ways we
-/// cannot follow.
-fn image_default(no_command: bool, image: Option<&str>, loc: Loc) -> Option<Server> {
-    let repo = image?.split(['@']).next()?;
-    let name = basename(repo).split(':').next()?;
-    if !no_command {
+/// A container with no command runs its image's default: the official `redis` and
+/// `valkey` images run the server on built-in defaults. Another image named for Redis
+/// (`registry.k8s.io/redis`, `bitnami/redis-sentinel`) runs it on a configuration built into
+/// the image, which the input does not show: its role comes from the evidence of the pod
+/// spec, and its configuration is unknown (`None`), so no rule judges settings it cannot see.
+fn image_default(
+    container: &super::workload::Container,
+    ports: &[i64],
+    loc: Loc,
+) -> Option<Server> {
+    let image = container.image.as_deref()?;
+    if !container.words.is_empty() {
         return None;
     }
-    let (role, conf) = match name {
-        "redis" => (
-            Role::Redis,
-            Some(Conf {
+    if official_image(image).is_some() {
+        return Some(Server {
+            role: Role::Redis,
+            launch: loc,
+            conf: Some(Conf {
                 path: None,
                 origin: Origin::Defaults,
                 settings: Vec::new(),
                 errors: Vec::new(),
             }),
-        ),
-        "redis-sentinel" => (Role::Sentinel, None),
-        _ => return None,
-    };
+        });
+    }
+    let repo = image.split('@').next()?;
+    let name = basename(repo).split(':').next()?;
+    let redis_port = ports.iter().any(|p| [6379, 26379].contains(p));
+    if !(name.contains("redis") || name.contains("valkey")) || !redis_port {
+        return None;
+    }
+    let sentinel = name.contains("sentinel")
+        || (ports.contains(&26379) && !ports.contains(&6379))
+        || container.name.contains("sentinel")
+        || container.env.iter().any(|(k, _)| k.contains("SENTINEL"));
     Some(Server {
-        role,
+        role: if sentinel {
+            Role::Sentinel
+        } else {
+            Role::Redis
+        },
         launch: loc,
-        conf,
+        conf: None,
     })
+}
+
+/// The `containerPort`s a container declares.
+fn container_ports(files: &Files, container: &super::workload::Container) -> Vec<i64> {
+    files
+        .docs
+        .get(files.workload.doc)
+        .and_then(|d| d.value.at(&format!("{}/ports", container.pointer)))
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("containerPort")?.as_i64())
+        .collect()
 }
 
 /// Defaults an official image changes before any configuration: its Redis is built with

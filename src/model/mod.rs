@@ -17,6 +17,7 @@ mod vars;
 pub mod workload;
 
 pub use conf::{Conf, Origin, Setting, Storage};
+pub use json::token;
 pub use launch::{Role, Script, Server};
 pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};
 pub use sets::{HaSet, Topology};

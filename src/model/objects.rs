@@ -73,6 +73,20 @@ pub struct Pdb {
     pub min_available: Option<IntOrString>,
 }
 
+impl Pdb {
+    /// How many of `pods` it lets be evicted at once, with the field that says so; `None`
+    /// when it sets neither field or a value Kubernetes cannot read.
+    pub fn evictable(&self, pods: u32) -> Option<(u32, &'static str)> {
+        match (&self.max_unavailable, &self.min_available) {
+            (Some(max), _) => Some((max.scaled(pods)?, "/spec/maxUnavailable")),
+            (None, Some(min)) => {
+                Some((pods.saturating_sub(min.scaled(pods)?), "/spec/minAvailable"))
+            }
+            (None, None) => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NetworkPolicy {
     pub doc: usize,

@@ -117,3 +117,37 @@ fn a_per_pod_service_selects_pod_n_below_replicas() {
         .collect();
     assert_eq!(selected, vec![true, false]);
 }
+
+#[test]
+fn a_custom_image_is_recognised_by_name_and_port_with_its_configuration_unknown() {
+    let m = model(concat!(
+        "kind: Pod\nmetadata: {name: m}\nspec:\n  containers:\n",
+        "    - {name: master, image: 'registry.k8s.io/redis:v1', env: [{name: MASTER, value: 'true'}], ports: [{containerPort: 6379}]}\n",
+        "    - {name: s, image: 'registry.k8s.io/redis:v1', env: [{name: SENTINEL, value: 'true'}], ports: [{containerPort: 26379}]}\n",
+        "    - {name: exporter, image: 'oliver006/redis_exporter:v1.67.0', ports: [{containerPort: 9121}]}\n",
+        "---\nkind: ReplicationController\nmetadata: {name: sentinels}\nspec:\n  template:\n    spec:\n",
+        "      containers: [{name: sentinel, image: 'registry.k8s.io/redis:v1', ports: [{containerPort: 26379}]}]\n",
+    ));
+    assert_eq!(
+        roles(&m),
+        vec![
+            ("master".to_string(), Some(Role::Redis)),
+            ("s".to_string(), Some(Role::Sentinel)),
+            ("exporter".to_string(), None),
+            ("sentinel".to_string(), Some(Role::Sentinel)),
+        ]
+    );
+    // Built into the image: no configuration for the rules to judge.
+    assert!(
+        m.workloads[0].containers[0]
+            .server
+            .as_ref()
+            .unwrap()
+            .conf
+            .is_none()
+    );
+    // Nothing names a master or a monitored host: one deployment with the namespace's Sentinels.
+    assert_eq!(m.sets.len(), 1);
+    assert_eq!(m.sets[0].topology, Topology::SentinelHa);
+    assert_eq!(m.sets[0].workloads, vec![0, 1]);
+}

@@ -170,6 +170,31 @@ pub fn group(model: &Model) -> Vec<HaSet> {
             owner[i] = owner[j];
         }
     }
+    // Workloads whose configuration is built into their image (custom images, launch.rs)
+    // name neither a master nor a monitored host: in a namespace where such workloads run
+    // Sentinel, they are one deployment, joined to the first that runs Sentinel.
+    let image_configured = |i: usize| {
+        owner[i] == i
+            && model.workloads[i]
+                .containers
+                .iter()
+                .filter_map(|c| c.server.as_ref())
+                .all(|s| s.conf.is_none())
+    };
+    let opaque: Vec<usize> = servers
+        .iter()
+        .copied()
+        .filter(|&i| image_configured(i))
+        .collect();
+    for &i in &opaque {
+        let ns = &model.workloads[i].namespace;
+        let root = opaque.iter().copied().find(|&j| {
+            model.workloads[j].namespace == *ns && runs(&model.workloads[j], Role::Sentinel)
+        });
+        if let Some(root) = root {
+            owner[i] = root;
+        }
+    }
     let mut sets: Vec<HaSet> = Vec::new();
     let mut set_of_root: HashMap<usize, usize> = HashMap::new();
     for &i in &servers {

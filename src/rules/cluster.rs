@@ -3,7 +3,7 @@
 
 use super::facts::{confs, launch_loc, number, strings};
 use super::registry::{Category, Rule};
-use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, REDIS_CONF};
+use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, K8S_PDB, REDIS_CONF};
 use crate::finding::Severity;
 use crate::manifest::Document;
 use crate::model::{Role, Storage};
@@ -127,6 +127,61 @@ pub const CLUSTER_REPLICAS_TOO_FEW: Rule = Rule {
                     &w.replicas_loc,
                     format!("the cluster is created with `--cluster-replicas 0`: none of the {nodes} nodes of {} `{}` is a replica, a lost master loses its slots", w.kind, w.name),
                 );
+            }
+        }
+    },
+};
+
+/// Replicas each master gets: the smallest `--cluster-replicas` in the input, bitnami's
+/// `REDIS_CLUSTER_REPLICAS`, or 1 (the tutorial's and the charts' default).
+fn replicas_per_master(docs: &[Document], set_env: impl Iterator<Item = u32>) -> u32 {
+    create_replicas(docs)
+        .map(|n| n as u32)
+        .or(set_env.min())
+        .unwrap_or(1)
+}
+
+pub const CLUSTER_PDB_ALLOWS_SHARD_LOSS: Rule = Rule {
+    id: "cluster-pdb-allows-shard-loss",
+    category: Category::Scheduling,
+    severity: Severity::Error,
+    summary: "a Redis Cluster's PDB lets a master and all its replicas be evicted together",
+    rationale: "Redis Cluster places masters and replicas on pods as `redis-cli --cluster \
+        create` and later failovers decide: any pod may hold a master, and its replica may be \
+        any other pod. A PodDisruptionBudget that lets more pods go at once than each master \
+        has replicas lets a drain evict a master together with every copy of its hash \
+        slots: nothing is left to promote, the slots are unserved, and with the default \
+        `cluster-require-full-coverage yes` the whole cluster refuses queries until the pods \
+        return. (Redis Cluster specification, \"Replica election and promotion\" and \
+        \"Availability\"; Kubernetes PDB docs.)",
+    fix: "Allow at most as many pods to go as each master has replicas: `maxUnavailable: 1` \
+        for `--cluster-replicas 1`.",
+    references: &[CLUSTER_SPEC, K8S_PDB],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            let env = cx.model.servers(set, Role::Redis).filter_map(|(_, c, _)| {
+                c.env
+                    .iter()
+                    .find(|(k, _)| k == "REDIS_CLUSTER_REPLICAS")
+                    .and_then(|(_, v)| v.parse().ok())
+            });
+            let per_master = replicas_per_master(cx.docs, env);
+            for w in cx.model.workloads_of(set) {
+                for pdb in cx
+                    .model
+                    .pdbs_in(&w.namespace)
+                    .filter(|p| p.selector.matches(&w.labels))
+                {
+                    let Some((pods, field)) = pdb.evictable(w.replicas) else {
+                        continue;
+                    };
+                    if pods > per_master {
+                        sink.report(
+                            &crate::model::Loc::new(pdb.doc, field),
+                            format!("this PodDisruptionBudget lets {pods} of the {} pods of {} `{}` go at once, but each master has {per_master} replica(s): a drain can evict a master with all its replicas and leave its slots unserved", w.replicas, w.kind, w.name),
+                        );
+                    }
+                }
             }
         }
     },

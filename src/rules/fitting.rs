@@ -32,6 +32,9 @@ const REPLICATION_ONLY: &[&str] = &[
     "client-service-selects-replicas",
 ];
 
+/// Rules about a master and replicas that nothing fails over.
+const REPLICATION_WITHOUT_SENTINEL: &[&str] = &["replication-without-failover"];
+
 /// Rules that do not fit a standalone cache: evicting any key is what a cache is for.
 const NOT_STANDALONE: &[&str] = &["maxmemory-policy-evicts-state"];
 
@@ -40,12 +43,16 @@ const CLUSTER_ONLY: &[&str] = &[
     "cluster-config-not-persisted",
     "cluster-replicas-too-few",
     "cluster-node-timeout-out-of-range",
+    "cluster-pdb-allows-shard-loss",
 ];
 
 /// Whether rule `id` judges a set of `topology`.
 pub fn fits(id: &str, topology: Topology) -> bool {
     if CLUSTER_ONLY.contains(&id) {
         return topology == Topology::Cluster;
+    }
+    if REPLICATION_WITHOUT_SENTINEL.contains(&id) {
+        return topology == Topology::Replication;
     }
     if SENTINEL_ONLY.contains(&id) {
         return topology == Topology::SentinelHa;
@@ -69,6 +76,7 @@ mod tests {
         for id in SENTINEL_ONLY
             .iter()
             .chain(REPLICATION_ONLY)
+            .chain(REPLICATION_WITHOUT_SENTINEL)
             .chain(NOT_STANDALONE)
             .chain(CLUSTER_ONLY)
         {
@@ -87,5 +95,8 @@ mod tests {
         assert!(fits("cluster-replicas-too-few", Topology::Cluster));
         assert!(!fits("cluster-replicas-too-few", Topology::SentinelHa));
         assert!(!fits("cluster-config-not-persisted", Topology::Standalone));
+        assert!(fits("replication-without-failover", Topology::Replication));
+        assert!(!fits("replication-without-failover", Topology::SentinelHa));
+        assert!(!fits("replication-without-failover", Topology::Cluster));
     }
 }

@@ -10,6 +10,17 @@ use crate::model::Loc;
 /// Redis's and Sentinel's default ports.
 const REDIS_PORTS: [i64; 2] = [6379, 26379];
 
+/// Proxies that listen on Redis's port in front of Redis (HAProxy in the redis-ha chart,
+/// Envoy, twemproxy): not a Redis server to analyse or announce.
+const PROXIES: &[&str] = &["haproxy", "envoy", "nutcracker", "twemproxy", "predixy"];
+
+fn is_proxy(image: &str) -> bool {
+    let repo = image.split('@').next().unwrap_or(image);
+    let name = repo.rsplit('/').next().unwrap_or(repo);
+    let name = name.split(':').next().unwrap_or(name);
+    PROXIES.iter().any(|p| name.contains(p))
+}
+
 pub const REDIS_CONTAINER_NOT_UNDERSTOOD: Rule = Rule {
     id: "redis-container-not-understood",
     category: Category::Input,
@@ -21,7 +32,11 @@ pub const REDIS_CONTAINER_NOT_UNDERSTOOD: Rule = Rule {
         scripts. A container that declares Redis's port but starts in a way none of these \
         explain (a custom image's own entrypoint, a script baked into the image) is not \
         checked at all; saying so keeps an empty report from reading as \"no problems\". \
-        (Redis configuration docs.)",
+        A custom image named for Redis that declares port 6379/26379 and runs its own \
+        entrypoint is recognised (Sentinel by port 26379, its name or `SENTINEL` env), so \
+        the rules on its pod spec and topology run, but its configuration is inside the \
+        image: that is announced the same way. Proxies on Redis's port (HAProxy, Envoy, \
+        twemproxy) are not Redis and are not announced. (Redis configuration docs.)",
     fix: "Nothing is wrong with the manifest because of this. To have it checked, start the \
         server visibly: `command: [redis-server, /path/redis.conf]` with the file from a \
         ConfigMap, or a start script from a ConfigMap volume that ends in `exec redis-server …`.",
@@ -31,11 +46,30 @@ pub const REDIS_CONTAINER_NOT_UNDERSTOOD: Rule = Rule {
             let Some(doc) = cx.docs.get(w.doc) else {
                 continue;
             };
-            for c in w
-                .containers
-                .iter()
-                .filter(|c| !c.init && c.server.is_none())
-            {
+            for c in w.containers.iter().filter(|c| !c.init) {
+                let image = c.image.as_deref().unwrap_or("?");
+                // A server recognised from its image and pod spec, whose configuration is
+                // built into the image (launch.rs, `image_default`).
+                if let Some(server) = c.server.as_ref()
+                    && server.conf.is_none()
+                    && c.words.is_empty()
+                {
+                    sink.report(
+                        &Loc::new(w.doc, c.pointer.clone()),
+                        format!(
+                            "container `{}` runs {} from image `{image}`, whose configuration is built into the image and not in the input: its settings are not checked",
+                            c.name,
+                            match server.role {
+                                crate::model::Role::Redis => "Redis",
+                                crate::model::Role::Sentinel => "Sentinel",
+                            }
+                        ),
+                    );
+                    continue;
+                }
+                if c.server.is_some() || is_proxy(image) {
+                    continue;
+                }
                 let port = doc
                     .value
                     .at(&format!("{}/ports", c.pointer))
@@ -49,8 +83,7 @@ pub const REDIS_CONTAINER_NOT_UNDERSTOOD: Rule = Rule {
                 };
                 let how = if c.words.is_empty() {
                     format!(
-                        "it runs the entrypoint of image `{}`, which the input does not show",
-                        c.image.as_deref().unwrap_or("?")
+                        "it runs the entrypoint of image `{image}`, which the input does not show"
                     )
                 } else {
                     "no `redis-server`/`redis-sentinel` is found in its command, args or a start script read from the input".to_string()

@@ -2,8 +2,8 @@
 
 use super::sink::{Context, Sink};
 use super::{
-    cluster, durability, input, memory, placement, recognition, scaling, scheduling, secrets,
-    security, timings, tls, topology, wiring,
+    cluster, durability, input, memory, namespaces, operators, partial, placement, recognition,
+    scaling, scheduling, secrets, security, timings, tls, topology, wiring,
 };
 use crate::finding::Severity;
 
@@ -74,10 +74,13 @@ static REGISTRY: &[Rule] = &[
     input::REDIS_CONFIG_SYNTAX,
     input::DUPLICATE_OBJECT,
     recognition::REDIS_CONTAINER_NOT_UNDERSTOOD,
+    operators::OPERATOR_MANAGED,
+    partial::INPUT_PARTIAL,
     topology::SENTINEL_COUNT_TOO_LOW,
     topology::SENTINEL_QUORUM_OUT_OF_RANGE,
     topology::SENTINEL_QUORUM_ABOVE_MAJORITY,
     topology::REPLICA_COUNT_TOO_LOW,
+    topology::REPLICATION_WITHOUT_FAILOVER,
     topology::SENTINEL_CONFIG_INCONSISTENT,
     scaling::REPLICAS_OUT_OF_SYNC,
     timings::SENTINEL_DOWN_AFTER_OUT_OF_RANGE,
@@ -108,6 +111,7 @@ static REGISTRY: &[Rule] = &[
     wiring::SENTINEL_SERVICE_FOLLOWS_REDIS_READINESS,
     wiring::SERVICE_SELECTS_NOTHING,
     wiring::VOLUME_SOURCE_MISSING,
+    namespaces::ADDRESS_IN_OTHER_NAMESPACE,
     security::REDIS_AUTH_DISABLED,
     security::SENTINEL_AUTH_MISSING,
     secrets::SECRET_IN_CONFIGMAP,
@@ -131,6 +135,7 @@ static REGISTRY: &[Rule] = &[
     cluster::CLUSTER_CONFIG_NOT_PERSISTED,
     cluster::CLUSTER_REPLICAS_TOO_FEW,
     cluster::CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE,
+    cluster::CLUSTER_PDB_ALLOWS_SHARD_LOSS,
 ];
 
 /// Every rule, in catalogue order.

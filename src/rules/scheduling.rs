@@ -184,15 +184,9 @@ pub const PDB_BREAKS_QUORUM: Rule = Rule {
                         continue;
                     }
                     seen.push((pdb.doc, w.doc));
-                    let (pods, field) = match (&pdb.max_unavailable, &pdb.min_available) {
-                        (Some(max), _) => (max.scaled(w.replicas), "/spec/maxUnavailable"),
-                        (None, Some(min)) => (
-                            min.scaled(w.replicas).map(|m| w.replicas.saturating_sub(m)),
-                            "/spec/minAvailable",
-                        ),
-                        (None, None) => continue,
+                    let Some((pods, field)) = pdb.evictable(w.replicas) else {
+                        continue;
                     };
-                    let Some(pods) = pods else { continue };
                     if pods * per_pod > tolerable {
                         sink.report(
                             &crate::model::Loc::new(pdb.doc, field),

@@ -13,11 +13,12 @@ use crate::redis_conf::Directive;
 use serde_json::Value;
 use std::collections::HashSet;
 
-/// The password a directive writes, if it writes one (`requirepass`, `masterauth`,
+/// The password a directive writes, if it writes one (`requirepass`, `masterauth` or
+/// Valkey's `primaryauth`,
 /// `sentinel auth-pass`, `sentinel sentinel-pass`, an ACL user's `>password`).
 fn password_of(d: &Directive) -> Option<&str> {
     match d.name.as_str() {
-        "requirepass" | "masterauth" => d.arg(0),
+        "requirepass" | "masterauth" | "primaryauth" => d.arg(0),
         "sentinel" if d.is_sentinel("auth-pass") => d.arg(2),
         "sentinel" if d.is_sentinel("sentinel-pass") => d.arg(1),
         "user" => d.args.iter().find(|a| a.starts_with('>')).map(|a| &a[1..]),

@@ -124,7 +124,8 @@ pub const SENTINEL_AUTH_MISSING: Rule = Rule {
                 continue;
             }
             for (w, c, conf) in redis {
-                if conf.last("masterauth").is_none() {
+                // Valkey 8 names it `primaryauth` (`masterauth` is its alias).
+                if conf.value(&["masterauth", "primaryauth"]).is_none() {
                     let at = password(conf)
                         .map(|s| s.loc.clone())
                         .unwrap_or_else(|| launch_loc(w, c));

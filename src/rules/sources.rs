@@ -59,3 +59,4 @@ pub const CLUSTER_TUTORIAL: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/";
 pub const CLUSTER_SPEC: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/";
+pub const K8S_OPERATOR: &str = "https://kubernetes.io/docs/concepts/extend-kubernetes/operator/";

@@ -154,6 +154,47 @@ pub const REPLICA_COUNT_TOO_LOW: Rule = Rule {
     },
 };
 
+pub const REPLICATION_WITHOUT_FAILOVER: Rule = Rule {
+    id: "replication-without-failover",
+    category: Category::Topology,
+    severity: Severity::Warning,
+    summary: "a master with replicas and no Sentinel in the input: nothing fails over",
+    rationale: "Replication copies the data; it does not move the master. Redis replicas do \
+        not promote themselves: when the master fails, they keep trying to reconnect to it \
+        and writes fail until that pod is back, which for a StatefulSet pod on a lost node \
+        can be until someone deletes the node. Automatic failover is what Redis Sentinel \
+        (or Redis Cluster) adds: \"Redis Sentinel provides high availability for Redis when \
+        not using Redis Cluster\" by promoting a replica and telling clients the new master. \
+        A warning, not an error: a set that only scales reads, or accepts a write outage \
+        until the master restarts, may mean it — then say so with an ignore annotation. \
+        (Redis replication docs; Redis Sentinel docs, \"Sentinel as a distributed \
+        system\".)",
+    fix: "Add Sentinels that monitor the master (at least 3, e.g. bitnami's \
+        `sentinel.enabled: true`, or a Sentinel StatefulSet with `sentinel monitor`), or \
+        run Redis Cluster; if a write outage until the master restarts is accepted, record \
+        it with `ignore-check.redis-ha-gen.io/replication-without-failover: \"<reason>\"`.",
+    references: &[REPLICATION, SENTINEL],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            let redis = cx.model.count(set, Role::Redis);
+            if redis < 2 || cx.model.count(set, Role::Sentinel) > 0 {
+                continue;
+            }
+            let Some(w) = cx.model.workloads_of(set).next() else {
+                continue;
+            };
+            sink.report_for(
+                &w.replicas_loc,
+                Some(w.doc),
+                format!(
+                    "{} replicates between {redis} Redis servers but the input runs no Sentinel: when the master fails nothing promotes a replica, and writes fail until that pod is back",
+                    set_name(cx.model, set)
+                ),
+            );
+        }
+    },
+};
+
 /// What every Sentinel of one set must agree on.
 #[derive(PartialEq)]
 struct Agreement {

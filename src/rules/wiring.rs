@@ -1,6 +1,7 @@
 //! Sentinel wiring on Kubernetes: writable config, hostnames, bootstrap, Services.
 
 use super::facts::{confs, is_ip, monitors, number, port};
+use super::partial::{missing_sources, service_absent_from_partial_input};
 use super::registry::{Category, Rule};
 use super::sink::Context;
 use super::sources::{
@@ -9,7 +10,7 @@ use super::sources::{
 };
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
-use crate::model::{Loc, Origin, Role, SourceKind, Storage, Topology, VolumeSource};
+use crate::model::{Loc, Origin, Role, SourceKind, Storage, Topology};
 
 pub const SENTINEL_CONFIG_READ_ONLY: Rule = Rule {
     id: "sentinel-config-read-only",
@@ -235,7 +236,10 @@ pub const HEADLESS_SERVICE_MISSING: Rule = Rule {
     rationale: "Stable pod names such as `redis-0.redis-headless.<ns>.svc.cluster.local` — which \
         replicas, Sentinels and `sentinel monitor` use — exist only through the headless \
         Service named in the StatefulSet's `serviceName` (`clusterIP: None`) that selects its \
-        pods. (Kubernetes StatefulSet docs, \"Stable Network ID\".)",
+        pods. When the input holds no Service at all in the StatefulSet's namespace and is \
+        not declared complete (`--complete`), the Services were left out of a partial input: \
+        `input-partial` says so at info instead. (Kubernetes StatefulSet docs, \"Stable \
+        Network ID\".)",
     fix: "Add a Service with `clusterIP: None`, the name given in `spec.serviceName`, and a \
         selector matching the pod template's labels.",
     references: &[K8S_STATEFULSET, K8S_HEADLESS],
@@ -256,6 +260,10 @@ pub const HEADLESS_SERVICE_MISSING: Rule = Rule {
             };
             let at = w.loc("/spec/serviceName");
             let service = cx.model.services_in(&w.namespace).find(|s| &s.name == name);
+            // No Service at all in the namespace: a partial input, said by `input-partial`.
+            if service.is_none() && service_absent_from_partial_input(cx, w) {
+                continue;
+            }
             match service {
                 None => sink.report(&at, format!("serviceName `{name}` names no Service in the input")),
                 Some(s) if !s.headless => sink.report(&at, format!("Service `{name}` is not headless (`clusterIP: None`): pods get no per-pod DNS names")),
@@ -448,30 +456,18 @@ pub const VOLUME_SOURCE_MISSING: Rule = Rule {
             .render
             .as_ref()
             .map_or(&[][..], |r| &r.existing_secrets[..]);
-        for w in cx.model.set_workloads() {
-            for v in &w.volumes {
-                if let VolumeSource::Object {
-                    kind,
-                    name,
-                    optional: false,
-                    ..
-                } = &v.source
-                    && !cx
-                        .model
-                        .sources
-                        .contains_key(&(w.namespace.clone(), *kind, name.clone()))
-                    && !(*kind == SourceKind::Secret && existing.contains(name))
-                {
-                    sink.report(
-                        &w.loc(v.pointer.clone()),
-                        format!(
-                            "volume `{}` mounts {} `{name}`, which the input does not define",
-                            v.name,
-                            kind.as_str()
-                        ),
-                    );
-                }
+        for (w, v, kind, name) in missing_sources(cx.model) {
+            if kind == SourceKind::Secret && existing.iter().any(|e| e == name) {
+                continue;
             }
+            sink.report(
+                &w.loc(v.pointer.clone()),
+                format!(
+                    "volume `{}` mounts {} `{name}`, which the input does not define",
+                    v.name,
+                    kind.as_str()
+                ),
+            );
         }
     },
 };

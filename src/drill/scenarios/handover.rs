@@ -89,3 +89,103 @@ fn point_sentinel(
     }
     Ok(had)
 }
+
+/// The replica Sentinel promotes is slow to take the role (its Redis frozen for a few
+/// seconds, as an overloaded node is): the master's `preStop` must wait for that failover
+/// and not ask a second Sentinel for another, which would promote a second replica in a
+/// newer epoch (docs/architecture.md §6, "One failover per hand-over"). The frozen replica is
+/// made the Sentinels' first choice (`replica-priority 1`) and frozen before the master's
+/// pod is deleted; thawed 9 s later, within the first failover's `failover-timeout`.
+pub fn prestop_one_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
+    const THAW_AFTER: f64 = 9.0;
+    let master = r.master;
+    let Some(slow) = (0..r.replicas()).find(|&i| i != master) else {
+        bail!("the scenario needs a replica");
+    };
+    let slow_name = r.cluster.pod_name(slow);
+    r.step(format!(
+        "{slow_name} gets replica-priority 1: every Sentinel's first choice"
+    ));
+    r.cluster.call(
+        slow,
+        false,
+        &["CONFIG", "SET", "replica-priority", "1"],
+        ASK,
+    )?;
+    let address = format!(
+        "{}:{}",
+        r.cluster.spec().fqdn(slow),
+        r.cluster.spec().redis_port
+    );
+    let known = r.wait_until(15.0, || {
+        (0..r.replicas())
+            .all(|i| sentinel_priority(r, i, &address).as_deref() == Some("1"))
+            .then_some(())
+    });
+    if known.is_none() {
+        bail!("the Sentinels did not see {slow_name}'s replica-priority 1 within 15 s");
+    }
+    let epoch = config_epoch(r).context("no Sentinel answered SENTINEL MASTER")?;
+    r.step(format!("SIGSTOP {slow_name}'s Redis"));
+    r.cluster.freeze_container(slow, "redis", true)?;
+    let from = r.now();
+    r.step(format!(
+        "deleting master {} (preStop); {slow_name} thawed after {THAW_AFTER} s",
+        r.cluster.pod_name(master)
+    ));
+    let cluster = r.cluster;
+    let deleted = std::thread::scope(|scope| {
+        let deletion = scope.spawn(move || cluster.delete_pod(master));
+        r.sleep(THAW_AFTER);
+        let thawed = cluster.freeze_container(slow, "redis", false);
+        let deleted = deletion
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the deletion panicked")));
+        thawed.and(deleted)
+    });
+    deleted?;
+    r.step(format!(
+        "{slow_name} thawed; recreating {}",
+        r.cluster.pod_name(master)
+    ));
+    r.cluster.start_pod(master)?;
+    r.planned_window = Some((from, r.now()));
+    r.settle("the set is whole again", 45.0);
+    let after = config_epoch(r).context("no Sentinel answered SENTINEL MASTER")?;
+    r.check(
+        "one hand-over, one failover: the Sentinels' config epoch rose by 1",
+        after == epoch + 1,
+        format!("{epoch} → {after}"),
+        format!("{epoch} → {}", epoch + 1),
+    );
+    Ok(())
+}
+
+/// The newest `config-epoch` any Sentinel reports for the master.
+fn config_epoch(r: &Rehearsal) -> Option<u64> {
+    let name = r.cluster.spec().master_name.clone();
+    (0..r.replicas())
+        .filter_map(|i| {
+            let reply = r
+                .cluster
+                .call(i, true, &["SENTINEL", "MASTER", &name], ASK)
+                .ok()?;
+            reply.field("config-epoch")?.parse().ok()
+        })
+        .max()
+}
+
+/// The `slave-priority` Sentinel `ordinal` last read from the replica at `address`.
+fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<String> {
+    let name = &r.cluster.spec().master_name;
+    let reply = r
+        .cluster
+        .call(ordinal, true, &["SENTINEL", "REPLICAS", name], ASK)
+        .ok()?;
+    reply
+        .items()
+        .iter()
+        .find(|replica| replica.field("name") == Some(address))
+        .and_then(|replica| replica.field("slave-priority"))
+        .map(str::to_string)
+}

@@ -171,6 +171,11 @@ pub const SCENARIOS: &[Scenario] = &[
         ..SCENARIO
     },
     Scenario {
+        name: "prestop-one-failover",
+        play: handover::prestop_one_failover,
+        ..SCENARIO
+    },
+    Scenario {
         name: "isolated-master",
         play: failover::isolated_master,
         failover: Failover::Happens,
