@@ -158,6 +158,10 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
     );
     assert_eq!(report["fidelity"]["pid_namespaces"], true, "{label}");
     assert_eq!(report["fidelity"]["busybox_userland"], true, "{label}");
+    assert_eq!(
+        report["fidelity"]["kubelet"]["parallel_termination"], true,
+        "{label}"
+    );
     // Production asks for acknowledged writes (WAIT): none may be lost.
     let production = label.starts_with("production");
     for s in ran {
@@ -508,6 +512,59 @@ fn a_container_over_its_memory_limit_is_oom_killed_and_restarted() {
             .iter()
             .any(|c| c.container == "redis" && c.oom_kills > 0),
         "{counts:?}"
+    );
+    drop(set);
+    no_leftovers(std::process::id());
+}
+
+/// The kubelet's stop paths (docs/drill.md, "How close to a real cluster"): a liveness kill
+/// runs the container's preStop hook before SIGTERM (the fixture's liveness probe passes only
+/// once the hook ran, so without it the restarted container never starts "after preStop"),
+/// and a deleted pod stops its containers in parallel: the container without a hook gets
+/// SIGTERM at once, not after the other's 2 s preStop.
+#[test]
+fn liveness_kills_run_pre_stop_and_deletion_stops_containers_in_parallel() {
+    use redis_ha_gen::drill::cluster::Cluster;
+    use std::time::{Duration, Instant};
+    require_root_and_redis();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/drill/kubelet/redis.yaml");
+    let text = std::fs::read_to_string(&fixture).expect("fixture");
+    let documents =
+        redis_ha_gen::drill::spec::documents_from_text("kubelet", &text).expect("parse");
+    let spec = redis_ha_gen::drill::spec::ha_spec(&documents, None).expect("spec");
+    let set = redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set");
+    let logged =
+        |container: &str, what: &str| set.logs(0, container, 50).iter().any(|l| l.contains(what));
+    set.start_pod(0).expect("start");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !logged("redis", "started after preStop") {
+        assert!(
+            Instant::now() < deadline,
+            "the liveness kill did not run preStop: {:?}",
+            set.logs(0, "redis", 50)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(logged("redis", "Liveness probe failed"));
+
+    let started = Instant::now();
+    let term_after = std::thread::scope(|scope| {
+        let deletion = scope.spawn(|| set.delete_pod(0));
+        let mut seen = None;
+        while seen.is_none() && !deletion.is_finished() {
+            if logged("side", "got SIGTERM") {
+                seen = Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        deletion.join().expect("delete").expect("delete");
+        seen.or_else(|| logged("side", "got SIGTERM").then(|| started.elapsed()))
+    });
+    let term_after = term_after.expect("the container without a hook never got SIGTERM");
+    assert!(
+        term_after < Duration::from_millis(1500),
+        "SIGTERM reached the container without a hook {term_after:?} after the deletion began: \
+         it waited for the other container's preStop"
     );
     drop(set);
     no_leftovers(std::process::id());

@@ -73,6 +73,45 @@ impl DnsFidelity {
     }
 }
 
+/// The report's `fidelity.kubelet`: the kubelet behaviours the local target plays
+/// (docs/drill.md, "How close to a real cluster").
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct KubeletFidelity {
+    /// CrashLoopBackOff: the first restart at once, then this delay, doubling…
+    pub restart_backoff_initial_seconds: u64,
+    /// …up to this cap…
+    pub restart_backoff_max_seconds: u64,
+    /// …forgotten when a container exits this long after its last restart.
+    pub restart_backoff_reset_seconds: u64,
+    /// An exit is noticed at the next relist of the containers (the generic PLEG).
+    pub relist_seconds: u64,
+    /// One thread per probe, `periodSeconds`, `initialDelaySeconds`, `failureThreshold` and
+    /// `successThreshold` of every probe.
+    pub probe_workers: bool,
+    /// A liveness or startup failure runs the container's preStop hook before SIGTERM.
+    pub pre_stop_on_probe_kill: bool,
+    /// On deletion every container gets its preStop hook and then SIGTERM in parallel.
+    pub parallel_termination: bool,
+    /// What a container gets after a preStop hook that used up the grace period.
+    pub min_grace_seconds: u64,
+}
+
+impl KubeletFidelity {
+    pub fn played() -> KubeletFidelity {
+        use super::backoff;
+        KubeletFidelity {
+            restart_backoff_initial_seconds: backoff::INITIAL.as_secs(),
+            restart_backoff_max_seconds: backoff::MAX.as_secs(),
+            restart_backoff_reset_seconds: (backoff::MAX * 2).as_secs(),
+            relist_seconds: backoff::RELIST.as_secs(),
+            probe_workers: true,
+            pre_stop_on_probe_kill: true,
+            parallel_termination: true,
+            min_grace_seconds: super::pods::MIN_GRACE.as_secs(),
+        }
+    }
+}
+
 /// The report's `fidelity` object (local target only).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Fidelity {
@@ -97,6 +136,8 @@ pub struct Fidelity {
     pub security_context: SecurityFidelity,
     /// The cluster DNS the pods resolve names through.
     pub dns: DnsFidelity,
+    /// The kubelet's restart, probe and termination timings.
+    pub kubelet: KubeletFidelity,
     /// What a real cluster does that this rehearsal does not.
     pub not_emulated: Vec<&'static str>,
 }
@@ -107,7 +148,7 @@ pub const NOT_EMULATED: &[&str] = &[
     "sizeLimit of disk-backed emptyDirs (kubelet eviction); the node's allocatable memory and memory-pressure eviction",
     "cluster DNS: UDP only (no TCP fallback for truncated answers), A records only (AAAA and other types answer NODATA), no SRV or PTR records, no upstream (names outside the cluster domain are NXDOMAIN), dnsPolicy other than ClusterFirst; the pods' resolver is this machine's glibc (Debian's redis binaries), not the Alpine image's musl; a ClusterIP Service's name resolves to its ready endpoints, not to a VIP",
     "Services: no ClusterIP VIP; only the Sentinel Service's endpoints are modelled (failover-through-service), other clients reach pods directly",
-    "kubelet timings: restart back-off capped at 10 s (not CrashLoopBackOff's 10 s doubling to 300 s); one failed readiness probe marks a container not ready (failureThreshold/successThreshold ignored for readiness); a pod's probes run one after another, not one thread each; no preStop before a liveness kill; on deletion every container's SIGTERM waits for all preStop hooks (a kubelet sends SIGTERM to a container without a hook, the Sentinel, at once)",
+    "kubelet: the probe workers' phase (each ticks from the pod's start, not from a random offset after a kubelet restart); readiness runs triggered by pod status updates other than the startup probe's success; httpGet and grpc probes (taken as passing); the time a runtime takes to create and start a container; the Evented PLEG (exits are noticed at the 1 s relist only); the KubeletCrashLoopBackOffMax and ReduceDefaultCrashLoopBackOffDecay feature gates (off by default)",
     "node loss (traffic silently dropped) and network policies",
     "seccomp profiles",
 ];
@@ -131,6 +172,7 @@ impl Fidelity {
             cpu_limits: cpu_cgroup,
             security_context,
             dns,
+            kubelet: KubeletFidelity::played(),
             not_emulated: NOT_EMULATED.to_vec(),
         }
     }

@@ -3,6 +3,7 @@
 //! failure scenarios of docs/scenarios.md while a probe plays the gateway, and reports the
 //! measured numbers. See `docs/architecture.md` ("drill") for how a pod is run.
 
+mod backoff;
 pub mod certificates;
 mod cgroup;
 pub mod cleanup;
@@ -18,6 +19,7 @@ mod measure;
 mod network;
 mod pods;
 pub mod probe;
+mod prober;
 mod process;
 mod procfs;
 pub mod rehearsal;

@@ -1,15 +1,19 @@
 //! Pods as a kubelet runs them: init containers in order, then the containers, restarted
-//! when they exit (with back-off) or fail liveness; readiness decides the pod's DNS records
-//! (see `dns`). Deletion runs `preStop` hooks, then SIGTERM, the grace period, SIGKILL.
+//! when they exit (CrashLoopBackOff, see `backoff`) or fail liveness (preStop first); one
+//! thread per probe (see `prober`); readiness decides the pod's DNS records (see `dns`).
+//! Deletion stops every container at once, each with its own `preStop` hook, then SIGTERM,
+//! what is left of the grace period (at least 2 s), SIGKILL.
 //! Each container is PID 1 of its own PID namespace, in its own cgroup; a pod with
 //! `shareProcessNamespace: true` gets a pause whose reaping init is the PID 1 its
 //! containers share. Probes and hooks run inside the container (`nsenter`).
 
+use super::backoff::{self, BackOff};
 use super::cgroup::{Cgroup, Limits, Roots};
 use super::cluster::ProcessCount;
 use super::dns::Dns;
 use super::env;
 use super::jobs::{JobRun, JobTemplate};
+use super::prober::{self, Due, Kind};
 use super::process::{self, Placement, Process};
 use super::procfs;
 use super::sandbox::{DRILL_BIN, Mount, PidNamespace, Sandbox};
@@ -72,32 +76,25 @@ struct ContainerState {
     process: Option<Process>,
     /// Stopped by a fault: the kubelet leaves it stopped.
     held: bool,
-    restarts: u32,
+    /// Being stopped by the kubelet after a liveness or startup failure (preStop, SIGTERM):
+    /// started again once that is done.
+    killing: bool,
+    /// Bumped at each start: the probe workers count results of one instance only.
+    instance: u64,
+    /// When the newest exited instance finished (the status the kubelet judges back-off by).
+    last_finished: Option<Instant>,
+    /// The exit the next start is judged by: the back-off entry grows when it starts.
+    restart_after: Option<Instant>,
+    backoff: BackOff,
     next_start: Option<Instant>,
     started: Option<Instant>,
     ready: bool,
     /// The startup probe passed (or there is none): readiness and liveness probes run.
     started_up: bool,
-    startup_due: Option<Instant>,
-    readiness_due: Option<Instant>,
-    liveness_due: Option<Instant>,
-    /// Consecutive failures of the startup or liveness probe.
-    failures: i32,
+    /// The readiness probe is to run now (the startup probe just passed).
+    readiness_trigger: bool,
     /// OOM kills of the container's cgroup seen so far.
     oom_kills: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ProbeKind {
-    Startup,
-    Readiness,
-    Liveness,
-}
-
-fn first_due(probe: &Option<Probe>, now: Instant) -> Option<Instant> {
-    probe
-        .as_ref()
-        .map(|p| now + seconds(p.initial_delay_seconds, 0))
 }
 
 #[derive(Default)]
@@ -107,6 +104,9 @@ struct PodState {
     volumes: BTreeMap<String, HostVolume>,
     containers: BTreeMap<String, ContainerState>,
     kubelet: Option<JoinHandle<()>>,
+    /// The probe workers of the running generation (joined when the pod is gone, so none
+    /// runs an exec after its containers).
+    probers: Vec<JoinHandle<()>>,
     /// The pause of a pod sharing its PID namespace.
     pause: Option<Process>,
 }
@@ -122,7 +122,11 @@ pub struct Pod {
 }
 
 const TICK: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// A container that cannot even be started is tried again this much later.
+const START_RETRY: Duration = Duration::from_secs(10);
+/// What a container gets after its preStop hook, however long the hook took
+/// (`minimumGracePeriodInSeconds` in the kubelet's `kuberuntime_container.go`).
+pub const MIN_GRACE: Duration = Duration::from_secs(2);
 
 fn seconds(value: Option<i32>, default: i32) -> Duration {
     Duration::from_secs(u64::try_from(value.unwrap_or(default)).unwrap_or(0))
@@ -159,7 +163,7 @@ impl Pod {
             && state
                 .containers
                 .values()
-                .all(|c| c.process.is_some() && c.ready)
+                .all(|c| c.process.is_some() && c.started_up && c.ready)
     }
 
     fn grace(&self) -> Duration {
@@ -397,21 +401,57 @@ impl Pod {
     }
 
     fn kubelet(self: Arc<Self>, generation: u64) {
-        if !self.run_init_containers(generation) {
+        self.start_probers(generation);
+        let epoch = Instant::now();
+        if !self.run_init_containers(generation, epoch) {
             return;
         }
+        let mut next_relist = Instant::now();
         while self.current(generation) {
-            self.supervise(generation);
+            let now = Instant::now();
+            let relist = now >= next_relist;
+            if relist {
+                next_relist = backoff::next_relist(epoch, now + TICK);
+            }
+            self.supervise(generation, relist);
             self.publish();
             std::thread::sleep(TICK);
         }
     }
 
-    /// Each init container to success, in order; a failing one is retried with back-off.
-    fn run_init_containers(&self, generation: u64) -> bool {
+    /// One worker thread per probe of each container, for this generation of the pod (the
+    /// kubelet adds them when the pod is added).
+    fn start_probers(self: &Arc<Self>, generation: u64) {
+        let target = Arc::new(PodProbes {
+            pod: Arc::clone(self),
+            generation,
+        });
+        for container in &self.node.spec().pod.containers {
+            for (kind, probe) in [
+                (Kind::Startup, &container.startup_probe),
+                (Kind::Readiness, &container.readiness_probe),
+                (Kind::Liveness, &container.liveness_probe),
+            ] {
+                if let Some(probe) = probe {
+                    let worker = prober::spawn(
+                        Arc::clone(&target),
+                        container.name.clone(),
+                        kind,
+                        probe.clone(),
+                    );
+                    self.state().probers.push(worker);
+                }
+            }
+        }
+    }
+
+    /// Each init container to success, in order; a failing one is retried with the
+    /// container back-off. The kubelet notices each exit at its next relist.
+    fn run_init_containers(&self, generation: u64, epoch: Instant) -> bool {
         let node = Arc::clone(&self.node);
         for container in node.spec().pod.init_containers.iter().flatten() {
-            let mut backoff = Duration::from_secs(1);
+            let mut backoff = BackOff::default();
+            let mut restart_after = None;
             loop {
                 let volumes = self.state().volumes.clone();
                 let mut process = match self.spawn(container, &volumes) {
@@ -421,6 +461,9 @@ impl Pod {
                         return false;
                     }
                 };
+                if let Some(finished) = restart_after.take() {
+                    backoff.restarted(finished, Instant::now());
+                }
                 let status = loop {
                     if !self.current(generation) {
                         process.kill();
@@ -431,21 +474,31 @@ impl Pod {
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 };
-                if status.success() {
-                    break;
+                let noticed = backoff::next_relist(epoch, Instant::now());
+                let until = if status.success() {
+                    noticed
+                } else {
+                    backoff.restart_at(noticed)
+                };
+                if !status.success() {
+                    self.note(
+                        &container.name,
+                        &format!(
+                            "init container exited: {status}; restart in {:?}",
+                            until.saturating_duration_since(Instant::now())
+                        ),
+                    );
+                    restart_after = Some(noticed);
                 }
-                self.note(
-                    &container.name,
-                    &format!("init container exited: {status}; retrying"),
-                );
-                let until = Instant::now() + backoff;
                 while Instant::now() < until {
                     if !self.current(generation) {
                         return false;
                     }
-                    std::thread::sleep(TICK);
+                    std::thread::sleep(Duration::from_millis(20));
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                if status.success() {
+                    break;
+                }
             }
         }
         let mut state = self.state();
@@ -468,146 +521,181 @@ impl Pod {
         }
     }
 
-    /// One kubelet pass: reap exited containers, (re)start due ones, run due probes.
-    fn supervise(&self, generation: u64) {
+    /// One kubelet pass: on a relist, note exited containers and when their back-off lets
+    /// them start again; start due ones. Probes run in their own threads (`prober`).
+    fn supervise(&self, generation: u64, relist: bool) {
         let node = Arc::clone(&self.node);
         let now = Instant::now();
-        let mut due: Vec<(String, Probe, ProbeKind)> = Vec::new();
-        {
-            let mut state = self.state();
-            if !self.current(generation) {
-                return;
+        let mut state = self.state();
+        if !self.current(generation) {
+            return;
+        }
+        let volumes = state.volumes.clone();
+        for container in &node.spec().pod.containers {
+            let Some(cs) = state.containers.get_mut(&container.name) else {
+                continue;
+            };
+            if cs.killing {
+                continue;
             }
-            let volumes = state.volumes.clone();
-            for container in &node.spec().pod.containers {
-                let Some(cs) = state.containers.get_mut(&container.name) else {
-                    continue;
-                };
-                if let Some(process) = cs.process.as_mut()
-                    && let Some(status) = process.exited()
-                {
-                    let oom = self.oom_kills(&container.name);
-                    let reason = if oom > cs.oom_kills {
-                        cs.oom_kills = oom;
-                        " (OOMKilled)"
-                    } else {
-                        ""
-                    };
-                    cs.process = None;
-                    cs.ready = false;
-                    // The kubelet restarts a container that exited for the first time at
-                    // once, later ones after a doubling back-off (compressed here: 1 s, 2 s, …).
-                    let backoff = match cs.restarts {
-                        0 => Duration::ZERO,
-                        n => Duration::from_secs(1 << (n - 1).min(4)).min(MAX_BACKOFF),
-                    };
-                    cs.restarts += 1;
-                    cs.next_start = Some(now + backoff);
-                    self.note(
-                        &container.name,
-                        &format!("exited: {status}{reason}; restart in {backoff:?}"),
-                    );
-                }
-                if cs.process.is_none() && !cs.held && cs.next_start.is_none_or(|t| now >= t) {
-                    match self.spawn(container, &volumes) {
-                        Ok(process) => {
-                            cs.process = Some(process);
-                            cs.started = Some(now);
-                            cs.ready = container.readiness_probe.is_none();
-                            cs.started_up = container.startup_probe.is_none();
-                            cs.startup_due = first_due(&container.startup_probe, now);
-                            if cs.started_up {
-                                cs.readiness_due = first_due(&container.readiness_probe, now);
-                                cs.liveness_due = first_due(&container.liveness_probe, now);
-                            }
-                            cs.failures = 0;
-                        }
-                        Err(err) => {
-                            self.note(&container.name, &format!("cannot start: {err:#}"));
-                            cs.next_start = Some(now + MAX_BACKOFF);
-                        }
-                    }
-                }
-                if cs.process.is_none() {
-                    continue;
-                }
-                let probes = if cs.started_up {
-                    [
-                        (
-                            &container.readiness_probe,
-                            &mut cs.readiness_due,
-                            ProbeKind::Readiness,
-                        ),
-                        (
-                            &container.liveness_probe,
-                            &mut cs.liveness_due,
-                            ProbeKind::Liveness,
-                        ),
-                    ]
+            if relist
+                && let Some(process) = cs.process.as_mut()
+                && let Some(status) = process.exited()
+            {
+                let oom = self.oom_kills(&container.name);
+                let reason = if oom > cs.oom_kills {
+                    cs.oom_kills = oom;
+                    " (OOMKilled)"
                 } else {
-                    [
-                        (
-                            &container.startup_probe,
-                            &mut cs.startup_due,
-                            ProbeKind::Startup,
-                        ),
-                        (&None, &mut cs.liveness_due, ProbeKind::Liveness),
-                    ]
+                    ""
                 };
-                for (probe, due_at, kind) in probes {
-                    if let (Some(probe), Some(at)) = (probe, *due_at)
-                        && now >= at
-                    {
-                        *due_at = Some(now + seconds(probe.period_seconds, 10));
-                        due.push((container.name.clone(), probe.clone(), kind));
+                cs.process = None;
+                cs.ready = false;
+                cs.last_finished = Some(now);
+                cs.restart_after = Some(now);
+                let at = cs.backoff.restart_at(now);
+                cs.next_start = Some(at);
+                self.note(
+                    &container.name,
+                    &format!(
+                        "exited: {status}{reason}; restart in {:?}",
+                        at.duration_since(now)
+                    ),
+                );
+            }
+            if cs.process.is_none() && !cs.held && cs.next_start.is_none_or(|t| now >= t) {
+                match self.spawn(container, &volumes) {
+                    Ok(process) => {
+                        if let Some(finished) = cs.restart_after.take() {
+                            cs.backoff.restarted(finished, now);
+                        }
+                        cs.process = Some(process);
+                        cs.instance += 1;
+                        cs.started = Some(now);
+                        cs.next_start = None;
+                        cs.ready = container.readiness_probe.is_none();
+                        cs.started_up = container.startup_probe.is_none();
+                        cs.readiness_trigger = cs.started_up;
+                    }
+                    Err(err) => {
+                        self.note(&container.name, &format!("cannot start: {err:#}"));
+                        cs.next_start = Some(now + START_RETRY);
                     }
                 }
             }
         }
-        for (name, probe, kind) in due {
-            let passed = self.probe(&name, &probe);
-            let mut state = self.state();
-            if !self.current(generation) {
-                return;
-            }
-            let Some(cs) = state.containers.get_mut(&name) else {
-                continue;
-            };
-            if cs.process.is_none() {
-                continue;
-            }
-            if kind == ProbeKind::Readiness {
-                cs.ready = passed;
-                continue;
-            }
-            if kind == ProbeKind::Startup && passed {
-                let container = node.spec().container(&name);
+    }
+
+    /// Whether the `kind` probe of `container` is to run now, and on which instance.
+    fn probe_due(&self, generation: u64, container: &str, kind: Kind, probe: &Probe) -> Due {
+        let state = self.state();
+        if !self.current(generation) {
+            return Due::Stop;
+        }
+        let Some(cs) = state.containers.get(container) else {
+            return Due::Stop;
+        };
+        let Some(started) = cs.started.filter(|_| cs.process.is_some() && !cs.killing) else {
+            return Due::Skip;
+        };
+        // Readiness and liveness wait for the startup probe, which stops once it passed.
+        let gated = match kind {
+            Kind::Startup => cs.started_up,
+            Kind::Readiness | Kind::Liveness => !cs.started_up,
+        };
+        if gated || started.elapsed() < seconds(probe.initial_delay_seconds, 0) {
+            return Due::Skip;
+        }
+        Due::Run(cs.instance)
+    }
+
+    /// A probe result that reached its threshold, for `instance` of `container`.
+    fn probe_result(
+        &self,
+        generation: u64,
+        (container, instance): (&str, u64),
+        kind: Kind,
+        passed: bool,
+        probe: &Probe,
+    ) {
+        let mut state = self.state();
+        if !self.current(generation) {
+            return;
+        }
+        let Some(cs) = state
+            .containers
+            .get_mut(container)
+            .filter(|cs| cs.instance == instance && cs.process.is_some() && !cs.killing)
+        else {
+            return;
+        };
+        match (kind, passed) {
+            (Kind::Readiness, _) => cs.ready = passed,
+            (Kind::Startup, true) => {
                 cs.started_up = true;
-                cs.readiness_due =
-                    container.and_then(|c| first_due(&c.readiness_probe, Instant::now()));
-                cs.liveness_due =
-                    container.and_then(|c| first_due(&c.liveness_probe, Instant::now()));
-                cs.failures = 0;
-                continue;
+                cs.readiness_trigger = true;
             }
-            cs.failures = if passed { 0 } else { cs.failures + 1 };
-            if cs.failures >= probe.failure_threshold.unwrap_or(3) {
-                self.note(
-                    &name,
-                    &format!(
-                        "{kind:?} probe failed {} times; restarting the container",
-                        cs.failures
-                    ),
-                );
-                let process = cs.process.take();
-                cs.restarts += 1;
-                cs.next_start = None;
+            (Kind::Liveness, true) => {}
+            (Kind::Startup | Kind::Liveness, false) => {
+                cs.killing = true;
                 cs.ready = false;
                 drop(state);
-                if let Some(mut process) = process {
-                    process.terminate(self.grace());
-                }
+                self.note(
+                    container,
+                    &format!(
+                        "{kind:?} probe failed {} times; restarting the container (preStop, SIGTERM)",
+                        probe.failure_threshold.unwrap_or(3)
+                    ),
+                );
+                self.kill_to_restart(container, probe);
             }
+        }
+    }
+
+    /// Stop a container the kubelet restarts (a liveness or startup failure): its preStop
+    /// hook, SIGTERM, the grace period (the probe's `terminationGracePeriodSeconds`, else the
+    /// pod's), then a start, as soon as the back-off allows.
+    fn kill_to_restart(&self, container: &str, probe: &Probe) {
+        let grace = probe
+            .termination_grace_period_seconds
+            .map_or_else(|| self.grace(), |s| seconds(i32::try_from(s).ok(), 0));
+        self.stop_with_hook(container, Instant::now() + grace);
+        let now = Instant::now();
+        let mut state = self.state();
+        if let Some(cs) = state.containers.get_mut(container) {
+            let (at, judged_by) = cs.backoff.after_kill(cs.last_finished, now);
+            cs.killing = false;
+            cs.last_finished = Some(now);
+            cs.restart_after = judged_by;
+            cs.next_start = Some(at);
+        }
+    }
+
+    /// `container`'s preStop hook (exec), then SIGTERM with what is left until `deadline`
+    /// (at least 2 s), then SIGKILL — what the kubelet's `killContainer` does.
+    fn stop_with_hook(&self, container: &str, deadline: Instant) {
+        let hook = self
+            .node
+            .spec()
+            .container(container)
+            .and_then(|c| c.lifecycle.as_ref()?.pre_stop.as_ref()?.exec.as_ref())
+            .map(|exec| exec.command.clone().unwrap_or_default());
+        if let Some(argv) = hook {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !self.exec(container, &argv, left).unwrap_or(false) {
+                self.note(container, "preStop hook failed or timed out");
+            }
+        }
+        let process = self
+            .state()
+            .containers
+            .get_mut(container)
+            .and_then(|cs| cs.process.take());
+        if let Some(mut process) = process {
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(MIN_GRACE);
+            process.terminate(left);
         }
     }
 
@@ -712,19 +800,13 @@ impl Pod {
         })
     }
 
-    /// Stop the kubelet loop and take every container process.
-    fn stop_kubelet(&self) -> Vec<(String, Process)> {
+    /// Stop the kubelet loop (nothing is restarted from here on; the probe workers end).
+    fn stop_kubelet(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         let handle = self.state().kubelet.take();
         if let Some(handle) = handle {
             let _ = handle.join();
         }
-        let mut state = self.state();
-        state
-            .containers
-            .iter_mut()
-            .filter_map(|(name, cs)| Some((name.clone(), cs.process.take()?)))
-            .collect()
     }
 
     /// The pod's processes are gone: its pause goes too (and with its init, anything left
@@ -734,7 +816,13 @@ impl Pod {
         state.running = false;
         state.initialized = false;
         let pause = state.pause.take();
+        let probers = std::mem::take(&mut state.probers);
         drop(state);
+        // Their generation is over: each ends at its next look (an exec in flight ends with
+        // its container's cgroup).
+        for worker in probers {
+            let _ = worker.join();
+        }
         if let Some(mut pause) = pause {
             pause.kill();
         }
@@ -777,47 +865,39 @@ impl Pod {
 
     /// SIGKILL every process of the pod, no preStop (a node crash, `kill -9`).
     pub fn kill(&self) {
-        for (_, mut process) in self.stop_kubelet() {
+        self.stop_kubelet();
+        let processes: Vec<Process> = self
+            .state()
+            .containers
+            .values_mut()
+            .filter_map(|cs| cs.process.take())
+            .collect();
+        for mut process in processes {
             process.kill();
         }
         self.gone();
     }
 
-    /// Graceful deletion: preStop hooks, SIGTERM, up to the grace period, SIGKILL.
+    /// Graceful deletion as the kubelet's `killContainersWithSyncResult`: every container at
+    /// once, each its own preStop hook, then SIGTERM with what is left of the grace period
+    /// (at least 2 s), then SIGKILL. A container without a hook (the Sentinel) gets SIGTERM at
+    /// once, while Redis's preStop hands the master role over.
     pub fn delete(&self) {
         if !self.is_running() {
             return;
         }
         let deadline = Instant::now() + self.grace();
-        let hooks: Vec<(String, Vec<String>)> = self
-            .node
-            .spec()
-            .pod
+        self.stop_kubelet();
+        let running: Vec<String> = self
+            .state()
             .containers
             .iter()
-            .filter_map(|c| {
-                let exec = c.lifecycle.as_ref()?.pre_stop.as_ref()?.exec.as_ref()?;
-                Some((c.name.clone(), exec.command.clone().unwrap_or_default()))
-            })
+            .filter(|(_, cs)| cs.process.is_some())
+            .map(|(name, _)| name.clone())
             .collect();
         std::thread::scope(|scope| {
-            for (name, argv) in &hooks {
-                scope.spawn(move || {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if !self.exec(name, argv, left).unwrap_or(false) {
-                        self.note(name, "preStop hook failed or timed out");
-                    }
-                });
-            }
-        });
-        let processes = self.stop_kubelet();
-        std::thread::scope(|scope| {
-            for (_, mut process) in processes {
-                // At least 2 s to exit, as the kubelet grants after a preStop that used it all.
-                let left = deadline
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_secs(2));
-                scope.spawn(move || process.terminate(left));
+            for name in &running {
+                scope.spawn(move || self.stop_with_hook(name, deadline));
             }
         });
         self.gone();
@@ -891,6 +971,41 @@ impl Pod {
     /// The last `lines` lines of a container's log.
     pub fn log_tail(&self, container: &str, lines: usize) -> Vec<String> {
         log_tail(&self.node.log_path(self.ordinal, container), lines)
+    }
+}
+
+/// The probe workers' view of one generation of a pod.
+struct PodProbes {
+    pod: Arc<Pod>,
+    generation: u64,
+}
+
+impl prober::Target for PodProbes {
+    fn alive(&self) -> bool {
+        self.pod.current(self.generation)
+    }
+
+    fn due(&self, container: &str, kind: Kind, probe: &Probe) -> Due {
+        self.pod.probe_due(self.generation, container, kind, probe)
+    }
+
+    fn triggered(&self, container: &str, kind: Kind) -> bool {
+        kind == Kind::Readiness
+            && self
+                .pod
+                .state()
+                .containers
+                .get_mut(container)
+                .is_some_and(|cs| std::mem::take(&mut cs.readiness_trigger))
+    }
+
+    fn run(&self, container: &str, probe: &Probe) -> bool {
+        self.pod.probe(container, probe)
+    }
+
+    fn publish(&self, container: &str, instance: u64, kind: Kind, passed: bool, probe: &Probe) {
+        self.pod
+            .probe_result(self.generation, (container, instance), kind, passed, probe);
     }
 }
 

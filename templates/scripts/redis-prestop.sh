@@ -45,6 +45,23 @@ promoted_peer() {
     return 1
 }
 
+# Whether a Sentinel that answers names this pod at the newest epoch any of them has, and
+# none is failing it over. Not "whichever Sentinel at the newest epoch answered first": the
+# kubelet stops every container of the pod at once, so this pod's own Sentinel (which names
+# it) is gone when this hook starts, and on a tie a stale peer that answers first would veto
+# every request (docs/drill.md, "How close to a real cluster"; scenario prestop-stale-sentinel).
+named_at_newest_epoch() {
+    local host newest=-1 mine=-1 busy=0
+    for host in $(all_pods); do
+        sentinel_view "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
+        [ -n "$VIEW_IP" ] || continue
+        [ "$VIEW_FAILING_OVER" = 0 ] || busy=1
+        [ "$VIEW_EPOCH" -gt "$newest" ] && newest=$VIEW_EPOCH
+        [ "$VIEW_IP" = "$SELF" ] && [ "$VIEW_EPOCH" -gt "$mine" ] && mine=$VIEW_EPOCH
+    done
+    [ "$busy" = 0 ] && [ "$mine" -ge 0 ] && [ "$mine" = "$newest" ]
+}
+
 # This pod's own Sentinel is being stopped with it: only the peers' can carry a failover.
 handed_over=""
 next_request=0
@@ -60,16 +77,14 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
         break
     fi
     now=$(date +%s)
-    # A new request only while every Sentinel that answers still names this pod at the
-    # newest epoch and none is failing it over: a failover one Sentinel accepted earlier
-    # may be slow to show (a peer that does not answer costs the scan above 2 s), and a
-    # second one would demote the master it promoted (request_failover, common.sh).
+    # A new request only while a Sentinel still names this pod at the newest epoch and
+    # none is failing it over: a failover one Sentinel accepted earlier may be slow to show
+    # (a peer that does not answer costs the scan above 2 s), and a second one would demote
+    # the master it promoted (request_failover, common.sh).
     if [ "$now" -ge "$next_request" ]; then
-        ask_sentinels
         # One argument per peer: the FQDNs hold no blanks or glob characters.
         # shellcheck disable=SC2046
-        if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
-            request_failover $(peers); then
+        if named_at_newest_epoch && request_failover $(peers); then
             next_request=$((now + 3))
         fi
     fi
