@@ -8,6 +8,7 @@ mod cgroup;
 pub mod cleanup;
 pub mod cluster;
 pub mod dns;
+mod engine;
 mod env;
 pub mod explore;
 pub mod fidelity;
@@ -58,19 +59,6 @@ pub struct DrillOptions {
 /// Renders the drilled input again with `redis.replicas` set to the argument.
 pub type Render = Box<dyn Fn(usize) -> anyhow::Result<HaSpec>>;
 
-/// `redis-server --version`'s `v=` number.
-pub fn redis_version() -> anyhow::Result<String> {
-    let out = std::process::Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .context("cannot run `redis-server --version`: install redis-server")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace()
-        .find_map(|w| w.strip_prefix("v="))
-        .map(str::to_string)
-        .context("`redis-server --version` printed no version")
-}
-
 /// Where the pods run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -83,6 +71,7 @@ pub enum Target {
 /// Rehearse every scenario.
 pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Result<RunReport> {
     let mut reports = Vec::new();
+    let engine = engine::of(spec);
     if let Some(dir) = &options.timeline {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -114,8 +103,8 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     };
     let version = match target {
         Target::Local => {
-            local::check_host()?;
-            let version = redis_version()?;
+            local::check_host(spec)?;
+            let version = engine::server_version(engine)?;
             let _guard = cleanup::Guard::install();
             if !options.quiet {
                 for name in &spec.invented_secrets {
@@ -150,13 +139,8 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                 std::time::Duration::from_secs(10),
             )
             .ok()
-            .and_then(|info| {
-                info.text()?
-                    .lines()
-                    .find_map(|l| l.strip_prefix("redis_version:"))
-                    .map(|v| v.trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown".into());
+            .and_then(|info| engine::version_from_info(info.text()?))
+            .map_or_else(|| "unknown".into(), |(_, version)| version);
             for scenario in &options.scenarios {
                 progress(scenarios::rehearse(&set, scenario, options.quiet));
             }
@@ -171,13 +155,14 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     let mut report = RunReport::new(
         options.label.clone(),
         target_name.into(),
+        engine,
         version,
         spec.image.clone(),
         reports,
     );
     if target == Target::Local {
         report.fidelity = Some(local::fidelity(spec, &options.settings));
-        let skews = versions::local_skews(spec, &report.redis_version);
+        let skews = versions::local_skews(spec, engine, &report.server_version);
         report.set_version_skews(skews);
     }
     Ok(report)

@@ -38,6 +38,7 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
     ports_and_counts(profile, &mut problems);
     let mut found = Vec::new();
     super::checks_scheduling::check(profile, &mut found);
+    found.extend(super::engine::check(profile));
     problems.extend(
         found
             .into_iter()

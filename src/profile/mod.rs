@@ -4,6 +4,7 @@
 mod builtin;
 mod checks;
 mod checks_scheduling;
+pub mod engine;
 pub mod extra_config;
 pub mod grammar;
 mod known_keys;

@@ -59,3 +59,7 @@ pub const CLUSTER_TUTORIAL: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/";
 pub const CLUSTER_SPEC: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/";
+pub const REDIS_VERSIONS: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/install/version-mgmt/";
+pub const VALKEY_RELEASES: &str = "https://valkey.io/topics/releases/";
+pub const VALKEY_DOWNLOADS: &str = "https://valkey.io/download/";
