@@ -304,6 +304,10 @@ fn production_on_valkey_passes_bootstrap_and_master_down() {
     ]);
     let report = json(&out);
     assert_eq!(report["engine"], "valkey");
+    // The pods' own `INFO server` agreed (else a warning says what they ran).
+    let warnings = report["warnings"].to_string();
+    assert!(!warnings.contains("the pods ran"), "{warnings}");
+    assert!(!warnings.contains("no pod answered"), "{warnings}");
     let version = report["server_version"].as_str().expect("server_version");
     assert!(version.starts_with("8."), "{version}");
     assert_eq!(report["redis_version"], version);

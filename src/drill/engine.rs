@@ -85,6 +85,39 @@ pub fn version_from_info(info: &str) -> Option<(Engine, String)> {
         .or_else(|| field("redis_version:").map(|v| (Engine::Redis, v)))
 }
 
+/// What the pods of `set` run, from `INFO server` of the first that answers.
+pub fn ran_in_pods(set: &dyn super::cluster::Cluster) -> Option<(Engine, String)> {
+    (0..set.ordinals()).find_map(|ordinal| {
+        let info = set
+            .call(
+                ordinal,
+                false,
+                &["INFO", "server"],
+                std::time::Duration::from_secs(2),
+            )
+            .ok()?;
+        version_from_info(info.text()?)
+    })
+}
+
+/// A warning when the pods ran another engine or version than the drill took for theirs
+/// (`ran`: what a pod's `INFO server` said; `None`: no pod answered after a scenario).
+pub fn mismatch(engine: Engine, version: &str, ran: Option<(Engine, String)>) -> Option<String> {
+    match ran {
+        Some((e, v)) if (e, v.as_str()) != (engine, version) => Some(format!(
+            "the pods ran {} {v}, not the {} {version} this report names",
+            e.display(),
+            engine.display()
+        )),
+        Some(_) => None,
+        None => Some(format!(
+            "no pod answered INFO after a scenario: which server the pods ran ({} {version} \
+             expected) was not confirmed",
+            engine.display()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +135,16 @@ mod tests {
             Some((Engine::Redis, "7.0.15".into()))
         );
         assert_eq!(version_from_info("nothing"), None);
+    }
+
+    #[test]
+    fn pods_that_ran_another_server_are_a_warning() {
+        let valkey = Some((Engine::Valkey, "8.1.8".to_string()));
+        assert_eq!(mismatch(Engine::Valkey, "8.1.8", valkey.clone()), None);
+        let redis = Some((Engine::Redis, "7.0.15".to_string()));
+        let warning = mismatch(Engine::Valkey, "8.1.8", redis).expect("a mismatch");
+        assert!(warning.contains("the pods ran Redis 7.0.15"), "{warning}");
+        assert!(mismatch(Engine::Valkey, "8.1.8", None).is_some());
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub enum Target {
 pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Result<RunReport> {
     let mut reports = Vec::new();
     let engine = engine::of(spec);
+    // What a pod's server said it is (`INFO server`), once one answered.
+    let mut ran = None;
     if let Some(dir) = &options.timeline {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -125,7 +127,9 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                     )?,
                     _ => local::LocalSet::create_with(spec, &options.settings)?,
                 };
-                progress(scenarios::rehearse(&set, scenario, options.quiet));
+                let rehearsed = scenarios::rehearse(&set, scenario, options.quiet);
+                ran = ran.or_else(|| engine::ran_in_pods(&set));
+                progress(rehearsed);
             }
             version
         }
@@ -139,8 +143,9 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                 std::time::Duration::from_secs(10),
             )
             .ok()
-            .and_then(|info| engine::version_from_info(info.text()?))
-            .map_or_else(|| "unknown".into(), |(_, version)| version);
+            .and_then(|info| engine::version_from_info(info.text()?));
+            ran = version.clone();
+            let version = version.map_or_else(|| "unknown".into(), |(_, version)| version);
             for scenario in &options.scenarios {
                 progress(scenarios::rehearse(&set, scenario, options.quiet));
             }
@@ -160,6 +165,9 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
         spec.image.clone(),
         reports,
     );
+    if let Some(warning) = engine::mismatch(engine, &report.server_version, ran) {
+        report.warnings.push(warning);
+    }
     if target == Target::Local {
         report.fidelity = Some(local::fidelity(spec, &options.settings));
         let skews = versions::local_skews(spec, engine, &report.server_version);
