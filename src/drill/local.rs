@@ -21,8 +21,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-/// Refuse to run without what the pods need: root (namespaces, links) and the binaries.
-pub fn check_host() -> anyhow::Result<()> {
+/// Refuse to run without what the pods need: root (namespaces, links) and the binaries,
+/// the engine's of `spec` among them.
+pub fn check_host(spec: &HaSpec) -> anyhow::Result<()> {
     // SAFETY: geteuid(2) has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         bail!(
@@ -30,9 +31,8 @@ pub fn check_host() -> anyhow::Result<()> {
              (run it with sudo, or as root in CI)"
         );
     }
+    super::engine::check_binaries(super::engine::of(spec))?;
     for (binary, package) in [
-        ("redis-server", "redis-server"),
-        ("redis-cli", "redis-tools"),
         ("bwrap", "bubblewrap"),
         ("ip", "iproute2"),
         ("sh", "dash"),
@@ -76,8 +76,10 @@ static SETS: AtomicU32 = AtomicU32::new(0);
 fn bin_dir(run_dir: &Path, spec: &HaSpec) -> anyhow::Result<PathBuf> {
     let dir = run_dir.join("bin");
     std::fs::create_dir_all(&dir)?;
-    let server = which("redis-server").context("redis-server is not on PATH")?;
-    if which("redis-sentinel").is_none() {
+    // Only Redis sets may call `redis-sentinel`; a Valkey set runs `valkey-server --sentinel`.
+    if let Some(server) = which("redis-server")
+        && which("redis-sentinel").is_none()
+    {
         std::os::unix::fs::symlink(&server, dir.join("redis-sentinel"))?;
     }
     let exporters: Vec<String> = spec

@@ -9,6 +9,7 @@ mod cgroup;
 pub mod cleanup;
 pub mod cluster;
 pub mod dns;
+mod engine;
 mod env;
 pub mod explore;
 pub mod fidelity;
@@ -62,19 +63,6 @@ pub struct DrillOptions {
 /// `--set`s of the second.
 pub type Render = Box<dyn Fn(usize, &[&str]) -> anyhow::Result<HaSpec>>;
 
-/// `redis-server --version`'s `v=` number.
-pub fn redis_version() -> anyhow::Result<String> {
-    let out = std::process::Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .context("cannot run `redis-server --version`: install redis-server")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace()
-        .find_map(|w| w.strip_prefix("v="))
-        .map(str::to_string)
-        .context("`redis-server --version` printed no version")
-}
-
 /// Where the pods run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -87,6 +75,9 @@ pub enum Target {
 /// Rehearse every scenario.
 pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Result<RunReport> {
     let mut reports = Vec::new();
+    let engine = engine::of(spec);
+    // What a pod's server said it is (`INFO server`), once one answered.
+    let mut ran = None;
     if let Some(dir) = &options.timeline {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -118,8 +109,8 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     };
     let version = match target {
         Target::Local => {
-            local::check_host()?;
-            let version = redis_version()?;
+            local::check_host(spec)?;
+            let version = engine::server_version(engine)?;
             let _guard = cleanup::Guard::install();
             if !options.quiet {
                 for name in &spec.invented_secrets {
@@ -146,7 +137,9 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                     }
                     _ => local::LocalSet::create_with(spec, &options.settings)?,
                 };
-                progress(scenarios::rehearse(&set, scenario, options.quiet));
+                let rehearsed = scenarios::rehearse(&set, scenario, options.quiet);
+                ran = ran.or_else(|| engine::ran_in_pods(&set));
+                progress(rehearsed);
             }
             version
         }
@@ -160,13 +153,9 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                 std::time::Duration::from_secs(10),
             )
             .ok()
-            .and_then(|info| {
-                info.text()?
-                    .lines()
-                    .find_map(|l| l.strip_prefix("redis_version:"))
-                    .map(|v| v.trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown".into());
+            .and_then(|info| engine::version_from_info(info.text()?));
+            ran = version.clone();
+            let version = version.map_or_else(|| "unknown".into(), |(_, version)| version);
             for scenario in &options.scenarios {
                 progress(scenarios::rehearse(&set, scenario, options.quiet));
             }
@@ -181,13 +170,17 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     let mut report = RunReport::new(
         options.label.clone(),
         target_name.into(),
+        engine,
         version,
         spec.image.clone(),
         reports,
     );
+    if let Some(warning) = engine::mismatch(engine, &report.server_version, ran) {
+        report.warnings.push(warning);
+    }
     if target == Target::Local {
         report.fidelity = Some(local::fidelity(spec, &options.settings));
-        let skews = versions::local_skews(spec, &report.redis_version);
+        let skews = versions::local_skews(spec, engine, &report.server_version);
         report.set_version_skews(skews);
     }
     Ok(report)

@@ -4,6 +4,7 @@
 use super::fidelity::Fidelity;
 use super::versions::VersionSkew;
 use crate::escape::printable;
+use crate::profile::Engine;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -49,7 +50,12 @@ pub struct Summary {
 pub struct RunReport {
     pub profile: String,
     pub target: String,
-    /// `redis-server --version` of the binaries rehearsed with.
+    /// The engine rehearsed: `redis` or `valkey` (profile field `engine`).
+    pub engine: Engine,
+    /// `redis-server --version` or `valkey-server --version` of the binaries rehearsed with.
+    pub server_version: String,
+    /// The same as `server_version`, under its name from before Valkey (kept for existing
+    /// consumers of the JSON).
     pub redis_version: String,
     pub image: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -68,19 +74,22 @@ impl RunReport {
     pub fn new(
         profile: String,
         target: String,
-        redis_version: String,
+        engine: Engine,
+        server_version: String,
         image: String,
         scenarios: Vec<ScenarioReport>,
     ) -> RunReport {
         let passed = scenarios.iter().filter(|s| s.passed).count();
         let mut warnings = Vec::new();
-        if let Some(warning) = version_warning(&redis_version, &image) {
+        if let Some(warning) = version_warning(engine, &server_version, &image) {
             warnings.push(warning);
         }
         RunReport {
             profile,
             target,
-            redis_version,
+            engine,
+            redis_version: server_version.clone(),
+            server_version,
             image,
             warnings,
             version_skews: Vec::new(),
@@ -98,7 +107,7 @@ impl RunReport {
     pub fn set_version_skews(&mut self, skews: Vec<VersionSkew>) {
         for skew in skews
             .iter()
-            .filter(|s| !s.same && s.component != "redis-server")
+            .filter(|s| !s.same && s.component != self.engine.server())
         {
             self.warnings.push(skew.warning());
         }
@@ -113,10 +122,11 @@ impl RunReport {
         // The profile's path, the server's version and the pods' logs come from outside:
         // shown with control characters escaped.
         let mut out = format!(
-            "drill of {} ({} target) with Redis {}\n",
+            "drill of {} ({} target) with {} {}\n",
             printable(&self.profile),
             self.target,
-            printable(&self.redis_version)
+            self.engine.display(),
+            printable(&self.server_version)
         );
         for warning in &self.warnings {
             out += &format!("warning: {}\n", printable(warning));
@@ -168,9 +178,10 @@ fn major_minor(version: &str) -> Option<String> {
     Some(format!("{}.{}", parts.next()?, parts.next()?))
 }
 
-/// Warn when the image's Redis is another major.minor than the binaries rehearsed with.
-pub fn version_warning(redis_version: &str, image: &str) -> Option<String> {
-    let rehearsed = major_minor(redis_version)?;
+/// Warn when the image's server is another major.minor than the binaries rehearsed with.
+pub fn version_warning(engine: Engine, server_version: &str, image: &str) -> Option<String> {
+    let name = engine.display();
+    let rehearsed = major_minor(server_version)?;
     let without_digest = image.split('@').next().unwrap_or(image);
     let tag = without_digest
         .rsplit_once(':')
@@ -178,12 +189,12 @@ pub fn version_warning(redis_version: &str, image: &str) -> Option<String> {
         .filter(|t| !t.contains('/'));
     let Some(tag_version) = tag.and_then(major_minor) else {
         return Some(format!(
-            "the manifests' image {image:?} names no Redis version; this rehearsal proves the behaviour of Redis {rehearsed} only"
+            "the manifests' image {image:?} names no {name} version; this rehearsal proves the behaviour of {name} {rehearsed} only"
         ));
     };
     (tag_version != rehearsed).then(|| {
         format!(
-            "the manifests run Redis {tag_version} ({image}) but this rehearsal ran Redis {rehearsed}: \
+            "the manifests run {name} {tag_version} ({image}) but this rehearsal ran {name} {rehearsed}: \
              it is no proof about {tag_version}"
         )
     })
@@ -196,23 +207,30 @@ mod tests {
     #[test]
     fn warns_on_another_major_minor() {
         assert_eq!(
-            version_warning("7.0.15", "docker.io/library/redis:7.0.15-alpine"),
+            version_warning(
+                Engine::Redis,
+                "7.0.15",
+                "docker.io/library/redis:7.0.15-alpine"
+            ),
             None
         );
         assert!(
-            version_warning("7.0.15", "redis:8.2.1")
+            version_warning(Engine::Redis, "7.0.15", "redis:8.2.1")
                 .unwrap()
                 .contains("8.2")
         );
         assert!(
-            version_warning("7.0.15", "redis@sha256:abc")
+            version_warning(Engine::Redis, "7.0.15", "redis@sha256:abc")
                 .unwrap()
                 .contains("no Redis version")
         );
         assert_eq!(
-            version_warning("7.0.15", "redis:7.0.15@sha256:9f8e7d"),
+            version_warning(Engine::Redis, "7.0.15", "redis:7.0.15@sha256:9f8e7d"),
             None
         );
-        assert_eq!(version_warning("7.0.15", "registry:5000/redis:7.0"), None);
+        assert_eq!(
+            version_warning(Engine::Redis, "7.0.15", "registry:5000/redis:7.0"),
+            None
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Every version the local rehearsal runs that differs from what the manifests' images run:
-//! the machine's `redis-server` for the Redis image's, Debian's `redis_exporter` for the
+//! the machine's `redis-server` or `valkey-server` for the image's, Debian's `redis_exporter` for the
 //! exporter image's, Debian's BusyBox and glibc for an Alpine image's BusyBox and musl. The
 //! report lists each (`version_skews`) and warns about those that differ, so a pass is read
 //! as a proof about the versions that actually ran.
@@ -7,6 +7,7 @@
 use super::local::which;
 use super::spec::HaSpec;
 use super::userland::is_alpine_image;
+use crate::profile::Engine;
 use serde::Serialize;
 use std::process::Command;
 
@@ -68,11 +69,12 @@ fn skew(component: &str, rehearsed: String, image: &str) -> VersionSkew {
 /// The skews of `spec` given the versions of the machine's programs (`None`: not run).
 pub fn skews(
     spec: &HaSpec,
-    redis: &str,
+    engine: Engine,
+    server: &str,
     exporter: Option<&str>,
     busybox: Option<&str>,
 ) -> Vec<VersionSkew> {
-    let mut out = vec![skew("redis-server", redis.to_string(), &spec.image)];
+    let mut out = vec![skew(engine.server(), server.to_string(), &spec.image)];
     for (name, _) in &spec.exporters {
         let image = spec.container(name).and_then(|c| c.image.clone());
         if let (Some(version), Some(image)) = (exporter, image) {
@@ -97,8 +99,11 @@ pub fn skews(
         }
         out.push(VersionSkew {
             component: "libc".into(),
-            rehearsed: "glibc (Debian's redis-server, redis-cli; its resolver reads resolv.conf)"
-                .into(),
+            rehearsed: format!(
+                "glibc ({} and {} built for glibc; its resolver reads resolv.conf)",
+                engine.server(),
+                engine.cli()
+            ),
             manifests: format!("musl ({})", spec.image),
             same: false,
         });
@@ -121,12 +126,18 @@ fn version_of(program: &str, args: &[&str]) -> Option<String> {
 }
 
 /// The skews of the local target: this machine's exporter and BusyBox against `spec`.
-pub fn local_skews(spec: &HaSpec, redis: &str) -> Vec<VersionSkew> {
+pub fn local_skews(spec: &HaSpec, engine: Engine, server: &str) -> Vec<VersionSkew> {
     let exporter = ["redis_exporter", "prometheus-redis-exporter"]
         .iter()
         .find_map(|p| version_of(p, &["--version"]));
     let busybox = version_of("busybox", &["--help"]);
-    skews(spec, redis, exporter.as_deref(), busybox.as_deref())
+    skews(
+        spec,
+        engine,
+        server,
+        exporter.as_deref(),
+        busybox.as_deref(),
+    )
 }
 
 #[cfg(test)]
@@ -159,7 +170,13 @@ mod tests {
         let documents = super::super::spec::documents_from_text("t.yaml", text).expect("parse");
         let mut spec = super::super::spec::ha_spec(&documents, None).expect("spec");
         spec.image = "redis:7.0.15-alpine".into();
-        let skews = skews(&spec, "7.0.15", Some("1.45.0"), Some("1.35.0"));
+        let skews = skews(
+            &spec,
+            Engine::Redis,
+            "7.0.15",
+            Some("1.45.0"),
+            Some("1.35.0"),
+        );
         let redis = &skews[0];
         assert!(redis.same, "{redis:?}");
         assert!(skews.iter().any(|s| s.component == "busybox" && !s.same));
@@ -179,7 +196,7 @@ mod tests {
             "1.67.0 (oliver006/redis_exporter:v1.67.0)"
         );
         spec.image = "redis:7.2.4".into();
-        let skews = super::skews(&spec, "7.0.15", None, None);
+        let skews = super::skews(&spec, Engine::Redis, "7.0.15", None, None);
         assert_eq!(skews.len(), 1);
         assert!(!skews[0].same);
         assert!(

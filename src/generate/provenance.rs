@@ -57,6 +57,7 @@ const RULE_KEYS: &[(&str, &[&str])] = &[
     ("sentinel-auth-missing", &["auth.enabled"]),
     ("network-policy-missing", &["networkPolicy.enabled"]),
     ("image-tag-floating", &["image.tag"]),
+    ("engine-version-end-of-life", &["image.tag", "engine"]),
     (
         "container-security-context-weak",
         &["security", "cluster.openshift"],

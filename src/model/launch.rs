@@ -230,7 +230,17 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 .filter(|s| s.container == c)
                 .flat_map(|s| s.parsed.commands.iter().map(move |cmd| (s, cmd)))
                 .find_map(|(s, cmd)| {
-                    let i = binary_index(&cmd.words)?;
+                    // `exec "$SERVER" …`: the binary named by a variable (the generator's
+                    // scripts take it from the pod env, `ENGINE_SERVER`).
+                    let i = binary_index(&cmd.words).or_else(|| {
+                        let vars = files.vars(c)?;
+                        let expanded: Vec<Cow<str>> = cmd
+                            .words
+                            .iter()
+                            .map(|w| super::vars::expand(w, vars))
+                            .collect();
+                        binary_index(&expanded)
+                    })?;
                     Some(
                         cmd.words[i..]
                             .iter()

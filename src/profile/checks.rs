@@ -39,6 +39,7 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
     let mut found = Vec::new();
     super::checks_scheduling::check(profile, &mut found);
     super::backup::check(profile, &mut found);
+    found.extend(super::engine::check(profile));
     problems.extend(
         found
             .into_iter()

@@ -6,6 +6,7 @@ mod builtin;
 mod checks;
 mod checks_scheduling;
 mod cron;
+pub mod engine;
 pub mod extra_config;
 pub mod grammar;
 mod known_keys;

@@ -39,14 +39,16 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
     }
     // Defaults go underneath last, so that a null anywhere means "the default" and a partial
     // override (`redis.resources.limits.memory`) keeps its siblings.
-    let provenance = root.key_origins().into_iter().collect();
+    let provenance: std::collections::BTreeMap<String, Origin> =
+        root.key_origins().into_iter().collect();
     let mut merged = defaults()?;
     known_keys::check_null_keys(&root)?;
     root.remove_nulls();
     merged.merge(root);
     let emitted = tree::emit(&merged);
-    let profile: Profile =
+    let mut profile: Profile =
         serde_saphyr::from_str(&emitted.text).map_err(|err| explain(&err, &emitted, &file))?;
+    super::engine::apply_image_default(&mut profile, |key| provenance.contains_key(key));
     checks::check(&profile, &provenance)?;
     Ok(ResolvedProfile {
         profile,

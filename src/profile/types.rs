@@ -4,6 +4,7 @@
 //! a default, so a profile file only says what differs from the defaults (chosen for the gateway's deduplication store: README).
 //! The doc comment on each field is the documentation users see in `schema profile`.
 
+pub use super::engine::Engine;
 use super::grammar::{self, *};
 pub use super::kube::*;
 use schemars::JsonSchema;
@@ -27,6 +28,10 @@ pub struct Profile {
     pub name: String,
     /// The cluster the profile targets (used by render-only checks).
     pub cluster: Cluster,
+    /// The server the pods run: `redis` (default) or `valkey`. Picks the official image
+    /// (when `image.repository` / `image.tag` are not set) and the binaries the scripts call;
+    /// see README, "Engines and versions".
+    pub engine: Engine,
     /// The failover the gateway must see, in seconds: kill of the master to a new master named.
     pub failover_target_seconds: u32,
     /// Container image for Redis, Sentinel and the init container.
@@ -78,6 +83,7 @@ impl Default for Profile {
             namespace: "kubernaut-system".into(),
             name: "redis".into(),
             cluster: Cluster::default(),
+            engine: Engine::default(),
             failover_target_seconds: 10,
             image: Image::default(),
             redis: Redis::default(),
@@ -122,9 +128,12 @@ impl Default for Cluster {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Image {
-    /// Registry and path, e.g. `docker.io/library/redis`.
+    /// Registry and path, e.g. `docker.io/library/redis`. Unset: the engine's official image
+    /// (`docker.io/library/redis` or `docker.io/valkey/valkey`).
     #[schemars(regex(pattern = IMAGE_REPOSITORY), length(max = 255))]
     pub repository: String,
+    /// Unset: the engine's pinned release (`7.2.15-alpine` for Redis, `8.1.11-alpine` for
+    /// Valkey).
     #[schemars(regex(pattern = IMAGE_TAG))]
     pub tag: String,
     /// `sha256:…` digest; when set the image is pinned by digest.
@@ -144,8 +153,8 @@ pub struct Image {
 impl Default for Image {
     fn default() -> Self {
         Image {
-            repository: "docker.io/library/redis".into(),
-            tag: "7.0.15-alpine".into(),
+            repository: Engine::Redis.repository().into(),
+            tag: Engine::Redis.tag().into(),
             digest: None,
             pull_policy: "IfNotPresent".into(),
             pull_secrets: Vec::new(),

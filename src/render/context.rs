@@ -431,6 +431,13 @@ fn pod_env(profile: &Profile, name: &str, headless_service: &str, grace: u32) ->
         value("MASTER_NAME", profile.sentinel.master_name.clone()),
         value("PRESTOP_TIMEOUT_SECONDS", prestop.to_string()),
     ];
+    // common.sh: the engine's server and CLI binaries (profile/engine.rs).
+    env.extend(
+        profile
+            .engine
+            .env()
+            .map(|(name, binary)| value(name, binary.to_string())),
+    );
     if profile.tls.enabled {
         // common.sh: set, every redis-cli call speaks TLS and verifies with this CA.
         env.push(value("TLS_CA_CERT_FILE", tls::ca_file()));

@@ -7,6 +7,7 @@ mod durability;
 mod facts;
 mod fitting;
 mod input;
+mod lifecycle;
 mod memory;
 mod namespaces;
 mod operators;

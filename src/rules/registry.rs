@@ -2,8 +2,8 @@
 
 use super::sink::{Context, Sink};
 use super::{
-    cluster, durability, input, memory, namespaces, operators, partial, placement, recognition,
-    scaling, scheduling, secrets, security, timings, tls, topology, wiring,
+    cluster, durability, input, lifecycle, memory, namespaces, operators, partial, placement,
+    recognition, scaling, scheduling, secrets, security, timings, tls, topology, wiring,
 };
 use crate::finding::Severity;
 
@@ -119,6 +119,7 @@ static REGISTRY: &[Rule] = &[
     secrets::SECRET_COMMITTED,
     security::NETWORK_POLICY_MISSING,
     security::IMAGE_TAG_FLOATING,
+    lifecycle::ENGINE_VERSION_END_OF_LIFE,
     security::CONTAINER_SECURITY_CONTEXT_WEAK,
     tls::TLS_REPLICATION_DISABLED,
     tls::SENTINEL_TLS_MISMATCH,

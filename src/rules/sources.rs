@@ -60,3 +60,7 @@ pub const CLUSTER_TUTORIAL: &str =
 pub const CLUSTER_SPEC: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/";
 pub const K8S_OPERATOR: &str = "https://kubernetes.io/docs/concepts/extend-kubernetes/operator/";
+pub const REDIS_VERSIONS: &str =
+    "https://redis.io/docs/latest/operate/oss_and_stack/install/version-mgmt/";
+pub const VALKEY_RELEASES: &str = "https://valkey.io/topics/releases/";
+pub const VALKEY_DOWNLOADS: &str = "https://valkey.io/download/";

@@ -1,11 +1,12 @@
 # common.sh: sourced by every script of the HA set. POSIX sh (dash, busybox ash), using only
-# redis-cli and the base tools of every image (timeout, grep, sed, tr, head, date, sleep).
+# the engine's CLI and the base tools of every image (timeout, grep, sed, tr, head, date, sleep).
 #
 # Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
 # HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
-# PRESTOP_TIMEOUT_SECONDS, TLS_CA_CERT_FILE when TLS is on, and when auth is on
-# REDIS_PASSWORD_FILE and REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume
-# (the password itself is never in the env; see load_passwords).
+# PRESTOP_TIMEOUT_SECONDS, ENGINE_SERVER and ENGINE_CLI (the binaries; Redis's when
+# unset), TLS_CA_CERT_FILE when TLS is on, and when auth is on REDIS_PASSWORD_FILE and
+# REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume (the password itself is
+# never in the env; see load_passwords).
 
 # The scripts run under dash (Debian images) or BusyBox ash (Alpine): POSIX sh plus
 # `local`. The variables set here are read by the scripts that source this file.
@@ -54,11 +55,15 @@ peers() {
     all_pods | grep -v -x -F "$SELF"
 }
 
-# Every redis-cli call: with TLS_CA_CERT_FILE set (tls.enabled) it speaks TLS and verifies
-# the server with that CA. Left unquoted where used, to split into words.
-REDIS_CLI="redis-cli"
+# The engine's binaries (profile field `engine`): redis-server and redis-cli, or
+# valkey-server and valkey-cli. Sentinel is the server with --sentinel.
+SERVER=${ENGINE_SERVER:-redis-server}
+CLI=${ENGINE_CLI:-redis-cli}
+# Every CLI call: with TLS_CA_CERT_FILE set (tls.enabled) it speaks TLS and verifies the
+# server with that CA. Left unquoted where used, to split into words.
+REDIS_CLI="$CLI"
 if [ -n "${TLS_CA_CERT_FILE:-}" ]; then
-    REDIS_CLI="redis-cli --tls --cacert $TLS_CA_CERT_FILE"
+    REDIS_CLI="$CLI --tls --cacert $TLS_CA_CERT_FILE"
 fi
 
 # The password (auth on), read from the Secret's volume at every script start, so a changed

@@ -261,4 +261,4 @@ write_redis_conf
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).
 ( take_role & )
-exec redis-server "$CONF"
+exec "$SERVER" "$CONF"

@@ -15,7 +15,7 @@ pub mod schedule;
 mod shrink;
 
 use super::spec::HaSpec;
-use super::{cleanup, local, redis_version, scenarios, timeline};
+use super::{cleanup, local, scenarios, timeline};
 use anyhow::Context;
 use catalogue::FaultKind;
 use report::{ExploreReport, ScheduleReport, Shrunk};
@@ -87,8 +87,8 @@ fn run_all(
     schedules: Vec<Schedule>,
     seed: u64,
 ) -> anyhow::Result<ExploreReport> {
-    local::check_host()?;
-    let version = redis_version()?;
+    local::check_host(spec)?;
+    let version = super::engine::server_version(super::engine::of(spec))?;
     let _guard = cleanup::Guard::install();
     for dir in options.out.iter().chain(&options.timeline) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -1,0 +1,163 @@
+//! The server engine: Redis or Valkey. Everything that differs between the two is here, once:
+//! the official image and its pinned tag, the names of the server and CLI binaries (which
+//! the pods' scripts read from the env, `ENGINE_SERVER` and `ENGINE_CLI`, so one set of
+//! scripts serves both), and the image repositories that cannot hold the other engine.
+//!
+//! Valkey forked Redis 7.2.4 and kept its configuration directives, its replication and
+//! Sentinel protocols, and `valkey-server --sentinel`: `redis.conf`, `sentinel.conf` and the
+//! scripts' commands are the same for both (the drill runs them on each engine's binary,
+//! docs/drill.md, "Engines").
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Which server the pods run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Engine {
+    /// Redis (the official `redis` image).
+    #[default]
+    Redis,
+    /// Valkey, the Linux Foundation's fork of Redis 7.2.4 (the official `valkey/valkey`
+    /// image).
+    Valkey,
+}
+
+impl Engine {
+    /// `redis` or `valkey`, as the profile spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Redis => "redis",
+            Engine::Valkey => "valkey",
+        }
+    }
+
+    /// The name users know it by.
+    pub fn display(self) -> &'static str {
+        match self {
+            Engine::Redis => "Redis",
+            Engine::Valkey => "Valkey",
+        }
+    }
+
+    /// The official image's repository.
+    pub fn repository(self) -> &'static str {
+        match self {
+            Engine::Redis => "docker.io/library/redis",
+            Engine::Valkey => "docker.io/valkey/valkey",
+        }
+    }
+
+    /// The pinned tag (an exact patch release, Alpine): README, "Engines and versions", says
+    /// why each.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Engine::Redis => "7.2.15-alpine",
+            Engine::Valkey => "8.1.11-alpine",
+        }
+    }
+
+    /// The data server (Sentinel is the same binary with `--sentinel`).
+    pub fn server(self) -> &'static str {
+        match self {
+            Engine::Redis => "redis-server",
+            Engine::Valkey => "valkey-server",
+        }
+    }
+
+    /// The command-line client the scripts and probes call.
+    pub fn cli(self) -> &'static str {
+        match self {
+            Engine::Redis => "redis-cli",
+            Engine::Valkey => "valkey-cli",
+        }
+    }
+
+    /// The engine an image repository's last path component names (`redis`,
+    /// `bitnami/valkey`), if it names one.
+    pub fn of_repository(repository: &str) -> Option<Engine> {
+        let name = repository.rsplit('/').next().unwrap_or(repository);
+        match name {
+            "redis" => Some(Engine::Redis),
+            "valkey" => Some(Engine::Valkey),
+            _ => None,
+        }
+    }
+
+    /// The pod env the scripts read the binaries' names from.
+    pub fn env(self) -> [(&'static str, &'static str); 2] {
+        [("ENGINE_SERVER", self.server()), ("ENGINE_CLI", self.cli())]
+    }
+}
+
+/// `image.repository` and `image.tag` that no source set follow the engine (a profile that
+/// says only `engine: valkey` runs the pinned Valkey image).
+pub fn apply_image_default(profile: &mut super::Profile, is_set: impl Fn(&str) -> bool) {
+    let engine = profile.engine;
+    if !is_set("image.repository") {
+        profile.image.repository = engine.repository().into();
+    }
+    if !is_set("image.tag") {
+        profile.image.tag = engine.tag().into();
+    }
+}
+
+/// An image whose name says it holds the other engine: its binaries are not the ones the
+/// scripts call. `(key, value, expected)` for `checks.rs`.
+pub fn check(profile: &super::Profile) -> Option<(String, String, String)> {
+    let named = Engine::of_repository(&profile.image.repository)?;
+    (named != profile.engine).then(|| {
+        (
+            "image.repository".to_string(),
+            profile.image.repository.clone(),
+            format!(
+                "a {} image with `engine: {}` (this repository holds {}: set `image.repository` \
+                 to {}'s, e.g. `{}`, or `engine: {}`)",
+                profile.engine.display(),
+                profile.engine.as_str(),
+                named.display(),
+                profile.engine.display(),
+                profile.engine.repository(),
+                named.as_str()
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    #[test]
+    fn unset_image_fields_follow_the_engine() {
+        let mut p = Profile {
+            engine: Engine::Valkey,
+            ..Profile::default()
+        };
+        apply_image_default(&mut p, |_| false);
+        assert_eq!(p.image.repository, "docker.io/valkey/valkey");
+        assert_eq!(p.image.tag, "8.1.11-alpine");
+        assert_eq!(check(&p), None);
+        let mut p = Profile {
+            engine: Engine::Valkey,
+            ..Profile::default()
+        };
+        apply_image_default(&mut p, |key| key == "image.repository");
+        assert_eq!(p.image.repository, "docker.io/library/redis");
+        let (key, _, wanted) = check(&p).expect("redis image with engine valkey");
+        assert_eq!(key, "image.repository");
+        assert!(wanted.contains("this repository holds Redis"), "{wanted}");
+    }
+
+    #[test]
+    fn mirrors_with_other_names_are_left_alone() {
+        let mut p = Profile::default();
+        p.image.repository = "registry.example.com/cache/server".into();
+        assert_eq!(check(&p), None);
+        p.image.repository = "registry.example.com/bitnami/valkey".into();
+        assert!(check(&p).is_some());
+        assert_eq!(Engine::Redis.env()[0], ("ENGINE_SERVER", "redis-server"));
+        assert_eq!(Engine::Valkey.env()[1], ("ENGINE_CLI", "valkey-cli"));
+    }
+}
