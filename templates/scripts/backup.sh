@@ -101,7 +101,7 @@ PARTIAL=$BACKUP_DIR/.partial-$STAMP.rdb
 FINAL=$BACKUP_DIR/dump-$STAMP.rdb
 log "taking a snapshot from replica $REPLICA (master: $SENTINEL_MASTER)"
 if ! fetch_rdb "$REPLICA" "$PARTIAL"; then
-    log "redis-cli --rdb from $REPLICA failed: no snapshot written"
+    log "streaming an RDB from $REPLICA failed: no snapshot written"
     rm -f "$PARTIAL"
     exit 1
 fi
