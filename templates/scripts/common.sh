@@ -217,8 +217,11 @@ info_field() {
 # Ask every Sentinel which master it follows and keep the answer with the highest config
 # epoch (the latest failover wins). Sets SENTINEL_MASTER ("" when none knows one),
 # SENTINELS_UP (Sentinels that answered), SENTINELS_AGREE (how many of them name
-# SENTINEL_MASTER), KNOWN_REPLICAS (most replicas any of them knows) and
-# FAILOVER_UNDER_WAY (1 when any of them is failing the master over right now).
+# SENTINEL_MASTER), KNOWN_REPLICAS (most replicas any of them knows),
+# FAILOVER_UNDER_WAY (1 when any of them is failing the master over right now),
+# SENTINELS_SEE_DOWN (how many of them mark SENTINEL_MASTER subjectively or objectively
+# down), SENTINEL_ODOWN (1 when one marks it objectively down) and TALLY_QUORUM (the lowest
+# quorum any of them reports; the majority when none answered).
 ask_sentinels() {
     local host
     start_sentinel_tally
@@ -239,6 +242,8 @@ start_sentinel_tally() {
     FAILOVER_UNDER_WAY=0
     TALLY_EPOCH=-1
     TALLY_NAMED=""
+    TALLY_DOWN=""
+    TALLY_QUORUM=""
 }
 
 tally_sentinel_reply() {
@@ -246,6 +251,10 @@ tally_sentinel_reply() {
     [ -n "$VIEW_IP" ] || return 0
     SENTINELS_UP=$((SENTINELS_UP + 1))
     TALLY_NAMED="$TALLY_NAMED $VIEW_IP"
+    [ "$VIEW_DOWN" = 0 ] || TALLY_DOWN="$TALLY_DOWN $VIEW_IP:$VIEW_DOWN"
+    if [ -z "$TALLY_QUORUM" ] || [ "$VIEW_QUORUM" -lt "$TALLY_QUORUM" ]; then
+        TALLY_QUORUM=$VIEW_QUORUM
+    fi
     [ "$VIEW_REPLICAS" -gt "$KNOWN_REPLICAS" ] && KNOWN_REPLICAS=$VIEW_REPLICAS
     [ "$VIEW_FAILING_OVER" = 0 ] || FAILOVER_UNDER_WAY=1
     if [ "$VIEW_EPOCH" -gt "$TALLY_EPOCH" ]; then
@@ -255,13 +264,16 @@ tally_sentinel_reply() {
 }
 
 # One `SENTINEL MASTER` reply (field/value lines): VIEW_IP (the master it names, "" when
-# no reply), VIEW_EPOCH, VIEW_REPLICAS and VIEW_FAILING_OVER (1 while it fails it over).
+# no reply), VIEW_EPOCH, VIEW_REPLICAS, VIEW_QUORUM, VIEW_FAILING_OVER (1 while it fails it
+# over) and VIEW_DOWN (o when it marks that master objectively down, s subjectively, else 0).
 sentinel_view() {
     local key="" line flags=""
     VIEW_IP=""
     VIEW_EPOCH=0
     VIEW_REPLICAS=0
     VIEW_FAILING_OVER=0
+    VIEW_DOWN=0
+    VIEW_QUORUM=$MAJORITY
     while IFS= read -r line; do
         if [ -z "$key" ]; then
             key=$line
@@ -271,6 +283,7 @@ sentinel_view() {
             ip) VIEW_IP=$line ;;
             config-epoch) VIEW_EPOCH=$line ;;
             num-slaves) VIEW_REPLICAS=$line ;;
+            quorum) VIEW_QUORUM=$line ;;
             flags) flags=$line ;;
         esac
         key=""
@@ -280,6 +293,10 @@ EOF
     case ,$flags, in
         *,failover_in_progress,*) VIEW_FAILING_OVER=1 ;;
     esac
+    case ,$flags, in
+        *,o_down,*) VIEW_DOWN=o ;;
+        *,s_down,*) VIEW_DOWN=s ;;
+    esac
 }
 
 end_sentinel_tally() {
@@ -287,6 +304,14 @@ end_sentinel_tally() {
     for ip in $TALLY_NAMED; do
         [ "$ip" = "$SENTINEL_MASTER" ] && SENTINELS_AGREE=$((SENTINELS_AGREE + 1))
     done
+    SENTINELS_SEE_DOWN=0
+    SENTINEL_ODOWN=0
+    for ip in $TALLY_DOWN; do
+        [ "${ip%:*}" = "$SENTINEL_MASTER" ] || continue
+        SENTINELS_SEE_DOWN=$((SENTINELS_SEE_DOWN + 1))
+        [ "${ip##*:}" = s ] || SENTINEL_ODOWN=1
+    done
+    : "${TALLY_QUORUM:=$MAJORITY}"
 }
 
 # What the Redis at HOST holds, from one INFO: NODE_ROLE ("" when it does not answer),

@@ -131,8 +131,21 @@ fresh_set() {
 # promotions at once).
 rightful_master() {
     [ "$SENTINEL_MASTER" = "$SELF" ] && ! first_boot && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
+        ! down_for_a_quorum &&
         { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] ||
             { [ $((PEERS_UP + 1)) -ge "$MAJORITY" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ]; }; }
+}
+
+# Whether the Sentinels could still fail this pod over: one that names it marks it
+# objectively down (it may start a failover at any moment), or the Sentinels that mark it
+# subjectively down, counting those that did not answer as marking it, make a quorum (they
+# reach objectively down within a second). Taking the master role then would race their
+# failover: writes accepted here until the promoted replica demotes this node are lost.
+# Redis answering PING clears a Sentinel's subjective down within a second, so this waits
+# about that long. docs/architecture.md §3, "Not while the Sentinels see it down".
+down_for_a_quorum() {
+    [ "$SENTINEL_ODOWN" = 1 ] ||
+        [ $((SENTINELS_SEE_DOWN + REPLICAS - SENTINELS_UP)) -ge "$TALLY_QUORUM" ]
 }
 
 follow() {
