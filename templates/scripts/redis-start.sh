@@ -131,7 +131,6 @@ fresh_set() {
 # promotions at once).
 rightful_master() {
     [ "$SENTINEL_MASTER" = "$SELF" ] && ! first_boot && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
-        ! down_for_a_quorum &&
         { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] ||
             { [ $((PEERS_UP + 1)) -ge "$MAJORITY" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ]; }; }
 }
@@ -202,7 +201,7 @@ crash_hold() {
 
 # Loops until this pod has a role; waiting is always safe, guessing is not.
 take_role() {
-    local waited=0 stuck=0
+    local waited=0 stuck=0 seen_down=""
     until [ "$(redis_cmd "$LOCAL" PING | tr -d '\r')" = "PONG" ]; do
         sleep 1
     done
@@ -238,7 +237,14 @@ take_role() {
             elif fresh_set; then
                 promote "first boot of the set: every pod answered, none holds data" && break
             elif rightful_master; then
-                promote "the Sentinels name this pod and no reachable peer has more data" && break
+                if ! down_for_a_quorum; then
+                    promote "the Sentinels name this pod and no reachable peer has more data" && break
+                elif [ -z "$seen_down" ]; then
+                    seen_down=1
+                    log "the Sentinels name this pod, but $SENTINELS_SEE_DOWN of the" \
+                        "$SENTINELS_UP answering see it down (quorum $TALLY_QUORUM): waiting" \
+                        "until they see it up or fail it over"
+                fi
             fi
         fi
         sleep 1
