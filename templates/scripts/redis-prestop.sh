@@ -14,6 +14,8 @@ SCRIPT=redis-prestop
 [ "$(info_field "$LOCAL" replication role)" = master ] || exit 0
 
 deadline=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS))
+# This node's replication ID as master: its successor will hold it as its second one.
+OWN_REPLID=$(info_field "$LOCAL" replication master_replid)
 min_replicas=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
 replicas=$(info_field "$LOCAL" replication connected_slaves)
 
@@ -34,15 +36,33 @@ redis_cmd "$LOCAL" CLIENT PAUSE $((PRESTOP_TIMEOUT_SECONDS * 1000)) WRITE >/dev/
 # confirms it (its INFO period): following it at once shortens the time with two masters,
 # and gives the new master a replica, which min-replicas-to-write needs, before clients
 # arrive. docs/architecture.md §6.
+#
+# And only to a master promoted from this node's own stream: a replica that Sentinel
+# promotes keeps its old master's replication ID as its second one (`master_replid2`;
+# Redis replication docs, "Replication ID explained"). An old master back from a partition
+# also answers `ROLE master` until the Sentinels convert it (8 s after it reports the role);
+# stepping down to it would replace every write acknowledged since the failover with its
+# older data (drill `handover-beside-returned-master`, found by `drill --explore`).
 promoted_peer() {
     local peer
+    [ -n "$OWN_REPLID" ] || return 1
     for peer in $(peers); do
-        if [ "$(redis_cmd "$peer" ROLE | head -n 1 | tr -d '\r')" = master ]; then
+        if promoted_from_here "$(redis_cmd "$peer" INFO replication | tr -d '\r')"; then
             echo "$peer"
             return 0
         fi
     done
     return 1
+}
+
+# Whether an `INFO replication` reply is a master's whose second replication ID is
+# OWN_REPLID.
+promoted_from_here() {
+    case $1 in
+        *role:master*) ;;
+        *) return 1 ;;
+    esac
+    [ "$(printf '%s\n' "$1" | sed -n 's/^master_replid2:\(.*\)$/\1/p')" = "$OWN_REPLID" ]
 }
 
 # Whether a Sentinel that answers names this pod at the newest epoch any of them has, and

@@ -1,6 +1,6 @@
 //! Scenarios where the master fails and the Sentinels must replace it.
 
-use super::{expect_replica_of, wait_failover};
+use super::{expect_replica_of, planned, wait_failover};
 use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
 
@@ -97,6 +97,40 @@ pub fn master_mute(r: &mut Rehearsal) -> anyhow::Result<()> {
 /// and its replication stream leave it) but hears none of them; clients still reach it.
 pub fn master_deaf(r: &mut Rehearsal) -> anyhow::Result<()> {
     cut_master(r, Cut::ToPod)
+}
+
+/// An isolated master comes back still claiming the master role (the Sentinels convert it
+/// only after it reported that role for 8 s: Sentinel's `SENTINEL_PUBLISH_PERIOD` × 4), and
+/// in those seconds the new master's pod is rolled. Its `preStop` hands over to a peer that
+/// answers `ROLE master`: if it took the returned old master for its successor, it would
+/// replicate it, and every write acknowledged since the failover (by the new master and its
+/// replica) would be replaced by the old master's older data. Found by `drill --explore`
+/// (seed 11, schedule 7: a partition, then a rolling restart; docs/explore.md).
+pub fn handover_beside_returned_master(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    let name = r.cluster.pod_name(old);
+    r.sleep(1.5);
+    r.step(format!(
+        "cutting master {name} off its peers (clients still reach it)"
+    ));
+    r.cluster.cut_pod(old, Cut::Both, true)?;
+    r.mark_fault(old);
+    let Some(new) = wait_failover(r, old, r.down_after() + FAILOVER_GRACE) else {
+        r.cluster.cut_pod(old, Cut::Both, false)?;
+        return Ok(());
+    };
+    // Writes the new master accepts and its replica acknowledges: what a wrong hand-over
+    // would lose.
+    r.sleep(3.0);
+    r.step(format!(
+        "joining {name} to its peers again (it still answers ROLE master), and at once \
+         deleting the new master {}'s pod (its preStop hands over)",
+        r.cluster.pod_name(new)
+    ));
+    r.cluster.cut_pod(old, Cut::Both, false)?;
+    planned::recreate_pod(r, new)?;
+    r.settle("the set is whole again", 30.0);
+    Ok(())
 }
 
 /// Cut the master off its peers in the `cut` direction(s) until the Sentinels replaced it.

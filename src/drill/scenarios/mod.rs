@@ -193,6 +193,12 @@ pub const SCENARIOS: &[Scenario] = &[
         ..SCENARIO
     },
     Scenario {
+        name: "handover-beside-returned-master",
+        play: failover::handover_beside_returned_master,
+        failover: Failover::Happens,
+        ..SCENARIO
+    },
+    Scenario {
         name: "master-mute",
         play: failover::master_mute,
         failover: Failover::Happens,
