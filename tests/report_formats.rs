@@ -363,14 +363,6 @@ fn sarif_of_stdin_with_a_stdin_filename_has_locations() {
     assert_eq!(line, Some(13), "the fixture's expect-line");
 }
 
-#[test]
-fn junit_golden() {
-    assert_golden(
-        "findings.junit.xml",
-        &render(Format::Junit { strict: false }),
-    );
-}
-
 /// Validate `xml` against the Jenkins xunit plugin's JUnit schema (`tests/schemas/junit-10.xsd`)
 /// with Python's `xmlschema` (`make test-deps` installs it); its parser also rejects anything
 /// that is not well-formed XML 1.0 (a raw control character, an unescaped `<`).
