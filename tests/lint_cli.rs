@@ -259,8 +259,19 @@ fn kube_version_flag_wins_over_config_and_bad_versions_exit_2() {
     assert_could_not_run(&out, "kube-version in the config file");
     let out = lint_in(dir.path(), &["-", "--kube-version", "1.33"], b"");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // 1.31 and 1.32: their own schemas (pod-level `resources` arrived in 1.32).
+    let pod_resources = b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  resources:\n    limits: {cpu: 1}\n  containers:\n    - {name: c, image: busybox:1.37}\n";
+    let out = lint_in(dir.path(), &["-", "--kube-version", "1.32"], pod_resources);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let out = lint_in(dir.path(), &["-", "--kube-version", "1.31"], pod_resources);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("unknown field `resources`"),
+        "{}",
+        stdout(&out)
+    );
     let out = lint_in(dir.path(), &["-", "--kube-version", "2.0"], b"");
-    assert_could_not_run(&out, "supported: 1.33");
+    assert_could_not_run(&out, "supported: 1.31, 1.32, 1.33");
 }
 
 #[test]
@@ -613,4 +624,220 @@ fn text_is_coloured_on_a_terminal_unless_no_color() {
         plain.contains("error[yaml-syntax]") && !plain.contains('\x1b'),
         "{plain}"
     );
+}
+
+/// A fixture with findings of several rules, on objects.
+fn several_rules() -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/pdb-missing/fires.yaml");
+    std::fs::read(path).expect("fixture")
+}
+
+/// The rule of each finding of a JSON report, in order.
+fn rules_of(out: &Output) -> Vec<String> {
+    findings(&json(out))
+        .into_iter()
+        .map(|(rule, _, _)| rule)
+        .collect()
+}
+
+#[test]
+fn skip_and_only_select_rules_and_unknown_ids_exit_2_with_the_closest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "a.yaml", &several_rules());
+    let all = rules_of(&lint_in(dir.path(), &["a.yaml", "--format", "json"], b""));
+    let mut distinct = all.clone();
+    distinct.dedup();
+    assert!(
+        distinct.len() >= 2,
+        "the fixture fires several rules: {all:?}"
+    );
+    let (first, second) = (&distinct[0], &distinct[1]);
+
+    let only = rules_of(&lint_in(
+        dir.path(),
+        &["a.yaml", "--format", "json", "--only", first],
+        b"",
+    ));
+    assert_eq!(
+        only,
+        all.iter()
+            .filter(|r| *r == first)
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+    let skip = format!("{first},{second}");
+    let skipped = rules_of(&lint_in(
+        dir.path(),
+        &["a.yaml", "--format", "json", "--skip", &skip],
+        b"",
+    ));
+    let expected: Vec<String> = all
+        .iter()
+        .filter(|r| *r != first && *r != second)
+        .cloned()
+        .collect();
+    assert_eq!(skipped, expected);
+    // Repeated flags add up like the comma list.
+    let repeated = lint_in(
+        dir.path(),
+        &[
+            "a.yaml", "--format", "json", "--skip", first, "--skip", second,
+        ],
+        b"",
+    );
+    assert_eq!(rules_of(&repeated), expected);
+
+    let out = lint_in(dir.path(), &["a.yaml", "--skip", "pdb-misisng"], b"");
+    assert_could_not_run(
+        &out,
+        "--skip: unknown rule `pdb-misisng`; did you mean `pdb-missing`?",
+    );
+    let out = lint_in(
+        dir.path(),
+        &[
+            "a.yaml",
+            "--only",
+            "image-tag-floating,sentinel-quorm-out-of-range",
+        ],
+        b"",
+    );
+    assert_could_not_run(&out, "did you mean `sentinel-quorum-out-of-range`?");
+}
+
+#[test]
+fn a_baseline_suppresses_known_findings_by_object_not_line_and_reports_new_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = several_rules();
+    write(dir.path(), "deploy/a.yaml", &fixture);
+    let before = rules_of(&lint_in(dir.path(), &["deploy", "--format", "json"], b""));
+    assert!(!before.is_empty());
+
+    let out = lint_in(
+        dir.path(),
+        &["deploy", "--write-baseline", "lint-baseline.json"],
+        b"",
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(&format!("wrote {} finding(s)", before.len())),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(dir.path().join("lint-baseline.json")).expect("baseline");
+    assert!(
+        written.starts_with("{\n  \"version\": 1,\n  \"findings\": [\n"),
+        "{written}"
+    );
+    assert!(!written.contains("\"line\""), "no line numbers: {written}");
+    // Deterministic: the same findings write the same bytes.
+    lint_in(
+        dir.path(),
+        &["deploy", "--write-baseline", "again.json"],
+        b"",
+    );
+    let again = std::fs::read_to_string(dir.path().join("again.json")).expect("baseline");
+    assert_eq!(written, again);
+
+    let baselined = [
+        "deploy",
+        "--format",
+        "json",
+        "--baseline",
+        "lint-baseline.json",
+    ];
+    let out = lint_in(dir.path(), &baselined, b"");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rules_of(&out), Vec::<String>::new());
+
+    // Lines move (a comment block on top): still suppressed.
+    let mut moved = b"# reviewed\n# by the team\n# last week\n".to_vec();
+    moved.extend_from_slice(&fixture);
+    write(dir.path(), "deploy/a.yaml", &moved);
+    let out = lint_in(dir.path(), &baselined, b"");
+    assert_eq!(rules_of(&out), Vec::<String>::new(), "{}", stdout(&out));
+
+    // A new finding on a new object is reported, alone.
+    moved.extend_from_slice(
+        b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  colour: red\n",
+    );
+    write(dir.path(), "deploy/a.yaml", &moved);
+    let out = lint_in(dir.path(), &baselined, b"");
+    assert_eq!(code(&out), 1);
+    assert_eq!(rules_of(&out), ["schema-violation"]);
+
+    // Fixed findings are counted on stderr, so the baseline can shrink.
+    write(
+        dir.path(),
+        "deploy/a.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    );
+    let out = lint_in(dir.path(), &baselined, b"");
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains(&format!(
+            "{} finding(s) of the baseline no longer occur",
+            before.len()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_baselines_exit_2_and_nothing_half_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "a.yaml", &several_rules());
+    let out = lint_in(dir.path(), &["a.yaml", "--baseline", "missing.json"], b"");
+    assert_could_not_run(&out, "missing.json");
+    write(
+        dir.path(),
+        "b.json",
+        b"{\"version\": 1, \"findings\": [{\"rule\": \"pdb-misisng\", \"count\": 1}]}",
+    );
+    let out = lint_in(dir.path(), &["a.yaml", "--baseline", "b.json"], b"");
+    assert_could_not_run(
+        &out,
+        "unknown rule `pdb-misisng`; did you mean `pdb-missing`?",
+    );
+    write(dir.path(), "c.json", b"[1, 2]");
+    let out = lint_in(dir.path(), &["a.yaml", "--baseline", "c.json"], b"");
+    assert_could_not_run(&out, "c.json is not a redis-ha-gen baseline");
+    let out = lint_in(
+        dir.path(),
+        &["a.yaml", "--write-baseline", "no/such/dir/b.json"],
+        b"",
+    );
+    assert_could_not_run(&out, "cannot write baseline no/such/dir/b.json");
+    assert!(!dir.path().join("no").exists());
+    let out = lint_in(
+        dir.path(),
+        &[
+            "a.yaml",
+            "--baseline",
+            "b.json",
+            "--write-baseline",
+            "d.json",
+        ],
+        b"",
+    );
+    assert_eq!(code(&out), 2, "the two flags conflict");
+}
+
+#[test]
+fn junit_format_through_the_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "deploy/bad.yaml", NOT_UTF8);
+    let out = lint_in(dir.path(), &["deploy", "--format", "junit"], b"");
+    assert_eq!(code(&out), 1);
+    let xml = stdout(&out);
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testsuite name="deploy/bad.yaml" tests="1" failures="1""#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"<failure type="error""#), "{xml}");
 }

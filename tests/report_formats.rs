@@ -362,3 +362,111 @@ fn sarif_of_stdin_with_a_stdin_filename_has_locations() {
     let line = region.and_then(|r| r.start_line);
     assert_eq!(line, Some(13), "the fixture's expect-line");
 }
+
+/// Validate `xml` against the Jenkins xunit plugin's JUnit schema (`tests/schemas/junit-10.xsd`)
+/// with Python's `xmlschema` (`make test-deps` installs it); its parser also rejects anything
+/// that is not well-formed XML 1.0 (a raw control character, an unescaped `<`).
+fn assert_valid_junit(xml: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("report.xml");
+    std::fs::write(&report, xml).expect("write report");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xmlschema; xmlschema.XMLSchema(sys.argv[1]).validate(sys.argv[2])",
+        ])
+        .arg(&schema)
+        .arg(&report)
+        .output()
+        .expect("run python3 (make test-deps installs xmlschema)");
+    assert!(
+        out.status.success(),
+        "JUnit report rejected by xmlschema (make test-deps installs it):\n{}\n--- report\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn junit_is_valid_and_its_verdict_follows_strict() {
+    let lenient = render(Format::Junit { strict: false });
+    assert_valid_junit(&lenient);
+    // 4 errors fail; the warning and the info are skipped with their message.
+    assert!(lenient.contains(r#"<testsuites name="redis-ha-gen lint" tests="6" failures="4""#));
+    assert_eq!(lenient.matches("<skipped ").count(), 2);
+    let strict = render(Format::Junit { strict: true });
+    assert_valid_junit(&strict);
+    assert!(strict.contains(r#"tests="6" failures="5""#), "{strict}");
+
+    // The validator must be able to reject: a raw ESC is not XML 1.0.
+    let broken = lenient.replace("no maxmemory", "no \x1b maxmemory");
+    let result = std::panic::catch_unwind(|| assert_valid_junit(&broken));
+    assert!(result.is_err(), "a raw control character must be rejected");
+}
+
+/// Input-controlled text (file names, object names, messages quoting values) with markup,
+/// control characters, a forged workflow command and XML's non-characters stays valid XML,
+/// and no output line can start a GitHub workflow command.
+#[test]
+fn junit_escapes_every_string_from_the_input() {
+    let hostile = "a<b>&\"c'\x1b[2J\x07\r\n::error::INJECTED]]>\u{ffff}\u{202e}";
+    let mut f = Finding::new("schema-violation", Severity::Error, hostile);
+    f.file = Some(format!("deploy/{hostile}.yaml"));
+    f.line = Some(3);
+    f.object = Some(format!("ConfigMap/ns/{hostile}"));
+    f.pointer = Some(format!("/data/{hostile}"));
+    let xml = junit_of(&[f], 1, 1);
+    assert_valid_junit(&xml);
+    assert!(
+        xml.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{xml}"
+    );
+    assert!(!xml.contains('\x1b') && !xml.contains('\u{202e}'), "{xml}");
+}
+
+/// Through the binary, on every rule's fixtures: valid JUnit with one test case per finding.
+#[test]
+fn junit_of_the_rule_fixtures_is_valid_with_a_case_per_finding() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let lint = |format: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+            .args(["lint", "--format", format])
+            .arg(&fixtures)
+            .output()
+            .expect("run redis-ha-gen")
+    };
+    let out = lint("junit");
+    assert_eq!(out.status.code(), Some(1), "the fixtures contain errors");
+    let xml = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_valid_junit(&xml);
+    let json: serde_json::Value =
+        serde_json::from_slice(&lint("json").stdout).expect("JSON findings");
+    let findings = json["findings"].as_array().expect("findings").len();
+    assert!(findings > 10);
+    assert_eq!(xml.matches("<testcase ").count(), findings);
+}
+
+/// The JUnit report of `findings` alone (no sources, no rule metadata).
+fn junit_of(findings: &[Finding], files: usize, objects: usize) -> String {
+    let summary = Summary::count(findings, files, objects);
+    let sources = Sources::new();
+    let report = Report {
+        findings,
+        summary: &summary,
+        sources: &sources,
+        rules: &[],
+    };
+    let mut out = Vec::new();
+    report::write(Format::Junit { strict: true }, &report, &mut out).expect("write");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+#[test]
+fn junit_without_findings_is_one_passing_case() {
+    let xml = junit_of(&[], 2, 5);
+    assert_valid_junit(&xml);
+    assert!(
+        xml.contains(r#"name="2 files, 5 objects: no findings"/>"#),
+        "{xml}"
+    );
+}

@@ -69,7 +69,7 @@ fn one_violation(text: &str, line: usize) -> Finding {
 
 #[test]
 fn a_valid_statefulset_passes_on_the_oldest_and_newest_version() {
-    assert_eq!(validate(STATEFULSET, KubeVersion::V1_33), vec![]);
+    assert_eq!(validate(STATEFULSET, KubeVersion::V1_31), vec![]);
     assert_eq!(validate(STATEFULSET, KubeVersion::V1_37), vec![]);
 }
 
@@ -184,7 +184,7 @@ fn kube_versions_parse_and_display() {
         assert_eq!(shown.parse::<KubeVersion>().unwrap(), version);
     }
     let error = "1.29".parse::<KubeVersion>().unwrap_err().to_string();
-    assert!(error.contains("1.33") && error.contains("1.37"), "{error}");
+    assert!(error.contains("1.31") && error.contains("1.37"), "{error}");
     assert_eq!(KubeVersion::default(), KubeVersion::V1_37);
 }
 
@@ -206,7 +206,21 @@ fn each_version_has_its_own_fields() {
     assert_eq!(findings[0].line, Some(15));
 }
 
-const SERVICE_MONITOR: &str = "\
+#[test]
+fn kubernetes_1_31_and_1_32_have_their_own_schemas() {
+    // Pod-level `resources` joined the PodSpec in 1.32 (alpha, KEP-2837).
+    let text = STATEFULSET.replace(
+        "      containers:\n",
+        "      resources:\n        limits: {cpu: 1}\n      containers:\n",
+    );
+    assert_eq!(validate(&text, KubeVersion::V1_32), vec![]);
+    let findings = validate(&text, KubeVersion::V1_31);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(findings[0].message.contains("unknown field `resources`"));
+    assert_eq!(findings[0].line, Some(15));
+}
+
+const SERVICE_MONITOR: &str = "\"
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
@@ -252,7 +266,7 @@ spec:
 #[test]
 fn the_custom_resources_pass_on_the_oldest_and_newest_version() {
     for text in [SERVICE_MONITOR, PROMETHEUS_RULE, CERTIFICATE] {
-        assert_eq!(validate(text, KubeVersion::V1_33), vec![], "{text}");
+        assert_eq!(validate(text, KubeVersion::V1_31), vec![], "{text}");
         assert_eq!(validate(text, KubeVersion::V1_37), vec![], "{text}");
     }
 }
@@ -366,7 +380,7 @@ fn the_rendered_custom_resources_validate_on_every_profile() {
                 ..ProfileRequest::default()
             })
             .expect("resolve");
-            for version in [KubeVersion::V1_33, KubeVersion::V1_37] {
+            for version in [KubeVersion::V1_31, KubeVersion::V1_37] {
                 let generated = generate(&resolved, version).expect("generate");
                 let custom: Vec<_> = generated
                     .documents

@@ -67,7 +67,7 @@ pub struct ProfileArgs {
 /// Options shared by commands that validate.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CheckArgs {
-    /// Kubernetes version whose strict schema is used (1.33 … 1.37; default the newest).
+    /// Kubernetes version whose strict schema is used (1.31 … 1.37; default the newest).
     #[arg(long, value_name = "MAJOR.MINOR")]
     pub kube_version: Option<String>,
     /// Warnings fail too (exit 1).
@@ -106,6 +106,7 @@ pub enum FindingsFormat {
     Json,
     Sarif,
     Github,
+    Junit,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -114,7 +115,7 @@ pub struct ValidateArgs {
     pub profile: ProfileArgs,
     #[command(flatten)]
     pub check: CheckArgs,
-    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning) or github (annotations).
+    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning), github (annotations) or junit (CI test reports).
     #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
     pub format: FindingsFormat,
 }
@@ -156,7 +157,7 @@ pub struct LintArgs {
     pub paths: Vec<String>,
     #[command(flatten)]
     pub check: CheckArgs,
-    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning) or github (annotations).
+    /// Findings as text (for people), json (stable, docs/contracts.md), sarif (code scanning), github (annotations) or junit (CI test reports).
     #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
     pub format: FindingsFormat,
     /// The input is the whole set: also check cross-references (e.g. mounted ConfigMaps).
@@ -166,6 +167,22 @@ pub struct LintArgs {
     /// SARIF and GitHub annotations can anchor the findings.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Leave out the findings of these rules (comma-separated, or the flag repeated).
+    #[arg(long, value_name = "RULE[,RULE]", value_delimiter = ',', hide_possible_values = true,
+          value_parser = super::candidates::Candidates(super::candidates::rule_ids))]
+    pub skip: Vec<String>,
+    /// Report only the findings of these rules (comma-separated, or the flag repeated).
+    #[arg(long, value_name = "RULE[,RULE]", value_delimiter = ',', hide_possible_values = true,
+          value_parser = super::candidates::Candidates(super::candidates::rule_ids))]
+    pub only: Vec<String>,
+    /// Leave out the findings recorded in FILE (written by --write-baseline), matched by rule,
+    /// object and field, not by line; report only new ones.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record this run's findings in FILE (replacing it) for --baseline, print nothing on
+    /// stdout and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -224,6 +241,10 @@ pub struct DrillArgs {
     /// Write one timeline SVG per scenario into DIR.
     #[arg(long, value_name = "DIR")]
     pub timeline: Option<PathBuf>,
+    /// No progress lines on stderr (each step, and `[3/11] NAME passed in 42.0 s` per
+    /// scenario): only the report on stdout, and errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Where to run: `local` (namespaces on this machine) or `kubectl` (a live cluster).
     #[arg(long, default_value = "local")]
     pub target: String,

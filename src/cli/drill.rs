@@ -17,7 +17,7 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
     let options = DrillOptions {
         scenarios,
         label,
-        quiet: false,
+        quiet: args.quiet,
         timeline: args.timeline.clone(),
         settings: drill::fidelity::Settings {
             pids_limit: args.pids_limit,
@@ -82,16 +82,18 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
         timeline: args.timeline.clone(),
         shrink_replays: args.shrink_replays,
         label,
-        quiet: false,
+        quiet: args.quiet,
         render: rerender(args),
     };
     let report = match replay {
         Some(schedule) => explore::replay(&spec, schedule, &options)?,
         None => {
-            eprintln!(
-                "exploring {} with seed {seed}: {} schedules of {} faults",
-                options.label, options.schedules, options.steps
-            );
+            if !args.quiet {
+                eprintln!(
+                    "exploring {} with seed {seed}: {} schedules of {} faults",
+                    options.label, options.schedules, options.steps
+                );
+            }
             explore::explore(&spec, &options)?
         }
     };

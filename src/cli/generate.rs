@@ -24,6 +24,7 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<u8> {
         print_findings(
             &generated,
             FindingsFormat::Text,
+            args.check.strict,
             &mut stderr.lock(),
             terminal,
         )?;
@@ -45,7 +46,14 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<u8> {
     let (generated, failed) = run(&args.profile, &args.check)?;
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
-    print_findings(&generated, args.format, &mut stdout.lock(), terminal)?;
+    let strict = args.check.strict;
+    print_findings(
+        &generated,
+        args.format,
+        strict,
+        &mut stdout.lock(),
+        terminal,
+    )?;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
@@ -135,6 +143,7 @@ pub(super) fn encode(documents: &[Document], encoding: Encoding) -> anyhow::Resu
 fn print_findings(
     generated: &Generated,
     format: FindingsFormat,
+    strict: bool,
     out: &mut dyn Write,
     terminal: bool,
 ) -> anyhow::Result<()> {
@@ -143,7 +152,7 @@ fn print_findings(
     let summary = Summary::count(&findings, 1, generated.documents.len());
     let sources = profile_sources(&findings);
     super::stdout::quiet(super::lint::write_findings(
-        format, &findings, &summary, &sources, out, terminal,
+        format, &findings, &summary, &sources, strict, out, terminal,
     ))
 }
 

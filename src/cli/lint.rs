@@ -2,6 +2,8 @@
 
 use super::args::{CatalogueFormat, CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs};
 use super::inputs;
+use super::rule_selection::RuleSelection;
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::finding::{Finding, Summary};
@@ -15,6 +17,12 @@ use std::io::{IsTerminal, Write};
 
 pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
     let (config, kube_version) = check_settings(&args.check)?;
+    let ids: Vec<&str> = rules::registry().iter().map(|r| r.id).collect();
+    let selection = RuleSelection::new(&args.skip, &args.only, &ids)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::load(path, &ids)?),
+        None => None,
+    };
     let mut inputs = inputs::collect(&args.paths, &config)?;
     if let Some(name) = &args.stdin_filename {
         for input in inputs.iter_mut().filter(|i| i.file == "-") {
@@ -46,7 +54,28 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
         ..CheckOptions::default()
     };
     findings.extend(rules::check(&documents, &options));
-    let findings = config.apply(findings);
+    let mut findings = selection.apply(config.apply(findings));
+    report::sort(&mut findings);
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::of(&findings);
+        baseline.write(path)?;
+        eprintln!(
+            "redis-ha-gen: wrote {} finding(s) to the baseline {}",
+            baseline.len(),
+            crate::escape::printable(&path.display().to_string())
+        );
+        return Ok(EXIT_OK);
+    }
+    if let Some(baseline) = &baseline {
+        let applied = baseline.apply(findings);
+        findings = applied.findings;
+        if applied.stale > 0 {
+            eprintln!(
+                "redis-ha-gen: {} finding(s) of the baseline no longer occur; rewrite it with --write-baseline",
+                applied.stale
+            );
+        }
+    }
     let code = print_findings(
         args.format,
         findings,
@@ -92,7 +121,9 @@ fn print_findings(
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = write_findings(format, &findings, &summary, sources, &mut out, terminal);
+    let written = write_findings(
+        format, &findings, &summary, sources, strict, &mut out, terminal,
+    );
     super::stdout::quiet(written.and_then(|()| out.flush()))?;
     let failed = summary.errors > 0 || (strict && summary.warnings > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
@@ -100,12 +131,14 @@ fn print_findings(
 
 /// Write sorted `findings` to `out` in `format`, with every rule's metadata (for SARIF).
 /// Text is coloured only when `out` is a `terminal` and `NO_COLOR` is unset. Shared by
-/// `lint` and `validate`/`render`.
+/// `lint` and `validate`/`render`; `strict` (warnings fail) for the formats that show a
+/// verdict per finding (JUnit).
 pub fn write_findings(
     format: FindingsFormat,
     findings: &[Finding],
     summary: &Summary,
     sources: &Sources,
+    strict: bool,
     out: &mut dyn Write,
     terminal: bool,
 ) -> std::io::Result<()> {
@@ -123,6 +156,7 @@ pub fn write_findings(
         FindingsFormat::Json => Format::Json,
         FindingsFormat::Sarif => Format::Sarif,
         FindingsFormat::Github => Format::Github,
+        FindingsFormat::Junit => Format::Junit { strict },
     };
     report::write(format, &report, out)
 }

@@ -78,6 +78,14 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "SARIF for GitHub code scanning:",
                 "redis-ha-gen lint deploy/ --format sarif > results.sarif",
             ),
+            (
+                "A JUnit report for GitLab or Jenkins:",
+                "redis-ha-gen lint deploy/ --format junit > lint-report.xml",
+            ),
+            (
+                "Record today's findings, then report only new ones:",
+                "redis-ha-gen lint deploy/ --write-baseline lint-baseline.json && redis-ha-gen lint deploy/ --baseline lint-baseline.json",
+            ),
         ],
     ),
     (

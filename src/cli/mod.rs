@@ -13,6 +13,7 @@ mod man;
 mod meta;
 mod output_dir;
 mod output_record;
+mod rule_selection;
 mod status;
 mod stdout;
 

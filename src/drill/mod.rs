@@ -81,7 +81,10 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     if let Some(dir) = &options.timeline {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let total = options.scenarios.len();
+    let mut done = 0;
     let mut progress = |rehearsed: scenarios::Rehearsed| {
+        done += 1;
         if let Some(dir) = &options.timeline {
             let path = dir.join(format!("{}.svg", rehearsed.report.name));
             // A resized set draws every ordinal it had.
@@ -101,7 +104,7 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                 "FAILED"
             };
             eprintln!(
-                "drill: {:<22} {verdict} in {:.1} s",
+                "drill: [{done}/{total}] {:<22} {verdict} in {:.1} s",
                 rehearsed.report.name, rehearsed.end
             );
         }

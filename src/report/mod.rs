@@ -3,6 +3,7 @@
 
 mod github;
 mod json;
+mod junit;
 mod sarif;
 mod sources;
 mod text;
@@ -23,6 +24,9 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=…::…`), shown inline in pull requests.
     Github,
+    /// JUnit XML, for CI test reports (GitLab, Jenkins); `strict` makes warnings failures
+    /// too, as `--strict` makes them fail the run.
+    Junit { strict: bool },
 }
 
 /// Everything a format may show: the findings, their totals and the text they point into.
@@ -54,6 +58,7 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
+        Format::Junit { strict } => junit::write(report, strict, out),
     }
 }
 

@@ -59,6 +59,8 @@ impl KindSchema {
 
 fn source(version: KubeVersion) -> &'static str {
     match version {
+        KubeVersion::V1_31 => include_str!("../../schemas/v1_31.json"),
+        KubeVersion::V1_32 => include_str!("../../schemas/v1_32.json"),
         KubeVersion::V1_33 => include_str!("../../schemas/v1_33.json"),
         KubeVersion::V1_34 => include_str!("../../schemas/v1_34.json"),
         KubeVersion::V1_35 => include_str!("../../schemas/v1_35.json"),

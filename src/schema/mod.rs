@@ -27,6 +27,8 @@ const MAX_DETAIL_CHARS: usize = 200;
 /// A supported Kubernetes minor version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum KubeVersion {
+    V1_31,
+    V1_32,
     V1_33,
     V1_34,
     V1_35,
@@ -150,7 +152,9 @@ fn violation(document: &Document, pointer: &str, message: String) -> Finding {
 }
 
 impl KubeVersion {
-    pub const ALL: [KubeVersion; 5] = [
+    pub const ALL: [KubeVersion; 7] = [
+        KubeVersion::V1_31,
+        KubeVersion::V1_32,
         KubeVersion::V1_33,
         KubeVersion::V1_34,
         KubeVersion::V1_35,
@@ -161,6 +165,8 @@ impl KubeVersion {
     /// `MAJOR.MINOR`, as `--kube-version` takes it.
     pub fn as_str(self) -> &'static str {
         match self {
+            KubeVersion::V1_31 => "1.31",
+            KubeVersion::V1_32 => "1.32",
             KubeVersion::V1_33 => "1.33",
             KubeVersion::V1_34 => "1.34",
             KubeVersion::V1_35 => "1.35",

@@ -314,7 +314,7 @@ mod tests {
                 for variant in std::iter::once(document.value.clone())
                     .chain(mutations(&document.value).into_iter().take(60))
                 {
-                    for version in [KubeVersion::V1_33, KubeVersion::V1_37] {
+                    for version in [KubeVersion::V1_31, KubeVersion::V1_37] {
                         let (Some(api), Some(kind)) = (
                             variant.get("apiVersion").and_then(Value::as_str),
                             variant.get("kind").and_then(Value::as_str),

@@ -10,12 +10,20 @@
 //! integers and strings (quantities: numbers and strings), descriptions and `x-kubernetes-*`
 //! annotations are dropped (size), `required` is kept.
 
+// 1.31 and 1.32 come from k8s-openapi 0.27 (Cargo.toml), under the same name.
+#[cfg(any(feature = "v1_31", feature = "v1_32", feature = "v1_33_from_0_27"))]
+use k8s_openapi_0_27 as k8s_openapi;
+
 use k8s_openapi::api::{apps, autoscaling, batch, core, networking, policy, rbac};
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-#[cfg(feature = "v1_33")]
+#[cfg(feature = "v1_31")]
+const VERSION: &str = "1.31";
+#[cfg(feature = "v1_32")]
+const VERSION: &str = "1.32";
+#[cfg(any(feature = "v1_33", feature = "v1_33_from_0_27"))]
 const VERSION: &str = "1.33";
 #[cfg(feature = "v1_34")]
 const VERSION: &str = "1.34";
