@@ -57,7 +57,7 @@ fn twenty_thousand_monitors_give_capped_findings_with_a_summary() {
     let found = rules::check(&parsed.documents, &CheckOptions::default());
     let mut per: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for f in &found {
-        *per.entry((&f.rule, f.object.as_deref().unwrap_or_default()))
+        *per.entry((f.rule.as_str(), f.object.as_deref().unwrap_or_default()))
             .or_default() += 1;
     }
     assert!(
