@@ -398,14 +398,31 @@ fn a_statefulset_alone_gets_one_info_for_its_missing_service_not_an_error() {
     );
     assert_eq!(info[0].line, expected_line(&fixtures().join(path)));
     assert!(findings_of(path, "headless-service-missing").is_empty());
-    // Declared complete, the missing Service is the error it always was.
+    // Neither a NetworkPolicy nor a PDB is in the partial input: said once in that info, not
+    // as two warnings.
+    assert!(
+        info[0]
+            .message
+            .contains("a NetworkPolicy or a PodDisruptionBudget selects its pods"),
+        "{info:#?}"
+    );
+    assert!(findings_of(path, "network-policy-missing").is_empty());
+    assert!(findings_of(path, "pdb-missing").is_empty());
+    // Declared complete, the missing Service is the error it always was, and the missing
+    // policy and budget the warnings.
     let docs = documents(&fixtures().join(path));
     let complete = CheckOptions {
         complete: true,
         ..CheckOptions::default()
     };
     let found = rules::check(&docs, &complete);
-    assert!(found.iter().any(|f| f.rule == "headless-service-missing"));
+    for rule in [
+        "headless-service-missing",
+        "network-policy-missing",
+        "pdb-missing",
+    ] {
+        assert!(found.iter().any(|f| f.rule == rule), "{rule}: {found:#?}");
+    }
     assert!(!found.iter().any(|f| f.rule == "input-partial"));
 }
 

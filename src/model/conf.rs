@@ -4,6 +4,8 @@
 use super::Loc;
 use super::workload::SourceKind;
 use crate::redis_conf::Directive;
+use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// One directive and where it was written.
@@ -52,6 +54,11 @@ pub struct Conf {
     pub settings: Vec<Setting>,
     /// Lines Redis would refuse to load.
     pub errors: Vec<(Loc, String)>,
+    /// `(sub, master)` → index of the last `sentinel <sub> <master> …` in `settings`, built
+    /// on the first `sentinel_value` (after the model is built, when `settings` no longer
+    /// changes): one lookup per monitored master instead of a scan of every directive, which
+    /// made the Sentinel rules quadratic in the number of `sentinel monitor` lines.
+    pub sentinel_index: OnceCell<HashMap<(String, String), usize>>,
 }
 
 impl Conf {
@@ -89,10 +96,20 @@ impl Conf {
 
     /// `sentinel <sub> <master> <value>`: the last value for a master set.
     pub fn sentinel_value(&self, sub: &str, master: &str) -> Option<&Setting> {
-        self.settings
-            .iter()
-            .rev()
-            .find(|s| s.directive.is_sentinel(sub) && s.arg(1) == Some(master))
+        let index = self.sentinel_index.get_or_init(|| {
+            let mut index = HashMap::new();
+            for (i, s) in self.settings.iter().enumerate() {
+                if s.directive.name != "sentinel" {
+                    continue;
+                }
+                if let (Some(sub), Some(master)) = (s.arg(0), s.arg(1)) {
+                    index.insert((sub.to_ascii_lowercase(), master.to_string()), i);
+                }
+            }
+            index
+        });
+        let &i = index.get(&(sub.to_ascii_lowercase(), master.to_string()))?;
+        self.settings.get(i)
     }
 
     /// Whether a `sentinel <sub> yes|no` flag is on at (before) directive index `before`.

@@ -91,6 +91,7 @@ impl<'a, 'd> Files<'a, 'd> {
                 },
                 settings,
                 errors,
+                sentinel_index: Default::default(),
             })
         })?;
         conf.settings = self.expand_includes(c, std::mem::take(&mut conf.settings), depth);
@@ -300,6 +301,7 @@ impl<'a, 'd> Files<'a, 'd> {
             },
             settings,
             errors,
+            sentinel_index: Default::default(),
         })
     }
 

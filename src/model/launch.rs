@@ -307,6 +307,7 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
             origin: Origin::Defaults,
             settings: Vec::new(),
             errors: Vec::new(),
+            sentinel_index: Default::default(),
         }),
     };
     if let Some(conf) = conf.as_mut() {
@@ -345,6 +346,7 @@ fn image_default(
                 origin: Origin::Defaults,
                 settings: Vec::new(),
                 errors: Vec::new(),
+                sentinel_index: Default::default(),
             }),
         });
     }

@@ -138,7 +138,7 @@ pub const REDIS_CONFIG_SYNTAX: Rule = Rule {
 pub const DUPLICATE_OBJECT: Rule = Rule {
     id: "duplicate-object",
     category: Category::Input,
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "two documents of the input define the same object (API group, kind, namespace, name)",
     rationale: "Kubernetes knows an object by its API group, kind, namespace and name. When one \
         input defines an object twice, `kubectl apply` applies both and the one applied last \
@@ -146,7 +146,11 @@ pub const DUPLICATE_OBJECT: Rule = Rule {
         which definition reaches the cluster depends on file names (often a leftover copy, or \
         the same chart rendered twice). The other rules check the definition applied last in \
         path order (file name, then position in the file), whatever order the files were \
-        given in. (Kubernetes docs, \"Object Names and IDs\".)",
+        given in. A warning, not an error: real repositories keep alternatives side by side \
+        (`standalone.yml`, `replicated.yml`, one picked by hand or by a kustomization), and \
+        such a folder is not broken, only not one `kubectl apply` unit; an error would fail \
+        every CI run on it and push towards suppressing the finding. \
+        (Kubernetes docs, \"Object Names and IDs\".)",
     fix: "Keep one definition: delete the other, or give the two different names or \
         namespaces if both are meant to exist.",
     references: &[K8S_NAMES],

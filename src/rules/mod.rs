@@ -9,6 +9,7 @@ mod fitting;
 mod input;
 mod lifecycle;
 mod memory;
+mod namespace_created;
 mod namespaces;
 mod operators;
 mod partial;
@@ -27,7 +28,7 @@ mod topology;
 mod wiring;
 
 pub use registry::{Category, Rule, find, registry};
-pub use sink::{Context, Sink};
+pub use sink::{Context, PER_OBJECT, Sink};
 
 use crate::finding::Finding;
 use crate::manifest::Document;

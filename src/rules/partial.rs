@@ -12,22 +12,50 @@ use crate::model::{Model, SourceKind, VolumeSource, Workload};
 pub fn missing_sources(
     model: &Model,
 ) -> impl Iterator<Item = (&Workload, &Volume, SourceKind, &str)> + '_ {
-    model.set_workloads().flat_map(move |w| {
-        w.volumes.iter().filter_map(move |v| match &v.source {
-            VolumeSource::Object {
-                kind,
-                name,
-                optional: false,
-                ..
-            } if !model
-                .sources
-                .contains_key(&(w.namespace.clone(), *kind, name.clone())) =>
-            {
-                Some((w, v, *kind, name.as_str()))
-            }
-            _ => None,
-        })
+    model
+        .set_workloads()
+        .flat_map(move |w| missing_of(model, w).map(move |(v, kind, name)| (w, v, kind, name)))
+}
+
+/// Non-optional ConfigMap/Secret volumes of one workload that the input does not define.
+fn missing_of<'a>(
+    model: &'a Model,
+    w: &'a Workload,
+) -> impl Iterator<Item = (&'a Volume, SourceKind, &'a str)> + 'a {
+    w.volumes.iter().filter_map(move |v| match &v.source {
+        VolumeSource::Object {
+            kind,
+            name,
+            optional: false,
+            ..
+        } if !model
+            .sources
+            .contains_key(&(w.namespace.clone(), *kind, name.clone())) =>
+        {
+            Some((v, *kind, name.as_str()))
+        }
+        _ => None,
     })
+}
+
+/// The input shows it is partial for this workload (what `input-partial` reports): a mounted
+/// ConfigMap or, for a StatefulSet, every Service of its namespace is missing.
+fn evidently_partial(cx: &Context, w: &Workload) -> bool {
+    !cx.options.complete
+        && (missing_of(cx.model, w).any(|(_, kind, _)| kind == SourceKind::ConfigMap)
+            || service_absent_from_partial_input(cx, w))
+}
+
+/// On an evidently partial input with no NetworkPolicy in the workload's namespace, whether
+/// one selects its pods is not judged: `input-partial` says so once, at info, and
+/// `network-policy-missing` stays silent.
+pub fn policy_unjudged(cx: &Context, w: &Workload) -> bool {
+    evidently_partial(cx, w) && cx.model.policies_in(&w.namespace).next().is_none()
+}
+
+/// Likewise for PodDisruptionBudgets and `pdb-missing` (which only judges several pods).
+pub fn pdb_unjudged(cx: &Context, w: &Workload) -> bool {
+    w.replicas > 1 && evidently_partial(cx, w) && cx.model.pdbs_in(&w.namespace).next().is_none()
 }
 
 /// The StatefulSet's `serviceName` Service is missing and the input holds no Service at all
@@ -54,9 +82,12 @@ pub const INPUT_PARTIAL: Rule = Rule {
         empty report does not read as \"checked\". The same holds for a StatefulSet whose \
         headless Service is missing when the input has no Service at all in its namespace: \
         the Services were left out, and the rules on them (`headless-service-missing`, \
-        `client-service-selects-replicas`, …) have nothing to judge. With `--complete` \
+        `client-service-selects-replicas`, …) have nothing to judge. When such a partial \
+        input also holds no NetworkPolicy or PodDisruptionBudget in the namespace, they may \
+        be in the files left out: this info says their absence was not judged, and \
+        `network-policy-missing`/`pdb-missing` do not warn. With `--complete` \
         each missing object is an error instead (`volume-source-missing`, \
-        `headless-service-missing`). (Redis configuration docs; Kubernetes ConfigMap docs.)",
+        `headless-service-missing`) and the policy and budget rules warn as usual. (Redis configuration docs; Kubernetes ConfigMap docs.)",
     fix: "Lint the whole set (the folder, or the rendered chart), or pass `--complete` when the \
         input is meant to hold everything.",
     references: &[CONFIG, K8S_CONFIGMAP],
@@ -84,10 +115,25 @@ pub const INPUT_PARTIAL: Rule = Rule {
                 at.get_or_insert_with(|| w.loc("/spec/serviceName"));
             }
             let Some(at) = at else { continue };
+            let unjudged: Vec<&str> = [
+                (policy_unjudged(cx, w), "a NetworkPolicy"),
+                (pdb_unjudged(cx, w), "a PodDisruptionBudget"),
+            ]
+            .into_iter()
+            .filter_map(|(unjudged, what)| unjudged.then_some(what))
+            .collect();
+            let also = if unjudged.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; nor whether {} selects its pods (the input holds none in its namespace)",
+                    unjudged.join(" or ")
+                )
+            };
             sink.report(
                 &at,
                 format!(
-                    "{} `{}` uses {}, which the input does not hold: {} not checked",
+                    "{} `{}` uses {}, which the input does not hold: {} not checked{also}",
                     w.kind,
                     w.name,
                     names.join(", "),

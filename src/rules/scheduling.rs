@@ -1,5 +1,6 @@
 //! Scheduling and disruption: spreading pods, disruption budgets, resources.
 
+use super::partial::pdb_unjudged;
 use super::registry::{Category, Rule};
 use super::sources::{K8S_AFFINITY, K8S_DISRUPTIONS, K8S_PDB, K8S_RESOURCES, K8S_SPREAD, SENTINEL};
 use crate::finding::Severity;
@@ -126,6 +127,9 @@ pub const PDB_MISSING: Rule = Rule {
     summary: "no PodDisruptionBudget selects the pods",
     rationale: "Without a PodDisruptionBudget a node drain or cluster upgrade may evict several \
         Redis pods at once, taking the master and the Sentinel majority down together. \
+        On a partial input (a mounted ConfigMap missing, or a StatefulSet's Services) that \
+        holds no PodDisruptionBudget in the namespace, the budget may be in a file that was \
+        not passed: `input-partial` says so once, at info, instead of this warning. \
         (Kubernetes disruptions docs.)",
     fix: "Add a PodDisruptionBudget selecting the pods with `maxUnavailable: 1` \
         (`podDisruptionBudget.enabled`).",
@@ -136,7 +140,7 @@ pub const PDB_MISSING: Rule = Rule {
                 .model
                 .pdbs_in(&w.namespace)
                 .any(|p| p.selector.matches(&w.labels));
-            if w.replicas > 1 && !covered {
+            if w.replicas > 1 && !covered && !pdb_unjudged(cx, w) {
                 sink.report(
                     &w.loc(labels_pointer(w)),
                     format!(

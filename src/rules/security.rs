@@ -2,6 +2,7 @@
 //! the open are in `secrets.rs`).
 
 use super::facts::{confs, launch_loc, monitors};
+use super::partial::policy_unjudged;
 use super::registry::{Category, Rule};
 use super::sources::{
     K8S_IMAGES, K8S_NETPOL, K8S_POD_SECURITY, K8S_SECURITY_CONTEXT, REDIS_CONF, SECURITY, SENTINEL,
@@ -144,6 +145,9 @@ pub const NETWORK_POLICY_MISSING: Rule = Rule {
     rationale: "Without a NetworkPolicy every pod in the cluster can connect to Redis and \
         Sentinel; a compromised or misconfigured workload can read the data or trigger a \
         failover. The seed asks to \"restrict Redis access to Gateway pods only\". \
+        On a partial input (a mounted ConfigMap missing, or a StatefulSet's Services) that \
+        holds no NetworkPolicy in the namespace, the policy may be in a file that was not \
+        passed: `input-partial` says so once, at info, instead of this warning. \
         (Kubernetes NetworkPolicy docs; Redis security docs.)",
     fix: "Add a NetworkPolicy selecting the Redis pods that admits only the client pods and the \
         Redis pods themselves on 6379/26379 (`networkPolicy.enabled`).",
@@ -154,7 +158,7 @@ pub const NETWORK_POLICY_MISSING: Rule = Rule {
                 .model
                 .policies_in(&w.namespace)
                 .any(|p| p.selector.matches(&w.labels));
-            if !covered {
+            if !covered && !policy_unjudged(cx, w) {
                 sink.report(
                     &w.loc(labels_pointer(w)),
                     format!(

@@ -6,6 +6,7 @@ use crate::finding::Finding;
 use crate::manifest::Document;
 use crate::manifest::JsonPointer;
 use crate::model::{Loc, Model};
+use std::collections::HashMap;
 
 /// What a rule's check sees.
 pub struct Context<'a> {
@@ -51,10 +52,13 @@ impl Sink {
     }
 
     pub(super) fn into_findings(self, docs: &[Document]) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = self
+        let reports: Vec<Report> = self
             .reports
             .into_iter()
             .filter(|r| !suppressed(docs, r))
+            .collect();
+        let mut findings: Vec<Finding> = capped(reports)
+            .into_iter()
             .filter_map(|r| {
                 let doc = docs.get(r.at.doc)?;
                 let position = match r.at.line {
@@ -77,6 +81,45 @@ impl Sink {
         findings.dedup();
         findings
     }
+}
+
+/// Findings one rule reports on one object at most; past it one summary finding says how
+/// many more there are. A hostile config (20,000 `sentinel monitor` lines) would otherwise
+/// produce tens of thousands of findings, each located by scanning its text.
+pub const PER_OBJECT: usize = 50;
+
+/// The first `PER_OBJECT` reports of each (rule, object), in report order, and for a group
+/// with more, a summary at its last kept location.
+fn capped(reports: Vec<Report>) -> Vec<Report> {
+    let mut counts: HashMap<(&'static str, usize), usize> = HashMap::new();
+    for r in &reports {
+        *counts.entry((r.rule.id, r.at.doc)).or_default() += 1;
+    }
+    let mut kept: HashMap<(&'static str, usize), usize> = HashMap::new();
+    let mut out = Vec::new();
+    for r in reports {
+        let key = (r.rule.id, r.at.doc);
+        let n = kept.entry(key).or_default();
+        *n += 1;
+        if *n > PER_OBJECT {
+            continue;
+        }
+        let total = counts[&key];
+        if *n == PER_OBJECT && total > PER_OBJECT {
+            out.push(Report {
+                rule: r.rule,
+                at: r.at.clone(),
+                owner: r.owner,
+                message: format!(
+                    "… and {} more `{}` findings on this object, not listed (at most {PER_OBJECT} are)",
+                    total - PER_OBJECT,
+                    r.rule.id
+                ),
+            });
+        }
+        out.push(r);
+    }
+    out
 }
 
 /// The reason given by an `ignore-check` annotation for `rule` on document `doc`.

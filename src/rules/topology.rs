@@ -5,6 +5,7 @@ use super::registry::{Category, Rule};
 use super::sources::{REPLICATION, SENTINEL, SENTINEL_CONF};
 use crate::finding::Severity;
 use crate::model::Role;
+use std::collections::BTreeMap;
 
 fn majority(n: u32) -> u32 {
     n / 2 + 1
@@ -213,15 +214,19 @@ pub const SENTINEL_CONFIG_INCONSISTENT: Rule = Rule {
     rationale: "Sentinels of one deployment must monitor the same master set name with the same \
         quorum, timings and credentials. Otherwise some never join the others' majority (different \
         master name), detect failures at different times, or cannot authenticate to the new master \
-        after a failover. (Redis Sentinel docs.)",
+        after a failover. One Sentinel may monitor several masters: each master is compared \
+        across the Sentinels, never one master with another. (Redis Sentinel docs.)",
     fix: "Generate every Sentinel's configuration from one source (one ConfigMap) so they are \
         identical.",
     references: &[SENTINEL],
     check: |cx, sink| {
         for set in &cx.model.sets {
-            let mut first: Option<Agreement> = None;
+            // The first Sentinel's view of each master it monitors; one Sentinel may monitor
+            // several masters, so monitors are compared per master across Sentinels, never
+            // with each other.
+            let mut reference: Option<BTreeMap<String, Agreement>> = None;
             for (w, _, conf) in confs(cx.model, set, Role::Sentinel) {
-                for m in monitors(conf) {
+                let these = monitors(conf).map(|m| {
                     let this = Agreement {
                         master: m.master.to_string(),
                         quorum: m.quorum,
@@ -241,20 +246,34 @@ pub const SENTINEL_CONFIG_INCONSISTENT: Rule = Rule {
                         .0,
                         auth: conf.sentinel_value("auth-pass", m.master).is_some(),
                     };
-                    match &first {
-                        None => first = Some(this),
-                        Some(f) if *f == this => {}
-                        Some(f) => sink.report_for(
-                            &m.setting.loc,
-                            Some(w.doc),
-                            format!(
-                                "this Sentinel monitors `{}` (quorum {:?}, down-after {} ms, failover-timeout {} ms, auth {}) but another Sentinel of {} monitors `{}` (quorum {:?}, down-after {} ms, failover-timeout {} ms, auth {})",
-                                this.master, this.quorum, this.down_after, this.failover_timeout, this.auth,
-                                set_name(cx.model, set),
-                                f.master, f.quorum, f.down_after, f.failover_timeout, f.auth
-                            ),
+                    (this, m)
+                });
+                if reference.is_none() {
+                    reference = Some(these.map(|(a, _)| (a.master.clone(), a)).collect());
+                    continue;
+                }
+                let Some(reference) = &reference else {
+                    continue;
+                };
+                for (this, m) in these {
+                    let f = match reference.get(&this.master) {
+                        Some(f) if *f == this => continue,
+                        Some(f) => f,
+                        None => match reference.values().next() {
+                            Some(f) => f,
+                            None => continue,
+                        },
+                    };
+                    sink.report_for(
+                        &m.setting.loc,
+                        Some(w.doc),
+                        format!(
+                            "this Sentinel monitors `{}` (quorum {:?}, down-after {} ms, failover-timeout {} ms, auth {}) but another Sentinel of {} monitors `{}` (quorum {:?}, down-after {} ms, failover-timeout {} ms, auth {})",
+                            this.master, this.quorum, this.down_after, this.failover_timeout, this.auth,
+                            set_name(cx.model, set),
+                            f.master, f.quorum, f.down_after, f.failover_timeout, f.auth
                         ),
-                    }
+                    );
                 }
             }
         }
