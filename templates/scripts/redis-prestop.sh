@@ -248,6 +248,18 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
     fi
 done
 
+# Stay attached a little: this node exits right after this hook, and until Sentinel moves the
+# other replicas over (after it names the new master) it is the new master's only replica, so
+# its exit would leave the new master refusing writes (min-replicas-to-write) while they
+# attach. At most 3 s, until the new master has as many replicas online as this one had.
+if [ -n "$handed_over" ]; then
+    settle_until=$(($(date +%s) + 3))
+    while [ "$(date +%s)" -lt "$settle_until" ] &&
+        [ "$(redis_cmd "$handed_over" INFO replication | grep -c 'state=online')" -lt "${replicas:-0}" ]; do
+        sleep 0.05 2>/dev/null || sleep 1
+    done
+fi
+
 # The successor's priority back to the serving one (it held the preference only for this
 # hand-over).
 [ -z "$SUCCESSOR" ] ||
