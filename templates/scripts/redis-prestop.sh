@@ -211,7 +211,7 @@ may_request() {
 handed_over=""
 next_request=0
 if [ -n "$CARRIER" ] && may_request && request_failover "$CARRIER"; then
-    # Asked at once: the checks above are a few tens of milliseconds old, and
+    # Asked at once: the checks above are at most ≈ 0.6 s old (aligned), and
     # request_failover checks the carrier's own view again just before the request.
     next_request=$(($(date +%s) + 3))
 fi
