@@ -17,17 +17,6 @@ deadline=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS))
 # This node's replication ID as master: its successor will hold it as its second one.
 OWN_REPLID=$(info_field "$LOCAL" replication master_replid)
 min_replicas=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
-replicas=$(info_field "$LOCAL" replication connected_slaves)
-
-# 1. Refuse client writes from now on (NOREPLICAS at once, rather than blocking clients):
-#    a write accepted between the promotion and this node's demotion would be lost.
-redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write 1000000 >/dev/null
-# 2. Have every replica acknowledge the whole stream, so whichever Sentinel promotes has it.
-redis_cmd "$LOCAL" WAIT "${replicas:-0}" 1000 >/dev/null
-# 3. Freeze the stream itself (Sentinel's hello PUBLISHes, expiries, pings): the replicas
-#    stay at exactly the same offset, so the one not promoted continues with a partial
-#    resync instead of a full one.
-redis_cmd "$LOCAL" CLIENT PAUSE $((PRESTOP_TIMEOUT_SECONDS * 1000)) WRITE >/dev/null
 
 # The successor: a peer that itself answers ROLE master. A Sentinel's word alone is not
 # enough (a Sentinel with a stale view can name a replica, and demoting this node to it
@@ -82,9 +71,184 @@ named_at_newest_epoch() {
     [ "$busy" = 0 ] && [ "$mine" -ge 0 ] && [ "$mine" = "$newest" ]
 }
 
+# Whether some peer's Sentinel would accept the request now (request_failover's own test,
+# without the request). Sets CARRIER.
+willing_carrier() {
+    local host
+    for host in $(peers); do
+        sentinel_view "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
+        if [ "$VIEW_IP" = "$SELF" ] && [ "$VIEW_FAILING_OVER" = 0 ]; then
+            CARRIER=$host
+            return 0
+        fi
+    done
+    return 1
+}
+
+# The carrier's view of every replica it knows, one line each: "ip flags master-link-status
+# slave-priority info-refresh" (info-refresh: ms since its last INFO of that replica).
+carrier_replicas() {
+    local key="" line ip="" flags="" link="" prio="" refresh=""
+    sentinel_cmd "$CARRIER" SENTINEL REPLICAS "$MASTER_NAME" | tr -d '\r' | {
+        while IFS= read -r line; do
+            if [ -z "$key" ]; then
+                key=$line
+                continue
+            fi
+            case $key in
+                name)
+                    [ -z "$ip" ] || echo "$ip $flags $link $prio $refresh"
+                    ip="" flags="" link="" prio="" refresh=""
+                    ;;
+                ip) ip=$line ;;
+                flags) flags=$line ;;
+                master-link-status) link=$line ;;
+                slave-priority) prio=$line ;;
+                info-refresh) refresh=$line ;;
+            esac
+            key=""
+        done
+        [ -z "$ip" ] || echo "$ip $flags $link $prio $refresh"
+    }
+}
+
+# The hand-over aligned on the carrier's INFO polls (docs/architecture.md §6). During a
+# failover Sentinel sends a replica INFO a second after the last one (10 s otherwise), and
+# confirms the promotion, and names the new master to clients, only at the first INFO that
+# shows it: asked at a random moment, that INFO goes out as the failover starts, before the
+# promotion, and the next a second later. Asked when the carrier's last INFO of the replica
+# it will promote is about ALIGN_MS old, the next one comes a few hundred milliseconds after
+# the promotion instead. Which replica it promotes is fixed by a priority one better than the
+# others' (PREFERRED_PRIORITY, set on SUCCESSOR before that INFO, restored after): Sentinel
+# chooses by priority first, then offset (Sentinel docs, "Replica selection and priority"),
+# and its cached offset of the aligned replica is older than the others'.
+PREFERRED_PRIORITY=$((SERVING_PRIORITY - 1))
+ALIGN_MS=600
+ALIGN_WINDOW_MS=300
+
+# SUCCESSOR: a replica the carrier sees with its link up and the serving priority, when every
+# replica it could promote has that priority (none preferred or excluded on purpose).
+choose_successor() {
+    local ip flags link prio refresh
+    SUCCESSOR=""
+    while read -r ip flags link prio refresh; do
+        if [ "$flags" != slave ] || [ "$prio" = 0 ]; then
+            continue
+        fi
+        [ "$prio" = "$SERVING_PRIORITY" ] || return 1
+        if [ -z "$SUCCESSOR" ] && [ "$link" = ok ] && [ "$ip" != "$SELF" ]; then
+            SUCCESSOR=$ip
+        fi
+    done <<EOF
+$(carrier_replicas)
+EOF
+    [ -n "$SUCCESSOR" ]
+}
+
+# Wait, writes still flowing, until the carrier's cached view of SUCCESSOR holds the preferred
+# priority and its last INFO is ALIGN_MS old (at most ALIGN_WINDOW_MS less); the request's
+# conditions are checked again early in that same poll cycle. False when the budget runs out.
+align_to_info_poll() {
+    local until checked="" ip flags link prio refresh
+    until=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS * 3 / 5))
+    while [ "$(date +%s)" -lt "$until" ]; do
+        prio="" refresh="" link=""
+        while read -r ip flags link prio refresh; do
+            [ "$ip" = "$SUCCESSOR" ] && break
+            prio="" refresh="" link=""
+        done <<EOF
+$(carrier_replicas)
+EOF
+        [ -n "$refresh" ] && [ "$link" = ok ] || return 1
+        if [ "$prio" = "$PREFERRED_PRIORITY" ]; then
+            if [ "$refresh" -gt "$ALIGN_MS" ]; then
+                checked=""
+            elif [ "$refresh" -ge $((ALIGN_MS - ALIGN_WINDOW_MS)) ]; then
+                [ -z "$checked" ] || return 0
+            elif [ -z "$checked" ] && [ "$refresh" -lt 150 ]; then
+                # The request's conditions again, less than ALIGN_MS before it.
+                ! promoted_peer >/dev/null && named_at_newest_epoch || return 1
+                checked=1
+            fi
+        fi
+        sleep 0.02 2>/dev/null || sleep 1
+    done
+    return 1
+}
+
+# Whether SUCCESSOR holds this node's whole stream (writes are paused: the offset is final).
+successor_caught_up() {
+    local mine
+    node_info "$LOCAL"
+    mine=$NODE_OFFSET
+    node_info "$SUCCESSOR"
+    [ "$NODE_ROLE" = slave ] && [ "$NODE_OFFSET" -ge "$mine" ]
+}
+
+# 0. While clients still write: the checks that decide whether a failover may be asked, and
+#    of which Sentinel, so that the time writes are refused holds only the steps that must
+#    follow them (docs/architecture.md §6: each check is a CLI process; before this order
+#    they cost ≈ 0.2 s of refused writes). One pass, no waiting: when any check fails (a
+#    peer already holds the master role, a failover is under way, no Sentinel names this
+#    pod), writes stop at once and the loop below decides, as before.
+CARRIER=""
+if [ "$(info_field "$LOCAL" replication connected_slaves)" != 0 ] &&
+    ! promoted_peer >/dev/null && named_at_newest_epoch; then
+    willing_carrier || true
+fi
+SUCCESSOR=""
+if [ -n "$CARRIER" ] && choose_successor &&
+    [ "$(redis_cmd "$SUCCESSOR" CONFIG SET replica-priority "$PREFERRED_PRIORITY" | tr -d '\r')" = OK ]; then
+    if ! align_to_info_poll; then
+        log "no moment aligned on the carrier's INFO polls: asking unaligned"
+        CARRIER=""
+        if ! promoted_peer >/dev/null && named_at_newest_epoch; then
+            willing_carrier || true
+        fi
+    fi
+else
+    SUCCESSOR=""
+fi
+replicas=$(info_field "$LOCAL" replication connected_slaves)
+
+# 1. Refuse client writes from now on (NOREPLICAS at once, rather than blocking clients):
+#    a write accepted between the promotion and this node's demotion would be lost.
+# 2. Have every replica acknowledge the whole stream, so whichever Sentinel promotes has it.
+# 3. Freeze the stream itself (Sentinel's hello PUBLISHes, expiries, pings): the replicas
+#    stay at exactly the same offset, so the one not promoted continues with a partial
+#    resync instead of a full one.
+# One CLI process for the three (each process is ≈ 20–40 ms of refused writes under load);
+# when its replies are not all there (a password the first try did not open: cli_at's second
+# try finds stdin consumed), one process each, as before.
+pause_ms=$((PRESTOP_TIMEOUT_SECONDS * 1000))
+stopped=$(printf 'CONFIG SET min-replicas-to-write 1000000\nWAIT %s 1000\nCLIENT PAUSE %s WRITE\n' \
+    "${replicas:-0}" "$pause_ms" | redis_cmd "$LOCAL" | tr -d '\r' | tr '\n' ' ')
+case $stopped in
+    "OK "[0-9]*" OK ")
+        acked=${stopped#OK }
+        acked=${acked%% *}
+        ;;
+    *)
+        redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write 1000000 >/dev/null
+        acked=$(redis_cmd "$LOCAL" WAIT "${replicas:-0}" 1000 | tr -d '\r')
+        redis_cmd "$LOCAL" CLIENT PAUSE "$pause_ms" WRITE >/dev/null
+        ;;
+esac
+
+# A request only once the replica preferred by its priority (when one is) holds the whole
+# stream: Sentinel would promote it whatever its offset.
+may_request() {
+    [ -z "$SUCCESSOR" ] || [ "${acked:-0}" -ge "${replicas:-0}" ] || successor_caught_up
+}
+
 # This pod's own Sentinel is being stopped with it: only the peers' can carry a failover.
 handed_over=""
 next_request=0
+if [ -n "$CARRIER" ] && may_request && request_failover "$CARRIER"; then
+    # Asked at once: the checks above are at most ≈ 0.6 s old (aligned), and
+    # request_failover checks the carrier's own view again just before the request.
+    next_request=$(($(date +%s) + 3))
+fi
 while [ "$(date +%s)" -lt "$deadline" ]; do
     if handed_over=$(promoted_peer); then
         # Demote now rather than wait seconds for Sentinel to convert this node.
@@ -104,12 +268,36 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
     if [ "$now" -ge "$next_request" ]; then
         # One argument per peer: the FQDNs hold no blanks or glob characters.
         # shellcheck disable=SC2046
-        if named_at_newest_epoch && request_failover $(peers); then
+        if named_at_newest_epoch && may_request && request_failover $(peers); then
             next_request=$((now + 3))
         fi
     fi
-    sleep 0.1 2>/dev/null || sleep 1
+    # Right after a request, look often: the new master needs this node as its replica
+    # (min-replicas-to-write) by the time Sentinel names it, a few hundred ms after the
+    # promotion when aligned.
+    if [ "$next_request" = 0 ]; then
+        sleep 0.1 2>/dev/null || sleep 1
+    else
+        sleep 0.02 2>/dev/null || sleep 1
+    fi
 done
+
+# Stay attached a little: this node exits right after this hook, and until Sentinel moves the
+# other replicas over (after it names the new master) it is the new master's only replica, so
+# its exit would leave the new master refusing writes (min-replicas-to-write) while they
+# attach. At most 3 s, until the new master has as many replicas online as this one had.
+if [ -n "$handed_over" ]; then
+    settle_until=$(($(date +%s) + 3))
+    while [ "$(date +%s)" -lt "$settle_until" ] &&
+        [ "$(redis_cmd "$handed_over" INFO replication | grep -c 'state=online')" -lt "${replicas:-0}" ]; do
+        sleep 0.05 2>/dev/null || sleep 1
+    done
+fi
+
+# The successor's priority back to the serving one (it held the preference only for this
+# hand-over).
+[ -z "$SUCCESSOR" ] ||
+    redis_cmd "$SUCCESSOR" CONFIG SET replica-priority "$SERVING_PRIORITY" >/dev/null
 
 if [ -z "$handed_over" ]; then
     log "no replica took over: stopping as master"
