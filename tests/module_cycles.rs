@@ -636,49 +636,16 @@ fn describe(src: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Cycles that are being taken apart, one commit each; the list must shrink to empty. A
-/// cycle listed here that no longer exists fails too, so the list cannot go stale.
-const BEING_BROKEN: &[&str] = &[
-    "cli/generate.rs, cli/output_dir.rs",
-    "drill/cgroup.rs, drill/cleanup.rs",
-    "drill/engine.rs, drill/fidelity.rs, drill/local.rs, drill/pods.rs, drill/sandbox.rs, drill/userland.rs",
-    "drill/env.rs, drill/spec.rs, drill/tls.rs",
-    "manifest/block_style.rs, manifest/load.rs",
-    "model/conf.rs, model/files.rs, model/launch.rs, model/workload.rs",
-    "profile/backup.rs, profile/checks.rs, profile/checks_scheduling.rs, profile/engine.rs, profile/types.rs",
-    "render/backup.rs, render/context.rs, render/metrics.rs",
-    "rules/cluster.rs, rules/durability.rs, rules/input.rs, rules/lifecycle.rs, rules/memory.rs, rules/namespaces.rs, rules/operators.rs, rules/partial.rs, rules/placement.rs, rules/recognition.rs, rules/registry.rs, rules/scaling.rs, rules/scheduling.rs, rules/secrets.rs, rules/security.rs, rules/sink.rs, rules/timings.rs, rules/tls.rs, rules/topology.rs, rules/wiring.rs",
-    "status/observe.rs, status/verdict.rs",
-];
-
 #[test]
 fn src_has_no_module_cycles() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let found = describe(&src);
-    let listed = |text: &String| {
-        BEING_BROKEN
-            .iter()
-            .any(|known| text.contains(&format!(": {known}\n")))
-    };
-    let new: Vec<&String> = found.iter().filter(|text| !listed(text)).collect();
-    let gone: Vec<&&str> = BEING_BROKEN
-        .iter()
-        .filter(|known| {
-            !found
-                .iter()
-                .any(|text| text.contains(&format!(": {known}\n")))
-        })
-        .collect();
     assert!(
-        new.is_empty() && gone.is_empty(),
+        found.is_empty(),
         "{} module cycle(s); move what both sides need into its own small file \
-         (docs/internals.md, \"No module cycles\"):\n{}\nlisted but gone (remove them from \
-         BEING_BROKEN): {gone:?}",
-        new.len(),
-        new.iter()
-            .map(|t| t.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+         (docs/internals.md, \"No module cycles\"):\n{}",
+        found.len(),
+        found.join("\n")
     );
 }
 

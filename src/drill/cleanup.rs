@@ -74,7 +74,7 @@ pub fn remove(resource: &Resource) {
         Resource::Directory(path) => {
             let _ = std::fs::remove_dir_all(path);
         }
-        Resource::Cgroup(path) => super::cgroup::remove_tree(path),
+        Resource::Cgroup(path) => super::cgroup_tree::remove_tree(path),
         Resource::Mount(path) => {
             if let Some(path) = path.to_str() {
                 quiet(&["umount", "--lazy", path]);

@@ -7,7 +7,8 @@
 //! cert-manager, or an operator, would have put there.
 
 use super::certificates::{ThrowawayCa, TlsSecret};
-use super::spec::{SecretData, ServiceName, mounted_volume, projected_key};
+use super::mounts::{SecretData, mounted_volume, projected_key};
+use super::service_name::ServiceName;
 use crate::manifest::Document;
 use crate::resp::TlsClient;
 use anyhow::{Context, bail};

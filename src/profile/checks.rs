@@ -38,8 +38,8 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
     ports_and_counts(profile, &mut problems);
     let mut found = Vec::new();
     super::checks_scheduling::check(profile, &mut found);
-    super::backup::check(profile, &mut found);
-    found.extend(super::engine::check(profile));
+    super::checks_backup::check(profile, &mut found);
+    found.extend(super::engine_image::check(profile));
     problems.extend(
         found
             .into_iter()
@@ -506,41 +506,6 @@ fn is_prometheus_duration(s: &str) -> bool {
         rest = &rest[unit.len()..];
     }
     last_unit.is_some()
-}
-
-/// Kubernetes' quantity grammar: a decimal number, then a binary or decimal SI suffix or
-/// an exponent (`resource.Quantity`).
-pub(super) fn is_quantity(s: &str) -> bool {
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let number_end = unsigned
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(unsigned.len());
-    let (number, suffix) = unsigned.split_at(number_end);
-    let number_ok = !number.is_empty()
-        && number.matches('.').count() <= 1
-        && number.chars().any(|c| c.is_ascii_digit());
-    let suffix_ok = matches!(
-        suffix,
-        "" | "Ki"
-            | "Mi"
-            | "Gi"
-            | "Ti"
-            | "Pi"
-            | "Ei"
-            | "n"
-            | "u"
-            | "m"
-            | "k"
-            | "M"
-            | "G"
-            | "T"
-            | "P"
-            | "E"
-    ) || suffix
-        .strip_prefix(['e', 'E'])
-        .map(|exp| exp.strip_prefix(['+', '-']).unwrap_or(exp))
-        .is_some_and(|exp| !exp.is_empty() && exp.chars().all(|c| c.is_ascii_digit()));
-    number_ok && suffix_ok
 }
 
 #[cfg(test)]

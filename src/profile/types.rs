@@ -7,6 +7,7 @@
 pub use super::engine::Engine;
 use super::grammar::{self, *};
 pub use super::kube::*;
+pub use super::resources::{CpuMemory, Resources};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -160,22 +161,6 @@ impl Default for Image {
             pull_secrets: Vec::new(),
         }
     }
-}
-
-/// CPU and memory as Kubernetes quantities.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CpuMemory {
-    pub cpu: String,
-    pub memory: String,
-}
-
-/// Requests and limits of one container.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Resources {
-    pub requests: CpuMemory,
-    pub limits: CpuMemory,
 }
 
 /// The Redis data servers (one per pod).

@@ -3,12 +3,13 @@
 //! only place values and never choose between them.
 
 use super::backup::{self, BackupContext};
+use super::container::{image_reference, resources};
 use super::metrics::{self, MetricsContext};
 use super::placement;
 use super::tls::{self, TlsContext};
 use crate::memory_budget::{ReplicaBufferLimit, redis_size};
 use crate::model::units::{quantity, redis_bytes};
-use crate::profile::{AntiAffinity, Image, Profile, Resources, extra_config};
+use crate::profile::{AntiAffinity, Profile, extra_config};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -390,16 +391,6 @@ fn pod_spec(
     }
 }
 
-/// `repo@digest` when pinned (the tag is then only a label for humans), else `repo:tag`.
-pub(super) fn image_reference(image: &Image) -> String {
-    match &image.digest {
-        Some(digest) if !digest.is_empty() => {
-            format!("{}:{}@{}", image.repository, image.tag, digest)
-        }
-        _ => format!("{}:{}", image.repository, image.tag),
-    }
-}
-
 /// The pods' env without the restore mode's additions (the backup Job's starts from it).
 fn pod_env_of(profile: &Profile) -> Vec<Value> {
     let name = &profile.name;
@@ -501,11 +492,4 @@ fn affinity(profile: &Profile, selector: &BTreeMap<String, String>) -> Value {
         affinity["nodeAffinity"] = node_affinity;
     }
     affinity
-}
-
-pub(super) fn resources(resources: &Resources) -> Value {
-    json!({
-        "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
-        "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
-    })
 }

@@ -2,7 +2,7 @@
 //! `explain`), suppression annotations, and configuration text Redis cannot load.
 
 use super::facts::all_confs;
-use super::registry::{Category, Rule, find};
+use super::rule::{Category, Rule};
 use super::sink::{Context, IGNORE_PREFIX, Sink};
 use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_NAMES, K8S_YAML};
 use crate::finding::Severity;
@@ -79,7 +79,7 @@ pub const IGNORE_UNKNOWN_RULE: Rule = Rule {
     references: &[K8S_ANNOTATIONS],
     check: |cx, sink| {
         for_each_ignore(cx, |at, rule, _| {
-            if find(rule).is_none() {
+            if !(cx.known_rule)(rule) {
                 sink.report(
                     at,
                     format!("`{rule}` is not a redis-ha-gen rule (see `redis-ha-gen rules`)"),

@@ -1,7 +1,7 @@
 //! Memory: maxmemory against the container limit, and the eviction policy.
 
 use super::facts::{aof_on, confs, flag, launch_loc, memory_limit, rdb_on};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sink::Context;
 use super::sources::{EVICTION, K8S_RESOURCES, PERSISTENCE, REDIS_CONF, REPLICATION};
 use crate::finding::Severity;

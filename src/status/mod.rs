@@ -7,11 +7,13 @@
 
 pub mod direct;
 pub mod kubectl;
+mod nodes;
 mod observe;
 mod report;
 mod verdict;
 
-pub use observe::{RedisNode, SentinelNode, Status, UnreachableNode, observe};
+pub use nodes::{RedisNode, SentinelNode, UnreachableNode};
+pub use observe::{Status, observe};
 pub use report::{json, text};
 pub use verdict::Verdict;
 

@@ -1,6 +1,6 @@
 //! The verdict: which of four states the set is in, and every problem that led there.
 
-use super::observe::{RedisNode, SentinelNode, UnreachableNode};
+use super::nodes::{RedisNode, SentinelNode, UnreachableNode};
 use super::{EXIT_DEGRADED, EXIT_NO_MASTER, EXIT_SPLIT_BRAIN};
 use crate::error::EXIT_OK;
 use serde::Serialize;
