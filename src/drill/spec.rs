@@ -7,6 +7,7 @@ pub use super::mounts::SecretData;
 use super::mounts::{mounted_volume, projected_key};
 pub use super::service_name::ServiceName;
 use super::tls::{self, IssuedSecret, SetNames, TlsSettings};
+use crate::kube_names;
 use crate::manifest::Document;
 use anyhow::{Context, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -62,16 +63,15 @@ pub struct HaSpec {
 
 impl HaSpec {
     pub fn pod_name(&self, ordinal: usize) -> String {
-        format!("{}-{ordinal}", self.name)
+        kube_names::pod_name(&self.name, ordinal)
     }
 
     pub fn fqdn(&self, ordinal: usize) -> String {
-        format!(
-            "{}.{}.{}.svc.{}",
-            self.pod_name(ordinal),
-            self.headless_service,
-            self.namespace,
-            self.cluster_domain
+        kube_names::pod_fqdn(
+            &self.pod_name(ordinal),
+            &self.headless_service,
+            &self.namespace,
+            &self.cluster_domain,
         )
     }
 

@@ -2,10 +2,12 @@
 //! it cannot parse, Redis sizes Redis would refuse at start. Such a profile cannot be
 //! rendered as asked (exit 2); judgements about good values (quorum, timings) are rules.
 
+use super::MAXMEMORY_POLICY_EVICTS_STATE;
 use super::Profile;
 use super::grammar::{self, *};
 use super::tree::Origin;
 use crate::escape::printable;
+use crate::finding::ignore_check_annotation;
 use std::collections::BTreeMap;
 
 /// Free text: written into annotations and YAML (which quote anything), never into a
@@ -334,15 +336,15 @@ fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
         );
     }
     label_maps(profile, problems);
-    let suppression = "ignore-check.redis-ha-gen.io/maxmemory-policy-evicts-state";
-    if profile.pod_annotations.contains_key(suppression)
+    let suppression = ignore_check_annotation(MAXMEMORY_POLICY_EVICTS_STATE);
+    if profile.pod_annotations.contains_key(&suppression)
         && profile.redis.maxmemory_policy.starts_with("allkeys-")
         && !profile.redis.maxmemory_policy_reason.trim().is_empty()
     {
         problem(
             problems,
             &format!("podAnnotations.{suppression}"),
-            suppression,
+            &suppression,
             "an annotation the generator does not write itself: this one carries              `redis.maxmemoryPolicyReason` (set the reason there)",
         );
     }

@@ -81,7 +81,7 @@ impl Default for Profile {
         Profile {
             extends: None,
             description: String::new(),
-            namespace: "kubernaut-system".into(),
+            namespace: DEFAULT_NAMESPACE.into(),
             name: "redis".into(),
             cluster: Cluster::default(),
             engine: Engine::default(),
@@ -162,6 +162,14 @@ impl Default for Image {
         }
     }
 }
+
+/// The namespace of every object unless the profile or `--namespace` says otherwise (and the
+/// one `status --target kubectl` looks in).
+pub const DEFAULT_NAMESPACE: &str = "kubernaut-system";
+
+/// The rule `redis.maxmemoryPolicyReason` suppresses on the StatefulSet (reported by the
+/// rule of that id, `src/rules/memory.rs`).
+pub const MAXMEMORY_POLICY_EVICTS_STATE: &str = "maxmemory-policy-evicts-state";
 
 /// The Redis data servers (one per pod).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -7,9 +7,11 @@ use super::container::{image_reference, resources};
 use super::metrics::{self, MetricsContext};
 use super::placement;
 use super::tls::{self, TlsContext};
+use crate::finding::ignore_check_annotation;
+use crate::kube_names;
 use crate::memory_budget::{ReplicaBufferLimit, redis_size};
 use crate::model::units::{quantity, redis_bytes};
-use crate::profile::{AntiAffinity, Profile, extra_config};
+use crate::profile::{AntiAffinity, MAXMEMORY_POLICY_EVICTS_STATE, Profile, extra_config};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -20,8 +22,6 @@ const DATA_DIR: &str = "/data";
 const SHUTDOWN_RESERVE_SECONDS: u32 = 10;
 /// The shortest useful planned-failover budget in `preStop`.
 const MIN_PRESTOP_SECONDS: u32 = 5;
-/// Annotation prefix that suppresses one rule on one object (docs/contracts.md).
-const IGNORE_CHECK_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
 /// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
@@ -187,9 +187,11 @@ impl RenderContext {
         labels.insert("app.kubernetes.io/name".into(), "redis".into());
         labels.insert("app.kubernetes.io/instance".into(), name.clone());
         labels.insert("app.kubernetes.io/managed-by".into(), "redis-ha-gen".into());
-        let initial_master_fqdn = format!(
-            "{name}-0.{headless_service}.{}.svc.{}",
-            profile.namespace, profile.cluster_domain
+        let initial_master_fqdn = kube_names::pod_fqdn(
+            &kube_names::pod_name(&name, 0),
+            &headless_service,
+            &profile.namespace,
+            &profile.cluster_domain,
         );
         let pod = pod_spec(profile, &name, &headless_service, &selector);
         // redis_exporter reads its password only from the env (its password file is a JSON
@@ -311,7 +313,7 @@ fn redis_conf_annotations(profile: &Profile) -> BTreeMap<String, String> {
     let reason = profile.redis.maxmemory_policy_reason.trim();
     if profile.redis.maxmemory_policy.starts_with("allkeys-") && !reason.is_empty() {
         annotations.insert(
-            format!("{IGNORE_CHECK_PREFIX}maxmemory-policy-evicts-state"),
+            ignore_check_annotation(MAXMEMORY_POLICY_EVICTS_STATE),
             reason.to_string(),
         );
     }

@@ -204,7 +204,7 @@ pub const MAXMEMORY_POLICY_INVALID: Rule = Rule {
 };
 
 pub const MAXMEMORY_POLICY_EVICTS_STATE: Rule = Rule {
-    id: "maxmemory-policy-evicts-state",
+    id: crate::profile::MAXMEMORY_POLICY_EVICTS_STATE,
     category: Category::Memory,
     severity: Severity::Warning,
     summary: "an allkeys-* policy: under memory pressure Redis evicts deduplication keys",

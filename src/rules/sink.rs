@@ -1,7 +1,7 @@
 //! Where rules report, and how reports become located, suppressible, sorted findings.
 
 use super::CheckOptions;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, IGNORE_CHECK_PREFIX, Severity};
 use crate::manifest::Document;
 use crate::manifest::JsonPointer;
 use crate::model::{Loc, Model};
@@ -37,9 +37,6 @@ pub struct Sink {
     pub(super) rule: Option<Running>,
     reports: Vec<Report>,
 }
-
-/// Annotation prefix that suppresses a rule on one object.
-pub const IGNORE_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
 
 impl Sink {
     /// Report a finding of the running rule about the node at `at`.
@@ -95,7 +92,7 @@ pub fn ignore_reason<'a>(docs: &'a [Document], doc: usize, rule: &str) -> Option
         .at("/metadata/annotations")?
         .as_object()?
         .iter()
-        .find(|(k, _)| k.strip_prefix(IGNORE_PREFIX) == Some(rule))?
+        .find(|(k, _)| k.strip_prefix(IGNORE_CHECK_PREFIX) == Some(rule))?
         .1
         .as_str()
 }
