@@ -102,7 +102,7 @@ impl Guard {
             let _ = ctrlc::set_handler(|| {
                 eprintln!("drill: interrupted, removing pods, namespaces and links");
                 remove_all();
-                std::process::exit(130);
+                std::process::exit(crate::error::EXIT_INTERRUPTED);
             });
         });
         Guard
