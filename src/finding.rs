@@ -3,6 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The annotation that suppresses one rule on one object, `<prefix><rule id>: "<reason>"`
+/// (docs/contracts.md): `lint` reads it, `render` writes it for a reason the profile gives.
+pub const IGNORE_CHECK_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
+
+/// The annotation key that suppresses `rule`.
+pub fn ignore_check_annotation(rule: &str) -> String {
+    format!("{IGNORE_CHECK_PREFIX}{rule}")
+}
+
 /// How serious a finding is. Ordered so that `Error` is the greatest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

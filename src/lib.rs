@@ -15,6 +15,7 @@ pub mod error;
 pub mod escape;
 pub mod finding;
 pub mod generate;
+pub mod kube_names;
 pub mod manifest;
 pub mod memory_budget;
 pub mod model;

@@ -4,11 +4,11 @@ use super::args::{
     CheckArgs, Encoding, FindingsFormat, ProfileArgs, RenderArgs, SchemaArgs, SchemaSubject,
     ShowProfileArgs, ValidateArgs,
 };
+use super::encode::encode;
 use super::output_dir;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::finding::{Finding, Severity, Summary};
 use crate::generate::{Generated, generate};
-use crate::manifest::{self, Document};
 use crate::profile::{self, BUILTINS, Profile, ProfileRequest, ResolvedProfile};
 use crate::report::{self, Sources};
 use anyhow::bail;
@@ -129,14 +129,6 @@ fn resolve(args: &ProfileArgs) -> anyhow::Result<ResolvedProfile> {
         sets: args.sets.clone(),
         namespace: args.namespace.clone(),
     })
-}
-
-/// The documents in the chosen encoding: multi-document YAML, or one JSON `List`.
-pub(super) fn encode(documents: &[Document], encoding: Encoding) -> anyhow::Result<String> {
-    match encoding {
-        Encoding::Yaml => manifest::to_yaml(documents),
-        Encoding::Json => manifest::to_json(documents),
-    }
 }
 
 /// Findings in `format`, with the profile lines they point at quoted in the text format.

@@ -5,6 +5,7 @@ mod args;
 mod candidates;
 mod catalogue;
 mod drill;
+mod encode;
 mod generate;
 mod help;
 mod inputs;

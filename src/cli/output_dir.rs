@@ -8,7 +8,7 @@
 //! someone added to DIR, or an edit to a written file, stops the run instead of vanishing.
 
 use super::args::Encoding;
-use super::generate::encode;
+use super::encode::encode;
 use super::output_record::{self, Entry, RECORD};
 use crate::manifest::Document;
 use anyhow::{Context, bail};

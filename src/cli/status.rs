@@ -1,13 +1,13 @@
 //! `status`: pick the backend from the flags, observe, print, exit with the verdict's code.
 
 use super::args::{RulesFormat, StatusArgs};
+use crate::profile::DEFAULT_NAMESPACE;
 use crate::resp::TlsClient;
 use crate::status::{self, Backend, direct::Direct, kubectl::Kubectl};
 use anyhow::bail;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const DEFAULT_NAMESPACE: &str = "kubernaut-system";
 /// Where the generated manifests mount the TLS Secret's CA in every container.
 const DEFAULT_POD_CA: &str = "/tls/ca.crt";
 

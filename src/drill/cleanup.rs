@@ -74,7 +74,7 @@ pub fn remove(resource: &Resource) {
         Resource::Directory(path) => {
             let _ = std::fs::remove_dir_all(path);
         }
-        Resource::Cgroup(path) => super::cgroup::remove_tree(path),
+        Resource::Cgroup(path) => super::cgroup_tree::remove_tree(path),
         Resource::Mount(path) => {
             if let Some(path) = path.to_str() {
                 quiet(&["umount", "--lazy", path]);
@@ -102,7 +102,7 @@ impl Guard {
             let _ = ctrlc::set_handler(|| {
                 eprintln!("drill: interrupted, removing pods, namespaces and links");
                 remove_all();
-                std::process::exit(130);
+                std::process::exit(crate::error::EXIT_INTERRUPTED);
             });
         });
         Guard

@@ -2,8 +2,8 @@
 //! with Redis's `redis-server`, Valkey with Valkey's `valkey-server` (never one for the
 //! other), and reports the engine and the version it ran.
 
-use super::local::which;
 use super::spec::HaSpec;
+use super::which::which;
 use crate::profile::Engine;
 use anyhow::{Context, bail};
 

@@ -3,6 +3,7 @@
 //! `$(VAR)` expansion, and the image's entrypoint when there is no `command` (the Redis
 //! image's, or `redis_exporter`'s for its image).
 
+pub use super::exporter::{EXPORTER, is_exporter_image};
 use super::spec::{HaSpec, SecretData};
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::Container;
@@ -127,17 +128,6 @@ pub fn environment(
         unique.push((key, value));
     }
     Ok(unique)
-}
-
-/// The program `redis_exporter`'s image runs (its entrypoint is `/redis_exporter`); the drill
-/// puts the machine's binary on PATH under this name.
-pub const EXPORTER: &str = "redis_exporter";
-
-/// Whether `image` (`registry/path/name:tag@digest`) is `redis_exporter`'s.
-pub fn is_exporter_image(image: &str) -> bool {
-    let name = image.split('@').next().unwrap_or(image);
-    let last = name.rsplit('/').next().unwrap_or(name);
-    last.split(':').next() == Some(EXPORTER)
 }
 
 /// The command line: `command` + `args`, or the image's entrypoint. The exporter image runs

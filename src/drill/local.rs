@@ -13,6 +13,7 @@ use super::security::{PodSecurity, SecurityFidelity};
 use super::spec::{HaSpec, SecretData};
 use super::userland::{self, is_alpine_image};
 use super::volumes;
+use super::which::which;
 use crate::resp::{Connection, Reply, TlsClient};
 use anyhow::{Context, bail};
 use std::net::SocketAddr;
@@ -43,14 +44,6 @@ pub fn check_host(spec: &HaSpec) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-pub fn which(binary: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .map(|dir| dir.join(binary))
-        .find(|path| path.is_file())
 }
 
 /// A running set on this machine. Dropping it removes every process, namespace and link.

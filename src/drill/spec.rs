@@ -3,17 +3,16 @@
 //! checks depend on (master name, ports, `min-replicas-to-write`, `down-after-milliseconds`,
 //! TLS).
 
+pub use super::mounts::SecretData;
+use super::mounts::{mounted_volume, projected_key};
+pub use super::service_name::ServiceName;
 use super::tls::{self, IssuedSecret, SetNames, TlsSettings};
+use crate::kube_names;
 use crate::manifest::Document;
 use anyhow::{Context, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, KeyToPath, PodSpec, Secret, Service, Volume,
-};
+use k8s_openapi::api::core::v1::{ConfigMap, Container, PodSpec, Secret, Service};
 use std::collections::BTreeMap;
-
-/// The keys of a ConfigMap or Secret and their contents.
-pub type SecretData = BTreeMap<String, Vec<u8>>;
 
 /// StatefulSet annotation naming how many replicas the gateway waits for after each write.
 pub const WAIT_REPLICAS_ANNOTATION: &str = "redis-ha-gen.io/wait-replicas";
@@ -62,27 +61,17 @@ pub struct HaSpec {
     pub jobs: Vec<super::jobs::JobTemplate>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServiceName {
-    pub name: String,
-    pub headless: bool,
-    pub publish_not_ready: bool,
-    /// The Service's `port`s.
-    pub ports: Vec<u16>,
-}
-
 impl HaSpec {
     pub fn pod_name(&self, ordinal: usize) -> String {
-        format!("{}-{ordinal}", self.name)
+        kube_names::pod_name(&self.name, ordinal)
     }
 
     pub fn fqdn(&self, ordinal: usize) -> String {
-        format!(
-            "{}.{}.{}.svc.{}",
-            self.pod_name(ordinal),
-            self.headless_service,
-            self.namespace,
-            self.cluster_domain
+        kube_names::pod_fqdn(
+            &self.pod_name(ordinal),
+            &self.headless_service,
+            &self.namespace,
+            &self.cluster_domain,
         )
     }
 
@@ -411,36 +400,6 @@ pub fn password_sources(pod: &PodSpec, container: &Container) -> Vec<(String, St
     sources
 }
 
-/// The volume mounted over `path` in `container`, and `path` relative to its mount point.
-pub fn mounted_volume<'a>(
-    pod: &'a PodSpec,
-    container: &Container,
-    path: &'a str,
-) -> Option<(&'a Volume, &'a str)> {
-    container.volume_mounts.iter().flatten().find_map(|mount| {
-        let relative = path
-            .strip_prefix(mount.mount_path.trim_end_matches('/'))?
-            .strip_prefix('/')?;
-        let volume = pod
-            .volumes
-            .iter()
-            .flatten()
-            .find(|v| v.name == mount.name)?;
-        Some((volume, relative))
-    })
-}
-
-/// The key a projected volume (`items`, or every key under its own name) shows at `relative`.
-pub fn projected_key<'a>(items: Option<&'a [KeyToPath]>, relative: &'a str) -> Option<&'a str> {
-    match items {
-        Some(items) => items
-            .iter()
-            .find(|i| i.path == relative)
-            .map(|i| i.key.as_str()),
-        None => Some(relative),
-    }
-}
-
 /// The Secret and key a container sees at `path`, when a Secret volume is mounted over it.
 pub fn secret_file(pod: &PodSpec, container: &Container, path: &str) -> Option<(String, String)> {
     let (volume, relative) = mounted_volume(pod, container, path)?;
@@ -517,7 +476,7 @@ fn is_exporter(container: &Container) -> bool {
     container
         .image
         .as_deref()
-        .is_some_and(super::env::is_exporter_image)
+        .is_some_and(super::exporter::is_exporter_image)
 }
 
 /// A Secret the pods reference but the manifests do not contain (production's "existing

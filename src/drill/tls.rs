@@ -7,7 +7,9 @@
 //! cert-manager, or an operator, would have put there.
 
 use super::certificates::{ThrowawayCa, TlsSecret};
-use super::spec::{SecretData, ServiceName, mounted_volume, projected_key};
+use super::mounts::{SecretData, mounted_volume, projected_key};
+use super::service_name::ServiceName;
+use crate::kube_names;
 use crate::manifest::Document;
 use crate::resp::TlsClient;
 use anyhow::{Context, bail};
@@ -189,24 +191,21 @@ impl SetNames<'_> {
         let domain = self.cluster_domain;
         let mut names = Vec::new();
         for ordinal in 0..self.replicas {
-            let pod = format!("{}-{ordinal}", self.set);
-            let svc = self.headless_service;
-            names.extend([
-                format!("{pod}.{svc}.{ns}.svc.{domain}"),
-                format!("{pod}.{svc}.{ns}.svc"),
-                format!("{pod}.{svc}.{ns}"),
-                format!("{pod}.{svc}"),
-                pod,
-            ]);
+            let pod = kube_names::pod_name(self.set, ordinal);
+            let under_service = format!("{pod}.{}", self.headless_service);
+            names.extend(
+                kube_names::search_forms(&under_service, ns, domain)
+                    .into_iter()
+                    .rev(),
+            );
+            names.push(pod);
         }
         for svc in self.services {
-            let name = &svc.name;
-            names.extend([
-                format!("{name}.{ns}.svc.{domain}"),
-                format!("{name}.{ns}.svc"),
-                format!("{name}.{ns}"),
-                name.clone(),
-            ]);
+            names.extend(
+                kube_names::search_forms(&svc.name, ns, domain)
+                    .into_iter()
+                    .rev(),
+            );
         }
         names.push("localhost".into());
         names

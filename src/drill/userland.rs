@@ -5,7 +5,7 @@
 //! images the drill puts a directory of BusyBox applets (symlinks to the machine's
 //! `busybox`, Debian package `busybox`) first on PATH.
 
-use super::local::which;
+use super::which::which;
 use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;

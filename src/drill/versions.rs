@@ -4,9 +4,9 @@
 //! report lists each (`version_skews`) and warns about those that differ, so a pass is read
 //! as a proof about the versions that actually ran.
 
-use super::local::which;
 use super::spec::HaSpec;
 use super::userland::is_alpine_image;
+use super::which::which;
 use crate::profile::Engine;
 use serde::Serialize;
 use std::process::Command;

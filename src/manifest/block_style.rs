@@ -16,7 +16,7 @@
 
 use super::Position;
 use super::literal::{self, Chomping, indentation};
-use super::load::{self, Outcome};
+use super::outcome::{Outcome, insert_entry, scalar_position};
 use super::positions::PosNode;
 use super::quoted;
 use super::scalar::resolve_plain;
@@ -250,7 +250,7 @@ impl<'a> Reader<'a> {
             let key = key.into_owned();
             let merged = &mut Vec::new();
             if let Some((at, message)) =
-                load::insert_entry(&mut map, &mut children, merged, key, value, pos)
+                insert_entry(&mut map, &mut children, merged, key, value, pos)
             {
                 self.problems.push((order, at, message));
             }
@@ -447,7 +447,7 @@ impl<'a> Reader<'a> {
     /// A single-line scalar at `col` of `line`.
     fn scalar(&self, value: Value, line: usize, col: usize) -> Node {
         let at = self.position(line, col);
-        (value, load::scalar_position(at, at.line, None))
+        (value, scalar_position(at, at.line, None))
     }
 
     /// The literal block whose `|` is at `col` of `line`.
@@ -457,7 +457,7 @@ impl<'a> Reader<'a> {
         self.next = block.next;
         let at = self.position(block.start_line, block.start_col);
         let end_line = self.lines_before + block.next + 1;
-        let pos = load::scalar_position(at, end_line, Some(&block.text));
+        let pos = scalar_position(at, end_line, Some(&block.text));
         Some((Value::String(block.text), pos))
     }
 }

@@ -10,6 +10,7 @@ mod block_style_equivalence;
 mod emit;
 mod literal;
 mod load;
+mod outcome;
 mod pointer;
 mod positions;
 mod quoted;
@@ -20,7 +21,7 @@ pub use emit::{to_json, to_yaml};
 pub use pointer::JsonPointer;
 
 use crate::finding::{Finding, Severity};
-use load::Outcome;
+use outcome::Outcome;
 use positions::PosNode;
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! (file, `include`s, start-script appends, command-line `--options`), each with its source.
 
 use super::Loc;
-use super::workload::SourceKind;
+use super::source_kind::SourceKind;
 use crate::redis_conf::Directive;
 use std::cell::OnceCell;
 use std::collections::HashMap;

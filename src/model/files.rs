@@ -3,10 +3,11 @@
 
 use super::cache::{ParsedConf, TextCache};
 use super::conf::{Conf, Origin, Setting};
-use super::launch::Script;
+use super::script::Script;
 use super::shell::DESCRIPTOR;
+use super::source_kind::SourceKind;
 use super::vars::{self, Vars};
-use super::workload::{SourceKind, VolumeSource, Workload, data_pointer};
+use super::workload::{VolumeSource, Workload, data_pointer};
 use super::{Loc, Sources};
 use crate::manifest::Document;
 use crate::redis_conf::{self, ConfText};

@@ -9,19 +9,24 @@ mod files;
 mod json;
 pub mod launch;
 pub mod objects;
+mod script;
 pub mod selector;
+mod server;
 mod sets;
 pub mod shell;
+mod source_kind;
 pub mod units;
 mod vars;
 pub mod workload;
 
 pub use conf::{Conf, Origin, Setting, Storage};
 pub use json::token;
-pub use launch::{Role, Script, Server};
 pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};
+pub use script::Script;
+pub use server::{Role, Server};
 pub use sets::{HaSet, Topology};
-pub use workload::{Container, SourceKind, VolumeSource, Workload};
+pub use source_kind::SourceKind;
+pub use workload::{Container, VolumeSource, Workload};
 
 use crate::manifest::Document;
 use cache::TextCache;

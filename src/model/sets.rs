@@ -3,7 +3,7 @@
 //! replica-only workload the Redis workload its `replicaof` names. Each set is classified
 //! (docs/contracts.md, "Recognition and topology") so that only the rules that fit it run.
 
-use super::launch::Role;
+use super::server::Role;
 use super::{Model, Workload};
 use std::collections::HashMap;
 

@@ -1,28 +1,15 @@
 //! Pod-bearing objects (StatefulSet, Deployment, ReplicaSet, ReplicationController,
 //! DaemonSet, Job, CronJob, Pod): their pod template, volumes, mounts and containers.
 
+use super::Loc;
+use super::conf::Storage;
 use super::json::{array_at, int_of, str_at, string_map, token};
 use super::selector::{Labels, Selector};
-use super::{Loc, Server, Storage};
+use super::server::Server;
+pub use super::source_kind::SourceKind;
 use crate::manifest::Document;
 use crate::manifest::JsonPointer;
 use std::rc::Rc;
-
-/// Where a ConfigMap or Secret volume's files come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SourceKind {
-    ConfigMap,
-    Secret,
-}
-
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::ConfigMap => "ConfigMap",
-            SourceKind::Secret => "Secret",
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VolumeSource {

@@ -2,10 +2,12 @@
 //! it cannot parse, Redis sizes Redis would refuse at start. Such a profile cannot be
 //! rendered as asked (exit 2); judgements about good values (quorum, timings) are rules.
 
+use super::MAXMEMORY_POLICY_EVICTS_STATE;
 use super::Profile;
 use super::grammar::{self, *};
 use super::tree::Origin;
 use crate::escape::printable;
+use crate::finding::ignore_check_annotation;
 use std::collections::BTreeMap;
 
 /// Free text: written into annotations and YAML (which quote anything), never into a
@@ -38,8 +40,8 @@ pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow
     ports_and_counts(profile, &mut problems);
     let mut found = Vec::new();
     super::checks_scheduling::check(profile, &mut found);
-    super::backup::check(profile, &mut found);
-    found.extend(super::engine::check(profile));
+    super::checks_backup::check(profile, &mut found);
+    found.extend(super::engine_image::check(profile));
     problems.extend(
         found
             .into_iter()
@@ -334,15 +336,15 @@ fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
         );
     }
     label_maps(profile, problems);
-    let suppression = "ignore-check.redis-ha-gen.io/maxmemory-policy-evicts-state";
-    if profile.pod_annotations.contains_key(suppression)
+    let suppression = ignore_check_annotation(MAXMEMORY_POLICY_EVICTS_STATE);
+    if profile.pod_annotations.contains_key(&suppression)
         && profile.redis.maxmemory_policy.starts_with("allkeys-")
         && !profile.redis.maxmemory_policy_reason.trim().is_empty()
     {
         problem(
             problems,
             &format!("podAnnotations.{suppression}"),
-            suppression,
+            &suppression,
             "an annotation the generator does not write itself: this one carries              `redis.maxmemoryPolicyReason` (set the reason there)",
         );
     }
@@ -506,41 +508,6 @@ fn is_prometheus_duration(s: &str) -> bool {
         rest = &rest[unit.len()..];
     }
     last_unit.is_some()
-}
-
-/// Kubernetes' quantity grammar: a decimal number, then a binary or decimal SI suffix or
-/// an exponent (`resource.Quantity`).
-pub(super) fn is_quantity(s: &str) -> bool {
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let number_end = unsigned
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(unsigned.len());
-    let (number, suffix) = unsigned.split_at(number_end);
-    let number_ok = !number.is_empty()
-        && number.matches('.').count() <= 1
-        && number.chars().any(|c| c.is_ascii_digit());
-    let suffix_ok = matches!(
-        suffix,
-        "" | "Ki"
-            | "Mi"
-            | "Gi"
-            | "Ti"
-            | "Pi"
-            | "Ei"
-            | "n"
-            | "u"
-            | "m"
-            | "k"
-            | "M"
-            | "G"
-            | "T"
-            | "P"
-            | "E"
-    ) || suffix
-        .strip_prefix(['e', 'E'])
-        .map(|exp| exp.strip_prefix(['+', '-']).unwrap_or(exp))
-        .is_some_and(|exp| !exp.is_empty() && exp.chars().all(|c| c.is_ascii_digit()));
-    number_ok && suffix_ok
 }
 
 #[cfg(test)]

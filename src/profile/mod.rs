@@ -4,14 +4,17 @@
 pub mod backup;
 mod builtin;
 mod checks;
+mod checks_backup;
 mod checks_scheduling;
 mod cron;
 pub mod engine;
+mod engine_image;
 pub mod extra_config;
 pub mod grammar;
 mod known_keys;
 mod kube;
 mod resolve;
+mod resources;
 pub mod suggest;
 mod tree;
 mod types;

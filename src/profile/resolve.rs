@@ -48,7 +48,7 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
     let emitted = tree::emit(&merged);
     let mut profile: Profile =
         serde_saphyr::from_str(&emitted.text).map_err(|err| explain(&err, &emitted, &file))?;
-    super::engine::apply_image_default(&mut profile, |key| provenance.contains_key(key));
+    super::engine_image::apply_image_default(&mut profile, |key| provenance.contains_key(key));
     checks::check(&profile, &provenance)?;
     Ok(ResolvedProfile {
         profile,

@@ -7,6 +7,7 @@
 pub use super::engine::Engine;
 use super::grammar::{self, *};
 pub use super::kube::*;
+pub use super::resources::{CpuMemory, Resources};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -80,7 +81,7 @@ impl Default for Profile {
         Profile {
             extends: None,
             description: String::new(),
-            namespace: "kubernaut-system".into(),
+            namespace: DEFAULT_NAMESPACE.into(),
             name: "redis".into(),
             cluster: Cluster::default(),
             engine: Engine::default(),
@@ -162,21 +163,13 @@ impl Default for Image {
     }
 }
 
-/// CPU and memory as Kubernetes quantities.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CpuMemory {
-    pub cpu: String,
-    pub memory: String,
-}
+/// The namespace of every object unless the profile or `--namespace` says otherwise (and the
+/// one `status --target kubectl` looks in).
+pub const DEFAULT_NAMESPACE: &str = "kubernaut-system";
 
-/// Requests and limits of one container.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Resources {
-    pub requests: CpuMemory,
-    pub limits: CpuMemory,
-}
+/// The rule `redis.maxmemoryPolicyReason` suppresses on the StatefulSet (reported by the
+/// rule of that id, `src/rules/memory.rs`).
+pub const MAXMEMORY_POLICY_EVICTS_STATE: &str = "maxmemory-policy-evicts-state";
 
 /// The Redis data servers (one per pod).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -1,7 +1,7 @@
 //! The backup CronJob, its claim, and the restore mode's additions to the Redis pods
 //! (`backup.*`; docs/runbook.md, "Backups" and "Restoring from a backup").
 
-use super::context::resources;
+use super::container::resources;
 use crate::profile::Profile;
 use crate::profile::backup::AccessMode;
 use serde::Serialize;

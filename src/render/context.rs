@@ -3,12 +3,15 @@
 //! only place values and never choose between them.
 
 use super::backup::{self, BackupContext};
+use super::container::{image_reference, resources};
 use super::metrics::{self, MetricsContext};
 use super::placement;
 use super::tls::{self, TlsContext};
+use crate::finding::ignore_check_annotation;
+use crate::kube_names;
 use crate::memory_budget::{ReplicaBufferLimit, redis_size};
 use crate::model::units::{quantity, redis_bytes};
-use crate::profile::{AntiAffinity, Image, Profile, Resources, extra_config};
+use crate::profile::{AntiAffinity, MAXMEMORY_POLICY_EVICTS_STATE, Profile, extra_config};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -19,8 +22,6 @@ const DATA_DIR: &str = "/data";
 const SHUTDOWN_RESERVE_SECONDS: u32 = 10;
 /// The shortest useful planned-failover budget in `preStop`.
 const MIN_PRESTOP_SECONDS: u32 = 5;
-/// Annotation prefix that suppresses one rule on one object (docs/contracts.md).
-const IGNORE_CHECK_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
 /// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
@@ -186,9 +187,11 @@ impl RenderContext {
         labels.insert("app.kubernetes.io/name".into(), "redis".into());
         labels.insert("app.kubernetes.io/instance".into(), name.clone());
         labels.insert("app.kubernetes.io/managed-by".into(), "redis-ha-gen".into());
-        let initial_master_fqdn = format!(
-            "{name}-0.{headless_service}.{}.svc.{}",
-            profile.namespace, profile.cluster_domain
+        let initial_master_fqdn = kube_names::pod_fqdn(
+            &kube_names::pod_name(&name, 0),
+            &headless_service,
+            &profile.namespace,
+            &profile.cluster_domain,
         );
         let pod = pod_spec(profile, &name, &headless_service, &selector);
         // redis_exporter reads its password only from the env (its password file is a JSON
@@ -310,7 +313,7 @@ fn redis_conf_annotations(profile: &Profile) -> BTreeMap<String, String> {
     let reason = profile.redis.maxmemory_policy_reason.trim();
     if profile.redis.maxmemory_policy.starts_with("allkeys-") && !reason.is_empty() {
         annotations.insert(
-            format!("{IGNORE_CHECK_PREFIX}maxmemory-policy-evicts-state"),
+            ignore_check_annotation(MAXMEMORY_POLICY_EVICTS_STATE),
             reason.to_string(),
         );
     }
@@ -387,16 +390,6 @@ fn pod_spec(
         storage_size: storage.size.clone(),
         storage_class_name: (!storage.storage_class_name.is_empty())
             .then(|| storage.storage_class_name.clone()),
-    }
-}
-
-/// `repo@digest` when pinned (the tag is then only a label for humans), else `repo:tag`.
-pub(super) fn image_reference(image: &Image) -> String {
-    match &image.digest {
-        Some(digest) if !digest.is_empty() => {
-            format!("{}:{}@{}", image.repository, image.tag, digest)
-        }
-        _ => format!("{}:{}", image.repository, image.tag),
     }
 }
 
@@ -501,11 +494,4 @@ fn affinity(profile: &Profile, selector: &BTreeMap<String, String>) -> Value {
         affinity["nodeAffinity"] = node_affinity;
     }
     affinity
-}
-
-pub(super) fn resources(resources: &Resources) -> Value {
-    json!({
-        "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
-        "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
-    })
 }

@@ -2,7 +2,7 @@
 //! ServiceMonitor, and the alert rules — with their PromQL built here, in one place, so the
 //! templates only place them and a test can parse every expression.
 
-use super::context::{image_reference, resources};
+use super::container::{image_reference, resources};
 use super::tls;
 use crate::profile::Profile;
 use serde::Serialize;

@@ -2,6 +2,7 @@
 //! The text is never printed as is: `generate` parses it back, validates and re-emits it.
 
 mod backup;
+mod container;
 mod context;
 mod filters;
 mod metrics;

@@ -1,6 +1,7 @@
 //! TLS values (`tls.enabled`): where the certificate files are, and the cert-manager
 //! `Certificate` naming every address clients, peers and probes connect to.
 
+use crate::kube_names;
 use crate::profile::Profile;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -60,14 +61,7 @@ pub fn context(
 /// Service in all its forms, and `localhost`.
 fn dns_names(profile: &Profile, headless_service: &str, cluster_domain: &str) -> Vec<String> {
     let namespace = &profile.namespace;
-    let qualified = |name: &str| {
-        vec![
-            name.to_string(),
-            format!("{name}.{namespace}"),
-            format!("{name}.{namespace}.svc"),
-            format!("{name}.{namespace}.svc.{cluster_domain}"),
-        ]
-    };
+    let qualified = |name: &str| kube_names::search_forms(name, namespace, cluster_domain);
     let mut names: Vec<String> = qualified(&format!("*.{headless_service}"))
         .into_iter()
         .rev()

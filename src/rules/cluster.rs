@@ -2,7 +2,7 @@
 //! rules fit only sets classified `cluster` (fitting.rs).
 
 use super::facts::{confs, launch_loc, number, strings};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, K8S_PDB, REDIS_CONF};
 use crate::finding::Severity;
 use crate::manifest::Document;

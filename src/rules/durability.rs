@@ -1,7 +1,7 @@
 //! Durability: persistence, write acknowledgement and replica safety.
 
 use super::facts::{aof_on, confs, launch_loc, number, rdb_on};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{PERSISTENCE, REDIS_CONF, REPLICATION};
 use crate::finding::Severity;
 use crate::model::{Role, Storage};

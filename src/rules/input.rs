@@ -2,9 +2,10 @@
 //! `explain`), suppression annotations, and configuration text Redis cannot load.
 
 use super::facts::all_confs;
-use super::registry::{Category, Rule, find};
-use super::sink::{Context, IGNORE_PREFIX, Sink};
+use super::rule::{Category, Rule};
+use super::sink::{Context, Sink};
 use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_NAMES, K8S_YAML};
+use crate::finding::IGNORE_CHECK_PREFIX;
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
 use crate::model::{Loc, Role};
@@ -13,7 +14,7 @@ use crate::model::{Loc, Role};
 fn reported_elsewhere(_: &Context, _: &mut Sink) {}
 
 pub const YAML_SYNTAX: Rule = Rule {
-    id: "yaml-syntax",
+    id: crate::manifest::YAML_SYNTAX,
     category: Category::Input,
     severity: Severity::Error,
     summary: "a document does not parse",
@@ -26,7 +27,7 @@ pub const YAML_SYNTAX: Rule = Rule {
 };
 
 pub const SCHEMA_VIOLATION: Rule = Rule {
-    id: "schema-violation",
+    id: crate::schema::SCHEMA_VIOLATION,
     category: Category::Input,
     severity: Severity::Error,
     summary: "a known kind fails the strict schema of the chosen Kubernetes version",
@@ -79,7 +80,7 @@ pub const IGNORE_UNKNOWN_RULE: Rule = Rule {
     references: &[K8S_ANNOTATIONS],
     check: |cx, sink| {
         for_each_ignore(cx, |at, rule, _| {
-            if find(rule).is_none() {
+            if !(cx.known_rule)(rule) {
                 sink.report(
                     at,
                     format!("`{rule}` is not a redis-ha-gen rule (see `redis-ha-gen rules`)"),
@@ -100,7 +101,7 @@ fn for_each_ignore(cx: &Context, mut f: impl FnMut(&Loc, &str, &str)) {
             continue;
         };
         for (key, value) in annotations {
-            if let Some(rule) = key.strip_prefix(IGNORE_PREFIX) {
+            if let Some(rule) = key.strip_prefix(IGNORE_CHECK_PREFIX) {
                 let at = Loc::new(
                     i,
                     format!(

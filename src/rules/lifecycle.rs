@@ -14,7 +14,7 @@
 //!
 //! Lines the table does not know (newer than it) are not judged.
 
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{REDIS_VERSIONS, VALKEY_DOWNLOADS, VALKEY_RELEASES};
 use crate::finding::Severity;
 use crate::profile::Engine;

@@ -1,7 +1,7 @@
 //! Memory: maxmemory against the container limit, and the eviction policy.
 
 use super::facts::{aof_on, confs, flag, launch_loc, memory_limit, rdb_on};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sink::Context;
 use super::sources::{EVICTION, K8S_RESOURCES, PERSISTENCE, REDIS_CONF, REPLICATION};
 use crate::finding::Severity;
@@ -204,7 +204,7 @@ pub const MAXMEMORY_POLICY_INVALID: Rule = Rule {
 };
 
 pub const MAXMEMORY_POLICY_EVICTS_STATE: Rule = Rule {
-    id: "maxmemory-policy-evicts-state",
+    id: crate::profile::MAXMEMORY_POLICY_EVICTS_STATE,
     category: Category::Memory,
     severity: Severity::Warning,
     summary: "an allkeys-* policy: under memory pressure Redis evicts deduplication keys",

@@ -16,6 +16,7 @@ mod partial;
 mod placement;
 mod recognition;
 mod registry;
+mod rule;
 mod scaling;
 mod scheduling;
 mod secrets;
@@ -27,7 +28,9 @@ mod tls;
 mod topology;
 mod wiring;
 
-pub use registry::{Category, Rule, find, registry};
+pub use registry::{find, registry};
+pub use rule::{Category, Rule};
+use sink::Running;
 pub use sink::{Context, PER_OBJECT, Sink};
 
 use crate::finding::Finding;
@@ -68,8 +71,12 @@ pub fn check(documents: &[Document], options: &CheckOptions) -> Vec<Finding> {
             docs: documents,
             model: &model,
             options,
+            known_rule: |id| find(id).is_some(),
         };
-        sink.rule = Some(rule);
+        sink.rule = Some(Running {
+            id: rule.id,
+            severity: rule.severity,
+        });
         (rule.check)(&cx, &mut sink);
     }
     sink.into_findings(documents)

@@ -1,7 +1,7 @@
 //! Objects in a namespace that nothing in the input creates: `kubectl apply` of the set
 //! alone fails with `namespaces "…" not found` unless the namespace is made elsewhere.
 
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::K8S_NAMESPACES;
 use crate::finding::Severity;
 use crate::model::Loc;

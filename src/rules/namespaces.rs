@@ -3,7 +3,7 @@
 //! a set moved to `shop`, or redis-ha's `NAMESPACE="default"` that its scripts build
 //! `${SERVICE}-announce-0.${NAMESPACE}.svc` from).
 
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{K8S_DNS, SENTINEL};
 use crate::finding::Severity;
 use crate::model::{Loc, Model, VolumeSource, Workload, token};

@@ -2,7 +2,7 @@
 //! rules can read. It is announced at info, so an input of custom resources does not come
 //! back silent as if it had been checked.
 
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{K8S_OPERATOR, SENTINEL};
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;

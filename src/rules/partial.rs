@@ -1,7 +1,7 @@
 //! Partial input (pre-commit passes only the staged files): the rules judge what the input
 //! holds; what needs objects the input lacks is said once at info, not skipped in silence.
 
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sink::Context;
 use super::sources::{CONFIG, K8S_CONFIGMAP};
 use crate::finding::Severity;

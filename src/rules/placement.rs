@@ -1,7 +1,7 @@
 //! Node placement: tolerations that let the pods onto a dedicated node pool without
 //! anything that keeps them there.
 
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{K8S_NODE_AFFINITY, K8S_TAINTS, REDIS_LATENCY};
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;

@@ -1,7 +1,7 @@
 //! Silence must mean "checked": a container that looks like Redis but whose start the
 //! model cannot follow is announced, with what was missing.
 
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::CONFIG;
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;

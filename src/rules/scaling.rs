@@ -2,7 +2,7 @@
 //! assume: what `kubectl scale` without re-rendering leaves behind.
 
 use super::facts::confs;
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{K8S_STATEFULSET, SENTINEL};
 use crate::finding::Severity;
 use crate::model::Role;

@@ -1,7 +1,7 @@
 //! Scheduling and disruption: spreading pods, disruption budgets, resources.
 
 use super::partial::pdb_unjudged;
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{K8S_AFFINITY, K8S_DISRUPTIONS, K8S_PDB, K8S_RESOURCES, K8S_SPREAD, SENTINEL};
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;

@@ -2,7 +2,7 @@
 //! Secret objects committed with their values. Messages name where, never the value.
 
 use super::facts::{all_confs, strings};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sink::Context;
 use super::sources::{K8S_SECRET, SECURITY};
 use crate::finding::Severity;

@@ -3,7 +3,7 @@
 
 use super::facts::{confs, launch_loc, monitors};
 use super::partial::policy_unjudged;
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{
     K8S_IMAGES, K8S_NETPOL, K8S_POD_SECURITY, K8S_SECURITY_CONTEXT, REDIS_CONF, SECURITY, SENTINEL,
 };

@@ -1,8 +1,7 @@
 //! Where rules report, and how reports become located, suppressible, sorted findings.
 
 use super::CheckOptions;
-use super::registry::Rule;
-use crate::finding::Finding;
+use crate::finding::{Finding, IGNORE_CHECK_PREFIX, Severity};
 use crate::manifest::Document;
 use crate::manifest::JsonPointer;
 use crate::model::{Loc, Model};
@@ -13,25 +12,32 @@ pub struct Context<'a> {
     pub docs: &'a [Document],
     pub model: &'a Model,
     pub options: &'a CheckOptions,
+    /// Whether a rule has this id (`ignore-unknown-rule`; the registry, which lists this
+    /// rule too, is passed in rather than named here).
+    pub known_rule: fn(&str) -> bool,
 }
 
 struct Report {
-    rule: &'static Rule,
+    rule: Running,
     at: Loc,
     /// Another object whose annotations may suppress it (the workload of a config file).
     owner: Option<usize>,
     message: String,
 }
 
+/// The rule whose check is running: what its findings carry.
+#[derive(Clone, Copy)]
+pub(super) struct Running {
+    pub id: &'static str,
+    pub severity: Severity,
+}
+
 /// Collects what rules report.
 #[derive(Default)]
 pub struct Sink {
-    pub(super) rule: Option<&'static Rule>,
+    pub(super) rule: Option<Running>,
     reports: Vec<Report>,
 }
-
-/// Annotation prefix that suppresses a rule on one object.
-pub const IGNORE_PREFIX: &str = "ignore-check.redis-ha-gen.io/";
 
 impl Sink {
     /// Report a finding of the running rule about the node at `at`.
@@ -129,7 +135,7 @@ pub fn ignore_reason<'a>(docs: &'a [Document], doc: usize, rule: &str) -> Option
         .at("/metadata/annotations")?
         .as_object()?
         .iter()
-        .find(|(k, _)| k.strip_prefix(IGNORE_PREFIX) == Some(rule))?
+        .find(|(k, _)| k.strip_prefix(IGNORE_CHECK_PREFIX) == Some(rule))?
         .1
         .as_str()
 }

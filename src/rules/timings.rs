@@ -1,7 +1,7 @@
 //! Timings: failure detection, failover, probes and shutdown.
 
 use super::facts::{aof_on, confs, flag, launch_loc, monitors, number, rdb_on, sentinel_number};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{
     ADMIN, K8S_PROBES, K8S_TERMINATION, REDIS_CONF, REPLICATION, SENTINEL, SENTINEL_CONF,
 };

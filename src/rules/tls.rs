@@ -3,7 +3,7 @@
 //! documentation is the source of each rule.
 
 use super::facts::{confs, flag, monitors, number};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sink::Context;
 use super::sources::{K8S_PROBES, K8S_SECRET, K8S_VOLUMES, REDIS_CONF, SENTINEL_CONF, TLS};
 use crate::finding::Severity;

@@ -1,7 +1,7 @@
 //! Sentinel topology and quorum.
 
 use super::facts::{confs, monitors, sentinel_number, set_name};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sources::{REPLICATION, SENTINEL, SENTINEL_CONF};
 use crate::finding::Severity;
 use crate::model::Role;

@@ -2,7 +2,7 @@
 
 use super::facts::{confs, is_ip, monitors, number, port};
 use super::partial::{missing_sources, service_absent_from_partial_input};
-use super::registry::{Category, Rule};
+use super::rule::{Category, Rule};
 use super::sink::Context;
 use super::sources::{
     K8S_CONFIGMAP, K8S_DNS, K8S_HEADLESS, K8S_SERVICE, K8S_STATEFULSET, K8S_VOLUMES, SENTINEL,

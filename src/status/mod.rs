@@ -7,20 +7,17 @@
 
 pub mod direct;
 pub mod kubectl;
+mod nodes;
 mod observe;
 mod report;
 mod verdict;
 
-pub use observe::{RedisNode, SentinelNode, Status, UnreachableNode, observe};
+pub use nodes::{RedisNode, SentinelNode, UnreachableNode};
+pub use observe::{Status, observe};
 pub use report::{json, text};
 pub use verdict::Verdict;
 
 use crate::resp::Reply;
-
-/// Exit codes of `status` beyond the common ones (0 healthy, 2 could not run).
-pub const EXIT_DEGRADED: u8 = 1;
-pub const EXIT_NO_MASTER: u8 = 3;
-pub const EXIT_SPLIT_BRAIN: u8 = 4;
 
 /// What kind of server an instance is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

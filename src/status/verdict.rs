@@ -1,8 +1,7 @@
 //! The verdict: which of four states the set is in, and every problem that led there.
 
-use super::observe::{RedisNode, SentinelNode, UnreachableNode};
-use super::{EXIT_DEGRADED, EXIT_NO_MASTER, EXIT_SPLIT_BRAIN};
-use crate::error::EXIT_OK;
+use super::nodes::{RedisNode, SentinelNode, UnreachableNode};
+use crate::error::{EXIT_DEGRADED, EXIT_NO_MASTER, EXIT_OK, EXIT_SPLIT_BRAIN};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -5,6 +5,7 @@
 
 use super::wire::Answer;
 use crate::drill::spec::HaSpec;
+use crate::kube_names::{pod_fqdn, service_fqdn};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -37,17 +38,14 @@ impl Zone {
             if service.name == spec.headless_service {
                 for &(ordinal, ip) in &endpoints {
                     let pod = spec.pod_name(ordinal);
-                    names.insert(
-                        format!("{pod}.{}.{ns}.svc.{domain}", service.name),
-                        vec![ip],
-                    );
+                    names.insert(pod_fqdn(&pod, &service.name, ns, domain), vec![ip]);
                 }
             }
             // A headless Service without endpoints has no record; the drill models no
             // ClusterIP, so a ClusterIP Service's name is its endpoints too (see README).
             if !endpoints.is_empty() {
                 let ips = endpoints.iter().map(|&(_, ip)| ip).collect();
-                names.insert(format!("{}.{ns}.svc.{domain}", service.name), ips);
+                names.insert(service_fqdn(&service.name, ns, domain), ips);
             }
         }
         Zone { names }
