@@ -1,10 +1,11 @@
 //! The files other tools read (GitHub Actions, pre-commit, Docker) agree with the project:
 //! they parse, name commands and files that exist, and keep the upload after a failing lint.
 
+mod common;
+
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 fn yaml(path: &str) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -79,7 +80,7 @@ fn pre_commit_hook_runs_a_real_subcommand_on_manifest_files() {
     assert_eq!(hook["files"], r"\.(ya?ml|json)$");
     let entry: Vec<&str> = hook["entry"].as_str().expect("entry").split(' ').collect();
     assert_eq!(entry[0], "redis-ha-gen");
-    let help = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let help = common::binary()
         .args(&entry[1..])
         .arg("--help")
         .output()
