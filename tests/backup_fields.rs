@@ -3,12 +3,13 @@
 //! version, restore mode mounts the claim in the Redis pods, nothing of it is rendered when
 //! off, and bad values are refused (exit 2, naming the field).
 
+mod common;
+
 use redis_ha_gen::generate::generate;
 use redis_ha_gen::manifest::Document;
 use redis_ha_gen::profile::{ProfileRequest, ResolvedProfile, resolve};
 use redis_ha_gen::schema::{self, KubeVersion};
 use serde_json::{Value, json};
-use std::process::Command;
 
 fn resolved(profile: &str, sets: &[&str]) -> ResolvedProfile {
     resolve(&ProfileRequest {
@@ -127,10 +128,7 @@ fn refused(sets: &[&str], field: &str, wanted: &str) {
     for set in sets {
         args.extend(["--set", set]);
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
-        .args(&args)
-        .output()
-        .unwrap();
+    let out = common::binary().args(&args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{sets:?}: {stderr}");
     assert!(out.stdout.is_empty(), "{sets:?} rendered");
@@ -171,7 +169,7 @@ fn bad_values_are_refused_naming_the_field() {
 
 #[test]
 fn the_profile_schema_and_show_profile_state_the_fields() {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["schema", "profile"])
         .output()
         .unwrap();
@@ -188,7 +186,7 @@ fn the_profile_schema_and_show_profile_state_the_fields() {
         assert!(backup[field].is_object(), "{field}");
     }
     assert_eq!(backup["retention"]["minimum"], 1);
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["show-profile", "production"])
         .output()
         .unwrap();

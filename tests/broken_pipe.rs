@@ -5,10 +5,12 @@
 //! every write fails with EPIPE, however little the command prints (a `| head -1` races:
 //! a small output fits the pipe's buffer before `head` exits).
 
+mod common;
+
 use std::process::{Command, Stdio};
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    common::binary()
 }
 
 /// Exit code and stderr of a run whose stdout is a closed pipe.

@@ -3,11 +3,12 @@
 //! `profiles/kind.yaml` in text, JSON, SARIF locations and GitHub annotations), and neither
 //! becomes a SARIF artifact location or an annotation's `file=`.
 
+mod common;
+
 use serde_json::Value;
-use std::process::Command;
 
 fn validate(args: &[&str], format: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .arg("validate")
         .args(args)
         .args(["--format", format])

@@ -4,30 +4,12 @@
 //! A template change changes the snapshots on purpose: review the diff, then accept it with
 //! `INSTA_UPDATE=always cargo test --test cli_render` (or `cargo insta review`).
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::{run, run_in, stderr, stdout};
+use std::process::Output;
 
 const BUILTINS: [&str; 3] = ["kind", "ocp", "production"];
-
-fn run_in(dir: Option<&Path>, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"));
-    if let Some(dir) = dir {
-        command.current_dir(dir);
-    }
-    command.args(args).output().expect("the binary runs")
-}
-
-fn run(args: &[&str]) -> Output {
-    run_in(None, args)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn assert_code(out: &Output, code: i32) {
     assert_eq!(
@@ -166,7 +148,7 @@ fn findings_name_the_profile_file_and_line() {
     )
     .unwrap();
     let out = run_in(
-        Some(dir.path()),
+        dir.path(),
         &["validate", "--profile", "mine.yaml", "--format", "json"],
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON findings");
@@ -229,7 +211,7 @@ fn unknown_profile_field_names_the_field_and_its_line() {
         "extends: production\nredis:\n  maxmemroy: 300mb\n",
     )
     .unwrap();
-    let out = run_in(Some(dir.path()), &["--profile", "typo.yaml"]);
+    let out = run_in(dir.path(), &["--profile", "typo.yaml"]);
     assert_code(&out, 2);
     assert!(out.stdout.is_empty());
     let err = stderr(&out);
@@ -250,7 +232,7 @@ fn values_files_and_sets_reach_the_manifests() {
     .unwrap();
     std::fs::write(dir.path().join("v.yaml"), "redis:\n  maxmemory: 200mb\n").unwrap();
     let out = run_in(
-        Some(dir.path()),
+        dir.path(),
         &[
             "--profile",
             "base.yaml",

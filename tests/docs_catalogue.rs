@@ -5,6 +5,8 @@
 //! After adding or changing a rule: `REDIS_HA_GEN_BLESS_DOCS=1 cargo test --test
 //! docs_catalogue` (or `redis-ha-gen rules --format markdown > docs/rules.md`).
 
+mod common;
+
 #[path = "docs/markdown.rs"]
 mod markdown;
 
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    common::binary()
 }
 
 #[test]

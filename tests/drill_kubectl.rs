@@ -2,8 +2,9 @@
 //! answers as a healthy set would: the command sequence of a scenario is the contract here
 //! (no cluster is reachable from the tests).
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 /// Run `drill --target kubectl --scenario replica-down -f FIXTURE` against the stand-in:
 /// the report and the calls it made.
@@ -16,7 +17,7 @@ fn replica_down(fixture: &str) -> (serde_json::Value, String, std::process::Outp
         stand_in.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args([
             "drill",
             "--target",

@@ -1,10 +1,11 @@
 //! The files other tools read (GitHub Actions, pre-commit, Docker) agree with the project:
 //! they parse, name commands and files that exist, and keep the upload after a failing lint.
 
+mod common;
+
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 fn yaml(path: &str) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));

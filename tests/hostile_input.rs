@@ -1,6 +1,8 @@
 //! Hostile input: every case ends in findings or documents within seconds, never a panic,
 //! a hang or unbounded memory.
 
+mod common;
+
 use redis_ha_gen::manifest::{self, Parsed};
 use std::time::{Duration, Instant};
 
@@ -195,31 +197,20 @@ mod cli {
     use std::io::{Read, Write};
     use std::net::TcpListener;
     use std::path::Path;
-    use std::process::{Command, Output, Stdio};
+    use std::process::{Command, Output};
     use std::time::{Duration, Instant};
 
     /// The injection every field below carries: on GitHub Actions a line starting with `::`
     /// is a workflow command.
     const INJECTED: &str = "\n::error file=evil.yaml,line=1::INJECTED";
 
-    fn binary() -> Command {
-        Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
-    }
+    use crate::common::binary;
 
     /// Run with `stdin` and insist on a quick answer (debug builds are slow: generous).
     fn run(command: &mut Command, stdin: &[u8]) -> Output {
         let started = Instant::now();
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run redis-ha-gen");
-        let mut input = child.stdin.take().expect("stdin");
         // The binary may refuse before reading it all: a broken pipe is fine.
-        let _ = input.write_all(stdin);
-        drop(input);
-        let out = child.wait_with_output().expect("wait");
+        let out = crate::common::run_with_stdin(command, stdin);
         assert!(started.elapsed() < Duration::from_secs(10), "{command:?}");
         out
     }
@@ -916,7 +907,7 @@ fn a_file_name_that_is_not_utf8_is_linted_with_the_rest() {
     let odd = std::ffi::OsStr::from_bytes(b"bad\xff.yaml");
     std::fs::write(dir.path().join(odd), manifest).unwrap();
     std::fs::write(dir.path().join("good.yaml"), manifest).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["lint", "--format", "json"])
         .arg(dir.path())
         .output()

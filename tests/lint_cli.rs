@@ -1,47 +1,28 @@
 //! `lint`, `rules` and `explain` through the real binary: exit codes, formats, stdin, folder
 //! walking, the config file and suppression.
 
+mod common;
+
+use common::{code, run, run_with_stdin};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// A file that is not UTF-8 is a `yaml-syntax` error whatever the parser does, which makes
 /// it a finding source these tests can rely on.
 const NOT_UTF8: &[u8] = b"kind: ConfigMap\nmetadata:\n  name: \xFF\n";
 
 fn lint_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
-        .arg("lint")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run redis-ha-gen");
-    // The binary may exit before reading stdin (a usage error): a closed pipe is fine.
-    if let Err(e) = child.stdin.take().expect("stdin").write_all(stdin) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    child.wait_with_output().expect("wait for redis-ha-gen")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
-        .args(args)
-        .output()
-        .expect("run redis-ha-gen")
+    run_with_stdin(
+        common::binary().arg("lint").args(args).current_dir(dir),
+        stdin,
+    )
 }
 
 fn write(dir: &Path, file: &str, content: &[u8]) {
     let path = dir.join(file);
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
     std::fs::write(path, content).expect("write fixture");
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally, not by a signal")
 }
 
 fn stdout(out: &Output) -> String {
@@ -487,7 +468,7 @@ fn complete_checks_references_the_input_does_not_define() {
 fn validate_reads_the_same_config_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let validate = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        common::binary()
             .args(["validate", "--profile", "kind", "--format", "json"])
             .args(extra)
             .current_dir(dir.path())
@@ -600,7 +581,7 @@ fn text_is_coloured_on_a_terminal_unless_no_color() {
         let mut cmd = Command::new("script");
         cmd.args([
             "-qec",
-            &format!("{} lint bad.yaml", env!("CARGO_BIN_EXE_redis-ha-gen")),
+            &format!("{} lint bad.yaml", common::BIN),
             "/dev/null",
         ])
         .current_dir(dir.path())

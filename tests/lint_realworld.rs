@@ -3,12 +3,13 @@
 //! workload was analysed. The floors below only ever go up; the table printed with
 //! `--nocapture` is what docs/lint.md, "Precision on manifests nobody here wrote", quotes.
 
+mod common;
+
 use redis_ha_gen::manifest;
 use redis_ha_gen::model::Model;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Overall precision (true findings / findings) the corpus must reach (issue 11's target;
 /// 28 % before recognition, topology and the false-positive fixes).
@@ -67,7 +68,7 @@ struct Reported {
 }
 
 fn lint(dir: &Path) -> Vec<Reported> {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["lint", "--format", "json"])
         .args(manifests(dir))
         .output()

@@ -1,19 +1,11 @@
 //! `completions` and `man` through the real binary: exit codes, and output that the target
 //! tool (bash, groff) actually accepts.
 
+mod common;
+
+use common::{run, stdout};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Feed `input` to `program args…` and return its output.
 fn pipe(program: &str, args: &[&str], input: &[u8]) -> Output {

@@ -2,10 +2,10 @@
 //! wants — never in the parser's (`invalid u32`, `expected mapping start`, `expected string
 //! scalar`), which name Rust types and YAML events.
 
-use std::process::Command;
+mod common;
 
 fn stderr_of(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(args)
         .output()
         .expect("run redis-ha-gen");

@@ -3,12 +3,13 @@
 //! rendered objects, passes the strict schema of every supported Kubernetes version, and is
 //! refused (exit 2, naming the field) when its value breaks the grammar of where it lands.
 
+mod common;
+
 use redis_ha_gen::generate::generate;
 use redis_ha_gen::manifest::{self, Document};
 use redis_ha_gen::profile::{ProfileRequest, ResolvedProfile, resolve};
 use redis_ha_gen::schema::{self, KubeVersion};
 use serde_json::{Value, json};
-use std::process::Command;
 
 /// An annotation value no YAML plain scalar could hold: line breaks, quotes, a comment, a
 /// document marker, a key-like colon, a tab, non-ASCII and a byte-order mark.
@@ -215,7 +216,7 @@ fn the_output_is_byte_deterministic_whatever_the_order_of_the_maps() {
 /// `--set FIELD=VALUE` over the built-in production profile: exit 2, nothing rendered, and
 /// the error names the field and what it must be.
 fn refused(set: &str, field: &str, wanted: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["--profile", "production", "--set", set])
         .output()
         .unwrap();
@@ -374,7 +375,7 @@ fn each_field_is_held_to_the_grammar_of_where_it_lands() {
 
 #[test]
 fn the_profile_schema_states_the_new_fields() {
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["schema", "profile"])
         .output()
         .unwrap();
@@ -408,7 +409,7 @@ fn the_profile_schema_states_the_new_fields() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let full = full_profile(dir.path());
-    let out = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["show-profile", full.to_str().unwrap(), "-o", "json"])
         .output()
         .unwrap();

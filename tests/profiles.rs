@@ -1,6 +1,8 @@
 //! Profile resolution through the library API: built-ins, extends, -f, --set, provenance,
 //! and errors that name the file, line and field.
 
+mod common;
+
 use redis_ha_gen::profile::{AntiAffinity, ProfileRequest, ResolvedProfile, resolve};
 use std::path::{Path, PathBuf};
 
@@ -343,7 +345,7 @@ fn null_in_the_first_source_keeps_the_default() {
 // ---- the profile commands, through the real binary ----
 
 fn binary(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    common::binary()
         .args(args)
         .output()
         .expect("the binary runs")

@@ -2,6 +2,8 @@
 //! SARIF through a typed SARIF 2.1.0 model and the official SARIF JSON schema.
 //! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test report_formats`.
 
+mod common;
+
 use redis_ha_gen::finding::{Finding, Severity, Summary};
 use redis_ha_gen::report::{self, Format, Report, RuleDoc, Sources};
 use std::path::Path;
@@ -233,7 +235,7 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
 #[test]
 fn sarif_of_the_rule_fixtures_is_valid_and_every_result_resolves_its_rule() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let out = common::binary()
         .args(["lint", "--format", "sarif"])
         .arg(&fixtures)
         .output()
@@ -329,7 +331,7 @@ fn sarif_of_stdin_with_a_stdin_filename_has_locations() {
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules/maxmemory-unset/fires.yaml");
     let text = std::fs::read(&fixture).expect("fixture");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let mut child = common::binary()
         .args([
             "lint",
             "-",

@@ -3,6 +3,8 @@
 //! `tests/rules/<rule>/passes.yaml`, a near miss, must not. A fixture's first lines may say
 //! `# options: render failover=SECONDS nodes=N` or `# options: complete`.
 
+mod common;
+
 use redis_ha_gen::finding::{Finding, Severity};
 use redis_ha_gen::manifest::{self, Document};
 use redis_ha_gen::rules::{self, CheckOptions, RenderFacts};
@@ -242,7 +244,7 @@ fn the_seeds_hand_written_manifests_show_their_known_mistakes() {
 
 /// Findings of `validate` on a built-in profile with `--set` overrides, through the binary.
 fn validate(profile: &str, sets: &[&str]) -> Vec<(String, String)> {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"));
+    let mut cmd = common::binary();
     cmd.args(["validate", "--profile", profile, "--format", "json"]);
     for s in sets {
         cmd.args(["--set", s]);

@@ -3,12 +3,13 @@
 //! right line. The custom resources we render (ServiceMonitor, PrometheusRule, Certificate)
 //! are held to their upstream CRD schemas the same way, in `render` and in `lint`.
 
+mod common;
+
 use redis_ha_gen::finding::Finding;
 use redis_ha_gen::generate::generate;
 use redis_ha_gen::manifest;
 use redis_ha_gen::profile::{ProfileRequest, resolve};
 use redis_ha_gen::schema::{self, KubeVersion};
-use std::process::Command;
 
 const STATEFULSET: &str = "\
 apiVersion: apps/v1
@@ -416,7 +417,7 @@ fn lint_reports_a_broken_custom_resource_with_its_path() {
         CERTIFICATE.replace("digital signature,", "digital-signature,")
     );
     std::fs::write(&file, text).expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+    let output = common::binary()
         .args(["lint", "--format", "json"])
         .arg(&file)
         .output()

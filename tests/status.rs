@@ -1,6 +1,9 @@
 //! `redis-ha-gen status` against real Redis and Sentinel processes on loopback (the direct
 //! backend), and against a stand-in `kubectl` answering from fixtures (the kubectl backend).
 
+mod common;
+
+use common::BIN;
 use redis_ha_gen::drill::certificates::ThrowawayCa;
 use serde_json::Value;
 use std::fs;
@@ -9,8 +12,6 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_redis-ha-gen");
 
 /// Run `status ARGS --format json`: exit code and the parsed report (Null if not JSON).
 fn status(args: &[&str]) -> (i32, Value) {
