@@ -9,6 +9,9 @@ const FAILOVER_GRACE: f64 = 10.0;
 /// How long the isolated master stays cut off once the Sentinels replaced it: longer than
 /// the default `min-replicas-max-lag` of earlier releases (10 s) after the isolation.
 const ISOLATED_AFTER_FAILOVER: f64 = 6.0;
+/// `handover-beside-returned-master`: how far into the new master's preStop the old one is
+/// joined again (the hook has refused writes and asked its replicas to catch up by then).
+const REJOIN_AFTER: f64 = 0.3;
 
 fn kill_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
     let master = r.master;
@@ -123,12 +126,24 @@ pub fn handover_beside_returned_master(r: &mut Rehearsal) -> anyhow::Result<()> 
     // would lose.
     r.sleep(3.0);
     r.step(format!(
-        "joining {name} to its peers again (it still answers ROLE master), and at once \
-         deleting the new master {}'s pod (its preStop hands over)",
+        "deleting the new master {}'s pod (its preStop hands over) and, {REJOIN_AFTER} s into \
+         its hook, joining {name} to its peers again (it still answers ROLE master)",
         r.cluster.pod_name(new)
     ));
-    r.cluster.cut_pod(old, Cut::Both, false)?;
-    planned::recreate_pod(r, new)?;
+    // The Sentinels convert a returned master only once it has been up for 8 s, so the hook
+    // sees it answering ROLE master from its first look on.
+    let cluster = r.cluster;
+    std::thread::scope(|scope| {
+        let rejoin = scope.spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs_f64(REJOIN_AFTER));
+            cluster.cut_pod(old, Cut::Both, false)
+        });
+        let rolled = planned::recreate_pod(r, new);
+        rejoin
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("rejoining the old master panicked")))?;
+        rolled
+    })?;
     r.settle("the set is whole again", 30.0);
     Ok(())
 }
