@@ -6,6 +6,7 @@ mod common;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 fn yaml(path: &str) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -99,7 +100,7 @@ fn pre_commit_hooks_run_lint_and_the_default_one_compiles_nothing() {
     for hook in &hooks[1..] {
         let entry: Vec<&str> = hook["entry"].as_str().expect("entry").split(' ').collect();
         assert_eq!(entry[0], "redis-ha-gen");
-        let help = Command::new(env!("CARGO_BIN_EXE_redis-ha-gen"))
+        let help = common::binary()
             .args(&entry[1..])
             .arg("--help")
             .output()
