@@ -221,7 +221,7 @@ fn kubernetes_1_31_and_1_32_have_their_own_schemas() {
     assert_eq!(findings[0].line, Some(15));
 }
 
-const SERVICE_MONITOR: &str = "\"
+const SERVICE_MONITOR: &str = "\
 apiVersion: monitoring.coreos.com/v1
 kind: ServiceMonitor
 metadata:
