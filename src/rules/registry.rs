@@ -2,9 +2,8 @@
 
 use super::rule::Rule;
 use super::{
-    cluster, durability, input, lifecycle, memory, namespaces, operators,
-    partial, placement, recognition, scaling, scheduling, secrets, security, timings, tls,
-    topology, wiring,
+    cluster, durability, input, lifecycle, memory, namespaces, operators, partial, placement,
+    recognition, scaling, scheduling, secrets, security, timings, tls, topology, wiring,
 };
 
 static REGISTRY: &[Rule] = &[
