@@ -127,22 +127,56 @@ ALIGN_MS=600
 ALIGN_WINDOW_MS=300
 
 # SUCCESSOR: a replica the carrier sees with its link up and the serving priority, when every
-# replica it could promote has that priority (none preferred or excluded on purpose).
+# replica it could promote has that priority (none preferred or excluded on purpose). Of
+# those, the one a rollout reaches last (succession_rank): a StatefulSet's RollingUpdate
+# replaces pods from the highest ordinal down (Kubernetes docs, "StatefulSet: Rolling
+# Updates"), so the pods above this one are replaced already and the lowest is replaced last.
+# The highest ordinal above this pod's, else the lowest: a rollout hands the master over at
+# most twice (twice only when the master is the highest ordinal), never once per pod.
 choose_successor() {
-    local ip flags link prio refresh
+    local ip flags link prio refresh rank best=-1
     SUCCESSOR=""
     while read -r ip flags link prio refresh; do
         if [ "$flags" != slave ] || [ "$prio" = 0 ]; then
             continue
         fi
         [ "$prio" = "$SERVING_PRIORITY" ] || return 1
-        if [ -z "$SUCCESSOR" ] && [ "$link" = ok ] && [ "$ip" != "$SELF" ]; then
-            SUCCESSOR=$ip
+        if [ "$link" = ok ] && [ "$ip" != "$SELF" ]; then
+            rank=$(succession_rank "$ip")
+            if [ "$rank" -gt "$best" ]; then
+                best=$rank
+                SUCCESSOR=$ip
+            fi
         fi
     done <<EOF
 $(carrier_replicas)
 EOF
     [ -n "$SUCCESSOR" ]
+}
+
+# How late a rollout reaches the pod of FQDN (higher: later, or replaced already); 0 for a
+# name that is not one of this set's pods.
+succession_rank() {
+    local pod=${1%%.*} n
+    n=${pod##*-}
+    case $pod in
+        "$SET_NAME-$n") ;;
+        *)
+            echo 0
+            return
+            ;;
+    esac
+    case $n in
+        "" | *[!0-9]*)
+            echo 0
+            return
+            ;;
+    esac
+    if [ "$n" -gt "$ORDINAL" ]; then
+        echo $((2000 + n))
+    else
+        echo $((1000 - n))
+    fi
 }
 
 # Wait, writes still flowing, until the carrier's cached view of SUCCESSOR holds the preferred
@@ -281,6 +315,28 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
         sleep 0.02 2>/dev/null || sleep 1
     fi
 done
+
+# The replicas this node still feeds follow the new master directly, at once. On REPLICAOF a
+# master's own replicas stay attached to it (chained: the new master -> this node -> them);
+# Sentinel moves them over (`+slave-reconf-sent`), but only the replicas its view reaches: a
+# Sentinel that met a restarted pod while the cluster DNS still answered its old address keeps
+# that address for good (it resolves a name once, when it first meets the instance), sees
+# that replica down and skips it. Chained under this node, that replica loses its master when
+# this node exits, and the new master refuses writes (min-replicas-to-write) until the
+# replica's own Sentinel corrects it 10 s later (drill `password-rotation`: 7 s of NOREPLICAS,
+# docs/architecture.md §6). Only a peer whose own INFO names this pod as its master is moved.
+repoint_own_replicas() {
+    local peer
+    for peer in $(peers); do
+        [ "$peer" != "$1" ] || continue
+        [ "$(date +%s)" -lt "$deadline" ] || return 0
+        [ "$(info_field "$peer" replication master_host)" = "$SELF" ] || continue
+        if [ "$(redis_cmd "$peer" REPLICAOF "$1" "$REDIS_PORT" | tr -d '\r')" = OK ]; then
+            log "moved replica $peer over to $1"
+        fi
+    done
+}
+[ -z "$handed_over" ] || repoint_own_replicas "$handed_over"
 
 # Stay attached a little: this node exits right after this hook, and until Sentinel moves the
 # other replicas over (after it names the new master) it is the new master's only replica, so
