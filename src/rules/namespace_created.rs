@@ -34,7 +34,7 @@ fn rendered_into_a_given_namespace(doc: &Document) -> bool {
 /// Why the input is taken for a whole deployment, or `None` when it is not evidently one (a
 /// single file, one app's objects, staged files): then the namespace is most likely made
 /// elsewhere and nothing is said.
-fn whole_deployment<'a>(cx: &Context, created: &BTreeSet<&'a str>) -> Option<String> {
+fn whole_deployment(cx: &Context, created: &BTreeSet<&str>) -> Option<String> {
     if let Some(first) = created.first() {
         return Some(format!("the input creates namespace `{first}`"));
     }
