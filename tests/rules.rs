@@ -363,6 +363,87 @@ fn duplicate_definitions_give_one_verdict_whatever_the_file_order() {
     }));
 }
 
+/// `namespace-not-created` is located at the namespace's first object in (file, position)
+/// order: the same documents in any order, split over files given in any order, give the
+/// same findings.
+#[test]
+fn namespace_not_created_is_located_whatever_the_input_order() {
+    let path = fixtures().join("namespace-not-created/fires.yaml");
+    let docs = documents(&path);
+    let check = |docs: &[Document]| rules::check(docs, &CheckOptions::default());
+    let forward = check(&docs);
+    let reversed: Vec<Document> = docs.iter().rev().cloned().collect();
+    assert_eq!(forward, check(&reversed));
+    let found: Vec<&Finding> = forward
+        .iter()
+        .filter(|f| f.rule == "namespace-not-created")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].line, expected_line(&path));
+    assert!(
+        found[0].message.contains("(2 objects are in it)")
+            && found[0]
+                .message
+                .contains("the input creates namespace `shop`"),
+        "{found:#?}"
+    );
+    // The Deployment in a.yaml, the Namespace and ConfigMap in b.yaml: the finding is at the
+    // Deployment (a.yaml sorts first), whichever file comes first.
+    let split: Vec<Document> = docs
+        .iter()
+        .cloned()
+        .map(|mut d| {
+            d.file = if d.kind() == "Deployment" {
+                "a.yaml"
+            } else {
+                "b.yaml"
+            }
+            .into();
+            d
+        })
+        .collect();
+    let (a, b): (Vec<Document>, Vec<Document>) =
+        split.into_iter().partition(|d| d.file == "a.yaml");
+    let ab = check(&[a.clone(), b.clone()].concat());
+    assert_eq!(ab, check(&[b, a].concat()));
+    let at: Vec<(Option<&str>, Option<&str>)> = ab
+        .iter()
+        .filter(|f| f.rule == "namespace-not-created")
+        .map(|f| (f.file.as_deref(), f.object.as_deref()))
+        .collect();
+    assert_eq!(
+        at,
+        vec![(Some("a.yaml"), Some("Deployment/shop-staging/redis"))]
+    );
+}
+
+/// One app's objects without any `Namespace` are not evidently a whole deployment (the
+/// namespace is made elsewhere); declared complete, they are.
+#[test]
+fn namespace_not_created_only_on_an_evidently_whole_input() {
+    let docs = documents(&fixtures().join("namespace-not-created/app-only.yaml"));
+    let said = |options: &CheckOptions| -> Vec<Finding> {
+        rules::check(&docs, options)
+            .into_iter()
+            .filter(|f| f.rule == "namespace-not-created")
+            .collect()
+    };
+    assert!(said(&CheckOptions::default()).is_empty());
+    let complete = CheckOptions {
+        complete: true,
+        ..CheckOptions::default()
+    };
+    let found = said(&complete);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].severity, Severity::Info);
+    assert!(found[0].message.contains("`--complete`"), "{found:#?}");
+    let render = CheckOptions {
+        render: Some(RenderFacts::default()),
+        complete: true,
+    };
+    assert!(said(&render).is_empty());
+}
+
 #[test]
 fn a_proxy_on_the_redis_port_is_not_announced_and_a_custom_image_is() {
     let found = findings_of(

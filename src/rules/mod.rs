@@ -9,6 +9,7 @@ mod fitting;
 mod input;
 mod lifecycle;
 mod memory;
+mod namespace_created;
 mod namespaces;
 mod operators;
 mod partial;

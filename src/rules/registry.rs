@@ -2,8 +2,9 @@
 
 use super::rule::Rule;
 use super::{
-    cluster, durability, input, lifecycle, memory, namespaces, operators, partial, placement,
-    recognition, scaling, scheduling, secrets, security, timings, tls, topology, wiring,
+    cluster, durability, input, lifecycle, memory, namespace_created, namespaces, operators,
+    partial, placement, recognition, scaling, scheduling, secrets, security, timings, tls,
+    topology, wiring,
 };
 
 static REGISTRY: &[Rule] = &[
@@ -13,6 +14,7 @@ static REGISTRY: &[Rule] = &[
     input::IGNORE_UNKNOWN_RULE,
     input::REDIS_CONFIG_SYNTAX,
     input::DUPLICATE_OBJECT,
+    namespace_created::NAMESPACE_NOT_CREATED,
     recognition::REDIS_CONTAINER_NOT_UNDERSTOOD,
     operators::OPERATOR_MANAGED,
     partial::INPUT_PARTIAL,

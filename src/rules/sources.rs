@@ -64,3 +64,5 @@ pub const REDIS_VERSIONS: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/install/version-mgmt/";
 pub const VALKEY_RELEASES: &str = "https://valkey.io/topics/releases/";
 pub const VALKEY_DOWNLOADS: &str = "https://valkey.io/download/";
+pub const K8S_NAMESPACES: &str =
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/";
