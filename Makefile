@@ -7,7 +7,7 @@ NAMESPACE ?= kubernaut-system
 CARGO     ?= cargo
 BIN       := target/release/redis-ha-gen
 DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables \
-                    busybox util-linux shellcheck jq
+                    busybox util-linux shellcheck jq zsh fish
 
 .PHONY: build test test-deps python-test-deps valkey-binaries drill-valkey fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
         cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all \

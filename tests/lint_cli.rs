@@ -873,3 +873,34 @@ fn namespace_not_created_is_the_same_whatever_the_file_order() {
         stdout(&out)
     );
 }
+
+/// A Redis-related custom resource lint cannot read is announced with its kind and
+/// apiVersion (silence means "checked"), and both are neutralised when printed: an escape
+/// sequence or a line break starting a workflow command in them reaches no terminal or log.
+#[test]
+fn an_unknown_redis_custom_resource_is_announced_and_its_names_neutralised() {
+    let input = "apiVersion: \"valkey.example.io/v1\\n::error::forged\"\n\
+                 kind: \"Valkey\\u001b]0;owned\\u0007\"\nmetadata:\n  name: cache\n";
+    let text = run_with_stdin(common::binary().args(["lint", "-"]), input.as_bytes());
+    let shown = stdout(&text);
+    assert!(shown.contains("custom-resource-not-analysed"), "{shown}");
+    assert!(shown.contains("Valkey\\x1b]0;owned\\x07"), "{shown}");
+    assert!(
+        shown.contains("valkey.example.io/v1\\n::error::forged"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains("\n::error"),
+        "{shown}"
+    );
+    let github = run_with_stdin(
+        common::binary().args(["lint", "--format", "github", "-"]),
+        input.as_bytes(),
+    );
+    let shown = stdout(&github);
+    assert!(shown.contains("custom-resource-not-analysed"), "{shown}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains("\n::error::forged"),
+        "{shown}"
+    );
+}

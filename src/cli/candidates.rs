@@ -1,5 +1,6 @@
 //! Values the shell completions offer for an argument that accepts more than them: rule ids
-//! for `explain`, scenario names for `drill --scenario`. Any string still parses, so the
+//! for `explain`, scenario names for `drill --scenario`, built-in profile names for
+//! `--profile` (beside files: `profile_completion.rs`). Any string still parses, so the
 //! command's own error (with its "did you mean") answers a wrong one, and `--help` does not
 //! list them all (`hide_possible_values`).
 
@@ -31,6 +32,11 @@ pub fn rule_ids() -> Vec<&'static str> {
         .iter()
         .map(|rule| rule.id)
         .collect()
+}
+
+/// Every built-in profile name, in registry order.
+pub fn profile_names() -> Vec<&'static str> {
+    crate::profile::BUILTINS.iter().map(|b| b.name).collect()
 }
 
 /// Every drill scenario name, and `all`.

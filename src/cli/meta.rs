@@ -6,15 +6,25 @@ use crate::error::EXIT_OK;
 use anyhow::Context;
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
+    super::stdout::print(&script(args.shell).0)?;
+    Ok(EXIT_OK)
+}
+
+/// The completion script for `shell`, and how many profile arguments were made to complete
+/// built-in names besides files (`profile_completion.rs`).
+pub(super) fn script(shell: clap_complete::Shell) -> (String, usize) {
     let mut command = super::help::command();
     let name = command.get_name().to_owned();
-    let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut command, &name, &mut script);
-    if args.shell == clap_complete::Shell::Bash {
-        script = fix_bash_hyphens(&String::from_utf8_lossy(&script), &name).into_bytes();
+    let mut raw = Vec::new();
+    clap_complete::generate(shell, &mut command, &name, &mut raw);
+    let mut script = String::from_utf8_lossy(&raw).into_owned();
+    match shell {
+        clap_complete::Shell::Bash => script = fix_bash_hyphens(&script, &name),
+        clap_complete::Shell::Fish => script = fix_fish_top_level_values(&script),
+        _ => {}
     }
-    super::stdout::print(&String::from_utf8_lossy(&script))?;
-    Ok(EXIT_OK)
+    let names = super::candidates::profile_names();
+    super::profile_completion::complete_profiles(shell, &script, &names)
 }
 
 /// clap_complete's bash script names each subcommand's `case` branch from the binary name
@@ -26,6 +36,18 @@ fn fix_bash_hyphens(script: &str, name: &str) -> String {
     let loop_name = name.replace('-', "__");
     let branch_name = name.replace('-', "__subcmd__");
     script.replace(&branch_name, &loop_name)
+}
+
+/// clap_complete's fish script decides whether a subcommand was typed by parsing the line
+/// with `argparse`; while a top-level option still waits for its value (`redis-ha-gen
+/// --profile <TAB>`, `--output <TAB>`) that parse fails, every top-level completion's
+/// condition is false and fish falls back to files alone. A line that does not parse yet has
+/// no subcommand: the guard says so (the same repair as locez/merry#53).
+fn fix_fish_top_level_values(script: &str) -> String {
+    script.replace(
+        "-- $cmd 2>/dev/null\n    or return\n",
+        "-- $cmd 2>/dev/null\n    or return 0\n",
+    )
 }
 
 pub fn man(args: &ManArgs) -> anyhow::Result<u8> {

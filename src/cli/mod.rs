@@ -14,6 +14,7 @@ mod man;
 mod meta;
 mod output_dir;
 mod output_record;
+mod profile_completion;
 mod rule_selection;
 mod status;
 mod stdout;

@@ -90,6 +90,14 @@ impl Document {
             .unwrap_or("")
     }
 
+    /// `apiVersion`, `group/version` or `version` (the core group); empty if absent.
+    pub fn api_version(&self) -> &str {
+        self.value
+            .at("/apiVersion")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    }
+
     pub fn name(&self) -> &str {
         self.value
             .at("/metadata/name")

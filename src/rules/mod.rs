@@ -3,6 +3,7 @@
 //! category, and listed once in [`REGISTRY`].
 
 mod cluster;
+mod custom_resources;
 mod durability;
 mod facts;
 mod fitting;

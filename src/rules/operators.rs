@@ -5,7 +5,6 @@
 use super::rule::{Category, Rule};
 use super::sources::{K8S_OPERATOR, SENTINEL};
 use crate::finding::Severity;
-use crate::manifest::JsonPointer;
 use crate::model::Loc;
 
 /// (API group, kinds, operator) of the Redis operators whose custom resources are known.
@@ -68,11 +67,7 @@ pub const OPERATOR_MANAGED: Rule = Rule {
     references: &[SENTINEL, K8S_OPERATOR],
     check: |cx, sink| {
         for (i, doc) in cx.docs.iter().enumerate() {
-            let api_version = doc
-                .value
-                .at("/apiVersion")
-                .and_then(|v| v.as_str())
-                .unwrap_or("");
+            let api_version = doc.api_version();
             let Some(operator) = operator_of(api_version, doc.kind()) else {
                 continue;
             };

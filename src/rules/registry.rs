@@ -2,9 +2,9 @@
 
 use super::rule::Rule;
 use super::{
-    cluster, durability, input, lifecycle, memory, namespace_created, namespaces, operators,
-    partial, placement, recognition, scaling, scheduling, secrets, security, timings, tls,
-    topology, wiring,
+    cluster, custom_resources, durability, input, lifecycle, memory, namespace_created, namespaces,
+    operators, partial, placement, recognition, scaling, scheduling, secrets, security, timings,
+    tls, topology, wiring,
 };
 
 static REGISTRY: &[Rule] = &[
@@ -17,6 +17,7 @@ static REGISTRY: &[Rule] = &[
     namespace_created::NAMESPACE_NOT_CREATED,
     recognition::REDIS_CONTAINER_NOT_UNDERSTOOD,
     operators::OPERATOR_MANAGED,
+    custom_resources::CUSTOM_RESOURCE_NOT_ANALYSED,
     partial::INPUT_PARTIAL,
     topology::SENTINEL_COUNT_TOO_LOW,
     topology::SENTINEL_QUORUM_OUT_OF_RANGE,
