@@ -90,7 +90,7 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
-const ALL_SCENARIOS: [&str; 28] = [
+const ALL_SCENARIOS: [&str; 29] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -110,6 +110,7 @@ const ALL_SCENARIOS: [&str; 28] = [
     "prestop-stale-sentinel",
     "prestop-one-failover",
     "isolated-master",
+    "partition-heals-mid-failover",
     "master-mute",
     "master-deaf",
     "failover-through-service",

@@ -25,7 +25,7 @@ const MIN_PRESTOP_SECONDS: u32 = 5;
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
 /// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
-pub const SCRIPTS: [(&str, &str); 9] = [
+pub const SCRIPTS: [(&str, &str); 10] = [
     (
         "common.sh",
         include_str!("../../templates/scripts/common.sh"),
@@ -47,6 +47,10 @@ pub const SCRIPTS: [(&str, &str); 9] = [
     (
         "crash-watch.sh",
         include_str!("../../templates/scripts/crash-watch.sh"),
+    ),
+    (
+        "master-fence.sh",
+        include_str!("../../templates/scripts/master-fence.sh"),
     ),
     (
         "backup.sh",

@@ -105,6 +105,8 @@ forget_departed_pods
 # The crash fast path (docs/architecture.md §17), detached the same way; it runs for the
 # container's life.
 ( sh /scripts/crash-watch.sh & )
+# The isolated-master fence (docs/architecture.md §18), the same way.
+( sh /scripts/master-fence.sh & )
 # The server with --sentinel is what the redis-sentinel (valkey-sentinel) name links to; not
 # every package ships that link (Debian keeps it in a separate package).
 exec "$SERVER" "$CONF_DIR/sentinel.conf" --sentinel

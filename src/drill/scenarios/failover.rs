@@ -6,6 +6,8 @@ use crate::drill::rehearsal::Rehearsal;
 
 /// How long past `down-after` the drill waits for a failover before calling it missing.
 const FAILOVER_GRACE: f64 = 10.0;
+/// How long the drill waits for a Sentinel's answer.
+const ASK: std::time::Duration = std::time::Duration::from_secs(2);
 /// How long the isolated master stays cut off once the Sentinels replaced it: longer than
 /// the default `min-replicas-max-lag` of earlier releases (10 s) after the isolation.
 const ISOLATED_AFTER_FAILOVER: f64 = 6.0;
@@ -144,6 +146,58 @@ pub fn handover_beside_returned_master(r: &mut Rehearsal) -> anyhow::Result<()> 
             .unwrap_or_else(|_| Err(anyhow::anyhow!("rejoining the old master panicked")))?;
         rolled
     })?;
+    r.settle("the set is whole again", 30.0);
+    Ok(())
+}
+
+/// The master is cut off from its peers, and the cut heals the moment their Sentinels agree
+/// it is down (`o_down`: the failover starts), before the promoted replica is announced and
+/// the other replica moved over. Without the isolated-master fence (docs/architecture.md
+/// §18) the old master, which the Sentinels still name, takes writes again as soon as the
+/// replica still attached to it acknowledges them (`WAIT 1` answers 1), and that replica
+/// discards them when it resyncs from the new master. Found by `drill --explore` (seed 11,
+/// schedule 22; docs/explore.md).
+pub fn partition_heals_mid_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    let name = r.cluster.pod_name(old);
+    let master_name = r.cluster.spec().master_name.clone();
+    r.sleep(1.5);
+    r.step(format!(
+        "cutting master {name} off its peers (clients still reach it) until their Sentinels \
+         agree it is down"
+    ));
+    r.cluster.cut_pod(old, Cut::Both, true)?;
+    r.mark_fault(old);
+    let agreed = r.wait_until(r.down_after() + FAILOVER_GRACE, || {
+        (0..r.replicas()).filter(|&i| i != old).find(|&i| {
+            r.cluster
+                .call(i, true, &["SENTINEL", "MASTER", &master_name], ASK)
+                .ok()
+                .and_then(|reply| reply.field("flags").map(str::to_string))
+                .is_some_and(|flags| {
+                    flags
+                        .split(',')
+                        .any(|f| f == "o_down" || f == "failover_in_progress")
+                })
+        })
+    });
+    r.step(match agreed {
+        Some((_, i)) => format!(
+            "the Sentinel of {} marks {name} objectively down: joining {name} to its peers again",
+            r.cluster.pod_name(i)
+        ),
+        None => format!("no Sentinel marks {name} down: joining it to its peers again"),
+    });
+    r.cluster.cut_pod(old, Cut::Both, false)?;
+    if let Some(new) = wait_failover(r, old, FAILOVER_GRACE) {
+        expect_replica_of(
+            r,
+            "the isolated master rejoins as a replica",
+            old,
+            new,
+            30.0,
+        );
+    }
     r.settle("the set is whole again", 30.0);
     Ok(())
 }

@@ -199,6 +199,15 @@ pub const SCENARIOS: &[Scenario] = &[
         ..SCENARIO
     },
     Scenario {
+        name: "partition-heals-mid-failover",
+        play: failover::partition_heals_mid_failover,
+        failover: Failover::Happens,
+        // What it rehearses is write safety: a profile without it (kind) would lose the
+        // isolated master's writes by design.
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
+        ..SCENARIO
+    },
+    Scenario {
         name: "master-mute",
         play: failover::master_mute,
         failover: Failover::Happens,

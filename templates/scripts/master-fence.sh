@@ -1,0 +1,220 @@
+# master-fence.sh: runs beside Sentinel in the sentinel container (sentinel-start.sh starts
+# it). The isolated-master fence, docs/architecture.md §18: while this pod's redis-server is
+# master and write safety is asked for (min-replicas-to-write ≥ 1), a master cut off from
+# its peers (its Sentinel hears no Sentinel majority, and too few replicas keep up with it
+# for the others to lack a quorum) refuses writes (`min-replicas-to-write` set out of reach:
+# NOREPLICAS at once) and takes them again only once a majority of Sentinels names it
+# master again. The Sentinels on the other side fail it over after
+# down-after-milliseconds; when the cut heals, a replica not yet moved to the new master
+# would otherwise acknowledge (WAIT) the writes this deposed master takes, and they would be
+# discarded when it moves.
+# shellcheck shell=dash
+SCRIPT=master-fence
+# shellcheck source=common.sh
+. /scripts/common.sh
+
+# How often the local Sentinel's view of its peers is read (seconds; BusyBox and coreutils
+# sleep take fractions) while the local Redis is master, IDLE_INTERVAL otherwise.
+CHECK_INTERVAL=0.25
+IDLE_INTERVAL=1
+# The fence: a min-replicas-to-write no set reaches. Not `CLIENT PAUSE WRITE`: it would hold
+# the Sentinels' hello PUBLISHes too, and with them the INFO on the same link that lets them
+# demote this master. The value it replaces is kept in the pod's /tmp (an emptyDir shared by
+# its containers) until restored, so a watcher restarted with the container puts it back.
+FENCED_MIN_REPLICAS=999999
+SAVED=/tmp/master-fence.min-replicas
+
+# The offsets this master reported at its last checks, oldest first: a replica keeps up
+# when it acknowledged at least the oldest (about half of down-after ago).
+HISTORY=""
+
+# GOOD: replicas acknowledging fresh (at most LAG seconds ago, Redis's `lag`) and at least
+# the oldest offset of HISTORY, which this call extends (by the master's offset now) and
+# trims to KEEP entries; "" when the local Redis does not answer. Not its acknowledgements
+# alone: a replica that hears nothing from this master (frames dropped one way) still
+# acknowledges, an offset that no longer grows.
+replicas_keeping_up() {
+    local info line offset lag oldest
+    GOOD=""
+    info=$(redis_cmd "$LOCAL" INFO replication) || return 0
+    info=$(printf '%s\n' "$info" | tr -d '\r')
+    offset=$(printf '%s\n' "$info" | sed -n 's/^master_repl_offset://p')
+    [ -n "$offset" ] || return 0
+    HISTORY="$HISTORY $offset"
+    # shellcheck disable=SC2086 # word splitting is the point: one entry a word
+    set -- $HISTORY
+    while [ "$#" -gt "$KEEP" ]; do
+        shift
+    done
+    HISTORY="$*"
+    oldest=$1
+    GOOD=0
+    while IFS= read -r line; do
+        case $line in
+            slave[0-9]*:*state=online*) ;;
+            *) continue ;;
+        esac
+        offset=${line#*,offset=}
+        offset=${offset%%,*}
+        lag=${line#*,lag=}
+        lag=${lag%%,*}
+        [ "$lag" -le "$LAG" ] 2>/dev/null && [ "$offset" -ge "$oldest" ] 2>/dev/null &&
+            GOOD=$((GOOD + 1))
+    done <<EOF
+$info
+EOF
+}
+
+# Peers (other Sentinels) the local Sentinel heard from within LIMIT_MS: counted from
+# `SENTINEL SENTINELS` (its `last-ok-ping-reply` per peer; Sentinel pings every peer once a
+# second). Prints nothing when the local Sentinel does not answer.
+reachable_peers() {
+    local limit=$1 reply key="" line n=0
+    reply=$(sentinel_cmd "$LOCAL" SENTINEL SENTINELS "$MASTER_NAME") || return 0
+    reply=$(printf '%s\n' "$reply" | tr -d '\r')
+    case $reply in ERR* | NOAUTH* | WRONGPASS* | "Could not"*) return 0 ;; esac
+    while IFS= read -r line; do
+        if [ -z "$key" ]; then
+            key=$line
+            continue
+        fi
+        if [ "$key" = last-ok-ping-reply ] && [ "$line" -le "$limit" ] 2>/dev/null; then
+            n=$((n + 1))
+        fi
+        key=""
+    done <<EOF
+$reply
+EOF
+    echo "$n"
+}
+
+# One field of the local Sentinel's `SENTINEL MASTER` reply ("" when it does not answer).
+local_master_field() {
+    sentinel_cmd "$LOCAL" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r' | sed -n "/^$1\$/{n;p;q}"
+}
+
+# Every Sentinel asked at once (one round trip however many time out): a majority must name
+# this pod and none may be failing it over.
+majority_names_self() {
+    local dir=/tmp/master-fence host i=0 file
+    mkdir -p "$dir"
+    rm -f "$dir"/*
+    for host in $(all_pods); do
+        i=$((i + 1))
+        sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" >"$dir/sentinel.$i" &
+    done
+    wait
+    start_sentinel_tally
+    for file in "$dir"/sentinel.*; do
+        tally_sentinel_reply "$(tr -d '\r' <"$file")"
+    done
+    end_sentinel_tally
+    [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] &&
+        [ "$FAILOVER_UNDER_WAY" = 0 ]
+}
+
+local_role() {
+    redis_cmd "$LOCAL" ROLE | tr -d '\r' | head -n 1
+}
+
+fence() {
+    local current
+    current=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
+    [ -n "$current" ] || return 1
+    [ "$current" = "$FENCED_MIN_REPLICAS" ] || echo "$current" >"$SAVED"
+    redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write "$FENCED_MIN_REPLICAS" >/dev/null
+}
+
+# Put back the value the fence replaced; status 1 (the record kept, to try again) when the
+# local Redis does not answer. preStop sets its own out-of-reach value for its hand-over;
+# that one is never touched here.
+lift() {
+    local current
+    [ -s "$SAVED" ] || return 0
+    current=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
+    case $current in
+        "") return 1 ;;
+        "$FENCED_MIN_REPLICAS")
+            [ "$(redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write "$(cat "$SAVED")" | tr -d '\r')" = OK ] ||
+                return 1
+            ;;
+    esac
+    rm -f "$SAVED"
+}
+
+# armed: this Redis is master, write safety is on and the local Sentinel has heard from a
+# majority since (a fresh set whose Sentinels have not met yet is not fenced). fenced: it
+# refuses writes. A fence a previous watcher left (its container restarted) is lifted first:
+# this one decides afresh.
+armed=0
+fenced=0
+need=$((MAJORITY - 1))
+limit_ms=""
+while :; do
+    if [ "$armed" = 1 ]; then
+        sleep "$CHECK_INTERVAL" 2>/dev/null || sleep 1
+    else
+        sleep "$IDLE_INTERVAL"
+    fi
+    [ "$fenced" = 1 ] || lift || continue
+    if [ -e "$STOPPING_MARKER" ]; then
+        armed=0 fenced=0
+        continue
+    fi
+    case $(local_role) in
+        master) ;;
+        "")
+            # No answer (busy, frozen, restarting): nothing is decided on it.
+            continue
+            ;;
+        *)
+            if [ "$fenced" = 1 ] && lift; then
+                log "the local Redis is a replica now: fence lifted"
+                fenced=0
+            fi
+            armed=0
+            continue
+            ;;
+    esac
+    if [ "$armed" = 0 ]; then
+        [ "$need" -gt 0 ] || continue
+        [ "$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)" -ge 1 ] 2>/dev/null ||
+            continue
+        # Half of down-after: a write taken just before the fence and WAITed on for less
+        # than the other half is answered before any Sentinel can start a failover.
+        limit_ms=$(local_master_field down-after-milliseconds)
+        quorum=$(local_master_field quorum)
+        [ "$limit_ms" -gt 0 ] 2>/dev/null && [ "$quorum" -gt 0 ] 2>/dev/null || continue
+        limit_ms=$((limit_ms / 2))
+        LAG=$((limit_ms / 1000))
+        KEEP=$((limit_ms / 250 + 1))
+        HISTORY=""
+        # The Sentinels that can see this master: its own and one per replica keeping up.
+        # With at least REPLICAS - quorum replicas keeping up, the others are fewer than a
+        # quorum and cannot agree it is down.
+        replicas_needed=$((REPLICAS - quorum))
+        [ "$replicas_needed" -gt 0 ] || continue
+    fi
+    replicas_keeping_up
+    [ -n "$GOOD" ] || continue
+    heard=$(reachable_peers "$limit_ms")
+    [ -n "$heard" ] || continue
+    if [ "$armed" = 0 ]; then
+        [ "$heard" -ge "$need" ] && armed=1
+        continue
+    fi
+    if [ "$fenced" = 0 ]; then
+        [ "$heard" -lt "$need" ] && [ "$GOOD" -lt "$replicas_needed" ] || continue
+        fence || continue
+        fenced=1
+        log "the local Sentinel heard from $heard other Sentinels within ${limit_ms}ms" \
+            "(a majority needs $need) and $GOOD replicas keep up (the other Sentinels lack a" \
+            "quorum with $replicas_needed): writes refused until a majority names this pod again"
+        continue
+    fi
+    [ "$heard" -ge "$need" ] || continue
+    if majority_names_self && lift; then
+        fenced=0
+        log "$SENTINELS_AGREE Sentinels name this pod master: writes taken again"
+    fi
+done
