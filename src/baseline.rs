@@ -9,7 +9,7 @@
 //! entries sorted, one per line, so that rewriting it is a reviewable diff.
 
 use crate::finding::Finding;
-use crate::profile::suggest::nearest;
+use crate::profile::suggest::did_you_mean;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -127,8 +127,11 @@ impl Baseline {
 
     /// Parse the text of a baseline file; `shown` names it in errors.
     pub fn parse(shown: &str, text: &str, known_rules: &[&str]) -> anyhow::Result<Baseline> {
-        let file: File = serde_json::from_str(text).with_context(|| {
-            format!("{shown} is not a redis-ha-gen baseline (write one with --write-baseline)")
+        let file: File = serde_json::from_str(text).map_err(|err| {
+            anyhow::anyhow!(
+                "{shown} is not a redis-ha-gen baseline (write one with --write-baseline): {}",
+                crate::plain_errors::json(&err)
+            )
         })?;
         if file.version != VERSION {
             bail!(
@@ -141,9 +144,7 @@ impl Baseline {
             let (identity, count) = entry.identity();
             let rule = &identity.rule;
             if !known_rules.contains(&rule.as_str()) {
-                let hint = nearest(rule, known_rules.iter().copied())
-                    .map(|n| format!("; did you mean `{n}`?"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(rule, known_rules.iter().copied());
                 bail!("{shown}: unknown rule `{rule}`{hint} (`redis-ha-gen rules` lists them)");
             }
             *accepted.entry(identity).or_insert(0) += count;

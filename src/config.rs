@@ -2,7 +2,7 @@
 //! working directory, or given with `--config FILE`. Applied to findings after the rules ran.
 
 use crate::finding::{Finding, Severity};
-use crate::profile::suggest::nearest;
+use crate::profile::suggest::did_you_mean;
 use anyhow::{Context, bail};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -63,10 +63,8 @@ impl Config {
             if !known_rules.contains(&id.as_str()) {
                 let line = setting.referenced.line();
                 bail!(
-                    "{file}:{line}: unknown rule `{id}`{}; `redis-ha-gen rules` lists them",
-                    nearest(id, known_rules.iter().copied())
-                        .map(|n| format!(", did you mean `{n}`?"))
-                        .unwrap_or_default()
+                    "{file}:{line}: unknown rule `{id}`{} (`redis-ha-gen rules` lists them)",
+                    did_you_mean(id, known_rules.iter().copied())
                 );
             }
         }
@@ -135,9 +133,10 @@ fn yaml_error(file: &str, e: &serde_saphyr::Error) -> anyhow::Error {
         Some(l) => {
             let prefix = format!("line {} column {}: ", l.line(), l.column());
             let message = text.strip_prefix(&prefix).unwrap_or(text);
+            let message = crate::plain_errors::plain(message);
             anyhow::anyhow!("{file}:{}:{}: {message}", l.line(), l.column())
         }
-        None => anyhow::anyhow!("{file}: {text}"),
+        None => anyhow::anyhow!("{file}: {}", crate::plain_errors::plain(text)),
     }
 }
 
@@ -185,7 +184,7 @@ mod tests {
         let err = Config::parse("c.yaml", text, KNOWN).expect_err("unknown rule");
         assert_eq!(
             err.to_string(),
-            "c.yaml:3: unknown rule `pdb-misisng`, did you mean `pdb-missing`?; `redis-ha-gen rules` lists them"
+            "c.yaml:3: unknown rule `pdb-misisng`; did you mean `pdb-missing`? (`redis-ha-gen rules` lists them)"
         );
     }
 
@@ -193,16 +192,18 @@ mod tests {
     fn unknown_field_and_bad_severity_are_errors_naming_the_file() {
         let err = Config::parse("c.yaml", "ignore_paths: []\n", KNOWN).expect_err("unknown field");
         assert!(
-            err.to_string()
-                .starts_with("c.yaml:1:1: unknown field `ignore_paths`"),
+            err.to_string().starts_with(
+                "c.yaml:1:1: unknown field `ignore_paths`; did you mean `ignore-paths`?"
+            ),
             "{err}"
         );
         assert!(err.to_string().contains("ignore_paths"), "{err}");
         let err = Config::parse("c.yaml", "rules:\n  pdb-missing: fatal\n", KNOWN)
             .expect_err("bad setting");
         assert!(
-            err.to_string()
-                .starts_with("c.yaml:2:16: unknown variant `fatal`"),
+            err.to_string().starts_with(
+                "c.yaml:2:16: unknown value `fatal` (expected one of off, error, warning, info)"
+            ),
             "{err}"
         );
     }

@@ -19,6 +19,7 @@ pub mod kube_names;
 pub mod manifest;
 pub mod memory_budget;
 pub mod model;
+pub mod plain_errors;
 pub mod profile;
 pub mod redis_conf;
 pub mod render;

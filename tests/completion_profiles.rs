@@ -131,6 +131,27 @@ fn bash_completes_profile_names_and_files() {
     assert!(!has(&bash(d, &["render", "--values", ""]), "production"));
 }
 
+/// `--opt=value`: bash splits the word at `=` (`COMP_WORDBREAKS`), so the function sees
+/// `--profile`, `=`, `pro` with `=` as the previous word — as the real bash does (checked by
+/// hand with an interactive bash in a pty: `$2`=`pro`, `$3`=`=`, `COMP_CWORD` 3).
+#[test]
+fn bash_completes_the_equals_form_of_an_option() {
+    let dir = workdir();
+    let d = dir.path();
+    let offered = bash(d, &["--profile", "=", "pro"]);
+    assert_eq!(offered, ["production"], "--profile=pro: {offered:?}");
+    let offered = bash(d, &["drill", "--profile", "=", "./te"]);
+    assert_eq!(
+        offered,
+        ["./test-profile.yaml"],
+        "drill --profile=./te: {offered:?}"
+    );
+    let offered = bash(d, &["lint", "--format", "=", "ju"]);
+    assert_eq!(offered, ["junit"], "lint --format=ju: {offered:?}");
+    // bash 3's `cur` is the word itself: `=` right after the flag is no prefix.
+    all_names_and_the_file("render --profile=", &bash(d, &["render", "--profile", "="]));
+}
+
 #[test]
 fn fish_completes_profile_names_and_files() {
     let dir = workdir();

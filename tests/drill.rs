@@ -16,7 +16,7 @@ fn seed_manifests_fail_bootstrap_with_sentinels_own_error() {
     require_root_and_redis();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/drill/seed/redis-ha.yaml");
     let (out, pid) = drill_tracked(&[
-        "-f",
+        "--manifests",
         fixture.to_str().expect("utf-8 path"),
         "--scenario",
         "bootstrap",
@@ -59,7 +59,7 @@ fn refuses_clearly_without_root() {
     let mut child = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(&copy)
-        .args(["drill", "-f", "-"])
+        .args(["drill", "--manifests", "-"])
         .current_dir(dir.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -82,7 +82,7 @@ fn refuses_clearly_without_root() {
 
 #[test]
 fn unknown_scenario_is_a_usage_error() {
-    let out = drill(&["-f", "-", "--scenario", "master-explodes"]);
+    let out = drill(&["--manifests", "-", "--scenario", "master-explodes"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -90,6 +90,40 @@ fn unknown_scenario_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// `drill -f VALUES` merges the values file onto `--profile` as `render -f` does: the set
+/// the drill runs is the one with the values (here its image, which the report names).
+#[test]
+fn a_values_file_changes_the_set_drilled() {
+    require_root_and_redis();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let values = dir.path().join("values.yaml");
+    std::fs::write(&values, "image:\n  tag: 7.0.15-alpine\n").expect("write values");
+    let values = values.to_str().expect("utf-8 path");
+    let without = render(&["--profile", "kind"]);
+    assert!(
+        !without.contains("redis:7.0.15-alpine"),
+        "control: the built-in's tag"
+    );
+    let (out, pid) = drill_tracked(&[
+        "--profile",
+        "kind",
+        "-f",
+        values,
+        "--scenario",
+        "bootstrap",
+        "--format",
+        "json",
+    ]);
+    let report = json(&out);
+    assert_eq!(
+        report["image"], "docker.io/library/redis:7.0.15-alpine",
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["passed"], 1, "{report:#}");
+    no_leftovers(pid);
+}
+
 const ALL_SCENARIOS: [&str; 29] = [
     "bootstrap",
     "replica-down",
@@ -130,7 +164,7 @@ const FALSE_FAILOVER_ONLY: [&str; 2] = ["master-pause", "master-sentinel-restart
 /// production; `drill --profile kind --scenario scale-down,scale-up` passes too.
 const SCALE_SCENARIOS: [&str; 2] = ["scale-down", "scale-up"];
 
-/// The drill of `input` (`--profile P` or `-f FILE`) runs `scenarios` and each passes, with
+/// The drill of `input` (`--profile P` or `--manifests FILE`) runs `scenarios` and each passes, with
 /// the thresholds checked again on the JSON numbers; the drill's stderr is returned.
 fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
     require_root_and_redis();

@@ -71,7 +71,7 @@ fn finds_ordinal_0_promoting_itself_on_every_start() {
         "    if [ \"$ORDINAL\" = 0 ]; then\n      ( (until [ \"$(redis_cmd \"$LOCAL\" PING | tr -d '\\r')\" = PONG ]; do sleep 0.2; done\n      promote \"planted bug: ordinal 0 is master\"; : >\"$ROLE_MARKER\") & )\n    else\n      ( take_role & )\n    fi\n",
     );
     let (report, code, stderr) = explore(&[
-        "-f",
+        "--manifests",
         &file,
         "--explore",
         "--seed",
@@ -106,7 +106,7 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
         "    rm -f \"$STOPPING_MARKER\"\n    rm -rf \"$DATA_DIR/dump.rdb\" \"$DATA_DIR/appendonlydir\"\n    write_redis_conf\n",
     );
     let (report, code, stderr) = explore(&[
-        "-f",
+        "--manifests",
         &file,
         "--explore",
         "--seed",
@@ -144,7 +144,7 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
         logs.contains("redis-start: "),
         "the start script's own lines"
     );
-    let (again, code, stderr) = explore(&["-f", &file, "--replay", &replay_file]);
+    let (again, code, stderr) = explore(&["--manifests", &file, "--replay", &replay_file]);
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(again["schedules"][0]["faults"], schedule["faults"]);
     assert!(invariants(&again["schedules"][0]).iter().any(|i| i == "I2"));
@@ -254,14 +254,14 @@ fn scale_and_password_rotation_keep_every_write() {
     assert!(stderr.contains("scale all (+2 pods for 5 s)"), "{stderr}");
 }
 
-/// A manifest file cannot be re-rendered: asking for `scale` with `-f` says so.
+/// A manifest file cannot be re-rendered: asking for `scale` with `--manifests` says so.
 #[test]
 fn scale_needs_a_profile() {
     let dir = tempfile::tempdir().expect("temp dir");
     let manifests = dir.path().join("production.yaml");
     std::fs::write(&manifests, rendered("production")).expect("write the manifests");
     let out = drill(&[
-        "-f",
+        "--manifests",
         manifests.to_str().expect("utf-8"),
         "--explore",
         "--faults",

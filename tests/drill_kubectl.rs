@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-/// Run `drill --target kubectl --scenario replica-down -f FIXTURE` against the stand-in:
+/// Run `drill --target kubectl --scenario replica-down --manifests FIXTURE` against the stand-in:
 /// the report and the calls it made.
 fn replica_down(fixture: &str) -> (serde_json::Value, String, std::process::Output) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -26,7 +26,7 @@ fn replica_down(fixture: &str) -> (serde_json::Value, String, std::process::Outp
             "replica-down",
             "--format",
             "json",
-            "-f",
+            "--manifests",
         ])
         .arg(root.join(fixture))
         .env("PATH", path)

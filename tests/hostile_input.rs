@@ -571,7 +571,7 @@ sentinel:
             (
                 {
                     let mut c = binary();
-                    c.args(["drill", "-f"]).arg(zero);
+                    c.args(["drill", "--manifests"]).arg(zero);
                     c
                 },
                 "not a regular file",

@@ -224,7 +224,7 @@ fn config_with_an_unknown_rule_exits_2_naming_file_line_and_nearest_id() {
     let out = lint_in(dir.path(), &["-"], b"kind: ConfigMap\n");
     assert_could_not_run(
         &out,
-        ".redis-ha-gen.yaml:3: unknown rule `yaml-syntx`, did you mean `yaml-syntax`?",
+        ".redis-ha-gen.yaml:3: unknown rule `yaml-syntx`; did you mean `yaml-syntax`?",
     );
 }
 

@@ -220,13 +220,22 @@ pub struct ExplainArgs {
 #[derive(Debug, Args, Clone)]
 pub struct DrillArgs {
     /// Built-in profile name or path to a profile file (rendered, then drilled).
-    #[arg(long, short = 'p', conflicts_with = "file")]
+    #[arg(long, short = 'p', conflicts_with = "manifests")]
     pub profile: Option<String>,
-    /// A manifest set to drill instead of a profile (`-` for stdin).
-    #[arg(long, short = 'f', value_name = "FILE")]
-    pub file: Option<String>,
+    /// Deep-merge a partial profile file over the profile (with --profile; repeatable, in
+    /// order), as for `render`.
+    #[arg(
+        long = "values",
+        short = 'f',
+        value_name = "FILE",
+        conflicts_with = "manifests"
+    )]
+    pub values: Vec<PathBuf>,
+    /// A rendered manifest set to drill instead of a profile (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub manifests: Option<String>,
     /// Override one typed profile field (with --profile; repeatable).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
+    #[arg(long = "set", value_name = "PATH=VALUE", conflicts_with = "manifests")]
     pub sets: Vec<String>,
     /// Namespace of the rendered objects (with --profile).
     #[arg(long)]

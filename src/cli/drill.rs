@@ -32,7 +32,10 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
     let report = match args.target.as_str() {
         "local" => drill::run(&spec, &options, Target::Local)?,
         "kubectl" => drill::run(&spec, &options, Target::Kubectl)?,
-        other => bail!("unknown --target {other:?}: use `local` or `kubectl`"),
+        other => bail!(
+            "unknown --target {other:?}{}: use `local` or `kubectl`",
+            crate::profile::suggest::did_you_mean(other, ["local", "kubectl"])
+        ),
     };
     match args.format {
         RulesFormat::Text => super::stdout::print(&report.to_text())?,
@@ -52,7 +55,7 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
     }
     let mut kinds = explore::catalogue::select(&args.faults)?;
     let scale = explore::catalogue::FaultKind::Scale;
-    if args.file.is_some() && kinds.contains(&scale) {
+    if args.manifests.is_some() && kinds.contains(&scale) {
         if args.faults.trim() != "all" {
             bail!(
                 "the `scale` fault re-renders the profile with more pods, which a manifest \
@@ -114,7 +117,7 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
 /// node count) set to the size asked: what a user re-renders before applying a scale; and
 /// with a scenario's own `--set`s after the user's.
 fn rerender(args: &DrillArgs) -> Option<drill::Render> {
-    if args.file.is_some() {
+    if args.manifests.is_some() {
         return None;
     }
     let args = args.clone();
@@ -135,7 +138,7 @@ fn rerender(args: &DrillArgs) -> Option<drill::Render> {
 /// The documents to drill, a label for the report, and the `WAIT` replicas the profile asks
 /// for (from the profile itself; a manifest file says it with an annotation).
 fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>)> {
-    if let Some(file) = &args.file {
+    if let Some(file) = &args.manifests {
         let text = if file == "-" {
             String::from_utf8(crate::bounded_read::stdin()?)
                 .context("the manifests on stdin are not UTF-8 text")?
@@ -145,9 +148,7 @@ fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>
         return Ok((spec::documents_from_text(file, &text)?, file.clone(), None));
     }
     let Some(profile) = &args.profile else {
-        bail!(
-            "say what to drill: --profile NAME (kind, ocp, production or a file) or -f FILE (`-` for stdin)"
-        );
+        return Err(no_profile(args));
     };
     let resolved = resolve(args)?;
     let generated = crate::generate::generate(&resolved, crate::schema::KubeVersion::default())?;
@@ -170,14 +171,42 @@ fn input(args: &DrillArgs) -> anyhow::Result<(Vec<Document>, String, Option<u32>
 
 fn resolve(args: &DrillArgs) -> anyhow::Result<crate::profile::ResolvedProfile> {
     let Some(profile) = &args.profile else {
-        bail!(
-            "say what to drill: --profile NAME (kind, ocp, production or a file) or -f FILE (`-` for stdin)"
-        );
+        return Err(no_profile(args));
     };
     crate::profile::resolve(&crate::profile::ProfileRequest {
         profile: profile.clone(),
-        values: Vec::new(),
+        values: args.values.clone(),
         sets: args.sets.clone(),
         namespace: args.namespace.clone(),
     })
+}
+
+/// Neither `--profile` nor `--manifests`. `-f FILE` alone is most likely the old spelling
+/// (`-f` took the manifests before it meant a values file, as everywhere else): a manifest
+/// given there is named as such, with the flag that takes it.
+fn no_profile(args: &DrillArgs) -> anyhow::Error {
+    for path in &args.values {
+        let source = path.display().to_string();
+        if source == "-" {
+            return anyhow::anyhow!(
+                "drill -f takes a values file (a partial profile, merged onto --profile) and \
+                 `-` is not one: drill manifests from stdin with `--manifests -`"
+            );
+        }
+        let text = match crate::bounded_read::text_file(path, &source) {
+            Ok(text) => text,
+            Err(err) => return err,
+        };
+        if let Err(err) = crate::profile::refuse_manifest(&source, &text) {
+            return err;
+        }
+    }
+    let values = match args.values.is_empty() {
+        true => "",
+        false => " (-f/--values files are merged onto the profile, so they need one too)",
+    };
+    anyhow::anyhow!(
+        "say what to drill: --profile NAME (kind, ocp, production or a file), optionally with \
+         -f VALUES, or --manifests FILE (`-` for stdin){values}"
+    )
 }

@@ -7,7 +7,7 @@ use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::finding::{Finding, Summary};
-use crate::profile::suggest::nearest;
+use crate::profile::suggest::did_you_mean;
 use crate::report::{self, Format, Report, RuleDoc, Sources};
 use crate::rules::{self, CheckOptions, Rule};
 use crate::schema::KubeVersion;
@@ -207,9 +207,7 @@ fn rules_table(registry: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     let Some(rule) = rules::find(&args.rule) else {
-        let hint = nearest(&args.rule, rules::registry().iter().map(|r| r.id))
-            .map(|n| format!("; did you mean `{n}`?"))
-            .unwrap_or_default();
+        let hint = did_you_mean(&args.rule, rules::registry().iter().map(|r| r.id));
         anyhow::bail!(
             "unknown rule `{}`{hint} (`redis-ha-gen rules` lists them)",
             args.rule

@@ -113,6 +113,14 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "Two scenarios, as JSON:",
                 "sudo redis-ha-gen drill --profile kind --scenario master-down,master-freeze --format json",
             ),
+            (
+                "The production profile with your values file merged on (as for render):",
+                "sudo redis-ha-gen drill --profile production -f values.yaml",
+            ),
+            (
+                "Manifests rendered earlier or written by hand (`-`: stdin):",
+                "sudo redis-ha-gen drill --manifests redis-ha.yaml",
+            ),
         ],
     ),
     (

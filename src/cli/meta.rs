@@ -19,7 +19,7 @@ pub(super) fn script(shell: clap_complete::Shell) -> (String, usize) {
     clap_complete::generate(shell, &mut command, &name, &mut raw);
     let mut script = String::from_utf8_lossy(&raw).into_owned();
     match shell {
-        clap_complete::Shell::Bash => script = fix_bash_hyphens(&script, &name),
+        clap_complete::Shell::Bash => script = fix_bash_equals(&fix_bash_hyphens(&script, &name)),
         clap_complete::Shell::Fish => script = fix_fish_top_level_values(&script),
         _ => {}
     }
@@ -36,6 +36,25 @@ fn fix_bash_hyphens(script: &str, name: &str) -> String {
     let loop_name = name.replace('-', "__");
     let branch_name = name.replace('-', "__subcmd__");
     script.replace(&branch_name, &loop_name)
+}
+
+/// The line clap_complete's bash function starts with after taking the previous word.
+const BASH_PREV: &str = "    prev=\"$3\"\n";
+/// `--opt=value`: bash splits words at `=` (it is in `COMP_WORDBREAKS`), so in
+/// `--profile=pro<TAB>` the word before `pro` is `=` and clap_complete's script, which
+/// branches on the previous word, offers the subcommands. The flag is the word before the
+/// `=`; and in `--profile=<TAB>` the word being completed is `=` itself, which is no prefix
+/// of a value.
+const BASH_EQUALS: &str = r#"    if [[ "${cur}" == "=" ]]; then
+        cur=""
+    elif [[ "${prev}" == "=" && ${COMP_CWORD} -ge 2 ]]; then
+        prev="${COMP_WORDS[COMP_CWORD-2]}"
+    fi
+"#;
+
+/// Complete `--opt=value` as `--opt value` (see [`BASH_EQUALS`]).
+fn fix_bash_equals(script: &str) -> String {
+    script.replacen(BASH_PREV, &format!("{BASH_PREV}{BASH_EQUALS}"), 1)
 }
 
 /// clap_complete's fish script decides whether a subcommand was typed by parsing the line

@@ -2,7 +2,7 @@
 //! Every id must be a rule of the registry: a misspelt one would silently select nothing.
 
 use crate::finding::Finding;
-use crate::profile::suggest::nearest;
+use crate::profile::suggest::did_you_mean;
 use anyhow::bail;
 
 /// The rules given to `--skip` and `--only` (each possibly empty: no restriction).
@@ -19,9 +19,7 @@ impl<'a> RuleSelection<'a> {
         for (flag, ids) in [("--skip", skip), ("--only", only)] {
             for id in ids {
                 if !known.contains(&id.as_str()) {
-                    let hint = nearest(id, known.iter().copied())
-                        .map(|n| format!("; did you mean `{n}`?"))
-                        .unwrap_or_default();
+                    let hint = did_you_mean(id, known.iter().copied());
                     bail!("{flag}: unknown rule `{id}`{hint} (`redis-ha-gen rules` lists them)");
                 }
             }

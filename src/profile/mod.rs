@@ -13,6 +13,7 @@ pub mod extra_config;
 pub mod grammar;
 mod known_keys;
 mod kube;
+mod not_a_manifest;
 mod resolve;
 mod resources;
 pub mod suggest;
@@ -20,6 +21,7 @@ mod tree;
 mod types;
 
 pub use builtin::BUILTINS;
+pub use not_a_manifest::refuse_manifest;
 pub use tree::Origin;
 pub use types::*;
 

@@ -1,7 +1,7 @@
 //! Resolving a request: profile (and what it `extends:`) ← `-f` files ← `--set` ←
 //! `--namespace`, merged on the source tree, then deserialized once into `Profile`.
 
-use super::suggest::nearest;
+use super::suggest::did_you_mean;
 use super::tree::{self, Emitted, Entry, Node, Origin, Scalar};
 use super::{Profile, ProfileRequest, ResolvedProfile};
 use super::{builtin, checks, known_keys};
@@ -14,6 +14,7 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
     for path in &request.values {
         let source = path.display().to_string();
         let text = read(path, &source)?;
+        super::refuse_manifest(&source, &text)?;
         if let Some(mut values) = tree::load(&source, &text)? {
             known_keys::ensure_profile(&values, &source)?;
             if let Some(entry) = values.take("extends") {
@@ -74,9 +75,7 @@ fn load_profile(
         None => {
             let path = base.map_or_else(|| PathBuf::from(spec), |dir| dir.join(spec));
             if !path.is_file() {
-                let hint = nearest(spec, builtin::names())
-                    .map(|n| format!("; did you mean `{n}`?"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(spec, builtin::names());
                 bail!(
                     "unknown profile `{spec}`: not a built-in ({}) and no file at {}{hint}",
                     builtin::names().join(", "),
@@ -206,9 +205,7 @@ fn explain(err: &serde_saphyr::Error, emitted: &Emitted, file: &str) -> anyhow::
             } else {
                 format!("`{parent}`")
             };
-            let hint = nearest(field, expected.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(field, expected.iter().copied());
             anyhow!(
                 "unknown field `{field}` at {level} ({origin}){hint}\n  valid fields at {level}: {}",
                 expected.join(", ")
@@ -217,9 +214,7 @@ fn explain(err: &serde_saphyr::Error, emitted: &Emitted, file: &str) -> anyhow::
         serde_saphyr::Error::SerdeUnknownVariant {
             variant, expected, ..
         } => {
-            let hint = nearest(variant, expected.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(variant, expected.iter().copied());
             anyhow!(
                 "`{path}` ({origin}): unknown value `{variant}`, expected one of {}{hint}",
                 expected.join(", ")
@@ -250,7 +245,7 @@ fn expectation(message: &str) -> String {
         "expected mapping start" => "a mapping of fields, not a single value or a list",
         "expected sequence start" => "a list (e.g. `[\"900 1\"]`)",
         "expected string scalar" | "expected scalar" => "a single value, not a list or a mapping",
-        _ => return message.to_string(),
+        _ => return crate::plain_errors::plain(message),
     };
     format!("expected {wanted}")
 }

@@ -11,7 +11,7 @@
 //! XML-escaped.
 
 use super::{Report, summary_line};
-use crate::escape::printable;
+use crate::escape::{printable, xml};
 use crate::finding::{Finding, Severity};
 use std::io::{self, Write};
 
@@ -112,39 +112,9 @@ fn details(f: &Finding) -> String {
     lines.join("\n")
 }
 
-/// `s` as XML 1.0 character data or attribute value: the five markup characters and line
-/// feeds as references (a line feed is one of ours: input text reaches here through
-/// `printable`, or is escaped now), other control characters and the non-characters
-/// U+FFFE/U+FFFF, which XML 1.0 cannot carry at all, shown as escapes.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\u{fffe}' | '\u{ffff}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push_str(&printable(c.encode_utf8(&mut [0; 4]))),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn markup_and_control_characters_are_escaped() {
-        assert_eq!(
-            xml("a<b>&\"c' \x1b[2J\x07 \u{ffff}\tok"),
-            "a&lt;b&gt;&amp;&quot;c&apos; \\x1b[2J\\x07 \\u{ffff}\tok"
-        );
-        assert_eq!(xml("x\r\n::error::y"), "x\\r&#10;::error::y");
-    }
 
     #[test]
     fn no_line_of_the_details_starts_a_workflow_command() {

@@ -132,11 +132,11 @@ pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
     )
 }
 
-/// `drill -f - ARGS` with `manifests` on stdin: its output and its pid (for `no_leftovers`).
+/// `drill --manifests - ARGS` with `manifests` on stdin: its output and its pid (for `no_leftovers`).
 pub fn drill_stdin(manifests: &str, args: &[&str]) -> (Output, u32) {
     use std::io::Write;
     let mut child = Command::new(bin())
-        .args(["drill", "-f", "-"])
+        .args(["drill", "--manifests", "-"])
         .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -146,7 +146,8 @@ pub fn select(names: &str) -> anyhow::Result<Vec<FaultKind>> {
             );
         } else {
             bail!(
-                "unknown fault {name:?}: use `all`, or one or more (comma-separated) of {}",
+                "unknown fault {name:?}{}: use `all`, or one or more (comma-separated) of {}",
+                crate::profile::suggest::did_you_mean(name, ALL.map(FaultKind::name)),
                 ALL.map(FaultKind::name).join(", ")
             );
         }

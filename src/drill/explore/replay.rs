@@ -11,12 +11,12 @@ pub fn write(path: &Path, schedule: &Schedule) -> anyhow::Result<()> {
 }
 
 pub fn read(path: &Path) -> anyhow::Result<Schedule> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let schedule: Schedule = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a schedule (`{{\"seed\": N, \"faults\": [{{\"at\": s, \"fault\": kind, \"target\": pod, \"duration\": s}}]}}`)",
-            path.display()
+    let shown = path.display().to_string();
+    let text = crate::bounded_read::text_file(path, &shown)?;
+    let schedule: Schedule = serde_json::from_str(&text).map_err(|err| {
+        anyhow::anyhow!(
+            "{shown} is not a schedule (`{{\"seed\": N, \"faults\": [{{\"at\": s, \"fault\": kind, \"target\": pod, \"duration\": s}}]}}`): {}",
+            crate::plain_errors::json(&err)
         )
     })?;
     for fault in &schedule.faults {

@@ -279,7 +279,8 @@ pub fn select(names: &str) -> anyhow::Result<Vec<&'static Scenario>> {
             Some(s) if !selected.iter().any(|t: &&Scenario| t.name == s.name) => selected.push(s),
             Some(_) => {}
             None => bail!(
-                "unknown scenario {name:?}: use `all`, or one or more (comma-separated) of {}",
+                "unknown scenario {name:?}{}: use `all`, or one or more (comma-separated) of {}",
+                crate::profile::suggest::did_you_mean(name, SCENARIOS.iter().map(|s| s.name)),
                 SCENARIOS
                     .iter()
                     .map(|s| s.name)
