@@ -9,9 +9,11 @@ use crate::drill::rehearsal::Rehearsal;
 /// `master-crash` must see a new master within this many seconds of the SIGKILL. The target is
 /// 1.0 s and the bar 1.5 s (docs/architecture.md §17); measured 1.35–1.48 s alone and 1.57 s
 /// beside another drill on 2 cores (`make test` runs two at once), later 1.70–1.83 s (5 runs)
-/// and 2.08 s once in a CI run, which failed at 2.0 s. The check allows 2.5 s so a loaded
-/// runner does not fail it by chance (the bar is not met: §17); without the fast path it
-/// takes ~6.5 s.
+/// and 2.08 s once in a CI run, which failed at 2.0 s. With the crash watcher's wake
+/// connection and fewer processes (2026-12-03, under `nice -n 19` at load 9–12): 1.44–1.81 s
+/// in 11 runs, against 1.52–1.89 s for the scripts before, alternated: the bar is met in some
+/// runs, not reliably, so the check still allows 2.5 s (≈ 1.1 s of it is Sentinel's own
+/// confirmation, §17); without the fast path it takes ~6.5 s.
 pub const CRASH_FAILOVER_MAX: f64 = 2.5;
 /// How long the scenarios without a failover keep watching after their fault.
 const WATCH_SLACK: f64 = 2.0;
