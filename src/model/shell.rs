@@ -25,7 +25,7 @@ pub const DESCRIPTOR: &str = "&";
 
 /// Split a script into simple commands.
 pub fn commands(script: &str) -> Vec<Command> {
-    let mut out = super::functions::drop_uncalled(split(script));
+    let mut out = split(script);
     apply_group_redirects(&mut out);
     out
 }
