@@ -1,11 +1,14 @@
 //! The files a `lint` run reads: paths as given, folders walked recursively in sorted order,
 //! `-` for stdin. A path that cannot be read stops the run (exit 2): linting part of what
 //! the user asked for would be a false "all clear". A file name that is not UTF-8 is read
-//! as it is and shown lossily (`bad�.yaml`).
+//! as it is and shown lossily (`bad�.yaml`). A folder with a `kustomization.yaml` gives what
+//! the kustomization lists instead (kustomize.rs).
 
+use super::kustomize::{self, Follower, Listed};
 use crate::bounded_read;
 use crate::config::Config;
 use crate::escape::printable;
+use crate::finding::Finding;
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -13,42 +16,71 @@ use std::path::{Path, PathBuf};
 /// File extensions a folder walk picks up.
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
-/// One input: its display path (`-` for stdin) and its raw bytes.
+/// One input: its display path (`-` for stdin), its raw bytes, and the namespace a
+/// kustomization sets on its objects.
 #[derive(Debug)]
 pub struct Input {
     pub file: String,
     pub bytes: Vec<u8>,
+    pub namespace: Option<String>,
 }
 
 /// Read every input named by `paths`, skipping files the config ignores and any file named
-/// twice.
-pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<Vec<Input>> {
+/// twice; with the `kustomization-not-applied` infos of the kustomizations followed.
+pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<(Vec<Input>, Vec<Finding>)> {
     let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = |path: &Path| display(path, &cwd);
     // Each file as shown (a name that is not UTF-8 lossily) and as it is opened (exactly).
-    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    let mut follower = Follower::new(&shown);
     for path in paths {
+        let given = Path::new(path);
         if path == "-" {
-            files.push((path.clone(), PathBuf::from(path)));
-        } else if Path::new(path).is_dir() {
-            walk(Path::new(path), &cwd, &mut files)?;
+            follower.files.push(Listed {
+                shown: path.clone(),
+                path: PathBuf::from(path),
+                namespace: None,
+            });
+        } else if given.is_dir() {
+            walk(given, &mut follower)?;
+        } else if kustomize::is_kustomization(given) && given.is_file() {
+            let dir = given.parent().unwrap_or(Path::new("."));
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            follower.follow(dir, given, None)?;
         } else {
-            files.push((display(Path::new(path), &cwd), PathBuf::from(path)));
+            follower.files.push(Listed {
+                shown: shown(given),
+                path: PathBuf::from(path),
+                namespace: None,
+            });
         }
     }
+    let Follower {
+        mut files,
+        findings,
+        ..
+    } = follower;
     let mut seen = std::collections::HashSet::new();
-    files.retain(|(shown, _)| shown == "-" || !config.is_ignored(shown));
+    files.retain(|f| f.shown == "-" || !config.is_ignored(&f.shown));
     // Named twice (`a.yaml ./a.yaml`): the same shown name; names that are not UTF-8 may
     // share a lossy one, so those are told apart by the path itself.
-    files.retain(|(shown, path)| {
-        seen.insert((shown.clone(), path.to_str().is_none().then(|| path.clone())))
+    files.retain(|f| {
+        seen.insert((
+            f.shown.clone(),
+            f.path.to_str().is_none().then(|| f.path.clone()),
+        ))
     });
-    files
+    let inputs = files
         .into_iter()
-        .map(|(shown, path)| read(shown, &path))
-        .collect()
+        .map(|f| read(f.shown, &f.path, f.namespace))
+        .collect::<anyhow::Result<Vec<Input>>>()?;
+    Ok((inputs, findings))
 }
 
-fn read(file: String, path: &Path) -> anyhow::Result<Input> {
+fn read(file: String, path: &Path, namespace: Option<String>) -> anyhow::Result<Input> {
     let bytes = if file == "-" {
         if std::io::stdin().is_terminal() {
             eprintln!("reading manifests from stdin (end with Ctrl-D; give paths to lint files)");
@@ -57,12 +89,20 @@ fn read(file: String, path: &Path) -> anyhow::Result<Input> {
     } else {
         bounded_read::file(path, &file)?
     };
-    Ok(Input { file, bytes })
+    Ok(Input {
+        file,
+        bytes,
+        namespace,
+    })
 }
 
 /// Manifests under `dir`, depth first in name order. Hidden entries (`.git`, `.github`) are
-/// skipped, and symlinked folders are not followed so a link cycle cannot loop.
-fn walk(dir: &Path, cwd: &Path, files: &mut Vec<(String, PathBuf)>) -> anyhow::Result<()> {
+/// skipped, and symlinked folders are not followed so a link cycle cannot loop. A folder
+/// with a kustomization gives what the kustomization lists.
+fn walk(dir: &Path, follower: &mut Follower) -> anyhow::Result<()> {
+    if let Some(file) = kustomize::file_in(dir) {
+        return follower.follow(dir, &file, None);
+    }
     let shown = || printable(&dir.display().to_string()).into_owned();
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot read folder {}", shown()))?;
@@ -79,9 +119,13 @@ fn walk(dir: &Path, cwd: &Path, files: &mut Vec<(String, PathBuf)>) -> anyhow::R
             .file_type()
             .with_context(|| format!("cannot stat {}", printable(&path.display().to_string())))?;
         if file_type.is_dir() {
-            walk(&path, cwd, files)?;
+            walk(&path, follower)?;
         } else if is_manifest(&path) && (file_type.is_file() || path.is_file()) {
-            files.push((display(&path, cwd), path));
+            follower.files.push(Listed {
+                shown: (follower.display)(&path),
+                path,
+                namespace: None,
+            });
         }
     }
     Ok(())

@@ -1,8 +1,8 @@
 //! `lint`, `rules`, `explain`; and the findings output `validate` shares with `lint`.
 
 use super::args::{CatalogueFormat, CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs};
-use super::inputs;
 use super::rule_selection::RuleSelection;
+use super::{inputs, kustomize};
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
@@ -23,7 +23,7 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
         Some(path) => Some(Baseline::load(path, &ids)?),
         None => None,
     };
-    let mut inputs = inputs::collect(&args.paths, &config)?;
+    let (mut inputs, kustomize_findings) = inputs::collect(&args.paths, &config)?;
     if let Some(name) = &args.stdin_filename {
         for input in inputs.iter_mut().filter(|i| i.file == "-") {
             input.file.clone_from(name);
@@ -32,7 +32,7 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
     let files = inputs.len();
     let mut sources = Sources::new();
     let mut documents = Vec::new();
-    let mut findings = Vec::new();
+    let mut findings = kustomize_findings;
     for input in inputs {
         // Only text is kept for excerpts; bytes that are not UTF-8 become one finding.
         let parsed = match String::from_utf8(input.bytes) {
@@ -43,9 +43,15 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
             }
             Err(e) => manifest::parse_bytes(&input.file, e.as_bytes()),
         };
-        documents.extend(parsed.documents);
+        let mut parsed_documents = parsed.documents;
+        if let Some(namespace) = &input.namespace {
+            kustomize::apply_namespace(&mut parsed_documents, namespace);
+        }
+        documents.extend(parsed_documents);
         findings.extend(parsed.findings);
     }
+    // Path order, whatever order the files were given in (rules::check).
+    rules::sort_in_path_order(&mut documents);
     for document in &documents {
         findings.extend(schema::validate(document, kube_version));
     }

@@ -9,6 +9,7 @@ mod encode;
 mod generate;
 mod help;
 mod inputs;
+mod kustomize;
 mod lint;
 mod man;
 mod meta;

@@ -1,7 +1,10 @@
 //! Objects defined more than once in one input. Kubernetes knows an object by its API group,
 //! kind, namespace and name; `kubectl apply` of the whole input keeps the definition applied
-//! last, and for a folder that is the last file in name order. The model reads exactly that
-//! one, so its verdict does not depend on the order in which files were given.
+//! last. A folder of alternatives (`standalone.yml`, `replicated.yml`) holds such objects on
+//! purpose, so each definition is analysed: the rules run once per alternative, alternative
+//! `k` reading the `k`-th definition of every duplicated object in path order (file, then
+//! position in the file) and the last alternative the definitions applied last. Path order,
+//! not input order, so the verdict does not depend on the order in which files were given.
 
 use crate::manifest::Document;
 use serde_json::Value;
@@ -46,11 +49,38 @@ pub fn duplicates(docs: &[Document]) -> Vec<Vec<usize>> {
     groups
 }
 
-/// Every document but the last of each group: definitions the model does not read.
-pub fn overridden(groups: &[Vec<usize>]) -> Vec<bool> {
+/// At most this many alternatives are analysed (each is a run of every rule): an input that
+/// defines one object 10,000 times must not cost 10,000 runs. An object defined more often
+/// has its first `MAX_ALTERNATIVES - 1` definitions and its last analysed.
+pub const MAX_ALTERNATIVES: usize = 8;
+
+/// How many alternatives `groups` make: the most definitions of one object, at most
+/// [`MAX_ALTERNATIVES`]; 1 without duplicates.
+pub fn alternatives(groups: &[Vec<usize>]) -> usize {
+    groups
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(1)
+        .clamp(1, MAX_ALTERNATIVES)
+}
+
+/// Which definition of a group of `len` alternative `k` of `n` reads: the `k`-th in path
+/// order, and in the last alternative the last (the definition `kubectl apply` keeps).
+fn chosen(len: usize, k: usize, n: usize) -> usize {
+    if k + 1 >= n { len - 1 } else { k.min(len - 1) }
+}
+
+/// The documents alternative `k` of `n` does not read: every definition of each group but
+/// the chosen one.
+pub fn overridden(groups: &[Vec<usize>], k: usize, n: usize) -> Vec<bool> {
     let mut skip = Vec::new();
     for group in groups {
-        for &i in &group[..group.len() - 1] {
+        let keep = chosen(group.len(), k, n);
+        for (at, &i) in group.iter().enumerate() {
+            if at == keep {
+                continue;
+            }
             if skip.len() <= i {
                 skip.resize(i + 1, false);
             }
@@ -103,6 +133,28 @@ mod tests {
             vec![vec![1, 0], vec![3, 4]],
             "path order, not input order"
         );
-        assert_eq!(overridden(&groups), vec![false, true, false, true]);
+        assert_eq!(alternatives(&groups), 2);
+        assert_eq!(
+            overridden(&groups, 0, 2),
+            vec![true, false, false, false, true]
+        );
+        assert_eq!(overridden(&groups, 1, 2), vec![false, true, false, true]);
+    }
+
+    #[test]
+    fn the_last_alternative_reads_the_definitions_applied_last() {
+        let groups = vec![(0..20).collect::<Vec<usize>>(), vec![20, 21]];
+        let n = alternatives(&groups);
+        assert_eq!(n, MAX_ALTERNATIVES);
+        let read = |k: usize| {
+            let skip = overridden(&groups, k, n);
+            (0..22)
+                .filter(|&i| !skip.get(i).copied().unwrap_or(false))
+                .collect::<Vec<usize>>()
+        };
+        assert_eq!(read(0), vec![0, 20]);
+        assert_eq!(read(1), vec![1, 21]);
+        assert_eq!(read(2), vec![2, 21]);
+        assert_eq!(read(n - 1), vec![19, 21]);
     }
 }

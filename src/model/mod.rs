@@ -92,18 +92,33 @@ pub struct Model {
     pub sources: Sources,
     pub stored: Vec<StoredConf>,
     pub sets: Vec<HaSet>,
-    /// Documents defining the same object, in path order; the model reads only the last.
+    /// Documents defining the same object, in path order; the model reads one of each group
+    /// (the last, or the one of its alternative: [`Model::build_alternative`]).
     pub duplicates: Vec<Vec<usize>>,
 }
 
 impl Model {
-    /// Extract the model from documents. Unknown kinds are skipped.
+    /// Extract the model from documents, reading the definition applied last of an object
+    /// defined twice. Unknown kinds are skipped.
     pub fn build(docs: &[Document]) -> Model {
+        Model::build_alternative(docs, 0, 1)
+    }
+
+    /// How many alternatives the documents hold: 1, or for an object defined several times
+    /// (a folder of variants) how many definitions it has (at most
+    /// [`duplicates::MAX_ALTERNATIVES`]).
+    pub fn alternatives(docs: &[Document]) -> usize {
+        duplicates::alternatives(&duplicates::duplicates(docs))
+    }
+
+    /// The model of alternative `k` of `n`: of each object defined several times it reads
+    /// the `k`-th definition in path order (the last one in the last alternative).
+    pub fn build_alternative(docs: &[Document], k: usize, n: usize) -> Model {
         let mut model = Model {
             duplicates: duplicates::duplicates(docs),
             ..Model::default()
         };
-        let overridden = duplicates::overridden(&model.duplicates);
+        let overridden = duplicates::overridden(&model.duplicates, k, n);
         // Scripts are parsed once, whether read for here-documents or run by containers.
         let cache = TextCache::default();
         for (i, doc) in docs.iter().enumerate() {

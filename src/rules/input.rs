@@ -4,7 +4,7 @@
 use super::facts::all_confs;
 use super::rule::{Category, Rule};
 use super::sink::{Context, Sink};
-use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_NAMES, K8S_YAML};
+use super::sources::{CONFIG, K8S_ANNOTATIONS, K8S_API, K8S_NAMES, K8S_YAML, KUSTOMIZE};
 use crate::finding::IGNORE_CHECK_PREFIX;
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
@@ -136,6 +136,30 @@ pub const REDIS_CONFIG_SYNTAX: Rule = Rule {
     },
 };
 
+/// The id of the infos `lint` reports while following a kustomization (cli/kustomize.rs).
+pub const KUSTOMIZATION_NOT_APPLIED: &str = "kustomization-not-applied";
+
+pub const KUSTOMIZATION_NOT_APPLIED_RULE: Rule = Rule {
+    id: KUSTOMIZATION_NOT_APPLIED,
+    category: Category::Input,
+    severity: Severity::Info,
+    summary: "a part of a kustomization that lint does not apply (a remote resource, patches, generators, …)",
+    rationale: "A folder with a `kustomization.yaml` is linted as `kustomize build` assembles \
+        it: only the `resources` it lists (files, and folders with their own kustomization), \
+        with its `namespace:` set on every namespaced object (kustomize replaces a namespace \
+        already set; an including kustomization's wins). lint reads no network and does not \
+        run kustomize's transformers, so a remote resource (a URL or git reference) is not \
+        fetched and a field such as `patches`, `configMapGenerator`, `images`, `namePrefix` \
+        or `components` is not applied: what it adds or changes was not checked. This info \
+        says so once per resource or field, so an empty report means everything was read. \
+        (Kustomize docs, \"kustomization\" reference.)",
+    fix: "Lint the output of `kustomize build DIR | redis-ha-gen lint --stdin-filename DIR -` \
+        to check what the cluster receives; or suppress this info in .redis-ha-gen.yaml \
+        (`rules: {kustomization-not-applied: off}`) once you do.",
+    references: &[KUSTOMIZE],
+    check: reported_elsewhere,
+};
+
 pub const DUPLICATE_OBJECT: Rule = Rule {
     id: "duplicate-object",
     category: Category::Input,
@@ -145,9 +169,12 @@ pub const DUPLICATE_OBJECT: Rule = Rule {
         input defines an object twice, `kubectl apply` applies both and the one applied last \
         silently replaces the other; for a folder that is the last file in name order, so \
         which definition reaches the cluster depends on file names (often a leftover copy, or \
-        the same chart rendered twice). The other rules check the definition applied last in \
-        path order (file name, then position in the file), whatever order the files were \
-        given in. A warning, not an error: real repositories keep alternatives side by side \
+        the same chart rendered twice). The other rules check each definition, as \
+        alternatives: the k-th definition of every duplicated object in path order (file \
+        name, then position in the file) together, whatever order the files were given in \
+        (at most 8 alternatives: the first seven and the last). A folder with a \
+        `kustomization.yaml` is linted as kustomize builds it, so its unused variants are \
+        not read at all. A warning, not an error: real repositories keep alternatives side by side \
         (`standalone.yml`, `replicated.yml`, one picked by hand or by a kustomization), and \
         such a folder is not broken, only not one `kubectl apply` unit; an error would fail \
         every CI run on it and push towards suppressing the finding. \
@@ -162,17 +189,16 @@ pub const DUPLICATE_OBJECT: Rule = Rule {
             format!("{}:{line}", d.file)
         };
         for group in &cx.model.duplicates {
-            let (Some(&first), Some(&used)) = (group.first(), group.last()) else {
+            let Some(&first) = group.first() else {
                 continue;
             };
             for &doc in &group[1..] {
                 sink.report(
                     &Loc::new(doc, "/metadata/name"),
                     format!(
-                        "{} is already defined at {}; `kubectl apply` keeps only the definition applied last (the rules check {}, the last in path order)",
+                        "{} is already defined at {}; `kubectl apply` keeps only the definition applied last (the rules check each definition as an alternative)",
                         cx.docs[doc].object_id(),
                         line(first),
-                        line(used),
                     ),
                 );
             }

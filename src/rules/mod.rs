@@ -15,6 +15,7 @@ mod namespaces;
 mod operators;
 mod partial;
 mod placement;
+mod probes;
 mod recognition;
 mod registry;
 mod rule;
@@ -29,6 +30,7 @@ mod tls;
 mod topology;
 mod wiring;
 
+pub use input::KUSTOMIZATION_NOT_APPLIED;
 pub use registry::{find, registry};
 pub use rule::{Category, Rule};
 use sink::Running;
@@ -56,9 +58,43 @@ pub struct CheckOptions {
     pub complete: bool,
 }
 
-/// Run every rule over the documents; annotations suppress findings on their objects.
+/// Run every rule over the documents; annotations suppress findings on their objects. An
+/// input that defines an object several times (a folder of alternatives) is checked once per
+/// alternative, so every definition is analysed; the findings are merged.
+///
+/// The rules read the documents in path order (file, then position in the file), so the
+/// findings do not depend on the order the files were given in: a set whose workloads come
+/// from two files is judged the same either way. Input in another order is sorted first (a
+/// copy; `lint` sorts its documents so that none is needed).
 pub fn check(documents: &[Document], options: &CheckOptions) -> Vec<Finding> {
-    let mut model = Model::build(documents);
+    let in_path_order = documents
+        .windows(2)
+        .all(|w| (&w[0].file, w[0].index) <= (&w[1].file, w[1].index));
+    if !in_path_order {
+        let mut sorted = documents.to_vec();
+        sort_in_path_order(&mut sorted);
+        return check(&sorted, options);
+    }
+    let n = Model::alternatives(documents);
+    if n == 1 {
+        return check_model(documents, Model::build(documents), options);
+    }
+    let mut findings: Vec<Finding> = (0..n)
+        .flat_map(|k| {
+            let model = Model::build_alternative(documents, k, n);
+            check_model(documents, model, options)
+        })
+        .collect();
+    sink::sort_and_dedup(&mut findings);
+    findings
+}
+
+/// Sort documents by file, then position in the file (stable).
+pub fn sort_in_path_order(documents: &mut [Document]) {
+    documents.sort_by(|a, b| (&a.file, a.index).cmp(&(&b.file, b.index)));
+}
+
+fn check_model(documents: &[Document], mut model: Model, options: &CheckOptions) -> Vec<Finding> {
     let all_sets = std::mem::take(&mut model.sets);
     let mut sink = Sink::default();
     for rule in registry() {

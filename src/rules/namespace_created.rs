@@ -5,7 +5,7 @@
 
 use super::rule::{Category, Rule};
 use super::sink::{Context, ignore_reason};
-use super::sources::K8S_NAMESPACES;
+use super::sources::{ARGO_CD_SYNC_OPTIONS, K8S_NAMESPACES};
 use crate::finding::Severity;
 use crate::manifest::{Document, JsonPointer};
 use crate::model::Loc;
@@ -29,6 +29,35 @@ fn rendered_into_a_given_namespace(doc: &Document) -> bool {
             label("app.kubernetes.io/managed-by"),
             Some("Helm" | "redis-ha-gen")
         )
+}
+
+/// The namespace an Argo CD `Application` (or each `Application` of an `ApplicationSet`'s
+/// template) creates with the sync option `CreateNamespace=true`: its destination
+/// namespace. A templated destination (`{{.namespace}}`) names no namespace lint can know.
+fn created_by_argo_cd(doc: &Document) -> Option<&str> {
+    if !doc.api_version().starts_with("argoproj.io/") {
+        return None;
+    }
+    let spec = match doc.kind() {
+        "Application" => "/spec",
+        "ApplicationSet" => "/spec/template/spec",
+        _ => return None,
+    };
+    let creates = doc
+        .value
+        .at(&format!("{spec}/syncPolicy/syncOptions"))
+        .and_then(Value::as_array)
+        .is_some_and(|options| {
+            options.iter().any(|o| {
+                o.as_str()
+                    .is_some_and(|o| o.trim() == "CreateNamespace=true")
+            })
+        });
+    let namespace = doc
+        .value
+        .at(&format!("{spec}/destination/namespace"))
+        .and_then(Value::as_str)?;
+    (creates && !namespace.is_empty() && !namespace.contains("{{")).then_some(namespace)
 }
 
 /// Why the input is taken for a whole deployment, or `None` when it is not evidently one (a
@@ -73,14 +102,16 @@ pub const NAMESPACE_NOT_CREATED: Rule = Rule {
         `app.kubernetes.io/managed-by: Helm` — or by redis-ha-gen): a chart's output never \
         holds its release namespace; for `default` and the `kube-*` namespaces every \
         cluster has; nor by `render`/`validate`, where the operator picks the namespace. A \
-        Kustomize `namespace:` field creates nothing: it only sets `metadata.namespace`. \
+        Kustomize `namespace:` field creates nothing: it only sets `metadata.namespace`. An \
+        Argo CD `Application` (or an `ApplicationSet`'s template) in the input with the sync \
+        option `CreateNamespace=true` creates its destination namespace. \
         Said once per namespace, at its first object in file and position order, and only \
         at info. (Kubernetes docs, \"Namespaces\".)",
     fix: "Add the `Namespace` object to the set (kustomize: a `namespace.yaml` resource), or \
         correct the objects' namespace to the one the set creates; when it is made \
         elsewhere on purpose, say so with `ignore-check.redis-ha-gen.io/namespace-not-created` \
         on any object in it.",
-    references: &[K8S_NAMESPACES],
+    references: &[K8S_NAMESPACES, ARGO_CD_SYNC_OPTIONS],
     check: |cx, sink| {
         if cx.options.render.is_some() {
             return;
@@ -94,6 +125,12 @@ pub const NAMESPACE_NOT_CREATED: Rule = Rule {
         let Some(evidence) = whole_deployment(cx, &created) else {
             return;
         };
+        // Argo CD creates an Application's destination namespace with `CreateNamespace=true`:
+        // such a namespace is made, though the input holds no `Namespace` for it.
+        let created: BTreeSet<&str> = created
+            .into_iter()
+            .chain(cx.docs.iter().filter_map(created_by_argo_cd))
+            .collect();
         let mut namespaces: BTreeMap<&str, InNamespace> = BTreeMap::new();
         for (i, doc) in cx.docs.iter().enumerate() {
             let Some(ns) = doc.namespace() else { continue };
@@ -134,3 +171,32 @@ pub const NAMESPACE_NOT_CREATED: Rule = Rule {
         }
     },
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn application(options: Value, namespace: &str) -> Document {
+        Document::from_value(
+            "a.yaml",
+            0,
+            json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                   "metadata": {"name": "a"},
+                   "spec": {"destination": {"namespace": namespace},
+                            "syncPolicy": {"syncOptions": options}}}),
+        )
+    }
+
+    #[test]
+    fn argo_cd_creates_the_destination_only_with_create_namespace() {
+        let creates = application(json!(["CreateNamespace=true"]), "queue");
+        assert_eq!(created_by_argo_cd(&creates), Some("queue"));
+        let without = application(json!(["ServerSideApply=true"]), "queue");
+        assert_eq!(created_by_argo_cd(&without), None);
+        let off = application(json!(["CreateNamespace=false"]), "queue");
+        assert_eq!(created_by_argo_cd(&off), None);
+        let templated = application(json!(["CreateNamespace=true"]), "{{.ns}}");
+        assert_eq!(created_by_argo_cd(&templated), None);
+    }
+}

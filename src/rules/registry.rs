@@ -3,8 +3,8 @@
 use super::rule::Rule;
 use super::{
     cluster, custom_resources, durability, input, lifecycle, memory, namespace_created, namespaces,
-    operators, partial, placement, recognition, scaling, scheduling, secrets, security, timings,
-    tls, topology, wiring,
+    operators, partial, placement, probes, recognition, scaling, scheduling, secrets, security,
+    timings, tls, topology, wiring,
 };
 
 static REGISTRY: &[Rule] = &[
@@ -14,6 +14,7 @@ static REGISTRY: &[Rule] = &[
     input::IGNORE_UNKNOWN_RULE,
     input::REDIS_CONFIG_SYNTAX,
     input::DUPLICATE_OBJECT,
+    input::KUSTOMIZATION_NOT_APPLIED_RULE,
     namespace_created::NAMESPACE_NOT_CREATED,
     recognition::REDIS_CONTAINER_NOT_UNDERSTOOD,
     operators::OPERATOR_MANAGED,
@@ -30,7 +31,8 @@ static REGISTRY: &[Rule] = &[
     timings::SENTINEL_FAILOVER_TIMEOUT_TOO_LOW,
     timings::MIN_REPLICAS_MAX_LAG_EXCEEDS_DOWN_AFTER,
     timings::FAILOVER_TARGET_UNREACHABLE,
-    timings::LIVENESS_PROBE_KILLS_LOADING,
+    probes::LIVENESS_PROBE_KILLS_LOADING,
+    probes::STARTUP_PROBE_KILLS_LOADING,
     timings::TERMINATION_GRACE_TOO_SHORT,
     timings::REPL_DISKLESS_SYNC_DELAY_HIGH,
     memory::MAXMEMORY_UNSET,

@@ -80,13 +80,19 @@ impl Sink {
                 Some(f)
             })
             .collect();
-        findings.sort_by(|a, b| {
-            (&a.file, a.line, a.column, &a.rule, &a.pointer, &a.message)
-                .cmp(&(&b.file, b.line, b.column, &b.rule, &b.pointer, &b.message))
-        });
-        findings.dedup();
+        sort_and_dedup(&mut findings);
         findings
     }
+}
+
+/// Sort findings by place, rule and message, and drop repeats (the same finding reported
+/// twice, or by two alternatives of an input).
+pub(super) fn sort_and_dedup(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.rule, &a.pointer, &a.message)
+            .cmp(&(&b.file, b.line, b.column, &b.rule, &b.pointer, &b.message))
+    });
+    findings.dedup();
 }
 
 /// Findings one rule reports on one object at most; past it one summary finding says how

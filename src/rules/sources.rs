@@ -68,3 +68,7 @@ pub const VALKEY_RELEASES: &str = "https://valkey.io/topics/releases/";
 pub const VALKEY_DOWNLOADS: &str = "https://valkey.io/download/";
 pub const K8S_NAMESPACES: &str =
     "https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/";
+pub const KUSTOMIZE: &str =
+    "https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/";
+pub const ARGO_CD_SYNC_OPTIONS: &str =
+    "https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#create-namespace";

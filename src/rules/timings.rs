@@ -2,9 +2,7 @@
 
 use super::facts::{aof_on, confs, flag, launch_loc, monitors, number, rdb_on, sentinel_number};
 use super::rule::{Category, Rule};
-use super::sources::{
-    ADMIN, K8S_PROBES, K8S_TERMINATION, REDIS_CONF, REPLICATION, SENTINEL, SENTINEL_CONF,
-};
+use super::sources::{ADMIN, K8S_TERMINATION, REDIS_CONF, REPLICATION, SENTINEL, SENTINEL_CONF};
 use crate::finding::Severity;
 use crate::manifest::JsonPointer;
 use crate::model::Role;
@@ -179,56 +177,6 @@ pub const FAILOVER_TARGET_UNREACHABLE: Rule = Rule {
                             ),
                         );
                     }
-                }
-            }
-        }
-    },
-};
-
-pub const LIVENESS_PROBE_KILLS_LOADING: Rule = Rule {
-    id: "liveness-probe-kills-loading",
-    category: Category::Timings,
-    severity: Severity::Warning,
-    summary: "the Redis liveness probe fails on LOADING and there is no startupProbe budget",
-    rationale: "While Redis loads its RDB/AOF at start it answers every command, PING included, \
-        with `-LOADING`. A liveness probe that expects `PONG` fails during a long load, the \
-        kubelet restarts the container, and the load starts over: a restart loop exactly when \
-        the data set is large. (Kubernetes probe docs; Redis admin docs on persistence loading.)",
-    fix: "Accept `LOADING` as alive in the liveness probe (e.g. `redis-cli ping | grep -E \
-        'PONG|LOADING'`), or add a startupProbe whose failureThreshold × periodSeconds covers \
-        the longest load.",
-    references: &[K8S_PROBES, ADMIN],
-    check: |cx, sink| {
-        for set in &cx.model.sets {
-            for (w, c, _) in cx.model.servers(set, Role::Redis) {
-                let Some(doc) = cx.docs.get(w.doc) else {
-                    continue;
-                };
-                let probe = format!("{}/livenessProbe", c.pointer);
-                let Some(command) = doc
-                    .value
-                    .at(&format!("{probe}/exec/command"))
-                    .and_then(|v| v.as_array())
-                else {
-                    continue;
-                };
-                let text = command
-                    .iter()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .to_ascii_lowercase();
-                let expects_pong =
-                    text.contains("ping") && text.contains("pong") && !text.contains("loading");
-                let startup = doc
-                    .value
-                    .at(&format!("{}/startupProbe", c.pointer))
-                    .is_some();
-                if expects_pong && !startup {
-                    sink.report(
-                        &w.loc(format!("{probe}/exec/command")),
-                        format!("the liveness probe of container `{}` expects PONG; during a data load Redis answers LOADING and the kubelet restarts it", c.name),
-                    );
                 }
             }
         }
