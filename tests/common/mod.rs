@@ -1,5 +1,6 @@
 //! The one harness of the integration tests: how they launch the real binary and read what
-//! it did. Each test binary includes it with `mod common;` and uses what it needs.
+//! it did. Each test binary's `main.rs` includes it (`#[path = "../common/mod.rs"] mod
+//! common;`) and its files use what they need (`use crate::common::…`).
 #![allow(dead_code)]
 
 use std::io::Write;

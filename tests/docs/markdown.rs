@@ -1,5 +1,6 @@
 //! Markdown helpers for the tests that check the documentation: GitHub's heading anchors and
-//! the relative links of a page (shared by tests/metrics.rs and tests/docs_catalogue.rs).
+//! the relative links of a page (shared by tests/generate/metrics.rs and
+//! tests/repo/docs_catalogue.rs).
 #![allow(dead_code)]
 
 /// GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens.

@@ -1,0 +1,11 @@
+//! Against real `redis-server` and Sentinel processes on loopback (no root): `status`, the
+//! RESP client over TLS, the rendered TLS and Sentinel configuration loaded by the real
+//! binaries. One test binary; each file is a module.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod resp_tls;
+mod sentinel_extra_config;
+mod status;
+mod tls_redis;
