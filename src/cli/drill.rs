@@ -1,15 +1,16 @@
 //! `drill`: rehearse the failure scenarios on real Redis from the manifests.
 
 use super::args::{DrillArgs, RulesFormat};
+use super::pipe::Stdout;
 use crate::drill::{self, DrillOptions, Target, explore, scenarios, spec};
 use crate::error::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::manifest::Document;
 use anyhow::{Context, bail};
 use std::time::Duration;
 
-pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
+pub fn drill(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     if args.explore || args.replay.is_some() {
-        return explore(args);
+        return explore(args, out);
     }
     let scenarios = scenarios::select(&args.scenario)?;
     let (documents, label, wait_replicas) = input(args)?;
@@ -38,8 +39,8 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
         ),
     };
     match args.format {
-        RulesFormat::Text => super::stdout::print(&report.to_text())?,
-        RulesFormat::Json => super::stdout::print(&format!("{}\n", report.to_json()))?,
+        RulesFormat::Text => out.print(&report.to_text())?,
+        RulesFormat::Json => out.print(&format!("{}\n", report.to_json()))?,
     }
     Ok(if report.summary.failed == 0 {
         EXIT_OK
@@ -49,7 +50,7 @@ pub fn drill(args: &DrillArgs) -> anyhow::Result<u8> {
 }
 
 /// `--explore` and `--replay`: schedules of faults judged by the invariants I1–I4.
-fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
+fn explore(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     if args.target != "local" {
         bail!("--explore and --replay run on the local target only (namespaces on this machine)");
     }
@@ -101,8 +102,8 @@ fn explore(args: &DrillArgs) -> anyhow::Result<u8> {
         }
     };
     match args.format {
-        RulesFormat::Text => super::stdout::print(&report.to_text())?,
-        RulesFormat::Json => super::stdout::print(&format!("{}\n", report.to_json()))?,
+        RulesFormat::Text => out.print(&report.to_text())?,
+        RulesFormat::Json => out.print(&format!("{}\n", report.to_json()))?,
     }
     Ok(if report.violations > 0 {
         EXIT_FINDINGS

@@ -6,16 +6,17 @@ use super::args::{
 };
 use super::encode::encode;
 use super::output_dir;
+use super::pipe::{Pipe, Stdout};
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::finding::{Finding, Severity, Summary};
 use crate::generate::{Generated, generate};
 use crate::profile::{self, BUILTINS, Profile, ProfileRequest, ResolvedProfile};
 use crate::report::{self, Sources};
-use anyhow::bail;
+use anyhow::{Context, bail};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
-pub fn render(args: &RenderArgs) -> anyhow::Result<u8> {
+pub fn render(args: &RenderArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let (generated, failed) = run(&args.profile, &args.check)?;
     // Warnings that do not fail the run still reach the operator, on stderr.
     if !generated.findings.is_empty() {
@@ -25,7 +26,7 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<u8> {
             &generated,
             FindingsFormat::Text,
             args.check.strict,
-            &mut stderr.lock(),
+            &mut Pipe::new(stderr.lock()),
             terminal,
         )?;
     }
@@ -36,44 +37,36 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<u8> {
         Some(dir) => output_dir::write(dir, &generated.documents, args.output)?,
         None => {
             let text = encode(&generated.documents, args.output)?;
-            super::stdout::print(&text)?;
+            out.print(&text)?;
         }
     }
     Ok(EXIT_OK)
 }
 
-pub fn validate(args: &ValidateArgs) -> anyhow::Result<u8> {
+pub fn validate(args: &ValidateArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let (generated, failed) = run(&args.profile, &args.check)?;
-    let stdout = std::io::stdout();
-    let terminal = stdout.is_terminal();
-    let strict = args.check.strict;
-    print_findings(
-        &generated,
-        args.format,
-        strict,
-        &mut stdout.lock(),
-        terminal,
-    )?;
+    let terminal = out.is_terminal();
+    print_findings(&generated, args.format, args.check.strict, out, terminal)?;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-pub fn profiles() -> anyhow::Result<u8> {
-    let mut out = String::new();
+pub fn profiles(out: &mut Stdout) -> anyhow::Result<u8> {
+    let mut text = String::new();
     for builtin in BUILTINS {
         let resolved = profile::resolve(&ProfileRequest {
             profile: builtin.name.to_string(),
             ..ProfileRequest::default()
         })?;
-        out.push_str(&format!(
+        text.push_str(&format!(
             "{:<12}{}\n",
             builtin.name, resolved.profile.description
         ));
     }
-    super::stdout::print(&out)?;
+    out.print(&text)?;
     Ok(EXIT_OK)
 }
 
-pub fn show_profile(args: &ShowProfileArgs) -> anyhow::Result<u8> {
+pub fn show_profile(args: &ShowProfileArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let resolved = profile::resolve(&ProfileRequest {
         profile: args.profile.clone(),
         values: args.values.clone(),
@@ -84,16 +77,16 @@ pub fn show_profile(args: &ShowProfileArgs) -> anyhow::Result<u8> {
         Encoding::Yaml => serde_saphyr::to_string(&resolved.profile)?,
         Encoding::Json => serde_json::to_string_pretty(&resolved.profile)? + "\n",
     };
-    super::stdout::print(&text)?;
+    out.print(&text)?;
     Ok(EXIT_OK)
 }
 
-pub fn schema(args: &SchemaArgs) -> anyhow::Result<u8> {
+pub fn schema(args: &SchemaArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let schema = match args.what {
         SchemaSubject::Profile => schemars::schema_for!(Profile),
     };
     let text = serde_json::to_string_pretty(&schema)? + "\n";
-    super::stdout::print(&text)?;
+    out.print(&text)?;
     Ok(EXIT_OK)
 }
 
@@ -143,9 +136,8 @@ fn print_findings(
     report::sort(&mut findings);
     let summary = Summary::count(&findings, 1, generated.documents.len());
     let sources = profile_sources(&findings);
-    super::stdout::quiet(super::lint::write_findings(
-        format, &findings, &summary, &sources, strict, out, terminal,
-    ))
+    super::lint::write_findings(format, &findings, &summary, &sources, strict, out, terminal)
+        .context("cannot write to stdout")
 }
 
 /// The text of the profile files findings point into: built-ins from the binary, user

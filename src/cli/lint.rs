@@ -1,6 +1,7 @@
 //! `lint`, `rules`, `explain`; and the findings output `validate` shares with `lint`.
 
 use super::args::{CatalogueFormat, CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs};
+use super::pipe::Stdout;
 use super::rule_selection::RuleSelection;
 use super::{inputs, kustomize};
 use crate::baseline::Baseline;
@@ -13,9 +14,9 @@ use crate::rules::{self, CheckOptions, Rule};
 use crate::schema::KubeVersion;
 use crate::{manifest, schema};
 use anyhow::Context;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
+pub fn lint(args: &LintArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let (config, kube_version) = check_settings(&args.check)?;
     let ids: Vec<&str> = rules::registry().iter().map(|r| r.id).collect();
     let selection = RuleSelection::new(&args.skip, &args.only, &ids)?;
@@ -89,6 +90,7 @@ pub fn lint(args: &LintArgs) -> anyhow::Result<u8> {
         documents.len(),
         &sources,
         args.check.strict,
+        out,
     );
     // The process ends next: freeing thousands of parsed documents node by node would cost
     // a tenth of the run, and the operating system reclaims them at once.
@@ -121,16 +123,17 @@ fn print_findings(
     objects: usize,
     sources: &Sources,
     strict: bool,
+    stdout: &mut Stdout,
 ) -> anyhow::Result<u8> {
     report::sort(&mut findings);
     let summary = Summary::count(&findings, files, objects);
-    let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = write_findings(
+    let mut out = std::io::BufWriter::new(stdout);
+    write_findings(
         format, &findings, &summary, sources, strict, &mut out, terminal,
-    );
-    super::stdout::quiet(written.and_then(|()| out.flush()))?;
+    )
+    .and_then(|()| out.flush())
+    .context("cannot write to stdout")?;
     let failed = summary.errors > 0 || (strict && summary.warnings > 0);
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
@@ -167,9 +170,8 @@ pub fn write_findings(
     report::write(format, &report, out)
 }
 
-pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
+pub fn rules(args: &RulesArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let registry = rules::registry();
-    let mut out = std::io::stdout().lock();
     let written = match args.format {
         CatalogueFormat::Json => {
             let list: Vec<serde_json::Value> = registry
@@ -180,14 +182,14 @@ pub fn rules(args: &RulesArgs) -> anyhow::Result<u8> {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &list)
+            serde_json::to_writer_pretty(&mut *out, &list)
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
         }
-        CatalogueFormat::Text => rules_table(registry, &mut out),
+        CatalogueFormat::Text => rules_table(registry, out),
         CatalogueFormat::Markdown => out.write_all(super::catalogue::markdown(registry).as_bytes()),
     };
-    super::stdout::quiet(written)?;
+    written.context("cannot write to stdout")?;
     Ok(EXIT_OK)
 }
 
@@ -211,7 +213,7 @@ fn rules_table(registry: &[Rule], out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
+pub fn explain(args: &ExplainArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let Some(rule) = rules::find(&args.rule) else {
         let hint = did_you_mean(&args.rule, rules::registry().iter().map(|r| r.id));
         anyhow::bail!(
@@ -238,7 +240,7 @@ pub fn explain(args: &ExplainArgs) -> anyhow::Result<u8> {
         "\nSuppress\n  on one object: annotation `ignore-check.redis-ha-gen.io/{id}: \"<reason>\"`\n  everywhere: `rules: {{{id}: off}}` in .redis-ha-gen.yaml\n",
         id = rule.id
     ));
-    super::stdout::quiet(std::io::stdout().lock().write_all(text.as_bytes()))?;
+    out.print(&text)?;
     Ok(EXIT_OK)
 }
 

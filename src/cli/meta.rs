@@ -2,11 +2,12 @@
 //! they can never drift from the real flags.
 
 use super::args::{CompletionsArgs, ManArgs};
+use super::pipe::Stdout;
 use crate::error::EXIT_OK;
 use anyhow::Context;
 
-pub fn completions(args: &CompletionsArgs) -> anyhow::Result<u8> {
-    super::stdout::print(&script(args.shell).0)?;
+pub fn completions(args: &CompletionsArgs, out: &mut Stdout) -> anyhow::Result<u8> {
+    out.print(&script(args.shell).0)?;
     Ok(EXIT_OK)
 }
 
@@ -69,12 +70,12 @@ fn fix_fish_top_level_values(script: &str) -> String {
     )
 }
 
-pub fn man(args: &ManArgs) -> anyhow::Result<u8> {
+pub fn man(args: &ManArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let mut command = super::help::command().disable_help_subcommand(true);
     command.build();
     let Some(dir) = &args.output_dir else {
         let page = super::man::page(&command, "")?;
-        super::stdout::print(&String::from_utf8_lossy(&page))?;
+        out.print(&String::from_utf8_lossy(&page))?;
         return Ok(EXIT_OK);
     };
     let shown = dir.display();

@@ -15,15 +15,16 @@ mod man;
 mod meta;
 mod output_dir;
 mod output_record;
+mod pipe;
 mod profile_completion;
 mod rule_selection;
 mod status;
-mod stdout;
 
 pub use args::*;
 
 use crate::error::EXIT_USAGE;
 use clap::FromArgMatches;
+pub use pipe::Stdout;
 
 /// Parse arguments, run the command, return the exit code.
 pub fn main() -> u8 {
@@ -37,10 +38,10 @@ pub fn main() -> u8 {
             return if err.use_stderr() { EXIT_USAGE } else { 0 };
         }
     };
-    match run(cli) {
+    // The one stdout of the run: it handles a reader that goes away (pipe.rs).
+    let mut out = Stdout::stdout();
+    match run(cli, &mut out) {
         Ok(code) => code,
-        // The reader closed stdout (`| head -1`): its choice, not an error.
-        Err(err) if stdout::is_broken_pipe(&err) => crate::error::EXIT_OK,
         Err(err) => {
             // Errors quote paths and values the user (or an attacker) chose.
             let text = format!("{err:#}");
@@ -50,22 +51,22 @@ pub fn main() -> u8 {
     }
 }
 
-/// Run a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
+/// Run a parsed command line; results go to `out`.
+pub fn run(cli: Cli, out: &mut Stdout) -> anyhow::Result<u8> {
     crate::bounded_read::set_limit(cli.max_input_bytes);
     match cli.command {
-        None => generate::render(&cli.render),
-        Some(Command::Render(args)) => generate::render(&args),
-        Some(Command::Validate(args)) => generate::validate(&args),
-        Some(Command::Profiles) => generate::profiles(),
-        Some(Command::ShowProfile(args)) => generate::show_profile(&args),
-        Some(Command::Schema(args)) => generate::schema(&args),
-        Some(Command::Lint(args)) => lint::lint(&args),
-        Some(Command::Rules(args)) => lint::rules(&args),
-        Some(Command::Explain(args)) => lint::explain(&args),
-        Some(Command::Drill(args)) => drill::drill(&args),
-        Some(Command::Status(args)) => status::status(&args),
-        Some(Command::Completions(args)) => meta::completions(&args),
-        Some(Command::Man(args)) => meta::man(&args),
+        None => generate::render(&cli.render, out),
+        Some(Command::Render(args)) => generate::render(&args, out),
+        Some(Command::Validate(args)) => generate::validate(&args, out),
+        Some(Command::Profiles) => generate::profiles(out),
+        Some(Command::ShowProfile(args)) => generate::show_profile(&args, out),
+        Some(Command::Schema(args)) => generate::schema(&args, out),
+        Some(Command::Lint(args)) => lint::lint(&args, out),
+        Some(Command::Rules(args)) => lint::rules(&args, out),
+        Some(Command::Explain(args)) => lint::explain(&args, out),
+        Some(Command::Drill(args)) => drill::drill(&args, out),
+        Some(Command::Status(args)) => status::status(&args, out),
+        Some(Command::Completions(args)) => meta::completions(&args, out),
+        Some(Command::Man(args)) => meta::man(&args, out),
     }
 }

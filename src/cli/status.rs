@@ -1,6 +1,7 @@
 //! `status`: pick the backend from the flags, observe, print, exit with the verdict's code.
 
 use super::args::{RulesFormat, StatusArgs};
+use super::pipe::Stdout;
 use crate::profile::DEFAULT_NAMESPACE;
 use crate::resp::TlsClient;
 use crate::status::{self, Backend, direct::Direct, kubectl::Kubectl};
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 /// Where the generated manifests mount the TLS Secret's CA in every container.
 const DEFAULT_POD_CA: &str = "/tls/ca.crt";
 
-pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
+pub fn status(args: &StatusArgs, out: &mut Stdout) -> anyhow::Result<u8> {
     let started = Instant::now();
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         bail!(
@@ -79,8 +80,8 @@ pub fn status(args: &StatusArgs) -> anyhow::Result<u8> {
         );
     }
     match args.format {
-        RulesFormat::Text => super::stdout::print(&status::text(&status))?,
-        RulesFormat::Json => super::stdout::print(&status::json(&status)?)?,
+        RulesFormat::Text => out.print(&status::text(&status))?,
+        RulesFormat::Json => out.print(&status::json(&status)?)?,
     }
     Ok(status.verdict.exit_code())
 }
