@@ -192,8 +192,10 @@ pub struct RulesArgs {
     pub format: CatalogueFormat,
 }
 
+/// `drill --format` and `status --format`: their report as text (for people) or json
+/// (docs/contracts.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum RulesFormat {
+pub enum ReportFormat {
     #[default]
     Text,
     Json,
@@ -245,8 +247,8 @@ pub struct DrillArgs {
           value_parser = super::candidates::Candidates(super::candidates::scenario_names))]
     pub scenario: String,
     /// The report as text (a table) or json (docs/contracts.md).
-    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-    pub format: RulesFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Write one timeline SVG per scenario into DIR.
     #[arg(long, value_name = "DIR")]
     pub timeline: Option<PathBuf>,
@@ -323,8 +325,8 @@ pub struct StatusArgs {
     #[arg(long, default_value = "mymaster")]
     pub master_name: String,
     /// The report as text (tables and a verdict) or json (docs/contracts.md).
-    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-    pub format: RulesFormat,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
     /// Connect over TLS (sets with `tls-port` and `port 0`, e.g. `tls.enabled`). With
     /// --target kubectl it is on by itself where a container's env has `TLS_CA_CERT_FILE`.
     #[arg(long)]

@@ -1,6 +1,6 @@
 //! `drill`: rehearse the failure scenarios on real Redis from the manifests.
 
-use super::args::{DrillArgs, RulesFormat};
+use super::args::{DrillArgs, ReportFormat};
 use super::pipe::Stdout;
 use crate::drill::{self, DrillOptions, Target, explore, scenarios, spec};
 use crate::error::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
@@ -39,8 +39,8 @@ pub fn drill(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         ),
     };
     match args.format {
-        RulesFormat::Text => out.print(&report.to_text())?,
-        RulesFormat::Json => out.print(&format!("{}\n", report.to_json()))?,
+        ReportFormat::Text => out.print(&report.to_text())?,
+        ReportFormat::Json => out.print(&format!("{}\n", report.to_json()))?,
     }
     Ok(if report.summary.failed == 0 {
         EXIT_OK
@@ -102,8 +102,8 @@ fn explore(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         }
     };
     match args.format {
-        RulesFormat::Text => out.print(&report.to_text())?,
-        RulesFormat::Json => out.print(&format!("{}\n", report.to_json()))?,
+        ReportFormat::Text => out.print(&report.to_text())?,
+        ReportFormat::Json => out.print(&format!("{}\n", report.to_json()))?,
     }
     Ok(if report.violations > 0 {
         EXIT_FINDINGS

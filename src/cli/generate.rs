@@ -11,7 +11,7 @@ use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::finding::{Finding, Severity, Summary};
 use crate::generate::{Generated, generate};
 use crate::profile::{self, BUILTINS, Profile, ProfileRequest, ResolvedProfile};
-use crate::report::{self, Sources};
+use crate::report::{self, InputTexts};
 use anyhow::{Context, bail};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -135,15 +135,15 @@ fn print_findings(
     let mut findings = generated.findings.clone();
     report::sort(&mut findings);
     let summary = Summary::count(&findings, 1, generated.documents.len());
-    let sources = profile_sources(&findings);
-    super::lint::write_findings(format, &findings, &summary, &sources, strict, out, terminal)
+    let texts = profile_texts(&findings);
+    super::lint::write_findings(format, &findings, &summary, &texts, strict, out, terminal)
         .context("cannot write to stdout")
 }
 
 /// The text of the profile files findings point into: built-ins from the binary, user
 /// files from disk (a flag such as `--set a=b` has no text).
-fn profile_sources(findings: &[Finding]) -> Sources {
-    let mut sources = Sources::new();
+fn profile_texts(findings: &[Finding]) -> InputTexts {
+    let mut texts = InputTexts::new();
     let files: BTreeSet<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
     for file in files {
         let builtin = BUILTINS.iter().find(|b| b.path == file);
@@ -152,8 +152,8 @@ fn profile_sources(findings: &[Finding]) -> Sources {
             None => crate::bounded_read::text_file(std::path::Path::new(file), file).ok(),
         };
         if let Some(text) = text {
-            sources.insert(file, text);
+            texts.insert(file, text);
         }
     }
-    sources
+    texts
 }

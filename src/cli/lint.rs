@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
 use crate::finding::{Finding, Summary};
 use crate::profile::suggest::did_you_mean;
-use crate::report::{self, Format, Report, RuleDoc, Sources};
+use crate::report::{self, Format, InputTexts, Report, RuleDoc};
 use crate::rules::{self, CheckOptions, Rule};
 use crate::schema::KubeVersion;
 use crate::{manifest, schema};
@@ -31,7 +31,7 @@ pub fn lint(args: &LintArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         }
     }
     let files = inputs.len();
-    let mut sources = Sources::new();
+    let mut texts = InputTexts::new();
     let mut documents = Vec::new();
     let mut findings = kustomize_findings;
     for input in inputs {
@@ -39,7 +39,7 @@ pub fn lint(args: &LintArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         let parsed = match String::from_utf8(input.bytes) {
             Ok(text) => {
                 let parsed = manifest::parse(&input.file, &text);
-                sources.insert(input.file, text);
+                texts.insert(input.file, text);
                 parsed
             }
             Err(e) => manifest::parse_bytes(&input.file, e.as_bytes()),
@@ -88,14 +88,14 @@ pub fn lint(args: &LintArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         findings,
         files,
         documents.len(),
-        &sources,
+        &texts,
         args.check.strict,
         out,
     );
     // The process ends next: freeing thousands of parsed documents node by node would cost
     // a tenth of the run, and the operating system reclaims them at once.
     std::mem::forget(documents);
-    std::mem::forget(sources);
+    std::mem::forget(texts);
     code
 }
 
@@ -121,7 +121,7 @@ fn print_findings(
     mut findings: Vec<Finding>,
     files: usize,
     objects: usize,
-    sources: &Sources,
+    texts: &InputTexts,
     strict: bool,
     stdout: &mut Stdout,
 ) -> anyhow::Result<u8> {
@@ -130,7 +130,7 @@ fn print_findings(
     let terminal = stdout.is_terminal();
     let mut out = std::io::BufWriter::new(stdout);
     write_findings(
-        format, &findings, &summary, sources, strict, &mut out, terminal,
+        format, &findings, &summary, texts, strict, &mut out, terminal,
     )
     .and_then(|()| out.flush())
     .context("cannot write to stdout")?;
@@ -146,7 +146,7 @@ pub fn write_findings(
     format: FindingsFormat,
     findings: &[Finding],
     summary: &Summary,
-    sources: &Sources,
+    texts: &InputTexts,
     strict: bool,
     out: &mut dyn Write,
     terminal: bool,
@@ -155,7 +155,7 @@ pub fn write_findings(
     let report = Report {
         findings,
         summary,
-        sources,
+        texts,
         rules: &docs,
     };
     let format = match format {

@@ -1,6 +1,6 @@
 //! `status`: pick the backend from the flags, observe, print, exit with the verdict's code.
 
-use super::args::{RulesFormat, StatusArgs};
+use super::args::{ReportFormat, StatusArgs};
 use super::pipe::Stdout;
 use crate::profile::DEFAULT_NAMESPACE;
 use crate::resp::TlsClient;
@@ -80,8 +80,8 @@ pub fn status(args: &StatusArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         );
     }
     match args.format {
-        RulesFormat::Text => out.print(&status::text(&status))?,
-        RulesFormat::Json => out.print(&status::json(&status)?)?,
+        ReportFormat::Text => out.print(&status::text(&status))?,
+        ReportFormat::Json => out.print(&status::json(&status)?)?,
     }
     Ok(status.verdict.exit_code())
 }

@@ -8,7 +8,7 @@ use super::shell::DESCRIPTOR;
 use super::source_kind::SourceKind;
 use super::vars::{self, Vars};
 use super::workload::{VolumeSource, Workload, data_pointer};
-use super::{Loc, Sources};
+use super::{Loc, SourceObjects};
 use crate::manifest::Document;
 use crate::redis_conf::{self, ConfText};
 use std::borrow::Cow;
@@ -33,7 +33,7 @@ pub struct MountedFile<'a> {
 /// The files of one workload; `'d` is the documents' lifetime, which texts read from them keep.
 pub struct Files<'a, 'd> {
     pub docs: &'d [Document],
-    pub sources: &'a Sources,
+    pub sources: &'a SourceObjects,
     pub workload: &'a Workload,
     pub scripts: &'a [Script],
     pub cache: &'a TextCache<'d>,
@@ -133,7 +133,7 @@ impl<'a, 'd> Files<'a, 'd> {
     /// Reading files of `workload` once its start scripts are known.
     pub fn new(
         docs: &'d [Document],
-        sources: &'a Sources,
+        sources: &'a SourceObjects,
         workload: &'a Workload,
         scripts: &'a [Script],
         cache: &'a TextCache<'d>,

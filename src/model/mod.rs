@@ -56,8 +56,9 @@ impl Loc {
     }
 }
 
-/// ConfigMaps and Secrets by (namespace, kind, name).
-pub type Sources = HashMap<(String, SourceKind, String), usize>;
+/// The objects volumes and env draw from (a [`SourceKind`]: ConfigMaps and Secrets), by
+/// (namespace, kind, name): the index of the document that defines each.
+pub type SourceObjects = HashMap<(String, SourceKind, String), usize>;
 
 /// Configuration text found in a ConfigMap/Secret (directly, or in a script's here-document).
 #[derive(Clone, Debug)]
@@ -89,7 +90,7 @@ pub struct Model {
     pub services: Vec<Service>,
     pub pdbs: Vec<Pdb>,
     pub policies: Vec<NetworkPolicy>,
-    pub sources: Sources,
+    pub sources: SourceObjects,
     pub stored: Vec<StoredConf>,
     pub sets: Vec<HaSet>,
     /// Documents defining the same object, in path order; the model reads one of each group

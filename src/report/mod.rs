@@ -2,13 +2,13 @@
 //! with the same entry point `write(report, out)`; `write` here picks one.
 
 mod github;
+mod input_texts;
 mod json;
 mod junit;
 mod sarif;
-mod sources;
 mod text;
 
-pub use sources::Sources;
+pub use input_texts::InputTexts;
 
 use crate::finding::{Finding, Severity, Summary};
 use std::io::{self, Write};
@@ -34,7 +34,7 @@ pub enum Format {
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub summary: &'a Summary,
-    pub sources: &'a Sources,
+    pub texts: &'a InputTexts,
     /// What each rule is about, for formats that carry rule metadata (SARIF).
     pub rules: &'a [RuleDoc<'a>],
 }

@@ -2,7 +2,7 @@
 //! caret under the column, then one summary line. ANSI colour only when asked for (the
 //! caller decides: a terminal, and `NO_COLOR` unset).
 
-use super::{Report, Sources, summary_line};
+use super::{InputTexts, Report, summary_line};
 use crate::escape::printable;
 use crate::finding::{Finding, Severity};
 use std::io::{self, Write};
@@ -14,7 +14,7 @@ const EXCERPT_CHARS: usize = 120;
 pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { color };
     for finding in report.findings {
-        write_finding(finding, report.sources, paint, out)?;
+        write_finding(finding, report.texts, paint, out)?;
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(report.summary))
@@ -22,7 +22,7 @@ pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()
 
 fn write_finding(
     f: &Finding,
-    sources: &Sources,
+    texts: &InputTexts,
     paint: Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -41,7 +41,7 @@ fn write_finding(
     )?;
 
     let excerpt = f.file.as_deref().zip(f.line).and_then(|(file, line)| {
-        let text = sources.line(file, line)?;
+        let text = texts.line(file, line)?;
         Some((line, excerpt(text, f.column.unwrap_or(1))))
     });
     let width = excerpt

@@ -5,7 +5,7 @@
 use crate::common;
 
 use redis_ha_gen::finding::{Finding, Severity, Summary};
-use redis_ha_gen::report::{self, Format, Report, RuleDoc, Sources};
+use redis_ha_gen::report::{self, Format, InputTexts, Report, RuleDoc};
 use std::path::Path;
 
 const STATEFULSET: &str = "\
@@ -122,23 +122,23 @@ fn rules() -> Vec<RuleDoc<'static>> {
     ]
 }
 
-fn sources() -> Sources {
-    let mut sources = Sources::new();
-    sources.insert("deploy/redis-ha/redis-statefulset.yaml", STATEFULSET);
-    sources.insert("deploy/redis-ha/redis-sentinel-configmap.yaml", CONFIGMAP);
-    sources.insert("-", "kind: : x\n");
-    sources
+fn texts() -> InputTexts {
+    let mut texts = InputTexts::new();
+    texts.insert("deploy/redis-ha/redis-statefulset.yaml", STATEFULSET);
+    texts.insert("deploy/redis-ha/redis-sentinel-configmap.yaml", CONFIGMAP);
+    texts.insert("-", "kind: : x\n");
+    texts
 }
 
 fn render(format: Format) -> String {
     let mut findings = findings();
     report::sort(&mut findings);
     let summary = Summary::count(&findings, 3, 2);
-    let (sources, rules) = (sources(), rules());
+    let (texts, rules) = (texts(), rules());
     let report = Report {
         findings: &findings,
         summary: &summary,
-        sources: &sources,
+        texts: &texts,
         rules: &rules,
     };
     let mut out = Vec::new();
@@ -448,14 +448,14 @@ fn junit_of_the_rule_fixtures_is_valid_with_a_case_per_finding() {
     assert_eq!(xml.matches("<testcase ").count(), findings);
 }
 
-/// The JUnit report of `findings` alone (no sources, no rule metadata).
+/// The JUnit report of `findings` alone (no input texts, no rule metadata).
 fn junit_of(findings: &[Finding], files: usize, objects: usize) -> String {
     let summary = Summary::count(findings, files, objects);
-    let sources = Sources::new();
+    let texts = InputTexts::new();
     let report = Report {
         findings,
         summary: &summary,
-        sources: &sources,
+        texts: &texts,
         rules: &[],
     };
     let mut out = Vec::new();

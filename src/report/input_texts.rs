@@ -6,23 +6,23 @@ use std::collections::BTreeMap;
 /// Input texts by display path. Line starts are indexed lazily: only the text format
 /// needs them, and only for files that have findings.
 #[derive(Debug, Default)]
-pub struct Sources {
-    texts: BTreeMap<String, Source>,
+pub struct InputTexts {
+    texts: BTreeMap<String, InputText>,
 }
 
 #[derive(Debug)]
-struct Source {
+struct InputText {
     text: String,
     line_starts: OnceCell<Vec<usize>>,
 }
 
-impl Sources {
+impl InputTexts {
     pub fn new() -> Self {
         Self::default()
     }
 
     pub fn insert(&mut self, file: impl Into<String>, text: impl Into<String>) {
-        let source = Source {
+        let source = InputText {
             text: text.into(),
             line_starts: OnceCell::new(),
         };
@@ -49,12 +49,12 @@ mod tests {
 
     #[test]
     fn lines_are_one_based_and_lose_their_line_breaks() {
-        let mut sources = Sources::new();
-        sources.insert("a.yaml", "kind: Service\r\nmetadata:\n  name: redis");
-        assert_eq!(sources.line("a.yaml", 1), Some("kind: Service"));
-        assert_eq!(sources.line("a.yaml", 3), Some("  name: redis"));
-        assert_eq!(sources.line("a.yaml", 0), None);
-        assert_eq!(sources.line("a.yaml", 4), None);
-        assert_eq!(sources.line("b.yaml", 1), None);
+        let mut texts = InputTexts::new();
+        texts.insert("a.yaml", "kind: Service\r\nmetadata:\n  name: redis");
+        assert_eq!(texts.line("a.yaml", 1), Some("kind: Service"));
+        assert_eq!(texts.line("a.yaml", 3), Some("  name: redis"));
+        assert_eq!(texts.line("a.yaml", 0), None);
+        assert_eq!(texts.line("a.yaml", 4), None);
+        assert_eq!(texts.line("b.yaml", 1), None);
     }
 }
