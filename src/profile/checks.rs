@@ -34,10 +34,22 @@ struct Problem {
 /// The first bad value, as an error naming its key and where it was set.
 pub fn check(profile: &Profile, provenance: &BTreeMap<String, Origin>) -> anyhow::Result<()> {
     let mut problems = Vec::new();
-    control_characters(profile, &mut problems);
-    quantities(profile, &mut problems);
-    patterns(profile, &mut problems);
-    ports_and_counts(profile, &mut problems);
+    // In this order: the first problem found is the one reported.
+    let checks: [fn(&Profile, &mut Vec<Problem>); 10] = [
+        control_characters,
+        quantities,
+        object_names,
+        images,
+        redis_settings,
+        sentinel_master_name,
+        references,
+        label_maps,
+        reserved_annotation,
+        ports_and_counts,
+    ];
+    for check in checks {
+        check(profile, &mut problems);
+    }
     let mut found = Vec::new();
     super::checks_scheduling::check(profile, &mut found);
     super::checks_backup::check(profile, &mut found);
@@ -190,19 +202,27 @@ fn quantities(profile: &Profile, problems: &mut Vec<Problem>) {
     }
 }
 
-/// Every value against the grammar of where it lands (`grammar.rs`, also in `schema profile`).
-fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
+// The checks below test each value against the grammar of where it lands (`grammar.rs`,
+// also in `schema profile`).
+
+/// The namespace and the name every object's name starts with: DNS-1123 labels.
+fn object_names(profile: &Profile, problems: &mut Vec<Problem>) {
     const DNS_LABEL_RULE: &str = "a DNS-1123 label: at most 63 characters, lower-case letters, \
         digits and `-`, starting and ending with a letter or digit";
-    const SUBDOMAIN_RULE: &str = "a DNS-1123 subdomain such as `redis-auth`: lower-case \
-        letters, digits, `-` and `.`, at most 253 characters";
     for (key, value) in [("namespace", &profile.namespace), ("name", &profile.name)] {
         if !grammar::matches(DNS_LABEL, value) {
             problem(problems, key, value, DNS_LABEL_RULE);
         }
     }
+}
+
+fn images(profile: &Profile, problems: &mut Vec<Problem>) {
     image(problems, "image", &profile.image);
     image(problems, "metrics.image", &profile.metrics.image);
+}
+
+/// The `redis.*` values written into redis.conf: sizes, the eviction policy, save points.
+fn redis_settings(profile: &Profile, problems: &mut Vec<Problem>) {
     let redis = &profile.redis;
     if !grammar::matches(REDIS_SIZE, &redis.maxmemory) {
         problem(
@@ -254,6 +274,9 @@ fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
             );
         }
     }
+}
+
+fn sentinel_master_name(profile: &Profile, problems: &mut Vec<Problem>) {
     if !grammar::matches(MASTER_NAME, &profile.sentinel.master_name) {
         problem(
             problems,
@@ -263,11 +286,18 @@ fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
              into sentinel.conf and sent in SENTINEL commands)",
         );
     }
+}
+
+/// Names of objects the set refers to (StorageClass, Secrets, the Issuer), a label key and
+/// a URL.
+fn references(profile: &Profile, problems: &mut Vec<Problem>) {
+    const SUBDOMAIN_RULE: &str = "a DNS-1123 subdomain such as `redis-auth`: lower-case \
+        letters, digits, `-` and `.`, at most 253 characters";
     let tls = &profile.tls;
     let names = [
         (
             "redis.storage.storageClassName",
-            &redis.storage.storage_class_name,
+            &profile.redis.storage.storage_class_name,
             DNS_SUBDOMAIN_OR_EMPTY,
             "empty (the cluster's default class) or the name of a StorageClass: a DNS-1123 \
              subdomain such as `fast-ssd`",
@@ -335,7 +365,11 @@ fn patterns(profile: &Profile, problems: &mut Vec<Problem>) {
              (required with `tls.certManager.enabled`)",
         );
     }
-    label_maps(profile, problems);
+}
+
+/// The suppression annotation of `maxmemory-policy-evicts-state` is the generator's own when
+/// a reason is given: the profile may not write it too.
+fn reserved_annotation(profile: &Profile, problems: &mut Vec<Problem>) {
     let suppression = ignore_check_annotation(MAXMEMORY_POLICY_EVICTS_STATE);
     if profile.pod_annotations.contains_key(&suppression)
         && profile.redis.maxmemory_policy.starts_with("allkeys-")
