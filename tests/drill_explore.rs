@@ -168,6 +168,11 @@ fn production_short_exploration() {
         "0",
     ]);
     assert_eq!(report["seed"], 1);
+    // The engine and version explored, as the scenarios' report names them.
+    assert_eq!(report["engine"], "redis");
+    let version = report["server_version"].as_str().expect("server_version");
+    assert!(version.starts_with("7."), "{version}");
+    assert_eq!(report["redis_version"], version);
     let schedules = report["schedules"].as_array().expect("schedules");
     assert_eq!(schedules.len(), 2);
     let mut counted = 0;

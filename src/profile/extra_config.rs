@@ -61,6 +61,11 @@ const ALIASES: &[(&str, &str)] = &[
     ("min-slaves-max-lag", "min-replicas-max-lag"),
 ];
 
+/// Why the names of the data files are Redis's defaults.
+const DATA_NAMES: &str = "the start scripts find a node's data by Redis's default names \
+     (`dump.rdb`, `appendonlydir/appendonly.aof.manifest`): under another name a pod holding \
+     data would look empty, and an empty pod may start a set afresh or load a backup";
+
 /// Refused whatever the templates say, with the reason.
 const UNSAFE: &[(&str, &str)] = &[
     (
@@ -79,6 +84,9 @@ const UNSAFE: &[(&str, &str)] = &[
         "sentinel client-reconfig-script",
         "Sentinel would run a program from the pod's filesystem",
     ),
+    ("dbfilename", DATA_NAMES),
+    ("appendfilename", DATA_NAMES),
+    ("appenddirname", DATA_NAMES),
     (
         "sentinel sentinel-user",
         "the Sentinels authenticate to each other with the password from `auth`",
@@ -270,6 +278,12 @@ mod tests {
         assert!(refused(Target::Redis, "tls-protocols", "TLSv1.2").contains("generator"));
         assert!(refused(Target::Redis, "include", "/etc/x.conf").contains("never see"));
         assert!(refused(Target::Redis, "rename-command", "CONFIG \"\"").contains("by name"));
+        for key in ["dbfilename", "appendfilename", "appenddirname"] {
+            assert!(
+                refused(Target::Redis, key, "other").contains("look empty"),
+                "{key}"
+            );
+        }
         assert!(refused(Target::Redis, "appendfsync", "always\nport 1").contains("control"));
         assert!(refused(Target::Redis, "appendfsync", "\"always").contains("balanced"));
         assert!(refused(Target::Redis, "appendfsync", "").contains("arguments"));

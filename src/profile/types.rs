@@ -222,7 +222,9 @@ pub struct Redis {
     /// appended in directive order. Directives the generator writes itself (the template's
     /// and the start script's: `port`, `dir`, `replicaof`, `requirepass`, `maxmemory`, …)
     /// are refused, with the profile field to use where there is one; so are `include`,
-    /// `rename-command` and values with control characters. `redis-ha-gen lint` sees them.
+    /// `rename-command`, the data files' names (`dbfilename`, `appendfilename`,
+    /// `appenddirname`: the start scripts find a node's data by the default names) and
+    /// values with control characters. `redis-ha-gen lint` sees them.
     #[schemars(schema_with = "grammar::directive_map")]
     pub extra_config: BTreeMap<String, String>,
 }

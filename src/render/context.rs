@@ -25,7 +25,7 @@ const MIN_PRESTOP_SECONDS: u32 = 5;
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
 /// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
-pub const SCRIPTS: [(&str, &str); 10] = [
+pub const SCRIPTS: [(&str, &str); 11] = [
     (
         "common.sh",
         include_str!("../../templates/scripts/common.sh"),
@@ -60,6 +60,7 @@ pub const SCRIPTS: [(&str, &str); 10] = [
         "restore.sh",
         include_str!("../../templates/scripts/restore.sh"),
     ),
+    ("aof.sh", include_str!("../../templates/scripts/aof.sh")),
 ];
 
 /// Everything the templates read. Field names are the template variable names.

@@ -1,8 +1,9 @@
 # backup.sh: the backup CronJob's container. Takes an RDB snapshot from a replica the
 # Sentinels know (never the master: its fork and the stream would compete with the writes
-# the clients wait for), verifies it with redis-check-rdb, writes it to the backup claim
-# under a timestamped name (a partial file, then a rename: a reader never sees half a
-# snapshot), and deletes all but the newest BACKUP_RETENTION snapshots.
+# the clients wait for), verifies it with the engine's RDB checker (CHECK_RDB:
+# redis-check-rdb or valkey-check-rdb), writes it to the backup claim under a timestamped
+# name (a partial file, then a rename: a reader never sees half a snapshot), and deletes all
+# but the newest BACKUP_RETENTION snapshots.
 # Inputs: the pods' env (common.sh), BACKUP_DIR (the claim) and BACKUP_RETENTION.
 # docs/runbook.md, "Backups".
 # shellcheck shell=dash
@@ -105,8 +106,8 @@ if ! fetch_rdb "$REPLICA" "$PARTIAL"; then
     rm -f "$PARTIAL"
     exit 1
 fi
-if ! redis-check-rdb "$PARTIAL" >&2; then
-    log "redis-check-rdb refused the snapshot from $REPLICA: deleted, not kept"
+if ! "$CHECK_RDB" "$PARTIAL" >&2; then
+    log "$CHECK_RDB refused the snapshot from $REPLICA: deleted, not kept"
     rm -f "$PARTIAL"
     exit 1
 fi

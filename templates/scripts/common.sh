@@ -3,10 +3,10 @@
 #
 # Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
 # HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
-# PRESTOP_TIMEOUT_SECONDS, ENGINE_SERVER and ENGINE_CLI (the binaries; Redis's when
-# unset), TLS_CA_CERT_FILE when TLS is on, and when auth is on REDIS_PASSWORD_FILE and
-# REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume (the password itself is
-# never in the env; see load_passwords).
+# PRESTOP_TIMEOUT_SECONDS, ENGINE_SERVER, ENGINE_CLI and ENGINE_CHECK_RDB (the binaries;
+# Redis's when unset), TLS_CA_CERT_FILE when TLS is on, and when auth is on
+# REDIS_PASSWORD_FILE and REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume
+# (the password itself is never in the env; see load_passwords).
 
 # The scripts run under dash (Debian images) or BusyBox ash (Alpine): POSIX sh plus
 # `local`. The variables set here are read by the scripts that source this file.
@@ -55,10 +55,12 @@ peers() {
     all_pods | grep -v -x -F "$SELF"
 }
 
-# The engine's binaries (profile field `engine`): redis-server and redis-cli, or
-# valkey-server and valkey-cli. Sentinel is the server with --sentinel.
+# The engine's binaries (profile field `engine`): redis-server, redis-cli and
+# redis-check-rdb, or valkey-server, valkey-cli and valkey-check-rdb. Sentinel is the server
+# with --sentinel.
 SERVER=${ENGINE_SERVER:-redis-server}
 CLI=${ENGINE_CLI:-redis-cli}
+CHECK_RDB=${ENGINE_CHECK_RDB:-redis-check-rdb}
 # Every CLI call: with TLS_CA_CERT_FILE set (tls.enabled) it speaks TLS and verifies the
 # server with that CA. Left unquoted where used, to split into words.
 REDIS_CLI="$CLI"
@@ -315,8 +317,11 @@ end_sentinel_tally() {
 }
 
 # What the Redis at HOST holds, from one INFO: NODE_ROLE ("" when it does not answer),
-# NODE_OFFSET (its replication offset, which survives restarts and failovers in Redis 7)
-# and NODE_KEYS (keys in every database).
+# NODE_OFFSET (its replication offset, which survives restarts from an RDB and failovers in
+# Redis 7) and NODE_KEYS (keys in every database). A start from the append-only file
+# (appendonly yes) restores no offset (measured on Redis 7.0.15: 0 beside the keys it
+# loaded): a node holding keys at offset 0 counts as offset 1, so it is never taken for an
+# empty one, and such nodes rank equal (the Sentinels' choice decides between them).
 node_info() {
     NODE_ROLE=""
     NODE_OFFSET=0
@@ -334,6 +339,9 @@ node_info() {
     done <<EOF
 $(redis_cmd "$1" INFO replication keyspace | tr -d '\r')
 EOF
+    if [ "$NODE_OFFSET" = 0 ] && [ "$NODE_KEYS" -gt 0 ]; then
+        NODE_OFFSET=1
+    fi
 }
 
 # Ask the Sentinels on HOSTS..., one after the other, for a planned failover of this pod's

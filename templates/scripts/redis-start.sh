@@ -13,8 +13,13 @@ STARTED_AT=$(date +%s)
 # (the crash watcher asks for that within a second) before it may take the role back.
 CRASH_HOLD_SECONDS=5
 
+# An AOF directory as this script starts, before Redis runs: with appendonly on, Redis
+# creates one (an empty AOF) at every start, so one seen later says nothing about data.
+AOF_AT_START=""
+[ ! -d "$DATA_DIR/appendonlydir" ] || AOF_AT_START=1
+
 has_data() {
-    [ -s "$DATA_DIR/dump.rdb" ] || [ -d "$DATA_DIR/appendonlydir" ]
+    [ -s "$DATA_DIR/dump.rdb" ] || [ -n "$AOF_AT_START" ]
 }
 
 # Regenerated on every start: Sentinel's CONFIG REWRITE leaves the last role in the file,
@@ -28,6 +33,7 @@ write_redis_conf() {
             echo "replica-announce-ip $SELF"
             echo "replica-announce-port $REDIS_PORT"
             echo "replicaof $SAFE_MASTER_HOST $SAFE_MASTER_PORT"
+            aof_from_rdb_conf
             # An empty node is never promoted before it has synced, unless the set is
             # fresh: a peer holds data, or the Sentinels already know replicas (the set has
             # a history, and its data may be on a pod that is down right now: promoting an
@@ -205,6 +211,7 @@ take_role() {
     until [ "$(redis_cmd "$LOCAL" PING | tr -d '\r')" = "PONG" ]; do
         sleep 1
     done
+    aof_from_rdb
     while :; do
         ask_sentinels
         scan_self
@@ -274,6 +281,9 @@ fi
 # shellcheck source=restore.sh
 . /scripts/restore.sh
 restore_if_set_lost
+# shellcheck source=aof.sh
+. /scripts/aof.sh
+aof_from_rdb_needed
 rm -f "$STOPPING_MARKER"
 write_redis_conf
 [ -z "$PASSWORD" ] || remember_secret masterauth "$PASSWORD"

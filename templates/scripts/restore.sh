@@ -70,8 +70,8 @@ restore_if_set_lost() {
             "known replicas $KNOWN_REPLICAS)"
         return 0
     fi
-    if ! redis-check-rdb "$snapshot" >/dev/null 2>&1; then
-        log "restore mode: $snapshot fails redis-check-rdb: not restored, starting empty"
+    if ! "$CHECK_RDB" "$snapshot" >/dev/null 2>&1; then
+        log "restore mode: $snapshot fails $CHECK_RDB: not restored, starting empty"
         return 0
     fi
     log "restore mode: every claim of the set was lost: loading $snapshot"

@@ -499,6 +499,9 @@ fn every_container_gets_the_env_the_scripts_read() {
         "SENTINEL_PORT",
         "MASTER_NAME",
         "PRESTOP_TIMEOUT_SECONDS",
+        "ENGINE_SERVER",
+        "ENGINE_CLI",
+        "ENGINE_CHECK_RDB",
     ];
     let common = SCRIPTS.iter().find(|(n, _)| *n == "common.sh").unwrap().1;
     for input in inputs {

@@ -88,7 +88,8 @@ fn run_all(
     seed: u64,
 ) -> anyhow::Result<ExploreReport> {
     local::check_host(spec)?;
-    let version = super::engine::server_version(super::engine::of(spec))?;
+    let engine = super::engine::of(spec);
+    let version = super::engine::server_version(engine)?;
     let _guard = cleanup::Guard::install();
     for dir in options.out.iter().chain(&options.timeline) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -130,7 +131,9 @@ fn run_all(
     Ok(ExploreReport {
         seed,
         profile: options.label.clone(),
-        redis_version: version,
+        engine,
+        redis_version: version.clone(),
+        server_version: version,
         faults_injected: reports.iter().map(|r| r.faults.len()).sum(),
         errors: reports.iter().filter(|r| r.error.is_some()).count(),
         schedules: reports,

@@ -2,6 +2,7 @@
 //! scenario metrics; in all, the count of violations. JSON for machines, a table for people.
 
 use super::schedule::{Fault, Schedule};
+use crate::profile::Engine;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -84,6 +85,13 @@ pub struct ExploreReport {
     /// The exploration's seed (a replay: the schedule's).
     pub seed: u64,
     pub profile: String,
+    /// The engine explored: `redis` or `valkey` (profile field `engine`), as in the
+    /// scenarios' report.
+    pub engine: Engine,
+    /// `redis-server --version` or `valkey-server --version` of the binaries explored with.
+    pub server_version: String,
+    /// The same as `server_version`, under its name from before Valkey (kept for existing
+    /// consumers of the JSON).
     pub redis_version: String,
     pub schedules: Vec<ScheduleReport>,
     /// Violations found, over every schedule (shrinking's replays not counted).
@@ -103,8 +111,11 @@ impl ExploreReport {
 
     pub fn to_text(&self) -> String {
         let mut out = format!(
-            "exploration of {} with Redis {}, seed {}\n\n",
-            self.profile, self.redis_version, self.seed
+            "exploration of {} with {} {}, seed {}\n\n",
+            self.profile,
+            self.engine.display(),
+            self.server_version,
+            self.seed
         );
         out += &format!(
             "{:>3} {:>20} {:>6} {:<6} {:<11} {:>8} {:>6} {:>13} {:>10}\n",
@@ -206,4 +217,37 @@ fn fault_rows(faults: &[Fault], indent: &str) -> String {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_engine_and_version_explored() {
+        let report = ExploreReport {
+            seed: 1,
+            profile: "production".into(),
+            engine: Engine::Valkey,
+            server_version: "8.1.8".into(),
+            redis_version: "8.1.8".into(),
+            schedules: Vec::new(),
+            violations: 0,
+            faults_injected: 0,
+            errors: 0,
+            seconds: 0.0,
+            not_available: Vec::new(),
+        };
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).expect("JSON");
+        assert_eq!(json["engine"], "valkey");
+        assert_eq!(json["server_version"], "8.1.8");
+        assert_eq!(json["redis_version"], "8.1.8");
+        assert!(
+            report
+                .to_text()
+                .starts_with("exploration of production with Valkey 8.1.8, seed 1"),
+            "{}",
+            report.to_text()
+        );
+    }
 }
