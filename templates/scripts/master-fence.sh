@@ -13,10 +13,15 @@ SCRIPT=master-fence
 # shellcheck source=common.sh
 . /scripts/common.sh
 
-# How often the local Sentinel's view of its peers is read (seconds; BusyBox and coreutils
-# sleep take fractions) while the local Redis is master, IDLE_INTERVAL otherwise.
-CHECK_INTERVAL=0.25
+# How often the local Redis's replication and the local Sentinel's view of its peers are
+# read (seconds; BusyBox and coreutils sleep take fractions) while the local Redis is
+# master, IDLE_INTERVAL otherwise. Two `redis-cli` calls a check: twice a second keeps the
+# watcher's cost on the master's pod small and still fences within half of down-after plus
+# one interval, before any Sentinel can start a failover.
+CHECK_INTERVAL=0.5
+CHECK_INTERVAL_MS=500
 IDLE_INTERVAL=1
+CR=$(printf '\r')
 # The fence: a min-replicas-to-write no set reaches. Not `CLIENT PAUSE WRITE`: it would hold
 # the Sentinels' hello PUBLISHes too, and with them the INFO on the same link that lets them
 # demote this master. The value it replaces is kept in the pod's /tmp (an emptyDir shared by
@@ -28,18 +33,28 @@ SAVED=/tmp/master-fence.min-replicas
 # when it acknowledged at least the oldest (about half of down-after ago).
 HISTORY=""
 
-# GOOD: replicas acknowledging fresh (at most LAG seconds ago, Redis's `lag`) and at least
-# the oldest offset of HISTORY, which this call extends (by the master's offset now) and
-# trims to KEEP entries; "" when the local Redis does not answer. Not its acknowledgements
-# alone: a replica that hears nothing from this master (frames dropped one way) still
-# acknowledges, an offset that no longer grows.
-replicas_keeping_up() {
-    local info line offset lag oldest
-    GOOD=""
+# One `INFO replication` of the local Redis read in the shell (no pipeline: the watcher runs
+# twice a second on the master's pod). Sets ROLE (`master`, `slave`; "" when the local Redis
+# does not answer) and, for a master, GOOD: replicas acknowledging fresh (at most LAG seconds
+# ago, Redis's `lag`) and at least the oldest offset of HISTORY, which this call extends (by
+# the master's offset now) and trims to KEEP entries. Not its acknowledgements alone: a
+# replica that hears nothing from this master (frames dropped one way) still acknowledges,
+# an offset that no longer grows.
+read_replication() {
+    local info line offset="" lag oldest online=""
+    ROLE="" GOOD=""
     info=$(redis_cmd "$LOCAL" INFO replication) || return 0
-    info=$(printf '%s\n' "$info" | tr -d '\r')
-    offset=$(printf '%s\n' "$info" | sed -n 's/^master_repl_offset://p')
-    [ -n "$offset" ] || return 0
+    while IFS= read -r line; do
+        line=${line%"$CR"}
+        case $line in
+            role:*) ROLE=${line#role:} ;;
+            master_repl_offset:*) offset=${line#master_repl_offset:} ;;
+            slave[0-9]*:*state=online*) online="$online $line" ;;
+        esac
+    done <<EOF
+$info
+EOF
+    [ "$ROLE" = master ] && [ -n "$offset" ] && [ -n "$KEEP" ] || return 0
     HISTORY="$HISTORY $offset"
     # shellcheck disable=SC2086 # word splitting is the point: one entry a word
     set -- $HISTORY
@@ -49,20 +64,15 @@ replicas_keeping_up() {
     HISTORY="$*"
     oldest=$1
     GOOD=0
-    while IFS= read -r line; do
-        case $line in
-            slave[0-9]*:*state=online*) ;;
-            *) continue ;;
-        esac
+    # shellcheck disable=SC2086 # one replica's line a word (the lines hold no blanks)
+    for line in $online; do
         offset=${line#*,offset=}
         offset=${offset%%,*}
         lag=${line#*,lag=}
         lag=${lag%%,*}
         [ "$lag" -le "$LAG" ] 2>/dev/null && [ "$offset" -ge "$oldest" ] 2>/dev/null &&
             GOOD=$((GOOD + 1))
-    done <<EOF
-$info
-EOF
+    done
 }
 
 # Peers (other Sentinels) the local Sentinel heard from within LIMIT_MS: counted from
@@ -71,9 +81,9 @@ EOF
 reachable_peers() {
     local limit=$1 reply key="" line n=0
     reply=$(sentinel_cmd "$LOCAL" SENTINEL SENTINELS "$MASTER_NAME") || return 0
-    reply=$(printf '%s\n' "$reply" | tr -d '\r')
     case $reply in ERR* | NOAUTH* | WRONGPASS* | "Could not"*) return 0 ;; esac
     while IFS= read -r line; do
+        line=${line%"$CR"}
         if [ -z "$key" ]; then
             key=$line
             continue
@@ -113,10 +123,6 @@ majority_names_self() {
         [ "$FAILOVER_UNDER_WAY" = 0 ]
 }
 
-local_role() {
-    redis_cmd "$LOCAL" ROLE | tr -d '\r' | head -n 1
-}
-
 fence() {
     local current
     current=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
@@ -150,6 +156,7 @@ armed=0
 fenced=0
 need=$((MAJORITY - 1))
 limit_ms=""
+KEEP=""
 while :; do
     if [ "$armed" = 1 ]; then
         sleep "$CHECK_INTERVAL" 2>/dev/null || sleep 1
@@ -161,7 +168,8 @@ while :; do
         armed=0 fenced=0
         continue
     fi
-    case $(local_role) in
+    read_replication
+    case $ROLE in
         master) ;;
         "")
             # No answer (busy, frozen, restarting): nothing is decided on it.
@@ -187,7 +195,7 @@ while :; do
         [ "$limit_ms" -gt 0 ] 2>/dev/null && [ "$quorum" -gt 0 ] 2>/dev/null || continue
         limit_ms=$((limit_ms / 2))
         LAG=$((limit_ms / 1000))
-        KEEP=$((limit_ms / 250 + 1))
+        KEEP=$((limit_ms / CHECK_INTERVAL_MS + 1))
         HISTORY=""
         # The Sentinels that can see this master: its own and one per replica keeping up.
         # With at least REPLICAS - quorum replicas keeping up, the others are fewer than a
@@ -195,7 +203,6 @@ while :; do
         replicas_needed=$((REPLICAS - quorum))
         [ "$replicas_needed" -gt 0 ] || continue
     fi
-    replicas_keeping_up
     [ -n "$GOOD" ] || continue
     heard=$(reachable_peers "$limit_ms")
     [ -n "$heard" ] || continue
