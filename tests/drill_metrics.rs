@@ -61,7 +61,15 @@ fn production_with_metrics_passes_and_exporters_serve_redis_up() {
 fn missing_exporter_binary_is_named() {
     require_root_and_redis();
     let dir = tempfile::tempdir().expect("temp dir");
-    for binary in ["redis-server", "redis-cli", "bwrap", "ip", "sh", "nsenter"] {
+    for binary in [
+        "redis-server",
+        "redis-cli",
+        "redis-check-rdb",
+        "bwrap",
+        "ip",
+        "sh",
+        "nsenter",
+    ] {
         let out = Command::new("sh")
             .args(["-c", &format!("command -v {binary}")])
             .output()
