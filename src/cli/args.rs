@@ -279,7 +279,8 @@ pub struct DrillArgs {
     #[arg(long, default_value = "all", value_name = "KIND,KIND,…")]
     pub faults: String,
     /// Write failing schedules (and their shrunk forms) into DIR as replay files, with the
-    /// whole logs of the failing run beside each (`.log`).
+    /// whole logs of the failing run beside each (`.log`; with --replay, of the run whether it
+    /// failed or not).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Replays shrinking may spend on each failing schedule (0: no shrinking).

@@ -88,6 +88,7 @@ fn explore(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         label,
         quiet: args.quiet,
         render: rerender(args),
+        keep_logs: replay.is_some(),
     };
     let report = match replay {
         Some(schedule) => explore::replay(&spec, schedule, &options)?,

@@ -104,23 +104,58 @@ local_master_field() {
 }
 
 # Every Sentinel asked at once (one round trip however many time out): a majority must name
-# this pod and none may be failing it over.
+# this pod and none may be failing it over. Each is also asked for its last vote in an
+# election for this master: `SENTINEL IS-MASTER-DOWN-BY-ADDR` with epoch 0 casts no vote and
+# changes nothing, it answers the leader and epoch of that Sentinel's last vote (checked on
+# Redis 7.0.15). UNAPPLIED_EPOCH: the newest epoch a Sentinel that names this pod voted in
+# beyond the config it holds (0: none).
 majority_names_self() {
-    local dir=/tmp/master-fence host i=0 file
+    local dir=/tmp/master-fence host i=0 file vote
     mkdir -p "$dir"
     rm -f "$dir"/*
     for host in $(all_pods); do
         i=$((i + 1))
         sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" >"$dir/sentinel.$i" &
+        sentinel_cmd "$host" SENTINEL IS-MASTER-DOWN-BY-ADDR "$SELF" "$REDIS_PORT" 0 fence >"$dir/vote.$i" &
     done
     wait
     start_sentinel_tally
+    UNAPPLIED_EPOCH=0
     for file in "$dir"/sentinel.*; do
         tally_sentinel_reply "$(tr -d '\r' <"$file")"
+        [ "$VIEW_IP" = "$SELF" ] || continue
+        vote=$(tr -d '\r' <"$dir/vote.${file##*.}" | sed -n 3p)
+        [ "$vote" -gt "$VIEW_EPOCH" ] 2>/dev/null && [ "$vote" -gt "$UNAPPLIED_EPOCH" ] &&
+            UNAPPLIED_EPOCH=$vote
     done
     end_sentinel_tally
     [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] &&
         [ "$FAILOVER_UNDER_WAY" = 0 ]
+}
+
+# A Sentinel that names this pod voted in an election newer than the config it holds: its
+# leader may have promoted another pod and been cut off before telling anyone. That config
+# wins when it comes back (its epoch is higher), and every write this master took meanwhile
+# is lost (explorer seed 12, schedule 4). Such a promoted pod is one this pod cannot reach:
+# true (the fence stays) unless every other pod's Redis answers `ROLE` and none is master,
+# which is what an election that ended without a promotion (aborted, not elected) leaves.
+orphan_master_possible() {
+    local dir=/tmp/master-fence host i=0 file role
+    for host in $(all_pods); do
+        [ "$host" = "$SELF" ] && continue
+        i=$((i + 1))
+        redis_cmd "$host" ROLE >"$dir/role.$i" &
+    done
+    wait
+    for file in "$dir"/role.*; do
+        [ -e "$file" ] || continue
+        role=$(tr -d '\r' <"$file" | sed -n 1p)
+        case $role in
+            slave) ;;
+            *) return 0 ;;
+        esac
+    done
+    return 1
 }
 
 fence() {
@@ -154,6 +189,7 @@ lift() {
 # this one decides afresh.
 armed=0
 fenced=0
+held_for=""
 need=$((MAJORITY - 1))
 limit_ms=""
 KEEP=""
@@ -220,8 +256,17 @@ while :; do
         continue
     fi
     [ "$heard" -ge "$need" ] || continue
-    if majority_names_self && lift; then
+    majority_names_self || continue
+    if [ "$UNAPPLIED_EPOCH" -gt 0 ] && orphan_master_possible; then
+        if [ "$held_for" != "$UNAPPLIED_EPOCH" ]; then
+            held_for=$UNAPPLIED_EPOCH
+            log "a Sentinel voted in election $UNAPPLIED_EPOCH, newer than the config it names" \
+                "this pod by, and a pod that leader could have promoted does not answer:" \
+                "writes refused until the Sentinels learn that election's outcome"
+        fi
+    elif lift; then
         fenced=0
+        held_for=""
         log "$SENTINELS_AGREE Sentinels name this pod master: writes taken again"
     fi
 done

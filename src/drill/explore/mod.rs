@@ -41,6 +41,9 @@ pub struct ExploreOptions {
     /// The input rendered again with another `redis.replicas`, for `scale`; `None` for a
     /// manifest file.
     pub render: Option<super::Render>,
+    /// Write the whole logs (`--out`) of a schedule that passed too: a replay is run to be
+    /// read, and a pass after a fix is worth reading as much as the failure before it.
+    pub keep_logs: bool,
 }
 
 fn shape_pods(spec: &HaSpec) -> Vec<String> {
@@ -285,7 +288,7 @@ fn run_one(
             eprintln!("drill: cannot write {}: {err}", path.display());
         }
     }
-    if let (false, Some(path)) = (passed, outputs.logs)
+    if let (true, Some(path)) = (!passed || options.keep_logs, outputs.logs)
         && let Err(err) = logs::write(path, &rec.rehearsal)
     {
         eprintln!("drill: {err:#}");
