@@ -151,3 +151,18 @@ fn a_custom_image_is_recognised_by_name_and_port_with_its_configuration_unknown(
     assert_eq!(m.sets[0].topology, Topology::SentinelHa);
     assert_eq!(m.sets[0].workloads, vec![0, 1]);
 }
+
+/// bitnami/redis in `architecture: standalone` starts its one server with
+/// `REDIS_REPLICATION_MODE=master`: a cache, not replication; its `replica` mode is.
+#[test]
+fn bitnami_master_mode_alone_is_standalone_and_replica_mode_is_replication() {
+    let set = |mode: &str| {
+        let m = model(&format!(
+            "kind: StatefulSet\nmetadata: {{name: r}}\nspec:\n  template:\n    spec:\n      containers:\n        - {{name: redis, image: 'bitnami/redis:7.2.1', command: [redis-server], env: [{{name: REDIS_REPLICATION_MODE, value: {mode}}}]}}\n"
+        ));
+        m.sets[0].topology
+    };
+    assert_eq!(set("master"), Topology::Standalone);
+    assert_eq!(set("replica"), Topology::Replication);
+    assert_eq!(set("slave"), Topology::Replication);
+}
