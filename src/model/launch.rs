@@ -2,6 +2,7 @@
 //! volume), and the `redis-server` / `redis-sentinel` it finally runs, with which config.
 
 use super::Loc;
+use super::bitnami_image;
 use super::conf::{Conf, Origin};
 use super::files::{Files, located};
 use super::script::Script;
@@ -224,6 +225,8 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
         )?;
         if let Some(conf) = server.conf.as_mut() {
             conf.settings = image_settings(files.workload, container);
+        } else if server.role == Role::Redis {
+            server.conf = bitnami_entrypoint(files, container);
         }
         return Some(server);
     }
@@ -326,6 +329,46 @@ fn image_default(
         },
         launch: loc,
         conf: None,
+    })
+}
+
+/// The configuration bitnami's `redis` image writes from the environment when it runs on
+/// its own entrypoint (`bitnami_image.rs`), as if given on the command line.
+fn bitnami_entrypoint(files: &Files, container: &super::workload::Container) -> Option<Conf> {
+    if !bitnami_image::is_server_image(container.image.as_deref()?) {
+        return None;
+    }
+    let env: Vec<bitnami_image::EnvVar> = files
+        .docs
+        .get(files.workload.doc)
+        .and_then(|d| d.value.at(&format!("{}/env", container.pointer)))
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.get("name")?.as_str()?.to_string();
+            let value = match e.get("value") {
+                Some(v) => Some(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+                None if e.get("valueFrom").is_some() => None,
+                None => Some(String::new()),
+            };
+            Some((name, value))
+        })
+        .collect();
+    let at = files.workload.loc(format!("{}/image", container.pointer));
+    let words: Vec<Word> = bitnami_image::entrypoint_options(container, &env)?
+        .into_iter()
+        .map(|text| Word {
+            text,
+            loc: at.clone(),
+        })
+        .collect();
+    Some(Conf {
+        path: None,
+        origin: Origin::Defaults,
+        settings: options(&words),
+        errors: Vec::new(),
+        sentinel_index: Default::default(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The Redis HA topology extracted from manifests: each HA set, its pods, configs, Services,
 //! PDBs and NetworkPolicies. Every fact keeps a [`Loc`] back to the document it came from.
 
+mod bitnami_image;
 mod bootstrap;
 mod cache;
 pub mod conf;

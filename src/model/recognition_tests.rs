@@ -151,3 +151,57 @@ fn a_custom_image_is_recognised_by_name_and_port_with_its_configuration_unknown(
     assert_eq!(m.sets[0].topology, Topology::SentinelHa);
     assert_eq!(m.sets[0].workloads, vec![0, 1]);
 }
+
+/// bitnami/redis in `architecture: standalone` starts its one server with
+/// `REDIS_REPLICATION_MODE=master`: a cache, not replication; its `replica` mode is.
+#[test]
+fn bitnami_master_mode_alone_is_standalone_and_replica_mode_is_replication() {
+    let set = |mode: &str| {
+        let m = model(&format!(
+            "kind: StatefulSet\nmetadata: {{name: r}}\nspec:\n  template:\n    spec:\n      containers:\n        - {{name: redis, image: 'bitnami/redis:7.2.1', command: [redis-server], env: [{{name: REDIS_REPLICATION_MODE, value: {mode}}}]}}\n"
+        ));
+        m.sets[0].topology
+    };
+    assert_eq!(set("master"), Topology::Standalone);
+    assert_eq!(set("replica"), Topology::Replication);
+    assert_eq!(set("slave"), Topology::Replication);
+}
+
+/// bitnami's `redis` image on its own entrypoint writes its configuration from the env
+/// (`bitnami_image.rs`): remote connections on, a password only with `REDIS_PASSWORD`.
+#[test]
+fn bitnami_image_on_its_own_entrypoint_is_configured_from_its_env() {
+    let conf = |env: &str, mounts: &str| {
+        let m = model(&format!(
+            "kind: Deployment\nmetadata: {{name: b}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: redis\n          image: mcr.microsoft.com/oss/bitnami/redis:6.0.8\n          ports: [{{containerPort: 6379}}]\n          env: {env}\n          volumeMounts: {mounts}\n"
+        ));
+        let server = m.workloads[0].containers[0]
+            .server
+            .clone()
+            .expect("a server");
+        server.conf.map(|c| {
+            let get = |k: &str| c.value(&[k]).map(|(v, _)| v.to_string());
+            (get("bind"), get("requirepass"), get("maxmemory"))
+        })
+    };
+    let open = conf("[{name: ALLOW_EMPTY_PASSWORD, value: 'yes'}]", "[]");
+    assert_eq!(open, Some((Some("0.0.0.0".into()), None, None)));
+    let secret = conf(
+        "[{name: REDIS_PASSWORD, valueFrom: {secretKeyRef: {name: s, key: p}}}, {name: REDIS_EXTRA_FLAGS, value: '--maxmemory 100mb'}]",
+        "[]",
+    );
+    assert_eq!(
+        secret,
+        Some((
+            Some("0.0.0.0".into()),
+            Some("$REDIS_PASSWORD".into()),
+            Some("100mb".into())
+        ))
+    );
+    // A mounted redis.conf replaces what the env would write: not known from the input.
+    let mounted = conf(
+        "[]",
+        "[{name: c, mountPath: /opt/bitnami/redis/mounted-etc}]",
+    );
+    assert_eq!(mounted, None);
+}

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 pub enum Topology {
     /// Redis servers watched by Sentinels, which fail over.
     SentinelHa,
-    /// A master and replicas (`replicaof`, bitnami's `REDIS_REPLICATION_MODE`), no Sentinel:
-    /// nothing fails over.
+    /// A master and replicas (`replicaof`, bitnami's `REDIS_REPLICATION_MODE=replica`), no
+    /// Sentinel: nothing fails over.
     Replication,
     /// Servers with no replication and no Sentinel: a cache or a single store.
     Standalone,
@@ -79,11 +79,14 @@ fn classify(model: &Model, workloads: &[usize]) -> Topology {
     if servers().any(|(_, s)| s.role == Role::Sentinel) {
         return Topology::SentinelHa;
     }
+    // bitnami's image starts a replica for `REDIS_REPLICATION_MODE=replica` (or `slave`);
+    // `master` is what its chart sets in standalone mode too, so it is no evidence.
     let replicating = ws().any(|w| !master_hosts(w).is_empty())
         || servers().any(|(c, _)| {
-            c.env
-                .iter()
-                .any(|(k, v)| k == "REDIS_REPLICATION_MODE" && !v.is_empty())
+            c.env.iter().any(|(k, v)| {
+                k == "REDIS_REPLICATION_MODE"
+                    && (v.eq_ignore_ascii_case("replica") || v.eq_ignore_ascii_case("slave"))
+            })
         });
     if replicating {
         Topology::Replication
