@@ -683,11 +683,10 @@ fn production_without_fs_group_cannot_write_its_claim() {
     assert!(logs.contains("Permission denied"), "{logs}");
 }
 
-/// Production's set with its first pod started (the other two are not: alone, its Redis is
+/// Production's set, no pod started. The tests start only the first: alone, its Redis is
 /// fenced and never Ready, but the client Service publishes not-ready addresses, so the
-/// running pod is that Service's endpoint).
-fn production_first_pod() -> redis_ha_gen::drill::local::LocalSet {
-    use redis_ha_gen::drill::cluster::Cluster;
+/// running pod is that Service's endpoint.
+fn production_set() -> redis_ha_gen::drill::local::LocalSet {
     let text = render(&["--profile", "production"]);
     let documents =
         redis_ha_gen::drill::spec::documents_from_text("production", &text).expect("parse");
@@ -697,9 +696,7 @@ fn production_first_pod() -> redis_ha_gen::drill::local::LocalSet {
         service.publish_not_ready,
         "production's client Service changed"
     );
-    let set = redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set");
-    set.start_pod(0).expect("start");
-    set
+    redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set")
 }
 
 type Session<'a> = Box<dyn redis_ha_gen::drill::cluster::Session + 'a>;
@@ -733,46 +730,54 @@ fn run_id(session: &mut dyn redis_ha_gen::drill::cluster::Session) -> String {
         .to_string()
 }
 
-/// The client Service `redis:26379` is a cluster IP that the gateway's pod reaches: a
-/// connection to it lands on an endpoint's Sentinel; with no endpoint left it is refused
-/// (kube-proxy's reject), and the endpoint change reaches the rules.
+/// The client Service `redis:26379` is a cluster IP that the gateway's pod reaches: with no
+/// endpoint a connection to it is refused (kube-proxy's reject); with one it lands on that
+/// endpoint's Sentinel, and the rules follow the endpoints as pods go and come back at a
+/// new address.
 #[test]
 fn a_cluster_ip_service_sends_the_gateway_to_its_endpoints_and_refuses_without_any() {
     use redis_ha_gen::drill::cluster::{Client, Cluster};
     use std::time::{Duration, Instant};
     require_root_and_redis();
-    let set = production_first_pod();
+    let set = production_set();
     let port = set.spec().sentinel_port;
     let through_service = || {
         set.connect_service("redis", port, Client::Gateway, Duration::from_secs(1))
             .expect("the local target plays a client pod")
     };
-    let mut session = eventually_connected(through_service);
-    let mut direct = set
-        .connect(0, true, Duration::from_secs(1))
-        .expect("redis-0");
-    assert_eq!(
-        run_id(session.as_mut()),
-        run_id(direct.as_mut()),
-        "the cluster IP did not lead to the only endpoint's Sentinel"
-    );
-    drop((session, direct));
-    set.kill_pod(0).expect("kill");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let refusal = loop {
-        match through_service() {
-            Err(e) => break format!("{e:#}"),
-            Ok(_) => assert!(
-                Instant::now() < deadline,
-                "redis:{port} still answers 5 s after its only endpoint was killed"
-            ),
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    let refused = |when: &str| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let error = loop {
+            match through_service() {
+                Err(e) => break format!("{e:#}"),
+                Ok(_) => assert!(
+                    Instant::now() < deadline,
+                    "redis:{port} still answers 5 s {when}"
+                ),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(
+            error.contains("refused"),
+            "a Service without endpoints must refuse {when}, as kube-proxy's reject does: {error}"
+        );
     };
-    assert!(
-        refusal.contains("refused"),
-        "a Service without endpoints must refuse, as kube-proxy's reject does: {refusal}"
-    );
+    refused("before any pod runs");
+    for life in ["its start", "its recreation at a new address"] {
+        set.start_pod(0).expect("start");
+        let mut session = eventually_connected(through_service);
+        let mut direct = set
+            .connect(0, true, Duration::from_secs(1))
+            .expect("redis-0");
+        assert_eq!(
+            run_id(session.as_mut()),
+            run_id(direct.as_mut()),
+            "after {life}, the cluster IP did not lead to the only endpoint's Sentinel"
+        );
+        drop((session, direct));
+        set.kill_pod(0).expect("kill");
+        refused("after its only endpoint was killed");
+    }
     drop(set);
     no_leftovers(std::process::id());
 }
@@ -785,7 +790,8 @@ fn network_policy_refuses_a_client_without_the_gateway_label() {
     use redis_ha_gen::drill::cluster::{Client, Cluster};
     use std::time::Duration;
     require_root_and_redis();
-    let set = production_first_pod();
+    let set = production_set();
+    set.start_pod(0).expect("start");
     let port = set.spec().sentinel_port;
     let connect = |client| {
         set.connect_service("redis", port, client, Duration::from_millis(700))
