@@ -363,6 +363,7 @@ impl Drop for LocalSet {
         for pod in &self.pods {
             pod.kill();
         }
+        self.node.dns.stop_services();
         self.network.remove();
         for root in self.node.cgroup_roots.all() {
             let cgroups = Resource::Cgroup(root.clone());

@@ -27,7 +27,8 @@ pub struct Dns {
     pods: Mutex<Vec<PodState>>,
     server: Arc<Server>,
     proxy: Arc<Proxy>,
-    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    proxy_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Dns {
@@ -66,7 +67,8 @@ impl Dns {
             pods: Mutex::new(pods),
             server,
             proxy,
-            threads: Mutex::new(vec![thread, proxy_thread]),
+            thread: Mutex::new(Some(thread)),
+            proxy_thread: Mutex::new(Some(proxy_thread)),
         };
         for (ordinal, &ip) in ips.iter().enumerate() {
             dns.write_hosts(ordinal, ip)?;
@@ -106,6 +108,20 @@ impl Dns {
         self.server
             .publish(Zone::of(&self.spec, pods, self.proxy.cluster_ips()));
         self.proxy.publish(pods);
+    }
+
+    /// Stop following the endpoints with the Services' rules (before the namespaces that
+    /// hold them are deleted); returns once no rule is being loaded.
+    pub fn stop_services(&self) {
+        self.proxy.shutdown();
+        let thread = self
+            .proxy_thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 
     /// Each Service's cluster IP, by name (headless Services have none).
@@ -150,9 +166,9 @@ impl Dns {
 impl Drop for Dns {
     fn drop(&mut self) {
         self.server.shutdown();
-        self.proxy.shutdown();
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
-        for thread in threads {
+        self.stop_services();
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
             let _ = thread.join();
         }
     }
