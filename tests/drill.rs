@@ -124,7 +124,7 @@ fn a_values_file_changes_the_set_drilled() {
     no_leftovers(pid);
 }
 
-const ALL_SCENARIOS: [&str; 30] = [
+const ALL_SCENARIOS: [&str; 31] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -154,6 +154,7 @@ const ALL_SCENARIOS: [&str; 30] = [
     "scale-down",
     "scale-up",
     "master-recreated-stale-dns",
+    "slow-dns-then-master-down",
     "full-sync-under-load",
 ];
 

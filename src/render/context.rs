@@ -6,6 +6,7 @@ use super::backup::{self, BackupContext};
 use super::container::{image_reference, resources};
 use super::metrics::{self, MetricsContext};
 use super::placement;
+use super::tilt;
 use super::tls::{self, TlsContext};
 use crate::finding::ignore_check_annotation;
 use crate::kube_names;
@@ -428,6 +429,10 @@ fn pod_env(profile: &Profile, name: &str, headless_service: &str, grace: u32) ->
         value("SENTINEL_PORT", profile.sentinel.port.to_string()),
         value("MASTER_NAME", profile.sentinel.master_name.clone()),
         value("PRESTOP_TIMEOUT_SECONDS", prestop.to_string()),
+        value(
+            "SENTINEL_TILT_PERIOD_MS",
+            tilt::tilt_period_ms(profile.sentinel.down_after_milliseconds).to_string(),
+        ),
     ];
     // common.sh: the engine's server and CLI binaries (profile/engine.rs).
     env.extend(

@@ -7,6 +7,7 @@ mod context;
 mod filters;
 mod metrics;
 mod placement;
+mod tilt;
 mod tls;
 
 pub use context::{RenderContext, SCRIPTS};

@@ -20,6 +20,9 @@ pub struct RedisNode {
     pub link: Option<String>,
     /// Masters: `connected_slaves`.
     pub connected_replicas: Option<u32>,
+    /// Masters: whether the isolated-master fence holds it (`min-replicas-to-write` set out
+    /// of reach, so it refuses every write); `None` when `CONFIG GET` was not answered.
+    pub fenced: Option<bool>,
     /// Why it did not answer.
     pub error: Option<String>,
     #[serde(skip)]
@@ -59,6 +62,9 @@ pub struct SentinelNode {
     /// `SENTINEL CKQUORUM`'s answer, verbatim.
     pub ckquorum: Option<String>,
     pub quorum_ok: Option<bool>,
+    /// `INFO sentinel`'s `sentinel_tilt`: in TILT mode it neither marks instances down nor
+    /// fails over.
+    pub tilt: Option<bool>,
     /// Why it did not answer.
     pub error: Option<String>,
 }

@@ -84,6 +84,7 @@ fn redis_node(backend: &mut dyn Backend, instance: Instance) -> RedisNode {
         master: None,
         link: None,
         connected_replicas: None,
+        fenced: None,
         error: None,
         instance,
     };
@@ -110,6 +111,7 @@ fn redis_node(backend: &mut dyn Backend, instance: Instance) -> RedisNode {
             node.role = Some("master".into());
             node.offset = number("master_repl_offset");
             node.connected_replicas = fields.get("connected_slaves").and_then(|v| v.parse().ok());
+            node.fenced = fenced(backend, &node.instance);
         }
         Some("slave") => {
             node.role = Some("replica".into());
@@ -140,6 +142,7 @@ fn sentinel_node(
         replicas: None,
         ckquorum: None,
         quorum_ok: None,
+        tilt: None,
         error: None,
     };
     let addr = query(
@@ -177,6 +180,12 @@ fn sentinel_node(
             node.replicas = count("num-slaves");
         }
     }
+    let info = query(&["INFO", "sentinel"], Shape::Text);
+    if let Ok(reply @ Reply::Bulk(_)) = reach(backend, instance, &info) {
+        node.tilt = info_fields(reply.text().unwrap_or_default())
+            .get("sentinel_tilt")
+            .map(|v| *v == "1");
+    }
     let ckquorum = query(&["SENTINEL", "CKQUORUM", master_name], Shape::Status);
     match reach(backend, instance, &ckquorum) {
         Ok(Reply::Error(text)) => {
@@ -190,6 +199,21 @@ fn sentinel_node(
         Err(error) => node.error = Some(error),
     }
     node
+}
+
+/// What `master-fence.sh` sets `min-replicas-to-write` to while it fences a master
+/// (docs/architecture.md §18): no set has that many replicas, so every write is refused.
+pub const FENCED_MIN_REPLICAS: &str = "999999";
+
+/// Whether a master is fenced, from `CONFIG GET min-replicas-to-write`; `None` when the
+/// question was not answered (a user without `CONFIG` rights, say).
+fn fenced(backend: &mut dyn Backend, instance: &Instance) -> Option<bool> {
+    let config = query(&["CONFIG", "GET", "min-replicas-to-write"], Shape::List);
+    let reply = reach(backend, instance, &config).ok()?;
+    match reply.items() {
+        [_, value] => Some(value.text()? == FENCED_MIN_REPLICAS),
+        _ => None,
+    }
 }
 
 /// Replicas' distance behind the single master, in bytes of replication stream.
@@ -224,6 +248,7 @@ mod tests {
             master: None,
             link: None,
             connected_replicas: None,
+            fenced: None,
             error: None,
             instance: Instance {
                 name: role.into(),
@@ -243,5 +268,14 @@ mod tests {
         let mut nodes = [node("master", i64::MIN), node("replica", i64::MAX)];
         fill_lag(&mut nodes);
         assert_eq!(nodes[1].lag, Some(0));
+    }
+
+    #[test]
+    fn the_fence_value_is_the_scripts() {
+        let script = include_str!("../../templates/scripts/master-fence.sh");
+        assert!(
+            script.contains(&format!("\nFENCED_MIN_REPLICAS={FENCED_MIN_REPLICAS}\n")),
+            "master-fence.sh and status must agree on the fence's value"
+        );
     }
 }

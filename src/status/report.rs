@@ -18,7 +18,10 @@ pub fn text(status: &Status) -> String {
         .map(|n| {
             vec![
                 n.name.clone(),
-                show(n.role.clone()),
+                show(n.role.clone().map(|role| match n.fenced {
+                    Some(true) => format!("{role} (fenced)"),
+                    _ => role,
+                })),
                 show(n.offset.map(|o| o.to_string())),
                 show(n.lag.map(|l| l.to_string())),
                 show(n.link.clone()),
@@ -44,7 +47,10 @@ pub fn text(status: &Status) -> String {
             vec![
                 s.name.clone(),
                 show(s.master.clone()),
-                show(s.flags.clone()),
+                show(s.flags.clone().map(|flags| match s.tilt {
+                    Some(true) => format!("{flags},tilt"),
+                    _ => flags,
+                })),
                 show(s.quorum.map(|q| q.to_string())),
                 show(s.other_sentinels.map(|q| q.to_string())),
                 show(s.replicas.map(|q| q.to_string())),

@@ -109,7 +109,15 @@ pub fn assess(
         let found = answering
             .iter()
             .any(|s| s.master.as_deref().is_some_and(|a| master.is_at(a)));
-        if !answering.is_empty() && !found {
+        if master.fenced == Some(true) {
+            problems.push(format!(
+                "{}: fenced, refuses every write (NOREPLICAS): it cannot hear a majority of \
+                 Sentinels, so it may be failed over; it takes writes again once a majority \
+                 names it (docs/architecture.md §18)",
+                master.name
+            ));
+            Verdict::NoMaster
+        } else if !answering.is_empty() && !found {
             problems.push(format!(
                 "no Sentinel names {}, the only master: clients that discover the master through Sentinel cannot write",
                 master.name
@@ -210,6 +218,13 @@ fn sentinel_problems(
     {
         problems.push(format!(
             "Sentinel {name}: sees the master as down ({flags})"
+        ));
+    }
+    if sentinel.tilt == Some(true) {
+        problems.push(format!(
+            "Sentinel {name}: in TILT mode after a stall (a frozen process, a clock jump, a \
+             slow DNS): it marks nothing down and starts no failover until its timer has run \
+             smoothly for the TILT period"
         ));
     }
     if sentinel.quorum_ok == Some(false) {

@@ -3,6 +3,7 @@
 #
 # Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
 # HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
+# SENTINEL_TILT_PERIOD_MS,
 # PRESTOP_TIMEOUT_SECONDS, ENGINE_SERVER, ENGINE_CLI and ENGINE_CHECK_RDB (the binaries;
 # Redis's when unset), TLS_CA_CERT_FILE when TLS is on, and when auth is on
 # REDIS_PASSWORD_FILE and REDIS_PREVIOUS_PASSWORD_FILE: paths into the auth Secret's volume

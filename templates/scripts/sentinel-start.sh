@@ -43,6 +43,12 @@ apply_configmap_tunables() {
                 sentinel_cmd "$LOCAL" SENTINEL SET "$MASTER_NAME" "$w2" "$w4" >/dev/null ;;
         esac
     done </config/sentinel/sentinel.conf
+    # TILT lasts one INFO period or one down-after, not Redis's 30 s, so a stall (a slow
+    # cluster DNS, a frozen pod) holds failovers no longer than Sentinel needs to see the set
+    # afresh (docs/architecture.md §19). Not a config directive: set at every start.
+    if [ "$(sentinel_cmd "$LOCAL" SENTINEL DEBUG tilt-period "$SENTINEL_TILT_PERIOD_MS" | tr -d '\r')" != "OK" ]; then
+        log "SENTINEL DEBUG tilt-period $SENTINEL_TILT_PERIOD_MS refused: TILT keeps the engine's default"
+    fi
 }
 
 # The ordinal of HOST when it is the FQDN of a pod of this set; fails for any other host.

@@ -244,6 +244,60 @@ fn problems(report: &Value) -> String {
     report["problems"].to_string()
 }
 
+/// The isolated-master fence's mark (`min-replicas-to-write` 999999, master-fence.sh) is
+/// reported: the master refuses every write, so clients cannot write.
+#[test]
+fn a_fenced_master_is_no_master_until_the_fence_lifts() {
+    let set = Set::start();
+    set.wait_healthy();
+    set.redis_cli(0, &["CONFIG", "SET", "min-replicas-to-write", "999999"]);
+    let (code, report) = status(
+        &set.addresses()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(report["verdict"], "no-master", "{report:#}");
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(report["redis"][0]["fenced"], true, "{report:#}");
+    assert!(
+        problems(&report).contains("fenced, refuses every write"),
+        "{report:#}"
+    );
+    set.redis_cli(0, &["CONFIG", "SET", "min-replicas-to-write", "0"]);
+    let report = set.wait_healthy();
+    assert_eq!(report["redis"][0]["fenced"], false, "{report:#}");
+}
+
+/// A Sentinel whose timer stalled (here: SIGSTOP for 3 s, over its 2 s TILT trigger) is in
+/// TILT mode and `status` says so.
+#[test]
+fn a_sentinel_in_tilt_is_reported() {
+    let set = Set::start();
+    set.wait_healthy();
+    let pid = set.sentinels[0]
+        .1
+        .as_ref()
+        .expect("running")
+        .id()
+        .to_string();
+    let signal = |sig: &str| {
+        let ok = Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(ok.success());
+    };
+    signal("-STOP");
+    sleep(Duration::from_secs(3));
+    signal("-CONT");
+    let (code, report) = set.status_until(|_, report| problems(report).contains("TILT"));
+    assert_eq!(report["sentinels"][0]["tilt"], true, "{report:#}");
+    assert_eq!(report["sentinels"][1]["tilt"], false, "{report:#}");
+    assert_eq!(report["verdict"], "degraded", "{report:#}");
+    assert_eq!(code, 1, "{report:#}");
+}
+
 #[test]
 fn healthy_set_then_a_replica_down_is_degraded() {
     let mut set = Set::start();

@@ -1,5 +1,6 @@
 //! Scenarios of the cluster DNS: names that resolve late, to nothing, or to an old address.
 
+use super::failover::kill_master;
 use super::{expect_replica_of, wait_failover};
 use crate::drill::dns::Fault;
 use crate::drill::rehearsal::Rehearsal;
@@ -8,6 +9,11 @@ use std::time::Duration;
 /// How long the cache keeps serving the old answers: the cap of CoreDNS's default
 /// `cache 30`, as when the records' TTL is that long (kube-dns's was; CoreDNS's `ttl` can be).
 pub const STALE_SECONDS: f64 = 30.0;
+/// `slow-dns-then-master-down`: how late the cluster DNS answers, and for how long. Late
+/// enough that a Sentinel resolving its peers' names stalls past its 2 s TILT trigger; as
+/// long as the explorer's `dns-late` at its shortest draws.
+const SLOW_BY: Duration = Duration::from_millis(1500);
+const SLOW_SECONDS: f64 = 8.0;
 
 /// The master pod is deleted and recreated at once with a new address while the cluster
 /// DNS still answers every name as it stood before (its old address, and a denial for any
@@ -53,6 +59,59 @@ pub fn master_recreated_stale_dns(r: &mut Rehearsal) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The cluster DNS answers late for a few seconds: the Sentinels, which resolve their peers'
+/// names in their event loop, stall and enter TILT. Right after it recovers, the master's
+/// pod dies. The failover must come within down-after + 10 s of the death (the explorer's
+/// recovery bound, I3), not when Redis's 30 s TILT period ends (docs/architecture.md §19).
+pub fn slow_dns_then_master_down(r: &mut Rehearsal) -> anyhow::Result<()> {
+    r.sleep(1.5);
+    r.step(format!(
+        "the cluster DNS answers every question {:.1} s late for {SLOW_SECONDS} s",
+        SLOW_BY.as_secs_f64()
+    ));
+    r.cluster.dns_fault(Some(Fault::Slow(SLOW_BY)))?;
+    r.sleep(SLOW_SECONDS);
+    r.step("the cluster DNS answers at once again");
+    r.cluster.dns_fault(None)?;
+    let tilted = (0..r.replicas())
+        .filter(|&i| sentinel_in_tilt(r, i))
+        .count();
+    r.check(
+        "the slow DNS stalled the Sentinels into TILT",
+        tilted > r.replicas() / 2,
+        format!("{tilted} of {} in TILT", r.replicas()),
+        "a majority",
+    );
+    let old = kill_master(r)?;
+    let new = wait_failover(r, old, r.down_after() + 10.0);
+    r.step(format!("restarting {}", r.cluster.pod_name(old)));
+    r.cluster.start_pod(old)?;
+    if let Some(new) = new {
+        expect_replica_of(
+            r,
+            "the old master joins as a replica of the new one",
+            old,
+            new,
+            30.0,
+        );
+    }
+    r.settle("the set is whole again", 30.0);
+    Ok(())
+}
+
+/// `INFO sentinel` of pod `ordinal`'s Sentinel says `sentinel_tilt:1`.
+fn sentinel_in_tilt(r: &Rehearsal, ordinal: usize) -> bool {
+    r.cluster
+        .call(ordinal, true, &["INFO", "sentinel"], Duration::from_secs(3))
+        .ok()
+        .and_then(|reply| {
+            reply
+                .text()
+                .map(|t| t.lines().any(|l| l.trim() == "sentinel_tilt:1"))
+        })
+        .unwrap_or(false)
 }
 
 /// Every Sentinel lists pod `ordinal` as a replica it reaches (no `s_down`, not

@@ -15,7 +15,7 @@ const ISOLATED_AFTER_FAILOVER: f64 = 6.0;
 /// joined again (the hook has refused writes and asked its replicas to catch up by then).
 const REJOIN_AFTER: f64 = 0.3;
 
-fn kill_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
+pub(super) fn kill_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
     let master = r.master;
     r.sleep(1.5);
     r.step(format!("SIGKILL master {}", r.cluster.pod_name(master)));

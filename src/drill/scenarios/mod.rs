@@ -260,6 +260,12 @@ pub const SCENARIOS: &[Scenario] = &[
         ..SCENARIO
     },
     Scenario {
+        name: "slow-dns-then-master-down",
+        play: dns::slow_dns_then_master_down,
+        failover: Failover::RequiredWithin(10.0),
+        ..SCENARIO
+    },
+    Scenario {
         name: "full-sync-under-load",
         play: load::full_sync_under_load,
         failover: Failover::Forbidden,
