@@ -162,7 +162,11 @@ pub struct Connection {
 
 /// A TCP connection with `timeout` for the connect and for every later read and write.
 fn tcp(addr: SocketAddr, timeout: Duration) -> io::Result<Socket> {
-    let stream = TcpStream::connect_timeout(&addr, timeout)?;
+    socket(TcpStream::connect_timeout(&addr, timeout)?, timeout)
+}
+
+/// A connected stream with `timeout` for every read and write.
+fn socket(stream: TcpStream, timeout: Duration) -> io::Result<Socket> {
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
     stream.set_nodelay(true)?;
@@ -178,6 +182,26 @@ impl Connection {
     pub fn open(addr: SocketAddr, timeout: Duration) -> io::Result<Connection> {
         Ok(Connection {
             reader: BufReader::new(Stream::Plain(tcp(addr, timeout)?)),
+        })
+    }
+
+    /// Plain RESP over a stream connected elsewhere (from another network namespace).
+    pub fn over(stream: TcpStream, timeout: Duration) -> io::Result<Connection> {
+        Ok(Connection {
+            reader: BufReader::new(Stream::Plain(socket(stream, timeout)?)),
+        })
+    }
+
+    /// TLS over a stream connected elsewhere; see `open_tls`.
+    pub fn over_tls(
+        stream: TcpStream,
+        timeout: Duration,
+        tls: &TlsClient,
+        server_name: &str,
+    ) -> io::Result<Connection> {
+        let stream = tls.handshake(socket(stream, timeout)?, server_name)?;
+        Ok(Connection {
+            reader: BufReader::new(Stream::Tls(Box::new(stream))),
         })
     }
 

@@ -683,3 +683,144 @@ fn production_without_fs_group_cannot_write_its_claim() {
     let logs = scenario["logs"].to_string();
     assert!(logs.contains("Permission denied"), "{logs}");
 }
+
+/// Production's set, no pod started. The tests start only the first: alone, its Redis is
+/// fenced and never Ready, but the client Service publishes not-ready addresses, so the
+/// running pod is that Service's endpoint.
+fn production_set() -> redis_ha_gen::drill::local::LocalSet {
+    let text = render(&["--profile", "production"]);
+    let documents =
+        redis_ha_gen::drill::spec::documents_from_text("production", &text).expect("parse");
+    let spec = redis_ha_gen::drill::spec::ha_spec(&documents, None).expect("spec");
+    let service = spec.sentinel_service().expect("a client Service");
+    assert!(
+        service.publish_not_ready,
+        "production's client Service changed"
+    );
+    redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set")
+}
+
+type Session<'a> = Box<dyn redis_ha_gen::drill::cluster::Session + 'a>;
+
+/// `connect` until it succeeds (the endpoint published, Sentinel listening), at most 20 s.
+fn eventually_connected<'a>(connect: impl Fn() -> anyhow::Result<Session<'a>>) -> Session<'a> {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match connect() {
+            Ok(session) => return session,
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "the gateway's pod cannot reach the client Service: {e:#}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Sentinel's `run_id`, through `session`.
+fn run_id(session: &mut dyn redis_ha_gen::drill::cluster::Session) -> String {
+    let info = session
+        .call(&["INFO", "server"], std::time::Duration::from_secs(1))
+        .expect("INFO");
+    let text = info.text().expect("INFO is text").to_string();
+    text.lines()
+        .find_map(|l| l.strip_prefix("run_id:"))
+        .expect("run_id")
+        .trim()
+        .to_string()
+}
+
+/// The client Service `redis:26379` is a cluster IP that the gateway's pod reaches: with no
+/// endpoint a connection to it is refused (kube-proxy's reject); with one it lands on that
+/// endpoint's Sentinel, and the rules follow the endpoints as pods go and come back at a
+/// new address.
+#[test]
+fn a_cluster_ip_service_sends_the_gateway_to_its_endpoints_and_refuses_without_any() {
+    use redis_ha_gen::drill::cluster::{Client, Cluster};
+    use std::time::{Duration, Instant};
+    require_root_and_redis();
+    let set = production_set();
+    let port = set.spec().sentinel_port;
+    let through_service = || {
+        set.connect_service("redis", port, Client::Gateway, Duration::from_secs(1))
+            .expect("the local target plays a client pod")
+    };
+    // Until the endpoint change reaches the rules (the propagation delay), a connection may
+    // still go to the pod that is gone: other errors are retried, for 5 s.
+    let refused = |when: &str| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let outcome = through_service().map(drop).map_err(|e| format!("{e:#}"));
+            match outcome {
+                Err(e) if e.contains("refused") => break,
+                other => assert!(
+                    Instant::now() < deadline,
+                    "a Service without endpoints must refuse {when}, as kube-proxy's reject \
+                     does; 5 s on: {other:?}"
+                ),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    refused("before any pod runs");
+    for life in ["its start", "its recreation at a new address"] {
+        set.start_pod(0).expect("start");
+        let mut session = eventually_connected(through_service);
+        let mut direct = set
+            .connect(0, true, Duration::from_secs(1))
+            .expect("redis-0");
+        assert_eq!(
+            run_id(session.as_mut()),
+            run_id(direct.as_mut()),
+            "after {life}, the cluster IP did not lead to the only endpoint's Sentinel"
+        );
+        drop((session, direct));
+        set.kill_pod(0).expect("kill");
+        refused("after its only endpoint was killed");
+    }
+    drop(set);
+    no_leftovers(std::process::id());
+}
+
+/// Production's NetworkPolicy admits the gateway's pods (`app: gateway`) and the set's own:
+/// a pod of the namespace without that label cannot open a connection to Sentinel through
+/// the client Service, while the gateway's pod can.
+#[test]
+fn network_policy_refuses_a_client_without_the_gateway_label() {
+    use redis_ha_gen::drill::cluster::{Client, Cluster};
+    use std::time::Duration;
+    require_root_and_redis();
+    let set = production_set();
+    set.start_pod(0).expect("start");
+    let port = set.spec().sentinel_port;
+    let connect = |client| {
+        set.connect_service("redis", port, client, Duration::from_millis(700))
+            .expect("the local target plays a client pod")
+    };
+    let mut admitted = eventually_connected(|| connect(Client::Gateway));
+    assert_eq!(
+        admitted
+            .call(&["PING"], Duration::from_secs(1))
+            .expect("PING"),
+        redis_ha_gen::resp::Reply::Status("PONG".into())
+    );
+    let refused = match connect(Client::Unlabelled) {
+        Ok(_) => panic!("a pod without the gateway's label reached Sentinel"),
+        Err(e) => format!("{e:#}"),
+    };
+    // Dropped silently, as a NetworkPolicy does: the connection times out.
+    assert!(
+        !refused.contains("refused"),
+        "the policy must drop, not reject: {refused}"
+    );
+    let fidelity = redis_ha_gen::drill::local::fidelity(set.spec(), &Default::default());
+    assert_eq!(fidelity.network_policies.enforced, ["redis"]);
+    assert_eq!(
+        fidelity.client.labels.get("app").map(String::as_str),
+        Some("gateway")
+    );
+    drop(admitted);
+    drop(set);
+    no_leftovers(std::process::id());
+}

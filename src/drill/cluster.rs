@@ -50,6 +50,19 @@ pub trait Cluster: Sync {
                 .collect(),
         )
     }
+    /// A connection to `port` of Service `service`'s cluster IP from a client pod, as the
+    /// gateway opens one: the Services' DNAT picks an endpoint, the NetworkPolicies decide
+    /// whether it may connect. `None` where the drill cannot play a client pod (a live
+    /// cluster through `kubectl`).
+    fn connect_service(
+        &self,
+        _service: &str,
+        _port: u16,
+        _client: Client,
+        _timeout: Duration,
+    ) -> Option<anyhow::Result<Box<dyn Session + '_>>> {
+        None
+    }
     /// Graceful deletion: preStop, SIGTERM, grace period, SIGKILL.
     fn delete_pod(&self, ordinal: usize) -> anyhow::Result<()>;
     /// SIGKILL every process of the pod, no preStop.
@@ -176,6 +189,15 @@ pub trait Cluster: Sync {
         self.connect(ordinal, sentinel, timeout)?
             .call(args, timeout)
     }
+}
+
+/// The client pod a connection comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    /// Labelled like the gateway (the NetworkPolicy's client peer, `clientPodLabels`).
+    Gateway,
+    /// A pod of the same namespace with no label: what the NetworkPolicy keeps out.
+    Unlabelled,
 }
 
 /// What runs in one container of one pod.

@@ -4,6 +4,7 @@
 
 use super::dns::Timing;
 use super::security::SecurityFidelity;
+use super::services::fidelity::{ClientFidelity, PolicyFidelity, ServicesFidelity};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -138,6 +139,12 @@ pub struct Fidelity {
     pub dns: DnsFidelity,
     /// The kubelet's restart, probe and termination timings.
     pub kubelet: KubeletFidelity,
+    /// The Services with their cluster IPs (kube-proxy's DNAT in every namespace).
+    pub services: ServicesFidelity,
+    /// The NetworkPolicies selecting the pods, enforced or not.
+    pub network_policies: PolicyFidelity,
+    /// The client pod the probe discovers Sentinel from.
+    pub client: ClientFidelity,
     /// What a real cluster does that this rehearsal does not.
     pub not_emulated: Vec<&'static str>,
 }
@@ -146,10 +153,11 @@ pub struct Fidelity {
 pub const NOT_EMULATED: &[&str] = &[
     "SCC admission checks other than the UID/fsGroup assignment of restricted-v2 (a pod that restricted-v2 would reject still runs); the image's USER (taken as root)",
     "sizeLimit of disk-backed emptyDirs (kubelet eviction); the node's allocatable memory and memory-pressure eviction",
-    "cluster DNS: UDP only (no TCP fallback for truncated answers), A records only (AAAA and other types answer NODATA), no SRV or PTR records, no upstream (names outside the cluster domain are NXDOMAIN), dnsPolicy other than ClusterFirst; the pods' resolver is this machine's glibc (Debian's redis binaries), not the Alpine image's musl; a ClusterIP Service's name resolves to its ready endpoints, not to a VIP",
-    "Services: no ClusterIP VIP; only the Sentinel Service's endpoints are modelled (failover-through-service), other clients reach pods directly",
+    "cluster DNS: UDP only (no TCP fallback for truncated answers), A records only (AAAA and other types answer NODATA), no SRV or PTR records, no upstream (names outside the cluster domain are NXDOMAIN), dnsPolicy other than ClusterFirst; the pods' resolver is this machine's glibc (Debian's redis binaries), not the Alpine image's musl",
+    "Services: cluster IPs answer in the pods' and the client's namespaces only (the host, where the drill's own checks run, reaches pods directly); no sessionAffinity, NodePort, LoadBalancer or externalTrafficPolicy; TCP only; only failover-through-service discovers Sentinel through the client Service, the other scenarios ask every pod's Sentinel",
     "kubelet: the probe workers' phase (each ticks from the pod's start, not from a random offset after a kubelet restart); readiness runs triggered by pod status updates other than the startup probe's success; httpGet and grpc probes (taken as passing); the time a runtime takes to create and start a container; the Evented PLEG (exits are noticed at the 1 s relist only); the KubeletCrashLoopBackOffMax and ReduceDefaultCrashLoopBackOffDecay feature gates (off by default)",
-    "node loss (traffic silently dropped) and network policies",
+    "node loss (traffic silently dropped)",
+    "NetworkPolicy: ingress to the set's pods from pods of its namespace only (podSelector peers; namespaceSelector, ipBlock and matchExpressions leave a policy unenforced and say so); new TCP connections only (no UDP or ICMP filtering); egress rules; traffic from the node (kubelet probes, the drill's checks) always passes, as on most CNIs",
     "seccomp profiles",
 ];
 
@@ -161,6 +169,7 @@ impl Fidelity {
         busybox: bool,
         security_context: SecurityFidelity,
         dns: DnsFidelity,
+        (services, network_policies, client): (ServicesFidelity, PolicyFidelity, ClientFidelity),
     ) -> Fidelity {
         Fidelity {
             pid_namespaces: true,
@@ -173,6 +182,9 @@ impl Fidelity {
             security_context,
             dns,
             kubelet: KubeletFidelity::played(),
+            services,
+            network_policies,
+            client,
             not_emulated: NOT_EMULATED.to_vec(),
         }
     }

@@ -2,14 +2,16 @@
 
 use super::cgroup;
 use super::cleanup::{self, Resource};
-use super::cluster::{Cluster, ProcessCount, Session};
-use super::dns::{Dns, Fault as DnsFault};
+use super::cluster::{Client, Cluster, ProcessCount, Session};
+use super::dns::{Dns, Fault as DnsFault, PodState};
 use super::env;
 use super::fidelity::{DnsFidelity, Fidelity, Settings};
 use super::jobs::JobRun;
 use super::network::{Cut, Network};
 use super::pods::{Node, Pod};
+use super::policy::{self, Port};
 use super::security::{PodSecurity, SecurityFidelity};
+use super::services::{self, Proxy};
 use super::spec::{HaSpec, SecretData};
 use super::userland::{self, is_alpine_image};
 use super::volumes;
@@ -117,7 +119,52 @@ pub fn fidelity(spec: &HaSpec, settings: &Settings) -> Fidelity {
         runs_alpine(spec),
         SecurityFidelity::of(&spec.pod),
         DnsFidelity::of(&settings.dns, &spec.namespace, &spec.cluster_domain),
+        (
+            services::fidelity::services(spec),
+            services::fidelity::policies(spec),
+            services::fidelity::client(spec),
+        ),
     )
+}
+
+/// The client namespaces, in the order `Network` numbers them.
+const CLIENTS: [Client; 2] = [Client::Gateway, Client::Unlabelled];
+
+/// The labels of a client pod.
+fn client_labels(spec: &HaSpec, client: Client) -> &policy::Labels {
+    static NONE: policy::Labels = policy::Labels::new();
+    match client {
+        Client::Gateway => &spec.policies.client_labels,
+        Client::Unlabelled => &NONE,
+    }
+}
+
+/// The NetworkPolicies that select the pods, as bridge rules: the set's pods and the
+/// client namespaces are the possible sources, with their labels.
+fn enforce_policies(network: &Network, spec: &HaSpec, pods: usize) -> anyhow::Result<()> {
+    let pod_links: Vec<String> = (0..pods).map(|i| network.pod_link(i)).collect();
+    let client_links: Vec<String> = (0..CLIENTS.len()).map(|k| network.client_link(k)).collect();
+    let targets: Vec<Port> = pod_links
+        .iter()
+        .map(|link| Port {
+            link,
+            labels: &spec.pod_labels,
+        })
+        .collect();
+    let sources: Vec<Port> = targets
+        .iter()
+        .map(|p| Port {
+            link: p.link,
+            labels: p.labels,
+        })
+        .chain(client_links.iter().zip(CLIENTS).map(|(link, client)| Port {
+            link,
+            labels: client_labels(spec, client),
+        }))
+        .collect();
+    network.set_policies(|table| {
+        policy::bridge_ruleset(table, &spec.policies.enforced, &targets, &sources)
+    })
 }
 
 impl LocalSet {
@@ -168,18 +215,31 @@ impl LocalSet {
             None
         };
         let cgroup_roots = cgroup::Roots::create(&id)?;
-        let network = Network::create(&id, capacity)?;
+        let network = Network::create(&id, capacity, CLIENTS.len())?;
         let ips = (0..capacity)
             .map(|i| network.pod_ip(i, 0))
             .collect::<Vec<_>>();
+        let netns: Vec<String> = (0..capacity).map(|i| network.namespace(i)).collect();
+        let proxy = Proxy::start(
+            &spec.services,
+            services::allocate(&spec.namespace, &spec.services),
+            netns
+                .iter()
+                .cloned()
+                .chain((0..CLIENTS.len()).map(|k| network.client_namespace(k)))
+                .collect(),
+            settings.dns.propagation,
+            PodState::absent(&ips),
+        )?;
+        enforce_policies(&network, spec, capacity)?;
         let node = Arc::new(Node {
             initial: spec.clone(),
             update,
             applied: std::sync::atomic::AtomicBool::new(false),
             secrets: std::sync::RwLock::new(spec.secrets.clone()),
             bin_dir,
-            dns: Dns::new(&run_dir, spec, ips, network.gateway(), settings.dns)?,
-            netns: (0..capacity).map(|i| network.namespace(i)).collect(),
+            dns: Dns::new(&run_dir, spec, ips, network.gateway(), settings.dns, proxy)?,
+            netns,
             run_dir: run_dir.clone(),
             cgroup_roots,
             pids_limit: settings.pids_limit,
@@ -233,20 +293,69 @@ impl LocalSet {
             .tls
             .as_ref()
             .is_some_and(|t| if sentinel { t.sentinel } else { t.redis });
-        let mut conn = match &self.tls {
+        let conn = match &self.tls {
             // By the pod's name, as a client following Sentinel's announced hostnames would.
             Some(client) if tls_on => {
                 Connection::open_tls(address, timeout, client, &spec.fqdn(ordinal))?
             }
             _ => Connection::open(address, timeout)?,
         };
-        for password in passwords {
-            if matches!(conn.call(&["AUTH", password])?, Reply::Status(_)) {
-                break;
-            }
-        }
-        Ok(Box::new(TcpSession(conn)))
+        authenticated(conn, passwords)
     }
+
+    fn passwords(&self) -> Vec<String> {
+        self.passwords
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn open_service(
+        &self,
+        service: &str,
+        port: u16,
+        client: Client,
+        timeout: Duration,
+    ) -> anyhow::Result<Box<dyn Session + '_>> {
+        let spec = self.node.spec();
+        let vip = *self
+            .node
+            .dns
+            .cluster_ips()
+            .get(service)
+            .with_context(|| format!("Service {service:?} has no cluster IP"))?;
+        let k = CLIENTS.iter().position(|&c| c == client).unwrap_or(0);
+        let address = SocketAddr::from((vip, port));
+        let stream = super::netns::connect(&self.network.client_namespace(k), address, timeout)
+            .with_context(|| {
+                format!("connect to Service {service} at {address} from the {client:?} client pod")
+            })?;
+        let tls_on = spec.tls.as_ref().is_some_and(|t| {
+            (port == spec.sentinel_port && t.sentinel) || (port == spec.redis_port && t.redis)
+        });
+        let conn = match &self.tls {
+            Some(tls) if tls_on => {
+                let name =
+                    crate::kube_names::service_fqdn(service, &spec.namespace, &spec.cluster_domain);
+                Connection::over_tls(stream, timeout, tls, &name)?
+            }
+            _ => Connection::over(stream, timeout)?,
+        };
+        authenticated(conn, &self.passwords())
+    }
+}
+
+/// `conn` after the first of `passwords` it accepts (none: as it is).
+fn authenticated<'a>(
+    mut conn: Connection,
+    passwords: &[String],
+) -> anyhow::Result<Box<dyn Session + 'a>> {
+    for password in passwords {
+        if matches!(conn.call(&["AUTH", password])?, Reply::Status(_)) {
+            break;
+        }
+    }
+    Ok(Box::new(TcpSession(conn)))
 }
 
 impl Drop for LocalSet {
@@ -254,6 +363,7 @@ impl Drop for LocalSet {
         for pod in &self.pods {
             pod.kill();
         }
+        self.node.dns.stop_services();
         self.network.remove();
         for root in self.node.cgroup_roots.all() {
             let cgroups = Resource::Cgroup(root.clone());
@@ -437,12 +547,17 @@ impl Cluster for LocalSet {
         sentinel: bool,
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
-        let passwords = self
-            .passwords
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        self.open(ordinal, sentinel, timeout, &passwords)
+        self.open(ordinal, sentinel, timeout, &self.passwords())
+    }
+
+    fn connect_service(
+        &self,
+        service: &str,
+        port: u16,
+        client: Client,
+        timeout: Duration,
+    ) -> Option<anyhow::Result<Box<dyn Session + '_>>> {
+        Some(self.open_service(service, port, client, timeout))
     }
 
     fn update_secret(&self, name: &str, data: SecretData) -> anyhow::Result<()> {

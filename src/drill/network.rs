@@ -4,7 +4,11 @@
 //! A partition is the pod's link set down; an isolation drops, silently (no RST), every frame
 //! the bridge would forward between the pod and the other pods, while the host (where the
 //! drill's clients run) still reaches it: nftables rules of the `bridge` family, one chain
-//! per isolated pod in a table of this network's own.
+//! per isolated pod in a table of this network's own. Client namespaces (pods of another
+//! workload, the gateway's stand-in) join the same bridge at the top of the range. Each
+//! namespace routes the Services' range (`services::SERVICE_CIDR`) to the bridge, so a
+//! connection to a cluster IP gets past routing to the namespace's DNAT rules; the
+//! NetworkPolicies are a second `bridge` table (`set_policies`).
 
 use super::cleanup::{self, Resource};
 use anyhow::{Context, bail};
@@ -15,6 +19,7 @@ pub struct Network {
     id: String,
     subnet: u8,
     pods: usize,
+    clients: usize,
 }
 
 /// Run `program args…`; an error names the command and its own words.
@@ -62,8 +67,12 @@ fn free_subnet(seed: u32) -> anyhow::Result<u8> {
 }
 
 impl Network {
-    /// Bridge + `pods` namespaces, each with its address. Registered for cleanup at once.
-    pub fn create(id: &str, pods: usize) -> anyhow::Result<Network> {
+    /// Bridge + `pods` namespaces and `clients` client namespaces, each with its address.
+    /// Registered for cleanup at once.
+    pub fn create(id: &str, pods: usize, clients: usize) -> anyhow::Result<Network> {
+        if clients > 2 {
+            bail!("the pods' network holds at most 2 client namespaces, not {clients}");
+        }
         let bridge = format!("rhg{id}br");
         ip(&["link", "add", &bridge, "type", "bridge"])?;
         cleanup::register(Resource::Link(bridge.clone()));
@@ -93,10 +102,24 @@ impl Network {
             id: id.to_string(),
             subnet,
             pods,
+            clients,
         };
         ip(&["link", "set", &bridge, "up"])?;
         for ordinal in 0..pods {
-            net.add_pod(ordinal)?;
+            net.join(
+                &net.namespace(ordinal),
+                &net.host_link(ordinal),
+                &format!("rhg{}p{ordinal}", net.id),
+                net.pod_ip(ordinal, 0),
+            )?;
+        }
+        for k in 0..clients {
+            net.join(
+                &net.client_namespace(k),
+                &net.client_link(k),
+                &format!("rhg{}q{k}", net.id),
+                net.client_ip(k),
+            )?;
         }
         Ok(net)
     }
@@ -116,6 +139,41 @@ impl Network {
 
     pub fn namespace(&self, ordinal: usize) -> String {
         format!("rhg-{}-{ordinal}", self.id)
+    }
+
+    /// Client namespace `k` (`k < clients`).
+    pub fn client_namespace(&self, k: usize) -> String {
+        format!("rhg-{}-c{k}", self.id)
+    }
+
+    /// The bridge port of pod `ordinal` (NetworkPolicy rules name it).
+    pub fn pod_link(&self, ordinal: usize) -> String {
+        self.host_link(ordinal)
+    }
+
+    /// The bridge port of client namespace `k`.
+    pub fn client_link(&self, k: usize) -> String {
+        format!("rhg{}c{k}", self.id)
+    }
+
+    /// Client `k`'s address: above every pod address (`pod_ip` stays below .250).
+    pub fn client_ip(&self, k: usize) -> Ipv4Addr {
+        Ipv4Addr::new(10, 213, self.subnet, 253 + u8::try_from(k).unwrap_or(0))
+    }
+
+    fn policy_table(&self) -> String {
+        format!("rhg{}pol", self.id)
+    }
+
+    /// Put the NetworkPolicies' bridge rules in force (`script` from
+    /// `policy::bridge_ruleset` for the table this returns; `None`: no policy).
+    pub fn set_policies(&self, script: impl FnOnce(&str) -> Option<String>) -> anyhow::Result<()> {
+        let table = self.policy_table();
+        if let Some(script) = script(&table) {
+            cleanup::register(Resource::BridgeTable(table));
+            super::nft::load(None, &script)?;
+        }
+        Ok(())
     }
 
     /// Pod `ordinal`'s address in its `start`-th life: a recreated pod gets a new one, as
@@ -141,29 +199,37 @@ impl Network {
         ])
     }
 
-    fn add_pod(&self, ordinal: usize) -> anyhow::Result<()> {
-        let ns = self.namespace(ordinal);
-        let host = self.host_link(ordinal);
-        let peer = format!("rhg{}p{ordinal}", self.id);
-        ip(&["netns", "add", &ns])?;
-        cleanup::register(Resource::NetworkNamespace(ns.clone()));
-        ip(&["link", "add", &host, "type", "veth", "peer", "name", &peer])?;
-        cleanup::register(Resource::Link(host.clone()));
-        ip(&["link", "set", &peer, "netns", &ns])?;
-        ip(&["-n", &ns, "link", "set", &peer, "name", "eth0"])?;
+    /// Namespace `ns` on the bridge through veth `host`/`peer`, at `address`, with the
+    /// Services' range routed to the bridge.
+    fn join(&self, ns: &str, host: &str, peer: &str, address: Ipv4Addr) -> anyhow::Result<()> {
+        ip(&["netns", "add", ns])?;
+        cleanup::register(Resource::NetworkNamespace(ns.to_string()));
+        ip(&["link", "add", host, "type", "veth", "peer", "name", peer])?;
+        cleanup::register(Resource::Link(host.to_string()));
+        ip(&["link", "set", peer, "netns", ns])?;
+        ip(&["-n", ns, "link", "set", peer, "name", "eth0"])?;
         ip(&[
             "-n",
-            &ns,
+            ns,
             "addr",
             "add",
-            &format!("{}/24", self.pod_ip(ordinal, 0)),
+            &format!("{address}/24"),
             "dev",
             "eth0",
         ])?;
-        ip(&["-n", &ns, "link", "set", "eth0", "up"])?;
-        ip(&["-n", &ns, "link", "set", "lo", "up"])?;
-        ip(&["link", "set", &host, "master", &self.bridge()])?;
-        ip(&["link", "set", &host, "up"])
+        ip(&["-n", ns, "link", "set", "eth0", "up"])?;
+        ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        ip(&[
+            "-n",
+            ns,
+            "route",
+            "add",
+            super::services::SERVICE_CIDR,
+            "via",
+            &self.gateway().to_string(),
+        ])?;
+        ip(&["link", "set", host, "master", &self.bridge()])?;
+        ip(&["link", "set", host, "up"])
     }
 
     /// Cut the pod off the bridge (both directions), or join it again.
@@ -208,17 +274,17 @@ impl Network {
     /// Delete namespaces, then the host side of each veth (deleting a namespace does not
     /// always remove it at once), then the bridge.
     pub fn remove(&self) {
-        for ordinal in 0..self.pods {
-            for resource in [
-                Resource::NetworkNamespace(self.namespace(ordinal)),
-                Resource::Link(self.host_link(ordinal)),
-            ] {
+        let pods = (0..self.pods).map(|i| (self.namespace(i), self.host_link(i)));
+        let clients = (0..self.clients).map(|k| (self.client_namespace(k), self.client_link(k)));
+        for (ns, link) in pods.chain(clients) {
+            for resource in [Resource::NetworkNamespace(ns), Resource::Link(link)] {
                 cleanup::remove(&resource);
                 cleanup::forget(&resource);
             }
         }
         for resource in [
             Resource::BridgeTable(self.table()),
+            Resource::BridgeTable(self.policy_table()),
             Resource::Link(self.bridge()),
         ] {
             cleanup::remove(&resource);

@@ -3,7 +3,7 @@
 //! gateway asks for replicated acknowledgements), and logs every outcome. At the end it reads
 //! every acknowledged key back from the final master.
 
-use super::cluster::{Cluster, Session};
+use super::cluster::{Client, Cluster, Session};
 use crate::resp::Reply;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -46,8 +46,10 @@ pub struct ProbeLog {
 pub enum Discovery {
     /// Every pod's Sentinel, at its own address.
     EveryPod,
-    /// Only the pods behind the Sentinel Service's endpoints, as a client that is given
-    /// `<service>.<namespace>.svc:26379` reaches them.
+    /// The Sentinel Service `<service>.<namespace>.svc:26379`, as the gateway is given it:
+    /// one connection to its cluster IP from the client pod, which the Services' DNAT sends
+    /// to a ready endpoint. Where the target plays no client pod (a live cluster through
+    /// `kubectl`), the pods behind the Service's endpoints, asked in turn.
     SentinelService,
 }
 
@@ -63,17 +65,23 @@ impl Discovery {
 /// Ask the Sentinels, in turn, which instance is the master.
 pub fn sentinel_master(cluster: &dyn Cluster, discovery: Discovery) -> Option<usize> {
     let spec = cluster.spec();
-    discovery.sentinels(cluster).into_iter().find_map(|i| {
-        let reply = cluster
-            .call(
-                i,
-                true,
-                &["SENTINEL", "get-master-addr-by-name", &spec.master_name],
-                DISCOVERY_TIMEOUT,
-            )
-            .ok()?;
-        cluster.ordinal_of(reply.items().first()?.text()?)
-    })
+    let question = ["SENTINEL", "get-master-addr-by-name", &spec.master_name];
+    let named = |reply: Reply| cluster.ordinal_of(reply.items().first()?.text()?);
+    if discovery == Discovery::SentinelService
+        && let Some(service) = spec.sentinel_service()
+        && let Some(session) = cluster.connect_service(
+            &service.name,
+            spec.sentinel_port,
+            Client::Gateway,
+            DISCOVERY_TIMEOUT,
+        )
+    {
+        return named(session.ok()?.call(&question, DISCOVERY_TIMEOUT).ok()?);
+    }
+    discovery
+        .sentinels(cluster)
+        .into_iter()
+        .find_map(|i| named(cluster.call(i, true, &question, DISCOVERY_TIMEOUT).ok()?))
 }
 
 /// Connect to the master the Sentinels name, and check it says it is one (`ROLE`).

@@ -29,8 +29,13 @@ pub struct HaSpec {
     /// env (profile `clusterDomain`), else what the configuration texts name, else
     /// Kubernetes' default `cluster.local` (see `cluster_domain`).
     pub cluster_domain: String,
-    /// Every Service selecting the pods, with whether it publishes not-ready addresses.
+    /// Every Service of the manifests, with whether it publishes not-ready addresses and
+    /// selects the pods.
     pub services: Vec<ServiceName>,
+    /// The pod template's labels.
+    pub pod_labels: BTreeMap<String, String>,
+    /// The NetworkPolicies that select the pods, and the client labels they admit.
+    pub policies: super::policy::Policies,
     /// Pods start one by one, each Ready before the next (`OrderedReady`), or all at once.
     pub ordered_ready: bool,
     pub pod: PodSpec,
@@ -158,6 +163,12 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         bail!("the StatefulSet has no metadata.name");
     }
 
+    let pod_labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
     let mut config_maps = BTreeMap::new();
     let mut secrets = BTreeMap::new();
     let mut services = Vec::new();
@@ -198,18 +209,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
             }
             "Service" => {
                 let svc: Service = typed(doc)?;
-                let svc_spec = svc.spec.unwrap_or_default();
-                services.push(ServiceName {
-                    name: svc.metadata.name.unwrap_or_default(),
-                    headless: svc_spec.cluster_ip.as_deref() == Some("None"),
-                    publish_not_ready: svc_spec.publish_not_ready_addresses.unwrap_or(false),
-                    ports: svc_spec
-                        .ports
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|p| u16::try_from(p.port).ok())
-                        .collect(),
-                });
+                services.push(ServiceName::of(&svc, &pod_labels, &pod));
             }
             _ => {}
         }
@@ -312,7 +312,10 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         }
     }
 
+    let policies = super::policy::of(documents, &namespace, &pod_labels, &pod);
     Ok(HaSpec {
+        policies,
+        pod_labels,
         namespace,
         replicas,
         headless_service,

@@ -3,37 +3,44 @@
 //! (the namespace's search domains, `ndots:5`, the cluster DNS as nameserver) and its
 //! `/etc/hosts` as the kubelet writes it (localhost and the pod's own name only: every other
 //! name goes through DNS). Each pod's directory of these files is bind-mounted; a file is
-//! replaced by rename, so a reader never sees a half-written one.
+//! replaced by rename, so a reader never sees a half-written one. The pods' states are the
+//! endpoints the Services' rules (`services::Proxy`) follow too.
 
 mod server;
 pub mod wire;
 mod zone;
 
 pub use server::{Fault, Timing};
+pub use zone::PodState;
 
+use super::services::Proxy;
 use super::spec::HaSpec;
 use server::Server;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use zone::{PodState, Zone};
+use zone::Zone;
 
 pub struct Dns {
     spec: HaSpec,
     etc_dirs: Vec<PathBuf>,
     pods: Mutex<Vec<PodState>>,
     server: Arc<Server>,
+    proxy: Arc<Proxy>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    proxy_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Dns {
-    /// The pods' name files, and the DNS server on `nameserver` (the bridge's address).
+    /// The pods' name files, and the DNS server on `nameserver` (the bridge's address);
+    /// `proxy` (and its thread) plays the Services' cluster IPs from the same endpoints.
     pub fn new(
         run_dir: &Path,
         spec: &HaSpec,
         ips: Vec<Ipv4Addr>,
         nameserver: Ipv4Addr,
         timing: Timing,
+        (proxy, proxy_thread): (Arc<Proxy>, std::thread::JoinHandle<()>),
     ) -> anyhow::Result<Dns> {
         // One record per address: the set may hold more pods than `spec.replicas` (resized).
         let etc_dirs: Vec<PathBuf> = (0..ips.len())
@@ -47,26 +54,21 @@ impl Dns {
             )?;
             std::fs::write(dir.join("resolv.conf"), resolv_conf(spec, nameserver))?;
         }
-        let pods: Vec<PodState> = ips
-            .iter()
-            .map(|&ip| PodState {
-                ip,
-                running: false,
-                ready: false,
-            })
-            .collect();
+        let pods = PodState::absent(&ips);
         let (server, thread) = Server::start(
             nameserver,
             &spec.cluster_domain,
             timing,
-            Zone::of(spec, &pods),
+            Zone::of(spec, &pods, proxy.cluster_ips()),
         )?;
         let dns = Dns {
             spec: spec.clone(),
             etc_dirs,
             pods: Mutex::new(pods),
             server,
+            proxy,
             thread: Mutex::new(Some(thread)),
+            proxy_thread: Mutex::new(Some(proxy_thread)),
         };
         for (ordinal, &ip) in ips.iter().enumerate() {
             dns.write_hosts(ordinal, ip)?;
@@ -98,7 +100,33 @@ impl Dns {
         let mut pods = self.lock();
         pods[ordinal].ip = ip;
         let _ = self.write_hosts(ordinal, ip);
-        self.server.publish(Zone::of(&self.spec, &pods));
+        self.publish(&pods);
+    }
+
+    /// The endpoints changed: the zone and the Services' rules follow.
+    fn publish(&self, pods: &[PodState]) {
+        self.server
+            .publish(Zone::of(&self.spec, pods, self.proxy.cluster_ips()));
+        self.proxy.publish(pods);
+    }
+
+    /// Stop following the endpoints with the Services' rules (before the namespaces that
+    /// hold them are deleted); returns once no rule is being loaded.
+    pub fn stop_services(&self) {
+        self.proxy.shutdown();
+        let thread = self
+            .proxy_thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+
+    /// Each Service's cluster IP, by name (headless Services have none).
+    pub fn cluster_ips(&self) -> &std::collections::BTreeMap<String, Ipv4Addr> {
+        self.proxy.cluster_ips()
     }
 
     /// Whether pod `ordinal` runs and is Ready: the endpoints, and so the zone, follow.
@@ -107,7 +135,7 @@ impl Dns {
         if (pods[ordinal].running, pods[ordinal].ready) != (running, ready) {
             pods[ordinal].running = running;
             pods[ordinal].ready = ready;
-            self.server.publish(Zone::of(&self.spec, &pods));
+            self.publish(&pods);
         }
     }
 
@@ -138,6 +166,7 @@ impl Dns {
 impl Drop for Dns {
     fn drop(&mut self) {
         self.server.shutdown();
+        self.stop_services();
         let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(thread) = thread {
             let _ = thread.join();
