@@ -1,6 +1,6 @@
 //! Scenarios of the cluster DNS: names that resolve late, to nothing, or to an old address.
 
-use super::failover::kill_master;
+use super::failover::{kill_master, old_master_rejoins};
 use super::{expect_replica_of, wait_failover};
 use crate::drill::dns::Fault;
 use crate::drill::rehearsal::Rehearsal;
@@ -86,19 +86,7 @@ pub fn slow_dns_then_master_down(r: &mut Rehearsal) -> anyhow::Result<()> {
     );
     let old = kill_master(r)?;
     let new = wait_failover(r, old, r.down_after() + 10.0);
-    r.step(format!("restarting {}", r.cluster.pod_name(old)));
-    r.cluster.start_pod(old)?;
-    if let Some(new) = new {
-        expect_replica_of(
-            r,
-            "the old master joins as a replica of the new one",
-            old,
-            new,
-            30.0,
-        );
-    }
-    r.settle("the set is whole again", 30.0);
-    Ok(())
+    old_master_rejoins(r, old, new)
 }
 
 /// `INFO sentinel` of pod `ordinal`'s Sentinel says `sentinel_tilt:1`.

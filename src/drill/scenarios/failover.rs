@@ -37,6 +37,16 @@ pub fn master_down(r: &mut Rehearsal) -> anyhow::Result<()> {
 pub fn master_returns(r: &mut Rehearsal) -> anyhow::Result<()> {
     let old = kill_master(r)?;
     let new = wait_failover(r, old, r.down_after() + FAILOVER_GRACE);
+    old_master_rejoins(r, old, new)
+}
+
+/// The killed master `old` is started again with its volume: it must join `new` (the master
+/// the Sentinels named, if any) as a replica, and the set be whole again.
+pub(super) fn old_master_rejoins(
+    r: &mut Rehearsal,
+    old: usize,
+    new: Option<usize>,
+) -> anyhow::Result<()> {
     r.step(format!(
         "restarting {} with its volume",
         r.cluster.pod_name(old)
