@@ -1,5 +1,6 @@
 //! Scenarios of the cluster DNS: names that resolve late, to nothing, or to an old address.
 
+use super::crash::{crash_master, restarted_rejoins};
 use super::failover::{kill_master, old_master_rejoins};
 use super::{expect_replica_of, wait_failover};
 use crate::drill::dns::Fault;
@@ -106,7 +107,6 @@ pub fn slow_dns_then_master_down(r: &mut Rehearsal) -> anyhow::Result<()> {
 /// ending (docs/architecture.md §20).
 pub fn sentinel_missed_switch(r: &mut Rehearsal) -> anyhow::Result<()> {
     let old = r.master;
-    let container = r.cluster.spec().redis_container.clone();
     let replicas: Vec<usize> = (0..r.replicas()).filter(|&i| i != old).collect();
     let denials: Vec<(usize, usize)> = replicas
         .iter()
@@ -120,12 +120,7 @@ pub fn sentinel_missed_switch(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.sleep(1.5);
     r.step("the replicas' node-local DNS caches deny each other's names");
     r.cluster.dns_deny(&denials)?;
-    r.step(format!(
-        "SIGKILL redis-server of master {} (the kubelet restarts it in place)",
-        r.cluster.pod_name(old)
-    ));
-    r.cluster.crash_container(old, &container)?;
-    r.mark_fault(old);
+    crash_master(r)?;
     let new = wait_failover(r, old, r.down_after() + 10.0);
     r.sleep(DENIED_AFTER_FAILOVER);
     let Some(new) = new else {
@@ -146,14 +141,7 @@ pub fn sentinel_missed_switch(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.step("the denials expire");
     r.cluster.dns_deny(&[])?;
     every_sentinel_names(r, new, AGREE_WITHIN);
-    expect_replica_of(
-        r,
-        "the restarted redis-server joins as a replica of the new master",
-        old,
-        new,
-        30.0,
-    );
-    r.settle("the set is whole again", 30.0);
+    restarted_rejoins(r, old, new);
     Ok(())
 }
 
