@@ -225,14 +225,41 @@ info_field() {
 # SENTINELS_SEE_DOWN (how many of them mark SENTINEL_MASTER subjectively or objectively
 # down), SENTINEL_ODOWN (1 when one marks it objectively down) and TALLY_QUORUM (the lowest
 # quorum any of them reports; the majority when none answered).
+# Every Sentinel is asked at once: one round trip, however many of them time out (a missing
+# pod, a name that does not resolve yet), not one after the other.
 ask_sentinels() {
-    local host
+    local dir file
+    dir=$(mktemp -d /tmp/ask-sentinels.XXXXXX) || return 1
+    # One argument per pod (FQDNs: no blanks, no glob characters).
+    # shellcheck disable=SC2046
+    ask_all "$dir" "$SENTINEL_PORT" $(all_pods) -- SENTINEL MASTER "$MASTER_NAME"
     start_sentinel_tally
-    for host in $(all_pods); do
-        tally_sentinel_reply "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
+    for file in "$dir"/*; do
+        tally_sentinel_reply "$(tr -d '\r' <"$file")"
     done
     end_sentinel_tally
+    rm -rf "$dir"
 }
+
+# ask_all DIR PORT HOST… -- ARGS…: ARGS sent to PORT of every HOST at once, the reply of the
+# Nth host in DIR/(100 + N) (so a glob lists them in the hosts' order); returns once every
+# one answered or timed out. In a subshell: it waits for its own jobs only.
+ask_all() (
+    dir=$1 port=$2
+    shift 2
+    hosts=""
+    while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+        hosts="$hosts $1"
+        shift
+    done
+    shift
+    n=100
+    for host in $hosts; do
+        n=$((n + 1))
+        cli_at "$port" "$host" "$@" >"$dir/$n" &
+    done
+    wait
+)
 
 # ask_sentinels in three steps, for callers that gather the replies some other way (all at
 # once: crash-watch.sh): start, one `SENTINEL MASTER` reply (field/value lines; "" when that
@@ -324,6 +351,11 @@ end_sentinel_tally() {
 # loaded): a node holding keys at offset 0 counts as offset 1, so it is never taken for an
 # empty one, and such nodes rank equal (the Sentinels' choice decides between them).
 node_info() {
+    node_info_of "$(redis_cmd "$1" INFO replication keyspace | tr -d '\r')"
+}
+
+# node_info from the text of an `INFO replication keyspace` reply (CRs stripped).
+node_info_of() {
     NODE_ROLE=""
     NODE_OFFSET=0
     NODE_KEYS=0
@@ -338,7 +370,7 @@ node_info() {
                 ;;
         esac
     done <<EOF
-$(redis_cmd "$1" INFO replication keyspace | tr -d '\r')
+$1
 EOF
     if [ "$NODE_OFFSET" = 0 ] && [ "$NODE_KEYS" -gt 0 ]; then
         NODE_OFFSET=1
