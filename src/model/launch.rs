@@ -2,9 +2,10 @@
 //! volume), and the `redis-server` / `redis-sentinel` it finally runs, with which config.
 
 use super::Loc;
-use super::bitnami_image;
+use super::bitnami_launch;
 use super::conf::{Conf, Origin};
-use super::files::{Files, located};
+use super::files::Files;
+use super::options::options;
 use super::script::Script;
 use super::server::{Role, Server};
 use super::workload::Word;
@@ -180,6 +181,9 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
     if container.init {
         return None;
     }
+    if let Some(server) = bitnami_launch::cluster_server(files, c) {
+        return Some(server);
+    }
     let launch: Vec<Word> =
         match binary_index(&container.words.iter().map(|w| &w.text).collect::<Vec<_>>()) {
             Some(i) => container.words[i..].to_vec(),
@@ -226,7 +230,7 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
         if let Some(conf) = server.conf.as_mut() {
             conf.settings = image_settings(files.workload, container);
         } else if server.role == Role::Redis {
-            server.conf = bitnami_entrypoint(files, container);
+            server.conf = bitnami_launch::entrypoint_conf(files, container);
         }
         return Some(server);
     }
@@ -332,46 +336,6 @@ fn image_default(
     })
 }
 
-/// The configuration bitnami's `redis` image writes from the environment when it runs on
-/// its own entrypoint (`bitnami_image.rs`), as if given on the command line.
-fn bitnami_entrypoint(files: &Files, container: &super::workload::Container) -> Option<Conf> {
-    if !bitnami_image::is_server_image(container.image.as_deref()?) {
-        return None;
-    }
-    let env: Vec<bitnami_image::EnvVar> = files
-        .docs
-        .get(files.workload.doc)
-        .and_then(|d| d.value.at(&format!("{}/env", container.pointer)))
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.get("name")?.as_str()?.to_string();
-            let value = match e.get("value") {
-                Some(v) => Some(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
-                None if e.get("valueFrom").is_some() => None,
-                None => Some(String::new()),
-            };
-            Some((name, value))
-        })
-        .collect();
-    let at = files.workload.loc(format!("{}/image", container.pointer));
-    let words: Vec<Word> = bitnami_image::entrypoint_options(container, &env)?
-        .into_iter()
-        .map(|text| Word {
-            text,
-            loc: at.clone(),
-        })
-        .collect();
-    Some(Conf {
-        path: None,
-        origin: Origin::Defaults,
-        settings: options(&words),
-        errors: Vec::new(),
-        sentinel_index: Default::default(),
-    })
-}
-
 /// The `containerPort`s a container declares.
 fn container_ports(files: &Files, container: &super::workload::Container) -> Vec<i64> {
     files
@@ -405,39 +369,4 @@ fn image_settings(
         loc: at.clone(),
     });
     options(&words)
-}
-
-/// `--name value… --other …` after the config path: directives, as Redis appends them.
-fn options(words: &[Word]) -> Vec<super::conf::Setting> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let Some(name) = words[i].text.strip_prefix("--") else {
-            i += 1;
-            continue;
-        };
-        let end = words[i + 1..]
-            .iter()
-            .position(|w| w.text.starts_with("--"))
-            .map_or(words.len(), |p| i + 1 + p);
-        if name != "sentinel" && !name.is_empty() {
-            let line = std::iter::once(name.to_string())
-                .chain(words[i + 1..end].iter().map(|w| quote(&w.text)))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let (mut settings, _) =
-                located(&crate::redis_conf::parse(&line, 0).into(), &words[i].loc, 0);
-            for s in &mut settings {
-                s.loc = words[i].loc.clone();
-            }
-            out.extend(settings);
-        }
-        i = end;
-    }
-    out
-}
-
-/// Quote a command-line word so the config tokenizer reads it back as one word.
-fn quote(word: &str) -> String {
-    format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -220,10 +220,7 @@ fn bitnami_cluster_image_runs_redis_on_the_configuration_its_scripts_write() {
         let server = m.workloads[0].containers[0].server.clone();
         (server, m.sets.first().map(|s| s.topology))
     };
-    let get = |conf: &super::Conf, k: &str| {
-        conf.last(k)
-            .map(|s| s.directive.args.join(" "))
-    };
+    let get = |conf: &super::Conf, k: &str| conf.last(k).map(|s| s.directive.args.join(" "));
     let chart = concat!(
         "        - name: c\n          image: docker.io/bitnami/redis-cluster:8.2.1-debian-12-r0\n",
         "          command: ['/bin/bash', '-c']\n",
@@ -244,13 +241,21 @@ fn bitnami_cluster_image_runs_redis_on_the_configuration_its_scripts_write() {
     let chart_server = chart_server.expect("the chart's container runs Redis");
     assert_eq!(chart_server.role, Role::Redis);
     assert_eq!(topology, Some(Topology::Cluster));
-    let conf = chart_server.conf.expect("configuration known from the input");
+    let conf = chart_server
+        .conf
+        .expect("configuration known from the input");
     // The chart's file, then what `redis_configure_default` and `run.sh` set over it.
     assert_eq!(get(&conf, "bind").as_deref(), Some("0.0.0.0 ::"));
     assert_eq!(get(&conf, "appendonly").as_deref(), Some("yes"));
-    assert_eq!(get(&conf, "requirepass").as_deref(), Some("$REDIS_PASSWORD"));
+    assert_eq!(
+        get(&conf, "requirepass").as_deref(),
+        Some("$REDIS_PASSWORD")
+    );
     assert_eq!(get(&conf, "masterauth").as_deref(), Some("$REDIS_PASSWORD"));
-    assert_eq!(get(&conf, "maxmemory-policy").as_deref(), Some("allkeys-lru"));
+    assert_eq!(
+        get(&conf, "maxmemory-policy").as_deref(),
+        Some("allkeys-lru")
+    );
     assert_eq!(get(&conf, "maxmemory"), None);
 
     // No command: the image's `entrypoint.sh run.sh` on its own `redis-default.conf`.
@@ -258,7 +263,10 @@ fn bitnami_cluster_image_runs_redis_on_the_configuration_its_scripts_write() {
         "        - {name: c, image: 'bitnami/redis-cluster:7.2', env: [{name: ALLOW_EMPTY_PASSWORD, value: 'yes'}], ports: [{containerPort: 6379}]}\n",
         "",
     );
-    let conf = plain.expect("a server").conf.expect("the image's configuration");
+    let conf = plain
+        .expect("a server")
+        .conf
+        .expect("the image's configuration");
     assert_eq!(topology, Some(Topology::Cluster));
     assert_eq!(get(&conf, "cluster-enabled").as_deref(), Some("yes"));
     assert_eq!(get(&conf, "dir").as_deref(), Some("/bitnami/redis/data"));
