@@ -5,6 +5,7 @@ use super::Loc;
 use super::bitnami_launch;
 use super::conf::{Conf, Origin};
 use super::files::Files;
+use super::functions;
 use super::options::options;
 use super::script::Script;
 use super::server::{Role, Server};
@@ -30,21 +31,51 @@ fn basename(word: &str) -> &str {
     word.rfind('/').map_or(word, |i| &word[i + 1..])
 }
 
-/// The start scripts of container `c`, each preceded by the files it sources (`. FILE`).
+/// The start scripts of container `c`, each preceded by the files it sources (`. FILE`,
+/// `source FILE`; the path may use the script's variables), and those by theirs.
 pub fn scripts(files: &Files, c: usize) -> Vec<Script> {
     let Some(main) = main_script(files, c) else {
         return Vec::new();
     };
-    let mut out: Vec<Script> = main
-        .parsed
-        .commands
-        .iter()
-        .filter(|cmd| matches!(cmd.words.first().map(String::as_str), Some("." | "source")))
-        .filter_map(|cmd| from_file(files, c, cmd.words.get(1)?))
-        .collect();
-    out.push(main);
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    with_sourced(files, c, main, 0, &mut seen, &mut out);
     out
 }
+
+/// `script` after the files it sources (each once, to `MAX_SOURCE_DEPTH`), onto `out`.
+fn with_sourced(
+    files: &Files,
+    c: usize,
+    script: Script,
+    depth: u8,
+    seen: &mut Vec<String>,
+    out: &mut Vec<Script>,
+) {
+    if depth < MAX_SOURCE_DEPTH {
+        let mut vars = files.vars(c).cloned().unwrap_or_default();
+        super::vars::assign(&script.parsed.commands, &mut vars);
+        for cmd in &script.parsed.commands {
+            if !matches!(cmd.words.first().map(String::as_str), Some("." | "source")) {
+                continue;
+            }
+            let Some(path) = cmd.words.get(1).map(|p| super::vars::expand(p, &vars)) else {
+                continue;
+            };
+            if seen.iter().any(|s| *s == path) {
+                continue;
+            }
+            seen.push(path.to_string());
+            if let Some(sourced) = from_file(files, c, &path) {
+                with_sourced(files, c, sourced, depth + 1, seen, out);
+            }
+        }
+    }
+    out.push(script);
+}
+
+/// How deep `. FILE` inside sourced files is followed.
+const MAX_SOURCE_DEPTH: u8 = 4;
 
 fn from_file(files: &Files, c: usize, path: &str) -> Option<Script> {
     let file = files.mounted(c, path)?;
@@ -106,6 +137,31 @@ fn binary_index<T: AsRef<str>>(words: &[T]) -> Option<usize> {
     let first = words[0].as_ref();
     let wrapper_script = first.ends_with(".sh") || basename(first).contains("entrypoint");
     (i == 0 || WRAPPERS.contains(&first) || (i == 1 && wrapper_script)).then_some(i)
+}
+
+/// `words` of command `k` of `script`, with the parameters of the function it is in bound
+/// to the arguments of that function's call in container `c`'s scripts (`functions.rs`).
+fn called_with(
+    files: &Files,
+    c: usize,
+    script: &Script,
+    k: usize,
+    words: &[String],
+) -> Vec<String> {
+    let commands = &script.parsed.commands;
+    let Some((name, start)) = functions::enclosing(commands, k) else {
+        return words.to_vec();
+    };
+    let own: Vec<&[super::shell::Command]> = files
+        .scripts
+        .iter()
+        .filter(|s| s.container == c)
+        .map(|s| s.parsed.commands.as_slice())
+        .collect();
+    match functions::call_arguments(&own, name) {
+        Some(args) => functions::bind(commands, start, k, words, args),
+        None => words.to_vec(),
+    }
 }
 
 /// The official `redis` and `valkey` images' entrypoint: a container whose `args` (no
@@ -191,8 +247,14 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 .scripts
                 .iter()
                 .filter(|s| s.container == c)
-                .flat_map(|s| s.parsed.commands.iter().map(move |cmd| (s, cmd)))
-                .find_map(|(s, cmd)| {
+                .flat_map(|s| {
+                    s.parsed
+                        .commands
+                        .iter()
+                        .enumerate()
+                        .map(move |cmd| (s, cmd))
+                })
+                .find_map(|(s, (k, cmd))| {
                     // `exec "$SERVER" …`: the binary named by a variable (the generator's
                     // scripts take it from the pod env, `ENGINE_SERVER`).
                     let i = binary_index(&cmd.words).or_else(|| {
@@ -204,11 +266,12 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                             .collect();
                         binary_index(&expanded)
                     })?;
+                    let words = called_with(files, c, s, k, &cmd.words[i..]);
                     Some(
-                        cmd.words[i..]
-                            .iter()
-                            .map(|w| Word {
-                                text: w.clone(),
+                        words
+                            .into_iter()
+                            .map(|text| Word {
+                                text,
                                 loc: s.at(cmd.line),
                             })
                             .collect(),

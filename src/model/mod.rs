@@ -9,6 +9,7 @@ mod cache;
 pub mod conf;
 mod duplicates;
 mod files;
+mod functions;
 mod json;
 pub mod launch;
 pub mod objects;

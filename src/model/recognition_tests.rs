@@ -287,3 +287,29 @@ fn bitnami_cluster_image_runs_redis_on_the_configuration_its_scripts_write() {
     );
     assert_eq!(tls.expect("a server").conf, None);
 }
+
+/// A library sourced by a library (through a variable) is read too: the function that
+/// starts the server is found two `source`s away, bound to its call's arguments.
+#[test]
+fn files_sourced_by_sourced_files_are_followed() {
+    let m = model(concat!(
+        "kind: Deployment\nmetadata: {name: r}\nspec:\n  template:\n    spec:\n      containers:\n",
+        "        - name: redis\n          image: 'redis:7.2.4'\n          command: [sh, -c, '. /lib/a.sh; run /lib/r.conf --maxmemory 1mb']\n",
+        "          volumeMounts: [{name: lib, mountPath: /lib}]\n",
+        "      volumes: [{name: lib, configMap: {name: lib}}]\n",
+        "---\nkind: ConfigMap\nmetadata: {name: lib}\ndata:\n",
+        "  a.sh: \"LIB=/lib\\n. $LIB/b.sh\\n\"\n",
+        "  b.sh: \"run() {\\n  exec redis-server \\\"$@\\\"\\n}\\n\"\n",
+        "  r.conf: \"appendonly yes\\n\"\n",
+    ));
+    let conf = m.workloads[0].containers[0]
+        .server
+        .as_ref()
+        .expect("a server")
+        .conf
+        .as_ref()
+        .expect("its file, from the call's arguments");
+    assert_eq!(conf.path.as_deref(), Some("/lib/r.conf"));
+    assert_eq!(conf.value(&["maxmemory"]).map(|(v, _)| v), Some("1mb"));
+    assert_eq!(conf.value(&["appendonly"]).map(|(v, _)| v), Some("yes"));
+}
