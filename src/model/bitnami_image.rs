@@ -23,20 +23,51 @@ const MOUNTED_CONF_DIR: &str = "/opt/bitnami/redis/mounted-etc";
 /// One environment variable: its literal value, or `None` when it comes from `valueFrom`.
 pub type EnvVar = (String, Option<String>);
 
+/// The name of a bitnami image (`[registry/…/]bitnami/NAME[:tag][@digest]`), if it is one.
+pub fn image_name(image: &str) -> Option<&str> {
+    let repo = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = repo.split('/').collect();
+    let last = parts.pop()?;
+    let name = last.split(':').next().unwrap_or(last);
+    (parts.last() == Some(&"bitnami")).then_some(name)
+}
+
 /// Whether `image` is bitnami's Redis server image (`[registry/…/]bitnami/redis[:tag]`),
 /// not its `redis-sentinel` or `redis-cluster` images.
 pub fn is_server_image(image: &str) -> bool {
-    let repo = image.split('@').next().unwrap_or(image);
-    let mut parts: Vec<&str> = repo.split('/').collect();
-    let Some(last) = parts.pop() else {
-        return false;
-    };
-    let name = last.split(':').next().unwrap_or(last);
-    name == "redis" && parts.last() == Some(&"bitnami")
+    image_name(image) == Some("redis")
 }
 
+/// bitnami's `is_boolean_yes`.
 fn yes(value: &str) -> bool {
     matches!(value.to_ascii_lowercase().as_str(), "yes" | "true" | "1")
+}
+
+/// The `REDIS_*` environment as bitnami's scripts read it.
+pub struct Env<'a>(pub &'a [EnvVar]);
+
+impl Env<'_> {
+    /// The last definition of a name wins, as in Kubernetes.
+    fn get(&self, name: &str) -> Option<&Option<String>> {
+        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The literal value of `name`; `None` when unset or from `valueFrom`.
+    pub fn literal(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|v| v.as_deref())
+    }
+
+    /// Whether `name` is set to something (a `valueFrom` counts), or `NAME_FILE` names a
+    /// file it is read from (`*-env.sh`: `export NAME=$(< "$NAME_FILE")`).
+    pub fn given(&self, name: &str) -> bool {
+        let set = |n: &str| self.get(n).is_some_and(|v| v.as_deref() != Some(""));
+        set(name) || set(&format!("{name}_FILE"))
+    }
+
+    /// Whether `name` is a yes (`yes`, `true`, `1`), or unset with `default` yes.
+    pub fn yes(&self, name: &str, default: bool) -> bool {
+        self.literal(name).map_or(default, yes)
+    }
 }
 
 /// The command-line options equivalent to the `redis.conf` the image writes, or `None`
@@ -49,41 +80,40 @@ pub fn entrypoint_options(container: &Container, env: &[EnvVar]) -> Option<Vec<S
     {
         return None;
     }
-    // The last definition of a name wins, as in Kubernetes.
-    let get = |name: &str| env.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v);
-    let literal = |name: &str| get(name).and_then(|v| v.as_deref());
-    let set = |name: &str| get(name).is_some_and(|v| v.as_deref() != Some(""));
-    if literal("REDIS_TLS_ENABLED").is_some_and(yes) {
+    let env = Env(env);
+    if env.yes("REDIS_TLS_ENABLED", false) {
         return None;
     }
     let mut out: Vec<String> = Vec::new();
     let mut opt = |words: &[&str]| out.extend(words.iter().map(|w| w.to_string()));
-    if literal("REDIS_ALLOW_REMOTE_CONNECTIONS").is_none_or(yes) {
+    if env.yes("REDIS_ALLOW_REMOTE_CONNECTIONS", true) {
         opt(&["--bind", "0.0.0.0"]);
     }
     opt(&[
         "--appendonly",
-        literal("REDIS_AOF_ENABLED").unwrap_or("yes"),
+        env.literal("REDIS_AOF_ENABLED").unwrap_or("yes"),
     ]);
-    opt(&["--port", literal("REDIS_PORT_NUMBER").unwrap_or("6379")]);
+    opt(&["--port", env.literal("REDIS_PORT_NUMBER").unwrap_or("6379")]);
     opt(&["--dir", "/bitnami/redis/data"]);
-    let password = set("REDIS_PASSWORD") || set("REDIS_PASSWORD_FILE");
+    let password = env.given("REDIS_PASSWORD");
     if password {
         opt(&["--requirepass", "$REDIS_PASSWORD"]);
     }
-    match literal("REDIS_REPLICATION_MODE") {
+    match env.literal("REDIS_REPLICATION_MODE") {
         Some("replica" | "slave") => {
-            let host = literal("REDIS_MASTER_HOST").unwrap_or("$REDIS_MASTER_HOST");
-            let port = literal("REDIS_MASTER_PORT_NUMBER").unwrap_or("6379");
+            let host = env
+                .literal("REDIS_MASTER_HOST")
+                .unwrap_or("$REDIS_MASTER_HOST");
+            let port = env.literal("REDIS_MASTER_PORT_NUMBER").unwrap_or("6379");
             opt(&["--replicaof", host, port]);
-            if set("REDIS_MASTER_PASSWORD") || set("REDIS_MASTER_PASSWORD_FILE") {
+            if env.given("REDIS_MASTER_PASSWORD") {
                 opt(&["--masterauth", "$REDIS_MASTER_PASSWORD"]);
             }
         }
         Some("master") if password => opt(&["--masterauth", "$REDIS_PASSWORD"]),
         _ => {}
     }
-    if let Some(extra) = literal("REDIS_EXTRA_FLAGS") {
+    if let Some(extra) = env.literal("REDIS_EXTRA_FLAGS") {
         out.extend(extra.split_whitespace().map(str::to_string));
     }
     Some(out)

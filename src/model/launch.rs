@@ -2,9 +2,11 @@
 //! volume), and the `redis-server` / `redis-sentinel` it finally runs, with which config.
 
 use super::Loc;
-use super::bitnami_image;
+use super::bitnami_launch;
 use super::conf::{Conf, Origin};
-use super::files::{Files, located};
+use super::files::Files;
+use super::functions;
+use super::options::options;
 use super::script::Script;
 use super::server::{Role, Server};
 use super::workload::Word;
@@ -29,21 +31,51 @@ fn basename(word: &str) -> &str {
     word.rfind('/').map_or(word, |i| &word[i + 1..])
 }
 
-/// The start scripts of container `c`, each preceded by the files it sources (`. FILE`).
+/// The start scripts of container `c`, each preceded by the files it sources (`. FILE`,
+/// `source FILE`; the path may use the script's variables), and those by theirs.
 pub fn scripts(files: &Files, c: usize) -> Vec<Script> {
     let Some(main) = main_script(files, c) else {
         return Vec::new();
     };
-    let mut out: Vec<Script> = main
-        .parsed
-        .commands
-        .iter()
-        .filter(|cmd| matches!(cmd.words.first().map(String::as_str), Some("." | "source")))
-        .filter_map(|cmd| from_file(files, c, cmd.words.get(1)?))
-        .collect();
-    out.push(main);
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    with_sourced(files, c, main, 0, &mut seen, &mut out);
     out
 }
+
+/// `script` after the files it sources (each once, to `MAX_SOURCE_DEPTH`), onto `out`.
+fn with_sourced(
+    files: &Files,
+    c: usize,
+    script: Script,
+    depth: u8,
+    seen: &mut Vec<String>,
+    out: &mut Vec<Script>,
+) {
+    if depth < MAX_SOURCE_DEPTH {
+        let mut vars = files.vars(c).cloned().unwrap_or_default();
+        super::vars::assign(&script.parsed.commands, &mut vars);
+        for cmd in &script.parsed.commands {
+            if !matches!(cmd.words.first().map(String::as_str), Some("." | "source")) {
+                continue;
+            }
+            let Some(path) = cmd.words.get(1).map(|p| super::vars::expand(p, &vars)) else {
+                continue;
+            };
+            if seen.iter().any(|s| *s == path) {
+                continue;
+            }
+            seen.push(path.to_string());
+            if let Some(sourced) = from_file(files, c, &path) {
+                with_sourced(files, c, sourced, depth + 1, seen, out);
+            }
+        }
+    }
+    out.push(script);
+}
+
+/// How deep `. FILE` inside sourced files is followed.
+const MAX_SOURCE_DEPTH: u8 = 4;
 
 fn from_file(files: &Files, c: usize, path: &str) -> Option<Script> {
     let file = files.mounted(c, path)?;
@@ -105,6 +137,31 @@ fn binary_index<T: AsRef<str>>(words: &[T]) -> Option<usize> {
     let first = words[0].as_ref();
     let wrapper_script = first.ends_with(".sh") || basename(first).contains("entrypoint");
     (i == 0 || WRAPPERS.contains(&first) || (i == 1 && wrapper_script)).then_some(i)
+}
+
+/// `words` of command `k` of `script`, with the parameters of the function it is in bound
+/// to the arguments of that function's call in container `c`'s scripts (`functions.rs`).
+fn called_with(
+    files: &Files,
+    c: usize,
+    script: &Script,
+    k: usize,
+    words: &[String],
+) -> Vec<String> {
+    let commands = &script.parsed.commands;
+    let Some((name, start)) = functions::enclosing(commands, k) else {
+        return words.to_vec();
+    };
+    let own: Vec<&[super::shell::Command]> = files
+        .scripts
+        .iter()
+        .filter(|s| s.container == c)
+        .map(|s| s.parsed.commands.as_slice())
+        .collect();
+    match functions::call_arguments(&own, name) {
+        Some(args) => functions::bind(commands, start, k, words, args),
+        None => words.to_vec(),
+    }
 }
 
 /// The official `redis` and `valkey` images' entrypoint: a container whose `args` (no
@@ -180,6 +237,9 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
     if container.init {
         return None;
     }
+    if let Some(server) = bitnami_launch::cluster_server(files, c) {
+        return Some(server);
+    }
     let launch: Vec<Word> =
         match binary_index(&container.words.iter().map(|w| &w.text).collect::<Vec<_>>()) {
             Some(i) => container.words[i..].to_vec(),
@@ -187,8 +247,14 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                 .scripts
                 .iter()
                 .filter(|s| s.container == c)
-                .flat_map(|s| s.parsed.commands.iter().map(move |cmd| (s, cmd)))
-                .find_map(|(s, cmd)| {
+                .flat_map(|s| {
+                    s.parsed
+                        .commands
+                        .iter()
+                        .enumerate()
+                        .map(move |cmd| (s, cmd))
+                })
+                .find_map(|(s, (k, cmd))| {
                     // `exec "$SERVER" …`: the binary named by a variable (the generator's
                     // scripts take it from the pod env, `ENGINE_SERVER`).
                     let i = binary_index(&cmd.words).or_else(|| {
@@ -200,11 +266,12 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
                             .collect();
                         binary_index(&expanded)
                     })?;
+                    let words = called_with(files, c, s, k, &cmd.words[i..]);
                     Some(
-                        cmd.words[i..]
-                            .iter()
-                            .map(|w| Word {
-                                text: w.clone(),
+                        words
+                            .into_iter()
+                            .map(|text| Word {
+                                text,
                                 loc: s.at(cmd.line),
                             })
                             .collect(),
@@ -226,7 +293,7 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
         if let Some(conf) = server.conf.as_mut() {
             conf.settings = image_settings(files.workload, container);
         } else if server.role == Role::Redis {
-            server.conf = bitnami_entrypoint(files, container);
+            server.conf = bitnami_launch::entrypoint_conf(files, container);
         }
         return Some(server);
     }
@@ -332,46 +399,6 @@ fn image_default(
     })
 }
 
-/// The configuration bitnami's `redis` image writes from the environment when it runs on
-/// its own entrypoint (`bitnami_image.rs`), as if given on the command line.
-fn bitnami_entrypoint(files: &Files, container: &super::workload::Container) -> Option<Conf> {
-    if !bitnami_image::is_server_image(container.image.as_deref()?) {
-        return None;
-    }
-    let env: Vec<bitnami_image::EnvVar> = files
-        .docs
-        .get(files.workload.doc)
-        .and_then(|d| d.value.at(&format!("{}/env", container.pointer)))
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.get("name")?.as_str()?.to_string();
-            let value = match e.get("value") {
-                Some(v) => Some(v.as_str().map_or_else(|| v.to_string(), str::to_string)),
-                None if e.get("valueFrom").is_some() => None,
-                None => Some(String::new()),
-            };
-            Some((name, value))
-        })
-        .collect();
-    let at = files.workload.loc(format!("{}/image", container.pointer));
-    let words: Vec<Word> = bitnami_image::entrypoint_options(container, &env)?
-        .into_iter()
-        .map(|text| Word {
-            text,
-            loc: at.clone(),
-        })
-        .collect();
-    Some(Conf {
-        path: None,
-        origin: Origin::Defaults,
-        settings: options(&words),
-        errors: Vec::new(),
-        sentinel_index: Default::default(),
-    })
-}
-
 /// The `containerPort`s a container declares.
 fn container_ports(files: &Files, container: &super::workload::Container) -> Vec<i64> {
     files
@@ -405,39 +432,4 @@ fn image_settings(
         loc: at.clone(),
     });
     options(&words)
-}
-
-/// `--name value… --other …` after the config path: directives, as Redis appends them.
-fn options(words: &[Word]) -> Vec<super::conf::Setting> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let Some(name) = words[i].text.strip_prefix("--") else {
-            i += 1;
-            continue;
-        };
-        let end = words[i + 1..]
-            .iter()
-            .position(|w| w.text.starts_with("--"))
-            .map_or(words.len(), |p| i + 1 + p);
-        if name != "sentinel" && !name.is_empty() {
-            let line = std::iter::once(name.to_string())
-                .chain(words[i + 1..end].iter().map(|w| quote(&w.text)))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let (mut settings, _) =
-                located(&crate::redis_conf::parse(&line, 0).into(), &words[i].loc, 0);
-            for s in &mut settings {
-                s.loc = words[i].loc.clone();
-            }
-            out.extend(settings);
-        }
-        i = end;
-    }
-    out
-}
-
-/// Quote a command-line word so the config tokenizer reads it back as one word.
-fn quote(word: &str) -> String {
-    format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -1,15 +1,19 @@
 //! The Redis HA topology extracted from manifests: each HA set, its pods, configs, Services,
 //! PDBs and NetworkPolicies. Every fact keeps a [`Loc`] back to the document it came from.
 
+mod bitnami_cluster_image;
 mod bitnami_image;
+mod bitnami_launch;
 mod bootstrap;
 mod cache;
 pub mod conf;
 mod duplicates;
 mod files;
+mod functions;
 mod json;
 pub mod launch;
 pub mod objects;
+mod options;
 mod script;
 pub mod selector;
 mod server;

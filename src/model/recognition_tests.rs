@@ -205,3 +205,111 @@ fn bitnami_image_on_its_own_entrypoint_is_configured_from_its_env() {
     );
     assert_eq!(mounted, None);
 }
+
+/// bitnami's `redis-cluster` image starts through its own `entrypoint.sh run.sh`, which
+/// writes `redis.conf` from the env and runs `redis-server --include` on it
+/// (`bitnami_cluster_image.rs`): the chart's form (a `bash -c` script copying the chart's
+/// `redis-default.conf` first), the image's own default command, a mounted `redis.conf`
+/// whose ConfigMap the input lacks, and TLS.
+#[test]
+fn bitnami_cluster_image_runs_redis_on_the_configuration_its_scripts_write() {
+    let server = |container: &str, extra: &str| {
+        let m = model(&format!(
+            "kind: StatefulSet\nmetadata: {{name: c}}\nspec:\n  replicas: 6\n  template:\n    spec:\n      containers:\n{container}      volumes:\n        - {{name: default-config, configMap: {{name: c-default}}}}\n        - {{name: empty-dir, emptyDir: {{}}}}\n        - {{name: conf, configMap: {{name: absent}}}}\n---\nkind: ConfigMap\nmetadata: {{name: c-default}}\ndata:\n  redis-default.conf: |\n    bind 127.0.0.1 -::1\n    appendonly no\n    dir /bitnami/redis/data\n    cluster-enabled yes\n    cluster-config-file /bitnami/redis/data/nodes.conf\n{extra}"
+        ));
+        let server = m.workloads[0].containers[0].server.clone();
+        (server, m.sets.first().map(|s| s.topology))
+    };
+    let get = |conf: &super::Conf, k: &str| conf.last(k).map(|s| s.directive.args.join(" "));
+    let chart = concat!(
+        "        - name: c\n          image: docker.io/bitnami/redis-cluster:8.2.1-debian-12-r0\n",
+        "          command: ['/bin/bash', '-c']\n",
+        "          args:\n            - |\n",
+        "              if ! [[ -f /opt/bitnami/redis/etc/redis.conf ]]; then\n",
+        "                  cp /opt/bitnami/redis/etc/redis-default.conf /opt/bitnami/redis/etc/redis.conf\n",
+        "              fi\n",
+        "              /opt/bitnami/scripts/redis-cluster/entrypoint.sh /opt/bitnami/scripts/redis-cluster/run.sh --maxmemory-policy allkeys-lru\n",
+        "          env:\n",
+        "            - {name: REDIS_PASSWORD_FILE, value: /opt/bitnami/redis/secrets/redis-password}\n",
+        "            - {name: REDIS_AOF_ENABLED, value: 'yes'}\n",
+        "          ports: [{containerPort: 6379}, {containerPort: 16379}]\n",
+        "          volumeMounts:\n",
+        "            - {name: default-config, mountPath: /opt/bitnami/redis/etc/redis-default.conf, subPath: redis-default.conf}\n",
+        "            - {name: empty-dir, mountPath: /opt/bitnami/redis/etc/, subPath: app-conf-dir}\n",
+    );
+    let (chart_server, topology) = server(chart, "");
+    let chart_server = chart_server.expect("the chart's container runs Redis");
+    assert_eq!(chart_server.role, Role::Redis);
+    assert_eq!(topology, Some(Topology::Cluster));
+    let conf = chart_server
+        .conf
+        .expect("configuration known from the input");
+    // The chart's file, then what `redis_configure_default` and `run.sh` set over it.
+    assert_eq!(get(&conf, "bind").as_deref(), Some("0.0.0.0 ::"));
+    assert_eq!(get(&conf, "appendonly").as_deref(), Some("yes"));
+    assert_eq!(
+        get(&conf, "requirepass").as_deref(),
+        Some("$REDIS_PASSWORD")
+    );
+    assert_eq!(get(&conf, "masterauth").as_deref(), Some("$REDIS_PASSWORD"));
+    assert_eq!(
+        get(&conf, "maxmemory-policy").as_deref(),
+        Some("allkeys-lru")
+    );
+    assert_eq!(get(&conf, "maxmemory"), None);
+
+    // No command: the image's `entrypoint.sh run.sh` on its own `redis-default.conf`.
+    let (plain, topology) = server(
+        "        - {name: c, image: 'bitnami/redis-cluster:7.2', env: [{name: ALLOW_EMPTY_PASSWORD, value: 'yes'}], ports: [{containerPort: 6379}]}\n",
+        "",
+    );
+    let conf = plain
+        .expect("a server")
+        .conf
+        .expect("the image's configuration");
+    assert_eq!(topology, Some(Topology::Cluster));
+    assert_eq!(get(&conf, "cluster-enabled").as_deref(), Some("yes"));
+    assert_eq!(get(&conf, "dir").as_deref(), Some("/bitnami/redis/data"));
+    assert_eq!(get(&conf, "protected-mode").as_deref(), Some("no"));
+    assert_eq!(get(&conf, "requirepass"), None);
+
+    // A `redis.conf` mounted from a ConfigMap the input does not hold, or TLS: a Redis
+    // server whose configuration is not known.
+    let (absent, _) = server(
+        "        - {name: c, image: 'bitnami/redis-cluster:7.2', volumeMounts: [{name: conf, mountPath: /opt/bitnami/redis/mounted-etc}]}\n",
+        "",
+    );
+    let absent = absent.expect("a server");
+    assert_eq!((absent.role, absent.conf), (Role::Redis, None));
+    let (tls, _) = server(
+        "        - {name: c, image: 'bitnami/redis-cluster:7.2', env: [{name: REDIS_TLS_ENABLED, value: 'yes'}]}\n",
+        "",
+    );
+    assert_eq!(tls.expect("a server").conf, None);
+}
+
+/// A library sourced by a library (through a variable) is read too: the function that
+/// starts the server is found two `source`s away, bound to its call's arguments.
+#[test]
+fn files_sourced_by_sourced_files_are_followed() {
+    let m = model(concat!(
+        "kind: Deployment\nmetadata: {name: r}\nspec:\n  template:\n    spec:\n      containers:\n",
+        "        - name: redis\n          image: 'redis:7.2.4'\n          command: [sh, -c, '. /lib/a.sh; run /lib/r.conf --maxmemory 1mb']\n",
+        "          volumeMounts: [{name: lib, mountPath: /lib}]\n",
+        "      volumes: [{name: lib, configMap: {name: lib}}]\n",
+        "---\nkind: ConfigMap\nmetadata: {name: lib}\ndata:\n",
+        "  a.sh: \"LIB=/lib\\n. $LIB/b.sh\\n\"\n",
+        "  b.sh: \"run() {\\n  exec redis-server \\\"$@\\\"\\n}\\n\"\n",
+        "  r.conf: \"appendonly yes\\n\"\n",
+    ));
+    let conf = m.workloads[0].containers[0]
+        .server
+        .as_ref()
+        .expect("a server")
+        .conf
+        .as_ref()
+        .expect("its file, from the call's arguments");
+    assert_eq!(conf.path.as_deref(), Some("/lib/r.conf"));
+    assert_eq!(conf.value(&["maxmemory"]).map(|(v, _)| v), Some("1mb"));
+    assert_eq!(conf.value(&["appendonly"]).map(|(v, _)| v), Some("yes"));
+}

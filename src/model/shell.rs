@@ -18,6 +18,8 @@ pub struct Command {
     pub append: bool,
     /// Body of a here-document (`<<EOF`) and the 0-based line of its first body line.
     pub heredoc: Option<(String, usize)>,
+    /// The command opened a `{ …; }` or `( … )` group (the brace is not kept in `words`).
+    pub opens_group: bool,
 }
 
 /// The `output` of a command whose standard output goes to another descriptor (`>&2`).
@@ -39,6 +41,7 @@ fn apply_group_redirects(commands: &mut [Command]) {
         let first = words.first().map(String::as_str);
         if matches!(first, Some("{" | "(")) {
             commands[i].words.remove(0);
+            commands[i].opens_group = true;
             open.push(i);
         } else if words.last().is_some_and(|w| w == "{") {
             open.push(i);

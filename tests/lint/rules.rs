@@ -223,6 +223,22 @@ fn a_cluster_created_without_replicas_is_reported() {
     assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
 }
 
+/// A start script that sources a library from another ConfigMap (through a variable, from
+/// inside a function) and starts Redis by calling the library's function with the config
+/// path and options as arguments: the server, its file and its options are followed.
+#[test]
+fn a_server_started_by_a_function_of_a_sourced_library_is_followed() {
+    let path = "maxmemory-unset/sourced-function.yaml";
+    let all = check(&fixtures().join(path));
+    let found: Vec<&Finding> = all.iter().filter(|f| f.rule == "maxmemory-unset").collect();
+    assert_eq!(found.len(), 1, "{all:#?}");
+    assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
+    // The password comes from the call's `--requirepass "$REDIS_DEFAULT_PASSWORD"`.
+    for rule in ["redis-auth-disabled", "redis-container-not-understood"] {
+        assert!(all.iter().all(|f| f.rule != rule), "{rule}: {all:#?}");
+    }
+}
+
 #[test]
 fn a_standalone_cache_needs_no_masterauth() {
     let found = findings_of(
