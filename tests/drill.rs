@@ -124,7 +124,7 @@ fn a_values_file_changes_the_set_drilled() {
     no_leftovers(pid);
 }
 
-const ALL_SCENARIOS: [&str; 32] = [
+const ALL_SCENARIOS: [&str; 33] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -156,6 +156,7 @@ const ALL_SCENARIOS: [&str; 32] = [
     "scale-up",
     "master-recreated-stale-dns",
     "slow-dns-then-master-down",
+    "sentinel-missed-switch",
     "full-sync-under-load",
 ];
 

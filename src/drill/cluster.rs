@@ -88,6 +88,12 @@ pub trait Cluster: Sync {
         let _ = fault;
         anyhow::bail!("this target cannot fault the cluster DNS")
     }
+    /// For each (client, named) of `denials`, pod `client` gets NXDOMAIN for pod `named`'s
+    /// name (a node-local DNS cache holding a denial) until the next call; `&[]` lifts them.
+    fn dns_deny(&self, denials: &[(usize, usize)]) -> anyhow::Result<()> {
+        let _ = denials;
+        anyhow::bail!("this target cannot fault the cluster DNS")
+    }
     /// How many questions the pods asked the cluster DNS so far; `None` where the drill
     /// cannot see them (a live cluster).
     fn dns_queries(&self) -> Option<u64> {

@@ -433,6 +433,11 @@ impl Cluster for LocalSet {
         Ok(())
     }
 
+    fn dns_deny(&self, denials: &[(usize, usize)]) -> anyhow::Result<()> {
+        self.node.dns.set_denials(denials);
+        Ok(())
+    }
+
     fn dns_queries(&self) -> Option<u64> {
         Some(self.node.dns.queries())
     }

@@ -113,6 +113,9 @@ forget_departed_pods
 ( sh /scripts/crash-watch.sh & )
 # The isolated-master fence (docs/architecture.md §18), the same way.
 ( sh /scripts/master-fence.sh & )
+# The re-pointing of this Sentinel when it missed a switch (docs/architecture.md §20), the
+# same way.
+( sh /scripts/sentinel-repoint.sh & )
 # The server with --sentinel is what the redis-sentinel (valkey-sentinel) name links to; not
 # every package ships that link (Debian keeps it in a separate package).
 exec "$SERVER" "$CONF_DIR/sentinel.conf" --sentinel

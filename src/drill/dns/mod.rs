@@ -144,6 +144,26 @@ impl Dns {
         self.server.set_fault(fault);
     }
 
+    /// Answer NXDOMAIN for pod `named`'s name to pod `client`, for each (client, named) of
+    /// `denials`, until the next call (an empty list lifts them): a node-local DNS cache
+    /// holding a denial for a pod's name, seen only by the pods of that node.
+    pub fn set_denials(&self, denials: &[(usize, usize)]) {
+        let pods = self.lock();
+        let denials = denials
+            .iter()
+            .map(|&(client, named)| {
+                let name = crate::kube_names::pod_fqdn(
+                    &self.spec.pod_name(named),
+                    &self.spec.headless_service,
+                    &self.spec.namespace,
+                    &self.spec.cluster_domain,
+                );
+                (pods[client].ip, name)
+            })
+            .collect();
+        self.server.set_denials(denials);
+    }
+
     /// How many questions the pods asked the server so far.
     pub fn queries(&self) -> u64 {
         self.server.queries()

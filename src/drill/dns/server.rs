@@ -4,7 +4,9 @@
 //! the endpoints change (the EndpointSlice watch), and each answer, positive or negative, is
 //! cached for min(TTL, cache cap) — a lookup within that window gets the cached answer, even
 //! when the pod has gone or got a new address since. Faults make it drop every query, answer
-//! late, or keep serving the zone as it was (a stale cache).
+//! late, or keep serving the zone as it was (a stale cache); denials make it answer NXDOMAIN
+//! for one name to one pod only, as a node-local cache (NodeLocal DNSCache) still holding a
+//! denial does for the pods of its node.
 
 use super::wire::{self, Answer};
 use super::zone::Zone;
@@ -44,6 +46,8 @@ struct State {
     cache: HashMap<String, (Answer, Instant)>,
     fault: Option<Fault>,
     frozen: Option<Arc<Zone>>,
+    /// (client address, name): answered NXDOMAIN to that client whatever the zone holds.
+    denials: Vec<(Ipv4Addr, String)>,
     queries: u64,
 }
 
@@ -86,6 +90,7 @@ impl Server {
                 cache: HashMap::new(),
                 fault: None,
                 frozen: None,
+                denials: Vec::new(),
                 queries: 0,
             }),
             stop: AtomicBool::new(false),
@@ -116,6 +121,26 @@ impl Server {
             _ => None,
         };
         state.fault = fault;
+    }
+
+    /// Answer NXDOMAIN for each (client, name) of `denials` to that client only, until the
+    /// next call (an empty list lifts them). Names are lower case, without the trailing dot.
+    pub fn set_denials(&self, denials: Vec<(Ipv4Addr, String)>) {
+        self.lock().denials = denials;
+    }
+
+    /// The answer to `name` asked by `client`: a denial in force for that pair, or
+    /// [`Server::resolve`].
+    pub fn resolve_for(&self, client: Ipv4Addr, name: &str) -> (Answer, u32) {
+        let denied = self
+            .lock()
+            .denials
+            .iter()
+            .any(|(ip, denied)| *ip == client && denied == name);
+        if denied {
+            return (Answer::NxDomain, self.ttl_secs());
+        }
+        self.resolve(name)
     }
 
     /// How many questions the server received (answered or not).
@@ -195,7 +220,10 @@ impl Server {
     }
 
     fn answer(&self, socket: &UdpSocket, query: &wire::Query, peer: SocketAddr) {
-        let (answer, ttl) = self.resolve(&query.name);
+        let (answer, ttl) = match peer.ip() {
+            std::net::IpAddr::V4(client) => self.resolve_for(client, &query.name),
+            std::net::IpAddr::V6(_) => self.resolve(&query.name),
+        };
         let _ = socket.send_to(&wire::response(query, &answer, &self.domain, ttl), peer);
     }
 }
@@ -257,5 +285,16 @@ mod tests {
         assert_eq!(server.resolve("y").0, Answer::NxDomain);
         server.set_fault(None);
         assert_eq!(server.resolve("x").0, a(2));
+    }
+
+    #[test]
+    fn a_denial_answers_nxdomain_to_its_client_only_until_lifted() {
+        let server = server(0, 0);
+        let (denied, other) = (Ipv4Addr::new(10, 0, 0, 7), Ipv4Addr::new(10, 0, 0, 8));
+        server.set_denials(vec![(denied, "x".to_string())]);
+        assert_eq!(server.resolve_for(denied, "x").0, Answer::NxDomain);
+        assert_eq!(server.resolve_for(other, "x").0, a(1));
+        server.set_denials(Vec::new());
+        assert_eq!(server.resolve_for(denied, "x").0, a(1));
     }
 }

@@ -185,8 +185,31 @@ fn recovery(run: &Run, facts: &Facts, out: &mut Vec<Violation>) {
     }
 }
 
-/// I4: a master never holds less than half of what a healthy replica (link up) held before
-/// the latest fault, on two samples in a row (one could be a restart's loading instant).
+/// How far around a master's sample the Sentinels' samples are read (the sampler asks every
+/// pod once per 100 ms; a busy pod answers later).
+const NAMED_WINDOW: f64 = 1.0;
+
+/// Whether a majority of the set's Sentinels named pod `ordinal` at time `t`: each pod's
+/// Sentinel sample nearest to `t` within NAMED_WINDOW.
+fn named_by_majority(sorted: &[&Sample], ordinal: usize, t: f64, pods: usize) -> bool {
+    let naming = (0..pods)
+        .filter(|&p| {
+            sorted
+                .iter()
+                .filter(|s| s.ordinal == p && (s.t - t).abs() <= NAMED_WINDOW)
+                .min_by(|a, b| (a.t - t).abs().total_cmp(&(b.t - t).abs()))
+                .is_some_and(|s| s.sentinel_master == Some(ordinal))
+        })
+        .count();
+    naming * 2 > pods
+}
+
+/// I4: the set's master — a pod answering `ROLE` master that a majority of the Sentinels
+/// name, so the one clients are sent to and the replicas follow — never holds less than
+/// half of what a healthy replica (link up) held before the latest fault, on two samples in
+/// a row (one could be a restart's loading instant). A deposed master back from a freeze
+/// or a partition answers `ROLE` master with what it held then until the Sentinels demote
+/// it; it is not the data set, and what it takes meanwhile is I2's to count.
 fn total_loss(
     samples: &[Sample],
     injected: &[Injected],
@@ -216,7 +239,10 @@ fn total_loss(
             continue;
         };
         let base = baseline(s.t);
-        if base < MIN_BASELINE || keys as f64 >= base as f64 * COLLAPSE {
+        if base < MIN_BASELINE
+            || keys as f64 >= base as f64 * COLLAPSE
+            || !named_by_majority(&sorted, s.ordinal, s.t, pods.len())
+        {
             low[s.ordinal] = None;
             continue;
         }
@@ -233,5 +259,69 @@ fn total_loss(
             return;
         }
         low[s.ordinal] = Some(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three pods sampled every 0.1 s for 4 s: pod 0 master with 100 keys until the fault at
+    /// 1 s, pod 1 a replica with 100 until then; from 2 s pod `low` answers `ROLE` master with
+    /// 5 keys, and every Sentinel names pod `named`.
+    fn samples(low: usize, named: usize) -> Vec<Sample> {
+        let mut out = Vec::new();
+        for tick in 0..40 {
+            let t = f64::from(tick) / 10.0;
+            for ordinal in 0..3 {
+                let (role, keys) = match (ordinal, t < 1.0) {
+                    (0, true) => ("master", 100),
+                    (_, true) => ("slave", 100),
+                    (o, false) if o == low && t >= 2.0 => ("master", 5),
+                    (o, false) if o == named => ("master", 100),
+                    _ => ("slave", 100),
+                };
+                out.push(Sample {
+                    t,
+                    ordinal,
+                    role: Some(role.to_string()),
+                    accepts_writes: role == "master",
+                    link_up: role == "slave",
+                    keys: Some(keys),
+                    sentinel_master: Some(if t < 1.0 { 0 } else { named }),
+                });
+            }
+        }
+        out
+    }
+
+    fn judged(samples: &[Sample]) -> Vec<Violation> {
+        let injected = [Injected {
+            at: 1.0,
+            down: 1.0,
+            hit_master: true,
+        }];
+        let pods: Vec<String> = (0..3).map(|i| format!("redis-{i}")).collect();
+        let mut out = Vec::new();
+        total_loss(samples, &injected, &pods, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_named_master_holding_a_fraction_of_the_data_is_a_total_loss() {
+        let found = judged(&samples(1, 1));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].invariant, "I4");
+        assert!(
+            found[0]
+                .detail
+                .contains("redis-1 answers ROLE master with 5 keys")
+        );
+    }
+
+    #[test]
+    fn a_deposed_master_no_sentinel_names_is_not_the_data_set() {
+        // Pod 0 returns from a freeze with old data while the Sentinels name pod 1.
+        assert!(judged(&samples(0, 1)).is_empty());
     }
 }

@@ -25,27 +25,41 @@ fn redis_container(r: &Rehearsal) -> String {
 /// SIGKILL of the master's `redis-server` only (an OOM kill, a crash); the kubelet restarts
 /// the container in place at once, as it does a first crash.
 pub fn master_crash(r: &mut Rehearsal) -> anyhow::Result<()> {
+    r.sleep(1.5);
+    let old = crash_master(r)?;
+    match wait_failover(r, old, r.down_after() + 10.0) {
+        Some(new) => restarted_rejoins(r, old, new),
+        None => {
+            r.settle("the set is whole again", 30.0);
+        }
+    }
+    Ok(())
+}
+
+/// SIGKILL the master's `redis-server` (the kubelet restarts it in place); its ordinal.
+pub(super) fn crash_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
     let old = r.master;
     let container = redis_container(r);
-    r.sleep(1.5);
     r.step(format!(
         "SIGKILL redis-server of master {} (the kubelet restarts it in place)",
         r.cluster.pod_name(old)
     ));
     r.cluster.crash_container(old, &container)?;
     r.mark_fault(old);
-    let new = wait_failover(r, old, r.down_after() + 10.0);
-    if let Some(new) = new {
-        expect_replica_of(
-            r,
-            "the restarted redis-server joins as a replica of the new master",
-            old,
-            new,
-            30.0,
-        );
-    }
+    Ok(old)
+}
+
+/// The crashed master `old`, restarted in place, joins `new` as a replica, and the set is
+/// whole again.
+pub(super) fn restarted_rejoins(r: &mut Rehearsal, old: usize, new: usize) {
+    expect_replica_of(
+        r,
+        "the restarted redis-server joins as a replica of the new master",
+        old,
+        new,
+        30.0,
+    );
     r.settle("the set is whole again", 30.0);
-    Ok(())
 }
 
 /// The master's `redis-server` frozen (SIGSTOP; its pod's Sentinel and crash watcher run on

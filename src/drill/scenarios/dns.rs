@@ -1,5 +1,6 @@
 //! Scenarios of the cluster DNS: names that resolve late, to nothing, or to an old address.
 
+use super::crash::{crash_master, restarted_rejoins};
 use super::failover::{kill_master, old_master_rejoins};
 use super::{expect_replica_of, wait_failover};
 use crate::drill::dns::Fault;
@@ -14,6 +15,13 @@ pub const STALE_SECONDS: f64 = 30.0;
 /// long as the explorer's `dns-late` at its shortest draws.
 const SLOW_BY: Duration = Duration::from_millis(1500);
 const SLOW_SECONDS: f64 = 8.0;
+/// `sentinel-missed-switch`: how long the denials outlast the failover. Sentinels announce
+/// their config every 2 s (and at once on a promotion), so every Sentinel hears of the switch
+/// while its pod's cache still denies the new master's name.
+const DENIED_AFTER_FAILOVER: f64 = 4.0;
+/// `sentinel-missed-switch`: every Sentinel must name the new master within this many seconds
+/// of the denials ending.
+const AGREE_WITHIN: f64 = 15.0;
 
 /// The master pod is deleted and recreated at once with a new address while the cluster
 /// DNS still answers every name as it stood before (its old address, and a denial for any
@@ -87,6 +95,86 @@ pub fn slow_dns_then_master_down(r: &mut Rehearsal) -> anyhow::Result<()> {
     let old = kill_master(r)?;
     let new = wait_failover(r, old, r.down_after() + 10.0);
     old_master_rejoins(r, old, new)
+}
+
+/// The replicas' node-local DNS caches deny each other's names (each pod still resolves its
+/// own, and the master's) when the master's redis-server crashes: the crash fast path makes
+/// the master's own Sentinel lead the failover, and the Sentinel beside the replica not
+/// promoted hears of the switch but cannot resolve the new master's name. Redis 7.0's
+/// Sentinel records the new config epoch before the address change that fails, and no later
+/// announcement at that epoch corrects it: it names a replica for good (explorer seed 12,
+/// schedule 10). Every Sentinel must name the new master within AGREE_WITHIN of the denials
+/// ending (docs/architecture.md §20).
+pub fn sentinel_missed_switch(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let old = r.master;
+    let replicas: Vec<usize> = (0..r.replicas()).filter(|&i| i != old).collect();
+    let denials: Vec<(usize, usize)> = replicas
+        .iter()
+        .flat_map(|&a| {
+            replicas
+                .iter()
+                .filter(move |&&b| b != a)
+                .map(move |&b| (a, b))
+        })
+        .collect();
+    r.sleep(1.5);
+    r.step("the replicas' node-local DNS caches deny each other's names");
+    r.cluster.dns_deny(&denials)?;
+    crash_master(r)?;
+    let new = wait_failover(r, old, r.down_after() + 10.0);
+    r.sleep(DENIED_AFTER_FAILOVER);
+    let Some(new) = new else {
+        r.cluster.dns_deny(&[])?;
+        return Ok(());
+    };
+    // The fault must have bitten: without a Sentinel that missed the switch, the scenario
+    // proves nothing.
+    let missed = (0..r.replicas())
+        .filter(|&i| r.sentinel_names(i) == Some(old))
+        .count();
+    r.check(
+        "a Sentinel missed the switch while the new master's name was denied",
+        missed > 0,
+        format!("{missed} name {}", r.cluster.pod_name(old)),
+        "at least one",
+    );
+    r.step("the denials expire");
+    r.cluster.dns_deny(&[])?;
+    every_sentinel_names(r, new, AGREE_WITHIN);
+    restarted_rejoins(r, old, new);
+    Ok(())
+}
+
+/// Every Sentinel names pod `master` within `seconds`; records the check.
+fn every_sentinel_names(r: &mut Rehearsal, master: usize, seconds: f64) {
+    let mut last = String::new();
+    let agreed = r.wait_until(seconds, || {
+        for i in 0..r.replicas() {
+            let named = r.sentinel_names(i);
+            if named != Some(master) {
+                last = format!(
+                    "the Sentinel of {} names {}",
+                    r.cluster.pod_name(i),
+                    named.map_or("nothing".to_string(), |m| r.cluster.pod_name(m))
+                );
+                return None;
+            }
+        }
+        Some(())
+    });
+    let expected = format!(
+        "{} within {seconds} s of the denials ending",
+        r.cluster.pod_name(master)
+    );
+    match agreed {
+        Some((t, ())) => r.check(
+            "every Sentinel names the new master",
+            true,
+            format!("after {t:.1} s"),
+            expected,
+        ),
+        None => r.check("every Sentinel names the new master", false, last, expected),
+    }
 }
 
 /// `INFO sentinel` of pod `ordinal`'s Sentinel says `sentinel_tilt:1`.

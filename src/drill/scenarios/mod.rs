@@ -275,6 +275,12 @@ pub const SCENARIOS: &[Scenario] = &[
         ..SCENARIO
     },
     Scenario {
+        name: "sentinel-missed-switch",
+        play: dns::sentinel_missed_switch,
+        failover: Failover::Required,
+        ..SCENARIO
+    },
+    Scenario {
         name: "full-sync-under-load",
         play: load::full_sync_under_load,
         failover: Failover::Forbidden,
