@@ -176,7 +176,7 @@ fn config_epoch(r: &Rehearsal) -> Option<u64> {
 }
 
 /// The `slave-priority` Sentinel `ordinal` last read from the replica at `address`.
-pub(super) fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<String> {
+fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<String> {
     let name = &r.cluster.spec().master_name;
     let reply = r
         .cluster
