@@ -22,15 +22,14 @@ const POLL: Duration = Duration::from_millis(50);
 /// themselves: longer than the cut lasts, so they never start an election of their own.
 const VOTER_EXTRA_MS: u64 = 30_000;
 /// How long the promoted pod stays cut off after the old master's cut healed: without the
-/// fence's election check (before 5b5a57c) the old master's fence lifted within a second
-/// or two of the heal, and its replica acknowledged writes for the rest.
+/// fence's election check (before 5b5a57c) the old master took writes again 2.5–3.8 s
+/// after the heal (10 runs), and its replica acknowledged them until the newer config won.
 const ORPHAN_HOLD: f64 = 4.0;
 /// How long past `down-after` the drill waits for the promotion.
 const PROMOTION_GRACE: f64 = 10.0;
 
-/// Sentinel leaves two things to chance that the path needs (the explorer's schedule took
-/// it in about one replay of three); the drill steers both, and puts them back once the
-/// cuts heal:
+/// Sentinel leaves two things to chance that the path needs (the explorer's replay takes it
+/// only sometimes); the drill steers both, and puts them back once the cuts heal:
 /// - **who leads the election:** the first Sentinel to see the master objectively down asks
 ///   the others for their vote, and each votes for the first that asks in an epoch
 ///   (docs/architecture.md §16). The promoted pod's Sentinel gets `quorum 1` (it judges the
@@ -47,8 +46,8 @@ const PROMOTION_GRACE: f64 = 10.0;
 /// Then: what the master's peers send it is dropped (a one-way cut, as `master-deaf`:
 /// clients and the probe still reach it); the moment the steered replica answers `ROLE
 /// master` its pod is cut off its peers (frames dropped both ways, as `isolated-master`):
-/// its Sentinel still reaches its own Redis, confirms the promotion and ends the failover
-/// with the new config at the newer epoch, but tells no one. The old master's cut heals:
+/// its Sentinel still reaches its own Redis and confirms the promotion (its config for the
+/// master now at the newer epoch), but tells no one. The old master's cut heals:
 /// its own Sentinel and the voters', a majority, name it again at the old epoch, while the
 /// voters' last vote is for the newer election. The probe keeps writing with `WAIT` for
 /// `ORPHAN_HOLD` seconds; then the promoted pod joins its peers again, the newer config
