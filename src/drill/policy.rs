@@ -10,9 +10,8 @@ use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, Network
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
-pub type Labels = BTreeMap<String, String>;
+pub use crate::model::selector::Labels;
 
 /// One `ingress` rule: who (`None`: any source) may reach which ports (`None`: every port).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,12 +244,7 @@ pub fn bridge_ruleset(
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::model::selector::labels_of as labels;
 
     fn documents(extra: &str) -> Vec<Document> {
         let text = format!(

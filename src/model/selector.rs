@@ -6,6 +6,15 @@ use std::collections::BTreeMap;
 
 pub type Labels = BTreeMap<String, String>;
 
+/// Labels from `(key, value)` pairs (tests build them this way).
+#[cfg(test)]
+pub fn labels_of(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Operator {
     In,
@@ -103,12 +112,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use super::labels_of as labels;
 
     #[test]
     fn match_labels_and_expressions() {
