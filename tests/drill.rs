@@ -124,7 +124,7 @@ fn a_values_file_changes_the_set_drilled() {
     no_leftovers(pid);
 }
 
-const ALL_SCENARIOS: [&str; 32] = [
+const ALL_SCENARIOS: [&str; 33] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -146,6 +146,7 @@ const ALL_SCENARIOS: [&str; 32] = [
     "prestop-one-failover",
     "isolated-master",
     "partition-heals-mid-failover",
+    "orphan-promotion",
     "master-mute",
     "master-deaf",
     "failover-through-service",

@@ -10,6 +10,7 @@ mod exporters;
 mod failover;
 mod handover;
 mod load;
+mod orphan;
 mod outage;
 pub mod planned;
 mod processes;
@@ -204,6 +205,14 @@ pub const SCENARIOS: &[Scenario] = &[
         failover: Failover::Happens,
         // What it rehearses is write safety: a profile without it (kind) would lose the
         // isolated master's writes by design.
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
+        ..SCENARIO
+    },
+    Scenario {
+        name: "orphan-promotion",
+        play: orphan::orphan_promotion,
+        failover: Failover::Happens,
+        // As `partition-heals-mid-failover`: write safety is what it rehearses.
         sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
     },
