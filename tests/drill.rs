@@ -124,7 +124,8 @@ fn a_values_file_changes_the_set_drilled() {
     no_leftovers(pid);
 }
 
-const ALL_SCENARIOS: [&str; 33] = [
+/// Every scenario of the catalogue, in its order (checked below against the drill's own list).
+const ALL_SCENARIOS: [&str; 34] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -145,6 +146,7 @@ const ALL_SCENARIOS: [&str; 33] = [
     "prestop-stale-sentinel",
     "prestop-one-failover",
     "isolated-master",
+    "handover-beside-returned-master",
     "partition-heals-mid-failover",
     "orphan-promotion",
     "master-mute",
@@ -159,6 +161,23 @@ const ALL_SCENARIOS: [&str; 33] = [
     "sentinel-missed-switch",
     "full-sync-under-load",
 ];
+
+/// `make test` runs every scenario: ALL_SCENARIOS is the drill's catalogue, in its order (a
+/// scenario left out of it would never run in CI).
+#[test]
+fn all_scenarios_is_the_drills_catalogue() {
+    let out = Command::new(bin())
+        .args(["drill", "--profile", "production", "--scenario", "no-such"])
+        .output()
+        .expect("run the drill");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let listed = stderr
+        .split_once("comma-separated) of ")
+        .map(|(_, list)| list.trim().split(", ").collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert_eq!(listed, ALL_SCENARIOS, "{stderr}");
+}
 
 /// The scenarios that must cause no failover, repeated by `make false-failover` (with
 /// `replica-down` and `sentinel-restart`); left out of `make test` for its budget.
