@@ -229,7 +229,13 @@ info_field() {
 # pod, a name that does not resolve yet), not one after the other.
 ask_sentinels() {
     local dir file
-    dir=$(mktemp -d /tmp/ask-sentinels.XXXXXX) || return 1
+    # No directory for the replies (a full /tmp): counted as no Sentinel answering, never
+    # as the previous call's tally.
+    dir=$(mktemp -d /tmp/ask-sentinels.XXXXXX) || {
+        start_sentinel_tally
+        end_sentinel_tally
+        return 1
+    }
     # One argument per pod (FQDNs: no blanks, no glob characters).
     # shellcheck disable=SC2046
     ask_all "$dir" "$SENTINEL_PORT" $(all_pods) -- SENTINEL MASTER "$MASTER_NAME"
