@@ -51,11 +51,11 @@ role_of() {
     redis_cmd "$1" ROLE | tr -d '\r' | head -n 1
 }
 
-# MAJORITY_MASTER: the master a majority of the other Sentinels names, not failing over, at
-# the epoch EPOCH ("" when none; any epoch when EPOCH is empty). Status 1 while a Sentinel
-# fails over.
+# MAJORITY_MASTER: the master a majority of the set's Sentinels names among the others, at
+# the epoch EPOCH ("" when none; any epoch when EPOCH is empty). At most one master can have
+# a majority. Status 1 while a Sentinel fails over.
 majority_master() {
-    local file candidate="" agree=0
+    local file named="" ip other n
     MAJORITY_MASTER=""
     for file in "$DIR"/peer.*; do
         [ -f "$file" ] || continue
@@ -63,10 +63,18 @@ majority_master() {
         [ -n "$VIEW_IP" ] || continue
         [ "$VIEW_FAILING_OVER" = 0 ] || return 1
         [ -z "$1" ] || [ "$VIEW_EPOCH" = "$1" ] || continue
-        [ -n "$candidate" ] || candidate=$VIEW_IP
-        [ "$VIEW_IP" = "$candidate" ] && agree=$((agree + 1))
+        named="$named $VIEW_IP"
     done
-    [ "$agree" -ge "$MAJORITY" ] && MAJORITY_MASTER=$candidate
+    for ip in $named; do
+        n=0
+        for other in $named; do
+            [ "$other" != "$ip" ] || n=$((n + 1))
+        done
+        if [ "$n" -ge "$MAJORITY" ]; then
+            MAJORITY_MASTER=$ip
+            break
+        fi
+    done
     return 0
 }
 

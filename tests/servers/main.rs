@@ -7,5 +7,6 @@ mod common;
 
 mod resp_tls;
 mod sentinel_extra_config;
+mod sentinel_repoint;
 mod status;
 mod tls_redis;

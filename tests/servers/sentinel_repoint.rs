@@ -1,0 +1,75 @@
+//! `sentinel-repoint.sh`'s `majority_master` (docs/architecture.md §20): which master a
+//! majority of the set's Sentinels name among the peers' `SENTINEL MASTER` replies. Run
+//! under `dash` on reply files, with common.sh's `sentinel_view` that parses them.
+
+use redis_ha_gen::render::SCRIPTS;
+use std::process::Command;
+
+fn script(name: &str) -> &'static str {
+    SCRIPTS.iter().find(|(n, _)| *n == name).expect(name).1
+}
+
+/// The shell function `name` of `text`, from its `name() {` line to its closing `}`.
+fn function(text: &str, name: &str) -> String {
+    let start = text.find(&format!("\n{name}() {{")).expect(name) + 1;
+    let end = start + text[start..].find("\n}\n").expect("closing brace") + 3;
+    text[start..end].to_string()
+}
+
+/// `majority_master EPOCH` over peers naming `(host, epoch, flags)`, in a set of `replicas`:
+/// its status and MAJORITY_MASTER.
+fn majority(replicas: usize, epoch: &str, peers: &[(&str, u32, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (i, (host, config_epoch, flags)) in peers.iter().enumerate() {
+        let reply = format!(
+            "name\nmymaster\nip\n{host}\nport\n6379\nflags\n{flags}\nconfig-epoch\n{config_epoch}\nquorum\n2\n"
+        );
+        std::fs::write(dir.path().join(format!("peer.{}", i + 1)), reply).expect("write");
+    }
+    let text = format!(
+        "MAJORITY=$(({replicas} / 2 + 1))\nDIR={}\n{}\n{}\nmajority_master \"$1\"\nstatus=$?\necho \"$status $MAJORITY_MASTER\"\n",
+        dir.path().display(),
+        function(script("common.sh"), "sentinel_view"),
+        function(script("sentinel-repoint.sh"), "majority_master"),
+    );
+    let out = Command::new("dash")
+        .args(["-c", &text, "test", epoch])
+        .output()
+        .expect("dash is installed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (status, master) = stdout
+        .trim_end_matches('\n')
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("{stdout:?} {}", String::from_utf8_lossy(&out.stderr)));
+    (status.parse().expect("status"), master.to_string())
+}
+
+#[test]
+fn the_master_most_peers_name_at_the_epoch_wins_wherever_it_stands_in_the_list() {
+    // Five pods: one other stale peer names x first, three name y. y has the majority (3).
+    let peers = [
+        ("x", 1, "master"),
+        ("y", 1, "master"),
+        ("y", 1, "master"),
+        ("y", 1, "master"),
+    ];
+    assert_eq!(majority(5, "1", &peers), (0, "y".into()));
+    // Three pods: both peers must agree.
+    assert_eq!(
+        majority(3, "1", &[("y", 1, "master"), ("y", 1, "master")]),
+        (0, "y".into())
+    );
+    assert_eq!(
+        majority(3, "1", &[("x", 1, "master"), ("y", 1, "master")]),
+        (0, String::new())
+    );
+}
+
+#[test]
+fn only_peers_at_the_epoch_count_and_a_failover_stops_the_count() {
+    let peers = [("y", 2, "master"), ("y", 1, "master")];
+    assert_eq!(majority(3, "1", &peers), (0, String::new()));
+    assert_eq!(majority(3, "", &peers), (0, "y".into()), "any epoch");
+    let failing = [("y", 1, "master,failover_in_progress"), ("y", 1, "master")];
+    assert_eq!(majority(3, "1", &failing).0, 1);
+}
