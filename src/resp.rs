@@ -241,6 +241,24 @@ impl Connection {
         read_reply(&mut self.reader, 0, &mut budget)
     }
 
+    /// Read one message the server pushes (Pub/Sub), waiting at most the connection's
+    /// timeout: `Ok(None)` when none came in that time.
+    pub fn receive(&mut self) -> io::Result<Option<Reply>> {
+        let mut budget = MAX_REPLY_BYTES;
+        match read_reply(&mut self.reader, 0, &mut budget) {
+            Ok(reply) => Ok(Some(reply)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Send several commands in one write, then read their replies in order.
     pub fn pipeline<S: AsRef<str>>(&mut self, commands: &[Vec<S>]) -> io::Result<Vec<Reply>> {
         let mut out = Vec::new();

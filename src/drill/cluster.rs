@@ -177,6 +177,12 @@ pub trait Cluster: Sync {
         None
     }
 
+    /// Whether `connect` gives live connections that can hold a Pub/Sub subscription (the
+    /// client models run only then): not through `kubectl exec`.
+    fn live_connections(&self) -> bool {
+        false
+    }
+
     /// The ordinal of a host name or address as Redis or Sentinel reports it.
     fn ordinal_of(&self, host: &str) -> Option<usize>;
 
@@ -245,4 +251,10 @@ impl ProcessCount {
 /// A client connection; an `Err` means the connection is unusable (drop it, reconnect).
 pub trait Session: Send {
     fn call(&mut self, args: &[&str], timeout: Duration) -> anyhow::Result<Reply>;
+    /// One message pushed on a subscribed connection, waiting at most `timeout`
+    /// (`Ok(None)`: none came). Targets that run one command per process cannot.
+    fn receive(&mut self, timeout: Duration) -> anyhow::Result<Option<Reply>> {
+        let _ = timeout;
+        anyhow::bail!("this target cannot hold a Pub/Sub subscription")
+    }
 }

@@ -384,6 +384,11 @@ impl Session for TcpSession {
         self.0.set_timeout(timeout)?;
         Ok(self.0.call(args)?)
     }
+
+    fn receive(&mut self, timeout: Duration) -> anyhow::Result<Option<Reply>> {
+        self.0.set_timeout(timeout)?;
+        Ok(self.0.receive()?)
+    }
 }
 
 impl Cluster for LocalSet {
@@ -553,6 +558,10 @@ impl Cluster for LocalSet {
         timeout: Duration,
     ) -> anyhow::Result<Box<dyn Session + '_>> {
         self.open(ordinal, sentinel, timeout, &self.passwords())
+    }
+
+    fn live_connections(&self) -> bool {
+        true
     }
 
     fn connect_service(

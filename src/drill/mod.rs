@@ -8,6 +8,7 @@ pub mod certificates;
 mod cgroup;
 mod cgroup_tree;
 pub mod cleanup;
+pub mod clients;
 pub mod cluster;
 pub mod dns;
 mod engine;

@@ -30,6 +30,8 @@ pub struct ScenarioReport {
     pub write_errors: std::collections::BTreeMap<String, usize>,
     /// The runs of failed writes, `[from, to]` in seconds since the scenario started.
     pub unavailable_windows: Vec<(f64, f64)>,
+    /// The client models' unavailability as their callers saw it (local target).
+    pub clients: Vec<super::clients::ClientReport>,
     pub duration_seconds: f64,
     /// Zombie processes left in the containers at the scenario's end (`None`: not seen,
     /// as through `kubectl`).
@@ -146,6 +148,23 @@ impl RunReport {
                 s.writes_acknowledged,
                 s.writes_lost
             );
+        }
+        if self.scenarios.iter().any(|s| !s.clients.is_empty()) {
+            out += &format!(
+                "\n{:<24} {:<22} {:>13} {:>14}\n",
+                "scenario", "client (config)", "unavailable s", "failed writes"
+            );
+            for s in &self.scenarios {
+                for c in &s.clients {
+                    out += &format!(
+                        "{:<24} {:<22} {:>13.2} {:>14}\n",
+                        s.name,
+                        format!("{} ({})", c.client, c.config),
+                        c.unavailable_seconds,
+                        c.failed_writes
+                    );
+                }
+            }
         }
         for s in self.scenarios.iter().filter(|s| !s.passed) {
             out += &format!("\n{} failed:\n", s.name);

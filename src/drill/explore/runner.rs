@@ -66,11 +66,18 @@ struct State {
 
 pub fn run<'a>(cluster: &'a dyn Cluster, schedule: &Schedule, progress: &Progress) -> Run<'a> {
     let mut state = State::default();
-    let recorded = record(cluster, "explore", Discovery::EveryPod, true, &mut |r| {
-        if let Err(err) = execute(r, schedule, progress, &mut state) {
-            state.error = Some(format!("{err:#}"));
-        }
-    });
+    let recorded = record(
+        cluster,
+        "explore",
+        Discovery::EveryPod,
+        true,
+        false,
+        &mut |r| {
+            if let Err(err) = execute(r, schedule, progress, &mut state) {
+                state.error = Some(format!("{err:#}"));
+            }
+        },
+    );
     let missing = recorded
         .booted
         .then(|| probe::missing(cluster, &recorded.probe.acknowledged))

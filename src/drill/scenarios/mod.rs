@@ -19,6 +19,7 @@ pub mod rotation;
 mod scale;
 mod sentinels;
 
+use super::clients::{self, ClientLog};
 use super::cluster::Cluster;
 use super::measure;
 use super::probe::{self, Discovery, ProbeLog};
@@ -384,6 +385,7 @@ pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehe
         scenario.name,
         scenario.discovery,
         quiet,
+        true,
         &mut |r| {
             if let Err(err) = (scenario.play)(r) {
                 r.check(
@@ -402,6 +404,7 @@ pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehe
         scenario,
         recorded.samples,
         recorded.probe,
+        &recorded.clients,
         recorded.booted,
     )
 }
@@ -412,16 +415,21 @@ pub struct Recorded<'a> {
     pub rehearsal: Rehearsal<'a>,
     pub samples: Vec<Sample>,
     pub probe: ProbeLog,
+    /// What the client models' callers saw (none when not asked for, or where the target
+    /// has no live connections).
+    pub clients: Vec<ClientLog>,
     pub booted: bool,
 }
 
-/// Bootstrap the set with the role sampler running, then run `play` with the probe writing
-/// throughout; stop both and hand back what they recorded.
+/// Bootstrap the set with the role sampler running, then run `play` with the probe (and,
+/// with `with_clients`, the client models) writing throughout; stop them and hand back what
+/// they recorded.
 pub fn record<'a>(
     cluster: &'a dyn Cluster,
     name: &'static str,
     discovery: probe::Discovery,
     quiet: bool,
+    with_clients: bool,
     play: &mut dyn FnMut(&mut Rehearsal<'a>),
 ) -> Recorded<'a> {
     let mut r = Rehearsal::new(cluster, name, quiet);
@@ -429,27 +437,32 @@ pub fn record<'a>(
     let stop_probe = AtomicBool::new(false);
     let samples = Mutex::new(Vec::new());
     let prefix = format!("drill:{name}:{}", std::process::id());
-    let (probe, booted) = std::thread::scope(|scope| {
+    let (probe, clients, booted) = std::thread::scope(|scope| {
         for ordinal in 0..cluster.ordinals() {
             let (stop, out, t0) = (&stop_sampling, &samples, r.t0);
             scope.spawn(move || sampler::run(cluster, ordinal, t0, stop, out));
         }
         let booted = bring_up(&mut r);
         let mut log = ProbeLog::default();
+        let mut clients = Vec::new();
         if booted {
             let (stop, t0, prefix) = (&stop_probe, r.t0, prefix.as_str());
             let writer = scope.spawn(move || probe::run(cluster, t0, prefix, discovery, stop));
+            let models = (with_clients && cluster.live_connections())
+                .then(|| scope.spawn(move || clients::run_all(cluster, t0, prefix, stop)));
             play(&mut r);
             stop_probe.store(true, Ordering::SeqCst);
             log = writer.join().unwrap_or_default();
+            clients = models.and_then(|m| m.join().ok()).unwrap_or_default();
         }
         stop_sampling.store(true, Ordering::SeqCst);
-        (log, booted)
+        (log, clients, booted)
     });
     Recorded {
         rehearsal: r,
         samples: samples.into_inner().unwrap_or_else(|p| p.into_inner()),
         probe,
+        clients,
         booted,
     }
 }
@@ -459,6 +472,7 @@ fn judge(
     scenario: &Scenario,
     samples: Vec<Sample>,
     probe: ProbeLog,
+    clients: &[ClientLog],
     booted: bool,
 ) -> Rehearsed {
     let end = r.now();
@@ -608,6 +622,10 @@ fn judge(
         unavailable_windows: measure::unavailable_windows(&probe.attempts)
             .into_iter()
             .map(|(a, b)| (measure::round(a), measure::round(b)))
+            .collect(),
+        clients: clients
+            .iter()
+            .map(|c| clients::summarize(c, r.planned_window))
             .collect(),
         duration_seconds: measure::round(end),
         zombies: r.zombies,

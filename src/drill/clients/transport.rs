@@ -1,0 +1,178 @@
+//! The models' [`Transport`] on a running set: real connections to the pods' Redis and
+//! Sentinels, the real clock, and the Sentinels' messages from [`Subscribers`]. Once the
+//! scenario ends every operation fails at once, so a model blocked in its retries ends too
+//! (and its last write is not counted).
+
+use super::{Event, Failure, Master, Subscribers, Transport};
+use crate::drill::cluster::{Cluster, Session};
+use crate::resp::Reply;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread::Scope;
+use std::time::{Duration, Instant};
+
+pub struct Real<'scope, 'env> {
+    cluster: &'env dyn Cluster,
+    t0: Instant,
+    subscribers: &'env Subscribers,
+    stop: &'env AtomicBool,
+    /// Where a parallel question to the Sentinels runs (left to finish on its own).
+    scope: &'scope Scope<'scope, 'env>,
+    seen: usize,
+    conn: Option<(usize, Box<dyn Session + 'env>)>,
+}
+
+impl<'scope, 'env> Real<'scope, 'env> {
+    pub fn new(
+        cluster: &'env dyn Cluster,
+        t0: Instant,
+        subscribers: &'env Subscribers,
+        stop: &'env AtomicBool,
+        scope: &'scope Scope<'scope, 'env>,
+    ) -> Real<'scope, 'env> {
+        Real {
+            cluster,
+            t0,
+            subscribers,
+            stop,
+            scope,
+            seen: 0,
+            conn: None,
+        }
+    }
+
+    fn ended(&self) -> Result<(), Failure> {
+        if self.stop.load(Ordering::SeqCst) {
+            return Err(Failure::Connection("the scenario ended".into()));
+        }
+        Ok(())
+    }
+}
+
+fn seconds(s: f64) -> Duration {
+    Duration::from_secs_f64(s.clamp(0.001, 3600.0))
+}
+
+/// A timeout, or another failure of the connection.
+fn failure(e: &anyhow::Error) -> Failure {
+    let text = format!("{e:#}");
+    let timeout = ["timed out", "os error 110", "os error 11)", "WouldBlock"]
+        .iter()
+        .any(|p| text.contains(p));
+    if timeout {
+        Failure::Timeout(text)
+    } else {
+        Failure::Connection(text)
+    }
+}
+
+/// `SENTINEL MASTER <name>` on a fresh connection to Sentinel `sentinel`.
+fn ask(cluster: &dyn Cluster, sentinel: usize, timeout: f64) -> Result<Master, Failure> {
+    let name = &cluster.spec().master_name;
+    let reply = cluster
+        .call(
+            sentinel,
+            true,
+            &["SENTINEL", "MASTER", name],
+            seconds(timeout),
+        )
+        .map_err(|e| failure(&e))?;
+    if let Reply::Error(e) = &reply {
+        return Err(Failure::Connection(e.clone()));
+    }
+    let ordinal = reply
+        .field("ip")
+        .and_then(|ip| cluster.ordinal_of(ip))
+        .ok_or_else(|| Failure::Connection(format!("no known master in {reply:?}")))?;
+    let flags = reply.field("flags").unwrap_or("");
+    Ok(Master {
+        ordinal,
+        down: flags.contains("s_down") || flags.contains("o_down"),
+    })
+}
+
+impl<'scope, 'env> Transport for Real<'scope, 'env> {
+    fn now(&self) -> f64 {
+        self.t0.elapsed().as_secs_f64()
+    }
+
+    fn sleep(&mut self, seconds: f64) {
+        let until = Instant::now() + Duration::from_secs_f64(seconds.max(0.0));
+        while !self.stop.load(Ordering::SeqCst) {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(50)));
+        }
+    }
+
+    fn sentinels(&self) -> Vec<usize> {
+        (0..self.cluster.spec().replicas).collect()
+    }
+
+    fn ask(&mut self, sentinel: usize, timeout: f64) -> Result<Master, Failure> {
+        self.ended()?;
+        ask(self.cluster, sentinel, timeout)
+    }
+
+    fn ask_all(&mut self, sentinels: &[usize], timeout: f64) -> Result<(usize, Master), Failure> {
+        self.ended()?;
+        let (tx, rx) = mpsc::channel();
+        for &s in sentinels {
+            let (tx, cluster) = (tx.clone(), self.cluster);
+            self.scope.spawn(move || {
+                let _ = tx.send(ask(cluster, s, timeout).map(|m| (s, m)));
+            });
+        }
+        drop(tx);
+        let mut last = Failure::Connection("no Sentinel".into());
+        for answer in rx {
+            match answer {
+                Ok(found) => return Ok(found),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    fn connect(&mut self, ordinal: usize, timeout: f64) -> Result<(), Failure> {
+        self.conn = None;
+        self.ended()?;
+        let session = self
+            .cluster
+            .connect(ordinal, false, seconds(timeout))
+            .map_err(|e| failure(&e))?;
+        self.conn = Some((ordinal, session));
+        Ok(())
+    }
+
+    fn connected(&self) -> Option<usize> {
+        self.conn.as_ref().map(|(o, _)| *o)
+    }
+
+    fn disconnect(&mut self) {
+        self.conn = None;
+    }
+
+    fn command(&mut self, args: &[&str], timeout: f64) -> Result<Reply, Failure> {
+        self.ended()?;
+        let Some((_, session)) = self.conn.as_mut() else {
+            return Err(Failure::Connection("not connected".into()));
+        };
+        session.call(args, seconds(timeout)).map_err(|e| {
+            self.conn = None;
+            failure(&e)
+        })
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        let (events, seen) = self.subscribers.since(self.seen);
+        self.seen = seen;
+        events
+    }
+
+    fn ordinal_of(&self, host: &str) -> Option<usize> {
+        self.cluster.ordinal_of(host)
+    }
+}
