@@ -236,6 +236,7 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
         if production && name != "restore-from-backup" {
             assert_eq!(s["writes_lost"], 0, "{label} {name}");
         }
+        clients_are_sane(label, name, &s);
         if [
             "master-down",
             "master-returns",
@@ -280,6 +281,34 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
         }
     }
     stderr
+}
+
+/// The client models wrote beside the probe (docs/drill.md "Client models"): each of the
+/// four wrote, none failed a write where the probe may not, and where the master is killed
+/// none saw less than the failover (no client can write before a Sentinel names the new
+/// master: a model that loses its blocked writes, or never waits, reports less).
+fn clients_are_sane(label: &str, name: &str, s: &serde_json::Value) {
+    let clients = s["clients"].as_array().expect("clients");
+    assert_eq!(clients.len(), 4, "{label} {name}: {clients:?}");
+    for c in clients {
+        let client = format!("{label} {name} {} ({})", c["client"], c["config"]);
+        let unavailable = c["unavailable_seconds"].as_f64().unwrap_or(-1.0);
+        assert!(
+            c["writes"].as_u64().unwrap_or(0) > 0,
+            "{client}: wrote nothing"
+        );
+        assert!(unavailable >= 0.0, "{client}: {c}");
+        if ["bootstrap", "replica-down"].contains(&name) {
+            assert_eq!(c["failed_writes"], 0, "{client}: {c}");
+        }
+        if name == "master-down" {
+            let failover = s["failover_seconds"].as_f64().unwrap_or(0.0);
+            assert!(
+                unavailable >= failover - 1.0,
+                "{client}: unavailable {unavailable} s, less than the failover {failover} s"
+            );
+        }
+    }
 }
 
 /// `kind` differs from `production` in what the start scripts branch on: no password, no

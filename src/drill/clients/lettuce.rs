@@ -12,7 +12,10 @@
 //! - no command retry: an error reply (`READONLY`, `NOREPLICAS`) reaches the caller at once;
 //! - a lost connection reconnects to the same address on its own (`autoReconnect`, delay
 //!   `Delay.exponential()`: 1 ms doubling to 30 s; connect timeout 10 s) while the command
-//!   waits, buffered, up to the command timeout (`RedisURI.DEFAULT_TIMEOUT`, 60 s).
+//!   waits, buffered, up to the command timeout (`RedisURI.DEFAULT_TIMEOUT`, 60 s), or until
+//!   a refresh leaves the node out of the topology (`SentinelTopologyProvider.isAvailable`
+//!   drops replicas flagged `s_down`, `o_down`, `disconnected`) and its connection is closed
+//!   (`MasterReplicaConnectionProvider.closeStaleConnections`), failing the command.
 
 use super::{Failure, Model, Transport};
 use crate::resp::Reply;
@@ -110,7 +113,15 @@ impl Model for Lettuce {
             }
             if t.connected() != Some(master) {
                 if attempt > 0 {
-                    t.sleep(Self::reconnect_delay(attempt).min(left));
+                    let until_refresh = self.refresh_at.map_or(left, |at| at - t.now());
+                    t.sleep(Self::reconnect_delay(attempt).min(left).min(until_refresh));
+                }
+                // A refresh that names another master leaves this node out of the topology
+                // (a node Sentinel sees down is no replica to it): its connection is closed
+                // as stale, failing the command buffered on it.
+                self.heed(t);
+                if self.master != Some(master) {
+                    return Err("connection closed: stale after a topology refresh".into());
                 }
                 attempt += 1;
                 if t.connect(master, CONNECT_TIMEOUT.min(left)).is_err() {
@@ -160,6 +171,28 @@ mod tests {
         assert!(f.now - at >= 5.0);
         // `+sdown` of the master itself is no topology message; only one refresh ran.
         assert_eq!(f.log.iter().filter(|l| l.starts_with("ask")).count(), 2);
+    }
+
+    #[test]
+    fn a_write_waiting_on_the_dead_master_fails_at_the_refresh() {
+        let mut f = Fake::new(3, 0);
+        let mut c = Lettuce::new("mymaster");
+        assert!(c.command(&mut f, &["SET", "k", "1"]).is_ok());
+        f.server[0] = Server::Refused;
+        f.publish_raw(
+            1,
+            "+sdown",
+            "sentinel 1a2b 10.0.0.1 26379 @ mymaster 10.0.0.1 6379",
+        );
+        f.server[2] = Server::Master;
+        f.answer = 2;
+        let start = f.now;
+        let err = c.command(&mut f, &["SET", "k", "2"]).unwrap_err();
+        assert!(err.contains("stale"), "{err}");
+        assert!((f.now - start - 5.0).abs() < 0.05, "{}", f.now - start);
+        assert!(!f.log.iter().any(|l| l == "connect 2"));
+        assert!(c.command(&mut f, &["SET", "k", "3"]).is_ok());
+        assert_eq!(f.connected_to, Some(2));
     }
 
     #[test]

@@ -207,7 +207,7 @@ mod tests {
         let mut c = RedisPy::new();
         for failures in 1..12 {
             let b = c.backoff(failures);
-            assert!(b >= 0.0 && b <= (BASE * f64::from(1u32 << failures)).min(CAP));
+            assert!((0.0..=(BASE * f64::from(1u32 << failures)).min(CAP)).contains(&b));
         }
     }
 }
