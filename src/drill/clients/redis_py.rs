@@ -209,5 +209,10 @@ mod tests {
             let b = c.backoff(failures);
             assert!((0.0..=(BASE * f64::from(1u32 << failures)).min(CAP)).contains(&b));
         }
+        // Uniform below 10 ms × 2^failures: after 7 failures, up to 1.28 s, capped at 1 s.
+        let late: Vec<f64> = (0..50).map(|_| c.backoff(7)).collect();
+        assert!(late.iter().any(|&b| b > 0.9), "{late:?}");
+        let early: Vec<f64> = (0..50).map(|_| c.backoff(1)).collect();
+        assert!(early.iter().all(|&b| b < 0.02), "{early:?}");
     }
 }
