@@ -37,10 +37,7 @@ fn drill(args: &[&str], env: &[(&str, &str)]) -> (serde_json::Value, String, std
 
 /// `drill --target kubectl --scenario replica-down --manifests FIXTURE` against the stand-in.
 fn replica_down(fixture: &str) -> (serde_json::Value, String, std::process::Output) {
-    drill(
-        &["--scenario", "replica-down", "--manifests", fixture],
-        &[],
-    )
+    drill(&["--scenario", "replica-down", "--manifests", fixture], &[])
 }
 
 #[test]
@@ -136,7 +133,11 @@ fn a_sibling_stops_continues_and_kills_a_container_in_a_shared_pid_namespace() {
     assert_eq!(stopped, "2 T\n");
     assert_eq!(pid_namespace::took(Signal::Stop, &stopped).unwrap(), 1);
     let continued = pod.signal(Signal::Cont);
-    assert_eq!(pid_namespace::took(Signal::Cont, &continued).unwrap(), 1, "{continued}");
+    assert_eq!(
+        pid_namespace::took(Signal::Cont, &continued).unwrap(),
+        1,
+        "{continued}"
+    );
     let killed = pod.signal(Signal::Kill);
     assert!(matches!(killed.as_str(), "2 gone\n" | "2 Z\n"), "{killed}");
     assert!(pid_namespace::took(Signal::Kill, &killed).is_ok());
@@ -185,7 +186,11 @@ fn restore_from_backup_runs_the_cronjob_as_a_job_and_wipes_claim_then_pod() {
     let lines: Vec<&str> = calls.lines().collect();
     let created = lines
         .iter()
-        .position(|l| l.starts_with(&format!("{ns} create job --from=cronjob/redis-backup redis-backup-drill-")))
+        .position(|l| {
+            l.starts_with(&format!(
+                "{ns} create job --from=cronjob/redis-backup redis-backup-drill-"
+            ))
+        })
         .unwrap_or_else(|| panic!("no Job created from the CronJob:\n{calls}"));
     let job = lines[created].rsplit(' ').next().unwrap();
     let after: Vec<&str> = lines[created..]
@@ -198,7 +203,10 @@ fn restore_from_backup_runs_the_cronjob_as_a_job_and_wipes_claim_then_pod() {
         Some(format!("{ns} delete job {job} --ignore-not-found --wait=false").as_str()),
         "{after:#?}"
     );
-    assert!(after.iter().any(|l| l.contains(&format!("logs job/{job}"))), "{after:#?}");
+    assert!(
+        after.iter().any(|l| l.contains(&format!("logs job/{job}"))),
+        "{after:#?}"
+    );
     let wipe = [
         format!("{ns} delete pvc data-redis-0 --ignore-not-found --wait=false"),
         format!("{ns} delete pod redis-0 --ignore-not-found --grace-period=1 --wait=true"),

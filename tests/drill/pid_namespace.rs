@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 pub fn require_root() {
     // SAFETY: geteuid(2) has no preconditions.
     let uid = unsafe { libc::geteuid() };
-    assert_eq!(uid, 0, "PID namespaces and cgroups need root (CI runs as root)");
+    assert_eq!(
+        uid, 0,
+        "PID namespaces and cgroups need root (CI runs as root)"
+    );
 }
 
 /// A PID namespace with its own /proc, and a pids cgroup named like a container ID.
@@ -46,8 +49,15 @@ impl Namespace {
             .expect("unshare");
         let namespace = Namespace { init, cgroup, id };
         let deadline = Instant::now() + Duration::from_secs(5);
-        while std::fs::read_to_string(&procs).unwrap_or_default().trim().is_empty() {
-            assert!(Instant::now() < deadline, "the sleep never joined {procs:?}");
+        while std::fs::read_to_string(&procs)
+            .unwrap_or_default()
+            .trim()
+            .is_empty()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the sleep never joined {procs:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -68,7 +78,16 @@ impl Namespace {
     /// container of the pod would; what it printed.
     pub fn signal(&self, signal: Signal) -> String {
         let out = Command::new("nsenter")
-            .args(["-t", &self.host_init().expect("the namespace's PID 1"), "-p", "-m", "--", "busybox", "sh", "-c"])
+            .args([
+                "-t",
+                &self.host_init().expect("the namespace's PID 1"),
+                "-p",
+                "-m",
+                "--",
+                "busybox",
+                "sh",
+                "-c",
+            ])
             .arg(SCRIPT)
             .args(["drill-signal", signal.name(), &self.id])
             .env("PATH", busybox_path())

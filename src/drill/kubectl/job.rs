@@ -41,12 +41,7 @@ pub fn run(set: &KubectlSet, cron: &str, timeout: Duration) -> anyhow::Result<Jo
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let name = job_name(cron, seconds, std::process::id());
-    set.kubectl(&[
-        "create",
-        "job",
-        &format!("--from=cronjob/{cron}"),
-        &name,
-    ])?;
+    set.kubectl(&["create", "job", &format!("--from=cronjob/{cron}"), &name])?;
     let result = watch(set, &name, timeout);
     // Deleted on success, failure and timeout alike; its pods go with it.
     let deleted = set.kubectl(&["delete", "job", &name, "--ignore-not-found", "--wait=false"]);
@@ -74,7 +69,11 @@ fn watch(set: &KubectlSet, name: &str, timeout: Duration) -> anyhow::Result<JobR
         std::thread::sleep(POLL);
     };
     let mut log: Vec<String> = set
-        .kubectl(&["logs", &format!("job/{name}"), &format!("--tail={LOG_LINES}")])
+        .kubectl(&[
+            "logs",
+            &format!("job/{name}"),
+            &format!("--tail={LOG_LINES}"),
+        ])
         .map(|text| text.lines().map(str::to_string).collect())
         .unwrap_or_default();
     let exit = set

@@ -97,12 +97,7 @@ impl KubectlSet {
     /// Send `signal` to every process of `targets` (containers of pod `ordinal`) from a
     /// sibling container and check it took; refused where the pod does not share its PID
     /// namespace (the signal would not reach a container's PID 1).
-    fn signal(
-        &self,
-        ordinal: usize,
-        targets: &[&str],
-        signal: Signal,
-    ) -> anyhow::Result<PodState> {
+    fn signal(&self, ordinal: usize, targets: &[&str], signal: Signal) -> anyhow::Result<PodState> {
         let state = self.pod_state(ordinal)?;
         let what = format!("to {} of pod {}", targets.join(", "), state.name);
         state.require_shared_pids(&format!("send SIG{} {what}", signal.name()))?;

@@ -47,9 +47,14 @@ impl PodState {
                     .map(|id| id.rsplit("://").next().unwrap_or(id).to_string())
                     .filter(|id| !id.is_empty());
                 if let Some(id) = &id
-                    && !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                    && !id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
                 {
-                    bail!("pod {name}: container {} has an unexpected ID {id:?}", c.name);
+                    bail!(
+                        "pod {name}: container {} has an unexpected ID {id:?}",
+                        c.name
+                    );
                 }
                 Ok(ContainerState {
                     name: c.name.clone(),

@@ -5,11 +5,11 @@ use super::*;
 use std::path::Path;
 
 /// The production profile's set, as the drill reads it from the rendered manifests.
-fn production(sets: &[&str]) -> HaSpec {
+fn production() -> HaSpec {
     let request = crate::profile::ProfileRequest {
         profile: "production".into(),
         values: Vec::new(),
-        sets: sets.iter().map(|s| (*s).to_string()).collect(),
+        sets: Vec::new(),
         namespace: None,
     };
     let resolved = crate::profile::resolve(&request).unwrap();
@@ -27,7 +27,7 @@ struct StandIn {
 impl StandIn {
     fn new(env: &[(&str, &str)]) -> StandIn {
         let log = tempfile::NamedTempFile::new().unwrap();
-        let mut set = KubectlSet::new(&production(&[]));
+        let mut set = KubectlSet::new(&production());
         set.program = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/drill/kubectl/kubectl")
             .into();
@@ -65,9 +65,13 @@ fn freeze_signals_every_container_of_the_pod_and_sees_them_stopped() {
         stand_in.calls(),
         [
             "get pod redis-1 -o json".to_string(),
-            format!("exec redis-1 -c redis {SIGNAL} STOP cid-redis-1-redis-0 cid-redis-1-sentinel-0"),
+            format!(
+                "exec redis-1 -c redis {SIGNAL} STOP cid-redis-1-redis-0 cid-redis-1-sentinel-0"
+            ),
             "get pod redis-1 -o json".to_string(),
-            format!("exec redis-1 -c redis {SIGNAL} CONT cid-redis-1-redis-0 cid-redis-1-sentinel-0"),
+            format!(
+                "exec redis-1 -c redis {SIGNAL} CONT cid-redis-1-redis-0 cid-redis-1-sentinel-0"
+            ),
         ]
     );
 }
@@ -97,7 +101,10 @@ fn a_signal_that_does_not_take_fails_the_fault() {
         .freeze_container(0, "redis", true)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("SIGSTOP to redis of pod redis-0 did not take"), "{err}");
+    assert!(
+        err.contains("SIGSTOP to redis of pod redis-0 did not take"),
+        "{err}"
+    );
     assert!(err.contains("101 in state S"), "{err}");
     let err = stand_in.set.crash_container(0, "redis").unwrap_err();
     assert!(err.to_string().contains("SIGKILL"), "{err}");
@@ -108,7 +115,10 @@ fn a_pod_without_a_shared_process_namespace_is_refused_before_any_signal() {
     let stand_in = StandIn::new(&[("KUBECTL_SHARE_PID", "false")]);
     for err in [
         stand_in.set.freeze_pod(0, true).unwrap_err(),
-        stand_in.set.hold_container(0, "sentinel", true).unwrap_err(),
+        stand_in
+            .set
+            .hold_container(0, "sentinel", true)
+            .unwrap_err(),
         stand_in.set.crash_container(0, "redis").unwrap_err(),
         stand_in.set.kill_pod(0).unwrap_err(),
     ] {
@@ -117,7 +127,10 @@ fn a_pod_without_a_shared_process_namespace_is_refused_before_any_signal() {
         assert!(err.contains("would do nothing"), "{err}");
     }
     assert!(
-        stand_in.calls().iter().all(|c| c == "get pod redis-0 -o json"),
+        stand_in
+            .calls()
+            .iter()
+            .all(|c| c == "get pod redis-0 -o json"),
         "{:#?}",
         stand_in.calls()
     );
@@ -157,7 +170,9 @@ fn a_killed_pod_is_sigkilled_not_force_deleted() {
         calls,
         [
             "get pod redis-0 -o json".to_string(),
-            format!("exec redis-0 -c redis {SIGNAL} KILL cid-redis-0-redis-0 cid-redis-0-sentinel-0"),
+            format!(
+                "exec redis-0 -c redis {SIGNAL} KILL cid-redis-0-redis-0 cid-redis-0-sentinel-0"
+            ),
             "get pod redis-0 -o json".to_string(),
         ]
     );
@@ -202,11 +217,7 @@ fn a_wipe_deletes_the_claim_then_the_pod_and_waits_for_the_new_claim() {
 /// The Job's name in the calls, and the calls with it replaced by `JOB`.
 fn job_calls(stand_in: &StandIn) -> (String, Vec<String>) {
     let calls = stand_in.calls();
-    let name = calls[0]
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_string();
+    let name = calls[0].rsplit(' ').next().unwrap().to_string();
     assert!(name.starts_with("redis-backup-drill-"), "{name}");
     let calls = calls.iter().map(|c| c.replace(&name, "JOB")).collect();
     (name, calls)
@@ -245,7 +256,10 @@ fn a_failed_or_late_job_is_reported_and_still_deleted() {
     assert!(!run.succeeded);
     assert_eq!(run.exit, Some(1));
     let (_, calls) = job_calls(&stand_in);
-    assert_eq!(calls.last().unwrap(), "delete job JOB --ignore-not-found --wait=false");
+    assert_eq!(
+        calls.last().unwrap(),
+        "delete job JOB --ignore-not-found --wait=false"
+    );
 
     let stand_in = StandIn::new(&[("KUBECTL_JOB_CONDITION", "none")]);
     let run = stand_in
@@ -254,13 +268,19 @@ fn a_failed_or_late_job_is_reported_and_still_deleted() {
         .unwrap();
     assert!(!run.succeeded);
     assert!(
-        run.log.last().unwrap().ends_with("did not finish within 1 s"),
+        run.log
+            .last()
+            .unwrap()
+            .ends_with("did not finish within 1 s"),
         "{:?}",
         run.log
     );
     let (_, calls) = job_calls(&stand_in);
     assert!(calls.iter().filter(|c| c.starts_with("get job")).count() >= 2);
-    assert_eq!(calls.last().unwrap(), "delete job JOB --ignore-not-found --wait=false");
+    assert_eq!(
+        calls.last().unwrap(),
+        "delete job JOB --ignore-not-found --wait=false"
+    );
 }
 
 #[test]
@@ -280,16 +300,7 @@ fn reads_redis_cli_output() {
 
 #[test]
 fn the_generated_manifests_password_is_read_from_the_secret_file() {
-    let request = crate::profile::ProfileRequest {
-        profile: "production".into(),
-        values: Vec::new(),
-        sets: Vec::new(),
-        namespace: None,
-    };
-    let resolved = crate::profile::resolve(&request).unwrap();
-    let generated =
-        crate::generate::generate(&resolved, crate::schema::KubeVersion::default()).unwrap();
-    let spec = crate::drill::spec::ha_spec(&generated.documents, None).unwrap();
+    let spec = production();
     // The drill invents the missing existing Secret, and finds the password through the
     // file REDIS_PASSWORD_FILE names.
     assert_eq!(
