@@ -372,8 +372,15 @@ impl Cluster for KubectlSet {
         let from = before.signaller(&names, false)?;
         // The shell dies with its own container: its output and exit status tell nothing;
         // the restart counts do.
-        self.run(&signal::argv(&before.name, from, Signal::Kill, &ids))?;
-        self.wait_restarted(ordinal, &names, &before).map(|_| ())
+        let out = self.run(&signal::argv(&before.name, from, Signal::Kill, &ids))?;
+        self.wait_restarted(ordinal, &names, &before)
+            .map(|_| ())
+            .with_context(|| {
+                format!(
+                    "the kill's `kubectl exec` said: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )
+            })
     }
 
     fn freeze_pod(&self, ordinal: usize, frozen: bool) -> anyhow::Result<()> {

@@ -54,6 +54,7 @@ for id in "$@"; do
   done
 done
 [ -n "$pids" ] || { echo none; exit 0; }
+# shellcheck disable=SC2086 # one argument per PID
 kill -"$sig" $pids 2>/dev/null
 i=0
 while :; do
