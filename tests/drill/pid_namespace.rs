@@ -23,6 +23,8 @@ pub struct Namespace {
     init: Child,
     pub cgroup: PathBuf,
     pub id: String,
+    /// BusyBox's applets, first on the script's PATH.
+    applets: tempfile::TempDir,
 }
 
 impl Namespace {
@@ -47,7 +49,12 @@ impl Namespace {
             .stderr(Stdio::null())
             .spawn()
             .expect("unshare");
-        let namespace = Namespace { init, cgroup, id };
+        let namespace = Namespace {
+            init,
+            cgroup,
+            id,
+            applets: busybox_applets(),
+        };
         let deadline = Instant::now() + Duration::from_secs(5);
         while std::fs::read_to_string(&procs)
             .unwrap_or_default()
@@ -90,7 +97,10 @@ impl Namespace {
             ])
             .arg(SCRIPT)
             .args(["drill-signal", signal.name(), &self.id])
-            .env("PATH", busybox_path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.applets.path().display()),
+            )
             .output()
             .expect("nsenter");
         assert!(out.status.success(), "{out:?}");
@@ -112,18 +122,15 @@ impl Drop for Namespace {
     }
 }
 
-/// A directory of BusyBox applets first on PATH: the script runs with the userland of an
-/// Alpine image (`sh`, `cat`, `sed`, `kill`, `sleep`).
-fn busybox_path() -> String {
-    let dir = std::env::temp_dir().join(format!("kube13-busybox-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A directory of BusyBox applets, first on the script's PATH: it runs with the userland of
+/// an Alpine image (`sh`, `cat`, `sed`, `kill`, `sleep`).
+fn busybox_applets() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
     for applet in ["sh", "cat", "sed", "kill", "sleep"] {
-        let link = dir.join(applet);
-        if !link.exists() {
-            std::os::unix::fs::symlink("/usr/bin/busybox", &link).unwrap();
-        }
+        std::os::unix::fs::symlink("/usr/bin/busybox", dir.path().join(applet))
+            .expect("a BusyBox applet link");
     }
-    format!("{}:/usr/bin:/bin", dir.display())
+    dir
 }
 
 /// Check what the script printed as the drill does.
