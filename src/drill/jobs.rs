@@ -25,6 +25,8 @@ pub struct JobRun {
     pub succeeded: bool,
     /// The last lines of its log.
     pub log: Vec<String>,
+    /// Its container's exit code, where it exited.
+    pub exit: Option<i32>,
 }
 
 /// Every CronJob's pod template, in the manifests' order.

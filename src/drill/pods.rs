@@ -793,10 +793,11 @@ impl Pod {
         let log = node.run_dir.join("jobs").join(&job.name).join("log");
         let _ = std::fs::remove_file(&log);
         let mut process = Process::spawn(sandbox.command(&argv), &log)?;
-        let succeeded = process.wait_for(timeout).is_some_and(|s| s.success());
+        let status = process.wait_for(timeout);
         Ok(JobRun {
-            succeeded,
+            succeeded: status.is_some_and(|s| s.success()),
             log: log_tail(&log, 40),
+            exit: status.and_then(|s| s.code()),
         })
     }
 

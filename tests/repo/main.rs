@@ -8,6 +8,7 @@ mod common;
 mod markdown;
 
 mod docs_catalogue;
+mod drill_rbac;
 mod ecosystem_files;
 mod module_cycles;
 mod scripts_shellcheck;

@@ -44,8 +44,9 @@ pub(super) fn crash_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
         "SIGKILL redis-server of master {} (the kubelet restarts it in place)",
         r.cluster.pod_name(old)
     ));
-    r.cluster.crash_container(old, &container)?;
+    // Marked as the kill starts (see `failover::kill_master`).
     r.mark_fault(old);
+    r.cluster.crash_container(old, &container)?;
     Ok(old)
 }
 

@@ -19,8 +19,10 @@ pub(super) fn kill_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
     let master = r.master;
     r.sleep(1.5);
     r.step(format!("SIGKILL master {}", r.cluster.pod_name(master)));
-    r.cluster.kill_pod(master)?;
+    // Marked as the kill starts: on a cluster the call returns once the kill is seen to
+    // have taken (the kubelet's restart), which must not shorten the failover measured.
     r.mark_fault(master);
+    r.cluster.kill_pod(master)?;
     Ok(master)
 }
 

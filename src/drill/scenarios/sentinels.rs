@@ -11,8 +11,9 @@ fn stop_master_redis(r: &mut Rehearsal) -> anyhow::Result<usize> {
         "SIGKILL the Redis container of master {}",
         r.cluster.pod_name(master)
     ));
-    r.cluster.kill_container(master, &container)?;
+    // Marked as the kill starts (see `failover::kill_master`).
     r.mark_fault(master);
+    r.cluster.kill_container(master, &container)?;
     Ok(master)
 }
 

@@ -1,34 +1,71 @@
 //! The `kubectl` target: the same scenarios against a live cluster. The set is the one
-//! already deployed in the namespace; faults are `kubectl delete pod` (graceful, or
-//! `--grace-period=0 --force` for a kill), SIGSTOP/SIGCONT to a container's processes (freeze, and
-//! a stopped container: the kubelet would restart a killed one at once), `kubectl delete pvc`
-//! (wipe); every Redis and Sentinel command goes through `kubectl exec … redis-cli`.
-//! Not yet run against a live cluster: its command sequence is tested with a stand-in
-//! `kubectl` (tests/drill_kubectl.rs).
+//! already deployed in the namespace; every Redis and Sentinel command goes through
+//! `kubectl exec … redis-cli`. Faults do on the cluster what their names say, or refuse with
+//! the reason (docs/drill.md, "Against a live cluster"): deletions are `kubectl delete pod`;
+//! SIGSTOP, SIGCONT and SIGKILL go to a container's processes from a sibling container of a
+//! pod that shares its process namespace (`signal`), each checked to have taken (process
+//! states, restart counts); a wipe deletes the claims, then the pod, and waits for the new
+//! claims (`volumes`); a CronJob runs as a Job (`job`). Not yet run against a live cluster:
+//! its command sequences are tested with a stand-in `kubectl` (tests/drill/kubectl).
+
+mod job;
+mod pod;
+pub mod signal;
+#[cfg(test)]
+mod tests;
+mod volumes;
 
 use super::cluster::{Cluster, Session};
 use super::spec::HaSpec;
 use crate::resp::Reply;
 use anyhow::{Context, bail};
-use std::process::Command;
-use std::time::Duration;
+use pod::PodState;
+use signal::Signal;
+use std::ffi::OsString;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// How long a container killed by the drill may take to be restarted by the kubelet (its
+/// first restart is immediate; a container already in CrashLoopBackOff waits up to 5 min).
+const RESTART_SECONDS: u64 = 60;
 
 pub struct KubectlSet {
     spec: HaSpec,
+    /// The `kubectl` to run (a stand-in in tests) and extra environment for it.
+    program: OsString,
+    env: Vec<(OsString, OsString)>,
+    /// How long a killed container may take to be restarted (`RESTART_SECONDS`).
+    restart_timeout: Duration,
 }
 
 impl KubectlSet {
     pub fn new(spec: &HaSpec) -> KubectlSet {
-        KubectlSet { spec: spec.clone() }
+        KubectlSet {
+            spec: spec.clone(),
+            program: "kubectl".into(),
+            env: Vec::new(),
+            restart_timeout: Duration::from_secs(RESTART_SECONDS),
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .arg("--namespace")
+            .arg(&self.spec.namespace);
+        command
+    }
+
+    fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> anyhow::Result<Output> {
+        self.command()
+            .args(args)
+            .output()
+            .context("cannot run kubectl: is it on PATH?")
     }
 
     fn kubectl(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = Command::new("kubectl")
-            .arg("--namespace")
-            .arg(&self.spec.namespace)
-            .args(args)
-            .output()
-            .context("cannot run kubectl: is it on PATH?")?;
+        let out = self.run(args)?;
         if !out.status.success() {
             bail!(
                 "`kubectl {}` failed: {}",
@@ -50,24 +87,73 @@ impl KubectlSet {
         }
     }
 
-    /// Signal every process of a container (its command may be a shell with Redis as a
-    /// child), except the shell doing it. Only those in the container's mount namespace: in
-    /// a pod with `shareProcessNamespace` /proc shows every container's processes (and the
-    /// pause's).
-    fn signal_container(
+    /// The pod as deployed now: whether it shares its PID namespace, its containers' IDs
+    /// and restart counts.
+    fn pod_state(&self, ordinal: usize) -> anyhow::Result<PodState> {
+        let pod = self.spec.pod_name(ordinal);
+        PodState::parse(&pod, &self.kubectl(&["get", "pod", &pod, "-o", "json"])?)
+    }
+
+    /// Send `signal` to every process of `targets` (containers of pod `ordinal`) from a
+    /// sibling container and check it took; refused where the pod does not share its PID
+    /// namespace (the signal would not reach a container's PID 1).
+    fn signal(&self, ordinal: usize, targets: &[&str], signal: Signal) -> anyhow::Result<PodState> {
+        let state = self.pod_state(ordinal)?;
+        let what = format!("to {} of pod {}", targets.join(", "), state.name);
+        state.require_shared_pids(&format!("send SIG{} {what}", signal.name()))?;
+        let ids = targets
+            .iter()
+            .map(|c| state.running_id(c))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let from = state.signaller(targets, signal == Signal::Kill)?;
+        let output = self.kubectl(
+            &signal::argv(&state.name, from, signal, &ids)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )?;
+        signal::verify(&what, signal, &output)?;
+        Ok(state)
+    }
+
+    /// Wait until the kubelet has restarted each of `containers` (restart count above the one
+    /// `before` had, running again): the evidence a SIGKILL took.
+    fn wait_restarted(
         &self,
         ordinal: usize,
-        container: &str,
-        signal: &str,
-    ) -> anyhow::Result<()> {
-        let pod = self.spec.pod_name(ordinal);
-        let script = format!(
-            "me=$(readlink /proc/$$/ns/mnt); for d in /proc/[0-9]*; do p=${{d#/proc/}}; \
-             [ \"$p\" = \"$$\" ] && continue; [ \"$(readlink \"$d/ns/mnt\" 2>/dev/null)\" = \"$me\" ] || continue; \
-             kill {signal} \"$p\" 2>/dev/null; done; true"
-        );
-        self.kubectl(&["exec", &pod, "-c", container, "--", "sh", "-c", &script])
-            .map(|_| ())
+        containers: &[&str],
+        before: &PodState,
+    ) -> anyhow::Result<PodState> {
+        let deadline = Instant::now() + self.restart_timeout;
+        loop {
+            let now = self.pod_state(ordinal)?;
+            let pending: Vec<String> = containers
+                .iter()
+                .map(|c| Ok((*c, before.container(c)?.restarts, now.container(c)?)))
+                .collect::<anyhow::Result<Vec<_>>>()?
+                .into_iter()
+                .filter(|(_, was, c)| !(c.restarts > *was && c.running))
+                .map(|(name, was, c)| format!("{name} (restart count {was} → {})", c.restarts))
+                .collect();
+            if pending.is_empty() {
+                return Ok(now);
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "SIGKILL to pod {} did not take: the kubelet did not restart {} within {} s",
+                    now.name,
+                    pending.join(", "),
+                    self.restart_timeout.as_secs()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// SIGKILL one container from a sibling (its processes gone), then the kubelet's restart.
+    fn kill_and_wait(&self, ordinal: usize, container: &str) -> anyhow::Result<PodState> {
+        let before = self.signal(ordinal, &[container], Signal::Kill)?;
+        self.wait_restarted(ordinal, &[container], &before)
     }
 }
 
@@ -222,12 +308,7 @@ impl Session for ExecSession<'_> {
             self.authenticated,
             args,
         )?;
-        let out = Command::new("kubectl")
-            .arg("--namespace")
-            .arg(&spec.namespace)
-            .args(&argv)
-            .output()
-            .context("cannot run kubectl")?;
+        let out = self.set.run(&argv)?;
         let text = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() && text.trim().is_empty() {
             bail!("{pod}: {}", String::from_utf8_lossy(&out.stderr).trim());
@@ -276,31 +357,43 @@ impl Cluster for KubectlSet {
             .map(|_| ())
     }
 
+    /// SIGKILL to every container of the pod at once, from one of them (no preStop, no
+    /// SIGTERM), then the kubelet's restart of each, in place (same pod, same address): the
+    /// cluster does not keep a killed pod down until `start_pod`. Not a forced delete, which
+    /// sends SIGTERM and waits 2 s (Redis would save its RDB).
     fn kill_pod(&self, ordinal: usize) -> anyhow::Result<()> {
-        let pod = self.spec.pod_name(ordinal);
-        self.kubectl(&[
-            "delete",
-            "pod",
-            &pod,
-            "--grace-period=0",
-            "--force",
-            "--wait=false",
-        ])
-        .map(|_| ())
+        let before = self.pod_state(ordinal)?;
+        before.require_shared_pids("send SIGKILL to every container")?;
+        let names: Vec<&str> = before.containers.iter().map(|c| c.name.as_str()).collect();
+        let ids = names
+            .iter()
+            .map(|c| before.running_id(c))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let from = before.signaller(&names, false)?;
+        // The shell dies with its own container: its output and exit status tell nothing;
+        // the restart counts do.
+        let out = self.run(&signal::argv(&before.name, from, Signal::Kill, &ids))?;
+        self.wait_restarted(ordinal, &names, &before)
+            .map(|_| ())
+            .with_context(|| {
+                format!(
+                    "the kill's `kubectl exec` said: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )
+            })
     }
 
     fn freeze_pod(&self, ordinal: usize, frozen: bool) -> anyhow::Result<()> {
-        let signal = if frozen { "-STOP" } else { "-CONT" };
-        let containers: Vec<String> = self
+        let names: Vec<String> = self
             .spec
             .pod
             .containers
             .iter()
             .map(|c| c.name.clone())
             .collect();
-        containers
-            .iter()
-            .try_for_each(|c| self.signal_container(ordinal, c, signal))
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let signal = if frozen { Signal::Stop } else { Signal::Cont };
+        self.signal(ordinal, &names, signal).map(|_| ())
     }
 
     fn partition_pod(&self, _ordinal: usize, _partitioned: bool) -> anyhow::Result<()> {
@@ -310,27 +403,27 @@ impl Cluster for KubectlSet {
     }
 
     fn wipe_volumes(&self, ordinal: usize) -> anyhow::Result<()> {
-        for claim in &self.spec.claim_templates {
-            let pvc = format!("{claim}-{}", self.spec.pod_name(ordinal));
-            self.kubectl(&["delete", "pvc", &pvc, "--wait=false"])?;
-        }
-        Ok(())
+        volumes::wipe(self, ordinal)
     }
 
+    /// Held: SIGSTOP (a stopped container; the kubelet would restart a terminated one at
+    /// once), then SIGCONT.
     fn hold_container(&self, ordinal: usize, container: &str, held: bool) -> anyhow::Result<()> {
-        self.signal_container(ordinal, container, if held { "-STOP" } else { "-CONT" })
+        let signal = if held { Signal::Stop } else { Signal::Cont };
+        self.signal(ordinal, &[container], signal).map(|_| ())
     }
 
-    /// Kept stopped: SIGSTOP, as `hold_container` (the kubelet would restart a killed one at
-    /// once).
+    /// SIGKILL, then — the kubelet restarting it at once — SIGSTOP to the restarted container
+    /// until `hold_container(…, false)`: it runs for the moment between its restart and the
+    /// stop (docs/drill.md).
     fn kill_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
-        self.signal_container(ordinal, container, "-STOP")
+        self.kill_and_wait(ordinal, container)?;
+        self.signal(ordinal, &[container], Signal::Stop).map(|_| ())
     }
 
-    /// SIGKILL to the container's processes from inside it, which the kernel does not
-    /// deliver to the container's PID 1 (docs/drill.md, "Against a live cluster": a limit of this target).
+    /// SIGKILL from a sibling container; the kubelet restarts it in place.
     fn crash_container(&self, ordinal: usize, container: &str) -> anyhow::Result<()> {
-        self.signal_container(ordinal, container, "-KILL")
+        self.kill_and_wait(ordinal, container).map(|_| ())
     }
 
     fn freeze_container(
@@ -339,7 +432,11 @@ impl Cluster for KubectlSet {
         container: &str,
         frozen: bool,
     ) -> anyhow::Result<()> {
-        self.signal_container(ordinal, container, if frozen { "-STOP" } else { "-CONT" })
+        self.hold_container(ordinal, container, frozen)
+    }
+
+    fn run_job(&self, name: &str, timeout: Duration) -> anyhow::Result<super::jobs::JobRun> {
+        job::run(self, name, timeout)
     }
 
     fn connect(
@@ -372,99 +469,5 @@ impl Cluster for KubectlSet {
             let pod = self.spec.pod_name(i);
             host == pod || host.starts_with(&format!("{pod}."))
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_redis_cli_output() {
-        assert_eq!(
-            parse_cli_output("SET", true, "OK\n"),
-            Reply::Status("OK".into())
-        );
-        assert_eq!(parse_cli_output("WAIT", true, "1\n"), Reply::Int(1));
-        assert!(matches!(
-            parse_cli_output("SET", true, "NOREPLICAS Not enough good replicas\n"),
-            Reply::Error(_)
-        ));
-        let role = parse_cli_output("ROLE", true, "master\n3021\nredis-1.x\n6379\n3021\n");
-        assert_eq!(role.items()[0].text(), Some("master"));
-    }
-
-    #[test]
-    fn the_generated_manifests_password_is_read_from_the_secret_file() {
-        let request = crate::profile::ProfileRequest {
-            profile: "production".into(),
-            values: Vec::new(),
-            sets: Vec::new(),
-            namespace: None,
-        };
-        let resolved = crate::profile::resolve(&request).unwrap();
-        let generated =
-            crate::generate::generate(&resolved, crate::schema::KubeVersion::default()).unwrap();
-        let spec = crate::drill::spec::ha_spec(&generated.documents, None).unwrap();
-        // The drill invents the missing existing Secret, and finds the password through the
-        // file REDIS_PASSWORD_FILE names.
-        assert_eq!(
-            spec.password_source(),
-            Some(("redis-auth".to_string(), "password".to_string()))
-        );
-        assert_eq!(spec.passwords.len(), 1, "{:?}", spec.passwords);
-        let argv = redis_cli_argv(&spec, 0, "redis", false, true, &["ROLE"]).unwrap();
-        let shell = argv.windows(2).position(|w| w == ["sh", "-c"]).unwrap();
-        assert_eq!(
-            argv[shell + 2],
-            r#"REDISCLI_AUTH=$(cat '/auth/password'); export REDISCLI_AUTH; exec "$0" "$@""#
-        );
-    }
-
-    #[test]
-    fn the_password_never_reaches_the_hosts_command_line() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/drill/tls/redis-ha.yaml"
-        ))
-        .unwrap();
-        let documents = crate::drill::spec::documents_from_text("redis-ha.yaml", &text).unwrap();
-        let spec = crate::drill::spec::ha_spec(&documents, None).unwrap();
-        let password = spec
-            .passwords
-            .first()
-            .expect("the fixture reads a password");
-        assert!(!password.is_empty());
-        let argv = redis_cli_argv(&spec, 0, "redis", false, true, &["ROLE"]).unwrap();
-        assert!(
-            argv.iter().all(|a| !a.contains(password.as_str())),
-            "{argv:?}"
-        );
-        assert!(!argv.iter().any(|a| a == "-a" || a == "--pass"), "{argv:?}");
-        let shell = argv.windows(2).position(|w| w == ["sh", "-c"]).unwrap();
-        let script = &argv[shell + 2];
-        assert_eq!(
-            script,
-            r#"REDISCLI_AUTH=$(printenv 'REDIS_PASSWORD'); export REDISCLI_AUTH; exec "$0" "$@""#
-        );
-        let tail = [
-            "redis-cli",
-            "-p",
-            "6379",
-            "--tls",
-            "--cacert",
-            "/tls/ca.crt",
-            "ROLE",
-        ];
-        assert_eq!(argv[argv.len() - tail.len()..], tail);
-        // Sentinel requires the same password: the same wrapper; a connection meant to send
-        // no password (`connect_anonymous`) calls redis-cli directly.
-        let argv = redis_cli_argv(&spec, 1, "sentinel", true, true, &["PING"]).unwrap();
-        assert_eq!(argv[5..7], ["sh", "-c"]);
-        let argv = redis_cli_argv(&spec, 1, "sentinel", true, false, &["PING"]).unwrap();
-        assert_eq!(
-            argv[..6],
-            ["exec", "redis-1", "-c", "sentinel", "--", "redis-cli"]
-        );
     }
 }
