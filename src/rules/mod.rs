@@ -30,7 +30,7 @@ mod tls;
 mod topology;
 mod wiring;
 
-pub use input::KUSTOMIZATION_NOT_APPLIED;
+pub use input::{KUSTOMIZATION_BUILT, KUSTOMIZATION_NOT_APPLIED};
 pub use registry::{find, registry};
 pub use rule::{Category, Rule};
 use sink::Running;

@@ -15,6 +15,7 @@ static REGISTRY: &[Rule] = &[
     input::REDIS_CONFIG_SYNTAX,
     input::DUPLICATE_OBJECT,
     input::KUSTOMIZATION_NOT_APPLIED_RULE,
+    input::KUSTOMIZATION_BUILT_RULE,
     namespace_created::NAMESPACE_NOT_CREATED,
     recognition::REDIS_CONTAINER_NOT_UNDERSTOOD,
     operators::OPERATOR_MANAGED,

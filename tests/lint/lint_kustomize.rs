@@ -189,13 +189,18 @@ fn an_overlay_follows_its_base_and_announces_what_it_does_not_apply() {
             )
         })
         .collect();
-    assert_eq!(infos.len(), 2, "{infos:?}");
+    // And one at the kustomization: it was not built, as the build would fetch.
+    assert_eq!(infos.len(), 3, "{infos:?}");
     assert!(
-        infos[0].0.contains("remote resource") && infos[0].1 == 6,
+        infos[0].0.contains("not built") && infos[0].0.contains("remote resource"),
         "{infos:?}"
     );
     assert!(
-        infos[1].0.contains("`patches`") && infos[1].1 == 7,
+        infos[1].0.contains("remote resource") && infos[1].1 == 6,
+        "{infos:?}"
+    );
+    assert!(
+        infos[2].0.contains("`patches`") && infos[2].1 == 7,
         "{infos:?}"
     );
 }
@@ -258,7 +263,7 @@ fn rendered_with_overlay() -> tempfile::TempDir {
     .expect("write");
     std::fs::write(
         staging.join("grace.yaml"),
-        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: redis\nspec:\n  template:\n    spec:\n      terminationGracePeriodSeconds: 1\n",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: redis\n  namespace: redis\nspec:\n  template:\n    spec:\n      terminationGracePeriodSeconds: 1\n",
     )
     .expect("write");
     dir
@@ -329,4 +334,64 @@ fn an_overlay_with_patches_is_built_and_findings_point_where_the_object_comes_fr
         "images and patches: {unbuilt:?}"
     );
     assert!(!unbuilt.iter().any(|(r, _, _)| r == "image-tag-floating"));
+}
+
+#[test]
+fn without_a_tool_or_with_a_failing_one_the_resources_are_read_unbuilt_saying_why() {
+    let dir = rendered_with_overlay();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let lint = |path: &Path| {
+        let out = crate::common::binary()
+            .args(["lint", "--format", "json", "staging"])
+            .current_dir(dir.path())
+            .env("PATH", path)
+            .output()
+            .expect("run redis-ha-gen");
+        assert_ne!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let notes: Vec<String> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "kustomization-not-applied" && f["line"].is_null())
+            .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let all = found(&report);
+        assert!(
+            !all.iter()
+                .any(|(r, _, _)| r == "image-tag-floating" || r == "kustomization-built"),
+            "{all:?}"
+        );
+        assert!(
+            all.iter()
+                .any(|(r, _, _)| r == "address-in-other-namespace"),
+            "the namespace is still applied unbuilt: {all:?}"
+        );
+        notes
+    };
+    let notes = lint(&bin);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("neither `kustomize` nor `kubectl` is on PATH"),
+        "{notes:?}"
+    );
+
+    // A tool that fails, saying so with terminal escapes: its last line, neutralised.
+    let fake = bin.join("kustomize");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\nprintf 'Error: \\033[2Jaccumulating resources\\n' >&2\nexit 1\n",
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let notes = lint(&bin);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("`kustomize build` failed")
+            && notes[0].contains("accumulating resources"),
+        "{notes:?}"
+    );
+    assert!(!notes[0].contains('\u{1b}'), "{notes:?}");
 }
