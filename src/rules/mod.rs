@@ -7,6 +7,7 @@ mod custom_resources;
 mod durability;
 mod facts;
 mod fitting;
+mod image_reference;
 mod input;
 mod lifecycle;
 mod memory;
