@@ -34,17 +34,17 @@ SAVED=$DIR/settings
 PEER_HOSTS=$(peers)
 mkdir -p "$DIR"
 
-# Every Sentinel's `SENTINEL MASTER` at once, into DIR (local, peer.N).
-gather_views() (
-    i=0
-    rm -f "$DIR"/local "$DIR"/peer.*
-    sentinel_cmd "$LOCAL" SENTINEL MASTER "$MASTER_NAME" >"$DIR/local" &
-    for host in $PEER_HOSTS; do
-        i=$((i + 1))
-        sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" >"$DIR/peer.$i" &
-    done
-    wait
-)
+# Every Sentinel's `SENTINEL MASTER` at once (ask_all): this pod's reply in VIEWS/101, the
+# peers' after it.
+VIEWS=$DIR/views
+LOCAL_VIEW=$VIEWS/101
+mkdir -p "$VIEWS"
+gather_views() {
+    rm -f "$VIEWS"/*
+    # One argument per peer (FQDNs: no blanks, no glob characters).
+    # shellcheck disable=SC2086
+    ask_all "$VIEWS" "$SENTINEL_PORT" "$LOCAL" $PEER_HOSTS -- SENTINEL MASTER "$MASTER_NAME"
+}
 
 # The first line of `ROLE` of the Redis at HOST ("" when it does not answer).
 role_of() {
@@ -57,8 +57,8 @@ role_of() {
 majority_master() {
     local file named="" ip other n
     MAJORITY_MASTER=""
-    for file in "$DIR"/peer.*; do
-        [ -f "$file" ] || continue
+    for file in "$VIEWS"/*; do
+        [ -f "$file" ] && [ "$file" != "$LOCAL_VIEW" ] || continue
         sentinel_view "$(tr -d '\r' <"$file")"
         [ -n "$VIEW_IP" ] || continue
         [ "$VIEW_FAILING_OVER" = 0 ] || return 1
@@ -148,7 +148,7 @@ seen=""
 while :; do
     sleep "$CHECK_INTERVAL"
     gather_views
-    local_reply=$(tr -d '\r' <"$DIR/local")
+    local_reply=$(tr -d '\r' <"$LOCAL_VIEW")
     case $local_reply in
         *"No such master"*)
             # Monitoring nothing: a re-point whose MONITOR failed. The majority's master,

@@ -17,20 +17,25 @@ fn function(text: &str, name: &str) -> String {
 }
 
 /// `majority_master EPOCH` over peers naming `(host, epoch, flags)`, in a set of `replicas`:
-/// its status and MAJORITY_MASTER.
+/// its status and MAJORITY_MASTER. The local Sentinel's own view (file 101, as `gather_views`
+/// leaves it) names the first peer's master and must never be counted.
 fn majority(replicas: usize, epoch: &str, peers: &[(&str, u32, &str)]) -> (i32, String) {
     let dir = tempfile::tempdir().expect("temp dir");
-    for (i, (host, config_epoch, flags)) in peers.iter().enumerate() {
-        let reply = format!(
+    let view = |(host, config_epoch, flags): &(&str, u32, &str)| {
+        format!(
             "name\nmymaster\nip\n{host}\nport\n6379\nflags\n{flags}\nconfig-epoch\n{config_epoch}\nquorum\n2\n"
-        );
-        std::fs::write(dir.path().join(format!("peer.{}", i + 1)), reply).expect("write");
+        )
+    };
+    let (first, _, _) = peers.first().expect("at least one peer");
+    std::fs::write(dir.path().join("101"), view(&(first, 1, "master"))).expect("write");
+    for (i, peer) in peers.iter().enumerate() {
+        std::fs::write(dir.path().join((102 + i).to_string()), view(peer)).expect("write");
     }
     let text = format!(
-        "MAJORITY=$(({replicas} / 2 + 1))\nDIR={}\n{}\n{}\nmajority_master \"$1\"\nstatus=$?\necho \"$status $MAJORITY_MASTER\"\n",
-        dir.path().display(),
-        function(script("common.sh"), "sentinel_view"),
-        function(script("sentinel-repoint.sh"), "majority_master"),
+        "MAJORITY=$(({replicas} / 2 + 1))\nVIEWS={views}\nLOCAL_VIEW={views}/101\n{view}\n{majority}\nmajority_master \"$1\"\nstatus=$?\necho \"$status $MAJORITY_MASTER\"\n",
+        views = dir.path().display(),
+        view = function(script("common.sh"), "sentinel_view"),
+        majority = function(script("sentinel-repoint.sh"), "majority_master"),
     );
     let out = Command::new("dash")
         .args(["-c", &text, "test", epoch])
