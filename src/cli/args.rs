@@ -167,6 +167,10 @@ pub struct LintArgs {
     /// SARIF and GitHub annotations can anchor the findings.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Never run `kustomize build` (or `kubectl kustomize`) on a kustomization with fields lint
+    /// cannot apply: read its resources unbuilt and announce those fields at info.
+    #[arg(long)]
+    pub no_kustomize_build: bool,
     /// Leave out the findings of these rules (comma-separated, or the flag repeated).
     #[arg(long, value_name = "RULE[,RULE]", value_delimiter = ',', hide_possible_values = true,
           value_parser = super::candidates::Candidates(super::candidates::rule_ids))]

@@ -2,14 +2,17 @@
 //! `-` for stdin. A path that cannot be read stops the run (exit 2): linting part of what
 //! the user asked for would be a false "all clear". A file name that is not UTF-8 is read
 //! as it is and shown lossily (`bad�.yaml`). A folder with a `kustomization.yaml` gives what
-//! the kustomization lists instead (kustomize.rs).
+//! the kustomization lists instead (kustomize.rs), built when lint cannot apply all of it
+//! (kustomize_build.rs).
 
 use super::kustomize::{self, Follower, Listed};
+use super::kustomize_build::{self, Build, NotBuilt};
 use crate::bounded_read;
 use crate::config::Config;
 use crate::escape::printable;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use anyhow::Context;
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -25,13 +28,25 @@ pub struct Input {
     pub namespace: Option<String>,
 }
 
+/// What a `lint` run reads: the files, the infos of the kustomizations followed, and the
+/// builds that stand for some of the files' objects.
+pub struct Collected {
+    pub inputs: Vec<Input>,
+    pub findings: Vec<Finding>,
+    pub builds: Vec<Build>,
+}
+
 /// Read every input named by `paths`, skipping files the config ignores and any file named
-/// twice; with the `kustomization-not-applied` infos of the kustomizations followed.
-pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<(Vec<Input>, Vec<Finding>)> {
+/// twice; a kustomization with fields lint cannot apply is built when `build` is set.
+pub fn collect(paths: &[String], config: &Config, build: bool) -> anyhow::Result<Collected> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown = |path: &Path| display(path, &cwd);
     // Each file as shown (a name that is not UTF-8 lossily) and as it is opened (exactly).
     let mut follower = Follower::new(&shown);
+    let mut kustomized = Kustomized {
+        build,
+        builds: Vec::new(),
+    };
     for path in paths {
         let given = Path::new(path);
         if path == "-" {
@@ -41,7 +56,7 @@ pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<(Vec<Input>,
                 namespace: None,
             });
         } else if given.is_dir() {
-            walk(given, &mut follower)?;
+            walk(given, &mut follower, &mut kustomized)?;
         } else if kustomize::is_kustomization(given) && given.is_file() {
             let dir = given.parent().unwrap_or(Path::new("."));
             let dir = if dir.as_os_str().is_empty() {
@@ -49,7 +64,7 @@ pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<(Vec<Input>,
             } else {
                 dir
             };
-            follower.follow(dir, given, None)?;
+            kustomized.follow(&mut follower, dir, given)?;
         } else {
             follower.files.push(Listed {
                 shown: shown(given),
@@ -77,7 +92,68 @@ pub fn collect(paths: &[String], config: &Config) -> anyhow::Result<(Vec<Input>,
         .into_iter()
         .map(|f| read(f.shown, &f.path, f.namespace))
         .collect::<anyhow::Result<Vec<Input>>>()?;
-    Ok((inputs, findings))
+    Ok(Collected {
+        inputs,
+        findings,
+        builds: kustomized.builds,
+    })
+}
+
+/// Kustomizations given or found, followed and built when needed.
+struct Kustomized {
+    build: bool,
+    builds: Vec<Build>,
+}
+
+impl Kustomized {
+    /// Follow the kustomization `file` of `dir`. When lint announced fields it cannot apply,
+    /// build it instead (unless told not to, or it lists a remote resource); a build that
+    /// cannot be made leaves the unbuilt reading and says why at info.
+    fn follow(&mut self, follower: &mut Follower, dir: &Path, file: &Path) -> anyhow::Result<()> {
+        let (files_from, notes_from) = (follower.files.len(), follower.findings.len());
+        follower.remote = false;
+        follower.follow(dir, file, None)?;
+        if !self.build || follower.findings.len() == notes_from {
+            return Ok(());
+        }
+        let shown = (follower.display)(file);
+        let why = if follower.remote {
+            "it lists a remote resource, which the build would fetch (lint reads no network)"
+                .to_string()
+        } else {
+            match kustomize_build::build(dir) {
+                Ok((text, tool)) => {
+                    follower.findings.truncate(notes_from);
+                    follower
+                        .findings
+                        .push(kustomize_build::built_note(&shown, &tool));
+                    let sources: BTreeSet<String> = follower.files[files_from..]
+                        .iter()
+                        .filter(|f| !kustomize::is_kustomization(&f.path))
+                        .map(|f| f.shown.clone())
+                        .collect();
+                    self.builds.push(Build {
+                        kustomization: shown,
+                        sources,
+                        text,
+                    });
+                    return Ok(());
+                }
+                Err(NotBuilt::NoTool) => {
+                    "neither `kustomize` nor `kubectl` is on PATH to build it".to_string()
+                }
+                Err(NotBuilt::Failed(said)) => format!("its build failed: {said}"),
+            }
+        };
+        let mut note = Finding::new(
+            kustomize::KUSTOMIZATION_NOT_APPLIED,
+            Severity::Info,
+            format!("this kustomization was not built ({why}): its resources were read unbuilt"),
+        );
+        note.file = Some(shown);
+        follower.findings.push(note);
+        Ok(())
+    }
 }
 
 fn read(file: String, path: &Path, namespace: Option<String>) -> anyhow::Result<Input> {
@@ -99,9 +175,9 @@ fn read(file: String, path: &Path, namespace: Option<String>) -> anyhow::Result<
 /// Manifests under `dir`, depth first in name order. Hidden entries (`.git`, `.github`) are
 /// skipped, and symlinked folders are not followed so a link cycle cannot loop. A folder
 /// with a kustomization gives what the kustomization lists.
-fn walk(dir: &Path, follower: &mut Follower) -> anyhow::Result<()> {
+fn walk(dir: &Path, follower: &mut Follower, kustomized: &mut Kustomized) -> anyhow::Result<()> {
     if let Some(file) = kustomize::file_in(dir) {
-        return follower.follow(dir, &file, None);
+        return kustomized.follow(follower, dir, &file);
     }
     let shown = || printable(&dir.display().to_string()).into_owned();
     let entries =
@@ -119,7 +195,7 @@ fn walk(dir: &Path, follower: &mut Follower) -> anyhow::Result<()> {
             .file_type()
             .with_context(|| format!("cannot stat {}", printable(&path.display().to_string())))?;
         if file_type.is_dir() {
-            walk(&path, follower)?;
+            walk(&path, follower, kustomized)?;
         } else if is_manifest(&path) && (file_type.is_file() || path.is_file()) {
             follower.files.push(Listed {
                 shown: (follower.display)(&path),

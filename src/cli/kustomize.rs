@@ -1,10 +1,10 @@
 //! A folder with a `kustomization.yaml` is linted as `kustomize build` would assemble it: only
 //! the `resources` it lists (files, and folders with their own kustomization, recursively),
 //! and its `namespace:` set on every namespaced object (kustomize overrides a namespace that
-//! is already set, and an outer kustomization's wins over an inner one's). Nothing is
-//! fetched: a remote resource, and every field lint does not apply (patches, generators,
-//! name prefixes, images, components, …), is one `kustomization-not-applied` info at the
-//! field, so an empty report never hides a part that was not read.
+//! is already set, and an outer kustomization's wins over an inner one's). Every field lint
+//! does not apply (patches, generators, name prefixes, images, components, …) and every
+//! remote resource is one `kustomization-not-applied` info at the field; when the
+//! kustomization is then built (kustomize_build.rs), those infos are dropped.
 //!
 //! A listed resource that does not exist stops the run, as a path given on the command line
 //! does (`kustomize build` fails on it too).
@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::rules::KUSTOMIZATION_NOT_APPLIED;
+pub use crate::rules::KUSTOMIZATION_NOT_APPLIED;
 
 /// The file names kustomize accepts for a kustomization, in the order it looks for them.
 const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -71,6 +71,8 @@ pub struct Follower<'a> {
     pub display: &'a dyn Fn(&Path) -> String,
     pub files: Vec<Listed>,
     pub findings: Vec<Finding>,
+    /// Whether a kustomization followed lists a remote resource (building it would fetch).
+    pub remote: bool,
     /// Folders already followed: a cycle, or a base two overlays share, is read once.
     visited: BTreeSet<PathBuf>,
 }
@@ -81,6 +83,7 @@ impl<'a> Follower<'a> {
             display,
             files: Vec::new(),
             findings: Vec::new(),
+            remote: false,
             visited: BTreeSet::new(),
         }
     }
@@ -131,6 +134,7 @@ impl<'a> Follower<'a> {
                 continue;
             };
             if is_remote(entry) {
+                self.remote = true;
                 self.findings.push(note(
                     &format!("/resources/{i}"),
                     format!(

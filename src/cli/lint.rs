@@ -3,7 +3,7 @@
 use super::args::{CatalogueFormat, CheckArgs, ExplainArgs, FindingsFormat, LintArgs, RulesArgs};
 use super::pipe::Stdout;
 use super::rule_selection::RuleSelection;
-use super::{inputs, kustomize};
+use super::{inputs, kustomize, kustomize_build};
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::error::{EXIT_FINDINGS, EXIT_OK};
@@ -24,7 +24,11 @@ pub fn lint(args: &LintArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         Some(path) => Some(Baseline::load(path, &ids)?),
         None => None,
     };
-    let (mut inputs, kustomize_findings) = inputs::collect(&args.paths, &config)?;
+    let inputs::Collected {
+        mut inputs,
+        findings: kustomize_findings,
+        builds,
+    } = inputs::collect(&args.paths, &config, !args.no_kustomize_build)?;
     if let Some(name) = &args.stdin_filename {
         for input in inputs.iter_mut().filter(|i| i.file == "-") {
             input.file.clone_from(name);
@@ -51,6 +55,7 @@ pub fn lint(args: &LintArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         documents.extend(parsed_documents);
         findings.extend(parsed.findings);
     }
+    kustomize_build::substitute(&mut documents, &builds, &mut findings);
     // Path order, whatever order the files were given in (rules::check).
     rules::sort_in_path_order(&mut documents);
     for document in &documents {

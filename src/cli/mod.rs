@@ -10,6 +10,7 @@ mod generate;
 mod help;
 mod inputs;
 mod kustomize;
+mod kustomize_build;
 mod lint;
 mod man;
 mod meta;

@@ -10,6 +10,11 @@ const CONDITIONS: &[&str] = &["if", "elif", "while", "until", "case", "[", "[[",
 pub fn static_master_line(commands: &[Command]) -> Option<usize> {
     // `$VAR` and `${VAR}` of variables assigned from the pod's name (`ORDINAL=${HOSTNAME##*-}`).
     let mut own_vars: Vec<(String, String)> = Vec::new();
+    // A condition that first checks a Sentinel answers (`if [ "$(redis-cli -h sentinel -p
+    // 5000 ping)" != PONG ]`), in a script that asks it for the master in the other branch:
+    // ordinal 0 is only the fallback when no Sentinel answers.
+    let asks_somewhere = commands.iter().any(asks_sentinel);
+    let mut gated_on_sentinel = false;
     for c in commands {
         if asks_sentinel(c) {
             return None;
@@ -29,7 +34,11 @@ pub fn static_master_line(commands: &[Command]) -> Option<usize> {
             .words
             .first()
             .is_some_and(|w| CONDITIONS.contains(&w.as_str()));
+        if is_condition && asks_somewhere && consults_sentinel(c) {
+            gated_on_sentinel = true;
+        }
         if is_condition
+            && !gated_on_sentinel
             && c.words.iter().any(|w| refers(&own_vars, w))
             && compares_with_ordinal_zero(c, commands)
             // `&&` splits one condition into several commands on the same line.
@@ -144,6 +153,17 @@ mod tests {
         assert_eq!(static_master_line(&commands(script)), None);
         let asked = "ask_sentinels\nif [ \"$(hostname)\" = redis-0 ]; then promote; fi\n";
         assert_eq!(static_master_line(&commands(asked)), None);
+    }
+
+    #[test]
+    fn a_fallback_when_no_sentinel_answers_is_not_static() {
+        // Checks that a Sentinel answers before falling back to ordinal 0; asks it for the
+        // master otherwise (the form of sourikghosh/redisHA's init container).
+        let script = "if [ \"$(redis-cli -h sentinel -p 5000 ping)\" != \"PONG\" ]; then\n  if [ \"$(hostname)\" == \"redis-0\" ]; then\n    echo master\n  else\n    echo \"slaveof redis-0.redis 6379\" >> /etc/redis/redis.conf\n  fi\nelse\n  MASTER=\"$(redis-cli -h sentinel -p 5000 sentinel get-master-addr-by-name mymaster)\"\nfi\n";
+        assert_eq!(static_master_line(&commands(script)), None);
+        // The same ping with nothing asked of Sentinel anywhere stays static.
+        let unasked = "if [ \"$(redis-cli -h sentinel -p 5000 ping)\" != \"PONG\" ]; then\n  if [ \"$(hostname)\" == \"redis-0\" ]; then echo master; fi\nfi\n";
+        assert_eq!(static_master_line(&commands(unasked)), Some(1));
     }
 
     #[test]

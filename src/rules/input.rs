@@ -143,19 +143,50 @@ pub const KUSTOMIZATION_NOT_APPLIED_RULE: Rule = Rule {
     id: KUSTOMIZATION_NOT_APPLIED,
     category: Category::Input,
     severity: Severity::Info,
-    summary: "a part of a kustomization that lint does not apply (a remote resource, patches, generators, …)",
+    summary: "a part of a kustomization that lint neither applies nor had built (a remote resource, patches, generators, …)",
     rationale: "A folder with a `kustomization.yaml` is linted as `kustomize build` assembles \
-        it: only the `resources` it lists (files, and folders with their own kustomization), \
-        with its `namespace:` set on every namespaced object (kustomize replaces a namespace \
-        already set; an including kustomization's wins). lint reads no network and does not \
-        run kustomize's transformers, so a remote resource (a URL or git reference) is not \
-        fetched and a field such as `patches`, `configMapGenerator`, `images`, `namePrefix` \
-        or `components` is not applied: what it adds or changes was not checked. This info \
-        says so once per resource or field, so an empty report means everything was read. \
+        it. lint itself reads only the `resources` it lists (files, and folders with their own \
+        kustomization), with its `namespace:` set on every namespaced object (kustomize \
+        replaces a namespace already set; an including kustomization's wins). When the \
+        kustomization has any other field (`patches`, `images`, `components`, generators, \
+        `namePrefix`, …), lint runs `kustomize build` (or `kubectl kustomize`) on it and lints \
+        the output instead (`kustomization-built`). When it cannot — `--no-kustomize-build`, \
+        no tool on PATH, a failed build, or a remote resource (a URL or git reference: the \
+        build would fetch it, and lint reads no network) — this info names each field and \
+        remote resource not applied, and one more at the kustomization says why it was not \
+        built, so an empty report means everything was read. \
         (Kustomize docs, \"kustomization\" reference.)",
-    fix: "Lint the output of `kustomize build DIR | redis-ha-gen lint --stdin-filename DIR -` \
-        to check what the cluster receives; or suppress this info in .redis-ha-gen.yaml \
-        (`rules: {kustomization-not-applied: off}`) once you do.",
+    fix: "Install `kubectl` or `kustomize` (and drop `--no-kustomize-build`) so lint builds \
+        the kustomization; for a remote resource, lint the output of \
+        `kustomize build DIR | redis-ha-gen lint --stdin-filename DIR -`; or suppress this \
+        info in .redis-ha-gen.yaml (`rules: {kustomization-not-applied: off}`) once you do.",
+    references: &[KUSTOMIZE],
+    check: reported_elsewhere,
+};
+
+/// The id of the info `lint` reports when it linted a kustomization's build
+/// (cli/kustomize_build.rs).
+pub const KUSTOMIZATION_BUILT: &str = "kustomization-built";
+
+pub const KUSTOMIZATION_BUILT_RULE: Rule = Rule {
+    id: KUSTOMIZATION_BUILT,
+    category: Category::Input,
+    severity: Severity::Info,
+    summary: "a kustomization was built with kustomize and its output linted",
+    rationale: "A kustomization with fields lint does not apply itself (`patches`, `images`, \
+        `components`, generators, `namePrefix`, …) is built with `kustomize build` (else \
+        `kubectl kustomize`) from PATH: load restrictor on (no file outside the \
+        kustomization's folder), no plugins, no exec functions, no Helm, an empty environment \
+        but PATH, at most 30 s and the input limit of output. The built objects are linted \
+        instead of the files. An object the build left as lint reads it unbuilt (same \
+        identity and content once the `namespace:` is set) is reported at its source file \
+        and line; an object the build changed or made (a patch, a new image, a generated \
+        ConfigMap, a prefixed name) is reported at the kustomization, with its identity and \
+        no line: its lines exist only in the build. This info says the build happened, and \
+        with which tool. (Kustomize docs, \"kustomization\" reference.)",
+    fix: "Nothing to fix. `--no-kustomize-build` reads the resources unbuilt instead (each \
+        field not applied is then a `kustomization-not-applied` info); suppress this info in \
+        .redis-ha-gen.yaml (`rules: {kustomization-built: off}`) if it is noise.",
     references: &[KUSTOMIZE],
     check: reported_elsewhere,
 };

@@ -7,6 +7,7 @@ mod custom_resources;
 mod durability;
 mod facts;
 mod fitting;
+mod image_reference;
 mod input;
 mod lifecycle;
 mod memory;
@@ -30,7 +31,7 @@ mod tls;
 mod topology;
 mod wiring;
 
-pub use input::KUSTOMIZATION_NOT_APPLIED;
+pub use input::{KUSTOMIZATION_BUILT, KUSTOMIZATION_NOT_APPLIED};
 pub use registry::{find, registry};
 pub use rule::{Category, Rule};
 use sink::Running;

@@ -2,9 +2,9 @@
 
 use super::rule::Rule;
 use super::{
-    cluster, custom_resources, durability, input, lifecycle, memory, namespace_created, namespaces,
-    operators, partial, placement, probes, recognition, scaling, scheduling, secrets, security,
-    timings, tls, topology, wiring,
+    cluster, custom_resources, durability, image_reference, input, lifecycle, memory,
+    namespace_created, namespaces, operators, partial, placement, probes, recognition, scaling,
+    scheduling, secrets, security, timings, tls, topology, wiring,
 };
 
 static REGISTRY: &[Rule] = &[
@@ -15,6 +15,7 @@ static REGISTRY: &[Rule] = &[
     input::REDIS_CONFIG_SYNTAX,
     input::DUPLICATE_OBJECT,
     input::KUSTOMIZATION_NOT_APPLIED_RULE,
+    input::KUSTOMIZATION_BUILT_RULE,
     namespace_created::NAMESPACE_NOT_CREATED,
     recognition::REDIS_CONTAINER_NOT_UNDERSTOOD,
     operators::OPERATOR_MANAGED,
@@ -63,6 +64,7 @@ static REGISTRY: &[Rule] = &[
     secrets::SECRET_IN_POD_SPEC,
     secrets::SECRET_COMMITTED,
     security::NETWORK_POLICY_MISSING,
+    image_reference::IMAGE_REFERENCE_INVALID,
     security::IMAGE_TAG_FLOATING,
     lifecycle::ENGINE_VERSION_END_OF_LIFE,
     security::CONTAINER_SECURITY_CONTEXT_WEAK,

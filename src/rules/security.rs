@@ -171,9 +171,10 @@ pub const NETWORK_POLICY_MISSING: Rule = Rule {
     },
 };
 
-/// Why an image reference floats, if it does.
+/// Why an image reference floats, if it does. A reference that does not parse is
+/// `image-reference-invalid`'s: its "tag" means nothing.
 fn floating(image: &str) -> Option<String> {
-    if image.contains('@') {
+    if image.contains('@') || super::image_reference::invalid(image).is_some() {
         return None;
     }
     let last = image.rsplit('/').next().unwrap_or(image);

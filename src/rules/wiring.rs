@@ -286,7 +286,11 @@ pub const HEADLESS_SERVICE_NOT_READY_ADDRESSES: Rule = Rule {
     rationale: "Without `publishNotReadyAddresses: true`, a pod's DNS name exists only while it \
         is Ready. During bootstrap and after restarts peers and Sentinels cannot resolve each \
         other, so replication and `sentinel monitor` stall or fail (bitnami/charts #30578; \
-        redis/redis #8300). (Kubernetes Service API reference.)",
+        redis/redis #8300). Not said of a StatefulSet of Sentinels alone unless they \
+        announce hostnames (`sentinel announce-hostnames yes`): Sentinels find each other \
+        through the master's hello messages, which carry IP addresses otherwise, so nothing \
+        resolves their pods' names. (Kubernetes Service API reference; Redis Sentinel docs, \
+        \"IP addresses and DNS names\".)",
     fix: "Set `publishNotReadyAddresses: true` on the headless Service.",
     references: &[K8S_HEADLESS, K8S_DNS],
     check: |cx, sink| {
@@ -294,6 +298,9 @@ pub const HEADLESS_SERVICE_NOT_READY_ADDRESSES: Rule = Rule {
             let Some(name) = w.service_name.as_ref().filter(|_| w.kind == "StatefulSet") else {
                 continue;
             };
+            if !names_resolved_by_peers(w) {
+                continue;
+            }
             for s in cx.model.services_of(w) {
                 if &s.name == name && s.headless && !s.publish_not_ready {
                     sink.report(&Loc::new(s.doc, "/spec"), format!("headless Service `{}` does not publish not-ready addresses: peers cannot resolve each other while starting", s.name));
@@ -302,6 +309,19 @@ pub const HEADLESS_SERVICE_NOT_READY_ADDRESSES: Rule = Rule {
         }
     },
 };
+
+/// Whether peers reach the pods of `w` by their DNS names: Redis servers replicate from a
+/// name, but Sentinels alone find each other through the master's hello messages, which
+/// carry IP addresses unless `sentinel announce-hostnames yes`.
+fn names_resolved_by_peers(w: &crate::model::Workload) -> bool {
+    let servers = || w.containers.iter().filter_map(|c| c.server.as_ref());
+    servers().any(|s| s.role == Role::Redis)
+        || servers().any(|s| {
+            s.conf.as_ref().is_some_and(|conf| {
+                conf.sentinel_flag_before("announce-hostnames", conf.settings.len())
+            })
+        })
+}
 
 pub const CLIENT_SERVICE_SELECTS_REPLICAS: Rule = Rule {
     id: "client-service-selects-replicas",
@@ -350,7 +370,10 @@ pub const SENTINEL_SERVICE_FOLLOWS_REDIS_READINESS: Rule = Rule {
         leaves the endpoints of every Service that does not publish not-ready addresses, the \
         Sentinel port included: clients lose Sentinel exactly when they must ask it for the \
         new master. Measured with `redis-ha-gen drill --scenario failover-through-service` on \
-        such manifests: no Sentinel endpoint left 2.5 s after the master's pod died. \
+        such manifests: no Sentinel endpoint left 2.5 s after the master's pod died. A \
+        headless Service is not reported here: its DNS name also resolves only to Ready pods, \
+        but the missing field is the one `headless-service-not-ready-addresses` reports on \
+        that Service, with the same fix, and one cause is one finding. \
         (Kubernetes Service API reference, `publishNotReadyAddresses`; Redis Sentinel docs, \
         \"Sentinel clients\".)",
     fix: "Set `publishNotReadyAddresses: true` on the Service that exposes the Sentinel port \

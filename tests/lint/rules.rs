@@ -15,6 +15,7 @@ const PRODUCED_ELSEWHERE: &[&str] = &[
     "yaml-syntax",
     "schema-violation",
     "kustomization-not-applied",
+    "kustomization-built",
 ];
 
 fn fixtures() -> PathBuf {
