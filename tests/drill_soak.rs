@@ -11,7 +11,7 @@ use redis_ha_gen::drill::local::LocalSet;
 use redis_ha_gen::drill::spec::{documents_from_text, ha_spec};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{bin, no_leftovers, require_root_and_redis};
+use support::{bin, no_set_leftovers, require_root_and_redis};
 
 fn seconds_from_env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -80,8 +80,9 @@ fn probes_every_second_leave_no_zombies() {
         previous = zombies;
     }
     let ready = (0..spec.replicas).filter(|&i| set.is_ready(i)).count();
+    let id = set.id().to_string();
     drop(set);
-    no_leftovers(std::process::id());
+    no_set_leftovers(&id);
     assert_eq!(
         ready, spec.replicas,
         "pods not Ready at the end of the soak"

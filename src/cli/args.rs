@@ -282,8 +282,9 @@ pub struct DrillArgs {
     /// Limit the catalogue: `all` or comma-separated fault names.
     #[arg(long, default_value = "all", value_name = "KIND,KIND,…")]
     pub faults: String,
-    /// Write failing schedules (and their shrunk forms) into DIR as replay files, with the
-    /// whole logs of the failing run beside each (`.log`; with --replay, of the run whether it
+    /// Write the whole logs of each scenario into DIR (`<scenario>.log`); with
+    /// --explore, failing schedules (and their shrunk forms) as replay files, with the whole
+    /// logs of the failing run beside each (`.log`; with --replay, of the run whether it
     /// failed or not).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -20,6 +20,7 @@ pub fn drill(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         label,
         quiet: args.quiet,
         timeline: args.timeline.clone(),
+        out: args.out.clone(),
         settings: drill::fidelity::Settings {
             pids_limit: args.pids_limit,
             dns: drill::dns::Timing {

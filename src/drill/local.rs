@@ -61,6 +61,9 @@ pub struct LocalSet {
     tls: Option<TlsClient>,
     /// What `connect` tries, in turn: the spec's passwords, until a scenario switches them.
     passwords: std::sync::RwLock<Vec<String>>,
+    /// `<pid><2-digit serial>`: in the name of every namespace, link, cgroup and directory
+    /// of the set.
+    id: String,
 }
 
 static SETS: AtomicU32 = AtomicU32::new(0);
@@ -257,7 +260,13 @@ impl LocalSet {
             starts: std::sync::Mutex::new(vec![0; capacity]),
             tls,
             passwords: std::sync::RwLock::new(spec.passwords.clone()),
+            id,
         })
+    }
+
+    /// `<pid><2-digit serial>`, in the name of everything the set made on the machine.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     fn pod(&self, ordinal: usize) -> anyhow::Result<&Arc<Pod>> {

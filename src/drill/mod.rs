@@ -19,6 +19,7 @@ pub mod fidelity;
 pub mod jobs;
 pub mod kubectl;
 pub mod local;
+mod logs;
 mod measure;
 mod mounts;
 mod netns;
@@ -62,6 +63,8 @@ pub struct DrillOptions {
     pub quiet: bool,
     /// Write `<scenario>.svg` timelines into this directory.
     pub timeline: Option<std::path::PathBuf>,
+    /// Write the whole logs of each scenario into this directory (`<scenario>.log`).
+    pub out: Option<std::path::PathBuf>,
     /// What the local target enforces (pid limit).
     pub settings: fidelity::Settings,
     /// The set re-rendered with another `redis.replicas`, for the scenarios that resize it;
@@ -88,7 +91,7 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
     let engine = engine::of(spec);
     // What a pod's server said it is (`INFO server`), once one answered.
     let mut ran = None;
-    if let Some(dir) = &options.timeline {
+    for dir in options.timeline.iter().chain(&options.out) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let total = options.scenarios.len();
@@ -102,6 +105,14 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
             let pods = pods.unwrap_or(0).max(spec.replicas);
             let picture = timeline::svg(&rehearsed, pods, |i| spec.pod_name(i));
             if let Err(err) = std::fs::write(&path, picture) {
+                let shown = path.display().to_string();
+                let shown = crate::escape::printable(&shown);
+                eprintln!("drill: cannot write {shown}: {err}");
+            }
+        }
+        if let (Some(dir), Some(logs)) = (&options.out, &rehearsed.full_logs) {
+            let path = dir.join(format!("{}.log", rehearsed.report.name));
+            if let Err(err) = std::fs::write(&path, logs) {
                 let shown = path.display().to_string();
                 let shown = crate::escape::printable(&shown);
                 eprintln!("drill: cannot write {shown}: {err}");
@@ -150,7 +161,8 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
                     }
                     _ => local::LocalSet::create_with(spec, &options.settings)?,
                 };
-                let rehearsed = scenarios::rehearse(&set, scenario, options.quiet);
+                let rehearsed =
+                    scenarios::rehearse(&set, scenario, options.quiet, options.out.is_some());
                 ran = ran.or_else(|| engine::ran_in_pods(&set));
                 progress(rehearsed);
             }
@@ -170,7 +182,12 @@ pub fn run(spec: &HaSpec, options: &DrillOptions, target: Target) -> anyhow::Res
             ran = version.clone();
             let version = version.map_or_else(|| "unknown".into(), |(_, version)| version);
             for scenario in &options.scenarios {
-                progress(scenarios::rehearse(&set, scenario, options.quiet));
+                progress(scenarios::rehearse(
+                    &set,
+                    scenario,
+                    options.quiet,
+                    options.out.is_some(),
+                ));
             }
             version
         }

@@ -49,25 +49,39 @@ pub fn json(output: &Output) -> serde_json::Value {
 /// Nothing of drill process `pid` is left: its namespaces are `rhg-<pid><NN>-<ordinal>`,
 /// its links `rhg<pid><NN>…` (other drills may run beside it, with their own pids).
 pub fn no_leftovers(pid: u32) {
+    no_leftovers_of(&pid.to_string(), 2);
+}
+
+/// Nothing of the set `id` (`LocalSet::id`, `<pid><NN>`) is left. Tests that make sets in
+/// the test process itself check their own set: another test of the same process may hold
+/// a set of its own at that moment.
+pub fn no_set_leftovers(id: &str) {
+    no_leftovers_of(id, 0);
+}
+
+/// Nothing named after `run` followed by `serial_digits` digits (then the end of the word or
+/// a non-digit) is left.
+fn no_leftovers_of(run: &str, serial_digits: usize) {
     // Teardown is asynchronous in places (a namespace whose last process is still exiting,
     // a lazy unmount): what is still there after a few seconds is a leak.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let left = leftovers(pid);
+        let left = leftovers(run, serial_digits);
         if left.is_empty() {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "left behind by drill {pid} after 10 s:\n{}",
+            "left behind by drill {run} after 10 s:\n{}",
             left.join("\n")
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
 
-/// Namespaces, links, cgroups and tmpfs mounts of the drill run `pid` that still exist.
-fn leftovers(pid: u32) -> Vec<String> {
+/// Namespaces, links, cgroups and tmpfs mounts of `run` (see `no_leftovers_of`) that still
+/// exist.
+fn leftovers(run: &str, serial_digits: usize) -> Vec<String> {
     let listing = |args: &[&str]| {
         let out = Command::new("ip").args(args).output().expect("ip");
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -78,9 +92,14 @@ fn leftovers(pid: u32) -> Vec<String> {
         text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .filter_map(|word| word.strip_prefix(prefix))
             .any(|rest| {
-                rest.len() >= 2
-                    && rest.as_bytes()[..2].iter().all(u8::is_ascii_digit)
-                    && rest.as_bytes().get(2).is_none_or(|b| !b.is_ascii_digit())
+                rest.len() >= serial_digits
+                    && rest.as_bytes()[..serial_digits]
+                        .iter()
+                        .all(u8::is_ascii_digit)
+                    && rest
+                        .as_bytes()
+                        .get(serial_digits)
+                        .is_none_or(|b| !b.is_ascii_digit())
             })
     };
     let mut left = Vec::new();
@@ -88,14 +107,14 @@ fn leftovers(pid: u32) -> Vec<String> {
     left.extend(
         netns
             .lines()
-            .filter(|l| ours(l, &format!("rhg-{pid}")))
+            .filter(|l| ours(l, &format!("rhg-{run}")))
             .map(|l| format!("namespace {l}")),
     );
     let links = listing(&["-o", "link", "show"]);
     left.extend(
         links
             .lines()
-            .filter(|l| ours(l, &format!("rhg{pid}")))
+            .filter(|l| ours(l, &format!("rhg{run}")))
             .map(|l| format!("link {l}")),
     );
     left.extend(
@@ -104,14 +123,14 @@ fn leftovers(pid: u32) -> Vec<String> {
             .flatten()
             .flatten()
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|name| ours(name, &format!("redis-ha-gen-drill-{pid}")))
+            .filter(|name| ours(name, &format!("redis-ha-gen-drill-{run}")))
             .map(|name| format!("cgroup {name}")),
     );
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
     left.extend(
         mounts
             .lines()
-            .filter(|l| ours(l, &format!("redis-ha-gen-drill-{pid}")))
+            .filter(|l| ours(l, &format!("redis-ha-gen-drill-{run}")))
             .map(|l| format!("tmpfs {l}")),
     );
     left

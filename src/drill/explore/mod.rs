@@ -7,7 +7,6 @@
 pub mod catalogue;
 mod inject;
 mod invariants;
-mod logs;
 pub mod replay;
 pub mod report;
 mod runner;
@@ -289,7 +288,7 @@ fn run_one(
         }
     }
     if let (true, Some(path)) = (!passed || options.keep_logs, outputs.logs)
-        && let Err(err) = logs::write(path, &rec.rehearsal)
+        && let Err(err) = crate::drill::logs::write(path, &rec.rehearsal)
     {
         eprintln!("drill: {err:#}");
     }

@@ -323,6 +323,10 @@ pub struct Rehearsed {
     pub probe: ProbeLog,
     pub events: Vec<(f64, String)>,
     pub end: f64,
+    /// Every line of every container's log, for a scenario that failed or when asked
+    /// (`drill --out DIR` writes it as `<scenario>.log`; the report keeps only the notable
+    /// last lines).
+    pub full_logs: Option<String>,
 }
 
 /// Start every pod as the StatefulSet controller would: one by one, each Ready before the
@@ -379,7 +383,14 @@ fn bring_up(r: &mut Rehearsal) -> bool {
 }
 
 /// Rehearse one scenario on a fresh set.
-pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehearsed {
+/// `keep_logs`: the whole logs in `Rehearsed::full_logs` whether it passed or not (else only
+/// when it failed).
+pub fn rehearse(
+    cluster: &dyn Cluster,
+    scenario: &Scenario,
+    quiet: bool,
+    keep_logs: bool,
+) -> Rehearsed {
     let recorded = record(
         cluster,
         scenario.name,
@@ -406,6 +417,7 @@ pub fn rehearse(cluster: &dyn Cluster, scenario: &Scenario, quiet: bool) -> Rehe
         recorded.probe,
         &recorded.clients,
         recorded.booted,
+        keep_logs,
     )
 }
 
@@ -474,6 +486,7 @@ fn judge(
     probe: ProbeLog,
     clients: &[ClientLog],
     booted: bool,
+    keep_logs: bool,
 ) -> Rehearsed {
     let end = r.now();
     let steps = measure::role_steps(&samples, r.cluster.ordinals(), end);
@@ -608,6 +621,7 @@ fn judge(
     }
     let passed = r.checks.iter().all(|c| c.passed);
     let logs = if passed { Vec::new() } else { failure_logs(&r) };
+    let full_logs = (!passed || keep_logs).then(|| crate::drill::logs::text(&r));
     let report = ScenarioReport {
         name: scenario.name.into(),
         passed,
@@ -638,6 +652,7 @@ fn judge(
         probe,
         events: r.events,
         end,
+        full_logs,
     }
 }
 

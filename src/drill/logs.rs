@@ -1,13 +1,20 @@
-//! The whole logs of a failing schedule, beside its replay file (`--out DIR`): every line of
-//! every container of every pod the set held, in pod and container order, each prefixed with
-//! `<pod>/<container>: `. The report keeps only the last important lines; a loss that shows
-//! once in ten replays needs the rest to be explained.
+//! The whole logs of a failing scenario or schedule (`drill --out DIR`: `<scenario>.log`, or
+//! beside a schedule's replay file): every line of every container of every pod the set held,
+//! in pod and container order, each prefixed with `<pod>/<container>: `. The report keeps
+//! only the last important lines; a loss that shows once in ten runs needs the rest to be
+//! explained.
 
 use crate::drill::rehearsal::Rehearsal;
 use std::path::Path;
 
 pub fn write(path: &Path, r: &Rehearsal) -> anyhow::Result<()> {
     use anyhow::Context;
+    std::fs::write(path, text(r)).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Every line of every container of every pod the set held, each prefixed with
+/// `<pod>/<container>: `.
+pub fn text(r: &Rehearsal) -> String {
     let spec = r.cluster.spec();
     let mut text = String::new();
     for ordinal in 0..r.cluster.ordinals() {
@@ -22,5 +29,5 @@ pub fn write(path: &Path, r: &Rehearsal) -> anyhow::Result<()> {
             }
         }
     }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    text
 }
