@@ -85,11 +85,13 @@ willing_carrier() {
     return 1
 }
 
-# The carrier's view of every replica it knows, one line each: "ip flags master-link-status
-# slave-priority info-refresh" (info-refresh: ms since its last INFO of that replica).
+# The view of every replica it knows of the Sentinel at HOST (the carrier when none is
+# given), one line each: "ip flags master-link-status slave-priority info-refresh
+# last-ok-ping-reply" (info-refresh: ms since its last INFO of that replica;
+# last-ok-ping-reply: ms since the replica last answered its PING).
 carrier_replicas() {
-    local key="" line ip="" flags="" link="" prio="" refresh=""
-    sentinel_cmd "$CARRIER" SENTINEL REPLICAS "$MASTER_NAME" | tr -d '\r' | {
+    local key="" line ip="" flags="" link="" prio="" refresh="" okping=""
+    sentinel_cmd "${1:-$CARRIER}" SENTINEL REPLICAS "$MASTER_NAME" | tr -d '\r' | {
         while IFS= read -r line; do
             if [ -z "$key" ]; then
                 key=$line
@@ -97,18 +99,19 @@ carrier_replicas() {
             fi
             case $key in
                 name)
-                    [ -z "$ip" ] || echo "$ip $flags $link $prio $refresh"
-                    ip="" flags="" link="" prio="" refresh=""
+                    [ -z "$ip" ] || echo "$ip $flags $link $prio $refresh $okping"
+                    ip="" flags="" link="" prio="" refresh="" okping=""
                     ;;
                 ip) ip=$line ;;
                 flags) flags=$line ;;
                 master-link-status) link=$line ;;
                 slave-priority) prio=$line ;;
                 info-refresh) refresh=$line ;;
+                last-ok-ping-reply) okping=$line ;;
             esac
             key=""
         done
-        [ -z "$ip" ] || echo "$ip $flags $link $prio $refresh"
+        [ -z "$ip" ] || echo "$ip $flags $link $prio $refresh $okping"
     }
 }
 
@@ -134,9 +137,9 @@ ALIGN_WINDOW_MS=300
 # The highest ordinal above this pod's, else the lowest: a rollout hands the master over at
 # most twice (twice only when the master is the highest ordinal), never once per pod.
 choose_successor() {
-    local ip flags link prio refresh rank best=-1
+    local ip flags link prio refresh okping rank best=-1
     SUCCESSOR=""
-    while read -r ip flags link prio refresh; do
+    while read -r ip flags link prio refresh okping; do
         if [ "$flags" != slave ] || [ "$prio" = 0 ]; then
             continue
         fi
@@ -183,11 +186,11 @@ succession_rank() {
 # priority and its last INFO is ALIGN_MS old (at most ALIGN_WINDOW_MS less); the request's
 # conditions are checked again early in that same poll cycle. False when the budget runs out.
 align_to_info_poll() {
-    local until checked="" ip flags link prio refresh
+    local until checked="" ip flags link prio refresh okping
     until=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS * 3 / 5))
     while [ "$(date +%s)" -lt "$until" ]; do
         prio="" refresh="" link=""
-        while read -r ip flags link prio refresh; do
+        while read -r ip flags link prio refresh okping; do
             [ "$ip" = "$SUCCESSOR" ] && break
             prio="" refresh="" link=""
         done <<EOF
@@ -269,10 +272,60 @@ case $stopped in
         ;;
 esac
 
+# Whether every replica some peer's Sentinel could promote holds this node's whole stream
+# (writes are paused: the offset is final), by this node's own count of what each replica
+# acknowledged (`INFO replication`, fresh after the WAIT above). Sentinel chooses by
+# priority, then by the offset it cached, and skips only a replica it marks down or
+# disconnected, with priority 0, or that has not answered its PING for 5 s (Sentinel docs,
+# "Replica selection and priority"; sentinel.c, sentinelSelectSlave): a replica behind this
+# node and not skipped may be promoted without the writes it lacks. Frozen, it keeps
+# Sentinel's `REPLICAOF NO ONE` queued beside the stream it has not read, and takes the role
+# before it reads the rest: Redis reads 16 KiB from its master link per turn of its event
+# loop (drill `prestop-one-failover`: 104 acknowledged writes lost; CI, stop 27: 105).
+candidates_caught_up() {
+    local info mine host ip flags link prio refresh okping behind line offset
+    info=$(redis_cmd "$LOCAL" INFO replication | tr -d '\r')
+    mine=$(printf '%s\n' "$info" | sed -n 's/^master_repl_offset:\([0-9]*\)$/\1/p')
+    [ -n "$mine" ] || return 1
+    for host in $(peers); do
+        while read -r ip flags link prio refresh okping; do
+            [ -n "$ip" ] || continue
+            case ,$flags, in
+                *,s_down,* | *,o_down,* | *,disconnected,*) continue ;;
+            esac
+            [ "$prio" != 0 ] || continue
+            case $okping in
+                '' | *[!0-9]*) ;;
+                *) [ "$okping" -le 5000 ] || continue ;;
+            esac
+            behind=1
+            while IFS= read -r line; do
+                case $line in
+                    slave[0-9]*:ip="$ip",*state=online,*)
+                        offset=${line#*,offset=}
+                        offset=${offset%%,*}
+                        [ "$offset" -ge "$mine" ] 2>/dev/null && behind=0
+                        ;;
+                esac
+            done <<EOF
+$info
+EOF
+            [ "$behind" = 0 ] || return 1
+        done <<EOF
+$(carrier_replicas "$host")
+EOF
+    done
+}
+
 # A request only once the replica preferred by its priority (when one is) holds the whole
-# stream: Sentinel would promote it whatever its offset.
+# stream: Sentinel would promote it whatever its offset. Without one, only once every replica
+# Sentinel could promote holds it (candidates_caught_up).
 may_request() {
-    [ -z "$SUCCESSOR" ] || [ "${acked:-0}" -ge "${replicas:-0}" ] || successor_caught_up
+    if [ -n "$SUCCESSOR" ]; then
+        [ "${acked:-0}" -ge "${replicas:-0}" ] || successor_caught_up
+    else
+        candidates_caught_up
+    fi
 }
 
 # This pod's own Sentinel is being stopped with it: only the peers' can carry a failover.

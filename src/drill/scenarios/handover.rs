@@ -90,12 +90,13 @@ fn point_sentinel(
     Ok(had)
 }
 
-/// The replica Sentinel promotes is slow to take the role (its Redis frozen for a few
-/// seconds, as an overloaded node is): the master's `preStop` must wait for that failover
-/// and not ask a second Sentinel for another, which would promote a second replica in a
-/// newer epoch (docs/architecture.md §6, "One failover per hand-over"). The frozen replica is
-/// made the Sentinels' first choice (`replica-priority 1`) and frozen before the master's
-/// pod is deleted; thawed 9 s later, within the first failover's `failover-timeout`.
+/// The replica every Sentinel prefers is frozen (as on an overloaded node) and behind: the
+/// master's `preStop` must not have it promoted without the writes it lacks (step 5 of
+/// docs/architecture.md §6: it waits until the Sentinels skip it), and must ask for one
+/// failover only, not a second Sentinel for another, which would promote a second replica
+/// in a newer epoch ("One failover per hand-over"). The frozen replica is made the
+/// Sentinels' first choice (`replica-priority 1`), frozen, and 64 KiB are written that it
+/// does not get, before the master's pod is deleted; thawed 9 s later.
 pub fn prestop_one_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
     const THAW_AFTER: f64 = 9.0;
     let master = r.master;
@@ -128,6 +129,21 @@ pub fn prestop_one_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
     let epoch = config_epoch(r).context("no Sentinel answered SENTINEL MASTER")?;
     r.step(format!("SIGSTOP {slow_name}'s Redis"));
     r.cluster.freeze_container(slow, "redis", true)?;
+    // More stream than a replica reads from its master link in one turn of its event loop
+    // (16 KiB): thawed with Sentinel's `REPLICAOF NO ONE` queued beside it, the frozen
+    // replica would take the role before reading the rest, and the writes after it would be
+    // lost (CI, stop 27: 105 of 773).
+    r.step(format!(
+        "64 KiB written to master {} that {slow_name} does not get",
+        r.cluster.pod_name(master)
+    ));
+    let filler = "f".repeat(64 * 1024);
+    r.cluster.call(
+        master,
+        false,
+        &["SET", "prestop-one-failover:filler", &filler],
+        ASK,
+    )?;
     let from = r.now();
     r.step(format!(
         "deleting master {} (preStop); {slow_name} thawed after {THAW_AFTER} s",
