@@ -21,7 +21,7 @@ mod sets;
 pub mod shell;
 mod source_kind;
 pub mod units;
-mod vars;
+pub mod vars;
 pub mod workload;
 
 pub use conf::{Conf, Origin, Setting, Storage};

@@ -313,3 +313,30 @@ fn files_sourced_by_sourced_files_are_followed() {
     assert_eq!(conf.value(&["maxmemory"]).map(|(v, _)| v), Some("1mb"));
     assert_eq!(conf.value(&["appendonly"]).map(|(v, _)| v), Some("yes"));
 }
+
+/// A Sentinel configuration written by one `echo "…"` over several lines is read (a public
+/// guide's form; issue 11): its monitor and timings are known, not "configuration unknown".
+#[test]
+fn a_multi_line_echo_writes_the_sentinel_configuration() {
+    let m = model(concat!(
+        "kind: StatefulSet\nmetadata: {name: s}\nspec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n",
+        "        - name: sentinel\n          image: 'redis:7.2.4'\n          command: [sh, -c]\n",
+        "          args:\n            - |\n",
+        "              echo \"port 26379\n",
+        "              sentinel monitor mymaster redis-0.redis 6379 2\n",
+        "              sentinel down-after-milliseconds mymaster 5000\" > /tmp/sentinel.conf\n",
+        "              exec redis-server /tmp/sentinel.conf --sentinel\n",
+    ));
+    let server = m.workloads[0].containers[0]
+        .server
+        .as_ref()
+        .expect("a server");
+    assert_eq!(server.role, Role::Sentinel);
+    let conf = server.conf.as_ref().expect("the echoed file");
+    let down_after: Vec<Option<&str>> = conf
+        .sentinel("down-after-milliseconds")
+        .map(|s| s.arg(2))
+        .collect();
+    assert_eq!(down_after, [Some("5000")]);
+    assert_eq!(conf.sentinel("monitor").count(), 1);
+}

@@ -77,6 +77,14 @@ fn split(script: &str) -> Vec<Command> {
             joined.push_str(lines[i]);
         }
         i += 1;
+        // A quoted word runs on over lines, its newlines kept (`echo "port 1
+        // sentinel …" > f`): the shell reads on until the quote closes.
+        while ends_in_quote(&logical) && i < lines.len() {
+            let joined = logical.to_mut();
+            joined.push('\n');
+            joined.push_str(lines[i]);
+            i += 1;
+        }
         let first = out.len();
         split_line(&logical, start, &mut out);
         for command in &mut out[first..] {
@@ -253,6 +261,40 @@ fn split_line(line: &str, line_no: usize, commands: &mut Vec<Command>) {
     push_command(commands, &mut command, line_no);
 }
 
+/// Whether `text` ends inside a quoted word: read as `split_line` reads it (`'…'` literal,
+/// `"…"` with backslash escapes, a backslash escaping outside quotes, `#` at a word's start
+/// a comment to the end of the line).
+fn ends_in_quote(text: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (Some('"'), '\\') | (None, '\\') => {
+                chars.next();
+                in_word = true;
+            }
+            (Some(_), _) => {}
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '#') if !in_word => {
+                // A comment runs to the end of its line.
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+            }
+            (None, ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>') => in_word = false,
+            (None, _) => in_word = true,
+        }
+    }
+    quote.is_some()
+}
+
 /// Whether the next character is the ASCII `byte`.
 fn next_is(chars: &Chars, byte: u8) -> bool {
     chars.as_str().as_bytes().first() == Some(&byte)
@@ -320,6 +362,31 @@ mod tests {
         assert!(c[2].append && !c[1].append);
         assert_eq!(c[3].words, ["if", "[", "$(hostname)", "=", "redis-0", "]"]);
         assert_eq!(c[4].words, ["then"]);
+    }
+
+    /// A quoted word runs over lines as in the shell: `echo "port 1\nsentinel x" > f` is one
+    /// command whose word keeps the newlines, and the commands after it keep their lines.
+    #[test]
+    fn a_quoted_word_spans_lines() {
+        let script = "echo \"port 26379\nsentinel monitor m r-0.r 6379 2 # not a comment\" > /s.conf\necho 'a\n\nb' >> /s.conf\nexec redis-sentinel /s.conf # don't\n";
+        let c = commands(script);
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert_eq!(
+            c[0].words,
+            [
+                "echo",
+                "port 26379\nsentinel monitor m r-0.r 6379 2 # not a comment"
+            ]
+        );
+        assert_eq!(c[0].output.as_deref(), Some("/s.conf"));
+        assert_eq!(c[0].line, 0);
+        assert_eq!(c[1].words, ["echo", "a\n\nb"]);
+        assert_eq!(c[1].line, 2);
+        assert_eq!(c[2].words, ["exec", "redis-sentinel", "/s.conf"]);
+        assert_eq!(c[2].line, 5);
+        // An escaped quote opens nothing; a quote that never closes ends at the script's end.
+        assert_eq!(commands("echo \\\"a\necho b\n").len(), 2);
+        assert_eq!(commands("echo \"a\necho b\n").len(), 1);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 pub type Vars = HashMap<String, String>;
 
-fn is_name(s: &str) -> bool {
+/// Whether `s` is a shell variable name.
+pub fn is_name(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(|c: char| c.is_ascii_digit())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

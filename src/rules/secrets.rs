@@ -7,11 +7,13 @@ use super::sink::Context;
 use super::sources::{K8S_SECRET, SECURITY};
 use crate::finding::Severity;
 use crate::manifest::{Document, JsonPointer};
-use crate::model::shell::commands;
+use crate::model::shell::{Command, commands};
+use crate::model::vars::is_name;
 use crate::model::{Loc, Role, SourceKind};
 use crate::redis_conf::Directive;
 use serde_json::Value;
 use std::collections::HashSet;
+use std::rc::Rc;
 
 /// The password a directive writes, if it writes one (`requirepass`, `masterauth` or
 /// Valkey's `primaryauth`,
@@ -105,7 +107,9 @@ pub const SECRET_IN_CONFIGMAP: Rule = Rule {
     rationale: "ConfigMaps are not secret: they are readable by anyone with `get configmaps` in \
         the namespace, shown by `kubectl describe`, and committed to Git with the manifests. \
         A literal `requirepass`, `masterauth` or `sentinel auth-pass` there — in a config file \
-        or in a start script that passes or writes it — leaks the password. A placeholder that \
+        or in a start script that passes or writes it — leaks the password, as does a start \
+        script that assigns a literal to a variable named like a password \
+        (`export REDISCLI_AUTH=…`). A placeholder that \
         a script of the input replaces at start with a variable (`sed -i \
         \"s/replace-default-auth/${AUTH}/\"`) is not a password. (Kubernetes Secret docs; \
         Redis security docs.)",
@@ -130,6 +134,29 @@ pub const SECRET_IN_CONFIGMAP: Rule = Rule {
                         format!(
                             "`{}` writes a literal password into a ConfigMap",
                             label(&s.directive)
+                        ),
+                    );
+                }
+            }
+        }
+        // Start scripts kept in ConfigMaps that assign one (`export REDISCLI_AUTH=…`), but
+        // those already reported for a password a server loads (one cause).
+        let loaded_from: HashSet<(usize, Rc<str>)> = loaded_literals(cx)
+            .into_iter()
+            .map(|(loc, _, _)| (loc.doc, loc.pointer.clone()))
+            .collect();
+        for script in cx.model.scripts.iter().flatten() {
+            let key = (script.loc.doc, script.loc.pointer.clone());
+            if kind_of(cx, script.loc.doc) != "ConfigMap" || loaded_from.contains(&key) {
+                continue;
+            }
+            for (name, value, line) in assigned_passwords(&script.parsed.commands) {
+                let at = script.at(line);
+                if !replaced_at_start(cx.docs, value) && reported.insert(at.clone()) {
+                    sink.report(
+                        &at,
+                        format!(
+                            "a start script in a ConfigMap assigns a literal password to `{name}`"
                         ),
                     );
                 }
@@ -209,6 +236,80 @@ fn command_passes_password(array: &[Value]) -> bool {
             .any(|script| commands(script).iter().any(|c| cli_password(&c.words)))
 }
 
+/// Each command line of a container that can run a script, as (pointer, word) pairs named
+/// by where it is: `command` then `args` (what the container runs), each probe and hook.
+fn command_lines<'v>(
+    value: &'v Value,
+    container: &str,
+) -> Vec<(&'static str, Vec<(String, &'v str)>)> {
+    let words = |field: &str| -> Vec<(String, &'v str)> {
+        let pointer = format!("{container}/{field}");
+        value
+            .at(&pointer)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, w)| Some((format!("{pointer}/{i}"), w.as_str()?)))
+            .collect()
+    };
+    let mut out = vec![("command", [words("command"), words("args")].concat())];
+    for field in COMMAND_FIELDS.iter().filter(|f| f.contains('/')) {
+        out.push((field.split('/').next().unwrap_or(field), words(field)));
+    }
+    out
+}
+
+/// Shells whose `-c SCRIPT` a pod spec runs.
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
+
+/// The script a command line runs as `sh -c SCRIPT` (or `bash -ec SCRIPT`), with its index.
+fn shell_script(words: &[String]) -> Option<(usize, &str)> {
+    let shell = words.first()?;
+    if !SHELLS.contains(&shell.rsplit('/').next().unwrap_or(shell)) {
+        return None;
+    }
+    let flags = words[1..]
+        .iter()
+        .take_while(|w| w.starts_with('-') && *w != "--");
+    let reads_script = flags
+        .clone()
+        .any(|w| !w.starts_with("--") && w.contains('c'));
+    let at = 1 + flags.count();
+    reads_script
+        .then(|| words.get(at).map(|s| (at, s.as_str())))
+        .flatten()
+}
+
+/// Variables named like a password that a script assigns a literal to (`REDIS_PASSWORD=x`,
+/// `export REDISCLI_AUTH=x`, `REDIS_PASSWORD=x cmd`): name, value and 0-based line of each.
+fn assigned_passwords(commands: &[Command]) -> Vec<(&str, &str, usize)> {
+    let mut out = Vec::new();
+    for c in commands {
+        let declared = matches!(
+            c.words.first().map(String::as_str),
+            Some("export" | "local" | "readonly" | "declare")
+        );
+        let words = c.words.iter().skip(usize::from(declared));
+        for w in words {
+            let Some((name, value)) = w.split_once('=') else {
+                // Prefix assignments end at the command's first other word.
+                if declared && w.starts_with('-') {
+                    continue;
+                }
+                break;
+            };
+            if !is_name(name) {
+                break;
+            }
+            if password_name(name) && password_value(value) {
+                out.push((name, value, c.line));
+            }
+        }
+    }
+    out
+}
+
 pub const SECRET_IN_POD_SPEC: Rule = Rule {
     id: "secret-in-pod-spec",
     category: Category::Security,
@@ -219,18 +320,23 @@ pub const SECRET_IN_POD_SPEC: Rule = Rule {
         ends up in Git with the manifests, and a command-line password is visible to every \
         process in the pod (`ps`) and in Redis's own `CONFIG GET`. This covers a literal \
         `--requirepass`/`--masterauth` (or `sentinel auth-pass`) in `command`/`args`, a \
-        `redis-cli -a <password>` in a command, probe or lifecycle hook, and an \
+        `redis-cli -a <password>` in a command, probe or lifecycle hook, an \
         environment variable named like a password (`REDIS_PASSWORD`, `REDISCLI_AUTH`) with a \
-        literal `value`. (Kubernetes Secret docs, \"Using Secrets as environment \
+        literal `value`, and such a variable assigned a literal in a `sh -c` script of the \
+        pod spec (`export REDISCLI_AUTH=…`, `REDIS_PASSWORD=… redis-cli …`). (Kubernetes Secret docs, \"Using Secrets as environment \
         variables\"; Redis security docs.)",
     fix: "Put the password in a Secret (created outside the manifests) and use `valueFrom: \
         {secretKeyRef: …}`; pass it as `--requirepass \"$(REDIS_PASSWORD)\"` or write it into \
         the config at start.",
     references: &[K8S_SECRET, SECURITY],
     check: |cx, sink| {
+        // Strings already reported for a password a server loads: an assignment in the same
+        // script is that password's source, one cause (`P=x` … `sentinel auth-pass m $P`).
+        let mut loaded_from = HashSet::new();
         for (loc, name, container) in loaded_literals(cx) {
             let kind = kind_of(cx, loc.doc);
             if kind != "ConfigMap" && kind != "Secret" {
+                loaded_from.insert((loc.doc, loc.pointer.clone()));
                 sink.report(
                     loc,
                     format!("`{name}` of container `{container}` is given a literal password in the pod spec"),
@@ -252,6 +358,35 @@ pub const SECRET_IN_POD_SPEC: Rule = Rule {
                         sink.report(
                             &w.loc(pointer),
                             format!("`redis-cli -a` in the {place} of container `{}` passes a literal password", c.name),
+                        );
+                    }
+                }
+                for (place, line) in command_lines(&doc.value, &c.pointer) {
+                    let words: Vec<String> = line.iter().map(|(_, w)| w.to_string()).collect();
+                    let Some((i, script)) = shell_script(&words) else {
+                        continue;
+                    };
+                    // `command: [sh, -c]` with the script in `args`: name the field it is in.
+                    let place = if line[i].0.contains("/args/") {
+                        "args"
+                    } else {
+                        place
+                    };
+                    let pointer = line[i].0.as_str();
+                    if loaded_from.contains(&(w.doc, pointer.into())) {
+                        continue;
+                    }
+                    for (name, value, at) in assigned_passwords(&commands(script)) {
+                        if replaced_at_start(cx.docs, value) {
+                            continue;
+                        }
+                        let loc = Loc {
+                            line: Some(at),
+                            ..w.loc(pointer)
+                        };
+                        sink.report(
+                            &loc,
+                            format!("the script in the {place} of container `{}` assigns a literal password to `{name}`", c.name),
                         );
                     }
                 }
@@ -362,6 +497,47 @@ mod tests {
         assert!(!password_value("/opt/secrets/redis-password"));
         assert!(!password_value("$(REDIS_PASSWORD)"));
         assert!(!password_value(""));
+    }
+
+    #[test]
+    fn script_password_assignments() {
+        let assigned = |script: &str| -> Vec<String> {
+            assigned_passwords(&commands(script))
+                .into_iter()
+                .map(|(name, _, _)| name.to_string())
+                .collect()
+        };
+        assert_eq!(
+            assigned("set -e\nREDIS_PASSWORD=hunter2\nexec redis-server"),
+            ["REDIS_PASSWORD"]
+        );
+        assert_eq!(
+            assigned("export REDISCLI_AUTH='hunter2'; redis-cli ping"),
+            ["REDISCLI_AUTH"]
+        );
+        assert_eq!(
+            assigned("AUTH=x; REDIS_PASSWORD=s3cret PORT=1 redis-server"),
+            ["REDIS_PASSWORD"]
+        );
+        // From elsewhere, a path, a switch, or words that only look like an assignment.
+        assert!(assigned("REDIS_PASSWORD=$(cat /run/secrets/p)").is_empty());
+        assert!(assigned("REDIS_PASSWORD=\"${AUTH}\"").is_empty());
+        assert!(assigned("REDIS_PASSWORD_FILE=/run/p; ALLOW_EMPTY_PASSWORD=yes").is_empty());
+        assert!(assigned("echo REDIS_PASSWORD=hunter2").is_empty());
+        assert!(assigned("redis-server --x REDIS_PASSWORD=hunter2").is_empty());
+    }
+
+    #[test]
+    fn the_script_of_a_shell_command_line() {
+        let script = |words: &[&str]| {
+            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            shell_script(&words).map(|(i, _)| i)
+        };
+        assert_eq!(script(&["sh", "-c", "a"]), Some(2));
+        assert_eq!(script(&["/bin/bash", "-ec", "a", "arg0"]), Some(2));
+        assert_eq!(script(&["redis-server", "-c", "a"]), None);
+        assert_eq!(script(&["sh", "/start.sh"]), None);
+        assert_eq!(script(&["sh", "--", "-c"]), None);
     }
 
     #[test]

@@ -212,6 +212,44 @@ fn secret_messages_never_print_the_value() {
     );
 }
 
+/// A password assigned to a variable in a pod spec's script (`export REDISCLI_AUTH=…`, a
+/// probe's `REDISCLI_AUTH=… redis-cli`, a start script in a ConfigMap) is found at its line,
+/// its value never printed.
+#[test]
+fn a_password_assigned_in_a_pod_spec_script_is_reported() {
+    let path = "secret-in-pod-spec/script-assignment.yaml";
+    let found = findings_of(path, "secret-in-pod-spec");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
+    for f in &found {
+        assert!(f.message.contains("`REDISCLI_AUTH`"), "{f:#?}");
+        assert!(!f.message.contains("hunter2"), "{f:#?}");
+    }
+    // A server given the assigned password: one cause, one finding (at the server's option).
+    let text = std::fs::read_to_string(fixtures().join(path))
+        .expect("fixture")
+        .replacen(
+            "exec redis-server --maxmemory",
+            "exec redis-server --requirepass \"$REDISCLI_AUTH\" --maxmemory",
+            1,
+        );
+    let docs = manifest::parse("ha.yaml", &text).documents;
+    let found: Vec<Finding> = rules::check(&docs, &CheckOptions::default())
+        .into_iter()
+        .filter(|f| f.rule == "secret-in-pod-spec")
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found[0].message.contains("`requirepass`"), "{found:#?}");
+    assert!(found[1].message.contains("livenessProbe"), "{found:#?}");
+    // The same script kept in a ConfigMap is the ConfigMap's finding.
+    let path = "secret-in-configmap/script-assignment.yaml";
+    let found = findings_of(path, "secret-in-configmap");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
+    assert!(found[0].message.contains("`REDISCLI_AUTH`"), "{found:#?}");
+    assert!(!found[0].message.contains("hunter2"), "{found:#?}");
+}
+
 #[test]
 fn a_cluster_created_without_replicas_is_reported() {
     let path = "cluster-replicas-too-few/no-replicas.yaml";
