@@ -24,6 +24,7 @@ pub mod units;
 pub mod vars;
 pub mod workload;
 
+pub use bitnami_cluster_image::is_cluster_image;
 pub use conf::{Conf, Origin, Setting, Storage};
 pub use json::token;
 pub use objects::{IntOrString, NetworkPolicy, Pdb, Service};

@@ -1,11 +1,12 @@
-//! Redis Cluster (`cluster-enabled yes`): the node state file and enough replicas. These
-//! rules fit only sets classified `cluster` (fitting.rs).
+//! Redis Cluster (`cluster-enabled yes`): the node state file, its addresses and enough
+//! replicas. These rules fit only sets classified `cluster` (fitting.rs).
 
 use super::facts::{confs, launch_loc, number, strings};
 use super::rule::{Category, Rule};
-use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, K8S_PDB, REDIS_CONF};
+use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, K8S_PDB, NODES_CONF_ISSUE, REDIS_CONF};
 use crate::finding::Severity;
 use crate::manifest::Document;
+use crate::model::shell::commands;
 use crate::model::{Role, Storage};
 
 /// The path of the node state file: `cluster-config-file` (default `nodes.conf`), relative
@@ -222,6 +223,91 @@ pub const CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE: Rule = Rule {
                         ),
                     );
                 }
+            }
+        }
+    },
+};
+
+/// Whether some script of the input edits the node state file `name` at start: it runs
+/// `sed`/`awk` and names the file (directly or in a variable, as the fix-ip scripts of
+/// redis/redis#4645 do: `sed -i -e "/myself/ s/…/${POD_IP}/" ${CLUSTER_CONFIG}`).
+fn node_file_edited(docs: &[Document], name: &str) -> bool {
+    docs.iter()
+        .flat_map(|d| strings(&d.value))
+        .filter(|s| s.contains(name))
+        .any(|s| {
+            commands(s).iter().any(|c| {
+                let verb = c.words.first().map(|w| w.rsplit('/').next().unwrap_or(w));
+                matches!(verb, Some("sed" | "awk"))
+            })
+        })
+}
+
+/// Whether container `c` runs bitnami's redis-cluster image with its address refresh on
+/// (`REDIS_CLUSTER_DYNAMIC_IPS`, default `yes`: `run.sh` rewrites every node's IP in
+/// `nodes.conf` from `REDIS_NODES` before the server starts).
+fn refreshed_by_image(c: &crate::model::Container) -> bool {
+    c.image
+        .as_deref()
+        .is_some_and(crate::model::is_cluster_image)
+        && !c
+            .env
+            .iter()
+            .any(|(k, v)| k == "REDIS_CLUSTER_DYNAMIC_IPS" && v.eq_ignore_ascii_case("no"))
+}
+
+pub const CLUSTER_NODE_ADDRESSES_NOT_REFRESHED: Rule = Rule {
+    id: "cluster-node-addresses-not-refreshed",
+    category: Category::Topology,
+    severity: Severity::Warning,
+    summary: "a Redis Cluster keeps nodes.conf across restarts but nothing updates the pod IPs in it",
+    rationale: "A Redis Cluster node finds its peers at the addresses saved in \
+        `cluster-config-file` (`nodes.conf`), and the cluster bus connects by IP only \
+        (`cluster-announce-hostname` names nodes to clients, not to each other). A pod comes \
+        back with a new IP, and Redis does not rewrite the old one (redis/redis#4645): one \
+        restarted pod is found again when it pings its peers, but when every pod restarts \
+        at once (a node pool upgrade, a namespace scaled to zero and back) each node knows \
+        only old IPs — gone, or now another node's, which it then marks `noaddr` — and the \
+        cluster stays down until someone runs `CLUSTER MEET` by hand. Charts fix the file \
+        before the server starts: bitnami's image rewrites every node's IP from DNS \
+        (`REDIS_CLUSTER_DYNAMIC_IPS`, on by default); hand-written sets run a `sed` on \
+        `nodes.conf`, or announce a stable address (`cluster-announce-ip` of a per-pod \
+        Service). (Redis Cluster specification, \"Heartbeat and gossip messages\" and \
+        \"Node handshake\"; redis/redis#4645.)",
+    fix: "Before `redis-server` starts, rewrite the node's own and its peers' IPs in \
+        `nodes.conf` from their stable DNS names (`<set>-N.<headless service>`), as bitnami's \
+        `REDIS_CLUSTER_DYNAMIC_IPS` does, or give each pod a stable `cluster-announce-ip` \
+        (one Service per pod).",
+    references: &[CLUSTER_SPEC, NODES_CONF_ISSUE],
+    check: |cx, sink| {
+        for set in &cx.model.sets {
+            for (w, c, conf) in confs(cx.model, set, Role::Redis) {
+                if refreshed_by_image(c) || conf.last("cluster-announce-ip").is_some() {
+                    continue;
+                }
+                let file_setting = conf.last("cluster-config-file");
+                let file = file_setting.and_then(|s| s.arg(0)).unwrap_or("nodes.conf");
+                let dir = conf.last("dir").and_then(|s| s.arg(0)).unwrap_or("/data");
+                let path = nodes_conf_path(file, dir);
+                // Not kept, the file holds no old address (cluster-config-not-persisted).
+                if !matches!(w.storage(c.index, &path), Storage::Claim) {
+                    continue;
+                }
+                let name = path.rsplit('/').next().unwrap_or(&path);
+                if node_file_edited(cx.docs, name) {
+                    continue;
+                }
+                let at = file_setting
+                    .map(|s| s.loc.clone())
+                    .unwrap_or_else(|| launch_loc(w, c));
+                sink.report_for(
+                    &at,
+                    Some(w.doc),
+                    format!(
+                        "{path} of container `{}` is kept on its claim but nothing rewrites the pod IPs in it: after every pod restarts with a new IP the nodes cannot find each other",
+                        c.name
+                    ),
+                );
             }
         }
     },

@@ -44,6 +44,7 @@ const CLUSTER_ONLY: &[&str] = &[
     "cluster-replicas-too-few",
     "cluster-node-timeout-out-of-range",
     "cluster-pdb-allows-shard-loss",
+    "cluster-node-addresses-not-refreshed",
 ];
 
 /// Whether rule `id` judges a set of `topology`.

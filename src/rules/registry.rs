@@ -84,6 +84,7 @@ static REGISTRY: &[Rule] = &[
     cluster::CLUSTER_REPLICAS_TOO_FEW,
     cluster::CLUSTER_NODE_TIMEOUT_OUT_OF_RANGE,
     cluster::CLUSTER_PDB_ALLOWS_SHARD_LOSS,
+    cluster::CLUSTER_NODE_ADDRESSES_NOT_REFRESHED,
 ];
 
 /// Every rule, in catalogue order.

@@ -59,6 +59,8 @@ pub const CLUSTER_TUTORIAL: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/";
 pub const CLUSTER_SPEC: &str =
     "https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/";
+/// Redis does not update a restarted node's IP in `nodes.conf` (the fix-ip scripts' origin).
+pub const NODES_CONF_ISSUE: &str = "https://github.com/redis/redis/issues/4645";
 pub const K8S_CUSTOM_RESOURCES: &str =
     "https://kubernetes.io/docs/concepts/extend-kubernetes/api-extension/custom-resources/";
 pub const K8S_OPERATOR: &str = "https://kubernetes.io/docs/concepts/extend-kubernetes/operator/";
