@@ -222,6 +222,15 @@ take_role() {
     while :; do
         ask_sentinels
         scan_self
+        # This node started as a replica of nothing: answering master while the newest
+        # Sentinel view names it, a Sentinel promoted it meanwhile (a failover another pod
+        # asked for). Its replicas, read after its own offset, may be ahead by the writes in
+        # between: not data it lacks, and asking a failover away from the master the
+        # Sentinels just chose would leave two masters. docs/architecture.md §3.
+        if [ "$NODE_ROLE" = master ] && [ "$SENTINEL_MASTER" = "$SELF" ]; then
+            log "a Sentinel promoted this node: keeping the master role"
+            break
+        fi
         if [ -n "$SENTINEL_MASTER" ] && [ "$SENTINEL_MASTER" != "$SELF" ]; then
             may_follow "$SENTINEL_MASTER" "" && follow "$SENTINEL_MASTER" && break
         else

@@ -6,7 +6,9 @@
 mod common;
 
 mod resp_tls;
+mod script_functions;
 mod sentinel_extra_config;
 mod sentinel_repoint;
 mod status;
+mod take_role;
 mod tls_redis;

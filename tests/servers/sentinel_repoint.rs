@@ -2,19 +2,8 @@
 //! majority of the set's Sentinels name among the peers' `SENTINEL MASTER` replies. Run
 //! under `dash` on reply files, with common.sh's `sentinel_view` that parses them.
 
-use redis_ha_gen::render::SCRIPTS;
+use crate::script_functions::{function, script};
 use std::process::Command;
-
-fn script(name: &str) -> &'static str {
-    SCRIPTS.iter().find(|(n, _)| *n == name).expect(name).1
-}
-
-/// The shell function `name` of `text`, from its `name() {` line to its closing `}`.
-fn function(text: &str, name: &str) -> String {
-    let start = text.find(&format!("\n{name}() {{")).expect(name) + 1;
-    let end = start + text[start..].find("\n}\n").expect("closing brace") + 3;
-    text[start..end].to_string()
-}
 
 /// `majority_master EPOCH` over peers naming `(host, epoch, flags)`, in a set of `replicas`:
 /// its status and MAJORITY_MASTER. The local Sentinel's own view (file 101, as `gather_views`

@@ -1,0 +1,16 @@
+//! Shell functions cut out of the shipped scripts, for tests that run one of them under
+//! `dash` beside stubs of what it calls.
+
+use redis_ha_gen::render::SCRIPTS;
+
+/// The text of the shipped script `name` (`templates/scripts/<name>`).
+pub fn script(name: &str) -> &'static str {
+    SCRIPTS.iter().find(|(n, _)| *n == name).expect(name).1
+}
+
+/// The shell function `name` of `text`, from its `name() {` line to its closing `}`.
+pub fn function(text: &str, name: &str) -> String {
+    let start = text.find(&format!("\n{name}() {{")).expect(name) + 1;
+    let end = start + text[start..].find("\n}\n").expect("closing brace") + 3;
+    text[start..end].to_string()
+}

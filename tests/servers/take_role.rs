@@ -1,0 +1,121 @@
+//! `redis-start.sh`'s `take_role` (docs/architecture.md §3) when the pod's own Redis answers
+//! `role:master`: run under `dash` with the script's own decision functions and stubs for
+//! what asks the network (the Sentinels, the peers, the local server).
+
+use crate::script_functions::{function, script};
+use std::process::Command;
+
+/// The functions of redis-start.sh that `take_role` decides with, verbatim.
+const DECIDING: &[&str] = &[
+    "take_role",
+    "scan_self",
+    "holds_data",
+    "has_data",
+    "first_boot",
+    "may_follow",
+    "fresh_set",
+    "rightful_master",
+    "down_for_a_quorum",
+    "crash_hold",
+    "follow",
+    "promote",
+];
+
+/// What `take_role` did, as its stubs saw it: `log:` lines, `request-failover`,
+/// `REPLICAOF …` sent to the local server, and `looping` when it was still without a role
+/// after three passes. `sentinels_name` is the master the Sentinels name, `local_role` the
+/// local server's role, `best_peer_offset` the most stream a peer holds (this node: 1000).
+fn take_role(sentinels_name: &str, local_role: &str, best_peer_offset: u64) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = script("redis-start.sh");
+    let functions: Vec<String> = DECIDING.iter().map(|f| function(start, f)).collect();
+    let stubs = format!(
+        r#"SELF=redis-2.headless
+LOCAL=127.0.0.1
+REDIS_PORT=6379
+REPLICAS=3
+MAJORITY=2
+CRASHED_MASTER=""
+CRASH_HOLD_SECONDS=5
+STARTED_AT=0
+SERVING_PRIORITY=100
+SAFE_MASTER_HOST=127.0.0.1
+SAFE_MASTER_PORT=1
+AOF_AT_START=1
+DATA_DIR={dir}
+ROLE_MARKER={dir}/role
+PASSES=0
+log() {{ echo "log: $*"; }}
+sleep() {{ PASSES=$((PASSES + 1)); if [ "$PASSES" -ge 3 ]; then echo looping; exit 0; fi; }}
+peers() {{ echo redis-0.headless redis-1.headless; }}
+aof_from_rdb() {{ :; }}
+match_masterauth() {{ :; }}
+adopt_data_of() {{ echo "adopt $1"; exit 0; }}
+request_failover() {{ echo request-failover; exit 0; }}
+redis_cmd() {{
+    case $2 in
+        PING) echo PONG ;;
+        REPLICAOF) echo "REPLICAOF $3 $4"; echo OK ;;
+        *) echo OK ;;
+    esac
+}}
+info_field() {{ [ "$3" = role ] && echo {local_role}; }}
+node_info() {{ NODE_ROLE={local_role}; NODE_OFFSET=1000; NODE_KEYS=10; }}
+ask_sentinels() {{
+    SENTINEL_MASTER={sentinels_name}; SENTINELS_UP=3; SENTINELS_AGREE=3; KNOWN_REPLICAS=2
+    FAILOVER_UNDER_WAY=0; SENTINELS_SEE_DOWN=0; SENTINEL_ODOWN=0; TALLY_QUORUM=2
+}}
+scan_peers() {{
+    PEER_MASTER=""; PEER_MASTER_OFFSET=0; PEERS_UP=2; PEERS_EMPTY=0
+    BEST_PEER=redis-1.headless; BEST_PEER_OFFSET={best_peer_offset}
+}}
+"#,
+        dir = dir.path().display(),
+    );
+    let text = format!(
+        "{stubs}\n{}\ntake_role\necho returned\n",
+        functions.join("\n")
+    );
+    let out = Command::new("dash")
+        .args(["-c", &text])
+        .output()
+        .expect("dash is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A Sentinel promoted this node while `take_role` was still deciding (kind
+/// `restore-from-backup`, the failover the restarted empty master asked for). Its replicas,
+/// read after its own offset, are a few writes ahead of it: that is the master's own stream
+/// reaching them, not data it lacks. Asking a failover away from itself then demoted the
+/// survivor the Sentinels had just chosen and left two masters for 10 s.
+#[test]
+fn a_master_the_sentinels_chose_keeps_its_role_however_far_its_replicas_read() {
+    let out = take_role("redis-2.headless", "master", 1200);
+    assert!(!out.contains("request-failover"), "{out}");
+    assert!(!out.contains("REPLICAOF"), "{out}");
+    assert!(out.contains("keeping the master role"), "{out}");
+    assert!(out.ends_with("returned\n"), "{out}");
+}
+
+/// The same answers from a node that restarted as a replica of nothing: a peer holds data it
+/// lacks, so it asks the Sentinels to promote that peer rather than serve less.
+#[test]
+fn a_restarted_node_behind_its_peers_still_asks_for_a_failover() {
+    let out = take_role("redis-2.headless", "slave", 1200);
+    assert!(out.contains("request-failover"), "{out}");
+    assert!(!out.contains("keeping the master role"), "{out}");
+}
+
+/// A node made master by a peer's script (`adopt_data_of`: the peer the Sentinels name copies
+/// its data) while the Sentinels name that peer does not keep the role on its own say.
+#[test]
+fn a_master_the_sentinels_do_not_name_does_not_keep_the_role() {
+    let out = take_role("redis-0.headless", "master", 1000);
+    assert!(!out.contains("keeping the master role"), "{out}");
+    assert!(out.contains("promoted this node meanwhile"), "{out}");
+}
