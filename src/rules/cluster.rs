@@ -7,7 +7,7 @@ use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, K8S_PDB, NODES_CONF_ISSUE, 
 use crate::finding::Severity;
 use crate::manifest::Document;
 use crate::model::shell::commands;
-use crate::model::{Role, Storage};
+use crate::model::{HaSet, Model, Role, Storage};
 
 /// The path of the node state file: `cluster-config-file` (default `nodes.conf`), relative
 /// to `dir` (Redis changes into it; `/data` when unset, as the official image and
@@ -92,6 +92,22 @@ fn create_replicas(docs: &[Document]) -> Option<u64> {
         .min()
 }
 
+/// What losing every copy of a shard's hash slots stops, by `cluster-require-full-coverage`:
+/// by default (`yes`) every node refuses queries while a slot is unserved; with `no` the
+/// other shards keep answering (redis.conf, "cluster-require-full-coverage").
+fn shard_loss_effect(model: &Model, set: &HaSet) -> &'static str {
+    let partial = confs(model, set, Role::Redis).any(|(_, _, conf)| {
+        conf.last("cluster-require-full-coverage")
+            .and_then(|s| s.arg(0))
+            .is_some_and(|v| v.eq_ignore_ascii_case("no"))
+    });
+    if partial {
+        "its slots go unserved (the other shards keep answering: cluster-require-full-coverage no)"
+    } else {
+        "the whole cluster refuses queries until its slots are served again (cluster-require-full-coverage yes, the default)"
+    }
+}
+
 /// Masters a Redis Cluster needs to form (`redis-cli --cluster create` refuses fewer).
 const MIN_MASTERS: u32 = 3;
 
@@ -103,7 +119,8 @@ pub const CLUSTER_REPLICAS_TOO_FEW: Rule = Rule {
     rationale: "Redis Cluster needs at least three masters, and each master needs a replica to \
         fail over to: when a master without a replica is lost, its hash slots are served by \
         nobody and (with the default `cluster-require-full-coverage yes`) the whole cluster \
-        stops accepting queries. The Redis Cluster tutorial recommends six nodes: three \
+        stops accepting queries (with `no`, only that master's keys fail: the message says which \
+        the input chose). The Redis Cluster tutorial recommends six nodes: three \
         masters and three replicas, created with `redis-cli --cluster create … \
         --cluster-replicas 1`. (Redis Cluster tutorial, \"Create a Redis Cluster\"; Redis \
         Cluster specification, \"Replica migration\".)",
@@ -126,7 +143,7 @@ pub const CLUSTER_REPLICAS_TOO_FEW: Rule = Rule {
             } else if replicas == Some(0) {
                 sink.report(
                     &w.replicas_loc,
-                    format!("the cluster is created with `--cluster-replicas 0`: none of the {nodes} nodes of {} `{}` is a replica, a lost master loses its slots", w.kind, w.name),
+                    format!("the cluster is created with `--cluster-replicas 0`: none of the {nodes} nodes of {} `{}` is a replica; when a master is lost, {}", w.kind, w.name, shard_loss_effect(cx.model, set)),
                 );
             }
         }
@@ -153,7 +170,8 @@ pub const CLUSTER_PDB_ALLOWS_SHARD_LOSS: Rule = Rule {
         has replicas lets a drain evict a master together with every copy of its hash \
         slots: nothing is left to promote, the slots are unserved, and with the default \
         `cluster-require-full-coverage yes` the whole cluster refuses queries until the pods \
-        return. (Redis Cluster specification, \"Replica election and promotion\" and \
+        return (with `no`, only the lost slots' keys fail; the message says which the input \
+        chose). (Redis Cluster specification, \"Replica election and promotion\" and \
         \"Availability\"; Kubernetes PDB docs.)",
     fix: "Allow at most as many pods to go as each master has replicas: `maxUnavailable: 1` \
         for `--cluster-replicas 1`.",
@@ -179,7 +197,7 @@ pub const CLUSTER_PDB_ALLOWS_SHARD_LOSS: Rule = Rule {
                     if pods > per_master {
                         sink.report(
                             &crate::model::Loc::new(pdb.doc, field),
-                            format!("this PodDisruptionBudget lets {pods} of the {} pods of {} `{}` go at once, but each master has {per_master} replica(s): a drain can evict a master with all its replicas and leave its slots unserved", w.replicas, w.kind, w.name),
+                            format!("this PodDisruptionBudget lets {pods} of the {} pods of {} `{}` go at once, but each master has {per_master} replica(s): a drain can evict a master with all its replicas, and then {}", w.replicas, w.kind, w.name, shard_loss_effect(cx.model, set)),
                         );
                     }
                 }

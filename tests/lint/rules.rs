@@ -262,6 +262,39 @@ fn a_cluster_created_without_replicas_is_reported() {
     assert_eq!(found[0].line, expected_line(&fixtures().join(path)));
 }
 
+/// The shard-loss rules say what losing a shard stops, by `cluster-require-full-coverage`:
+/// every query by default, only the lost slots' keys with `no`.
+#[test]
+fn a_lost_shard_stops_what_full_coverage_says() {
+    let rule = "cluster-pdb-allows-shard-loss";
+    let path = fixtures().join(rule).join("fires.yaml");
+    let default = findings_of(&format!("{rule}/fires.yaml"), rule);
+    assert_eq!(default.len(), 1, "{default:#?}");
+    assert!(
+        default[0]
+            .message
+            .contains("the whole cluster refuses queries"),
+        "{default:#?}"
+    );
+    let text = std::fs::read_to_string(path).expect("fixture").replacen(
+        "    appendonly yes\n",
+        "    appendonly yes\n    cluster-require-full-coverage no\n",
+        1,
+    );
+    let docs = manifest::parse("cluster.yaml", &text).documents;
+    let partial: Vec<Finding> = rules::check(&docs, &CheckOptions::default())
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect();
+    assert_eq!(partial.len(), 1, "{partial:#?}");
+    assert!(
+        partial[0]
+            .message
+            .contains("the other shards keep answering"),
+        "{partial:#?}"
+    );
+}
+
 /// A start script that sources a library from another ConfigMap (through a variable, from
 /// inside a function) and starts Redis by calling the library's function with the config
 /// path and options as arguments: the server, its file and its options are followed.
