@@ -195,7 +195,13 @@ fn password_value(value: &str) -> bool {
     let switch = ["yes", "no", "true", "false", "0", "1", "on", "off"]
         .iter()
         .any(|s| value.eq_ignore_ascii_case(s));
-    !value.is_empty() && !switch && !value.starts_with('/') && !value.contains('$')
+    // `$…` and `` `…` `` are expansions: the password comes from somewhere else at run time
+    // (bitnami's `export REDISCLI_AUTH=`cat $REDIS_PASSWORD_FILE``).
+    !value.is_empty()
+        && !switch
+        && !value.starts_with('/')
+        && !value.contains('$')
+        && !value.contains('`')
 }
 
 /// Fields of a container that hold commands a password could be passed on.
@@ -496,6 +502,7 @@ mod tests {
         assert!(!password_value("yes"));
         assert!(!password_value("/opt/secrets/redis-password"));
         assert!(!password_value("$(REDIS_PASSWORD)"));
+        assert!(!password_value("`cat"));
         assert!(!password_value(""));
     }
 

@@ -241,6 +241,22 @@ fn a_password_assigned_in_a_pod_spec_script_is_reported() {
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[0].message.contains("`requirepass`"), "{found:#?}");
     assert!(found[1].message.contains("livenessProbe"), "{found:#?}");
+    // A password read from a mounted file by command substitution is not a literal (the
+    // bitnami redis-cluster chart: `export REDISCLI_AUTH=`cat $REDIS_PASSWORD_FILE``).
+    let text = std::fs::read_to_string(fixtures().join(path))
+        .expect("fixture")
+        .replacen(
+            "export REDISCLI_AUTH=hunter2",
+            "export REDISCLI_AUTH=`cat $REDIS_PASSWORD_FILE`",
+            1,
+        );
+    let docs = manifest::parse("ha.yaml", &text).documents;
+    let found: Vec<Finding> = rules::check(&docs, &CheckOptions::default())
+        .into_iter()
+        .filter(|f| f.rule == "secret-in-pod-spec")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("livenessProbe"), "{found:#?}");
     // The same script kept in a ConfigMap is the ConfigMap's finding.
     let path = "secret-in-configmap/script-assignment.yaml";
     let found = findings_of(path, "secret-in-configmap");
