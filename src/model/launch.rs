@@ -285,11 +285,11 @@ pub fn server(files: &Files, c: usize) -> Option<Server> {
     };
     if launch.is_empty() {
         let ports = container_ports(files, container);
-        let mut server = image_default(
-            container,
-            &ports,
-            files.workload.loc(container.pointer.clone()),
-        )?;
+        let loc = files.workload.loc(container.pointer.clone());
+        if !container.words.is_empty() {
+            return by_evidence(container, &ports, loc);
+        }
+        let mut server = image_default(container, &ports, loc)?;
         if let Some(conf) = server.conf.as_mut() {
             conf.settings = image_settings(files.workload, container);
         } else if server.role == Role::Redis {
@@ -361,11 +361,7 @@ fn image_default(
     ports: &[i64],
     loc: Loc,
 ) -> Option<Server> {
-    let image = container.image.as_deref()?;
-    if !container.words.is_empty() {
-        return None;
-    }
-    if official_image(image).is_some() {
+    if official_image(container.image.as_deref()?).is_some() {
         return Some(Server {
             role: Role::Redis,
             launch: loc,
@@ -378,16 +374,33 @@ fn image_default(
             }),
         });
     }
-    let repo = image.split('@').next()?;
+    by_evidence(container, ports, loc)
+}
+
+/// A server recognised by its image's name (official or named for Redis/Valkey) and its
+/// pod spec's port 6379/26379 — Redis by port 6379 alone, Sentinel by port 26379 alone, by
+/// the image's or container's name or `SENTINEL` env when both are declared — whose configuration is unknown (`None`): the rules on its pod spec and
+/// topology run, none on settings. For an image's own entrypoint (`image_default`) and for
+/// a command the input does not explain (a binary another image or an init container puts
+/// in place: tarosky/k8s-redis-ha's `/opt/bin/k8s-redis-ha-server`).
+fn by_evidence(container: &super::workload::Container, ports: &[i64], loc: Loc) -> Option<Server> {
+    let repo = container.image.as_deref()?.split('@').next()?;
     let name = basename(repo).split(':').next()?;
     let redis_port = ports.iter().any(|p| [6379, 26379].contains(p));
     if !(name.contains("redis") || name.contains("valkey")) || !redis_port {
         return None;
     }
-    let sentinel = name.contains("sentinel")
-        || (ports.contains(&26379) && !ports.contains(&6379))
-        || container.name.contains("sentinel")
-        || container.env.iter().any(|(k, _)| k.contains("SENTINEL"));
+    // One of the two ports decides; both declared, the names and env do (a Redis container
+    // may well be told where its Sentinels are: tarosky's `SENTINEL=redis-sentinel`).
+    let sentinel = match (ports.contains(&6379), ports.contains(&26379)) {
+        (true, false) => false,
+        (false, true) => true,
+        _ => {
+            name.contains("sentinel")
+                || container.name.contains("sentinel")
+                || container.env.iter().any(|(k, _)| k.contains("SENTINEL"))
+        }
+    };
     Some(Server {
         role: if sentinel {
             Role::Sentinel

@@ -340,3 +340,25 @@ fn a_multi_line_echo_writes_the_sentinel_configuration() {
     assert_eq!(down_after, [Some("5000")]);
     assert_eq!(conf.sentinel("monitor").count(), 1);
 }
+
+/// A Redis image started by a program the input does not show (tarosky/k8s-redis-ha: an
+/// init container puts `/opt/bin/k8s-redis-ha-server` in place): a server by its port, its
+/// configuration unknown, so the pod-spec rules run and no setting is judged. Port 6379
+/// alone is Redis even with `SENTINEL` env (where its Sentinels are); without a Redis port
+/// nothing is assumed.
+#[test]
+fn a_redis_image_started_by_an_unseen_program_is_a_server_by_its_port() {
+    let m = model(
+        "kind: StatefulSet\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: server, image: 'redis:3.2', command: [/opt/bin/k8s-redis-ha-server], args: [/opt/redis.conf], env: [{name: SENTINEL, value: redis-sentinel}], ports: [{containerPort: 6379}]}\n        - {name: watcher, image: 'redis:3.2', command: [/opt/bin/k8s-redis-ha-sentinel], ports: [{containerPort: 26379}]}\n        - {name: tool, image: 'redis:3.2', command: [/opt/bin/tool]}\n",
+    );
+    assert_eq!(
+        roles(&m),
+        vec![
+            ("server".to_string(), Some(Role::Redis)),
+            ("watcher".to_string(), Some(Role::Sentinel)),
+            ("tool".to_string(), None),
+        ]
+    );
+    let server = m.workloads[0].containers[0].server.as_ref().unwrap();
+    assert!(server.conf.is_none());
+}

@@ -33,9 +33,11 @@ pub const REDIS_CONTAINER_NOT_UNDERSTOOD: Rule = Rule {
         explain (a custom image's own entrypoint, a script baked into the image) is not \
         checked at all; saying so keeps an empty report from reading as \"no problems\". \
         A custom image named for Redis that declares port 6379/26379 and runs its own \
-        entrypoint is recognised (Sentinel by port 26379, its name or `SENTINEL` env), so \
-        the rules on its pod spec and topology run, but its configuration is inside the \
-        image: that is announced the same way. Proxies on Redis's port (HAProxy, Envoy, \
+        entrypoint is recognised (Redis by port 6379, Sentinel by port 26379, with both \
+        by its name or `SENTINEL` env), and so is a Redis image started by a program the \
+        input does not show (one an init container puts in place), so the rules on its pod \
+        spec and topology run, but its configuration is not in the input: that is \
+        announced the same way. Proxies on Redis's port (HAProxy, Envoy, \
         twemproxy) are not Redis and are not announced. (Redis configuration docs.)",
     fix: "Nothing is wrong with the manifest because of this. To have it checked, start the \
         server visibly: `command: [redis-server, /path/redis.conf]` with the file from a \
@@ -49,15 +51,24 @@ pub const REDIS_CONTAINER_NOT_UNDERSTOOD: Rule = Rule {
             for c in w.containers.iter().filter(|c| !c.init) {
                 let image = c.image.as_deref().unwrap_or("?");
                 // A server recognised from its image and pod spec, whose configuration is
-                // built into the image (launch.rs, `image_default`).
+                // built into the image or set up by a command the input does not explain
+                // (launch.rs, `by_evidence`).
                 if let Some(server) = c.server.as_ref()
                     && server.conf.is_none()
-                    && c.words.is_empty()
+                    && (c.words.is_empty() || *server.launch.pointer == *c.pointer)
                 {
+                    let how = match c.words.first() {
+                        None => "whose configuration is built into the image and not in the input"
+                            .to_string(),
+                        Some(w) => format!(
+                            "through `{}`, which the input does not show (a program another image or an init container puts in place)",
+                            w.text
+                        ),
+                    };
                     sink.report(
                         &Loc::new(w.doc, c.pointer.clone()),
                         format!(
-                            "container `{}` runs {} from image `{image}`, whose configuration is built into the image and not in the input: its settings are not checked",
+                            "container `{}` runs {} from image `{image}` {how}: its settings are not checked",
                             c.name,
                             match server.role {
                                 crate::model::Role::Redis => "Redis",

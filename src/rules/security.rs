@@ -184,15 +184,26 @@ fn floating(image: &str) -> Option<String> {
     if tag == "latest" {
         return Some("uses `latest`".into());
     }
-    let version = tag.split('-').next().unwrap_or(tag);
     // Go projects tag releases `v1.67.0`.
-    let version = version
-        .strip_prefix('v')
-        .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
-        .unwrap_or(version);
-    if !version.starts_with(|c: char| c.is_ascii_digit()) {
+    let numeric = |part: &'_ str| -> Option<String> {
+        let part = part
+            .strip_prefix('v')
+            .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap_or(part);
+        part.starts_with(|c: char| c.is_ascii_digit())
+            .then(|| part.to_string())
+    };
+    let first = tag.split('-').next().unwrap_or(tag);
+    // The version first (`7.0.15-alpine`), or after a variant name (`server-3.0.1`, one image
+    // for several programs: tarosky/k8s-redis-ha) when that names a full `x.y` version.
+    let Some(version) = numeric(first).or_else(|| {
+        tag.split('-')
+            .skip(1)
+            .filter_map(numeric)
+            .find(|v| v.contains('.'))
+    }) else {
         return Some(format!("tag `{tag}` names no version"));
-    }
+    };
     // `5.0-rc`, `7.2-rc2`: a pre-release line, retagged as release candidates come out.
     let pre_release = tag.split('-').skip(1).any(|part| {
         let part = part.to_ascii_lowercase();
@@ -212,8 +223,9 @@ pub const IMAGE_TAG_FLOATING: Rule = Rule {
     rationale: "A floating tag (`redis`, `redis:latest`, `redis:7-alpine`, a pre-release line \
         such as `redis:5.0-rc`) resolves to a different \
         image as upstream publishes; pods of one StatefulSet can run different Redis minor \
-        versions after a reschedule, and a rollback does not restore the old binary. \
-        (Kubernetes image docs, \"Image names\".)",
+        versions after a reschedule, and a rollback does not restore the old binary. A \
+        version after a variant name (`server-3.0.1`, one image for several programs) is \
+        pinned like one before it. (Kubernetes image docs, \"Image names\".)",
     fix: "Pin a full version (`redis:7.0.15-alpine`), or better a digest \
         (`redis@sha256:…`).",
     references: &[K8S_IMAGES],
@@ -318,5 +330,7 @@ mod tests {
         assert!(floating("redis:5.0-rc").is_some());
         assert!(floating("redis:7.2-rc2-alpine").is_some());
         assert!(floating("redis:7.2.4-bookworm").is_none());
+        assert!(floating("tarosky/k8s-redis-ha:sword-3.0.1").is_none());
+        assert!(floating("example/tool:server-3").is_some());
     }
 }

@@ -289,7 +289,8 @@ pub const HEADLESS_SERVICE_NOT_READY_ADDRESSES: Rule = Rule {
         redis/redis #8300). Not said of a StatefulSet of Sentinels alone unless they \
         announce hostnames (`sentinel announce-hostnames yes`): Sentinels find each other \
         through the master's hello messages, which carry IP addresses otherwise, so nothing \
-        resolves their pods' names. (Kubernetes Service API reference; Redis Sentinel docs, \
+        resolves their pods' names; nor of servers whose start the input does not show (how \
+        they find their peers is not known). (Kubernetes Service API reference; Redis Sentinel docs, \
         \"IP addresses and DNS names\".)",
     fix: "Set `publishNotReadyAddresses: true` on the headless Service.",
     references: &[K8S_HEADLESS, K8S_DNS],
@@ -312,10 +313,12 @@ pub const HEADLESS_SERVICE_NOT_READY_ADDRESSES: Rule = Rule {
 
 /// Whether peers reach the pods of `w` by their DNS names: Redis servers replicate from a
 /// name, but Sentinels alone find each other through the master's hello messages, which
-/// carry IP addresses unless `sentinel announce-hostnames yes`.
+/// carry IP addresses unless `sentinel announce-hostnames yes`. Not said of servers whose
+/// start and configuration the input does not show (`redis-container-not-understood`):
+/// how they find their peers is not known.
 fn names_resolved_by_peers(w: &crate::model::Workload) -> bool {
     let servers = || w.containers.iter().filter_map(|c| c.server.as_ref());
-    servers().any(|s| s.role == Role::Redis)
+    servers().any(|s| s.role == Role::Redis && s.conf.is_some())
         || servers().any(|s| {
             s.conf.as_ref().is_some_and(|conf| {
                 conf.sentinel_flag_before("announce-hostnames", conf.settings.len())
