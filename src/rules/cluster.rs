@@ -7,7 +7,15 @@ use super::sources::{CLUSTER_SPEC, CLUSTER_TUTORIAL, K8S_PDB, NODES_CONF_ISSUE, 
 use crate::finding::Severity;
 use crate::manifest::Document;
 use crate::model::shell::commands;
-use crate::model::{HaSet, Model, Role, Storage};
+use crate::model::{Container, HaSet, Loc, Model, Role, Setting, Storage, Workload};
+
+/// Where a finding on the node state file points: its `cluster-config-file` line, else the
+/// server's launch.
+fn file_loc(setting: Option<&Setting>, w: &Workload, c: &Container) -> Loc {
+    setting
+        .map(|s| s.loc.clone())
+        .unwrap_or_else(|| launch_loc(w, c))
+}
 
 /// The path of the node state file: `cluster-config-file` (default `nodes.conf`), relative
 /// to `dir` (Redis changes into it; `/data` when unset, as the official image and
@@ -60,11 +68,8 @@ pub const CLUSTER_CONFIG_NOT_PERSISTED: Rule = Rule {
                     }
                     Storage::Claim | Storage::Other => continue,
                 };
-                let at = file_setting
-                    .map(|s| s.loc.clone())
-                    .unwrap_or_else(|| launch_loc(w, c));
                 sink.report_for(
-                    &at,
+                    &file_loc(file_setting, w, c),
                     Some(w.doc),
                     format!(
                         "cluster node state file {path} of container `{}` is on {on}",
@@ -315,11 +320,8 @@ pub const CLUSTER_NODE_ADDRESSES_NOT_REFRESHED: Rule = Rule {
                 if node_file_edited(cx.docs, name) {
                     continue;
                 }
-                let at = file_setting
-                    .map(|s| s.loc.clone())
-                    .unwrap_or_else(|| launch_loc(w, c));
                 sink.report_for(
-                    &at,
+                    &file_loc(file_setting, w, c),
                     Some(w.doc),
                     format!(
                         "{path} of container `{}` is kept on its claim but nothing rewrites the pod IPs in it: after every pod restarts with a new IP the nodes cannot find each other",

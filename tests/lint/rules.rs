@@ -148,16 +148,26 @@ fn a_liveness_probe_that_expects_pong_is_judged_with_the_startup_probe_and_the_t
     assert_eq!(tcp[0].line, expected_line(&fixtures().join(path)));
     // The Sentinel set of passes.yaml with its old liveness probe (PONG only) and its
     // PONG startupProbe of 600 s: a replica's full sync is not covered.
-    let text = std::fs::read_to_string(fixtures().join("liveness-probe-kills-loading/passes.yaml"))
-        .expect("fixture")
-        .replacen("grep -E \"PONG|LOADING\"", "grep PONG", 1);
-    let docs = manifest::parse("ha.yaml", &text).documents;
-    let found: Vec<Finding> = rules::check(&docs, &CheckOptions::default())
-        .into_iter()
-        .filter(|f| f.rule == rule)
-        .collect();
+    let found = findings_of_variant(
+        "liveness-probe-kills-loading/passes.yaml",
+        "grep -E \"PONG|LOADING\"",
+        "grep PONG",
+        rule,
+    );
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].message.contains("full sync"), "{found:#?}");
+}
+
+/// Findings of `rule` on fixture `path` (relative to tests/rules) with its first `from`
+/// (which must be there) replaced by `to`.
+fn findings_of_variant(path: &str, from: &str, to: &str, rule: &str) -> Vec<Finding> {
+    let text = std::fs::read_to_string(fixtures().join(path)).expect("fixture");
+    assert!(text.contains(from), "{path} no longer holds {from:?}");
+    let docs = manifest::parse(path, &text.replacen(from, to, 1)).documents;
+    rules::check(&docs, &CheckOptions::default())
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
 }
 
 /// Findings of `rule` on fixture `path` (relative to tests/rules).
@@ -226,35 +236,23 @@ fn a_password_assigned_in_a_pod_spec_script_is_reported() {
         assert!(!f.message.contains("hunter2"), "{f:#?}");
     }
     // A server given the assigned password: one cause, one finding (at the server's option).
-    let text = std::fs::read_to_string(fixtures().join(path))
-        .expect("fixture")
-        .replacen(
-            "exec redis-server --maxmemory",
-            "exec redis-server --requirepass \"$REDISCLI_AUTH\" --maxmemory",
-            1,
-        );
-    let docs = manifest::parse("ha.yaml", &text).documents;
-    let found: Vec<Finding> = rules::check(&docs, &CheckOptions::default())
-        .into_iter()
-        .filter(|f| f.rule == "secret-in-pod-spec")
-        .collect();
+    let found = findings_of_variant(
+        path,
+        "exec redis-server --maxmemory",
+        "exec redis-server --requirepass \"$REDISCLI_AUTH\" --maxmemory",
+        "secret-in-pod-spec",
+    );
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[0].message.contains("`requirepass`"), "{found:#?}");
     assert!(found[1].message.contains("livenessProbe"), "{found:#?}");
     // A password read from a mounted file by command substitution is not a literal (the
     // bitnami redis-cluster chart: `export REDISCLI_AUTH=`cat $REDIS_PASSWORD_FILE``).
-    let text = std::fs::read_to_string(fixtures().join(path))
-        .expect("fixture")
-        .replacen(
-            "export REDISCLI_AUTH=hunter2",
-            "export REDISCLI_AUTH=`cat $REDIS_PASSWORD_FILE`",
-            1,
-        );
-    let docs = manifest::parse("ha.yaml", &text).documents;
-    let found: Vec<Finding> = rules::check(&docs, &CheckOptions::default())
-        .into_iter()
-        .filter(|f| f.rule == "secret-in-pod-spec")
-        .collect();
+    let found = findings_of_variant(
+        path,
+        "export REDISCLI_AUTH=hunter2",
+        "export REDISCLI_AUTH=`cat $REDIS_PASSWORD_FILE`",
+        "secret-in-pod-spec",
+    );
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].message.contains("livenessProbe"), "{found:#?}");
     // The same script kept in a ConfigMap is the ConfigMap's finding.
@@ -283,8 +281,8 @@ fn a_cluster_created_without_replicas_is_reported() {
 #[test]
 fn a_lost_shard_stops_what_full_coverage_says() {
     let rule = "cluster-pdb-allows-shard-loss";
-    let path = fixtures().join(rule).join("fires.yaml");
-    let default = findings_of(&format!("{rule}/fires.yaml"), rule);
+    let path = format!("{rule}/fires.yaml");
+    let default = findings_of(&path, rule);
     assert_eq!(default.len(), 1, "{default:#?}");
     assert!(
         default[0]
@@ -292,16 +290,12 @@ fn a_lost_shard_stops_what_full_coverage_says() {
             .contains("the whole cluster refuses queries"),
         "{default:#?}"
     );
-    let text = std::fs::read_to_string(path).expect("fixture").replacen(
+    let partial = findings_of_variant(
+        &path,
         "    appendonly yes\n",
         "    appendonly yes\n    cluster-require-full-coverage no\n",
-        1,
+        rule,
     );
-    let docs = manifest::parse("cluster.yaml", &text).documents;
-    let partial: Vec<Finding> = rules::check(&docs, &CheckOptions::default())
-        .into_iter()
-        .filter(|f| f.rule == rule)
-        .collect();
     assert_eq!(partial.len(), 1, "{partial:#?}");
     assert!(
         partial[0]

@@ -2,6 +2,8 @@
 //! `dash` beside stubs of what it calls.
 
 use redis_ha_gen::render::SCRIPTS;
+use std::ffi::OsStr;
+use std::process::Command;
 
 /// The text of the shipped script `name` (`templates/scripts/<name>`).
 pub fn script(name: &str) -> &'static str {
@@ -13,4 +15,20 @@ pub fn function(text: &str, name: &str) -> String {
     let start = text.find(&format!("\n{name}() {{")).expect(name) + 1;
     let end = start + text[start..].find("\n}\n").expect("closing brace") + 3;
     text[start..end].to_string()
+}
+
+/// Runs `text` under `dash -c` with `args` (`$0` first); its stdout, once it exited 0.
+pub fn dash_ok<S: AsRef<OsStr>>(text: &str, args: &[S]) -> String {
+    let out = Command::new("dash")
+        .arg("-c")
+        .arg(text)
+        .args(args)
+        .output()
+        .expect("dash is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -4,9 +4,11 @@
 //! a changed profile replaces the value and drops a removed directive. Needs `dash` and
 //! `redis-server` (`make test-deps`).
 
+use crate::script_functions::dash_ok;
 use redis_ha_gen::profile::{ProfileRequest, resolve};
 use redis_ha_gen::render::{SCRIPTS, render};
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -46,16 +48,9 @@ fn apply(dir: &Path, conf: &Path, configmap: &Path) {
         dir.display(),
         &common[start..end]
     );
-    let out = Command::new("dash")
-        .args(["-c", &script, "apply"])
-        .arg(conf)
-        .arg(configmap)
-        .output()
-        .expect("dash is installed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    dash_ok(
+        &script,
+        &[OsStr::new("apply"), conf.as_os_str(), configmap.as_os_str()],
     );
 }
 

@@ -2,8 +2,7 @@
 //! `role:master`: run under `dash` with the script's own decision functions and stubs for
 //! what asks the network (the Sentinels, the peers, the local server).
 
-use crate::script_functions::{function, script};
-use std::process::Command;
+use crate::script_functions::{dash_ok, function, script};
 
 /// The functions of redis-start.sh that `take_role` decides with, verbatim.
 const DECIDING: &[&str] = &[
@@ -76,16 +75,7 @@ scan_peers() {{
         "{stubs}\n{}\ntake_role\necho returned\n",
         functions.join("\n")
     );
-    let out = Command::new("dash")
-        .args(["-c", &text])
-        .output()
-        .expect("dash is installed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    dash_ok::<&str>(&text, &[])
 }
 
 /// A Sentinel promoted this node while `take_role` was still deciding (kind
