@@ -379,10 +379,11 @@ fn image_default(
 
 /// A server recognised by its image's name (official or named for Redis/Valkey) and its
 /// pod spec's port 6379/26379 — Redis by port 6379 alone, Sentinel by port 26379 alone, by
-/// the image's or container's name or `SENTINEL` env when both are declared — whose configuration is unknown (`None`): the rules on its pod spec and
-/// topology run, none on settings. For an image's own entrypoint (`image_default`) and for
-/// a command the input does not explain (a binary another image or an init container puts
-/// in place: tarosky/k8s-redis-ha's `/opt/bin/k8s-redis-ha-server`).
+/// the image's or container's name or `SENTINEL` env when both are declared — whose
+/// configuration is unknown (`None`): the rules on its pod spec and topology run, none on
+/// settings. For an image's own entrypoint (`image_default`) and for a command the input
+/// does not explain (a binary another image or an init container puts in place:
+/// tarosky/k8s-redis-ha's `/opt/bin/k8s-redis-ha-server`).
 fn by_evidence(container: &super::workload::Container, ports: &[i64], loc: Loc) -> Option<Server> {
     let repo = container.image.as_deref()?.split('@').next()?;
     let name = basename(repo).split(':').next()?;

@@ -269,7 +269,7 @@ fn node_file_edited(docs: &[Document], name: &str) -> bool {
 /// Whether container `c` runs bitnami's redis-cluster image with its address refresh on
 /// (`REDIS_CLUSTER_DYNAMIC_IPS`, default `yes`: `run.sh` rewrites every node's IP in
 /// `nodes.conf` from `REDIS_NODES` before the server starts).
-fn refreshed_by_image(c: &crate::model::Container) -> bool {
+fn refreshed_by_image(c: &Container) -> bool {
     c.image
         .as_deref()
         .is_some_and(crate::model::is_cluster_image)
