@@ -126,11 +126,12 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 34] = [
+const ALL_SCENARIOS: [&str; 35] = [
     "bootstrap",
     "replica-down",
     "master-down",
     "master-crash",
+    "master-crash-loop",
     "master-returns",
     "master-returns-empty",
     "all-down",

@@ -36,8 +36,8 @@ impl Attempt {
 pub struct ProbeLog {
     pub attempts: Vec<Attempt>,
     pub acknowledged: Vec<String>,
-    /// With [`Discovery::SentinelService`]: (seconds since the start, how many pods are behind
-    /// the Sentinel Service), each time that number changed.
+    /// With [`Discovery::SentinelService`] `watch_endpoints`: (seconds since the start, how
+    /// many pods are behind the Sentinel Service), each time that number changed.
     pub endpoints: Vec<(f64, usize)>,
 }
 
@@ -49,15 +49,20 @@ pub enum Discovery {
     /// The Sentinel Service `<service>.<namespace>.svc:26379`, as the gateway is given it:
     /// one connection to its cluster IP from the client pod, which the Services' DNAT sends
     /// to a ready endpoint. Where the target plays no client pod (a live cluster through
-    /// `kubectl`), the pods behind the Service's endpoints, asked in turn.
-    SentinelService,
+    /// `kubectl`), the pods behind the Service's endpoints, asked in turn. Every scenario
+    /// and the explorer discover so (docs/drill.md "Services").
+    SentinelService {
+        /// Also record, before each write, how many pods are behind the Service (on a live
+        /// cluster a `kubectl get pod` each): the check that it never drops to none.
+        watch_endpoints: bool,
+    },
 }
 
 impl Discovery {
     fn sentinels(self, cluster: &dyn Cluster) -> Vec<usize> {
         match self {
             Discovery::EveryPod => (0..cluster.spec().replicas).collect(),
-            Discovery::SentinelService => cluster.sentinel_endpoints().unwrap_or_default(),
+            Discovery::SentinelService { .. } => cluster.sentinel_endpoints().unwrap_or_default(),
         }
     }
 }
@@ -67,7 +72,7 @@ pub fn sentinel_master(cluster: &dyn Cluster, discovery: Discovery) -> Option<us
     let spec = cluster.spec();
     let question = ["SENTINEL", "get-master-addr-by-name", &spec.master_name];
     let named = |reply: Reply| cluster.ordinal_of(reply.items().first()?.text()?);
-    if discovery == Discovery::SentinelService
+    if matches!(discovery, Discovery::SentinelService { .. })
         && let Some(service) = spec.sentinel_service()
         && let Some(session) = cluster.connect_service(
             &service.name,
@@ -122,7 +127,10 @@ pub fn run(
         let started = Instant::now();
         serial += 1;
         let key = format!("{prefix}:{serial}");
-        if discovery == Discovery::SentinelService {
+        if let Discovery::SentinelService {
+            watch_endpoints: true,
+        } = discovery
+        {
             let behind = discovery.sentinels(cluster).len();
             if log.endpoints.last().is_none_or(|&(_, n)| n != behind) {
                 log.endpoints

@@ -33,6 +33,9 @@ pub struct Rehearsal<'a> {
     /// A restore from a snapshot: writes acknowledged between the snapshot (from 1 s before
     /// it: the replica it is taken from lags) and the loss of every volume are not in it.
     pub snapshot_window: Option<(f64, f64)>,
+    /// (from, to, the master): every write started in this window must succeed, and no
+    /// Sentinel may name another master in it (a fault the set must ride out unseen).
+    pub steady_window: Option<(f64, f64, usize)>,
     pub quiet: bool,
 }
 
@@ -60,6 +63,7 @@ impl<'a> Rehearsal<'a> {
             writes_back: None,
             zombies: None,
             snapshot_window: None,
+            steady_window: None,
             quiet,
         }
     }

@@ -69,7 +69,9 @@ pub fn run<'a>(cluster: &'a dyn Cluster, schedule: &Schedule, progress: &Progres
     let recorded = record(
         cluster,
         "explore",
-        Discovery::EveryPod,
+        Discovery::SentinelService {
+            watch_endpoints: false,
+        },
         true,
         false,
         &mut |r| {

@@ -4,7 +4,9 @@
 
 use super::sentinels::sentinel_container;
 use super::{expect_replica_of, wait_failover};
+use crate::drill::backoff;
 use crate::drill::rehearsal::Rehearsal;
+use std::time::Duration;
 
 /// `master-crash` must see a new master within this many seconds of the SIGKILL. The target is
 /// 1.0 s and the bar 1.5 s (docs/architecture.md §17); measured 1.35–1.48 s alone and 1.57 s
@@ -33,6 +35,71 @@ pub fn master_crash(r: &mut Rehearsal) -> anyhow::Result<()> {
             r.settle("the set is whole again", 30.0);
         }
     }
+    Ok(())
+}
+
+/// CrashLoopBackOff: the master's `redis-server` crashes (the fast path replaces it; the
+/// kubelet restarts it at once), then twice more as a replica of the new master, and the
+/// kubelet holds each restart for its back-off, 10 s then 20 s. Nothing may fail over again
+/// (the crashed pod's crash watcher served as master: it must know it no longer is), every
+/// write must succeed meanwhile, and the pod rejoins after each restart.
+pub fn master_crash_loop(r: &mut Rehearsal) -> anyhow::Result<()> {
+    r.sleep(1.5);
+    let old = crash_master(r)?;
+    let Some(new) = wait_failover(r, old, r.down_after() + 10.0) else {
+        r.settle("the set is whole again", 30.0);
+        return Ok(());
+    };
+    restarted_rejoins(r, old, new);
+    let from = r.now();
+    let mut held = backoff::INITIAL;
+    for crash in 2..=3 {
+        crash_held_by_back_off(r, old, crash, held)?;
+        expect_replica_of(
+            r,
+            &format!("after crash {crash} the pod rejoins as a replica"),
+            old,
+            new,
+            30.0,
+        );
+        held *= 2;
+    }
+    r.steady_window = Some((from, r.now(), new));
+    r.settle("the set is whole again", 30.0);
+    Ok(())
+}
+
+/// SIGKILL `redis-server` of pod `ordinal` once more (its `crash`-th exit): the kubelet must
+/// hold the restart for `held` (its back-off) and no longer than a few seconds beyond it (its
+/// relist, the process start). Measured from the kill to the first reply of the new process.
+fn crash_held_by_back_off(
+    r: &mut Rehearsal,
+    ordinal: usize,
+    crash: u32,
+    held: Duration,
+) -> anyhow::Result<()> {
+    const ASK: Duration = Duration::from_millis(300);
+    const LATE: f64 = 5.0;
+    let container = redis_container(r);
+    let ping = |r: &Rehearsal| r.cluster.call(ordinal, false, &["PING"], ASK).is_ok();
+    r.step(format!(
+        "SIGKILL redis-server of {} (crash {crash}): the kubelet holds its restart {} s",
+        r.cluster.pod_name(ordinal),
+        held.as_secs()
+    ));
+    let killed = r.now();
+    r.cluster.crash_container(ordinal, &container)?;
+    let held = held.as_secs_f64();
+    r.wait_until(5.0, || (!ping(r)).then_some(()));
+    let back = r
+        .wait_until(held + LATE + 10.0, || ping(r).then_some(()))
+        .map(|_| r.now() - killed);
+    r.check(
+        &format!("restart after crash {crash} held by the kubelet's back-off"),
+        back.is_some_and(|b| b >= held && b <= held + LATE),
+        back.map_or("not back".into(), |b| format!("back after {b:.1} s")),
+        format!("{held:.0}–{:.0} s", held + LATE),
+    );
     Ok(())
 }
 

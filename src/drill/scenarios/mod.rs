@@ -53,8 +53,9 @@ pub struct Scenario {
     pub every_write_succeeds: bool,
     /// A planned operation: write unavailability summed over it must stay within this.
     pub planned_unavailable_max: Option<f64>,
-    /// How the probe finds the Sentinels (and, through a Service, whether it must never
-    /// find none).
+    /// How the probe finds the Sentinels: through the client Service, as the gateway does,
+    /// unless the scenario says otherwise (and whether the Service must never be left
+    /// without a Sentinel endpoint).
     pub discovery: Discovery,
     /// Bootstrapped with `redis.replicas` = `.0`, then re-rendered with `.1` and applied
     /// (`rollout`): the drill renders both from the profile.
@@ -71,7 +72,9 @@ const SCENARIO: Scenario = Scenario {
     failover: Failover::NotJudged,
     every_write_succeeds: false,
     planned_unavailable_max: None,
-    discovery: Discovery::EveryPod,
+    discovery: Discovery::SentinelService {
+        watch_endpoints: false,
+    },
     resize: None,
     sets: &[],
 };
@@ -100,6 +103,12 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "master-crash",
         play: crash::master_crash,
+        failover: Failover::Within(crash::CRASH_FAILOVER_MAX),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "master-crash-loop",
+        play: crash::master_crash_loop,
         failover: Failover::Within(crash::CRASH_FAILOVER_MAX),
         ..SCENARIO
     },
@@ -233,7 +242,9 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "failover-through-service",
         play: failover::master_down,
         failover: Failover::Required,
-        discovery: Discovery::SentinelService,
+        discovery: Discovery::SentinelService {
+            watch_endpoints: true,
+        },
         ..SCENARIO
     },
     Scenario {
@@ -576,7 +587,11 @@ fn judge(
             }
         }
         check_writes_back(&mut r, &probe);
-        if scenario.discovery == Discovery::SentinelService {
+        check_steady_window(&mut r, &probe, &samples);
+        if let Discovery::SentinelService {
+            watch_endpoints: true,
+        } = scenario.discovery
+        {
             check_sentinel_endpoints(&mut r, &probe);
         }
         if r.fault.is_some() {
@@ -672,6 +687,41 @@ fn check_writes_back(r: &mut Rehearsal, probe: &ProbeLog) {
         back.is_some_and(|b| b <= bound),
         back.map_or("no write succeeded".into(), |b| format!("{b:.2} s")),
         format!("≤ {bound:.1} s"),
+    );
+}
+
+/// In the scenario's steady window every write succeeds and the Sentinels keep their master.
+fn check_steady_window(r: &mut Rehearsal, probe: &ProbeLog, samples: &[Sample]) {
+    let Some((from, to, master)) = r.steady_window else {
+        return;
+    };
+    let within = |t: f64| (from..=to).contains(&t);
+    let failed = probe
+        .attempts
+        .iter()
+        .filter(|a| within(a.start) && !a.ok())
+        .count();
+    let tried = probe.attempts.iter().filter(|a| within(a.start)).count();
+    r.check(
+        &format!("no failed write from {from:.1} s to {to:.1} s"),
+        tried > 0 && failed == 0,
+        format!("{failed} of {tried} failed"),
+        "0",
+    );
+    let moved = samples
+        .iter()
+        .find(|s| within(s.t) && s.sentinel_master.is_some_and(|m| m != master));
+    r.check(
+        &format!("no failover from {from:.1} s to {to:.1} s"),
+        moved.is_none(),
+        moved.map_or("none".into(), |s| {
+            format!(
+                "at {:.1} s a Sentinel named {}",
+                s.t,
+                r.cluster.pod_name(s.sentinel_master.unwrap_or(0))
+            )
+        }),
+        format!("{} stays master", r.cluster.pod_name(master)),
     );
 }
 
