@@ -536,3 +536,6 @@ fn invent_missing_secrets(
     }
     invented
 }
+
+#[cfg(test)]
+mod tests;
