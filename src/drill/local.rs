@@ -8,7 +8,7 @@ use super::env;
 use super::fidelity::{DnsFidelity, Fidelity, Settings};
 use super::jobs::JobRun;
 use super::network::{Cut, Network};
-use super::pods::{Node, Pod};
+use super::pods::{Pod, SharedSet};
 use super::policy::{self, Port};
 use super::security::{PodSecurity, SecurityFidelity};
 use super::services::{self, Proxy};
@@ -53,7 +53,7 @@ pub struct LocalSet {
     // Field order is drop order: processes first, then the network, then the files.
     pods: Vec<Arc<Pod>>,
     network: Network,
-    node: Arc<Node>,
+    node: Arc<SharedSet>,
     run_dir: PathBuf,
     /// How many times each pod was started (its address changes with each start).
     starts: std::sync::Mutex<Vec<usize>>,
@@ -235,7 +235,7 @@ impl LocalSet {
             PodState::absent(&ips),
         )?;
         enforce_policies(&network, spec, capacity)?;
-        let node = Arc::new(Node {
+        let node = Arc::new(SharedSet {
             initial: spec.clone(),
             update,
             applied: std::sync::atomic::AtomicBool::new(false),

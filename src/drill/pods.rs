@@ -32,7 +32,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// What all pods of a set share: the spec, the run directory, cluster DNS, the pods' network.
-pub struct Node {
+pub struct SharedSet {
     /// The set as created; `update` replaces it once applied, and each further apply swaps
     /// them back (see `rollout`).
     pub initial: HaSpec,
@@ -54,7 +54,7 @@ pub struct Node {
     pub security: PodSecurity,
 }
 
-impl Node {
+impl SharedSet {
     /// The set's objects as they are now: the pods started from here on follow them.
     pub fn spec(&self) -> &HaSpec {
         match &self.update {
@@ -113,7 +113,7 @@ struct PodState {
 
 pub struct Pod {
     pub ordinal: usize,
-    node: Arc<Node>,
+    node: Arc<SharedSet>,
     state: Mutex<PodState>,
     /// Bumped by every start/stop: a kubelet loop of an older generation ends.
     generation: AtomicU64,
@@ -133,7 +133,7 @@ fn seconds(value: Option<i32>, default: i32) -> Duration {
 }
 
 impl Pod {
-    pub fn new(node: Arc<Node>, ordinal: usize) -> Arc<Pod> {
+    pub fn new(node: Arc<SharedSet>, ordinal: usize) -> Arc<Pod> {
         Arc::new(Pod {
             ordinal,
             node,

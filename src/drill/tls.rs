@@ -11,6 +11,7 @@ use super::mounts::{SecretData, mounted_volume, projected_key};
 use super::service_name::ServiceName;
 use crate::kube_names;
 use crate::manifest::Document;
+use crate::redis_conf::{self, ConfText};
 use crate::resp::TlsClient;
 use anyhow::{Context, bail};
 use k8s_openapi::api::core::v1::PodSpec;
@@ -94,28 +95,36 @@ pub struct ConfTls {
 
 /// Read the TLS directives of a redis.conf or sentinel.conf text.
 pub fn conf_tls(text: &str) -> ConfTls {
-    let mut plain_off = false;
-    let mut tls_port = None;
-    let mut conf = ConfTls::default();
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        let (Some(name), Some(value)) = (words.next(), words.next()) else {
+    conf_tls_of(&redis_conf::parse(text, 0))
+}
+
+/// The TLS directives of a parsed configuration, as Redis applies them (the last wins).
+pub fn conf_tls_of(conf: &ConfText) -> ConfTls {
+    let plain_off = conf.value("port") == Some("0");
+    let tls_port = conf
+        .value("tls-port")
+        .and_then(|v| v.parse::<u16>().ok())
+        .filter(|p| *p > 0);
+    let mut files = Vec::new();
+    let mut ca_file = None;
+    for directive in &conf.directives {
+        let Some(value) = directive.arg(0) else {
             continue;
         };
-        let value = value.trim_matches('"');
-        match name.to_ascii_lowercase().as_str() {
-            "port" => plain_off = value == "0",
-            "tls-port" => tls_port = value.parse::<u16>().ok().filter(|p| *p > 0),
-            "tls-cert-file" | "tls-key-file" => conf.files.push(value.to_owned()),
+        match directive.name.as_str() {
+            "tls-cert-file" | "tls-key-file" => files.push(value.to_owned()),
             "tls-ca-cert-file" => {
-                conf.files.push(value.to_owned());
-                conf.ca_file = Some(value.to_owned());
+                files.push(value.to_owned());
+                ca_file = Some(value.to_owned());
             }
             _ => {}
         }
     }
-    conf.tls_only_port = tls_port.filter(|_| plain_off);
-    conf
+    ConfTls {
+        tls_only_port: tls_port.filter(|_| plain_off),
+        files,
+        ca_file,
+    }
 }
 
 /// The settings of a set from its redis.conf and sentinel.conf, with the CA read from what

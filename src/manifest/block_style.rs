@@ -95,7 +95,7 @@ fn characters(text: &str) -> Option<Characters> {
 }
 
 /// A node read, with its positions.
-type Node = (Value, PosNode);
+type PositionedValue = (Value, PosNode);
 
 struct Reader<'a> {
     lines: &'a [&'a str],
@@ -112,9 +112,9 @@ struct Reader<'a> {
     /// order entries were completed: a mapping is built at its end, at its exact size (a
     /// growing map rehashes), and duplicate-key problems are put back in the order saphyr's
     /// builder finds them (as each entry completes).
-    entries: Vec<(Cow<'a, str>, Node, usize)>,
+    entries: Vec<(Cow<'a, str>, PositionedValue, usize)>,
     /// The items of the sequences being read, innermost last.
-    items: Vec<Node>,
+    items: Vec<PositionedValue>,
     completed: usize,
     problems: Vec<(usize, Position, String)>,
 }
@@ -195,7 +195,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The block mapping or sequence whose first entry starts at `col` of `line`.
-    fn collection(&mut self, line: usize, col: usize, depth: usize) -> Option<Node> {
+    fn collection(&mut self, line: usize, col: usize, depth: usize) -> Option<PositionedValue> {
         if depth >= MAX_NESTING {
             return None;
         }
@@ -214,7 +214,7 @@ impl<'a> Reader<'a> {
         col: usize,
         depth: usize,
         mut first: Option<(Cow<'a, str>, usize)>,
-    ) -> Option<Node> {
+    ) -> Option<PositionedValue> {
         let start = self.position(line, col);
         let base = self.entries.len();
         loop {
@@ -236,13 +236,13 @@ impl<'a> Reader<'a> {
         Some(self.build_mapping(base, start))
     }
 
-    fn complete_entry(&mut self, key: Cow<'a, str>, node: Node) {
+    fn complete_entry(&mut self, key: Cow<'a, str>, node: PositionedValue) {
         self.entries.push((key, node, self.completed));
         self.completed += 1;
     }
 
     /// The mapping of the entries from `base` on, which starts at `start`.
-    fn build_mapping(&mut self, base: usize, start: Position) -> Node {
+    fn build_mapping(&mut self, base: usize, start: Position) -> PositionedValue {
         let size = self.entries.len() - base;
         let mut map = Map::with_capacity(size);
         let mut children = Vec::with_capacity(size);
@@ -261,7 +261,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The sequence of the items from `base` on, which starts at `start`.
-    fn build_sequence(&mut self, base: usize, start: Position) -> Node {
+    fn build_sequence(&mut self, base: usize, start: Position) -> PositionedValue {
         let size = self.items.len() - base;
         let mut items = Vec::with_capacity(size);
         let mut children = Vec::with_capacity(size);
@@ -276,7 +276,13 @@ impl<'a> Reader<'a> {
 
     /// The value of the mapping entry whose `:` ends before byte `from` of `line`, in a
     /// mapping indented `indent`.
-    fn value(&mut self, line: usize, from: usize, indent: usize, depth: usize) -> Option<Node> {
+    fn value(
+        &mut self,
+        line: usize,
+        from: usize,
+        indent: usize,
+        depth: usize,
+    ) -> Option<PositionedValue> {
         let rest = &self.lines[line][from..];
         let content = rest.trim_start_matches(' ');
         if !content.is_empty() && !content.starts_with('#') {
@@ -305,7 +311,7 @@ impl<'a> Reader<'a> {
         col: usize,
         depth: usize,
         indentless: bool,
-    ) -> Option<Node> {
+    ) -> Option<PositionedValue> {
         let base = self.items.len();
         let mut start = None;
         loop {
@@ -333,7 +339,13 @@ impl<'a> Reader<'a> {
 
     /// The item of a sequence whose `-` is at `dash`, starting at `col` of `line`: a
     /// sequence or mapping begun on the `-` line, or a scalar.
-    fn item(&mut self, line: usize, col: usize, dash: usize, depth: usize) -> Option<Node> {
+    fn item(
+        &mut self,
+        line: usize,
+        col: usize,
+        dash: usize,
+        depth: usize,
+    ) -> Option<PositionedValue> {
         let text: &'a str = &self.lines[line][col..];
         if is_entry(text) {
             self.collection(line, col, depth + 1)
@@ -349,7 +361,13 @@ impl<'a> Reader<'a> {
 
     /// The scalar or flow collection starting at `col` of `line`, the last node on its line;
     /// `parent` is the indentation of the collection holding it.
-    fn inline(&mut self, line: usize, col: usize, parent: usize, depth: usize) -> Option<Node> {
+    fn inline(
+        &mut self,
+        line: usize,
+        col: usize,
+        parent: usize,
+        depth: usize,
+    ) -> Option<PositionedValue> {
         let text = &self.lines[line][col..];
         self.next = line + 1;
         let (value, len) = match text.as_bytes().first()? {
@@ -375,7 +393,7 @@ impl<'a> Reader<'a> {
 
     /// The flow sequence or mapping whose `[` or `{` is at `col` of `line`, if it closes on
     /// that line and holds only scalars and such collections: it, and the byte past its end.
-    fn flow(&mut self, line: usize, col: usize, depth: usize) -> Option<(Node, usize)> {
+    fn flow(&mut self, line: usize, col: usize, depth: usize) -> Option<(PositionedValue, usize)> {
         if depth >= MAX_NESTING {
             return None;
         }
@@ -428,7 +446,12 @@ impl<'a> Reader<'a> {
     }
 
     /// The node at byte `i` of `line` inside a flow collection, and the byte past it.
-    fn flow_node(&mut self, line: usize, i: usize, depth: usize) -> Option<(Node, usize)> {
+    fn flow_node(
+        &mut self,
+        line: usize,
+        i: usize,
+        depth: usize,
+    ) -> Option<(PositionedValue, usize)> {
         let text = &self.lines[line][i..];
         let (value, len) = match text.as_bytes().first()? {
             b'[' | b'{' => return self.flow(line, i, depth + 1),
@@ -445,13 +468,13 @@ impl<'a> Reader<'a> {
     }
 
     /// A single-line scalar at `col` of `line`.
-    fn scalar(&self, value: Value, line: usize, col: usize) -> Node {
+    fn scalar(&self, value: Value, line: usize, col: usize) -> PositionedValue {
         let at = self.position(line, col);
         (value, scalar_position(at, at.line, None))
     }
 
     /// The literal block whose `|` is at `col` of `line`.
-    fn literal(&mut self, line: usize, col: usize, parent: usize) -> Option<Node> {
+    fn literal(&mut self, line: usize, col: usize, parent: usize) -> Option<PositionedValue> {
         let chomping = Chomping::of_header(&self.lines[line][col..])?;
         let block = literal::read(self.lines, line, parent, chomping)?;
         self.next = block.next;

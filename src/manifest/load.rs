@@ -115,7 +115,7 @@ struct Builder<'a> {
 }
 
 /// A finished node on its way into its parent.
-struct Node {
+struct FinishedNode {
     value: Value,
     pos: PosNode,
     height: usize,
@@ -182,7 +182,7 @@ impl<'a> Builder<'a> {
                     };
                     self.anchors.insert(anchor, anchored);
                 }
-                self.complete(Node {
+                self.complete(FinishedNode {
                     value,
                     pos,
                     height: 0,
@@ -233,7 +233,7 @@ impl<'a> Builder<'a> {
                 }
                 let mut pos = PosNode::leaf(frame.start);
                 pos.children = frame.children;
-                self.complete(Node {
+                self.complete(FinishedNode {
                     value,
                     pos,
                     height,
@@ -265,7 +265,7 @@ impl<'a> Builder<'a> {
                     .filter(|_| self.awaits_key())
                     .map(str::to_owned);
                 let pos = PosNode::leaf(at);
-                self.complete(Node {
+                self.complete(FinishedNode {
                     value,
                     pos,
                     height,
@@ -288,7 +288,7 @@ impl<'a> Builder<'a> {
         )
     }
 
-    fn complete(&mut self, node: Node) -> Result<(), Fatal> {
+    fn complete(&mut self, node: FinishedNode) -> Result<(), Fatal> {
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some((node.value, node.pos));
             return Ok(());

@@ -9,7 +9,7 @@
 
 use super::Profile;
 use super::suggest::nearest;
-use super::tree::{Node, Origin};
+use super::tree::{Origin, ProfileValue};
 use anyhow::bail;
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -28,8 +28,8 @@ enum Key<'a> {
 
 /// Refuse a source none of whose top-level keys is a profile field: it is some other file,
 /// and its keys (possibly secrets) are not repeated in the error.
-pub fn ensure_profile(node: &Node, source: &str) -> anyhow::Result<()> {
-    let Node::Map(entries) = node else {
+pub fn ensure_profile(node: &ProfileValue, source: &str) -> anyhow::Result<()> {
+    let ProfileValue::Map(entries) = node else {
         return Ok(());
     };
     // A key near a field is a typo in a profile: serde reports it with a "did you mean".
@@ -50,7 +50,7 @@ pub fn ensure_profile(node: &Node, source: &str) -> anyhow::Result<()> {
 }
 
 /// Refuse keys with a null value that the profile does not have.
-pub fn check_null_keys(root: &Node) -> anyhow::Result<()> {
+pub fn check_null_keys(root: &ProfileValue) -> anyhow::Result<()> {
     let mut unknown = Vec::new();
     walk(root, &SCHEMA, &mut Vec::new(), &mut unknown);
     if let Some((path, origin)) = unknown.into_iter().next() {
@@ -63,8 +63,13 @@ pub fn check_null_keys(root: &Node) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn walk(node: &Node, schema: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Origin)>) {
-    let Node::Map(entries) = node else {
+fn walk(
+    node: &ProfileValue,
+    schema: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, Origin)>,
+) {
+    let ProfileValue::Map(entries) = node else {
         return;
     };
     for entry in entries {
@@ -130,7 +135,7 @@ mod tests {
     use super::*;
     use crate::profile::tree;
 
-    fn node(text: &str) -> Node {
+    fn node(text: &str) -> ProfileValue {
         tree::load("t.yaml", text).unwrap().unwrap()
     }
 

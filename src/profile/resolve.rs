@@ -2,7 +2,7 @@
 //! `--namespace`, merged on the source tree, then deserialized once into `Profile`.
 
 use super::suggest::did_you_mean;
-use super::tree::{self, Emitted, Entry, Node, Origin, Scalar};
+use super::tree::{self, Emitted, Entry, Origin, ProfileValue, Scalar};
 use super::{Profile, ProfileRequest, ResolvedProfile};
 use super::{builtin, checks, known_keys};
 use anyhow::{Context, anyhow, bail};
@@ -34,7 +34,7 @@ pub fn resolve(request: &ProfileRequest) -> anyhow::Result<ResolvedProfile> {
         let origin = Origin::flag(format!("--namespace {namespace}"));
         root.merge(nest(
             &["namespace".to_string()],
-            Node::Scalar(Scalar::from_flag(namespace)),
+            ProfileValue::Scalar(Scalar::from_flag(namespace)),
             &origin,
         ));
     }
@@ -65,7 +65,7 @@ fn load_profile(
     spec: &str,
     base: Option<&Path>,
     chain: &mut Vec<String>,
-) -> anyhow::Result<(Node, String)> {
+) -> anyhow::Result<(ProfileValue, String)> {
     let (identity, source, text) = match builtin::find(spec) {
         Some(b) => (
             format!("builtin:{}", b.name),
@@ -99,7 +99,7 @@ fn load_profile(
     })?;
     known_keys::ensure_profile(&node, &source)?;
     if let Some(Entry { origin, value, .. }) = node.take("extends") {
-        let Node::Scalar(parent) = value else {
+        let ProfileValue::Scalar(parent) = value else {
             bail!("{origin}: `extends` must be a built-in profile name or a path");
         };
         // A file's `extends` path is relative to the file; built-ins extend only built-ins.
@@ -119,7 +119,7 @@ fn load_profile(
 /// Where the built-in defaults come from in error messages; never in provenance.
 const DEFAULTS: &str = "<defaults>";
 
-fn defaults() -> anyhow::Result<Node> {
+fn defaults() -> anyhow::Result<ProfileValue> {
     let text = serde_saphyr::to_string(&Profile::default())?;
     tree::load(DEFAULTS, &text)?.context("the default profile serialized to nothing")
 }
@@ -131,7 +131,7 @@ fn read(path: &Path, source: &str) -> anyhow::Result<String> {
 
 /// `--set a.b.c=VALUE` as a tree to merge. A dot inside a key is written `\.`
 /// (`--set labels.app\.kubernetes\.io/part-of=gateway`).
-fn set_overlay(set: &str) -> anyhow::Result<Node> {
+fn set_overlay(set: &str) -> anyhow::Result<ProfileValue> {
     let Some((path, value)) = set.split_once('=') else {
         bail!("--set {set}: expected PATH=VALUE, e.g. --set sentinel.quorum=2");
     };
@@ -152,7 +152,7 @@ fn set_overlay(set: &str) -> anyhow::Result<Node> {
         node.set_origin(&origin);
         node
     } else {
-        Node::Scalar(Scalar::from_flag(value))
+        ProfileValue::Scalar(Scalar::from_flag(value))
     };
     Ok(nest(&keys, value, &origin))
 }
@@ -175,9 +175,9 @@ fn split_path(path: &str) -> Vec<String> {
     keys
 }
 
-fn nest(keys: &[String], value: Node, origin: &Origin) -> Node {
+fn nest(keys: &[String], value: ProfileValue, origin: &Origin) -> ProfileValue {
     keys.iter().rev().fold(value, |inner, key| {
-        Node::Map(vec![Entry {
+        ProfileValue::Map(vec![Entry {
             key: key.clone(),
             origin: origin.clone(),
             value: inner,

@@ -43,7 +43,7 @@ impl fmt::Display for Origin {
 
 /// One node of a profile source.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Node {
+pub enum ProfileValue {
     Map(Vec<Entry>),
     Seq(Vec<Item>),
     Scalar(Scalar),
@@ -54,14 +54,14 @@ pub enum Node {
 pub struct Entry {
     pub key: String,
     pub origin: Origin,
-    pub value: Node,
+    pub value: ProfileValue,
 }
 
 /// A sequence item and where it was written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     pub origin: Origin,
-    pub value: Node,
+    pub value: ProfileValue,
 }
 
 /// A scalar as written. `plain` scalars are typed by the field they land in; quoted ones are
@@ -88,22 +88,22 @@ impl Scalar {
     }
 }
 
-impl Node {
+impl ProfileValue {
     pub fn is_null(&self) -> bool {
-        matches!(self, Node::Scalar(s) if s.is_null())
+        matches!(self, ProfileValue::Scalar(s) if s.is_null())
     }
 
     fn describe(&self) -> &'static str {
         match self {
-            Node::Map(_) => "a mapping",
-            Node::Seq(_) => "a list",
-            Node::Scalar(_) => "a scalar",
+            ProfileValue::Map(_) => "a mapping",
+            ProfileValue::Seq(_) => "a list",
+            ProfileValue::Scalar(_) => "a scalar",
         }
     }
 
     /// Remove and return the entry `key` of a mapping.
     pub fn take(&mut self, key: &str) -> Option<Entry> {
-        let Node::Map(entries) = self else {
+        let ProfileValue::Map(entries) = self else {
             return None;
         };
         let at = entries.iter().position(|e| e.key == key)?;
@@ -113,9 +113,9 @@ impl Node {
     /// Deep merge: mappings merge key by key, anything else is replaced by `overlay`;
     /// a null in the overlay removes the key. Keys are found through an index, so merging
     /// a mapping of n keys costs O(n), not O(n²) (80,000 labels took 14 s).
-    pub fn merge(&mut self, overlay: Node) {
+    pub fn merge(&mut self, overlay: ProfileValue) {
         match (self, overlay) {
-            (Node::Map(base), Node::Map(over)) => {
+            (ProfileValue::Map(base), ProfileValue::Map(over)) => {
                 let mut index: HashMap<String, usize> = base
                     .iter()
                     .enumerate()
@@ -130,8 +130,8 @@ impl Node {
                             index.remove(&entry.key);
                         }
                         None if entry.value.is_null() => {}
-                        Some(at) if matches!(base[at].value, Node::Map(_)) => {
-                            if matches!(entry.value, Node::Map(_)) {
+                        Some(at) if matches!(base[at].value, ProfileValue::Map(_)) => {
+                            if matches!(entry.value, ProfileValue::Map(_)) {
                                 base[at].value.merge(entry.value);
                             } else {
                                 base[at] = entry;
@@ -154,7 +154,7 @@ impl Node {
 
     /// Drop null entries at any depth: over the defaults, a null means "keep the default".
     pub fn remove_nulls(&mut self) {
-        if let Node::Map(entries) = self {
+        if let ProfileValue::Map(entries) = self {
             entries.retain(|e| !e.value.is_null());
             entries.iter_mut().for_each(|e| e.value.remove_nulls());
         }
@@ -163,15 +163,15 @@ impl Node {
     /// Attribute this node and everything in it to `origin` (values from one flag).
     pub fn set_origin(&mut self, origin: &Origin) {
         match self {
-            Node::Map(entries) => entries.iter_mut().for_each(|e| {
+            ProfileValue::Map(entries) => entries.iter_mut().for_each(|e| {
                 e.origin = origin.clone();
                 e.value.set_origin(origin);
             }),
-            Node::Seq(items) => items.iter_mut().for_each(|i| {
+            ProfileValue::Seq(items) => items.iter_mut().for_each(|i| {
                 i.origin = origin.clone();
                 i.value.set_origin(origin);
             }),
-            Node::Scalar(_) => {}
+            ProfileValue::Scalar(_) => {}
         }
     }
 
@@ -183,8 +183,8 @@ impl Node {
     }
 }
 
-fn collect_origins(node: &Node, prefix: &str, out: &mut Vec<(String, Origin)>) {
-    if let Node::Map(entries) = node {
+fn collect_origins(node: &ProfileValue, prefix: &str, out: &mut Vec<(String, Origin)>) {
+    if let ProfileValue::Map(entries) = node {
         for entry in entries {
             let path = join(prefix, &entry.key);
             out.push((path.clone(), entry.origin.clone()));
@@ -203,7 +203,7 @@ pub fn join(prefix: &str, key: &str) -> String {
 
 /// Parse one YAML source into a tree. `Ok(None)`: the source holds no document (empty or
 /// only comments). The root must be a mapping.
-pub fn load(source: &str, text: &str) -> anyhow::Result<Option<Node>> {
+pub fn load(source: &str, text: &str) -> anyhow::Result<Option<ProfileValue>> {
     check_depth(source, text)?;
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
@@ -235,7 +235,7 @@ pub fn load(source: &str, text: &str) -> anyhow::Result<Option<Node>> {
     let node = convert(source, &document)?;
     match node {
         n if n.is_null() => Ok(None),
-        Node::Map(_) => Ok(Some(node)),
+        ProfileValue::Map(_) => Ok(Some(node)),
         other => bail!(
             "{}: the top level of a profile must be a mapping of fields (e.g. `sentinel:`), not {}",
             origin(source, &document),
@@ -290,20 +290,20 @@ fn origin(source: &str, node: &MarkedYaml) -> Origin {
     }
 }
 
-fn convert(source: &str, node: &MarkedYaml) -> anyhow::Result<Node> {
+fn convert(source: &str, node: &MarkedYaml) -> anyhow::Result<ProfileValue> {
     Ok(match &node.data {
-        YamlData::Representation(text, style, tag) => Node::Scalar(Scalar {
+        YamlData::Representation(text, style, tag) => ProfileValue::Scalar(Scalar {
             text: text.to_string(),
             plain: *style == ScalarStyle::Plain && tag.as_ref().is_none_or(|t| t.suffix != "str"),
         }),
         YamlData::Tagged(tag, inner) => match convert(source, inner)? {
-            Node::Scalar(s) if tag.suffix == "str" => Node::Scalar(Scalar {
+            ProfileValue::Scalar(s) if tag.suffix == "str" => ProfileValue::Scalar(Scalar {
                 text: s.text,
                 plain: false,
             }),
             other => other,
         },
-        YamlData::Sequence(items) => Node::Seq(
+        YamlData::Sequence(items) => ProfileValue::Seq(
             items
                 .iter()
                 .map(|item| {
@@ -329,7 +329,7 @@ fn convert(source: &str, node: &MarkedYaml) -> anyhow::Result<Node> {
                     value: convert(source, value)?,
                 });
             }
-            Node::Map(entries)
+            ProfileValue::Map(entries)
         }
         YamlData::Value(_) | YamlData::Alias(_) | YamlData::BadValue => {
             bail!("{}: unsupported YAML node", origin(source, node))
@@ -351,12 +351,12 @@ impl Emitted {
     }
 }
 
-pub fn emit(root: &Node) -> Emitted {
+pub fn emit(root: &ProfileValue) -> Emitted {
     let mut out = Emitted {
         text: String::new(),
         lines: Vec::new(),
     };
-    if let Node::Map(entries) = root {
+    if let ProfileValue::Map(entries) = root {
         emit_map(entries, 0, "", &mut out);
     }
     if out.text.is_empty() {
@@ -376,29 +376,29 @@ fn emit_map(entries: &[Entry], indent: usize, prefix: &str, out: &mut Emitted) {
 
 fn emit_value(
     head: String,
-    value: &Node,
+    value: &ProfileValue,
     indent: usize,
     path: &str,
     origin: &Origin,
     out: &mut Emitted,
 ) {
     let line = match value {
-        Node::Scalar(s) => format!("{head} {}", scalar_text(s)),
-        Node::Map(e) if e.is_empty() => format!("{head} {{}}"),
-        Node::Seq(i) if i.is_empty() => format!("{head} []"),
+        ProfileValue::Scalar(s) => format!("{head} {}", scalar_text(s)),
+        ProfileValue::Map(e) if e.is_empty() => format!("{head} {{}}"),
+        ProfileValue::Seq(i) if i.is_empty() => format!("{head} []"),
         _ => head,
     };
     push_line(out, line.trim_end(), path, origin);
     match value {
-        Node::Map(entries) => emit_map(entries, indent + 2, path, out),
-        Node::Seq(items) => {
+        ProfileValue::Map(entries) => emit_map(entries, indent + 2, path, out),
+        ProfileValue::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 let head = format!("{:width$}-", "", width = indent + 2);
                 let item_path = format!("{path}[{i}]");
                 emit_value(head, &item.value, indent + 4, &item_path, &item.origin, out);
             }
         }
-        Node::Scalar(_) => {}
+        ProfileValue::Scalar(_) => {}
     }
 }
 
@@ -455,7 +455,7 @@ fn is_plain_safe(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn tree(text: &str) -> Node {
+    fn tree(text: &str) -> ProfileValue {
         load("t.yaml", text).unwrap().unwrap()
     }
 
@@ -494,8 +494,10 @@ mod tests {
         // (the bound is generous for debug builds on a loaded machine).
         let took = started.elapsed();
         assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
-        let Node::Map(root) = &base else { panic!() };
-        let Node::Map(labels) = &root[0].value else {
+        let ProfileValue::Map(root) = &base else {
+            panic!()
+        };
+        let ProfileValue::Map(labels) = &root[0].value else {
             panic!()
         };
         assert_eq!(labels.len(), 80_000);

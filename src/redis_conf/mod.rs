@@ -3,6 +3,7 @@
 //! one directive a line, whole-line `#` comments, `"..."` with C escapes and `'...'`
 //! quoting, case-insensitive names, repeated directives kept in order.
 
+mod query;
 mod tokenize;
 
 pub use tokenize::split_args;

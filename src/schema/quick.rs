@@ -22,12 +22,12 @@ type NodeId = usize;
 
 /// One kind's schema as checks, and the node the document itself is checked against.
 pub(super) struct Quick {
-    nodes: Vec<Node>,
+    nodes: Vec<SchemaNode>,
     root: NodeId,
 }
 
 /// A schema: `true`, `false`, or checks that must all pass.
-enum Node {
+enum SchemaNode {
     Accept,
     /// `false`, and any schema this walk cannot judge.
     Reject,
@@ -94,16 +94,16 @@ impl Quick {
     #[cfg(test)]
     pub(super) fn knows_every_keyword(&self) -> bool {
         self.nodes.iter().all(|node| match node {
-            Node::Checks(checks) => !checks.iter().any(|c| matches!(c, Check::Unknown)),
-            Node::Accept | Node::Reject => true,
+            SchemaNode::Checks(checks) => !checks.iter().any(|c| matches!(c, Check::Unknown)),
+            SchemaNode::Accept | SchemaNode::Reject => true,
         })
     }
 
     fn node_accepts(&self, id: NodeId, instance: &Value) -> bool {
         match &self.nodes[id] {
-            Node::Accept => true,
-            Node::Reject => false,
-            Node::Checks(checks) => checks.iter().all(|check| self.passes(check, instance)),
+            SchemaNode::Accept => true,
+            SchemaNode::Reject => false,
+            SchemaNode::Checks(checks) => checks.iter().all(|check| self.passes(check, instance)),
         }
     }
 
@@ -143,7 +143,7 @@ impl Quick {
 
 struct Compiler<'a> {
     defs: &'a Value,
-    nodes: Vec<Node>,
+    nodes: Vec<SchemaNode>,
     /// Definitions compiled (or being compiled: a recursive `$ref` points at its own node).
     def_ids: HashMap<&'a str, NodeId>,
 }
@@ -157,14 +157,14 @@ impl<'a> Compiler<'a> {
         self.def_ids.insert(name, id);
         let node = match self.defs.get(name) {
             Some(schema) => self.node_of(schema),
-            None => Node::Reject,
+            None => SchemaNode::Reject,
         };
         self.nodes[id] = node;
         id
     }
 
     fn reserve(&mut self) -> NodeId {
-        self.nodes.push(Node::Reject);
+        self.nodes.push(SchemaNode::Reject);
         self.nodes.len() - 1
     }
 
@@ -174,11 +174,11 @@ impl<'a> Compiler<'a> {
         id
     }
 
-    fn node_of(&mut self, schema: &'a Value) -> Node {
+    fn node_of(&mut self, schema: &'a Value) -> SchemaNode {
         let schema = match schema {
-            Value::Bool(true) => return Node::Accept,
+            Value::Bool(true) => return SchemaNode::Accept,
             Value::Object(schema) => schema,
-            _ => return Node::Reject,
+            _ => return SchemaNode::Reject,
         };
         let mut checks = Vec::new();
         let (mut properties, mut additional, mut required) = (None, None, Vec::new());
@@ -236,7 +236,7 @@ impl<'a> Compiler<'a> {
                 required,
             });
         }
-        Node::Checks(checks)
+        SchemaNode::Checks(checks)
     }
 }
 

@@ -490,6 +490,43 @@ pub fn record<'a>(
     }
 }
 
+/// What the samples and the probe's writes measure, for the checks and the report.
+struct Measured {
+    end: f64,
+    split_brain_seconds: f64,
+    max_masters: usize,
+    failover_seconds: Option<f64>,
+    write_unavailable_seconds: f64,
+    writes_failed: usize,
+    writes_lost: usize,
+}
+
+fn take_measures(r: &Rehearsal, samples: &[Sample], probe: &ProbeLog, booted: bool) -> Measured {
+    let end = r.now();
+    let steps = measure::role_steps(samples, r.cluster.ordinals(), end);
+    let write_unavailable_seconds = match r.planned_window {
+        Some((from, to)) => measure::total_unavailable(&probe.attempts, from, to),
+        None => measure::longest_unavailable(&probe.attempts),
+    };
+    let writes_lost = if booted {
+        let present = probe::count_present(r.cluster, &probe.acknowledged);
+        probe.acknowledged.len() - present.unwrap_or(0).min(probe.acknowledged.len())
+    } else {
+        0
+    };
+    Measured {
+        end,
+        split_brain_seconds: measure::split_brain_seconds(&steps),
+        max_masters: measure::max_masters(&steps),
+        failover_seconds: r
+            .fault
+            .and_then(|(at, old)| measure::failover_seconds(samples, at, old)),
+        write_unavailable_seconds,
+        writes_failed: probe.attempts.iter().filter(|a| !a.ok()).count(),
+        writes_lost,
+    }
+}
+
 fn judge(
     mut r: Rehearsal,
     scenario: &Scenario,
@@ -499,140 +536,9 @@ fn judge(
     booted: bool,
     keep_logs: bool,
 ) -> Rehearsed {
-    let end = r.now();
-    let steps = measure::role_steps(&samples, r.cluster.ordinals(), end);
-    let split_brain_seconds = measure::split_brain_seconds(&steps);
-    let max_masters = measure::max_masters(&steps);
-    let failover_seconds = r
-        .fault
-        .and_then(|(at, old)| measure::failover_seconds(&samples, at, old));
-    let write_unavailable_seconds = match r.planned_window {
-        Some((from, to)) => measure::total_unavailable(&probe.attempts, from, to),
-        None => measure::longest_unavailable(&probe.attempts),
-    };
-    let writes_failed = probe.attempts.iter().filter(|a| !a.ok()).count();
-    let mut writes_lost = 0;
+    let m = take_measures(&r, &samples, &probe, booted);
     if booted {
-        let present = probe::count_present(r.cluster, &probe.acknowledged);
-        writes_lost = probe.acknowledged.len() - present.unwrap_or(0).min(probe.acknowledged.len());
-        let down_after = r.down_after();
-        match scenario.failover {
-            Failover::Required | Failover::RequiredWithin(_) => {
-                let slack = match scenario.failover {
-                    Failover::RequiredWithin(slack) => slack,
-                    _ => 2.0,
-                };
-                r.check(
-                    &format!("failover within down-after + {slack} s"),
-                    failover_seconds.is_some_and(|f| f <= down_after + slack),
-                    failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s")),
-                    format!("≤ {:.1} s", down_after + slack),
-                )
-            }
-            Failover::Within(max) => r.check(
-                &format!("failover within {max} s of the fault"),
-                failover_seconds.is_some_and(|f| f <= max),
-                failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s")),
-                format!("≤ {max:.1} s"),
-            ),
-            Failover::Happens => r.check(
-                "the Sentinels fail over",
-                failover_seconds.is_some(),
-                failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s")),
-                "a new master",
-            ),
-            Failover::Forbidden => {
-                let moved = samples
-                    .iter()
-                    .find(|s| s.sentinel_master.is_some_and(|m| m != r.master));
-                r.check(
-                    "no failover",
-                    moved.is_none(),
-                    moved.map_or("none".into(), |s| {
-                        format!(
-                            "at {:.1} s a Sentinel named {}",
-                            s.t,
-                            r.cluster.pod_name(s.sentinel_master.unwrap_or(0))
-                        )
-                    }),
-                    "the master stays",
-                );
-            }
-            Failover::NotJudged => {}
-        }
-        if scenario.every_write_succeeds {
-            r.check(
-                "no failed write",
-                writes_failed == 0,
-                format!("{writes_failed} failed"),
-                "0",
-            );
-        }
-        if let Some(max) = scenario.planned_unavailable_max {
-            r.check(
-                "write unavailability of the planned restart",
-                write_unavailable_seconds <= max,
-                format!("{write_unavailable_seconds:.2} s"),
-                format!("≤ {max} s"),
-            );
-            for (n, &((from, to), handovers)) in r.planned_more.clone().iter().enumerate() {
-                let unavailable = measure::total_unavailable(&probe.attempts, from, to);
-                let bound = max * handovers.max(1) as f64;
-                r.check(
-                    &format!("write unavailability of planned restart {}", n + 2),
-                    unavailable <= bound,
-                    format!("{unavailable:.2} s ({handovers} master hand-overs)"),
-                    format!("≤ {max} s per hand-over"),
-                );
-            }
-        }
-        check_writes_back(&mut r, &probe);
-        check_steady_window(&mut r, &probe, &samples);
-        if let Discovery::SentinelService {
-            watch_endpoints: true,
-        } = scenario.discovery
-        {
-            check_sentinel_endpoints(&mut r, &probe);
-        }
-        if r.fault.is_some() {
-            let recovered = failover_seconds.is_none_or(|f| {
-                let named = r.fault.map_or(0.0, |(at, _)| at) + f;
-                probe.attempts.iter().any(|a| a.ok() && a.start >= named)
-            });
-            r.check(
-                "writes through Sentinel discovery succeed after the failover",
-                recovered,
-                if recovered {
-                    "yes"
-                } else {
-                    "no write succeeded"
-                },
-                "yes",
-            );
-        }
-        r.check(
-            "split brain",
-            split_brain_seconds == 0.0,
-            format!("{split_brain_seconds:.1} s (max {max_masters} masters)"),
-            "0 s",
-        );
-        let allowed = allowed_loss(&r, &probe);
-        r.check(
-            "acknowledged writes kept",
-            writes_lost <= allowed,
-            format!("{writes_lost} of {} lost", probe.acknowledged.len()),
-            if allowed == 0 {
-                "0 lost".to_string()
-            } else if r.snapshot_window.is_some() {
-                format!(
-                    "≤ {allowed} lost (acked from 1 s before the snapshot until every volume was lost)"
-                )
-            } else {
-                format!(
-                    "≤ {allowed} lost (acked from 1 s before the fault to down-after after it, without WAIT)"
-                )
-            },
-        );
+        check_outcome(&mut r, scenario, &samples, &probe, &m);
     }
     let passed = r.checks.iter().all(|c| c.passed);
     let logs = if passed { Vec::new() } else { failure_logs(&r) };
@@ -640,13 +546,13 @@ fn judge(
     let report = ScenarioReport {
         name: scenario.name.into(),
         passed,
-        failover_seconds,
-        write_unavailable_seconds,
-        max_masters,
-        split_brain_seconds,
+        failover_seconds: m.failover_seconds,
+        write_unavailable_seconds: m.write_unavailable_seconds,
+        max_masters: m.max_masters,
+        split_brain_seconds: m.split_brain_seconds,
         writes_acknowledged: probe.acknowledged.len(),
-        writes_lost,
-        writes_failed,
+        writes_lost: m.writes_lost,
+        writes_failed: m.writes_failed,
         write_errors: write_errors(&probe),
         unavailable_windows: measure::unavailable_windows(&probe.attempts)
             .into_iter()
@@ -656,7 +562,7 @@ fn judge(
             .iter()
             .map(|c| clients::summarize(c, r.planned_window))
             .collect(),
-        duration_seconds: measure::round(end),
+        duration_seconds: measure::round(m.end),
         zombies: r.zombies,
         checks: r.checks.clone(),
         logs,
@@ -666,9 +572,171 @@ fn judge(
         samples,
         probe,
         events: r.events,
-        end,
+        end: m.end,
         full_logs,
     }
+}
+
+/// The checks of a set that bootstrapped, in the order the report lists them.
+fn check_outcome(
+    r: &mut Rehearsal,
+    scenario: &Scenario,
+    samples: &[Sample],
+    probe: &ProbeLog,
+    m: &Measured,
+) {
+    check_failover(r, scenario.failover, samples, m.failover_seconds);
+    check_failed_writes(r, scenario, probe, m);
+    check_writes_back(r, probe);
+    check_steady_window(r, probe, samples);
+    if let Discovery::SentinelService {
+        watch_endpoints: true,
+    } = scenario.discovery
+    {
+        check_sentinel_endpoints(r, probe);
+    }
+    check_recovery(r, probe, m.failover_seconds);
+    r.check(
+        "split brain",
+        m.split_brain_seconds == 0.0,
+        format!(
+            "{:.1} s (max {} masters)",
+            m.split_brain_seconds, m.max_masters
+        ),
+        "0 s",
+    );
+    check_acknowledged_kept(r, probe, m.writes_lost);
+}
+
+/// Whether the Sentinels failed over as the scenario requires (or forbids).
+fn check_failover(
+    r: &mut Rehearsal,
+    failover: Failover,
+    samples: &[Sample],
+    failover_seconds: Option<f64>,
+) {
+    let measured = || failover_seconds.map_or("no failover".into(), |f| format!("{f:.2} s"));
+    match failover {
+        Failover::Required | Failover::RequiredWithin(_) => {
+            let slack = match failover {
+                Failover::RequiredWithin(slack) => slack,
+                _ => 2.0,
+            };
+            let down_after = r.down_after();
+            r.check(
+                &format!("failover within down-after + {slack} s"),
+                failover_seconds.is_some_and(|f| f <= down_after + slack),
+                measured(),
+                format!("≤ {:.1} s", down_after + slack),
+            )
+        }
+        Failover::Within(max) => r.check(
+            &format!("failover within {max} s of the fault"),
+            failover_seconds.is_some_and(|f| f <= max),
+            measured(),
+            format!("≤ {max:.1} s"),
+        ),
+        Failover::Happens => r.check(
+            "the Sentinels fail over",
+            failover_seconds.is_some(),
+            measured(),
+            "a new master",
+        ),
+        Failover::Forbidden => {
+            let moved = samples
+                .iter()
+                .find(|s| s.sentinel_master.is_some_and(|m| m != r.master));
+            r.check(
+                "no failover",
+                moved.is_none(),
+                moved.map_or("none".into(), |s| {
+                    format!(
+                        "at {:.1} s a Sentinel named {}",
+                        s.t,
+                        r.cluster.pod_name(s.sentinel_master.unwrap_or(0))
+                    )
+                }),
+                "the master stays",
+            );
+        }
+        Failover::NotJudged => {}
+    }
+}
+
+/// Writes that must not fail: none at all, or none beyond the planned operation's bound on
+/// write unavailability (per master hand-over for each further planned restart).
+fn check_failed_writes(r: &mut Rehearsal, scenario: &Scenario, probe: &ProbeLog, m: &Measured) {
+    if scenario.every_write_succeeds {
+        r.check(
+            "no failed write",
+            m.writes_failed == 0,
+            format!("{} failed", m.writes_failed),
+            "0",
+        );
+    }
+    let Some(max) = scenario.planned_unavailable_max else {
+        return;
+    };
+    r.check(
+        "write unavailability of the planned restart",
+        m.write_unavailable_seconds <= max,
+        format!("{:.2} s", m.write_unavailable_seconds),
+        format!("≤ {max} s"),
+    );
+    for (n, &((from, to), handovers)) in r.planned_more.clone().iter().enumerate() {
+        let unavailable = measure::total_unavailable(&probe.attempts, from, to);
+        let bound = max * handovers.max(1) as f64;
+        r.check(
+            &format!("write unavailability of planned restart {}", n + 2),
+            unavailable <= bound,
+            format!("{unavailable:.2} s ({handovers} master hand-overs)"),
+            format!("≤ {max} s per hand-over"),
+        );
+    }
+}
+
+/// After a fault, a write through Sentinel discovery succeeds once the Sentinels named the
+/// new master.
+fn check_recovery(r: &mut Rehearsal, probe: &ProbeLog, failover_seconds: Option<f64>) {
+    if r.fault.is_none() {
+        return;
+    }
+    let recovered = failover_seconds.is_none_or(|f| {
+        let named = r.fault.map_or(0.0, |(at, _)| at) + f;
+        probe.attempts.iter().any(|a| a.ok() && a.start >= named)
+    });
+    r.check(
+        "writes through Sentinel discovery succeed after the failover",
+        recovered,
+        if recovered {
+            "yes"
+        } else {
+            "no write succeeded"
+        },
+        "yes",
+    );
+}
+
+/// Acknowledged writes lost: none, or no more than asynchronous replication may lose
+/// ([`allowed_loss`]).
+fn check_acknowledged_kept(r: &mut Rehearsal, probe: &ProbeLog, writes_lost: usize) {
+    let allowed = allowed_loss(r, probe);
+    r.check(
+        "acknowledged writes kept",
+        writes_lost <= allowed,
+        format!("{writes_lost} of {} lost", probe.acknowledged.len()),
+        if allowed == 0 {
+            "0 lost".to_string()
+        } else if r.snapshot_window.is_some() {
+            format!(
+                "≤ {allowed} lost (acked from 1 s before the snapshot until every volume was lost)"
+            )
+        } else {
+            format!(
+                "≤ {allowed} lost (acked from 1 s before the fault to down-after after it, without WAIT)"
+            )
+        },
+    );
 }
 
 /// After a whole-set restart: the first write that succeeds, counted from the restart.
