@@ -45,12 +45,10 @@ impl Instance {
     /// Whether `host:port`, as Redis or Sentinel reports it, is this instance.
     pub fn answers_to(&self, host: &str, port: u16) -> bool {
         port == self.port
-            && self.hosts.iter().any(|known| {
-                host == known
-                    || host
-                        .strip_prefix(known.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-            })
+            && self
+                .hosts
+                .iter()
+                .any(|known| crate::kube_names::names_pod(host, known))
     }
 }
 

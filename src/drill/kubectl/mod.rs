@@ -465,9 +465,7 @@ impl Cluster for KubectlSet {
     }
 
     fn ordinal_of(&self, host: &str) -> Option<usize> {
-        (0..self.spec.replicas).find(|&i| {
-            let pod = self.spec.pod_name(i);
-            host == pod || host.starts_with(&format!("{pod}."))
-        })
+        (0..self.spec.replicas)
+            .find(|&i| crate::kube_names::names_pod(host, &self.spec.pod_name(i)))
     }
 }
