@@ -52,16 +52,9 @@ impl Instance {
     }
 }
 
-/// How a reply is shaped; `kubectl` needs it to read `redis-cli`'s plain output back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// One string (`INFO`).
-    Text,
-    /// An array of strings, or nil.
-    List,
-    /// `+OK …` or an error (`SENTINEL CKQUORUM`).
-    Status,
-}
+/// How a reply is shaped; `kubectl` needs it to read `redis-cli`'s plain output back (the
+/// drill's kubectl target reads it the same way: crate::kubectl_exec).
+pub use crate::kubectl_exec::Shape;
 
 /// One command to send to an instance.
 #[derive(Clone, Debug)]
