@@ -16,6 +16,7 @@ pub mod escape;
 pub mod finding;
 pub mod generate;
 pub mod kube_names;
+pub mod kubectl_exec;
 pub mod manifest;
 pub mod memory_budget;
 pub mod model;

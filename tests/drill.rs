@@ -2,13 +2,14 @@
 //! skip) without root or without the Redis binaries: `.ci/run` installs them and CI runs as
 //! root, so a missing one is a broken environment, not a reason to pass.
 
+mod common;
 #[path = "drill/support.rs"]
 mod support;
 
 use std::path::Path;
 use std::process::Command;
 use support::{
-    bin, drill, drill_stdin, drill_tracked, json, no_leftovers, no_set_leftovers, render,
+    drill, drill_stdin, drill_tracked, json, no_leftovers, no_set_leftovers, render,
     require_root_and_redis,
 };
 
@@ -55,7 +56,7 @@ fn refuses_clearly_without_root() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let copy = dir.path().join("redis-ha-gen");
-    std::fs::copy(bin(), &copy).expect("copy the binary");
+    std::fs::copy(common::BIN, &copy).expect("copy the binary");
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/drill/seed/redis-ha.yaml");
     let mut child = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
@@ -168,7 +169,7 @@ const ALL_SCENARIOS: [&str; 35] = [
 /// scenario left out of it would never run in CI).
 #[test]
 fn all_scenarios_is_the_drills_catalogue() {
-    let out = Command::new(bin())
+    let out = common::binary()
         .args(["drill", "--profile", "production", "--scenario", "no-such"])
         .output()
         .expect("run the drill");

@@ -4,25 +4,16 @@
 //! `production` runs in `make test`. The seeds and `--faults` are chosen to keep each test
 //! to one or two schedules (about a minute each).
 
+mod common;
 #[path = "drill/support.rs"]
 mod support;
 
 use std::path::Path;
-use std::process::Command;
-use support::{bin, drill, drill_tracked, json, no_leftovers, require_root_and_redis};
+use support::{drill, drill_tracked, json, no_leftovers, render, require_root_and_redis};
 
 /// The manifests of a built-in profile, as `redis-ha-gen --profile P` prints them.
 fn rendered(profile: &str) -> String {
-    let out = Command::new(bin())
-        .args(["--profile", profile])
-        .output()
-        .expect("render");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+    render(&["--profile", profile])
 }
 
 /// A copy of `yaml` with `from` (which must be there) replaced by `to`, in `dir`.

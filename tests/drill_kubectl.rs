@@ -3,6 +3,8 @@
 //! (no cluster is reachable from the tests).
 
 mod common;
+#[path = "drill/support.rs"]
+mod support;
 
 use std::path::Path;
 
@@ -26,9 +28,7 @@ fn drill(args: &[&str], env: &[(&str, &str)]) -> (serde_json::Value, String, std
         .envs(env.iter().copied())
         .output()
         .expect("run redis-ha-gen");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
+    let report = support::json(&out);
     assert_eq!(report["target"], "kubectl");
     assert_eq!(report["redis_version"], "7.0.15");
     let calls = std::fs::read_to_string(log.path()).expect("kubectl log");

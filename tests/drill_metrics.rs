@@ -4,11 +4,12 @@
 //! `/metrics` with `redis_up 1` from inside the pod network. A test binary of its own, so it
 //! runs after the full drills, not beside them (2 cores).
 
+mod common;
 #[path = "drill/support.rs"]
 mod support;
 
 use std::process::Command;
-use support::{bin, drill_tracked, json, no_leftovers, require_root_and_redis};
+use support::{drill_tracked, json, no_leftovers, require_root_and_redis};
 
 const EXPORTERS_CHECK: &str = "metrics exporters serve redis_up 1";
 
@@ -77,7 +78,7 @@ fn missing_exporter_binary_is_named() {
         let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
         std::os::unix::fs::symlink(path, dir.path().join(binary)).expect("symlink");
     }
-    let out = Command::new(bin())
+    let out = common::binary()
         .args([
             "drill",
             "--profile",

@@ -3,15 +3,15 @@
 //! `make test`. `SOAK_SHARE_PROCESS_NAMESPACE=false` drills the pods without the shared PID
 //! namespace the templates ask for, to show what it prevents (zombies pile up).
 
+mod common;
 #[path = "drill/support.rs"]
 mod support;
 
 use redis_ha_gen::drill::cluster::Cluster;
 use redis_ha_gen::drill::local::LocalSet;
 use redis_ha_gen::drill::spec::{documents_from_text, ha_spec};
-use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{bin, no_set_leftovers, require_root_and_redis};
+use support::{no_set_leftovers, render, require_root_and_redis};
 
 fn seconds_from_env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -25,16 +25,7 @@ fn seconds_from_env(name: &str, default: u64) -> u64 {
 fn probes_every_second_leave_no_zombies() {
     require_root_and_redis();
     let soak = Duration::from_secs(seconds_from_env("SOAK_SECONDS", 180));
-    let out = Command::new(bin())
-        .args(["--profile", "production"])
-        .output()
-        .expect("render production");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).expect("utf-8 manifests");
+    let text = render(&["--profile", "production"]);
     let documents = documents_from_text("production", &text).expect("parse");
     let mut spec = ha_spec(&documents, Some(1)).expect("spec");
     if std::env::var("SOAK_SHARE_PROCESS_NAMESPACE").as_deref() == Ok("false") {

@@ -53,8 +53,9 @@ fn section(out: &mut String, rule: &Rule) {
     let _ = writeln!(
         out,
         "\n**Suppress.** On one object: annotation \
-         `ignore-check.redis-ha-gen.io/{id}: \"<reason>\"`; everywhere: \
+         `{prefix}{id}: \"<reason>\"`; everywhere: \
          `rules: {{{id}: off}}` in `.redis-ha-gen.yaml`.",
+        prefix = crate::finding::IGNORE_CHECK_PREFIX,
         id = rule.id
     );
 }

@@ -242,7 +242,8 @@ pub fn explain(args: &ExplainArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         }
     }
     text.push_str(&format!(
-        "\nSuppress\n  on one object: annotation `ignore-check.redis-ha-gen.io/{id}: \"<reason>\"`\n  everywhere: `rules: {{{id}: off}}` in .redis-ha-gen.yaml\n",
+        "\nSuppress\n  on one object: annotation `{prefix}{id}: \"<reason>\"`\n  everywhere: `rules: {{{id}: off}}` in .redis-ha-gen.yaml\n",
+        prefix = crate::finding::IGNORE_CHECK_PREFIX,
         id = rule.id
     ));
     out.print(&text)?;

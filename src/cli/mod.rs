@@ -23,7 +23,7 @@ mod status;
 
 pub use args::*;
 
-use crate::error::EXIT_USAGE;
+use crate::error::{EXIT_OK, EXIT_USAGE};
 use clap::FromArgMatches;
 pub use pipe::Stdout;
 
@@ -36,7 +36,11 @@ pub fn main() -> u8 {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return if err.use_stderr() { EXIT_USAGE } else { 0 };
+            return if err.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            };
         }
     };
     // The one stdout of the run: it handles a reader that goes away (pipe.rs).

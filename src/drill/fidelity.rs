@@ -64,11 +64,7 @@ impl DnsFidelity {
             ttl_seconds: timing.ttl.as_secs(),
             cache_seconds: timing.ttl.min(timing.cache).as_secs(),
             propagation_ms: u64::try_from(timing.propagation.as_millis()).unwrap_or(u64::MAX),
-            search: vec![
-                format!("{namespace}.svc.{domain}"),
-                format!("svc.{domain}"),
-                domain.to_string(),
-            ],
+            search: crate::kube_names::search_path(namespace, domain).to_vec(),
             ndots: 5,
         }
     }

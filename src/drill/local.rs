@@ -631,8 +631,7 @@ impl Cluster for LocalSet {
         let spec = self.node.spec();
         (0..self.pods.len()).find(|&i| {
             self.node.dns.ordinal_of_ip(host) == Some(i)
-                || host == spec.pod_name(i)
-                || host.starts_with(&format!("{}.", spec.pod_name(i)))
+                || crate::kube_names::names_pod(host, &spec.pod_name(i))
         })
     }
 }

@@ -201,7 +201,7 @@ impl SetNames<'_> {
         let mut names = Vec::new();
         for ordinal in 0..self.replicas {
             let pod = kube_names::pod_name(self.set, ordinal);
-            let under_service = format!("{pod}.{}", self.headless_service);
+            let under_service = kube_names::pod_under_service(&pod, self.headless_service);
             names.extend(
                 kube_names::search_forms(&under_service, ns, domain)
                     .into_iter()

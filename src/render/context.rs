@@ -190,7 +190,7 @@ pub struct PodSpec {
 impl RenderContext {
     pub fn from_profile(profile: &Profile) -> RenderContext {
         let name = profile.name.clone();
-        let headless_service = format!("{name}-headless");
+        let headless_service = kube_names::headless_service(&name);
         let selector = BTreeMap::from([("app".to_string(), name.clone())]);
         let mut labels = profile.labels.clone();
         labels.extend(selector.clone());
@@ -409,7 +409,7 @@ fn pod_env_of(profile: &Profile) -> Vec<Value> {
     pod_env(
         profile,
         name,
-        &format!("{name}-headless"),
+        &kube_names::headless_service(name),
         profile.redis.termination_grace_period_seconds,
     )
 }

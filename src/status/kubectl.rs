@@ -2,7 +2,8 @@
 //! `kubectl exec POD -c redis|sentinel -- sh -c … redis-cli -p PORT …`.
 //!
 //! `redis-cli` prints plain text when its output is not a terminal; the query's [`Shape`]
-//! says how to read it back. A password and TLS are the pod's business, read as its own
+//! says how to read it back (crate::kubectl_exec: the command line and the reading the
+//! drill's kubectl target shares). A password and TLS are the pod's business, read as its own
 //! scripts do: in the Redis and the Sentinel container, the file `REDIS_PASSWORD_FILE` names
 //! (the generated manifests' Secret volume; Sentinel requires the same password), or else
 //! `REDIS_PASSWORD` (a Secret env), when set, becomes
@@ -13,16 +14,15 @@
 //! `TLS_CA_CERT_FILE` (set under
 //! `tls.enabled`) turns on `--tls --cacert` with it, unless `--tls` said which CA to use.
 
-use super::{Backend, Instance, Kind, Query, Shape};
+use super::{Backend, Instance, Kind, Query};
 use crate::deadline_command::{Finished, output_until};
+use crate::kubectl_exec::{self, REDIS_CONTAINER, SENTINEL_CONTAINER};
 use crate::resp::Reply;
 use anyhow::{Context, bail};
 use serde_json::Value as Json;
 use std::process::Command;
 use std::time::Instant;
 
-const REDIS_CONTAINER: &str = "redis";
-const SENTINEL_CONTAINER: &str = "sentinel";
 /// Makes the container's password, if any, `redis-cli`'s: the file `REDIS_PASSWORD_FILE`
 /// names (the generated manifests mount the Secret), else `REDIS_PASSWORD`.
 const AUTH_FROM_POD_ENV: &str = r#"if [ -n "${REDIS_PASSWORD_FILE:-}" ]; then REDISCLI_AUTH=$(cat "$REDIS_PASSWORD_FILE"); export REDISCLI_AUTH; elif [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; "#;
@@ -72,7 +72,7 @@ impl Kubectl {
     }
 
     fn kubectl(&self) -> Command {
-        let mut command = Command::new("kubectl");
+        let mut command = kubectl_exec::kubectl("kubectl".as_ref(), &self.namespace);
         // kubectl's own limit too, so the API server stops the request as well.
         let seconds = self
             .deadline
@@ -80,11 +80,7 @@ impl Kubectl {
             .as_secs_f64()
             .ceil()
             .max(1.0);
-        command.args([
-            "--namespace",
-            &self.namespace,
-            &format!("--request-timeout={seconds}s"),
-        ]);
+        command.arg(format!("--request-timeout={seconds}s"));
         command
     }
 
@@ -149,31 +145,33 @@ impl Backend for Kubectl {
             TLS_FROM_POD_ENV
         };
         let script = format!("{AUTH_FROM_POD_ENV}{tls}{RUN_WITH_PREVIOUS_ON_REFUSAL}");
-        command
-            .args(["exec", pod, "-c", container, "--", "sh", "-c", &script])
-            .args(["redis-cli", "-p"])
-            .arg(instance.port.to_string());
-        if let Some(ca) = &self.tls_ca {
-            command.args(["--tls", "--cacert", ca]);
-        }
-        command.args(&query.args);
+        command.args(kubectl_exec::redis_cli_argv(
+            pod,
+            container,
+            Some(&script),
+            instance.port,
+            self.tls_ca.as_deref(),
+            &query.args[..],
+        ));
         let what = format!("kubectl exec {pod} -c {container}");
         let output = self
             .run(&mut command, &what)
             .map_err(|e| format!("{e:#}"))?;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        if !output.status.success() {
-            return Err(stderr.trim().to_owned());
-        }
-        if stderr.lines().any(|l| l.trim() == PREVIOUS_PASSWORD_MARK)
+        let reply = kubectl_exec::read_output(
+            output.status.success(),
+            &output.stdout,
+            &output.stderr,
+            query.shape,
+        )?;
+        if output.status.success()
+            && String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .any(|l| l.trim() == PREVIOUS_PASSWORD_MARK)
             && !self.previous_password.contains(&instance.name)
         {
             self.previous_password.push(instance.name.clone());
         }
-        Ok(read_plain(
-            &String::from_utf8_lossy(&output.stdout),
-            query.shape,
-        ))
+        Ok(reply)
     }
 
     fn fatal(&self) -> Option<&str> {
@@ -265,68 +263,4 @@ fn container_down(pod: &Json, container: &str) -> Option<String> {
         Some(reason) => format!("container {container} {what}: {reason}"),
         None => format!("container {container} {what}"),
     })
-}
-
-/// Read `redis-cli`'s non-terminal output back into a reply of the expected shape.
-fn read_plain(stdout: &str, shape: Shape) -> Reply {
-    let body = stdout.strip_suffix('\n').unwrap_or(stdout);
-    if shape == Shape::Status {
-        let line = body.lines().next().unwrap_or_default().to_owned();
-        return if line.starts_with("OK") {
-            Reply::Status(line)
-        } else {
-            Reply::Error(line)
-        };
-    }
-    // An error reply is printed as one line starting with its code (`ERR`, `NOAUTH`, …).
-    let mut lines = body.lines();
-    if let (Some(line), None) = (lines.next(), lines.next()) {
-        let code = line.split(' ').next().unwrap_or_default();
-        if line.contains(' ') && code.len() > 1 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Reply::Error(line.to_owned());
-        }
-    }
-    match shape {
-        Shape::Text => Reply::Bulk(Some(body.to_owned())),
-        _ if body.trim().is_empty() => Reply::Array(None),
-        _ => Reply::Array(Some(
-            body.lines()
-                .map(|l| Reply::Bulk(Some(l.to_owned())))
-                .collect(),
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_redis_cli_plain_output_by_shape() {
-        let text = "# Replication\r\nrole:master\r\n";
-        assert_eq!(
-            read_plain(&format!("{text}\n"), Shape::Text),
-            Reply::Bulk(Some(text.into()))
-        );
-        assert_eq!(read_plain("\n", Shape::List), Reply::Array(None));
-        let addr = read_plain("10.0.0.1\n6379\n", Shape::List);
-        let addr: Vec<&str> = addr.items().iter().filter_map(Reply::text).collect();
-        assert_eq!(addr, ["10.0.0.1", "6379"]);
-        assert_eq!(
-            read_plain("ERR No such master with that name\n", Shape::List),
-            Reply::Error("ERR No such master with that name".into())
-        );
-        assert_eq!(
-            read_plain("NOAUTH Authentication required.\n", Shape::Text),
-            Reply::Error("NOAUTH Authentication required.".into())
-        );
-        assert_eq!(
-            read_plain("OK 3 usable Sentinels.\n", Shape::Status),
-            Reply::Status("OK 3 usable Sentinels.".into())
-        );
-        assert_eq!(
-            read_plain("NOQUORUM 1 usable Sentinels.\n", Shape::Status),
-            Reply::Error("NOQUORUM 1 usable Sentinels.".into())
-        );
-    }
 }

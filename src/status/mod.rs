@@ -45,25 +45,16 @@ impl Instance {
     /// Whether `host:port`, as Redis or Sentinel reports it, is this instance.
     pub fn answers_to(&self, host: &str, port: u16) -> bool {
         port == self.port
-            && self.hosts.iter().any(|known| {
-                host == known
-                    || host
-                        .strip_prefix(known.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-            })
+            && self
+                .hosts
+                .iter()
+                .any(|known| crate::kube_names::names_pod(host, known))
     }
 }
 
-/// How a reply is shaped; `kubectl` needs it to read `redis-cli`'s plain output back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// One string (`INFO`).
-    Text,
-    /// An array of strings, or nil.
-    List,
-    /// `+OK …` or an error (`SENTINEL CKQUORUM`).
-    Status,
-}
+/// How a reply is shaped; `kubectl` needs it to read `redis-cli`'s plain output back (the
+/// drill's kubectl target reads it the same way: crate::kubectl_exec).
+pub use crate::kubectl_exec::Shape;
 
 /// One command to send to an instance.
 #[derive(Clone, Debug)]

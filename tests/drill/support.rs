@@ -1,13 +1,12 @@
-//! What the drill tests share: the binary, the environment they require, and the JSON
-//! report and leftovers of one tracked run.
+//! What the drill tests share beyond the harness of every integration test
+//! (tests/common/mod.rs, which launches the binary: each drill test binary declares
+//! `mod common;` beside `mod support;`): the environment they require, the drill's runs, its
+//! JSON report and the leftovers of one tracked run.
 // Each test binary that includes this module uses a part of it.
 #![allow(dead_code)]
 
+use crate::common::binary;
 use std::process::{Command, Output};
-
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_redis-ha-gen")
-}
 
 pub fn require_root_and_redis() {
     // SAFETY: geteuid(2) has no preconditions.
@@ -29,13 +28,14 @@ pub fn require_root_and_redis() {
 }
 
 pub fn drill(args: &[&str]) -> Output {
-    Command::new(bin())
+    binary()
         .arg("drill")
         .args(args)
         .output()
         .expect("run redis-ha-gen")
 }
 
+/// The drill's JSON report on `output`'s stdout.
 pub fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
@@ -137,7 +137,7 @@ fn leftovers(run: &str, serial_digits: usize) -> Vec<String> {
 }
 
 pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
-    let child = Command::new(bin())
+    let child = binary()
         .arg("drill")
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -154,7 +154,7 @@ pub fn drill_tracked(args: &[&str]) -> (Output, u32) {
 /// `drill --manifests - ARGS` with `manifests` on stdin: its output and its pid (for `no_leftovers`).
 pub fn drill_stdin(manifests: &str, args: &[&str]) -> (Output, u32) {
     use std::io::Write;
-    let mut child = Command::new(bin())
+    let mut child = binary()
         .args(["drill", "--manifests", "-"])
         .args(args)
         .stdin(std::process::Stdio::piped())
@@ -177,7 +177,7 @@ pub fn drill_stdin(manifests: &str, args: &[&str]) -> (Output, u32) {
 
 /// The manifests `redis-ha-gen ARGS` renders.
 pub fn render(args: &[&str]) -> String {
-    let out = Command::new(bin()).args(args).output().expect("render");
+    let out = binary().args(args).output().expect("render");
     assert!(
         out.status.success(),
         "{}",

@@ -196,9 +196,9 @@ impl Drop for Dns {
 
 /// The kubelet's resolv.conf for a pod with `dnsPolicy: ClusterFirst`.
 fn resolv_conf(spec: &HaSpec, nameserver: Ipv4Addr) -> String {
-    let domain = &spec.cluster_domain;
+    let search = crate::kube_names::search_path(&spec.namespace, &spec.cluster_domain);
     format!(
-        "search {}.svc.{domain} svc.{domain} {domain}\nnameserver {nameserver}\noptions ndots:5\n",
-        spec.namespace
+        "search {}\nnameserver {nameserver}\noptions ndots:5\n",
+        search.join(" ")
     )
 }

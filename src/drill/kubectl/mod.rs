@@ -17,8 +17,9 @@ mod volumes;
 
 use super::cluster::{Cluster, Session};
 use super::spec::HaSpec;
+use crate::kubectl_exec::{self, SENTINEL_CONTAINER, Shape};
 use crate::resp::Reply;
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use pod::PodState;
 use signal::Signal;
 use std::ffi::OsString;
@@ -49,11 +50,8 @@ impl KubectlSet {
     }
 
     fn command(&self) -> Command {
-        let mut command = Command::new(&self.program);
-        command
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .arg("--namespace")
-            .arg(&self.spec.namespace);
+        let mut command = kubectl_exec::kubectl(&self.program, &self.spec.namespace);
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 
@@ -81,7 +79,7 @@ impl KubectlSet {
             self.spec
                 .sentinel_container
                 .clone()
-                .unwrap_or_else(|| "sentinel".into())
+                .unwrap_or_else(|| SENTINEL_CONTAINER.into())
         } else {
             self.spec.redis_container.clone()
         }
@@ -181,39 +179,6 @@ struct ExecSession<'a> {
     authenticated: bool,
 }
 
-/// redis-cli's output without a terminal: one line per element, errors as their text.
-fn parse_cli_output(command: &str, ok: bool, text: &str) -> Reply {
-    let lines: Vec<&str> = text.lines().collect();
-    let first = lines.first().copied().unwrap_or("");
-    let is_error = !ok
-        || [
-            "ERR",
-            "NOREPLICAS",
-            "READONLY",
-            "NOAUTH",
-            "WRONGPASS",
-            "LOADING",
-            "MASTERDOWN",
-            "NOMASTERLINK",
-        ]
-        .iter()
-        .any(|e| first.starts_with(e));
-    if is_error {
-        return Reply::Error(first.to_string());
-    }
-    match command.to_ascii_uppercase().as_str() {
-        "WAIT" | "EXISTS" => Reply::Int(first.trim().parse().unwrap_or(0)),
-        "SET" | "AUTH" | "PING" => Reply::Status(first.to_string()),
-        "INFO" => Reply::Bulk(Some(text.to_string())),
-        _ => Reply::Array(Some(
-            lines
-                .iter()
-                .map(|l| Reply::Bulk(Some(l.to_string())))
-                .collect(),
-        )),
-    }
-}
-
 /// Where the Redis container finds its password (a Secret's), if anywhere: the env variable
 /// (`secretKeyRef`), or the file an env variable `*PASSWORD_FILE` names (a mounted Secret).
 enum PasswordIn<'a> {
@@ -254,9 +219,7 @@ fn redis_cli_argv(
     authenticated: bool,
     args: &[&str],
 ) -> anyhow::Result<Vec<String>> {
-    let mut argv: Vec<String> = ["exec", &spec.pod_name(ordinal), "-c", container, "--"]
-        .map(str::to_string)
-        .to_vec();
+    let mut wrapper = None;
     // Sentinel requires the same password as Redis in the generated sets (and answers
     // anyway after a refused AUTH where it requires none).
     if let Some(source) = password_in(spec).filter(|_| authenticated) {
@@ -274,25 +237,28 @@ fn redis_cli_argv(
                  name"
             );
         }
-        let script =
-            format!(r#"REDISCLI_AUTH=$({read} '{name}'); export REDISCLI_AUTH; exec "$0" "$@""#);
-        argv.extend(["sh".into(), "-c".into(), script]);
+        wrapper = Some(format!(
+            r#"REDISCLI_AUTH=$({read} '{name}'); export REDISCLI_AUTH; exec "$0" "$@""#
+        ));
     }
     let port = if sentinel {
         spec.sentinel_port
     } else {
         spec.redis_port
     };
-    argv.extend(["redis-cli".into(), "-p".into(), port.to_string()]);
-    let tls = spec
+    let tls_ca = spec
         .tls
         .as_ref()
-        .filter(|t| if sentinel { t.sentinel } else { t.redis });
-    if let Some(tls) = tls {
-        argv.extend(["--tls".into(), "--cacert".into(), tls.ca_file.clone()]);
-    }
-    argv.extend(args.iter().map(|a| (*a).to_string()));
-    Ok(argv)
+        .filter(|t| if sentinel { t.sentinel } else { t.redis })
+        .map(|tls| tls.ca_file.as_str());
+    Ok(kubectl_exec::redis_cli_argv(
+        &spec.pod_name(ordinal),
+        container,
+        wrapper.as_deref(),
+        port,
+        tls_ca,
+        args,
+    ))
 }
 
 impl Session for ExecSession<'_> {
@@ -309,15 +275,9 @@ impl Session for ExecSession<'_> {
             args,
         )?;
         let out = self.set.run(&argv)?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() && text.trim().is_empty() {
-            bail!("{pod}: {}", String::from_utf8_lossy(&out.stderr).trim());
-        }
-        Ok(parse_cli_output(
-            args.first().copied().unwrap_or(""),
-            out.status.success(),
-            &text,
-        ))
+        let shape = Shape::of_command(args.first().copied().unwrap_or(""));
+        kubectl_exec::read_output(out.status.success(), &out.stdout, &out.stderr, shape)
+            .map_err(|why| anyhow!("{pod}: {why}"))
     }
 }
 
@@ -465,9 +425,7 @@ impl Cluster for KubectlSet {
     }
 
     fn ordinal_of(&self, host: &str) -> Option<usize> {
-        (0..self.spec.replicas).find(|&i| {
-            let pod = self.spec.pod_name(i);
-            host == pod || host.starts_with(&format!("{pod}."))
-        })
+        (0..self.spec.replicas)
+            .find(|&i| crate::kube_names::names_pod(host, &self.spec.pod_name(i)))
     }
 }

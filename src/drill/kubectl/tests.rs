@@ -283,18 +283,20 @@ fn a_failed_or_late_job_is_reported_and_still_deleted() {
     );
 }
 
+/// How the target reads a command's output (crate::kubectl_exec).
+fn parse_cli_output(command: &str, text: &str) -> Reply {
+    crate::kubectl_exec::read_plain(text, Shape::of_command(command))
+}
+
 #[test]
 fn reads_redis_cli_output() {
-    assert_eq!(
-        parse_cli_output("SET", true, "OK\n"),
-        Reply::Status("OK".into())
-    );
-    assert_eq!(parse_cli_output("WAIT", true, "1\n"), Reply::Int(1));
+    assert_eq!(parse_cli_output("SET", "OK\n"), Reply::Status("OK".into()));
+    assert_eq!(parse_cli_output("WAIT", "1\n"), Reply::Int(1));
     assert!(matches!(
-        parse_cli_output("SET", true, "NOREPLICAS Not enough good replicas\n"),
+        parse_cli_output("SET", "NOREPLICAS Not enough good replicas\n"),
         Reply::Error(_)
     ));
-    let role = parse_cli_output("ROLE", true, "master\n3021\nredis-1.x\n6379\n3021\n");
+    let role = parse_cli_output("ROLE", "master\n3021\nredis-1.x\n6379\n3021\n");
     assert_eq!(role.items()[0].text(), Some("master"));
 }
 
