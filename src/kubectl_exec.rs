@@ -25,10 +25,12 @@ pub enum Shape {
     List,
     /// An array of strings, one per line of the output, never nil: the drill's reading of
     /// every command it knows no other shape for. The two readings of an empty output
-    /// differ and are kept apart: the stricter one (nil, which the drill's probe takes for
-    /// an MGET that failed) would change what the drill reports where `redis-cli` prints
-    /// nothing (its kubectl tests' stand-in answers no MGET).
+    /// differ and are kept apart: the drill reads an empty output of a command it has no
+    /// shape for as no items, `status` as nil.
     Lines,
+    /// The values of `MGET`, one per line: `redis-cli` prints a nil (a missing key) as an
+    /// empty line, read back as nil (the drill never writes an empty value).
+    Values,
     /// `+OK …` or an error (`SENTINEL CKQUORUM`): anything but `OK…` is an error.
     Status,
     /// A simple-string reply (`+OK` to `SET`, `+PONG`).
@@ -44,6 +46,7 @@ impl Shape {
             "WAIT" | "EXISTS" => Shape::Int,
             "SET" | "AUTH" | "PING" => Shape::Line,
             "INFO" => Shape::Text,
+            "MGET" => Shape::Values,
             _ => Shape::Lines,
         }
     }
@@ -130,6 +133,12 @@ pub fn read_plain(stdout: &str, shape: Shape) -> Reply {
                 .map(|l| Reply::Bulk(Some(l.to_owned())))
                 .collect(),
         )),
+        Shape::Values => Reply::Array(Some(
+            stdout
+                .lines()
+                .map(|l| Reply::Bulk((!l.is_empty()).then(|| l.to_owned())))
+                .collect(),
+        )),
         _ if body.trim().is_empty() => Reply::Array(None),
         _ => Reply::Array(Some(
             body.lines()
@@ -203,6 +212,11 @@ mod tests {
         assert_eq!(Shape::of_command("INFO"), Shape::Text);
         assert_eq!(Shape::of_command("ROLE"), Shape::Lines);
         assert_eq!(read_plain("", Shape::Lines), Reply::Array(Some(Vec::new())));
+        // A missing key of MGET is an empty line (redis-cli 7.0.15: `1\n\n1\n`).
+        assert_eq!(Shape::of_command("mget"), Shape::Values);
+        let values = read_plain("1\n\n1\n", Shape::Values);
+        let present: Vec<bool> = values.items().iter().map(|v| v.text().is_some()).collect();
+        assert_eq!(present, [true, false, true]);
     }
 
     #[test]

@@ -88,6 +88,25 @@ fn replica_down_sigkills_the_replica_and_waits_for_it() {
     assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
 }
 
+/// The acknowledged keys are read back with `MGET`, whose missing keys `redis-cli` prints as
+/// empty lines: one the final master lacks is a lost write (it read as kept before).
+#[test]
+fn a_key_the_final_master_lacks_is_a_lost_write() {
+    let (report, calls, _) = drill(
+        &[
+            "--scenario",
+            "replica-down",
+            "--manifests",
+            "tests/drill/seed/redis-ha.yaml",
+        ],
+        &[("KUBECTL_MGET_MISSING", "1")],
+    );
+    assert!(calls.contains(" MGET drill:replica-down:"), "{calls}");
+    let scenario = &report["scenarios"][0];
+    assert_eq!(scenario["writes_lost"], 1, "{scenario:#}");
+    assert_eq!(scenario["passed"], false, "{scenario:#}");
+}
+
 #[test]
 fn a_tls_set_is_asked_with_redis_cli_tls_and_the_pods_ca() {
     let (report, calls, out) = replica_down("tests/drill/tls/redis-ha.yaml");

@@ -49,8 +49,9 @@ pub enum Discovery {
     /// The Sentinel Service `<service>.<namespace>.svc:26379`, as the gateway is given it:
     /// one connection to its cluster IP from the client pod, which the Services' DNAT sends
     /// to a ready endpoint. Where the target plays no client pod (a live cluster through
-    /// `kubectl`), the pods behind the Service's endpoints, asked in turn. Every scenario
-    /// and the explorer discover so (docs/drill.md "Services").
+    /// `kubectl`), the pods behind the Service's endpoints, asked in turn; where no Service
+    /// serves the Sentinel port, every pod's Sentinel (the addresses such a set gives its
+    /// clients). Every scenario and the explorer discover so (docs/drill.md "Services").
     SentinelService {
         /// Also record, before each write, how many pods are behind the Service (on a live
         /// cluster a `kubectl get pod` each): the check that it never drops to none.
@@ -60,9 +61,14 @@ pub enum Discovery {
 
 impl Discovery {
     fn sentinels(self, cluster: &dyn Cluster) -> Vec<usize> {
+        let every_pod = || (0..cluster.spec().replicas).collect();
         match self {
-            Discovery::EveryPod => (0..cluster.spec().replicas).collect(),
-            Discovery::SentinelService { .. } => cluster.sentinel_endpoints().unwrap_or_default(),
+            Discovery::EveryPod => every_pod(),
+            // A set with no Service on the Sentinel port gives its clients the pods'
+            // addresses: they ask every pod's Sentinel.
+            Discovery::SentinelService { .. } => {
+                cluster.sentinel_endpoints().unwrap_or_else(every_pod)
+            }
         }
     }
 }
@@ -131,7 +137,7 @@ pub fn run(
             watch_endpoints: true,
         } = discovery
         {
-            let behind = discovery.sentinels(cluster).len();
+            let behind = cluster.sentinel_endpoints().map_or(0, |pods| pods.len());
             if log.endpoints.last().is_none_or(|&(_, n)| n != behind) {
                 log.endpoints
                     .push((started.duration_since(t0).as_secs_f64(), behind));
