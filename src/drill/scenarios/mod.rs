@@ -643,19 +643,11 @@ fn check_failover(
             "a new master",
         ),
         Failover::Forbidden => {
-            let moved = samples
-                .iter()
-                .find(|s| s.sentinel_master.is_some_and(|m| m != r.master));
+            let moved = another_master_named(r, samples, r.master, |_| true);
             r.check(
                 "no failover",
                 moved.is_none(),
-                moved.map_or("none".into(), |s| {
-                    format!(
-                        "at {:.1} s a Sentinel named {}",
-                        s.t,
-                        r.cluster.pod_name(s.sentinel_master.unwrap_or(0))
-                    )
-                }),
+                moved.unwrap_or_else(|| "none".into()),
                 "the master stays",
             );
         }
@@ -776,21 +768,31 @@ fn check_steady_window(r: &mut Rehearsal, probe: &ProbeLog, samples: &[Sample]) 
         format!("{failed} of {tried} failed"),
         "0",
     );
-    let moved = samples
-        .iter()
-        .find(|s| within(s.t) && s.sentinel_master.is_some_and(|m| m != master));
+    let moved = another_master_named(r, samples, master, within);
     r.check(
         &format!("no failover from {from:.1} s to {to:.1} s"),
         moved.is_none(),
-        moved.map_or("none".into(), |s| {
-            format!(
-                "at {:.1} s a Sentinel named {}",
-                s.t,
-                r.cluster.pod_name(s.sentinel_master.unwrap_or(0))
-            )
-        }),
+        moved.unwrap_or_else(|| "none".into()),
         format!("{} stays master", r.cluster.pod_name(master)),
     );
+}
+
+/// The first sample taken `when` in which a Sentinel named a master other than `master`, in
+/// words (`None`: none did).
+fn another_master_named(
+    r: &Rehearsal,
+    samples: &[Sample],
+    master: usize,
+    when: impl Fn(f64) -> bool,
+) -> Option<String> {
+    let s = samples
+        .iter()
+        .find(|s| when(s.t) && s.sentinel_master.is_some_and(|m| m != master))?;
+    Some(format!(
+        "at {:.1} s a Sentinel named {}",
+        s.t,
+        r.cluster.pod_name(s.sentinel_master.unwrap_or(0))
+    ))
 }
 
 /// Clients that know only the Sentinel Service must always find a Sentinel behind it.
