@@ -132,7 +132,6 @@ const ALL_SCENARIOS: [&str; 35] = [
     "replica-down",
     "master-down",
     "master-crash",
-    "master-crash-loop",
     "master-returns",
     "master-returns-empty",
     "all-down",
@@ -163,6 +162,7 @@ const ALL_SCENARIOS: [&str; 35] = [
     "slow-dns-then-master-down",
     "sentinel-missed-switch",
     "full-sync-under-load",
+    "master-crash-loop",
 ];
 
 /// `make test` runs every scenario: ALL_SCENARIOS is the drill's catalogue, in its order (a
