@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 35] = [
+const ALL_SCENARIOS: [&str; 36] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -163,6 +163,7 @@ const ALL_SCENARIOS: [&str; 35] = [
     "sentinel-missed-switch",
     "full-sync-under-load",
     "master-crash-loop",
+    "node-loss",
 ];
 
 /// `make test` runs every scenario: ALL_SCENARIOS is the drill's catalogue, in its order (a
@@ -245,6 +246,7 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
             "master-returns",
             "sentinel-down",
             "failover-through-service",
+            "node-loss",
         ]
         .contains(&name)
         {
@@ -494,7 +496,14 @@ fn faults_do_what_they_say() {
     let text = std::fs::read_to_string(&fixture).expect("fixture");
     let documents = redis_ha_gen::drill::spec::documents_from_text("faults", &text).expect("parse");
     let spec = redis_ha_gen::drill::spec::ha_spec(&documents, None).expect("spec");
-    let set = redis_ha_gen::drill::local::LocalSet::create(&spec).expect("create the set");
+    // A node-monitor grace period short enough to see a lost node's pod marked NotReady.
+    let grace = Duration::from_secs(3);
+    let settings = redis_ha_gen::drill::fidelity::Settings {
+        node_monitor_grace: grace,
+        ..Default::default()
+    };
+    let set = redis_ha_gen::drill::local::LocalSet::create_with(&spec, &settings)
+        .expect("create the set");
     let short = Duration::from_millis(300);
     let answers = |set: &dyn Cluster| {
         set.call(0, false, &["PING"], short)
@@ -520,8 +529,48 @@ fn faults_do_what_they_say() {
 
     set.freeze_pod(0, true).expect("freeze");
     assert!(!answers(&set), "a frozen pod answers");
+    // A frozen process still has a kernel that completes the TCP handshake…
+    assert!(
+        set.connect(0, false, short).is_ok(),
+        "no connection to a frozen pod"
+    );
     set.freeze_pod(0, false).expect("thaw");
     eventually(&set, "SIGCONT");
+
+    // …a lost node has none: not even the host (the drill's own checks) gets a handshake,
+    // and with the kubelet gone the pod stays Running and Ready until the node-monitor grace
+    // period ends, then NotReady, still Running (not deleted, not replaced).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !set.is_ready(0) {
+        assert!(Instant::now() < deadline, "redis-0 is not Ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let lost = Instant::now();
+    set.lose_node(0).expect("lose the node");
+    assert!(
+        set.connect(0, false, short).is_err(),
+        "a lost node's pod completed a TCP handshake"
+    );
+    assert!(!answers(&set), "a lost node's pod answers");
+    assert!(
+        set.is_ready(0) && set.is_running(0),
+        "the lost node's pod was not left Ready"
+    );
+    std::thread::sleep((grace + Duration::from_millis(500)).saturating_sub(lost.elapsed()));
+    assert!(
+        !set.is_ready(0) && set.is_running(0),
+        "the lost node's pod is not NotReady (and still there) after the grace period"
+    );
+    assert!(
+        set.lose_node(0).is_err(),
+        "a node lost already was lost again"
+    );
+    set.restore_node(0).expect("the node comes back");
+    eventually(&set, "its node came back");
+    assert!(
+        set.restore_node(0).is_err(),
+        "a node that is back was brought back again"
+    );
 
     let reply = set
         .call(0, false, &["SET", "kept", "1"], short)

@@ -305,6 +305,11 @@ pub struct DrillArgs {
     /// Local target: delay between an endpoint change and the cluster DNS answering it.
     #[arg(long, value_name = "MS", default_value_t = crate::drill::fidelity::DEFAULT_DNS_PROPAGATION_MS)]
     pub dns_propagation_ms: u64,
+    /// Local target: how long a lost node's pods stay Ready before they are marked NotReady
+    /// (kube-controller-manager's --node-monitor-grace-period: 50 since Kubernetes 1.32).
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = crate::drill::fidelity::DEFAULT_NODE_MONITOR_GRACE_SECS)]
+    pub node_monitor_grace: u64,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -28,6 +28,7 @@ pub fn drill(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
                 cache: Duration::from_secs(args.dns_cache),
                 propagation: Duration::from_millis(args.dns_propagation_ms),
             },
+            node_monitor_grace: Duration::from_secs(args.node_monitor_grace),
         },
         render: rerender(args),
     };

@@ -83,6 +83,24 @@ pub trait Cluster: Sync {
             self.pod_name(ordinal)
         )
     }
+    /// The pod's node is lost (it loses power): every frame to or from the pod silently
+    /// dropped (no RST), its processes stopped, its kubelet gone, so the pod stays Running
+    /// and Ready as last reported until the node lifecycle controller marks it NotReady, the
+    /// node-monitor grace period later. A StatefulSet's pod on a lost node is not replaced.
+    fn lose_node(&self, ordinal: usize) -> anyhow::Result<()> {
+        anyhow::bail!(
+            "this target cannot lose the node of {}",
+            self.pod_name(ordinal)
+        )
+    }
+    /// The lost node is back, rebooted: the pod starts again in a new sandbox (a new
+    /// address), with its volume claims.
+    fn restore_node(&self, ordinal: usize) -> anyhow::Result<()> {
+        anyhow::bail!(
+            "this target cannot bring back the node of {}",
+            self.pod_name(ordinal)
+        )
+    }
     /// Put a fault of the cluster DNS in force (`None`: lift it).
     fn dns_fault(&self, fault: Option<DnsFault>) -> anyhow::Result<()> {
         let _ = fault;

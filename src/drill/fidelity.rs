@@ -18,6 +18,8 @@ pub struct Settings {
     pub pids_limit: u32,
     /// The cluster DNS's record TTL, cache cap and propagation delay (`--dns-*`).
     pub dns: Timing,
+    /// How long a lost node's pods stay Ready (`--node-monitor-grace`).
+    pub node_monitor_grace: Duration,
 }
 
 /// CoreDNS's kubernetes plugin's record TTL (`ttl`, default 5 s).
@@ -26,6 +28,10 @@ pub const DEFAULT_DNS_TTL_SECS: u64 = 5;
 pub const DEFAULT_DNS_CACHE_SECS: u64 = 30;
 /// Endpoint change to CoreDNS answer: the EndpointSlice watch (sub-second on an idle cluster).
 pub const DEFAULT_DNS_PROPAGATION_MS: u64 = 500;
+/// kube-controller-manager's `--node-monitor-grace-period`: how long a node that stopped
+/// reporting stays Ready before the node lifecycle controller marks it (and its pods)
+/// NotReady. 50 s since Kubernetes 1.32 (40 s before; kubernetes/kubernetes#121793, #127352).
+pub const DEFAULT_NODE_MONITOR_GRACE_SECS: u64 = 50;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -36,6 +42,7 @@ impl Default for Settings {
                 cache: Duration::from_secs(DEFAULT_DNS_CACHE_SECS),
                 propagation: Duration::from_millis(DEFAULT_DNS_PROPAGATION_MS),
             },
+            node_monitor_grace: Duration::from_secs(DEFAULT_NODE_MONITOR_GRACE_SECS),
         }
     }
 }
@@ -109,6 +116,21 @@ impl KubeletFidelity {
     }
 }
 
+/// The report's `fidelity.node_loss`: how a lost node is played (`Cluster::lose_node`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct NodeLossFidelity {
+    /// Every frame to and from the node's pod is dropped without an answer (no RST, no
+    /// ICMP), the host's included; its processes stop; its kubelet is gone.
+    pub silent_drop: bool,
+    /// The pod stays Ready this long, then NotReady (kube-controller-manager's
+    /// `--node-monitor-grace-period`); it is never deleted nor replaced while the node is
+    /// lost (a StatefulSet's pod on an unreachable node).
+    pub node_monitor_grace_seconds: u64,
+    /// The node comes back rebooted: the pod starts again in a new sandbox, at a new
+    /// address, with its claims.
+    pub returns_rebooted: bool,
+}
+
 /// The report's `fidelity` object (local target only).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Fidelity {
@@ -135,6 +157,8 @@ pub struct Fidelity {
     pub dns: DnsFidelity,
     /// The kubelet's restart, probe and termination timings.
     pub kubelet: KubeletFidelity,
+    /// A lost node.
+    pub node_loss: NodeLossFidelity,
     /// The Services with their cluster IPs (kube-proxy's DNAT in every namespace).
     pub services: ServicesFidelity,
     /// The NetworkPolicies selecting the pods, enforced or not.
@@ -152,7 +176,7 @@ pub const NOT_EMULATED: &[&str] = &[
     "cluster DNS: UDP only (no TCP fallback for truncated answers), A records only (AAAA and other types answer NODATA), no SRV or PTR records, no upstream (names outside the cluster domain are NXDOMAIN), dnsPolicy other than ClusterFirst; the pods' resolver is this machine's glibc (Debian's redis binaries), not the Alpine image's musl",
     "Services: cluster IPs answer in the pods' and the client's namespaces only (the host, where the drill's own checks run, reaches pods directly); no sessionAffinity, NodePort, LoadBalancer or externalTrafficPolicy; TCP only; the client models (go-redis, redis-py, Lettuce) ask every pod's Sentinel at its own address, where the probe goes through the client Service",
     "kubelet: the probe workers' phase (each ticks from the pod's start, not from a random offset after a kubelet restart); readiness runs triggered by pod status updates other than the startup probe's success; httpGet and grpc probes (taken as passing); the time a runtime takes to create and start a container; the Evented PLEG (exits are noticed at the 1 s relist only); the KubeletCrashLoopBackOffMax and ReduceDefaultCrashLoopBackOffDecay feature gates (off by default)",
-    "node loss (traffic silently dropped)",
+    "node loss: the taint-based eviction (tolerationSeconds, 300 s) that marks a lost node's pod for deletion (it cannot end while the node is away, so the StatefulSet replaces nothing either way); a node that never comes back (the pod force-deleted and recreated elsewhere, its claim re-attached); a node partitioned with its processes running (played as `isolated-master`)",
     "NetworkPolicy: ingress to the set's pods from pods of its namespace only (podSelector peers; namespaceSelector, ipBlock and matchExpressions leave a policy unenforced and say so); new TCP connections only (no UDP or ICMP filtering); egress rules; traffic from the node (kubelet probes, the drill's checks) always passes, as on most CNIs",
     "seccomp profiles",
 ];
@@ -178,6 +202,11 @@ impl Fidelity {
             security_context,
             dns,
             kubelet: KubeletFidelity::played(),
+            node_loss: NodeLossFidelity {
+                silent_drop: true,
+                node_monitor_grace_seconds: settings.node_monitor_grace.as_secs(),
+                returns_rebooted: true,
+            },
             services,
             network_policies,
             client,

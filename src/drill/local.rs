@@ -64,6 +64,8 @@ pub struct LocalSet {
     /// `<pid><2-digit serial>`: in the name of every namespace, link, cgroup and directory
     /// of the set.
     id: String,
+    /// How long a lost node's pods stay Ready (`Settings::node_monitor_grace`).
+    node_monitor_grace: std::time::Duration,
 }
 
 static SETS: AtomicU32 = AtomicU32::new(0);
@@ -261,6 +263,7 @@ impl LocalSet {
             tls,
             passwords: std::sync::RwLock::new(spec.passwords.clone()),
             id,
+            node_monitor_grace: settings.node_monitor_grace,
         })
     }
 
@@ -463,6 +466,39 @@ impl Cluster for LocalSet {
 
     fn is_running(&self, ordinal: usize) -> bool {
         self.pods.get(ordinal).is_some_and(|p| p.is_running())
+    }
+
+    fn lose_node(&self, ordinal: usize) -> anyhow::Result<()> {
+        let pod = self.pod(ordinal)?;
+        if !pod.is_running() || pod.node_lost() {
+            bail!(
+                "pod {} is not running on a live node: there is no node of it to lose",
+                self.pod_name(ordinal)
+            );
+        }
+        self.network.set_node_lost(ordinal, true)?;
+        let loss = pod.lose_node();
+        // The node lifecycle controller's part: a thread that holds nothing of the set, so a
+        // set dropped meanwhile is gone at once.
+        let pod = Arc::downgrade(pod);
+        let grace = self.node_monitor_grace;
+        std::thread::spawn(move || {
+            std::thread::sleep(grace);
+            if let Some(pod) = pod.upgrade() {
+                pod.node_not_ready(loss);
+            }
+        });
+        Ok(())
+    }
+
+    fn restore_node(&self, ordinal: usize) -> anyhow::Result<()> {
+        let pod = self.pod(ordinal)?;
+        if !pod.node_lost() {
+            bail!("the node of {} is not lost", self.pod_name(ordinal));
+        }
+        self.network.set_node_lost(ordinal, false)?;
+        pod.restore_node();
+        self.start_pod(ordinal)
     }
 
     fn delete_pod(&self, ordinal: usize) -> anyhow::Result<()> {

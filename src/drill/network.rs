@@ -4,7 +4,8 @@
 //! A partition is the pod's link set down; an isolation drops, silently (no RST), every frame
 //! the bridge would forward between the pod and the other pods, while the host (where the
 //! drill's clients run) still reaches it: nftables rules of the `bridge` family, one chain
-//! per isolated pod in a table of this network's own. Client namespaces (pods of another
+//! per isolated pod in a table of this network's own. A lost node's pod loses every frame, to
+//! and from the host too (`set_node_lost`). Client namespaces (pods of another
 //! workload, the gateway's stand-in) join the same bridge at the top of the range. Each
 //! namespace routes the Services' range (`services::SERVICE_CIDR`) to the bridge, so a
 //! connection to a cluster IP gets past routing to the namespace's DNAT rules; the
@@ -247,10 +248,41 @@ impl Network {
     /// still reaches it; or remove that cut again. nftables rules of the `bridge` family on
     /// the pod's bridge port.
     pub fn set_cut(&self, ordinal: usize, cut: Cut, on: bool) -> anyhow::Result<()> {
-        let table = self.table();
         let chain = format!("{}{ordinal}", cut.chain());
+        self.set_drops(&chain, "forward", ordinal, cut.directions(), on)
+    }
+
+    /// The pod's node is lost (or back): every frame between the pod and anything else,
+    /// the other pods, the client pods and the host (the drill's own checks) alike, dropped
+    /// silently, as when a node loses power: no RST, no ICMP, connections hang until their
+    /// timeouts. Frames the bridge forwards, and those it delivers to the host or sends from
+    /// it (the `input` and `output` hooks of the `bridge` family).
+    pub fn set_node_lost(&self, ordinal: usize, lost: bool) -> anyhow::Result<()> {
+        const HOOKS: [(&str, &[&str]); 3] = [
+            ("forward", &["iifname", "oifname"]),
+            ("input", &["iifname"]),
+            ("output", &["oifname"]),
+        ];
+        for (hook, directions) in HOOKS {
+            let chain = format!("node{hook}{ordinal}");
+            self.set_drops(&chain, hook, ordinal, directions, lost)?;
+        }
+        Ok(())
+    }
+
+    /// Chain `chain` on `hook` of this network's table, dropping the frames of the pod's
+    /// bridge port in `directions`; or delete it.
+    fn set_drops(
+        &self,
+        chain: &str,
+        hook: &str,
+        ordinal: usize,
+        directions: &[&str],
+        on: bool,
+    ) -> anyhow::Result<()> {
+        let table = self.table();
         if !on {
-            return nft(&["delete", "chain", "bridge", &table, &chain]);
+            return nft(&["delete", "chain", "bridge", &table, chain]);
         }
         nft(&["add", "table", "bridge", &table])?;
         cleanup::register(Resource::BridgeTable(table.clone()));
@@ -259,13 +291,13 @@ impl Network {
             "chain",
             "bridge",
             &table,
-            &chain,
-            "{ type filter hook forward priority 0; policy accept; }",
+            chain,
+            &format!("{{ type filter hook {hook} priority 0; policy accept; }}"),
         ])?;
         let link = self.host_link(ordinal);
-        for direction in cut.directions() {
+        for direction in directions {
             nft(&[
-                "add", "rule", "bridge", &table, &chain, direction, &link, "drop",
+                "add", "rule", "bridge", &table, chain, direction, &link, "drop",
             ])?;
         }
         Ok(())

@@ -109,6 +109,10 @@ struct PodState {
     probers: Vec<JoinHandle<()>>,
     /// The pause of a pod sharing its PID namespace.
     pause: Option<Process>,
+    /// Its node is lost (`Pod::lose_node`): the serial of that loss.
+    node_lost: Option<u64>,
+    /// The node lifecycle controller marked the lost node's pod NotReady.
+    node_not_ready: bool,
 }
 
 pub struct Pod {
@@ -160,6 +164,7 @@ impl Pod {
         let state = self.state();
         state.running
             && state.initialized
+            && !state.node_not_ready
             && state
                 .containers
                 .values()
@@ -877,6 +882,55 @@ impl Pod {
             process.kill();
         }
         self.gone();
+    }
+
+    /// Its node is lost (power, kernel, hardware): every process of the pod stops where it
+    /// is and the kubelet is gone with the node, so nothing probes, restarts or reports the
+    /// pod: it stays Running and Ready, as last reported, until `node_not_ready`. The frames
+    /// are the network's part (`Network::set_node_lost`). Returns the loss's serial.
+    pub fn lose_node(&self) -> u64 {
+        self.stop_kubelet();
+        let loss = self.generation.load(Ordering::SeqCst);
+        let mut state = self.state();
+        for process in state
+            .containers
+            .values()
+            .filter_map(|cs| cs.process.as_ref())
+        {
+            process.freeze(true);
+        }
+        if let Some(pause) = &state.pause {
+            pause.freeze(true);
+        }
+        state.node_lost = Some(loss);
+        loss
+    }
+
+    /// Whether its node is lost now.
+    pub fn node_lost(&self) -> bool {
+        self.state().node_lost.is_some()
+    }
+
+    /// The node lifecycle controller, the node-monitor grace period after the node's last
+    /// status, marks its pods NotReady (`loss`: `lose_node`'s; nothing if the node came back
+    /// since). Services that publish only Ready addresses drop the pod; the pod is not
+    /// deleted, so those that publish not-ready addresses keep it.
+    pub fn node_not_ready(&self, loss: u64) {
+        let mut state = self.state();
+        if state.node_lost == Some(loss) {
+            state.node_not_ready = true;
+            drop(state);
+            self.publish();
+        }
+    }
+
+    /// The lost node is back, rebooted: the pod's processes are gone (SIGKILL to the
+    /// stopped ones) and the kubelet starts it again (`start`), in a new sandbox.
+    pub fn restore_node(&self) {
+        self.kill();
+        let mut state = self.state();
+        state.node_lost = None;
+        state.node_not_ready = false;
     }
 
     /// Graceful deletion as the kubelet's `killContainersWithSyncResult`: every container at

@@ -49,6 +49,12 @@ impl<'scope, 'env> Real<'scope, 'env> {
     }
 }
 
+/// The longest a model's wait for a reply goes without a look at whether the scenario ended.
+const REPLY_SLICE: Duration = Duration::from_millis(500);
+/// The longest connect timeout of the libraries modelled (Lettuce's 10 s; go-redis and
+/// redis-py 5 s): a Sentinel question's timeout bounds its connection no longer than that.
+const CONNECT_MAX: Duration = Duration::from_secs(10);
+
 fn seconds(s: f64) -> Duration {
     Duration::from_secs_f64(s.clamp(0.001, 3600.0))
 }
@@ -66,17 +72,57 @@ fn failure(e: &anyhow::Error) -> Failure {
     }
 }
 
-/// `SENTINEL MASTER <name>` on a fresh connection to Sentinel `sentinel`.
-fn ask(cluster: &dyn Cluster, sentinel: usize, timeout: f64) -> Result<Master, Failure> {
+/// `args` on `session`, its reply awaited up to `timeout` in slices, so a caller blocked on
+/// a peer gone silent (Lettuce waits 60 s for a reply from a lost node) lets the scenario end
+/// (`stop`) without sitting its timeout out.
+fn call_until_stopped(
+    session: &mut dyn Session,
+    args: &[&str],
+    timeout: Duration,
+    stop: &AtomicBool,
+) -> anyhow::Result<Reply> {
+    let deadline = Instant::now() + timeout;
+    let slice = || {
+        deadline
+            .saturating_duration_since(Instant::now())
+            .clamp(Duration::from_millis(1), REPLY_SLICE)
+    };
+    let mut reply = session.call(args, slice());
+    while let Err(e) = &reply {
+        if !matches!(failure(e), Failure::Timeout(_))
+            || Instant::now() >= deadline
+            || stop.load(Ordering::SeqCst)
+        {
+            break;
+        }
+        reply = match session.receive(slice()) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => Err(anyhow::anyhow!("timed out waiting for the reply")),
+            Err(e) => Err(e),
+        };
+    }
+    reply
+}
+
+/// `SENTINEL MASTER <name>` on a fresh connection to Sentinel `sentinel`. The connection
+/// is given at most [`CONNECT_MAX`], as every library's connect timeout is.
+fn ask(
+    cluster: &dyn Cluster,
+    sentinel: usize,
+    timeout: f64,
+    stop: &AtomicBool,
+) -> Result<Master, Failure> {
     let name = &cluster.spec().master_name;
-    let reply = cluster
-        .call(
-            sentinel,
-            true,
-            &["SENTINEL", "MASTER", name],
-            seconds(timeout),
-        )
+    let mut session = cluster
+        .connect(sentinel, true, seconds(timeout).min(CONNECT_MAX))
         .map_err(|e| failure(&e))?;
+    let reply = call_until_stopped(
+        &mut *session,
+        &["SENTINEL", "MASTER", name],
+        seconds(timeout),
+        stop,
+    )
+    .map_err(|e| failure(&e))?;
     if let Reply::Error(e) = &reply {
         return Err(Failure::Connection(e.clone()));
     }
@@ -113,16 +159,16 @@ impl<'scope, 'env> Transport for Real<'scope, 'env> {
 
     fn ask(&mut self, sentinel: usize, timeout: f64) -> Result<Master, Failure> {
         self.ended()?;
-        ask(self.cluster, sentinel, timeout)
+        ask(self.cluster, sentinel, timeout, self.stop)
     }
 
     fn ask_all(&mut self, sentinels: &[usize], timeout: f64) -> Result<(usize, Master), Failure> {
         self.ended()?;
         let (tx, rx) = mpsc::channel();
         for &s in sentinels {
-            let (tx, cluster) = (tx.clone(), self.cluster);
+            let (tx, cluster, stop) = (tx.clone(), self.cluster, self.stop);
             self.scope.spawn(move || {
-                let _ = tx.send(ask(cluster, s, timeout).map(|m| (s, m)));
+                let _ = tx.send(ask(cluster, s, timeout, stop).map(|m| (s, m)));
             });
         }
         drop(tx);
@@ -160,7 +206,7 @@ impl<'scope, 'env> Transport for Real<'scope, 'env> {
         let Some((_, session)) = self.conn.as_mut() else {
             return Err(Failure::Connection("not connected".into()));
         };
-        session.call(args, seconds(timeout)).map_err(|e| {
+        call_until_stopped(&mut **session, args, seconds(timeout), self.stop).map_err(|e| {
             self.conn = None;
             failure(&e)
         })

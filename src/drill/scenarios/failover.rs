@@ -5,7 +5,7 @@ use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
 
 /// How long past `down-after` the drill waits for a failover before calling it missing.
-const FAILOVER_GRACE: f64 = 10.0;
+pub(super) const FAILOVER_GRACE: f64 = 10.0;
 /// How long the drill waits for a Sentinel's answer.
 const ASK: std::time::Duration = std::time::Duration::from_secs(2);
 /// How long the isolated master stays cut off once the Sentinels replaced it: longer than

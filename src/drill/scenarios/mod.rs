@@ -10,6 +10,7 @@ mod exporters;
 mod failover;
 mod handover;
 mod load;
+mod node;
 mod orphan;
 mod outage;
 pub mod planned;
@@ -299,6 +300,12 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "master-crash-loop",
         play: crash::master_crash_loop,
         failover: Failover::Within(crash::CRASH_FAILOVER_MAX),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "node-loss",
+        play: node::node_loss,
+        failover: Failover::RequiredWithin(node::FAILOVER_SLACK),
         ..SCENARIO
     },
 ];
