@@ -194,6 +194,15 @@ const SCALE_SCENARIOS: [&str; 2] = ["scale-down", "scale-up"];
 /// The drill of `input` (`--profile P` or `--manifests FILE`) runs `scenarios` and each passes, with
 /// the thresholds checked again on the JSON numbers; the drill's stderr is returned.
 fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
+    passes_with_report(label, input, scenarios).0
+}
+
+/// `passes`, with the drill's JSON report too.
+fn passes_with_report(
+    label: &str,
+    input: &[&str],
+    scenarios: &[&str],
+) -> (String, serde_json::Value) {
     require_root_and_redis();
     let selection = scenarios.join(",");
     let mut args = input.to_vec();
@@ -224,6 +233,10 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
         report["fidelity"]["kubelet"]["parallel_termination"], true,
         "{label}"
     );
+    assert_eq!(
+        report["fidelity"]["node_loss"]["silent_drop"], true,
+        "{label}"
+    );
     // Production asks for acknowledged writes (WAIT): none may be lost.
     let production = label.starts_with("production");
     for s in ran {
@@ -246,7 +259,6 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
             "master-returns",
             "sentinel-down",
             "failover-through-service",
-            "node-loss",
         ]
         .contains(&name)
         {
@@ -254,6 +266,14 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
             assert!(
                 failover <= 7.0,
                 "{label} {name}: failover {failover} s > down-after + 2 s"
+            );
+        }
+        if name == "node-loss" {
+            let failover = s["failover_seconds"].as_f64().expect("failover_seconds");
+            assert!(
+                failover <= 8.0,
+                "{label} {name}: failover {failover} s > down-after + 3 s (a silent node: \
+                 Sentinel's down-after starts at its first unanswered PING)"
             );
         }
         if name == "master-crash" {
@@ -285,7 +305,7 @@ fn passes(label: &str, input: &[&str], scenarios: &[&str]) -> String {
             );
         }
     }
-    stderr
+    (stderr, report)
 }
 
 /// The client models wrote beside the probe (docs/drill.md "Client models"): each of the
@@ -406,22 +426,11 @@ fn production_with_tls_passes_the_tls_scenarios() {
 /// (Redis 7.0's `redis-check-rdb` refuses Valkey 8's RDB format 11, so the Job failed).
 #[test]
 fn production_on_valkey_passes_bootstrap_master_down_and_restore() {
-    passes(
+    let (_, report) = passes_with_report(
         "production+valkey",
         &["--profile", "production", "--set", "engine=valkey"],
         &["bootstrap", "master-down", "restore-from-backup"],
     );
-    let (out, _) = drill_tracked(&[
-        "--profile",
-        "production",
-        "--set",
-        "engine=valkey",
-        "--scenario",
-        "bootstrap",
-        "--format",
-        "json",
-    ]);
-    let report = json(&out);
     assert_eq!(report["engine"], "valkey");
     // The pods' own `INFO server` agreed (else a warning says what they ran).
     let warnings = report["warnings"].to_string();

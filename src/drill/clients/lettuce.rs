@@ -111,6 +111,9 @@ impl Model for Lettuce {
             if left <= 0.0 {
                 return Err("Command timed out after 1 minute(s)".into());
             }
+            if t.ended() {
+                return Err("the scenario ended".into());
+            }
             if t.connected() != Some(master) {
                 if attempt > 0 {
                     let until_refresh = self.refresh_at.map_or(left, |at| at - t.now());

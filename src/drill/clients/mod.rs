@@ -91,6 +91,11 @@ pub trait Transport {
     fn events(&mut self) -> Vec<Event>;
     /// The pod of a host name or address a Sentinel names.
     fn ordinal_of(&self, host: &str) -> Option<usize>;
+    /// The scenario ended: every operation fails at once from now on, so a model that
+    /// retries until its own deadline (Lettuce, 60 s) stops instead of spinning to it.
+    fn ended(&self) -> bool {
+        false
+    }
 }
 
 /// A client library as its caller sees it: one command, after the library's retries.

@@ -41,7 +41,7 @@ impl<'scope, 'env> Real<'scope, 'env> {
         }
     }
 
-    fn ended(&self) -> Result<(), Failure> {
+    fn refuse_if_ended(&self) -> Result<(), Failure> {
         if self.stop.load(Ordering::SeqCst) {
             return Err(Failure::Connection("the scenario ended".into()));
         }
@@ -158,12 +158,12 @@ impl<'scope, 'env> Transport for Real<'scope, 'env> {
     }
 
     fn ask(&mut self, sentinel: usize, timeout: f64) -> Result<Master, Failure> {
-        self.ended()?;
+        self.refuse_if_ended()?;
         ask(self.cluster, sentinel, timeout, self.stop)
     }
 
     fn ask_all(&mut self, sentinels: &[usize], timeout: f64) -> Result<(usize, Master), Failure> {
-        self.ended()?;
+        self.refuse_if_ended()?;
         let (tx, rx) = mpsc::channel();
         for &s in sentinels {
             let (tx, cluster, stop) = (tx.clone(), self.cluster, self.stop);
@@ -184,7 +184,7 @@ impl<'scope, 'env> Transport for Real<'scope, 'env> {
 
     fn connect(&mut self, ordinal: usize, timeout: f64) -> Result<(), Failure> {
         self.conn = None;
-        self.ended()?;
+        self.refuse_if_ended()?;
         let session = self
             .cluster
             .connect(ordinal, false, seconds(timeout))
@@ -202,7 +202,7 @@ impl<'scope, 'env> Transport for Real<'scope, 'env> {
     }
 
     fn command(&mut self, args: &[&str], timeout: f64) -> Result<Reply, Failure> {
-        self.ended()?;
+        self.refuse_if_ended()?;
         let Some((_, session)) = self.conn.as_mut() else {
             return Err(Failure::Connection("not connected".into()));
         };
@@ -220,5 +220,9 @@ impl<'scope, 'env> Transport for Real<'scope, 'env> {
 
     fn ordinal_of(&self, host: &str) -> Option<usize> {
         self.cluster.ordinal_of(host)
+    }
+
+    fn ended(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
     }
 }

@@ -51,13 +51,17 @@ pub enum FaultKind {
     /// The pod is recreated at once (a new address) while the cluster DNS keeps serving every
     /// old answer for `duration`.
     DnsStale,
+    /// The pod's node is lost for `duration` (every frame dropped without an answer, its
+    /// processes stopped, its kubelet gone: the pod stays Ready), then comes back rebooted:
+    /// the pod starts again at a new address with its claims (`Cluster::lose_node`).
+    NodeLoss,
 }
 
 /// How late `dns-late` answers: within the resolvers' 5 s timeout, but most of the 2 s a
 /// script's `timeout 2 redis-cli` has.
 pub const DNS_LATE_SECONDS: f64 = 1.5;
 
-pub const ALL: [FaultKind; 19] = [
+pub const ALL: [FaultKind; 20] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -77,6 +81,7 @@ pub const ALL: [FaultKind; 19] = [
     FaultKind::DnsNone,
     FaultKind::DnsLate,
     FaultKind::DnsStale,
+    FaultKind::NodeLoss,
 ];
 
 /// Faults of the catalogue the pod runner cannot inject yet: named so that asking for
@@ -110,6 +115,7 @@ impl FaultKind {
             FaultKind::DnsNone => "dns-none",
             FaultKind::DnsLate => "dns-late",
             FaultKind::DnsStale => "dns-stale",
+            FaultKind::NodeLoss => "node-loss",
         }
     }
 

@@ -23,6 +23,8 @@ pub enum Heal {
     Uncut(usize, Cut),
     /// Lift the DNS fault (the fault's pod, if it targets one).
     Dns(usize),
+    /// The lost node comes back, rebooted.
+    RestoreNode(usize),
 }
 
 impl Heal {
@@ -33,7 +35,8 @@ impl Heal {
             | Heal::Thaw(i)
             | Heal::Reconnect(i)
             | Heal::Uncut(i, _)
-            | Heal::Dns(i) => *i,
+            | Heal::Dns(i)
+            | Heal::RestoreNode(i) => *i,
         }
     }
 
@@ -45,6 +48,7 @@ impl Heal {
             Heal::Reconnect(i) => cluster.partition_pod(*i, false),
             Heal::Uncut(i, cut) => cluster.cut_pod(*i, *cut, false),
             Heal::Dns(_) => cluster.dns_fault(None),
+            Heal::RestoreNode(i) => cluster.restore_node(*i),
         }
     }
 }
@@ -110,6 +114,11 @@ pub fn inject(
             let i = target()?;
             cluster.partition_pod(i, true)?;
             Some(Heal::Reconnect(i))
+        }
+        FaultKind::NodeLoss => {
+            let i = target()?;
+            cluster.lose_node(i)?;
+            Some(Heal::RestoreNode(i))
         }
         FaultKind::Isolate | FaultKind::OneWayCut => {
             let i = target()?;

@@ -110,9 +110,11 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
             FaultKind::KillRedis | FaultKind::KillSentinel => {
                 fault.duration = draw.between(0.5, 2.5 * da)
             }
-            FaultKind::KillPod | FaultKind::Partition | FaultKind::WipePvc | FaultKind::Isolate => {
-                fault.duration = draw.between(0.5, 3.0 * da)
-            }
+            FaultKind::KillPod
+            | FaultKind::Partition
+            | FaultKind::WipePvc
+            | FaultKind::Isolate
+            | FaultKind::NodeLoss => fault.duration = draw.between(0.5, 3.0 * da),
             FaultKind::OneWayCut => {
                 fault.direction = Some(["from-pod", "to-pod"][draw.below(2)].to_string());
                 fault.duration = draw.between(0.5, 3.0 * da);
