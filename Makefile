@@ -88,8 +88,9 @@ clippy:
 # Library, binary and integration tests (the drill's included: it needs root). Doc-tests are
 # left out: the crate has none, and an empty doc-test run would be the log's last word.
 # Three tests at once in each test binary: a drill test waits on Redis's and Sentinel's
-# timers most of the time (one rehearsal leaves this 2-core machine 80-90 % idle, vmstat),
-# so a third rehearsal beside the two shortens the drill's share without starving any.
+# timers most of the time (one rehearsal leaves this 2-core machine 80-90 % idle, vmstat).
+# tests/drill.rs still runs at most two scenario runs at once (a third set beside them once
+# pushed a failover past its bar): its third thread takes the short tests meanwhile.
 TEST_THREADS ?= 3
 unit-tests:
 	RUST_TEST_THREADS=$(TEST_THREADS) $(CARGO) test --lib --bins --tests
