@@ -383,6 +383,66 @@ EOF
     fi
 }
 
+# The replicas the Sentinel whose `SENTINEL REPLICAS` reply is TEXT (field/value lines)
+# would choose from right now, as Sentinel 7 chooses (sentinel.c, sentinelSelectSlave;
+# Redis Sentinel docs, "Replica selection and priority"): none that is down or disconnected
+# or has replica-priority 0; then the lowest priority, then the largest replication offset.
+# CHOICE: the replicas ranked first (ties: Sentinel takes the smallest run ID),
+# blank-separated, "" when none; CHOICE_SURE=1 when each of them also passes Sentinel's
+# timed checks with margin (a ping answered and an INFO read within 5 s, its master link
+# down for less than 10 down-after periods), so that none can drop out and leave the
+# choice to the next rank.
+sentinel_choice_of() {
+    local key="" line ip="" flags="" priority=0 offset=0 ping="" info="" linkdown=0 after=0
+    local top_priority="" top_offset=0 sure=1
+    CHOICE=""
+    while IFS= read -r line; do
+        if [ -z "$key" ]; then
+            key=$line
+            [ "$key" = name ] || continue
+            # A record ends where the next begins (TEXT ends with a `name` line).
+            if [ -n "$ip" ] && [ "$priority" != 0 ]; then
+                case ,$flags, in
+                    *,s_down,* | *,o_down,* | *,disconnected,*) ;;
+                    *)
+                        if [ -z "$top_priority" ] || [ "$priority" -lt "$top_priority" ] ||
+                            { [ "$priority" = "$top_priority" ] && [ "$offset" -gt "$top_offset" ]; }; then
+                            top_priority=$priority
+                            top_offset=$offset
+                            CHOICE=""
+                            sure=1
+                        fi
+                        if [ "$priority" = "$top_priority" ] && [ "$offset" = "$top_offset" ]; then
+                            CHOICE="$CHOICE $ip"
+                            if [ -z "$ping" ] || [ "$ping" -gt 5000 ] || [ -z "$info" ] ||
+                                [ "$info" -gt 5000 ] || [ "$linkdown" -gt $((after * 10)) ]; then
+                                sure=0
+                            fi
+                        fi
+                        ;;
+                esac
+            fi
+            ip="" flags="" priority=0 offset=0 ping="" info="" linkdown=0 after=0
+            continue
+        fi
+        case $key in
+            ip) ip=$line ;;
+            flags) flags=$line ;;
+            slave-priority) priority=$line ;;
+            slave-repl-offset) offset=$line ;;
+            last-ok-ping-reply) ping=$line ;;
+            info-refresh) info=$line ;;
+            master-link-down-time) linkdown=$line ;;
+            down-after-milliseconds) after=$line ;;
+        esac
+        key=""
+    done <<EOF
+$1
+name
+EOF
+    CHOICE_SURE=$sure
+}
+
 # Ask the Sentinels on HOSTS..., one after the other, for a planned failover of this pod's
 # master role; true once one accepted. A Sentinel is asked only while it names this pod and
 # runs no failover itself: `SENTINEL FAILOVER` fails over whatever master that Sentinel
@@ -391,10 +451,17 @@ EOF
 # asked during one, it promotes a replica of its own choosing in the same epoch as another
 # Sentinel's. Measured on Redis 7.0.15: docs/architecture.md §6.
 request_failover() {
-    local host
+    request_failover_if true "$@"
+}
+
+# request_failover_if CHECK HOSTS...: request_failover, asking only a Sentinel at HOST for
+# which `CHECK HOST` succeeds, right after its view was checked.
+request_failover_if() {
+    local check=$1 host
+    shift
     for host in "$@"; do
         sentinel_view "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
-        if [ "$VIEW_IP" != "$SELF" ] || [ "$VIEW_FAILING_OVER" != 0 ]; then
+        if [ "$VIEW_IP" != "$SELF" ] || [ "$VIEW_FAILING_OVER" != 0 ] || ! "$check" "$host"; then
             continue
         fi
         if [ "$(sentinel_cmd "$host" SENTINEL FAILOVER "$MASTER_NAME" | tr -d '\r')" = "OK" ]; then

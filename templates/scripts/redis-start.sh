@@ -64,8 +64,9 @@ first_boot() {
 }
 
 # Sets PEER_MASTER (a peer answering role master) with PEER_MASTER_OFFSET, PEERS_UP,
-# PEERS_EMPTY (peers holding no data), and BEST_PEER with BEST_PEER_OFFSET (the most
-# replication stream any peer has; comparable across nodes since offsets survive failovers).
+# PEERS_EMPTY (peers holding no data), BEST_PEER with BEST_PEER_OFFSET (the most
+# replication stream any peer has; comparable across nodes since offsets survive failovers)
+# and PEER_OFFSETS (`host=offset` of every peer that answered, blank-separated).
 scan_peers() {
     PEER_MASTER=""
     PEER_MASTER_OFFSET=0
@@ -73,6 +74,7 @@ scan_peers() {
     PEERS_EMPTY=0
     BEST_PEER=""
     BEST_PEER_OFFSET=0
+    PEER_OFFSETS=""
     local peer dir n=100
     dir=$(mktemp -d /tmp/scan-peers.XXXXXX) || return 0
     # Every peer at once (common.sh, ask_all): one round trip, however many time out. One
@@ -87,6 +89,7 @@ scan_peers() {
             *) continue ;;
         esac
         PEERS_UP=$((PEERS_UP + 1))
+        PEER_OFFSETS="$PEER_OFFSETS $peer=$NODE_OFFSET"
         if [ "$NODE_ROLE" = master ]; then
             PEER_MASTER=$peer
             PEER_MASTER_OFFSET=$NODE_OFFSET
@@ -203,6 +206,59 @@ adopt_data_of() {
         redis_cmd "$peer" REPLICAOF "$SELF" "$REDIS_PORT" >/dev/null
 }
 
+# The replication offset the last scan_peers read from peer HOST (0 when it did not answer).
+peer_offset() {
+    local entry
+    for entry in $PEER_OFFSETS; do
+        if [ "${entry%=*}" = "$1" ]; then
+            echo "${entry##*=}"
+            return 0
+        fi
+    done
+    echo 0
+}
+
+# Whether the Sentinel at HOST, asked for a failover now, would promote a replica holding the
+# data of BEST_PEER: every replica it ranks first holds BEST_PEER_OFFSET, and none can drop
+# out of its choice (sentinel_choice_of). A Sentinel promotes among the replicas it reaches:
+# one that cannot resolve the best peer's name yet (a pod just started) would promote a
+# replica holding less, and the best peer would then resync from it and lose what only it
+# held (drill `pvc-lost-peers-down`). docs/architecture.md §3, case 3.
+promotes_best() {
+    local host
+    sentinel_choice_of "$(sentinel_cmd "$1" SENTINEL REPLICAS "$MASTER_NAME" | tr -d '\r')"
+    if [ -n "$CHOICE" ] && [ "$CHOICE_SURE" = 1 ]; then
+        for host in $CHOICE; do
+            [ "$(peer_offset "$host")" -ge "$BEST_PEER_OFFSET" ] || break
+            host=""
+        done
+        [ -z "$host" ] && return 0
+    fi
+    note_choice "$1"
+    return 1
+}
+
+# Log once per Sentinel and choice why promotes_best did not ask the Sentinel at HOST.
+note_choice() {
+    local note entry kept=""
+    # One word: hosts are FQDNs (no blanks).
+    note="$1>$(echo $CHOICE | tr ' ' ,)>$CHOICE_SURE"
+    for entry in $CHOICE_NOTED; do
+        [ "$entry" = "$note" ] && return 0
+        [ "${entry%%>*}" = "$1" ] || kept="$kept $entry"
+    done
+    CHOICE_NOTED="$kept $note"
+    if [ -z "$CHOICE" ]; then
+        log "the Sentinel at $1 knows no replica it could promote: not asking it"
+    elif [ "$CHOICE_SURE" = 1 ]; then
+        log "the Sentinel at $1 would promote$CHOICE, not $BEST_PEER (the most data):" \
+            "not asking it"
+    else
+        log "the Sentinel at $1 would promote$CHOICE, but its view of them is not" \
+            "fresh enough to be sure: not asking it yet"
+    fi
+}
+
 # This start follows a crash of this pod's master (it served as master during the pod's
 # life, and no preStop stopped it) and the crash watcher may still be asking the Sentinels
 # to replace it: for CRASH_HOLD_SECONDS this node neither takes the master role back nor
@@ -242,19 +298,29 @@ take_role() {
             elif [ "$BEST_PEER_OFFSET" -gt "$MY_OFFSET" ]; then
                 # A peer holds data this node lacks (it restarted empty or from an old
                 # snapshot): this copy must not be served as master. While the Sentinels
-                # still name this pod, ask them to promote the best replica instead.
+                # still name this pod, ask them to promote the best replica instead: once
+                # every peer answers (a missing one may hold more still) or after 30
+                # rounds, and only a Sentinel that would promote a replica holding the
+                # best peer's data. If none does within 30 rounds, take over that data.
                 if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_UP" -ge "$MAJORITY" ] &&
                     [ "$FAILOVER_UNDER_WAY" = 0 ]; then
-                    if [ "$KNOWN_REPLICAS" != 0 ]; then
-                        # This pod's own Sentinel first, the one the crash watcher asks: a
-                        # second request then meets -INPROG rather than a second failover.
-                        # One argument per pod (FQDNs: no blanks, no glob characters).
-                        # shellcheck disable=SC2046
-                        request_failover "$SELF" $(peers) && sleep 1
+                    # This pod's own Sentinel first, the one the crash watcher asks: a
+                    # second request then meets -INPROG rather than a second failover.
+                    # One argument per pod (FQDNs: no blanks, no glob characters).
+                    # shellcheck disable=SC2046
+                    if [ "$KNOWN_REPLICAS" != 0 ] &&
+                        { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] || [ "$stuck" -ge 30 ]; } &&
+                        request_failover_if promotes_best "$SELF" $(peers); then
+                        sleep 1
                     elif [ "$stuck" -ge 30 ]; then
                         adopt_data_of "$BEST_PEER" && break
                     else
                         stuck=$((stuck + 1))
+                        if [ "$stuck" = 1 ] && [ "$PEERS_UP" -lt $((REPLICAS - 1)) ]; then
+                            log "$BEST_PEER holds data this node lacks; waiting for every" \
+                                "peer to answer before asking for a failover" \
+                                "($PEERS_UP of $((REPLICAS - 1)) do)"
+                        fi
                     fi
                 fi
             elif fresh_set; then

@@ -4,9 +4,11 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod local_servers;
 
 mod resp_tls;
 mod script_functions;
+mod sentinel_choice;
 mod sentinel_extra_config;
 mod sentinel_repoint;
 mod status;

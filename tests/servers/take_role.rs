@@ -23,8 +23,18 @@ const DECIDING: &[&str] = &[
 /// What `take_role` did, as its stubs saw it: `log:` lines, `request-failover`,
 /// `REPLICAOF …` sent to the local server, and `looping` when it was still without a role
 /// after three passes. `sentinels_name` is the master the Sentinels name, `local_role` the
-/// local server's role, `best_peer_offset` the most stream a peer holds (this node: 1000).
+/// local server's role, `best_peer_offset` the most stream a peer holds (this node: 1000),
+/// `peers_up` how many of the two peers answer.
 fn take_role(sentinels_name: &str, local_role: &str, best_peer_offset: u64) -> String {
+    take_role_with_peers(sentinels_name, local_role, best_peer_offset, 2)
+}
+
+fn take_role_with_peers(
+    sentinels_name: &str,
+    local_role: &str,
+    best_peer_offset: u64,
+    peers_up: u32,
+) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let start = script("redis-start.sh");
     let functions: Vec<String> = DECIDING.iter().map(|f| function(start, f)).collect();
@@ -50,7 +60,7 @@ peers() {{ echo redis-0.headless redis-1.headless; }}
 aof_from_rdb() {{ :; }}
 match_masterauth() {{ :; }}
 adopt_data_of() {{ echo "adopt $1"; exit 0; }}
-request_failover() {{ echo request-failover; exit 0; }}
+request_failover_if() {{ echo "request-failover if $1"; exit 0; }}
 redis_cmd() {{
     case $2 in
         PING) echo PONG ;;
@@ -65,7 +75,7 @@ ask_sentinels() {{
     FAILOVER_UNDER_WAY=0; SENTINELS_SEE_DOWN=0; SENTINEL_ODOWN=0; TALLY_QUORUM=2
 }}
 scan_peers() {{
-    PEER_MASTER=""; PEER_MASTER_OFFSET=0; PEERS_UP=2; PEERS_EMPTY=0
+    PEER_MASTER=""; PEER_MASTER_OFFSET=0; PEERS_UP={peers_up}; PEERS_EMPTY=0
     BEST_PEER=redis-1.headless; BEST_PEER_OFFSET={best_peer_offset}
 }}
 "#,
@@ -97,8 +107,19 @@ fn a_master_the_sentinels_chose_keeps_its_role_however_far_its_replicas_read() {
 #[test]
 fn a_restarted_node_behind_its_peers_still_asks_for_a_failover() {
     let out = take_role("redis-2.headless", "slave", 1200);
-    assert!(out.contains("request-failover"), "{out}");
+    assert!(out.contains("request-failover if promotes_best"), "{out}");
     assert!(!out.contains("keeping the master role"), "{out}");
+}
+
+/// The same node while one peer does not answer yet: that peer may hold more data than the
+/// best one answering (drill `pvc-lost-peers-down`, the last writes on the peer back last),
+/// so it waits for it rather than have the Sentinels promote less.
+#[test]
+fn a_restarted_node_behind_its_peers_waits_for_a_missing_peer_before_asking() {
+    let out = take_role_with_peers("redis-2.headless", "slave", 1200, 1);
+    assert!(!out.contains("request-failover"), "{out}");
+    assert!(out.contains("waiting for every peer to answer"), "{out}");
+    assert!(out.ends_with("looping\n"), "{out}");
 }
 
 /// A node made master by a peer's script (`adopt_data_of`: the peer the Sentinels name copies

@@ -3,23 +3,15 @@
 //! throw-away CA made by openssl. A replica syncs over TLS, Sentinel monitors over TLS, the
 //! plain port is closed, and the scripts' `redis_cmd` switches to TLS on `TLS_CA_CERT_FILE`.
 
+use crate::local_servers::{Processes, free_port, start, until};
 use redis_ha_gen::drill::certificates::ThrowawayCa;
 use redis_ha_gen::profile::Profile;
 use redis_ha_gen::render::render;
 use serde_json::Value;
 use std::fs;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
+use std::process::Command;
+use std::time::Duration;
 
 /// A CA, and a certificate it signed for `localhost` and 127.0.0.1, as a `kubernetes.io/tls`
 /// Secret's files: `tls.crt`, `tls.key`, `ca.crt` (the drill's own throwaway issuer).
@@ -39,31 +31,6 @@ fn rendered_file(profile: &Profile, key: &str) -> String {
         .iter()
         .find_map(|d| d["data"][key].as_str().map(str::to_string))
         .unwrap_or_else(|| panic!("no {key}"))
-}
-
-/// Processes killed when the test ends, passed or not.
-struct Processes(Vec<Child>);
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn start(conf: &Path, sentinel: bool) -> Child {
-    let mut cmd = Command::new("redis-server");
-    cmd.arg(conf);
-    if sentinel {
-        // `redis-server --sentinel` is `redis-sentinel`, without Debian's extra package.
-        cmd.arg("--sentinel");
-    }
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server is installed")
 }
 
 /// redis-cli through the scripts' own `redis_cmd`/`sentinel_cmd` (common.sh), with the pod
@@ -92,17 +59,6 @@ fn script_cli(common: &Path, ca: Option<&Path>, function: &str, port: u16, args:
     }
     let out = cmd.output().expect("sh runs");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        sleep(Duration::from_millis(200));
-    }
-    false
 }
 
 #[test]

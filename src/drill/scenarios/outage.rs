@@ -1,12 +1,16 @@
 //! Whole-set outages that do not end the way they began: a volume lost while every pod was
 //! down, or a pod that does not come back (docs/scenarios.md).
 
-use super::planned::stop_all;
+use super::planned::{delete_pods, stop_all};
 use super::start_all;
 use crate::drill::rehearsal::Rehearsal;
 
-/// Seconds between pod 0 starting alone and its peers returning (`pvc-lost-peers-down`).
+/// Seconds between pod 0 starting alone and its first peer returning (`pvc-lost-peers-down`).
 const PEERS_LATE: f64 = 10.0;
+/// Seconds the master writes with one replica already stopped, and seconds between the first
+/// peer returning and the last one, which holds those writes (`pvc-lost-peers-down`).
+const AHEAD_FOR: f64 = 1.5;
+const AHEAD_LATE: f64 = 10.0;
 /// Writes succeed again within down-after + this many seconds of the pods' start (issue H2).
 /// The start script asks every Sentinel and peer at once, so a peer that is missing or not
 /// yet in the cluster DNS costs one `timeout 2`, not one per question (measured on
@@ -14,12 +18,26 @@ const PEERS_LATE: f64 = 10.0;
 /// and 7.45 s when it asked them one after the other).
 const WRITES_BACK_AFTER_DOWN_AFTER: f64 = 5.0;
 
-/// Every pod stopped; pod 0's volume lost; pod 0 starts alone, its peers ~10 s later. The
-/// peers hold every acknowledged key: pod 0 must neither take the master role on its empty
-/// disk nor be the source its peers resync from.
+/// Pod 1 stopped first, so that the last writes reach only the highest ordinal; then every
+/// pod stopped; pod 0's (the master's) volume lost; pod 0 starts alone, pod 1 ~10 s later
+/// and the highest ordinal ~10 s after it. The peers hold every acknowledged key, the last
+/// ones only the peer that comes back last: pod 0 must neither take the master role on its
+/// empty disk nor be the source its peers resync from, and the replica the Sentinels promote
+/// must be the one holding the most data.
 pub fn pvc_lost_peers_down(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let ahead = r.replicas() - 1;
     r.sleep(1.5);
-    stop_all(r)?;
+    r.step(format!(
+        "deleting {} first: the next writes reach {} only",
+        r.cluster.pod_name(1),
+        r.cluster.pod_name(ahead)
+    ));
+    r.cluster.delete_pod(1)?;
+    r.sleep(AHEAD_FOR);
+    let rest: Vec<usize> = (0..r.replicas()).filter(|&i| i != 1).collect();
+    r.step(format!("deleting the {} other pods gracefully", rest.len()));
+    r.mark_fault(r.master);
+    delete_pods(r.cluster, &rest)?;
     r.step(format!(
         "wiping the volume of {} while every pod is down",
         r.cluster.pod_name(0)
@@ -28,10 +46,16 @@ pub fn pvc_lost_peers_down(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.step(format!("starting {} alone", r.cluster.pod_name(0)));
     r.cluster.start_pod(0)?;
     r.sleep(PEERS_LATE);
-    for i in 1..r.replicas() {
+    for i in 1..ahead {
         r.step(format!("starting {}", r.cluster.pod_name(i)));
         r.cluster.start_pod(i)?;
     }
+    r.sleep(AHEAD_LATE);
+    r.step(format!(
+        "starting {}, which holds the last writes",
+        r.cluster.pod_name(ahead)
+    ));
+    r.cluster.start_pod(ahead)?;
     r.settle("the set is whole again, with its peers' data", 60.0);
     Ok(())
 }

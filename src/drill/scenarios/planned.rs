@@ -14,9 +14,16 @@ pub fn stop_all(r: &mut Rehearsal) -> anyhow::Result<()> {
 
 /// `stop_all` without the rehearsal's step and fault mark.
 pub fn delete_all(cluster: &dyn Cluster) -> anyhow::Result<()> {
+    let all: Vec<usize> = (0..cluster.spec().replicas).collect();
+    delete_pods(cluster, &all)
+}
+
+/// Delete the pods `ordinals` gracefully, all at once, as scaling the set down does.
+pub fn delete_pods(cluster: &dyn Cluster, ordinals: &[usize]) -> anyhow::Result<()> {
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..cluster.spec().replicas)
-            .map(|i| scope.spawn(move || cluster.delete_pod(i)))
+        let handles: Vec<_> = ordinals
+            .iter()
+            .map(|&i| scope.spawn(move || cluster.delete_pod(i)))
             .collect();
         // The scope waits for every deletion, whichever fails first.
         handles.into_iter().try_for_each(|h| {

@@ -1,0 +1,53 @@
+//! Real `redis-server` processes on loopback for the tests of this group: free ports, start,
+//! wait, and kill at the end whatever happened.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Processes killed when the test ends, passed or not.
+pub struct Processes(pub Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `redis-server CONF`, as Sentinel with `sentinel`.
+pub fn start(conf: &Path, sentinel: bool) -> Child {
+    let mut cmd = Command::new("redis-server");
+    cmd.arg(conf);
+    if sentinel {
+        // `redis-server --sentinel` is `redis-sentinel`, without Debian's extra package.
+        cmd.arg("--sentinel");
+    }
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server is installed")
+}
+
+/// Whether `done` held within `limit`, asked every 200 ms.
+pub fn until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        sleep(Duration::from_millis(200));
+    }
+    false
+}
