@@ -242,7 +242,7 @@ promotes_best() {
 note_choice() {
     local note entry kept=""
     # One word: hosts are FQDNs (no blanks).
-    note="$1>$(echo $CHOICE | tr ' ' ,)>$CHOICE_SURE"
+    note="$1>$(printf '%s' "${CHOICE# }" | tr ' ' ,)>$CHOICE_SURE"
     for entry in $CHOICE_NOTED; do
         [ "$entry" = "$note" ] && return 0
         [ "${entry%%>*}" = "$1" ] || kept="$kept $entry"
