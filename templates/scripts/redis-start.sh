@@ -184,12 +184,13 @@ promote() {
 
 # The Sentinels name this pod but know no replica they could promote instead (Sentinel
 # learns replicas only from the master's INFO, every 10 s: a master lost right after its
-# replicas attached leaves them unknown). Rather than wait forever or serve less data, copy
+# replicas attached leaves them unknown), or none of them would promote PEER, which holds
+# the most data (promotes_best). Rather than wait forever or serve less data, copy
 # the data of PEER first: PEER serves it as a master nobody writes to (the Sentinels name
 # this pod), this node syncs, takes the master role, and PEER replicates it again.
 adopt_data_of() {
     local peer=$1 i=0
-    log "the Sentinels know no replica to promote: taking over the data of $peer first"
+    log "no Sentinel would promote $peer, which holds the most data: taking over its data first"
     [ "$(redis_cmd "$peer" REPLICAOF NO ONE | tr -d '\r')" = "OK" ] || return 1
     follow "$peer"
     until [ "$(info_field "$LOCAL" replication master_link_status)" = up ]; do
@@ -268,9 +269,14 @@ crash_hold() {
     [ -n "$CRASHED_MASTER" ] && [ $(($(date +%s) - STARTED_AT)) -lt "$CRASH_HOLD_SECONDS" ]
 }
 
+# take_role's rounds, every peer answering, without a Sentinel that would promote the best
+# peer, before this node takes over that peer's data itself (~1 s a round; the Sentinels'
+# own rule fails over a master reporting role:slave after down-after + 20 s).
+UNASKED_ROUNDS=8
+
 # Loops until this pod has a role; waiting is always safe, guessing is not.
 take_role() {
-    local waited=0 stuck=0 seen_down=""
+    local waited=0 stuck=0 unasked=0 seen_down=""
     until [ "$(redis_cmd "$LOCAL" PING | tr -d '\r')" = "PONG" ]; do
         sleep 1
     done
@@ -301,7 +307,11 @@ take_role() {
                 # still name this pod, ask them to promote the best replica instead: once
                 # every peer answers (a missing one may hold more still) or after 30
                 # rounds, and only a Sentinel that would promote a replica holding the
-                # best peer's data. If none does within 30 rounds, take over that data.
+                # best peer's data. If none does, take over that data: after
+                # UNASKED_ROUNDS rounds with every peer answering while the Sentinels know
+                # replicas (before their own rule fails this node over, promoting the
+                # replica they rank first, which may hold less: an AOF restores no
+                # offset), after 30 otherwise.
                 if [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_UP" -ge "$MAJORITY" ] &&
                     [ "$FAILOVER_UNDER_WAY" = 0 ]; then
                     # This pod's own Sentinel first, the one the crash watcher asks: a
@@ -312,10 +322,13 @@ take_role() {
                         { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] || [ "$stuck" -ge 30 ]; } &&
                         request_failover_if promotes_best "$SELF" $(peers); then
                         sleep 1
-                    elif [ "$stuck" -ge 30 ]; then
+                    elif [ "$stuck" -ge 30 ] || [ "$unasked" -ge "$UNASKED_ROUNDS" ]; then
                         adopt_data_of "$BEST_PEER" && break
                     else
                         stuck=$((stuck + 1))
+                        if [ "$KNOWN_REPLICAS" != 0 ] && [ "$PEERS_UP" -ge $((REPLICAS - 1)) ]; then
+                            unasked=$((unasked + 1))
+                        fi
                         if [ "$stuck" = 1 ] && [ "$PEERS_UP" -lt $((REPLICAS - 1)) ]; then
                             log "$BEST_PEER holds data this node lacks; waiting for every" \
                                 "peer to answer before asking for a failover" \

@@ -24,16 +24,18 @@ const DECIDING: &[&str] = &[
 /// `REPLICAOF …` sent to the local server, and `looping` when it was still without a role
 /// after three passes. `sentinels_name` is the master the Sentinels name, `local_role` the
 /// local server's role, `best_peer_offset` the most stream a peer holds (this node: 1000),
-/// `peers_up` how many of the two peers answer.
+/// `peers_up` how many of the two peers answer (in `take_role_with`, whose `prelude` runs
+/// first: `PASSES_MAX=N` for more passes, `REFUSED=1` for Sentinels that are not asked).
 fn take_role(sentinels_name: &str, local_role: &str, best_peer_offset: u64) -> String {
-    take_role_with_peers(sentinels_name, local_role, best_peer_offset, 2)
+    take_role_with(sentinels_name, local_role, best_peer_offset, 2, "")
 }
 
-fn take_role_with_peers(
+fn take_role_with(
     sentinels_name: &str,
     local_role: &str,
     best_peer_offset: u64,
     peers_up: u32,
+    prelude: &str,
 ) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let start = script("redis-start.sh");
@@ -55,12 +57,12 @@ DATA_DIR={dir}
 ROLE_MARKER={dir}/role
 PASSES=0
 log() {{ echo "log: $*"; }}
-sleep() {{ PASSES=$((PASSES + 1)); if [ "$PASSES" -ge 3 ]; then echo looping; exit 0; fi; }}
+sleep() {{ PASSES=$((PASSES + 1)); if [ "$PASSES" -ge "${{PASSES_MAX:-3}}" ]; then echo looping; exit 0; fi; }}
 peers() {{ echo redis-0.headless redis-1.headless; }}
 aof_from_rdb() {{ :; }}
 match_masterauth() {{ :; }}
 adopt_data_of() {{ echo "adopt $1"; exit 0; }}
-request_failover_if() {{ echo "request-failover if $1"; exit 0; }}
+request_failover_if() {{ echo "request-failover if $1"; [ -n "${{REFUSED:-}}" ] && return 1; exit 0; }}
 redis_cmd() {{
     case $2 in
         PING) echo PONG ;;
@@ -81,8 +83,13 @@ scan_peers() {{
 "#,
         dir = dir.path().display(),
     );
+    // The script's own setting, as it ships.
+    let unasked = start
+        .lines()
+        .find(|l| l.starts_with("UNASKED_ROUNDS="))
+        .expect("UNASKED_ROUNDS in redis-start.sh");
     let text = format!(
-        "{stubs}\n{}\ntake_role\necho returned\n",
+        "{prelude}\n{stubs}\n{unasked}\n{}\ntake_role\necho returned\n",
         functions.join("\n")
     );
     dash_ok::<&str>(&text, &[])
@@ -116,7 +123,7 @@ fn a_restarted_node_behind_its_peers_still_asks_for_a_failover() {
 /// so it waits for it rather than have the Sentinels promote less.
 #[test]
 fn a_restarted_node_behind_its_peers_waits_for_a_missing_peer_before_asking() {
-    let out = take_role_with_peers("redis-2.headless", "slave", 1200, 1);
+    let out = take_role_with("redis-2.headless", "slave", 1200, 1, "");
     assert!(!out.contains("request-failover"), "{out}");
     assert!(out.contains("waiting for every peer to answer"), "{out}");
     assert!(out.ends_with("looping\n"), "{out}");
@@ -129,4 +136,27 @@ fn a_master_the_sentinels_do_not_name_does_not_keep_the_role() {
     let out = take_role("redis-0.headless", "master", 1000);
     assert!(!out.contains("keeping the master role"), "{out}");
     assert!(out.contains("promoted this node meanwhile"), "{out}");
+}
+
+/// Every peer answers but no Sentinel would promote the best one (an AOF restores no
+/// offset: a Sentinel may rank an empty replica first): the node takes over the best peer's
+/// data within UNASKED_ROUNDS rounds, before the Sentinels' own rule promotes the replica
+/// they rank first (production `restore-from-backup` with `appendonly yes` lost every key so
+/// once).
+#[test]
+fn a_restarted_node_no_sentinel_would_serve_takes_over_the_best_peers_data_soon() {
+    let out = take_role_with(
+        "redis-2.headless",
+        "slave",
+        1200,
+        2,
+        "PASSES_MAX=20 REFUSED=1",
+    );
+    assert!(out.contains("request-failover if promotes_best"), "{out}");
+    assert!(out.contains("adopt redis-1.headless"), "{out}");
+    let asked = out.matches("request-failover").count();
+    assert!(
+        (8..=9).contains(&asked),
+        "asked {asked} times before adopting:\n{out}"
+    );
 }
