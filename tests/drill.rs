@@ -9,8 +9,8 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 use support::{
-    drill, drill_stdin, drill_tracked, json, no_leftovers, no_set_leftovers, render,
-    require_root_and_redis,
+    drill, drill_stdin, drill_tracked, failure_digest, json, no_leftovers, no_set_leftovers,
+    render, require_root_and_redis,
 };
 
 #[test]
@@ -242,7 +242,10 @@ fn passes_with_report(
     if scenarios != ALL_SCENARIOS {
         args.extend(["--scenario", &selection]);
     }
-    args.extend(["--format", "json"]);
+    // The whole logs, kept so that a failure can say what Sentinel and the scripts did.
+    let logs = tempfile::tempdir().expect("temp dir");
+    let logs_dir = logs.path().to_str().expect("utf-8 path");
+    args.extend(["--format", "json", "--out", logs_dir]);
     let (out, pid) = drill_tracked(&args);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let report = json(&out);
@@ -253,7 +256,7 @@ fn passes_with_report(
     let failed: Vec<String> = ran
         .iter()
         .filter(|s| s["passed"] != true)
-        .map(|s| format!("{:#}", s))
+        .map(|s| failure_digest(s, logs.path()))
         .collect();
     assert!(
         failed.is_empty(),

@@ -185,3 +185,53 @@ pub fn render(args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8")
 }
+
+/// What a failed scenario of a report shows first (CI keeps the head of a test's output):
+/// its failed checks, then the lines of its whole log (`drill --out DIR`) that time a
+/// failover (Sentinel's own events: down states, elections and their aborts, TILT, switches;
+/// and every line the pods' scripts log), then the scenario's whole JSON.
+pub fn failure_digest(scenario: &serde_json::Value, logs: &std::path::Path) -> String {
+    const EVENTS: [&str; 17] = [
+        "+sdown master",
+        "-sdown master",
+        "+odown",
+        "+try-failover",
+        "+vote-for-leader",
+        "+elected-leader",
+        "-failover-abort",
+        "+tilt",
+        "-tilt",
+        "+selected-slave",
+        "+switch-master",
+        "Z redis-",
+        "Z crash-watch",
+        "Z sentinel-",
+        "Z init",
+        "Z master-fence",
+        "Z probe",
+    ];
+    let name = scenario["name"].as_str().unwrap_or("?");
+    let checks: Vec<String> = scenario["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["passed"] != true)
+        .map(|c| {
+            format!(
+                "  FAILED {}: {} (expected {})",
+                c["name"], c["measured"], c["expected"]
+            )
+        })
+        .collect();
+    let log = std::fs::read_to_string(logs.join(format!("{name}.log"))).unwrap_or_default();
+    let events: Vec<&str> = log
+        .lines()
+        .filter(|line| EVENTS.iter().any(|e| line.contains(e)))
+        .take(150)
+        .collect();
+    format!(
+        "{name}:\n{}\n  what Sentinel and the scripts logged:\n{}\n{scenario:#}",
+        checks.join("\n"),
+        events.join("\n")
+    )
+}

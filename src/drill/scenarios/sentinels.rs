@@ -101,11 +101,17 @@ pub fn sentinel_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.step(format!("SIGKILL master {}", r.cluster.pod_name(old)));
     r.cluster.kill_pod(old)?;
     r.mark_fault(old);
-    let new = wait_failover(r, old, r.down_after() + 10.0);
+    wait_failover(r, old, r.down_after() + 10.0);
     r.cluster.start_pod(old)?;
     let Some(current) = r.settle("the set is whole after the failover", 30.0) else {
         return Ok(());
     };
+    // What the restarted Sentinel must learn is a master other than the one its pod
+    // bootstrapped with. Who moved it is the failover check's business, not this one's: the
+    // survivors' election, or, when that election is late (a split vote waits for
+    // `min(10 s, failover-timeout)`, docs/architecture.md §16), the old master's start
+    // script, which finds a replica holding more than its volume and asks for the failover
+    // itself (§3, case 3).
     let restarted = 0;
     hold_sentinels(r, &[restarted], true)?;
     r.sleep(0.5);
@@ -115,7 +121,7 @@ pub fn sentinel_restart(r: &mut Rehearsal) -> anyhow::Result<()> {
         .map(|(_, m)| m);
     r.check(
         "the restarted Sentinel monitors the current master",
-        first == Some(current) && new.is_some(),
+        first == Some(current) && current != old,
         first.map_or("no answer".into(), |m| r.cluster.pod_name(m)),
         r.cluster.pod_name(current),
     );
