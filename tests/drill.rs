@@ -290,6 +290,17 @@ fn passes_with_report(
             assert_eq!(s["writes_lost"], 0, "{label} {name}");
         }
         clients_are_sane(label, name, &s);
+        // The whole log holds what the hooks printed too (Kubernetes keeps it nowhere): the
+        // master's preStop says to whom it handed its role.
+        if name == "rolling-restart" {
+            let log = std::fs::read_to_string(logs.path().join("rolling-restart.log"))
+                .expect("the whole log of rolling-restart");
+            assert!(
+                log.lines().any(|l| l.contains("/redis exec: ")
+                    && l.contains("redis-prestop: handed the master role to")),
+                "{label}: no preStop line in the whole log"
+            );
+        }
         if [
             "master-down",
             "master-returns",

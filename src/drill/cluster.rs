@@ -183,6 +183,13 @@ pub trait Cluster: Sync {
     /// The last lines of a container's log.
     fn logs(&self, ordinal: usize, container: &str, lines: usize) -> Vec<String>;
 
+    /// What the execs in a container printed (its preStop hook's log lines, its exec
+    /// probes'), which Kubernetes keeps nowhere; empty where the drill does not run them
+    /// itself (a live cluster through `kubectl`).
+    fn exec_logs(&self, _ordinal: usize, _container: &str) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The body of `GET /metrics` on `port` of the pod, fetched from inside the pod network;
     /// `None` where the drill cannot reach pod ports (a live cluster through `kubectl`).
     fn scrape(&self, _ordinal: usize, _port: u16) -> Option<anyhow::Result<String>> {

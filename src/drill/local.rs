@@ -659,6 +659,13 @@ impl Cluster for LocalSet {
             .unwrap_or_default()
     }
 
+    fn exec_logs(&self, ordinal: usize, container: &str) -> Vec<String> {
+        self.pods
+            .get(ordinal)
+            .map(|p| p.exec_log(container))
+            .unwrap_or_default()
+    }
+
     fn processes(&self) -> Option<Vec<ProcessCount>> {
         Some(self.pods.iter().flat_map(|p| p.processes()).collect())
     }

@@ -1,8 +1,9 @@
 //! The whole logs of a failing scenario or schedule (`drill --out DIR`: `<scenario>.log`, or
 //! beside a schedule's replay file): every line of every container of every pod the set held,
-//! in pod and container order, each prefixed with `<pod>/<container>: `. The report keeps
-//! only the last important lines; a loss that shows once in ten runs needs the rest to be
-//! explained.
+//! in pod and container order, each prefixed with `<pod>/<container>: `, then what the execs
+//! in that container printed (its preStop hook's lines), prefixed `<pod>/<container> exec: `
+//! (Kubernetes keeps those nowhere; the local target does). The report keeps only the last
+//! important lines; a loss that shows once in ten runs needs the rest to be explained.
 
 use crate::drill::rehearsal::Rehearsal;
 use std::path::Path;
@@ -13,19 +14,22 @@ pub fn write(path: &Path, r: &Rehearsal) -> anyhow::Result<()> {
 }
 
 /// Every line of every container of every pod the set held, each prefixed with
-/// `<pod>/<container>: `.
+/// `<pod>/<container>: `, and its execs' lines, prefixed with `<pod>/<container> exec: `.
 pub fn text(r: &Rehearsal) -> String {
     let spec = r.cluster.spec();
     let mut text = String::new();
     for ordinal in 0..r.cluster.ordinals() {
+        let pod = spec.pod_name(ordinal);
         for container in spec.container_names() {
-            for line in r.cluster.logs(ordinal, &container, usize::MAX) {
-                text.push_str(&spec.pod_name(ordinal));
-                text.push('/');
-                text.push_str(&container);
-                text.push_str(": ");
-                text.push_str(&line);
-                text.push('\n');
+            let own = r.cluster.logs(ordinal, &container, usize::MAX);
+            let execs = r.cluster.exec_logs(ordinal, &container);
+            for (lines, source) in [
+                (own, container.clone()),
+                (execs, format!("{container} exec")),
+            ] {
+                for line in lines {
+                    text.push_str(&format!("{pod}/{source}: {line}\n"));
+                }
             }
         }
     }

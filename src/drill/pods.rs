@@ -760,9 +760,7 @@ impl Pod {
         let target = process::main_pid_of(leader)
             .with_context(|| format!("container {container:?} has no process"))?;
         let sandbox = self.sandbox(&spec, &volumes)?;
-        let log = self
-            .node
-            .log_path(self.ordinal, &format!("{container}.exec"));
+        let log = self.node.log_path(self.ordinal, &exec_log_name(container));
         // An exec joins the container's cgroup (and counts against its pid limit), as CRI's.
         let cgroup = self.cgroup(container)?;
         let placement = Placement {
@@ -1027,6 +1025,14 @@ impl Pod {
     pub fn log_tail(&self, container: &str, lines: usize) -> Vec<String> {
         log_tail(&self.node.log_path(self.ordinal, container), lines)
     }
+
+    /// Every line the execs in `container` printed (`exec` writes them there).
+    pub fn exec_log(&self, container: &str) -> Vec<String> {
+        log_tail(
+            &self.node.log_path(self.ordinal, &exec_log_name(container)),
+            usize::MAX,
+        )
+    }
 }
 
 /// The probe workers' view of one generation of a pod.
@@ -1062,6 +1068,11 @@ impl prober::Target for PodProbes {
         self.pod
             .probe_result(self.generation, (container, instance), kind, passed, probe);
     }
+}
+
+/// The log the execs in `container` write to, beside the container's own.
+fn exec_log_name(container: &str) -> String {
+    format!("{container}.exec")
 }
 
 pub fn log_tail(path: &Path, lines: usize) -> Vec<String> {
