@@ -25,6 +25,11 @@ pub enum FaultKind {
     RestartAll,
     /// `restart-all`, and the target's claims are emptied while every pod is down.
     RestartAllWipe,
+    /// Delete the pods gracefully one after another (`stops`: a random order, 0–3 s apart,
+    /// each deletion starting at its time), empty the target's claims once every pod is
+    /// down, then start them as `restart-all` does: the shape where the master acknowledges
+    /// writes with one replica left before a whole-set restart loses its volume.
+    StaggeredStopWipe,
     /// Delete every pod gracefully; start all but the target at once, the target `duration` later.
     OneMissing,
     /// Recreate the pod with one of its containers starting `duration` after the other.
@@ -61,7 +66,7 @@ pub enum FaultKind {
 /// script's `timeout 2 redis-cli` has.
 pub const DNS_LATE_SECONDS: f64 = 1.5;
 
-pub const ALL: [FaultKind; 20] = [
+pub const ALL: [FaultKind; 21] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -71,6 +76,7 @@ pub const ALL: [FaultKind; 20] = [
     FaultKind::WipePvc,
     FaultKind::RestartAll,
     FaultKind::RestartAllWipe,
+    FaultKind::StaggeredStopWipe,
     FaultKind::OneMissing,
     FaultKind::DelayedStart,
     FaultKind::RollingRestart,
@@ -105,6 +111,7 @@ impl FaultKind {
             FaultKind::WipePvc => "wipe-pvc",
             FaultKind::RestartAll => "restart-all",
             FaultKind::RestartAllWipe => "restart-all-wipe",
+            FaultKind::StaggeredStopWipe => "staggered-stop-wipe",
             FaultKind::OneMissing => "one-missing",
             FaultKind::DelayedStart => "delayed-start",
             FaultKind::RollingRestart => "rolling-restart",
@@ -126,6 +133,7 @@ impl FaultKind {
             self,
             FaultKind::RestartAll
                 | FaultKind::RestartAllWipe
+                | FaultKind::StaggeredStopWipe
                 | FaultKind::OneMissing
                 | FaultKind::RollingRestart
                 | FaultKind::Scale

@@ -173,6 +173,13 @@ pub fn inject(
             start_in_order(r, &fault.starts)?;
             None
         }
+        FaultKind::StaggeredStopWipe => {
+            stop_in_order(r, &fault.stops)?;
+            *down = r.now();
+            cluster.wipe_volumes(target()?)?;
+            start_in_order(r, &fault.starts)?;
+            None
+        }
         FaultKind::RollingRestart => {
             for i in (0..cluster.spec().replicas).rev() {
                 cluster.delete_pod(i)?;
@@ -222,6 +229,40 @@ fn stalls(result: anyhow::Result<()>) -> anyhow::Result<Result<(), String>> {
             None => Err(err),
         },
     }
+}
+
+/// Delete every pod gracefully, each at its delay after now (in order of delay, each deletion
+/// starting at its time whether the one before is over or not); back once all are gone.
+fn stop_in_order(r: &mut Rehearsal, stops: &[Start]) -> anyhow::Result<()> {
+    let cluster = r.cluster;
+    let mut ordinals = stops
+        .iter()
+        .map(|s| ordinal_of(cluster, &s.pod))
+        .collect::<anyhow::Result<Vec<usize>>>()?;
+    ordinals.sort_unstable();
+    ordinals.dedup();
+    if ordinals.len() != stops.len() || ordinals.len() != cluster.spec().replicas {
+        bail!(
+            "staggered-stop-wipe needs `stops` naming each of the set's {} pods once",
+            cluster.spec().replicas
+        );
+    }
+    let from = r.now();
+    let mut ordered: Vec<&Start> = stops.iter().collect();
+    ordered.sort_by(|a, b| a.after.total_cmp(&b.after));
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for stop in ordered {
+            let i = ordinal_of(cluster, &stop.pod)?;
+            r.sleep(from + stop.after - r.now());
+            handles.push(scope.spawn(move || cluster.delete_pod(i)));
+        }
+        // The scope waits for every deletion, whichever fails first.
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("pod deletion panicked")))
+        })
+    })
 }
 
 /// Start pods at their delays after now, in order of delay.

@@ -19,14 +19,12 @@ pub fn read(path: &Path) -> anyhow::Result<Schedule> {
             crate::plain_errors::json(&err)
         )
     })?;
+    let time = |t: f64| t.is_finite() && t >= 0.0;
     for fault in &schedule.faults {
-        if !(fault.at.is_finite()
-            && fault.at >= 0.0
-            && fault.duration.is_finite()
-            && fault.duration >= 0.0)
-        {
+        let delays = fault.starts.iter().chain(&fault.stops).map(|s| s.after);
+        if !(time(fault.at) && time(fault.duration) && delays.into_iter().all(time)) {
             anyhow::bail!(
-                "{}: fault {} at {} s for {} s: times must be finite and not negative",
+                "{}: fault {} at {} s for {} s: times (and `starts`' and `stops`' `after`) must be finite and not negative",
                 path.display(),
                 fault.fault.name(),
                 fault.at,
@@ -35,4 +33,34 @@ pub fn read(path: &Path) -> anyhow::Result<Schedule> {
         }
     }
     Ok(schedule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_stops_and_refuses_negative_delays() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("schedule.json");
+        let file = |after: f64| {
+            serde_json::json!({"seed": 1, "faults": [{
+                "at": 3.0, "fault": "staggered-stop-wipe", "target": "redis-0", "duration": 20.0,
+                "stops": [{"pod": "redis-1", "after": 0.0}, {"pod": "redis-2", "after": after},
+                          {"pod": "redis-0", "after": 1.5}],
+                "starts": [{"pod": "redis-0", "after": 0.0}, {"pod": "redis-1", "after": 10.0},
+                           {"pod": "redis-2", "after": 20.0}]
+            }]})
+            .to_string()
+        };
+        std::fs::write(&path, file(1.5)).expect("write");
+        let schedule = read(&path).expect("a schedule");
+        assert_eq!(schedule.faults[0].stops.len(), 3);
+        // What is read is written back unchanged.
+        write(&path, &schedule).expect("write back");
+        assert_eq!(read(&path).expect("again"), schedule);
+        std::fs::write(&path, file(-1.0)).expect("write");
+        let err = read(&path).expect_err("negative").to_string();
+        assert!(err.contains("must be finite and not negative"), "{err}");
+    }
 }

@@ -4,7 +4,7 @@
 use super::catalogue::FaultKind;
 use super::inject::{Heal, inject, ordinal_of};
 use super::report::Violation;
-use super::schedule::{Fault, Schedule};
+use super::schedule::{Fault, Schedule, Start};
 use crate::drill::cluster::Cluster;
 use crate::drill::probe::{self, Discovery};
 use crate::drill::rehearsal::{Rehearsal, Role};
@@ -109,13 +109,21 @@ fn describe(fault: &Fault) -> String {
     match fault.fault {
         FaultKind::RollingRestart | FaultKind::PasswordRotation => {}
         FaultKind::Scale => text += &format!(" (+2 pods for {} s)", fault.duration),
-        FaultKind::RestartAll | FaultKind::RestartAllWipe | FaultKind::OneMissing => {
-            let order: Vec<String> = fault
-                .starts
-                .iter()
-                .map(|s| format!("{}@{}s", s.pod, s.after))
-                .collect();
-            text += &format!(", starts {}", order.join(" "));
+        FaultKind::RestartAll
+        | FaultKind::RestartAllWipe
+        | FaultKind::StaggeredStopWipe
+        | FaultKind::OneMissing => {
+            let order = |list: &[Start]| -> String {
+                let at: Vec<String> = list
+                    .iter()
+                    .map(|s| format!("{}@{}s", s.pod, s.after))
+                    .collect();
+                at.join(" ")
+            };
+            if !fault.stops.is_empty() {
+                text += &format!(", stops {}", order(&fault.stops));
+            }
+            text += &format!(", starts {}", order(&fault.starts));
         }
         _ => text += &format!(" for {} s", fault.duration),
     }
@@ -128,6 +136,14 @@ fn execute(
     progress: &Progress,
     state: &mut State,
 ) -> anyhow::Result<()> {
+    // Every pod a fault names is one of the set's, checked before anything runs or is printed.
+    for fault in &schedule.faults {
+        let target = (fault.target != "all").then_some(&fault.target);
+        let named = fault.starts.iter().chain(&fault.stops).map(|s| &s.pod);
+        for pod in target.into_iter().chain(named) {
+            ordinal_of(r.cluster, pod)?;
+        }
+    }
     let base = r.now();
     state.base = base;
     let total = schedule.faults.len();

@@ -8,11 +8,12 @@ use chacha20::ChaCha8Rng;
 use chacha20::rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-/// One pod's start within `restart-all`, `restart-all-wipe` or `one-missing`.
+/// One pod's start within `restart-all`, `restart-all-wipe`, `staggered-stop-wipe` or
+/// `one-missing`, or its stop within `staggered-stop-wipe`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Start {
     pub pod: String,
-    /// Seconds after the set was stopped.
+    /// Seconds after the set was stopped (a start), or after the fault began (a stop).
     pub after: f64,
 }
 
@@ -34,6 +35,9 @@ pub struct Fault {
     /// Whole-set restarts: the order and delays of the pods' starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub starts: Vec<Start>,
+    /// `staggered-stop-wipe`: the order and times of the pods' graceful deletions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stops: Vec<Start>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,6 +69,32 @@ impl Draw {
     fn below(&mut self, n: usize) -> usize {
         (self.0.next_u64() % n.max(1) as u64) as usize
     }
+
+    /// `pods` in a random order (Fisher–Yates), the first at 0 s, each next one between 0
+    /// and `gap` seconds after the one before.
+    fn staggered(&mut self, pods: &[String], gap: f64) -> Vec<Start> {
+        let mut order: Vec<usize> = (0..pods.len()).collect();
+        for i in (1..pods.len()).rev() {
+            order.swap(i, self.below(i + 1));
+        }
+        let mut after = 0.0;
+        let mut out = Vec::with_capacity(pods.len());
+        for (k, &i) in order.iter().enumerate() {
+            if k > 0 {
+                after = tenths(after + self.between(0.0, gap));
+            }
+            out.push(Start {
+                pod: pods[i].clone(),
+                after,
+            });
+        }
+        out
+    }
+}
+
+/// The time of the last of `starts` (0 when there is none).
+fn last(starts: &[Start]) -> f64 {
+    starts.iter().map(|s| s.after).fold(0.0, f64::max)
 }
 
 /// One decimal: the JSON stays readable and a replay file says exactly what ran.
@@ -103,6 +133,7 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
             container: None,
             direction: None,
             starts: Vec::new(),
+            stops: Vec::new(),
         };
         // Restarting a set takes a few seconds of graceful stops beyond its planned delays.
         let mut overhead = 0.0;
@@ -130,22 +161,15 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
                 if kind == FaultKind::RestartAll {
                     fault.target = "all".into();
                 }
-                let mut order: Vec<usize> = (0..n).collect();
-                for i in (1..n).rev() {
-                    order.swap(i, draw.below(i + 1));
-                }
-                let mut after = 0.0;
-                for (k, &i) in order.iter().enumerate() {
-                    if k > 0 {
-                        after = tenths(after + draw.between(0.0, 12.0));
-                    }
-                    fault.starts.push(Start {
-                        pod: shape.pods[i].clone(),
-                        after,
-                    });
-                }
-                fault.duration = after;
+                fault.starts = draw.staggered(shape.pods, 12.0);
+                fault.duration = last(&fault.starts);
                 overhead = 15.0;
+            }
+            FaultKind::StaggeredStopWipe => {
+                fault.stops = draw.staggered(shape.pods, 3.0);
+                fault.starts = draw.staggered(shape.pods, 12.0);
+                fault.duration = last(&fault.starts);
+                overhead = 15.0 + last(&fault.stops);
             }
             FaultKind::OneMissing => {
                 let others = shape.pods.iter().enumerate().filter(|(i, _)| *i != ordinal);
@@ -264,5 +288,35 @@ mod tests {
         }
         let only = generate(3, 5, &[FaultKind::Partition], &shape);
         assert!(only.faults.iter().all(|f| f.fault == FaultKind::Partition));
+    }
+
+    #[test]
+    fn staggered_stops_name_every_pod_once_up_to_three_seconds_apart() {
+        let pods = pods();
+        let shape = Shape {
+            pods: &pods,
+            down_after: 5.0,
+        };
+        let mut orders = std::collections::BTreeSet::new();
+        for seed in 0..100 {
+            let schedule = generate(seed, 3, &[FaultKind::StaggeredStopWipe], &shape);
+            for f in &schedule.faults {
+                assert!(pods.contains(&f.target), "{f:?}");
+                for list in [&f.stops, &f.starts] {
+                    let mut named: Vec<&String> = list.iter().map(|s| &s.pod).collect();
+                    named.sort();
+                    assert_eq!(named, pods.iter().collect::<Vec<_>>(), "{f:?}");
+                    assert_eq!(list[0].after, 0.0);
+                }
+                for pair in f.stops.windows(2) {
+                    let gap = pair[1].after - pair[0].after;
+                    assert!((0.0..=3.05).contains(&gap), "{f:?}");
+                }
+                assert_eq!(f.duration, f.starts.last().expect("starts").after);
+                orders.insert(f.stops.iter().map(|s| s.pod.clone()).collect::<Vec<_>>());
+            }
+        }
+        // Every order of the three pods is drawn: the master is sometimes the last to stop.
+        assert_eq!(orders.len(), 6);
     }
 }

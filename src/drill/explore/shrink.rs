@@ -14,7 +14,8 @@ pub struct Shrinking {
 }
 
 /// Smaller variants of `schedule`, in the order they are tried: every fault dropped (last
-/// first), then every duration halved.
+/// first), then every duration halved (with a whole-set restart's start delays; the gaps
+/// between staggered stops are kept: they decide which replica holds the last writes).
 fn candidates(schedule: &Schedule) -> Vec<Schedule> {
     let mut out = Vec::new();
     if schedule.faults.len() > 1 {
@@ -87,6 +88,7 @@ mod tests {
             container: None,
             direction: None,
             starts: Vec::new(),
+            stops: Vec::new(),
         }
     }
 
