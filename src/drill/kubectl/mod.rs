@@ -17,6 +17,7 @@ mod volumes;
 
 use super::cluster::{Cluster, Session};
 use super::spec::HaSpec;
+use crate::deadline_command::output_until;
 use crate::kubectl_exec::{self, SENTINEL_CONTAINER, Shape};
 use crate::resp::Reply;
 use anyhow::{Context, anyhow, bail};
@@ -30,6 +31,12 @@ use std::time::{Duration, Instant};
 /// first restart is immediate; a container already in CrashLoopBackOff waits up to 5 min).
 const RESTART_SECONDS: u64 = 60;
 
+/// What a `kubectl exec … redis-cli` may take beyond the command's own timeout: kubectl's
+/// start, the API server and the kubelet's exec stream. Past both the process group is
+/// killed and the call fails, as a connection that does not answer does on the local target
+/// (a frozen pod, a lost node): without it a probe would wait on `kubectl exec` forever.
+const EXEC_OVERHEAD_SECONDS: u64 = 5;
+
 pub struct KubectlSet {
     spec: HaSpec,
     /// The `kubectl` to run (a stand-in in tests) and extra environment for it.
@@ -37,6 +44,8 @@ pub struct KubectlSet {
     env: Vec<(OsString, OsString)>,
     /// How long a killed container may take to be restarted (`RESTART_SECONDS`).
     restart_timeout: Duration,
+    /// What an exec may take beyond its command's timeout (`EXEC_OVERHEAD_SECONDS`).
+    exec_overhead: Duration,
 }
 
 impl KubectlSet {
@@ -46,6 +55,7 @@ impl KubectlSet {
             program: "kubectl".into(),
             env: Vec::new(),
             restart_timeout: Duration::from_secs(RESTART_SECONDS),
+            exec_overhead: Duration::from_secs(EXEC_OVERHEAD_SECONDS),
         }
     }
 
@@ -262,7 +272,7 @@ fn redis_cli_argv(
 }
 
 impl Session for ExecSession<'_> {
-    fn call(&mut self, args: &[&str], _timeout: Duration) -> anyhow::Result<Reply> {
+    fn call(&mut self, args: &[&str], timeout: Duration) -> anyhow::Result<Reply> {
         let spec = &self.set.spec;
         let pod = spec.pod_name(self.ordinal);
         let container = self.set.container(self.sentinel);
@@ -274,7 +284,15 @@ impl Session for ExecSession<'_> {
             self.authenticated,
             args,
         )?;
-        let out = self.set.run(&argv)?;
+        let limit = timeout + self.set.exec_overhead;
+        let out = output_until(self.set.command().args(&argv), Instant::now() + limit)
+            .context("cannot run kubectl: is it on PATH?")?
+            .with_context(|| {
+                format!(
+                    "{pod}: no reply within {:.1} s (`kubectl exec` stopped)",
+                    limit.as_secs_f64()
+                )
+            })?;
         let shape = Shape::of_command(args.first().copied().unwrap_or(""));
         kubectl_exec::read_output(out.status.success(), &out.stdout, &out.stderr, shape)
             .map_err(|why| anyhow!("{pod}: {why}"))

@@ -57,6 +57,29 @@ impl StandIn {
 const SIGNAL: &str = "-- sh -c <signal-script> drill-signal";
 
 #[test]
+fn an_exec_that_does_not_answer_fails_after_its_timeout() {
+    let mut stand_in = StandIn::new(&[("KUBECTL_EXEC_HANG", "1")]);
+    stand_in.set.exec_overhead = Duration::from_millis(200);
+    let started = Instant::now();
+    let mut session = stand_in.set.session(0, false, true);
+    let err = session
+        .call(&["PING"], Duration::from_millis(300))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("redis-0: no reply within 0.5 s"), "{err}");
+    // The stand-in sleeps 300 s: only the deadline ended the call.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let answering = StandIn::new(&[]);
+    let mut session = answering.set.session(0, false, true);
+    let reply = session.call(&["ROLE"], Duration::from_millis(300));
+    assert!(reply.is_ok(), "{reply:?}");
+}
+
+#[test]
 fn freeze_signals_every_container_of_the_pod_and_sees_them_stopped() {
     let stand_in = StandIn::new(&[]);
     stand_in.set.freeze_pod(1, true).unwrap();
