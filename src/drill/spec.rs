@@ -62,6 +62,8 @@ pub struct HaSpec {
     pub master_name: String,
     pub down_after_ms: u64,
     pub min_replicas_to_write: u32,
+    /// `min-replicas-max-lag`: how long a master cut off from its replicas still takes writes.
+    pub min_replicas_max_lag: u32,
     pub wait_replicas: u32,
     /// The Redis image the manifests run (for the version warning).
     pub image: String,
@@ -166,6 +168,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         passwords: secrets::passwords(pod, &secrets),
         down_after_ms: confs.down_after_ms(&master_name),
         min_replicas_to_write: confs.min_replicas_to_write(),
+        min_replicas_max_lag: confs.min_replicas_max_lag(),
         jobs: super::jobs::templates(documents)?,
         headless_service,
         cluster_domain,

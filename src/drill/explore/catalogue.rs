@@ -126,6 +126,20 @@ impl FaultKind {
         }
     }
 
+    /// Faults that cut the target off from its peers while clients may still reach it (or
+    /// reach it again when it thaws): a master without `min-replicas-to-write` takes writes
+    /// the failover on the other side discards.
+    pub fn cuts_off(self) -> bool {
+        matches!(
+            self,
+            FaultKind::Partition
+                | FaultKind::Isolate
+                | FaultKind::OneWayCut
+                | FaultKind::NodeLoss
+                | FaultKind::FreezeLong
+        )
+    }
+
     /// Faults that involve every pod (the cluster DNS serves them all): nothing else runs
     /// beside them.
     pub fn whole_set(self) -> bool {

@@ -18,6 +18,8 @@ const WRITE_RECOVERY: f64 = 10.0;
 pub struct Facts {
     pub down_after: f64,
     pub wait_replicas: u32,
+    pub min_replicas_to_write: u32,
+    pub min_replicas_max_lag: u32,
     /// Pod names by ordinal.
     pub pods: Vec<String>,
     /// Every ordinal the set may hold a pod at: more than `pods` when a `scale` adds pods,
@@ -117,12 +119,7 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
             .get(k)
             .and_then(|key| acknowledged_at(probe, key))
             .unwrap_or(0.0);
-        let excused = facts.wait_replicas == 0
-            && run
-                .injected
-                .iter()
-                .any(|f| f.hit_master && at <= f.down && at >= f.at - facts.down_after);
-        if excused {
+        if excused(at, &run.injected, facts) {
             allowed += 1;
         } else if first_forbidden.is_none_or(|t| at < t) {
             first_forbidden = Some(at);
@@ -131,7 +128,8 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
     if let Some(at) = first_forbidden {
         let what = if facts.wait_replicas == 0 {
             format!(
-                "{allowed} of them within down-after before a master failure (allowed without WAIT)"
+                "{allowed} of them within down-after before a master failure, or while a master \
+                 without min-replicas-to-write was cut off (allowed without WAIT)"
             )
         } else {
             format!("WAIT {} acknowledged every one", facts.wait_replicas)
@@ -150,6 +148,27 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
         lost: missing.len(),
         allowed,
     }
+}
+
+/// Whether a write acknowledged at `at` may be gone (I2). Only without `WAIT`: when it came
+/// within down-after before a fault that hit the master and until what it stopped was down;
+/// and, for a fault that cut the master off from its peers, while it still took writes alone
+/// (Redis Sentinel docs, "Consistency under partitions"): with `min-replicas-to-write`, for
+/// `min-replicas-max-lag` seconds after the cut plus one (replicas acknowledge once a
+/// second); without it, until down-after after the heal (it takes writes until the
+/// Sentinels demote it).
+fn excused(at: f64, injected: &[Injected], facts: &Facts) -> bool {
+    facts.wait_replicas == 0
+        && injected.iter().filter(|f| f.hit_master).any(|f| {
+            let until = match (f.cuts_off, facts.min_replicas_to_write) {
+                (false, _) => f.down,
+                (true, 0) => f.healed.unwrap_or(f64::INFINITY).max(f.down) + facts.down_after,
+                (true, _) => f
+                    .down
+                    .max(f.at + f64::from(facts.min_replicas_max_lag) + 1.0),
+            };
+            at >= f.at - facts.down_after && at <= until
+        })
 }
 
 /// I3: once every fault healed, writes succeed within down-after + 10 s and every pod holds
@@ -300,6 +319,8 @@ mod tests {
             at: 1.0,
             down: 1.0,
             hit_master: true,
+            cuts_off: false,
+            healed: None,
         }];
         let pods: Vec<String> = (0..3).map(|i| format!("redis-{i}")).collect();
         let mut out = Vec::new();
@@ -323,5 +344,46 @@ mod tests {
     fn a_deposed_master_no_sentinel_names_is_not_the_data_set() {
         // Pod 0 returns from a freeze with old data while the Sentinels name pod 1.
         assert!(judged(&samples(0, 1)).is_empty());
+    }
+
+    #[test]
+    fn writes_a_cut_off_master_took_alone_are_allowed_only_without_wait() {
+        let isolated = |hit_master| Injected {
+            at: 10.0,
+            down: 10.0,
+            hit_master,
+            cuts_off: true,
+            healed: Some(20.0),
+        };
+        let facts = |wait_replicas, min_replicas_to_write| Facts {
+            down_after: 5.0,
+            wait_replicas,
+            min_replicas_to_write,
+            min_replicas_max_lag: 3,
+            pods: Vec::new(),
+            ordinals: 3,
+        };
+        let unsafe_set = facts(0, 0);
+        // Before the cut (within down-after), during it, and down-after after the heal.
+        for at in [5.0, 12.0, 19.9, 25.0] {
+            assert!(excused(at, &[isolated(true)], &unsafe_set), "{at}");
+        }
+        assert!(!excused(4.9, &[isolated(true)], &unsafe_set));
+        assert!(!excused(25.1, &[isolated(true)], &unsafe_set));
+        // With min-replicas-to-write, only while the lag allows (3 s, plus the second between
+        // a replica's acknowledgements).
+        let fenced = facts(0, 1);
+        assert!(excused(13.9, &[isolated(true)], &fenced));
+        assert!(!excused(14.1, &[isolated(true)], &fenced));
+        // A cut replica excuses nothing; neither does WAIT.
+        assert!(!excused(12.0, &[isolated(false)], &unsafe_set));
+        assert!(!excused(12.0, &[isolated(true)], &facts(1, 0)));
+        // A fault that does not cut the master off excuses only up to its stop.
+        let killed = Injected {
+            cuts_off: false,
+            ..isolated(true)
+        };
+        assert!(excused(8.0, std::slice::from_ref(&killed), &unsafe_set));
+        assert!(!excused(12.0, &[killed], &unsafe_set));
     }
 }

@@ -257,6 +257,8 @@ fn run_one(
     let facts = invariants::Facts {
         down_after: spec.down_after_ms as f64 / 1000.0,
         wait_replicas: spec.wait_replicas,
+        min_replicas_to_write: spec.min_replicas_to_write,
+        min_replicas_max_lag: spec.min_replicas_max_lag,
         pods: shape_pods(spec),
         ordinals: crate::drill::cluster::Cluster::ordinals(&set),
     };

@@ -33,6 +33,11 @@ pub struct Injected {
     pub down: f64,
     /// The Sentinels named the target as master just before (whole-set faults always hit it).
     pub hit_master: bool,
+    /// The fault cuts the target off from its peers while clients may still reach it
+    /// (`partition`, `isolate`, `one-way-cut`, `node-loss`, `freeze-long`).
+    pub cuts_off: bool,
+    /// When it healed (timeline clock); `None` for faults that end by themselves.
+    pub healed: Option<f64>,
 }
 
 /// What one run of a schedule recorded.
@@ -157,9 +162,14 @@ fn execute(
             Some(ordinal_of(r.cluster, &fault.target)?)
         };
         // Heal what is due by then, and whatever the fault would land on.
-        heal(r, schedule, progress, &mut pending, |d, h| {
-            d <= due || target.is_none_or(|t| h.ordinal() == t)
-        })?;
+        heal(
+            r,
+            schedule,
+            progress,
+            &mut pending,
+            &mut state.injected,
+            |d, h| d <= due || target.is_none_or(|t| h.ordinal() == t),
+        )?;
         r.sleep(due - r.now());
         let line = format!("fault {}/{total}: {}", k + 1, describe(fault));
         progress.line(&line);
@@ -176,6 +186,8 @@ fn execute(
             at,
             down,
             hit_master,
+            cuts_off: fault.fault.cuts_off(),
+            healed: None,
         });
         match injected {
             Ok(Some(h)) => pending.push((r.now() + fault.duration, k, h)),
@@ -186,7 +198,14 @@ fn execute(
             }
         }
     }
-    heal(r, schedule, progress, &mut pending, |_, _| true)?;
+    heal(
+        r,
+        schedule,
+        progress,
+        &mut pending,
+        &mut state.injected,
+        |_, _| true,
+    )?;
     let healed = r.now();
     state.healed = Some(healed);
     let mut last = String::new();
@@ -212,12 +231,14 @@ fn execute(
     Ok(())
 }
 
-/// Heal, in order of due time and each at its time, the pending faults `select` picks.
+/// Heal, in order of due time and each at its time, the pending faults `select` picks; each
+/// one's time is noted in `injected`.
 fn heal(
     r: &mut Rehearsal,
     schedule: &Schedule,
     progress: &Progress,
     pending: &mut Vec<(f64, usize, Heal)>,
+    injected: &mut [Injected],
     select: impl Fn(f64, &Heal) -> bool,
 ) -> anyhow::Result<()> {
     pending.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -236,6 +257,9 @@ fn heal(
         progress.line(&line);
         r.step(line);
         h.apply(r.cluster)?;
+        if let Some(fault) = injected.get_mut(k) {
+            fault.healed = Some(r.now());
+        }
     }
     Ok(())
 }

@@ -53,6 +53,13 @@ impl ConfTexts {
             .unwrap_or(0)
     }
 
+    /// `min-replicas-max-lag` (seconds; Redis's default 10).
+    pub fn min_replicas_max_lag(&self) -> u32 {
+        self.first(|c| c.value("min-replicas-max-lag"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10)
+    }
+
     /// What the Redis configuration (a text setting a port, without `sentinel monitor`) and
     /// the Sentinel one (with it) say about TLS: the first of each that serves only TLS.
     pub fn tls(&self) -> (ConfTls, ConfTls) {

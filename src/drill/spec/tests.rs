@@ -67,8 +67,8 @@ fn summary(spec: &HaSpec) -> String {
     );
     let _ = writeln!(
         out,
-        "writes: min-replicas {} wait {}",
-        spec.min_replicas_to_write, spec.wait_replicas
+        "writes: min-replicas {} max-lag {} s, wait {}",
+        spec.min_replicas_to_write, spec.min_replicas_max_lag, spec.wait_replicas
     );
     let tls = spec.tls.as_ref().map(|t| {
         format!(
