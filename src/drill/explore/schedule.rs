@@ -234,13 +234,18 @@ mod tests {
         (0..3).map(|i| format!("redis-{i}")).collect()
     }
 
+    /// `pods` with a down-after of 5 s (production's).
+    fn shape_of(pods: &[String]) -> Shape<'_> {
+        Shape {
+            pods,
+            down_after: 5.0,
+        }
+    }
+
     #[test]
     fn the_same_seed_gives_the_same_schedule_byte_for_byte() {
         let pods = pods();
-        let shape = Shape {
-            pods: &pods,
-            down_after: 5.0,
-        };
+        let shape = shape_of(&pods);
         let json = |seed| serde_json::to_string(&generate(seed, 8, &ALL, &shape)).expect("json");
         assert_eq!(json(7), json(7));
         assert_ne!(json(7), json(8));
@@ -257,10 +262,7 @@ mod tests {
     #[test]
     fn faults_respect_the_catalogue_bounds_and_never_overlap_on_a_target() {
         let pods = pods();
-        let shape = Shape {
-            pods: &pods,
-            down_after: 5.0,
-        };
+        let shape = shape_of(&pods);
         for seed in 0..200 {
             let schedule = generate(seed, 6, &ALL, &shape);
             assert_eq!(schedule.faults.len(), 6);
@@ -293,10 +295,7 @@ mod tests {
     #[test]
     fn staggered_stops_name_every_pod_once_up_to_three_seconds_apart() {
         let pods = pods();
-        let shape = Shape {
-            pods: &pods,
-            down_after: 5.0,
-        };
+        let shape = shape_of(&pods);
         let mut orders = std::collections::BTreeSet::new();
         for seed in 0..100 {
             let schedule = generate(seed, 3, &[FaultKind::StaggeredStopWipe], &shape);
