@@ -141,7 +141,8 @@ fn execute(
     progress: &Progress,
     state: &mut State,
 ) -> anyhow::Result<()> {
-    // Every pod a fault names is one of the set's, checked before anything runs or is printed.
+    // Every pod a fault names is one of the set's, checked before any fault runs or a name is
+    // printed.
     for fault in &schedule.faults {
         let target = (fault.target != "all").then_some(&fault.target);
         let named = fault.starts.iter().chain(&fault.stops).map(|s| &s.pod);
