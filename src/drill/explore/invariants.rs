@@ -128,8 +128,8 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
     if let Some(at) = first_forbidden {
         let what = if facts.wait_replicas == 0 {
             format!(
-                "{allowed} of them within down-after before a master failure, or while a master \
-                 without min-replicas-to-write was cut off (allowed without WAIT)"
+                "{allowed} of them within down-after before a master failure, or taken alone \
+                 by a master cut off from its peers (allowed without WAIT)"
             )
         } else {
             format!("WAIT {} acknowledged every one", facts.wait_replicas)

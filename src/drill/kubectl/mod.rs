@@ -284,7 +284,11 @@ impl Session for ExecSession<'_> {
             self.authenticated,
             args,
         )?;
-        let limit = timeout + self.set.exec_overhead;
+        // Capped at an hour: no drill call waits that long, and `Instant + Duration` must not
+        // overflow.
+        let limit = timeout
+            .saturating_add(self.set.exec_overhead)
+            .min(Duration::from_secs(3600));
         let out = output_until(self.set.command().args(&argv), Instant::now() + limit)
             .context("cannot run kubectl: is it on PATH?")?
             .with_context(|| {
