@@ -235,10 +235,13 @@ fn stalls(result: anyhow::Result<()>) -> anyhow::Result<Result<(), String>> {
 /// starting at its time whether the one before is over or not); back once all are gone.
 fn stop_in_order(r: &mut Rehearsal, stops: &[Start]) -> anyhow::Result<()> {
     let cluster = r.cluster;
-    let mut ordinals = stops
+    // (delay, ordinal), each pod resolved once, in order of delay.
+    let mut plan = stops
         .iter()
-        .map(|s| ordinal_of(cluster, &s.pod))
-        .collect::<anyhow::Result<Vec<usize>>>()?;
+        .map(|s| Ok((s.after, ordinal_of(cluster, &s.pod)?)))
+        .collect::<anyhow::Result<Vec<(f64, usize)>>>()?;
+    plan.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut ordinals: Vec<usize> = plan.iter().map(|&(_, i)| i).collect();
     ordinals.sort_unstable();
     ordinals.dedup();
     if ordinals.len() != stops.len() || ordinals.len() != cluster.spec().replicas {
@@ -248,13 +251,10 @@ fn stop_in_order(r: &mut Rehearsal, stops: &[Start]) -> anyhow::Result<()> {
         );
     }
     let from = r.now();
-    let mut ordered: Vec<&Start> = stops.iter().collect();
-    ordered.sort_by(|a, b| a.after.total_cmp(&b.after));
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
-        for stop in ordered {
-            let i = ordinal_of(cluster, &stop.pod)?;
-            r.sleep(from + stop.after - r.now());
+        for (after, i) in plan {
+            r.sleep(from + after - r.now());
             handles.push(scope.spawn(move || cluster.delete_pod(i)));
         }
         // The scope waits for every deletion, whichever fails first.
