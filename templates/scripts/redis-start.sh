@@ -104,6 +104,11 @@ scan_peers() {
     rm -rf "$dir"
 }
 
+# Every peer answered the last scan_peers (a peer that did not may hold what the others lack).
+every_peer_up() {
+    [ "$PEERS_UP" -ge $((REPLICAS - 1)) ]
+}
+
 # What this node holds: MY_OFFSET and MY_KEYS.
 scan_self() {
     node_info "$LOCAL"
@@ -138,7 +143,7 @@ may_follow() {
 fresh_set() {
     first_boot && [ "$ORDINAL" = 0 ] && [ "$SENTINEL_MASTER" = "$SELF" ] &&
         [ "$KNOWN_REPLICAS" = 0 ] && [ -z "$PEER_MASTER" ] &&
-        [ "$PEERS_UP" = $((REPLICAS - 1)) ] && [ "$PEERS_EMPTY" = "$PEERS_UP" ]
+        every_peer_up && [ "$PEERS_EMPTY" = "$PEERS_UP" ]
 }
 
 # The Sentinels name this pod, it held a role before, and no reachable peer holds more: it
@@ -147,7 +152,7 @@ fresh_set() {
 # promotions at once).
 rightful_master() {
     [ "$SENTINEL_MASTER" = "$SELF" ] && ! first_boot && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
-        { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] ||
+        { every_peer_up ||
             { [ $((PEERS_UP + 1)) -ge "$MAJORITY" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ]; }; }
 }
 
@@ -319,17 +324,17 @@ take_role() {
                     # One argument per pod (FQDNs: no blanks, no glob characters).
                     # shellcheck disable=SC2046
                     if [ "$KNOWN_REPLICAS" != 0 ] &&
-                        { [ "$PEERS_UP" -ge $((REPLICAS - 1)) ] || [ "$stuck" -ge 30 ]; } &&
+                        { every_peer_up || [ "$stuck" -ge 30 ]; } &&
                         request_failover_if promotes_best "$SELF" $(peers); then
                         sleep 1
                     elif [ "$stuck" -ge 30 ] || [ "$unasked" -ge "$UNASKED_ROUNDS" ]; then
                         adopt_data_of "$BEST_PEER" && break
                     else
                         stuck=$((stuck + 1))
-                        if [ "$KNOWN_REPLICAS" != 0 ] && [ "$PEERS_UP" -ge $((REPLICAS - 1)) ]; then
+                        if [ "$KNOWN_REPLICAS" != 0 ] && every_peer_up; then
                             unasked=$((unasked + 1))
                         fi
-                        if [ "$stuck" = 1 ] && [ "$PEERS_UP" -lt $((REPLICAS - 1)) ]; then
+                        if [ "$stuck" = 1 ] && ! every_peer_up; then
                             log "$BEST_PEER holds data this node lacks; waiting for every" \
                                 "peer to answer before asking for a failover" \
                                 "($PEERS_UP of $((REPLICAS - 1)) do)"

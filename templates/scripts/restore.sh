@@ -21,7 +21,7 @@ latest_snapshot() {
 # Nobody holds data or a role: every peer answered empty, the Sentinels know no replica and
 # name no master but this pod (the ConfigMap's first guess) or none.
 set_is_empty() {
-    [ "$PEERS_UP" = $((REPLICAS - 1)) ] && [ "$PEERS_EMPTY" = "$PEERS_UP" ] &&
+    every_peer_up && [ "$PEERS_EMPTY" = "$PEERS_UP" ] &&
         [ -z "$PEER_MASTER" ] && [ "$KNOWN_REPLICAS" = 0 ] &&
         { [ -z "$SENTINEL_MASTER" ] || [ "$SENTINEL_MASTER" = "$SELF" ]; }
 }
@@ -55,7 +55,7 @@ restore_if_set_lost() {
         # Done waiting once every peer answered, or as soon as anyone knows data: then
         # there is nothing to restore, and Redis should start at once (its peers and the
         # Sentinels are waiting for it).
-        if [ "$PEERS_UP" = $((REPLICAS - 1)) ] || ! set_may_be_empty; then
+        if every_peer_up || ! set_may_be_empty; then
             break
         fi
         waited=$((waited + 1))

@@ -7,7 +7,7 @@ use crate::drill::dns::Fault as DnsFault;
 use crate::drill::network::Cut;
 use crate::drill::rehearsal::Rehearsal;
 use crate::drill::rollout;
-use crate::drill::scenarios::planned::delete_all;
+use crate::drill::scenarios::planned::{self, delete_all};
 use crate::drill::scenarios::rotation;
 use crate::drill::stalled;
 use anyhow::{Context, bail};
@@ -257,11 +257,7 @@ fn stop_in_order(r: &mut Rehearsal, stops: &[Start]) -> anyhow::Result<()> {
             r.sleep(from + after - r.now());
             handles.push(scope.spawn(move || cluster.delete_pod(i)));
         }
-        // The scope waits for every deletion, whichever fails first.
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("pod deletion panicked")))
-        })
+        planned::join_deletions(handles)
     })
 }
 

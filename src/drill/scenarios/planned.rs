@@ -25,11 +25,18 @@ pub fn delete_pods(cluster: &dyn Cluster, ordinals: &[usize]) -> anyhow::Result<
             .iter()
             .map(|&i| scope.spawn(move || cluster.delete_pod(i)))
             .collect();
-        // The scope waits for every deletion, whichever fails first.
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("pod deletion panicked")))
-        })
+        join_deletions(handles)
+    })
+}
+
+/// The first error of the pod deletions `handles` (threads of one scope), once every one of
+/// them is over: the scope waits for all, whichever fails first.
+pub fn join_deletions(
+    handles: Vec<std::thread::ScopedJoinHandle<'_, anyhow::Result<()>>>,
+) -> anyhow::Result<()> {
+    handles.into_iter().try_for_each(|h| {
+        h.join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("pod deletion panicked")))
     })
 }
 
