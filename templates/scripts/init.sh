@@ -5,5 +5,12 @@ SCRIPT=init
 # shellcheck source=common.sh
 . /scripts/common.sh
 
+# Before Redis can take a role: whether this volume ever held one (sentinel-start.sh,
+# hold_while_master_away).
+if [ -e "$ROLE_MARKER" ]; then
+    rm -f "$NEW_VOLUME_MARKER"
+else
+    : >"$NEW_VOLUME_MARKER"
+fi
 prepare_sentinel_conf
 log "config directory ready: $CONF_DIR"

@@ -63,52 +63,6 @@ first_boot() {
     [ ! -e "$ROLE_MARKER" ] && ! has_data
 }
 
-# Sets PEER_MASTER (a peer answering role master) with PEER_MASTER_OFFSET, PEERS_UP,
-# PEERS_EMPTY (peers holding no data), BEST_PEER with BEST_PEER_OFFSET (the most
-# replication stream any peer has; comparable across nodes since offsets survive failovers)
-# and PEER_OFFSETS (`host=offset` of every peer that answered, blank-separated).
-scan_peers() {
-    PEER_MASTER=""
-    PEER_MASTER_OFFSET=0
-    PEERS_UP=0
-    PEERS_EMPTY=0
-    BEST_PEER=""
-    BEST_PEER_OFFSET=0
-    PEER_OFFSETS=""
-    local peer dir n=100
-    dir=$(mktemp -d /tmp/scan-peers.XXXXXX) || return 0
-    # Every peer at once (common.sh, ask_all): one round trip, however many time out. One
-    # argument per pod (FQDNs: no blanks, no glob characters).
-    # shellcheck disable=SC2046
-    ask_all "$dir" "$REDIS_PORT" $(peers) -- INFO replication keyspace
-    for peer in $(peers); do
-        n=$((n + 1))
-        node_info_of "$(tr -d '\r' <"$dir/$n")"
-        case $NODE_ROLE in
-            master | slave) ;;
-            *) continue ;;
-        esac
-        PEERS_UP=$((PEERS_UP + 1))
-        PEER_OFFSETS="$PEER_OFFSETS $peer=$NODE_OFFSET"
-        if [ "$NODE_ROLE" = master ]; then
-            PEER_MASTER=$peer
-            PEER_MASTER_OFFSET=$NODE_OFFSET
-        elif [ "$NODE_OFFSET" = 0 ] && [ "$NODE_KEYS" = 0 ]; then
-            PEERS_EMPTY=$((PEERS_EMPTY + 1))
-        fi
-        if [ "$NODE_OFFSET" -gt "$BEST_PEER_OFFSET" ]; then
-            BEST_PEER=$peer
-            BEST_PEER_OFFSET=$NODE_OFFSET
-        fi
-    done
-    rm -rf "$dir"
-}
-
-# Every peer answered the last scan_peers (a peer that did not may hold what the others lack).
-every_peer_up() {
-    [ "$PEERS_UP" -ge $((REPLICAS - 1)) ]
-}
-
 # What this node holds: MY_OFFSET and MY_KEYS.
 scan_self() {
     node_info "$LOCAL"

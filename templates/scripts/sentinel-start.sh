@@ -103,8 +103,59 @@ forget_departed_pods() (
     mv "$conf.new" "$conf"
 )
 
+# A copy lost while the master is away (docs/architecture.md §21). With `WAIT 1` the last
+# writes may rest on the master and on one replica only; when that replica's volume is lost
+# (or the pod comes back on a new one) while the master's pod is away, the master is the
+# only holder left. This pod's Sentinel would then be the vote that lets the Sentinels of a
+# set of 3 promote the other replica, which lacks those writes; the master, when it
+# returns, resyncs from it and they are gone (explorer seed 21, schedule 10; replay
+# docs/replays/acker-wiped-master-late.json). So on a volume that had never held a role
+# (NEW_VOLUME_MARKER), Sentinel does not start while the Sentinels name another pod as
+# master, that pod's Redis does not answer and no pod serves as master, unless the set is
+# fresh: it waits for the master (whose data this pod then syncs) or, at most
+# LOST_COPY_HOLD_SECONDS, for a pod that may never return. Then it starts: a set that lost its master must fail over in the end. The startup
+# probe gives the container 120 s; the hold stays well within it.
+LOST_COPY_HOLD_SECONDS=60
+hold_while_master_away() {
+    local since waited=0 noted=""
+    [ -e "$NEW_VOLUME_MARKER" ] || return 0
+    since=$(date +%s)
+    while :; do
+        # Seconds, not rounds: a round waits up to 2 s for each pod that does not answer.
+        waited=$(($(date +%s) - since))
+        ask_sentinels
+        scan_peers
+        # A master serves: this pod syncs from it. The master the Sentinels name answers
+        # (in any role): it is back, holding what it held, and takes its role or asks for a
+        # failover itself (§3). The Sentinels name this pod: its own data is what was lost,
+        # and the best replica must take over (§3, case 3). A fresh set: every peer answered
+        # empty and no Sentinel knows a replica. This pod's Redis holds data: it synced from
+        # a master since the volume was new (also when only this container restarted later).
+        if [ -n "$PEER_MASTER" ] || [ "$SENTINEL_MASTER" = "$SELF" ] ||
+            { [ -n "$SENTINEL_MASTER" ] && peer_answered "$SENTINEL_MASTER"; } ||
+            { every_peer_up && [ "$BEST_PEER_OFFSET" = 0 ] && [ "$KNOWN_REPLICAS" = 0 ]; } ||
+            { node_info "$LOCAL"; [ "$NODE_OFFSET" -gt 0 ]; }; then
+            [ -z "$noted" ] || log "${PEER_MASTER:-$SENTINEL_MASTER} answers after ${waited} s: starting Sentinel"
+            return 0
+        fi
+        if [ "$waited" -ge "$LOST_COPY_HOLD_SECONDS" ]; then
+            log "no master for $LOST_COPY_HOLD_SECONDS s: starting Sentinel (a failover may" \
+                "now promote a replica without the writes only ${SENTINEL_MASTER:-the master} holds)"
+            return 0
+        fi
+        if [ -z "$noted" ] && [ -n "$SENTINEL_MASTER" ]; then
+            noted=1
+            log "this volume never held a role and $SENTINEL_MASTER (the master the Sentinels" \
+                "name) is away: Sentinel waits for it, so that no failover promotes a replica" \
+                "lacking writes only it may hold"
+        fi
+        sleep 1
+    done
+}
+
 prepare_sentinel_conf
 forget_departed_pods
+hold_while_master_away
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).
 ( apply_configmap_tunables & )

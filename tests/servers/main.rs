@@ -6,6 +6,7 @@
 mod common;
 mod local_servers;
 
+mod new_volume_hold;
 mod resp_tls;
 mod script_functions;
 mod sentinel_choice;

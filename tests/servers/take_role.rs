@@ -4,7 +4,8 @@
 
 use crate::script_functions::{dash_ok, function, script};
 
-/// The functions of redis-start.sh that `take_role` decides with, verbatim.
+/// The functions of redis-start.sh that `take_role` decides with, verbatim (and common.sh's
+/// `every_peer_up`).
 const DECIDING: &[&str] = &[
     "take_role",
     "scan_self",
@@ -39,7 +40,8 @@ fn take_role_with(
 ) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let start = script("redis-start.sh");
-    let functions: Vec<String> = DECIDING.iter().map(|f| function(start, f)).collect();
+    let mut functions: Vec<String> = DECIDING.iter().map(|f| function(start, f)).collect();
+    functions.push(function(script("common.sh"), "every_peer_up"));
     let stubs = format!(
         r#"SELF=redis-2.headless
 LOCAL=127.0.0.1
