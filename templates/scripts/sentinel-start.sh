@@ -113,8 +113,9 @@ forget_departed_pods() (
 # (NEW_VOLUME_MARKER), Sentinel does not start while the Sentinels name another pod as
 # master, that pod's Redis does not answer and no pod serves as master, unless the set is
 # fresh: it waits for the master (whose data this pod then syncs) or, at most
-# LOST_COPY_HOLD_SECONDS, for a pod that may never return. Then it starts: a set that lost its master must fail over in the end. The startup
-# probe gives the container 120 s; the hold stays well within it.
+# LOST_COPY_HOLD_SECONDS, for a pod that may never return. Then it starts: a set that lost
+# its master must fail over in the end. The startup probe gives the container 120 s; the
+# hold stays well within it.
 LOST_COPY_HOLD_SECONDS=60
 hold_while_master_away() {
     local since waited=0 noted=""
