@@ -117,6 +117,17 @@ forget_departed_pods() (
 # its master must fail over in the end. The startup probe gives the container 120 s; the
 # hold stays well within it.
 LOST_COPY_HOLD_SECONDS=60
+# The master this pod's own stored config monitors (prepare_sentinel_conf wrote it from the
+# Sentinels that answered then, else the ConfigMap's first guess).
+own_monitored_master() {
+    local w1 w2 w3 w4 rest
+    while read -r w1 w2 w3 w4 rest; do
+        if [ "$w1" = sentinel ] && [ "$w2" = monitor ] && [ "$w3" = "$MASTER_NAME" ]; then
+            echo "$w4"
+            return 0
+        fi
+    done <"$CONF_DIR/sentinel.conf"
+}
 hold_while_master_away() {
     local since waited=0 noted=""
     [ -e "$NEW_VOLUME_MARKER" ] || return 0
@@ -125,6 +136,9 @@ hold_while_master_away() {
         # Seconds, not rounds: a round waits up to 2 s for each pod that does not answer.
         waited=$(($(date +%s) - since))
         ask_sentinels
+        # No other Sentinel answers: this pod's own config names the master (a pod started
+        # alone on a fresh set, the first guess: not held when that is this pod).
+        [ "$SENTINELS_UP" != 0 ] || SENTINEL_MASTER=$(own_monitored_master)
         scan_peers
         # A master serves: this pod syncs from it. The master the Sentinels name answers
         # (in any role): it is back, holding what it held, and takes its role or asks for a

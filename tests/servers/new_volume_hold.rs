@@ -9,8 +9,13 @@ use crate::script_functions::{dash_ok, function, script};
 struct Seen {
     /// A `new-volume` marker on the pod (the init container found no role marker).
     new_volume: bool,
-    /// The master the answering Sentinels name ("" when none answers).
+    /// The master the answering Sentinels name (`""` when none answers).
     named: &'static str,
+    /// Whether any other Sentinel answers (when none does, the pod's own stored config
+    /// names the master: `own_conf`).
+    sentinels_answer: bool,
+    /// The master this pod's own `sentinel.conf` monitors.
+    own_conf: &'static str,
     /// The peers that answer `INFO`, as `host=offset` (blank-separated).
     answering: &'static str,
     /// A peer answering `role:master` ("" when none).
@@ -19,13 +24,15 @@ struct Seen {
     known_replicas: u32,
     /// This pod's Redis's replication offset.
     local_offset: u64,
-    /// From this round on, the named master answers (0: never).
+    /// From this round on, the master `redis-0` answers (0: never).
     back_at: u32,
 }
 
 const AWAY: Seen = Seen {
     new_volume: true,
     named: "redis-0.headless",
+    sentinels_answer: true,
+    own_conf: "redis-0.headless",
     answering: "redis-2.headless=21781",
     serving: "",
     known_replicas: 2,
@@ -41,6 +48,14 @@ fn hold(seen: &Seen) -> String {
     if seen.new_volume {
         std::fs::write(&marker, "").expect("marker");
     }
+    std::fs::write(
+        dir.path().join("sentinel.conf"),
+        format!(
+            "port 26379\nsentinel monitor mymaster {} 6379 2\n",
+            seen.own_conf
+        ),
+    )
+    .expect("sentinel.conf");
     let common = script("common.sh");
     let start = script("sentinel-start.sh");
     let limit = start
@@ -52,16 +67,18 @@ fn hold(seen: &Seen) -> String {
 LOCAL=127.0.0.1
 REPLICAS=3
 NEW_VOLUME_MARKER={marker}
+CONF_DIR={dir}
+MASTER_NAME=mymaster
 ROUND=0
 log() {{ echo "log: $*"; }}
 date() {{ echo "$ROUND"; }}
 sleep() {{ ROUND=$((ROUND + 1)); [ "$ROUND" -le 200 ] || {{ echo stuck; exit 0; }}; }}
-ask_sentinels() {{ SENTINEL_MASTER={named}; KNOWN_REPLICAS={known}; }}
+ask_sentinels() {{ SENTINEL_MASTER={named}; SENTINELS_UP={up}; KNOWN_REPLICAS={known}; }}
 scan_peers() {{
     PEER_MASTER={serving}
     PEER_OFFSETS="{answering}"
     if [ {back_at} != 0 ] && [ "$ROUND" -ge {back_at} ]; then
-        PEER_OFFSETS="$PEER_OFFSETS {named}=30000"
+        PEER_OFFSETS="$PEER_OFFSETS redis-0.headless=30000"
     fi
     PEERS_UP=0 BEST_PEER_OFFSET=0
     for entry in $PEER_OFFSETS; do
@@ -71,6 +88,7 @@ scan_peers() {{
 }}
 node_info() {{ NODE_OFFSET={local}; }}
 {limit}
+{own}
 {answered}
 {every}
 {hold}
@@ -78,6 +96,9 @@ hold_while_master_away
 echo "started after $ROUND rounds"
 "#,
         marker = marker.display(),
+        dir = dir.path().display(),
+        up = u32::from(seen.sentinels_answer),
+        own = function(start, "own_monitored_master"),
         named = seen.named,
         known = seen.known_replicas,
         serving = seen.serving,
@@ -184,4 +205,29 @@ fn waits_quietly_while_no_sentinel_names_a_master() {
     });
     assert!(!out.contains("Sentinel waits for it"), "{out}");
     assert!(out.ends_with("started after 60 rounds\n"), "{out}");
+}
+
+/// No other Sentinel answers yet: the pod's own stored config names the master. Started
+/// alone on a fresh set (the first guess names this pod, ordinal 0), Sentinel starts at
+/// once; on the emptied replica of the hole, whose config names the away master, it waits.
+#[test]
+fn with_no_other_sentinel_its_own_config_names_the_master() {
+    let lone_first_pod = Seen {
+        named: "\"\"",
+        sentinels_answer: false,
+        own_conf: "redis-1.headless",
+        answering: "",
+        known_replicas: 0,
+        ..AWAY
+    };
+    assert_eq!(hold(&lone_first_pod), "started after 0 rounds\n");
+    let emptied_replica = Seen {
+        named: "\"\"",
+        sentinels_answer: false,
+        back_at: 20,
+        ..AWAY
+    };
+    let out = hold(&emptied_replica);
+    assert_eq!(out.matches("Sentinel waits for it").count(), 1, "{out}");
+    assert!(out.ends_with("started after 20 rounds\n"), "{out}");
 }
