@@ -33,6 +33,9 @@ SAFE_MASTER_PORT=1
 LOCAL=127.0.0.1
 # Replica priority of a node that holds the master's data (Redis's default).
 SERVING_PRIORITY=100
+# How recently a Sentinel's PING to a master must have been answered for its link to count
+# as live (sentinel_view): Sentinel pings every second (docs/architecture.md §3).
+LIVE_LINK_MS=2000
 ORDINAL=${POD_NAME##*-}
 MAJORITY=$((REPLICAS / 2 + 1))
 
@@ -226,7 +229,9 @@ info_field() {
 # SENTINEL_MASTER), KNOWN_REPLICAS (most replicas any of them knows),
 # FAILOVER_UNDER_WAY (1 when any of them is failing the master over right now),
 # SENTINELS_SEE_DOWN (how many of them mark SENTINEL_MASTER subjectively or objectively
-# down), SENTINEL_ODOWN (1 when one marks it objectively down) and TALLY_QUORUM (the lowest
+# down), SENTINELS_LIVE (how many of them hold a live link to SENTINEL_MASTER: connected,
+# not marking it down, a PING answered lately), SENTINEL_ODOWN (1 when one marks it
+# objectively down) and TALLY_QUORUM (the lowest
 # quorum any of them reports; the majority when none answered).
 # Every Sentinel is asked at once: one round trip, however many of them time out (a missing
 # pod, a name that does not resolve yet), not one after the other.
@@ -282,6 +287,7 @@ start_sentinel_tally() {
     TALLY_EPOCH=-1
     TALLY_NAMED=""
     TALLY_DOWN=""
+    TALLY_LIVE=""
     TALLY_QUORUM=""
 }
 
@@ -291,6 +297,7 @@ tally_sentinel_reply() {
     SENTINELS_UP=$((SENTINELS_UP + 1))
     TALLY_NAMED="$TALLY_NAMED $VIEW_IP"
     [ "$VIEW_DOWN" = 0 ] || TALLY_DOWN="$TALLY_DOWN $VIEW_IP:$VIEW_DOWN"
+    [ "$VIEW_LIVE" = 0 ] || TALLY_LIVE="$TALLY_LIVE $VIEW_IP"
     if [ -z "$TALLY_QUORUM" ] || [ "$VIEW_QUORUM" -lt "$TALLY_QUORUM" ]; then
         TALLY_QUORUM=$VIEW_QUORUM
     fi
@@ -304,14 +311,18 @@ tally_sentinel_reply() {
 
 # One `SENTINEL MASTER` reply (field/value lines): VIEW_IP (the master it names, "" when
 # no reply), VIEW_EPOCH, VIEW_REPLICAS, VIEW_QUORUM, VIEW_FAILING_OVER (1 while it fails it
-# over) and VIEW_DOWN (o when it marks that master objectively down, s subjectively, else 0).
+# over), VIEW_DOWN (o when it marks that master objectively down, s subjectively, else 0)
+# and VIEW_LIVE (1 when its link to that master is live: connected, not marked down, and a
+# PING answered within LIVE_LINK_MS; a Sentinel that cannot resolve the master's name or
+# reach it shows `disconnected` and will mark it down at down-after).
 sentinel_view() {
-    local key="" line flags=""
+    local key="" line flags="" ok_ping=""
     VIEW_IP=""
     VIEW_EPOCH=0
     VIEW_REPLICAS=0
     VIEW_FAILING_OVER=0
     VIEW_DOWN=0
+    VIEW_LIVE=0
     VIEW_QUORUM=$MAJORITY
     while IFS= read -r line; do
         if [ -z "$key" ]; then
@@ -324,6 +335,7 @@ sentinel_view() {
             num-slaves) VIEW_REPLICAS=$line ;;
             quorum) VIEW_QUORUM=$line ;;
             flags) flags=$line ;;
+            last-ok-ping-reply) ok_ping=$line ;;
         esac
         key=""
     done <<EOF
@@ -336,12 +348,25 @@ EOF
         *,o_down,*) VIEW_DOWN=o ;;
         *,s_down,*) VIEW_DOWN=s ;;
     esac
+    case ,$flags, in
+        *,disconnected,* | *,s_down,* | *,o_down,* | ,,) ;;
+        *)
+            case $ok_ping in
+                '' | *[!0-9]*) ;;
+                *) [ "$ok_ping" -gt "$LIVE_LINK_MS" ] || VIEW_LIVE=1 ;;
+            esac
+            ;;
+    esac
 }
 
 end_sentinel_tally() {
     local ip
     for ip in $TALLY_NAMED; do
         [ "$ip" = "$SENTINEL_MASTER" ] && SENTINELS_AGREE=$((SENTINELS_AGREE + 1))
+    done
+    SENTINELS_LIVE=0
+    for ip in $TALLY_LIVE; do
+        [ "$ip" = "$SENTINEL_MASTER" ] && SENTINELS_LIVE=$((SENTINELS_LIVE + 1))
     done
     SENTINELS_SEE_DOWN=0
     SENTINEL_ODOWN=0

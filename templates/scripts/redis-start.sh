@@ -111,15 +111,16 @@ rightful_master() {
 }
 
 # Whether the Sentinels could still fail this pod over: one that names it marks it
-# objectively down (it may start a failover at any moment), or the Sentinels that mark it
-# subjectively down, counting those that did not answer as marking it, make a quorum (they
-# reach objectively down within a second). Taking the master role then would race their
-# failover: writes accepted here until the promoted replica demotes this node are lost.
-# Redis answering PING clears a Sentinel's subjective down within a second, so this waits
-# about that long. docs/architecture.md §3, "Not while the Sentinels see it down".
+# objectively down (it may start a failover at any moment), or the Sentinels without a live
+# link to it (marking it down, not connected to it yet (a name that does not resolve yet)
+# or not answering) make a quorum: each of them marks it subjectively down at down-after
+# unless its link comes up first, and a quorum of them reaches objectively down. Taking the
+# master role then would race their failover: writes accepted here until the promoted
+# replica demotes this node are lost. A Sentinel's link comes up within a second of the
+# name resolving, so this waits about that long. docs/architecture.md §3, "Not while the
+# Sentinels could fail it over".
 down_for_a_quorum() {
-    [ "$SENTINEL_ODOWN" = 1 ] ||
-        [ $((SENTINELS_SEE_DOWN + REPLICAS - SENTINELS_UP)) -ge "$TALLY_QUORUM" ]
+    [ "$SENTINEL_ODOWN" = 1 ] || [ $((REPLICAS - SENTINELS_LIVE)) -ge "$TALLY_QUORUM" ]
 }
 
 follow() {
@@ -302,8 +303,9 @@ take_role() {
                     promote "the Sentinels name this pod and no reachable peer has more data" && break
                 elif [ -z "$seen_down" ]; then
                     seen_down=1
-                    log "the Sentinels name this pod, but $SENTINELS_SEE_DOWN of the" \
-                        "$SENTINELS_UP answering see it down (quorum $TALLY_QUORUM): waiting" \
+                    log "the Sentinels name this pod, but only $SENTINELS_LIVE of the" \
+                        "$REPLICAS hold a live link to it ($SENTINELS_UP answering," \
+                        "$SENTINELS_SEE_DOWN see it down, quorum $TALLY_QUORUM): waiting" \
                         "until they see it up or fail it over"
                 fi
             fi

@@ -11,6 +11,7 @@ mod resp_tls;
 mod script_functions;
 mod sentinel_choice;
 mod sentinel_extra_config;
+mod sentinel_link;
 mod sentinel_repoint;
 mod status;
 mod take_role;
