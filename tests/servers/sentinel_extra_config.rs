@@ -4,6 +4,7 @@
 //! a changed profile replaces the value and drops a removed directive. Needs `dash` and
 //! `redis-server` (`make test-deps`).
 
+use crate::local_servers::free_port;
 use crate::script_functions::dash_ok;
 use redis_ha_gen::profile::{ProfileRequest, resolve};
 use redis_ha_gen::render::{SCRIPTS, render};
@@ -27,14 +28,6 @@ fn rendered_sentinel_conf(sets: &[&str]) -> String {
         .find_map(|d| d["data"]["sentinel.conf"].as_str())
         .unwrap()
         .to_string()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Run common.sh's function on `conf` with the ConfigMap copy at `configmap`.
