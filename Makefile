@@ -153,16 +153,17 @@ drill-all: build test-deps
 	done; exit $$status
 
 # The schedules the explorer once failed on, kept in docs/replays/, each replayed REPLAY_RUNS
-# times on `production` (a loss that shows once in ten runs needs many), then the ignored
-# exploration tests (tests/drill_explore.rs); a failing replay leaves its whole logs in
-# EXPLORE_OUT/replays. Needs root; ~2 min a replay: not part of
-# `make test`. Exit 1 when any replay violated an invariant.
+# times on `production` (those named `kind-*.json` on `kind`; a loss that shows once in ten
+# runs needs many), then the ignored exploration tests (tests/drill_explore.rs); a failing
+# replay leaves its whole logs in EXPLORE_OUT/replays. Needs root; ~2 min a replay: not part
+# of `make test`. Exit 1 when any replay violated an invariant.
 REPLAY_RUNS ?= 5
 explore-replays: build test-deps
 	@status=0; for f in docs/replays/*.json; do \
+	  case $${f##*/} in kind-*) p=kind ;; *) p=production ;; esac; \
 	  for i in $$(seq $(REPLAY_RUNS)); do \
-	    if $(BIN) drill --profile production --replay $$f --shrink-replays 0 --out $(EXPLORE_OUT)/replays >/dev/null 2>&1; \
-	    then echo "$$f run $$i: passed"; else echo "$$f run $$i: FAILED"; status=1; fi; \
+	    if $(BIN) drill --profile $$p --replay $$f --shrink-replays 0 --out $(EXPLORE_OUT)/replays >/dev/null 2>&1; \
+	    then echo "$$f run $$i ($$p): passed"; else echo "$$f run $$i ($$p): FAILED"; status=1; fi; \
 	  done; \
 	done; \
 	$(CARGO) test --test drill_explore -- --ignored || status=1; \

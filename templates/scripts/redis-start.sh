@@ -111,16 +111,20 @@ rightful_master() {
 }
 
 # Whether the Sentinels could still fail this pod over: one that names it marks it
-# objectively down (it may start a failover at any moment), or the Sentinels without a live
-# link to it (marking it down, not connected to it yet (a name that does not resolve yet)
-# or not answering) make a quorum: each of them marks it subjectively down at down-after
-# unless its link comes up first, and a quorum of them reaches objectively down. Taking the
-# master role then would race their failover: writes accepted here until the promoted
-# replica demotes this node are lost. A Sentinel's link comes up within a second of the
-# name resolving, so this waits about that long. docs/architecture.md §3, "Not while the
+# objectively down (it may start a failover at any moment), or the Sentinels naming it
+# without a live link to it (marking it down, or not connected to it yet: a name that does
+# not resolve yet) and those that do not answer make a quorum: each of them marks it
+# subjectively down at down-after unless its link comes up first, and a quorum of them
+# reaches objectively down. Taking the master role then would race their failover: writes
+# accepted here until the promoted replica demotes this node are lost. A Sentinel naming
+# another master counts for neither side: it cannot report this pod down (Sentinels ask
+# each other by the master's address) until it follows the others, and then it starts
+# counting down-after afresh. A Sentinel's link comes up within a second of the name
+# resolving, so this waits about that long. docs/architecture.md §3, "Not while the
 # Sentinels could fail it over".
 down_for_a_quorum() {
-    [ "$SENTINEL_ODOWN" = 1 ] || [ $((REPLICAS - SENTINELS_LIVE)) -ge "$TALLY_QUORUM" ]
+    [ "$SENTINEL_ODOWN" = 1 ] ||
+        [ $((SENTINELS_AGREE - SENTINELS_LIVE + REPLICAS - SENTINELS_UP)) -ge "$TALLY_QUORUM" ]
 }
 
 follow() {
@@ -304,9 +308,9 @@ take_role() {
                 elif [ -z "$seen_down" ]; then
                     seen_down=1
                     log "the Sentinels name this pod, but only $SENTINELS_LIVE of the" \
-                        "$REPLICAS hold a live link to it ($SENTINELS_UP answering," \
-                        "$SENTINELS_SEE_DOWN see it down, quorum $TALLY_QUORUM): waiting" \
-                        "until they see it up or fail it over"
+                        "$SENTINELS_AGREE naming it hold a live link to it ($SENTINELS_UP of" \
+                        "$REPLICAS answering, $SENTINELS_SEE_DOWN see it down, quorum" \
+                        "$TALLY_QUORUM): waiting until they see it up or fail it over"
                 fi
             fi
         fi
