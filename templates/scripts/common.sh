@@ -231,8 +231,8 @@ info_field() {
 # SENTINELS_SEE_DOWN (how many of them mark SENTINEL_MASTER subjectively or objectively
 # down), SENTINELS_LIVE (how many of them hold a live link to SENTINEL_MASTER: connected,
 # not marking it down, a PING answered lately), SENTINEL_ODOWN (1 when one marks it
-# objectively down) and TALLY_QUORUM (the lowest
-# quorum any of them reports; the majority when none answered).
+# objectively down) and TALLY_QUORUM (the lowest quorum any of them reports; the majority
+# when none answered).
 # Every Sentinel is asked at once: one round trip, however many of them time out (a missing
 # pod, a name that does not resolve yet), not one after the other.
 ask_sentinels() {
