@@ -6,8 +6,8 @@ use super::backup::{self, BackupContext};
 use super::container::{image_reference, resources};
 use super::metrics::{self, MetricsContext};
 use super::placement;
-use super::tilt;
 use super::tls::{self, TlsContext};
+use super::{ping, tilt};
 use crate::finding::ignore_check_annotation;
 use crate::kube_names;
 use crate::memory_budget::{ReplicaBufferLimit, redis_size};
@@ -436,6 +436,10 @@ fn pod_env(profile: &Profile, name: &str, headless_service: &str, grace: u32) ->
         value(
             "SENTINEL_TILT_PERIOD_MS",
             tilt::tilt_period_ms(profile.sentinel.down_after_milliseconds).to_string(),
+        ),
+        value(
+            "SENTINEL_PING_PERIOD_MS",
+            ping::ping_period_ms(profile.sentinel.down_after_milliseconds).to_string(),
         ),
     ];
     // common.sh: the engine's server and CLI binaries (profile/engine.rs).

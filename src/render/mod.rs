@@ -6,6 +6,7 @@ mod container;
 mod context;
 mod filters;
 mod metrics;
+mod ping;
 mod placement;
 mod tilt;
 mod tls;

@@ -45,9 +45,19 @@ apply_configmap_tunables() {
     done </config/sentinel/sentinel.conf
     # TILT lasts one INFO period or one down-after, not Redis's 30 s, so a stall (a slow
     # cluster DNS, a frozen pod) holds failovers no longer than Sentinel needs to see the set
-    # afresh (docs/architecture.md §19). Not a config directive: set at every start.
-    if [ "$(sentinel_cmd "$LOCAL" SENTINEL DEBUG tilt-period "$SENTINEL_TILT_PERIOD_MS" | tr -d '\r')" != "OK" ]; then
-        log "SENTINEL DEBUG tilt-period $SENTINEL_TILT_PERIOD_MS refused: TILT keeps the engine's default"
+    # afresh (docs/architecture.md §19).
+    sentinel_debug tilt-period "$SENTINEL_TILT_PERIOD_MS"
+    # A PING every twentieth of down-after, not every second, so every survivor's down-after
+    # starts within that period of the fault and the quorum's last one ends with the first
+    # (docs/architecture.md §7, "The PING period").
+    sentinel_debug ping-period "$SENTINEL_PING_PERIOD_MS"
+}
+
+# Sets one of Sentinel's timers that are not config directives (`SENTINEL DEBUG NAME MS`): at
+# every start, since Sentinel keeps them in memory only. A refusal leaves the engine's default.
+sentinel_debug() {
+    if [ "$(sentinel_cmd "$LOCAL" SENTINEL DEBUG "$1" "$2" | tr -d '\r')" != "OK" ]; then
+        log "SENTINEL DEBUG $1 $2 refused: the engine's default stays"
     fi
 }
 

@@ -13,6 +13,7 @@ mod sentinel_choice;
 mod sentinel_extra_config;
 mod sentinel_link;
 mod sentinel_repoint;
+mod sentinel_timers;
 mod status;
 mod take_role;
 mod tls_redis;

@@ -1,0 +1,45 @@
+//! How often a Sentinel pings each instance and retries a closed link: the value
+//! `sentinel-start.sh` gives `SENTINEL DEBUG ping-period` at every start (env
+//! `SENTINEL_PING_PERIOD_MS`).
+//!
+//! A Sentinel calls an instance down once down-after has passed since the first `PING` it
+//! left unanswered (or, on a link that closed, since its first reconnection's `PING`). With
+//! Redis's period of 1 s that first `PING` goes out anywhere in the second after the fault, so
+//! each survivor's down-after ends at a random point of a 1 s window, and the failover waits
+//! for the quorum's last one: a SIGKILLed master was replaced 6.2–7.15 s after the kill with
+//! down-after 5 s (the slow end seen in CI), a lost node 6.94–7.30 s. A period of a twentieth
+//! of down-after narrows that window to 250 ms at down-after 5 s (docs/architecture.md §7,
+//! "The PING period"). It changes nothing else Sentinel decides: down-after still counts the
+//! whole silence, and the `INFO` periods are separate timers.
+
+/// Redis's own period (`SENTINEL_PING_PERIOD` in `sentinel.c`, Redis 7.0/7.2, Valkey 8.1).
+const DEFAULT_PING_PERIOD_MS: u32 = 1_000;
+/// Below this a Sentinel sends more pings than a slow network answers in time; 100 ms is
+/// Sentinel's own timer tick, so a shorter period would not be kept anyway.
+const MIN_PING_PERIOD_MS: u32 = 100;
+
+/// The PING period for a set whose Sentinels wait `down_after_ms` before calling an instance
+/// down.
+pub fn ping_period_ms(down_after_ms: u32) -> u32 {
+    (down_after_ms / 20).clamp(MIN_PING_PERIOD_MS, DEFAULT_PING_PERIOD_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_twentieth_of_down_after() {
+        assert_eq!(ping_period_ms(5_000), 250);
+    }
+
+    #[test]
+    fn never_below_sentinels_timer_tick() {
+        assert_eq!(ping_period_ms(1_000), 100);
+    }
+
+    #[test]
+    fn never_longer_than_redis_default() {
+        assert_eq!(ping_period_ms(60_000), 1_000);
+    }
+}
