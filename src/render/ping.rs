@@ -14,8 +14,7 @@
 
 /// Redis's own period (`SENTINEL_PING_PERIOD` in `sentinel.c`, Redis 7.0/7.2, Valkey 8.1).
 const DEFAULT_PING_PERIOD_MS: u32 = 1_000;
-/// Below this a Sentinel sends more pings than a slow network answers in time; 100 ms is
-/// Sentinel's own timer tick, so a shorter period would not be kept anyway.
+/// Sentinel's timer runs about every 100 ms: a shorter period could not be kept.
 const MIN_PING_PERIOD_MS: u32 = 100;
 
 /// The PING period for a set whose Sentinels wait `down_after_ms` before calling an instance
@@ -28,18 +27,15 @@ pub fn ping_period_ms(down_after_ms: u32) -> u32 {
 mod tests {
     use super::*;
 
+    /// A twentieth of down-after, never below Sentinel's timer tick nor above Redis's own.
     #[test]
-    fn a_twentieth_of_down_after() {
-        assert_eq!(ping_period_ms(5_000), 250);
-    }
-
-    #[test]
-    fn never_below_sentinels_timer_tick() {
-        assert_eq!(ping_period_ms(1_000), 100);
-    }
-
-    #[test]
-    fn never_longer_than_redis_default() {
-        assert_eq!(ping_period_ms(60_000), 1_000);
+    fn a_twentieth_of_down_after_within_tick_and_default() {
+        for (down_after, period) in [(5_000, 250), (1_000, 100), (12_000, 600), (60_000, 1_000)] {
+            assert_eq!(
+                ping_period_ms(down_after),
+                period,
+                "down-after {down_after}"
+            );
+        }
     }
 }

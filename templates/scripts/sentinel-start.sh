@@ -47,9 +47,9 @@ apply_configmap_tunables() {
     # cluster DNS, a frozen pod) holds failovers no longer than Sentinel needs to see the set
     # afresh (docs/architecture.md §19).
     sentinel_debug tilt-period "$SENTINEL_TILT_PERIOD_MS"
-    # A PING every twentieth of down-after, not every second, so every survivor's down-after
-    # starts within that period of the fault and the quorum's last one ends with the first
-    # (docs/architecture.md §7, "The PING period").
+    # A PING every twentieth of down-after, not every second: each survivor's down-after
+    # starts within that period of the fault, so the quorum's last one ends at most that
+    # much after the first (docs/architecture.md §7, "The PING period").
     sentinel_debug ping-period "$SENTINEL_PING_PERIOD_MS"
 }
 
