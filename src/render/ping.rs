@@ -6,8 +6,7 @@
 //! left unanswered (or, on a link that closed, since its first reconnection's `PING`). With
 //! Redis's period of 1 s that first `PING` goes out anywhere in the second after the fault, so
 //! each survivor's down-after ends at a random point of a 1 s window, and the failover waits
-//! for the quorum's last one: a SIGKILLed master was replaced 6.2–7.15 s after the kill with
-//! down-after 5 s (the slow end seen in CI), a lost node 6.94–7.30 s. A period of a twentieth
+//! for the quorum's last one (measured in docs/architecture.md §7). A period of a twentieth
 //! of down-after narrows that window to 250 ms at down-after 5 s (docs/architecture.md §7,
 //! "The PING period"). It changes nothing else Sentinel decides: down-after still counts the
 //! whole silence, and the `INFO` periods are separate timers.
