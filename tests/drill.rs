@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 36] = [
+const ALL_SCENARIOS: [&str; 37] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -149,6 +149,7 @@ const ALL_SCENARIOS: [&str; 36] = [
     "prestop-one-failover",
     "isolated-master",
     "handover-beside-returned-master",
+    "handover-beside-lost-promotion",
     "partition-heals-mid-failover",
     "orphan-promotion",
     "master-mute",

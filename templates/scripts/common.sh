@@ -220,7 +220,12 @@ sentinel_cmd() {
 
 # One `field:value` of INFO SECTION from HOST.
 info_field() {
-    redis_cmd "$1" INFO "$2" | tr -d '\r' | sed -n "s/^$3:\(.*\)$/\1/p"
+    reply_field "$(redis_cmd "$1" INFO "$2" | tr -d '\r')" "$3"
+}
+
+# The value of `FIELD:` in the INFO reply TEXT (CRs stripped).
+reply_field() {
+    printf '%s\n' "$1" | sed -n "s/^$2:\(.*\)\$/\1/p"
 }
 
 # Ask every Sentinel which master it follows and keep the answer with the highest config

@@ -23,7 +23,7 @@ case $1 in
         replication=$(redis_cmd "$LOCAL" INFO replication | tr -d '\r')
         case $replication in
             *role:slave*)
-                host=$(printf '%s\n' "$replication" | sed -n 's/^master_host:\(.*\)$/\1/p')
+                host=$(reply_field "$replication" master_host)
                 if [ -n "$PASSWORD" ] && [ "$host" != "$SAFE_MASTER_HOST" ]; then
                     case $replication in
                         *master_link_status:up*)

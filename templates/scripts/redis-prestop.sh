@@ -16,6 +16,9 @@ SCRIPT=redis-prestop
 deadline=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS))
 # This node's replication ID as master: its successor will hold it as its second one.
 OWN_REPLID=$(info_field "$LOCAL" replication master_replid)
+# Where this node's stream ends once writes are paused (step 4 below); until then,
+# promoted_peer reads the offset live.
+FENCE_OFFSET=""
 min_replicas=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
 
 # The successor: a peer that itself answers ROLE master. A Sentinel's word alone is not
@@ -32,11 +35,25 @@ min_replicas=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' 
 # also answers `ROLE master` until the Sentinels convert it (8 s after it reports the role);
 # stepping down to it would replace every write acknowledged since the failover with its
 # older data (drill `handover-beside-returned-master`, found by `drill --explore`).
+#
+# And only to one promoted holding this node's whole stream: its stream forks after the
+# offset this node holds (`second_repl_offset`, the offset after its last byte from here,
+# is above this node's `master_repl_offset`). A replica promoted by a failover that lost its
+# race also holds this node's replication ID as its second one, forked seconds ago, and
+# stays master until the Sentinels convert it; stepping down to it lost every write since
+# (drill `handover-beside-lost-promotion`, found by `drill --explore`; docs/architecture.md
+# §6, "Only to a successor holding the whole stream"). A peer forked earlier is followed
+# only when the Sentinels name it at the newest epoch: then it is the set's master, and
+# this node a deposed one that Sentinel converts anyway.
 promoted_peer() {
-    local peer
+    local peer info mine
     [ -n "$OWN_REPLID" ] || return 1
+    mine=${FENCE_OFFSET:-$(info_field "$LOCAL" replication master_repl_offset)}
     for peer in $(peers); do
-        if promoted_from_here "$(redis_cmd "$peer" INFO replication | tr -d '\r')"; then
+        info=$(redis_cmd "$peer" INFO replication | tr -d '\r')
+        promoted_from_here "$info" || continue
+        if [ "$(reply_field "$info" second_repl_offset)" -gt "${mine:-0}" ] 2>/dev/null ||
+            named_at_newest_epoch "$peer"; then
             echo "$peer"
             return 0
         fi
@@ -51,22 +68,36 @@ promoted_from_here() {
         *role:master*) ;;
         *) return 1 ;;
     esac
-    [ "$(printf '%s\n' "$1" | sed -n 's/^master_replid2:\(.*\)$/\1/p')" = "$OWN_REPLID" ]
+    [ "$(reply_field "$1" master_replid2)" = "$OWN_REPLID" ]
 }
 
-# Whether a Sentinel that answers names this pod at the newest epoch any of them has, and
-# none is failing it over. Not "whichever Sentinel at the newest epoch answered first": the
-# kubelet stops every container of the pod at once, so this pod's own Sentinel (which names
-# it) is gone when this hook starts, and on a tie a stale peer that answers first would veto
-# every request (docs/drill.md, "How close to a real cluster"; scenario prestop-stale-sentinel).
+# Whether HOST answers as a replica of this node. A Sentinel keeps a replica's
+# master-link-status from its last INFO as a replica, and promotes the replica it prefers
+# whatever role it reports (sentinel.c, sentinelSelectSlave): a replica promoted by a lost
+# race still looks a fine successor in SENTINEL REPLICAS.
+replica_of_here() {
+    local info
+    info=$(redis_cmd "$1" INFO replication | tr -d '\r')
+    case $info in
+        *role:slave*) ;;
+        *) return 1 ;;
+    esac
+    [ "$(reply_field "$info" master_host)" = "$SELF" ]
+}
+
+# Whether a Sentinel that answers names this pod (HOST when given) at the newest epoch any
+# of them has, and none is failing it over. Not "whichever Sentinel at the newest epoch
+# answered first": the kubelet stops every container of the pod at once, so this pod's own
+# Sentinel (which names it) is gone when this hook starts, and on a tie a stale peer that
+# answers first would veto every request (docs/drill.md, "How close to a real cluster"; scenario prestop-stale-sentinel).
 named_at_newest_epoch() {
-    local host newest=-1 mine=-1 busy=0
+    local host newest=-1 mine=-1 busy=0 who=${1:-$SELF}
     for host in $(all_pods); do
         sentinel_view "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
         [ -n "$VIEW_IP" ] || continue
         [ "$VIEW_FAILING_OVER" = 0 ] || busy=1
         [ "$VIEW_EPOCH" -gt "$newest" ] && newest=$VIEW_EPOCH
-        [ "$VIEW_IP" = "$SELF" ] && [ "$VIEW_EPOCH" -gt "$mine" ] && mine=$VIEW_EPOCH
+        [ "$VIEW_IP" = "$who" ] && [ "$VIEW_EPOCH" -gt "$mine" ] && mine=$VIEW_EPOCH
     done
     [ "$busy" = 0 ] && [ "$mine" -ge 0 ] && [ "$mine" = "$newest" ]
 }
@@ -130,10 +161,11 @@ ALIGN_MS=600
 ALIGN_WINDOW_MS=300
 
 # SUCCESSOR: a replica the carrier sees with its link up and the serving priority, when every
-# replica it could promote has that priority (none preferred or excluded on purpose). Of
-# those, the one a rollout reaches last (succession_rank): a StatefulSet's RollingUpdate
-# replaces pods from the highest ordinal down (Kubernetes docs, "StatefulSet: Rolling
-# Updates"), so the pods above this one are replaced already and the lowest is replaced last.
+# replica it could promote has that priority (none preferred or excluded on purpose), and
+# that answers as a replica of this node itself (replica_of_here). Of those, the one a
+# rollout reaches last (succession_rank): a StatefulSet's RollingUpdate replaces pods from
+# the highest ordinal down (Kubernetes docs, "StatefulSet: Rolling Updates"), so the pods
+# above this one are replaced already and the lowest is replaced last.
 # The highest ordinal above this pod's, else the lowest: a rollout hands the master over at
 # most twice (twice only when the master is the highest ordinal), never once per pod.
 choose_successor() {
@@ -146,7 +178,7 @@ choose_successor() {
         [ "$prio" = "$SERVING_PRIORITY" ] || return 1
         if [ "$link" = ok ] && [ "$ip" != "$SELF" ]; then
             rank=$(succession_rank "$ip")
-            if [ "$rank" -gt "$best" ]; then
+            if [ "$rank" -gt "$best" ] && replica_of_here "$ip" </dev/null; then
                 best=$rank
                 SUCCESSOR=$ip
             fi
@@ -254,21 +286,26 @@ replicas=$(info_field "$LOCAL" replication connected_slaves)
 # 3. Freeze the stream itself (Sentinel's hello PUBLISHes, expiries, pings): the replicas
 #    stay at exactly the same offset, so the one not promoted continues with a partial
 #    resync instead of a full one.
-# One CLI process for the three (each process is ≈ 20–40 ms of refused writes under load);
+# 4. Read where the frozen stream ends (FENCE_OFFSET, final from now on): promoted_peer
+#    follows only a peer whose stream forks after it.
+# One CLI process for the four (each process is ≈ 20–40 ms of refused writes under load);
 # when its replies are not all there (a password the first try did not open: cli_at's second
 # try finds stdin consumed), one process each, as before.
 pause_ms=$((PRESTOP_TIMEOUT_SECONDS * 1000))
-stopped=$(printf 'CONFIG SET min-replicas-to-write 1000000\nWAIT %s 1000\nCLIENT PAUSE %s WRITE\n' \
+stopped=$(printf 'CONFIG SET min-replicas-to-write 1000000\nWAIT %s 1000\nCLIENT PAUSE %s WRITE\nINFO replication\n' \
     "${replicas:-0}" "$pause_ms" | redis_cmd "$LOCAL" | tr -d '\r' | tr '\n' ' ')
 case $stopped in
-    "OK "[0-9]*" OK ")
+    "OK "[0-9]*" OK "*master_repl_offset:[0-9]*)
         acked=${stopped#OK }
         acked=${acked%% *}
+        FENCE_OFFSET=${stopped#*master_repl_offset:}
+        FENCE_OFFSET=${FENCE_OFFSET%% *}
         ;;
     *)
         redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write 1000000 >/dev/null
         acked=$(redis_cmd "$LOCAL" WAIT "${replicas:-0}" 1000 | tr -d '\r')
         redis_cmd "$LOCAL" CLIENT PAUSE "$pause_ms" WRITE >/dev/null
+        FENCE_OFFSET=$(info_field "$LOCAL" replication master_repl_offset)
         ;;
 esac
 
@@ -285,7 +322,7 @@ esac
 candidates_caught_up() {
     local info mine host ip flags link prio refresh okping behind line offset
     info=$(redis_cmd "$LOCAL" INFO replication | tr -d '\r')
-    mine=$(printf '%s\n' "$info" | sed -n 's/^master_repl_offset:\([0-9]*\)$/\1/p')
+    mine=$(reply_field "$info" master_repl_offset)
     [ -n "$mine" ] || return 1
     for host in $(peers); do
         while read -r ip flags link prio refresh okping; do

@@ -7,6 +7,7 @@ mod common;
 mod local_servers;
 
 mod new_volume_hold;
+mod prestop_successor;
 mod resp_tls;
 mod script_functions;
 mod sentinel_choice;

@@ -1,5 +1,6 @@
-//! A planned handover (the master's `preStop`) while one Sentinel has a stale view
-//! (docs/scenarios.md, `prestop-stale-sentinel`).
+//! Planned handovers (the master's `preStop`) beside a stale view: a Sentinel that names a
+//! replica, a frozen replica the Sentinels prefer, a peer left master by a lost failover
+//! race (docs/scenarios.md).
 
 use crate::drill::rehearsal::Rehearsal;
 use crate::resp::Reply;
@@ -204,4 +205,54 @@ fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<Str
         .find(|replica| replica.field("name") == Some(address))
         .and_then(|replica| replica.field("slave-priority"))
         .map(str::to_string)
+}
+
+/// `handover-beside-lost-promotion`: how long the peer answers `ROLE master` before the
+/// master's pod is deleted (writes flow meanwhile; the Sentinels convert it only once it
+/// reported the role for 8 s, Sentinel's `SENTINEL_PUBLISH_PERIOD` × 4).
+const LOST_PROMOTION_LEAD: f64 = 2.0;
+
+/// A replica promoted by a failover that lost its race (its Sentinels followed a newer
+/// master's hello before they confirmed it: explore seed 28, schedule 24, `kind`) answers
+/// `ROLE master` with the master's replication ID as its second one, forked at the offset it
+/// was promoted at, and no Sentinel names it. Staged as that server state: `REPLICAOF NO ONE`
+/// on the replica the master's `preStop` would choose as its successor, writes acknowledged
+/// by the other replica for LOST_PROMOTION_LEAD seconds, then the master's pod deleted
+/// (preStop) and recreated. A hook that stepped down to that peer, or had the Sentinels
+/// promote it, would replace every write since the fork (docs/architecture.md §6, "Only to
+/// a successor holding the whole stream").
+pub fn handover_beside_lost_promotion(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let master = r.master;
+    // The replica the hook ranks first (redis-prestop.sh, choose_successor): the highest
+    // ordinal above the master's, else the lowest.
+    let replicas = (0..r.replicas()).filter(|&i| i != master);
+    let Some(peer) = replicas
+        .clone()
+        .filter(|&i| i > master)
+        .max()
+        .or_else(|| replicas.min())
+    else {
+        bail!("the scenario needs a replica");
+    };
+    if r.replicas() < 3 {
+        bail!("the scenario needs a second replica to acknowledge writes");
+    }
+    let peer_name = r.cluster.pod_name(peer);
+    r.sleep(1.5);
+    r.step(format!(
+        "REPLICAOF NO ONE on replica {peer_name}: a promotion no Sentinel names"
+    ));
+    r.cluster
+        .call(peer, false, &["REPLICAOF", "NO", "ONE"], ASK)?;
+    r.sleep(LOST_PROMOTION_LEAD);
+    let from = r.now();
+    r.step(format!(
+        "deleting master {} (preStop), recreating it",
+        r.cluster.pod_name(master)
+    ));
+    super::planned::recreate_pod(r, master)?;
+    r.sleep(1.0);
+    r.planned_window = Some((from, r.now()));
+    r.settle("the set is whole again", 45.0);
+    Ok(())
 }
