@@ -33,14 +33,7 @@ pub fn prestop_stale_sentinel(r: &mut Rehearsal) -> anyhow::Result<()> {
     ));
     let kept = point_sentinel(r, stale, wrong, None)?;
     r.sleep(1.0);
-    let from = r.now();
-    r.step(format!(
-        "deleting master {} (preStop), recreating it",
-        r.cluster.pod_name(master)
-    ));
-    super::planned::recreate_pod(r, master)?;
-    r.sleep(1.0);
-    r.planned_window = Some((from, r.now()));
+    roll_master(r, master)?;
     let current = (0..r.replicas())
         .filter(|&i| i != stale)
         .find_map(|i| r.sentinel_names(i))
@@ -178,6 +171,20 @@ pub fn prestop_one_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The master's pod deleted (its `preStop` hands over) and recreated, as a rollout does; the
+/// planned window runs from the deletion until 1 s after the pod is Ready again.
+fn roll_master(r: &mut Rehearsal, master: usize) -> anyhow::Result<()> {
+    let from = r.now();
+    r.step(format!(
+        "deleting master {} (preStop), recreating it",
+        r.cluster.pod_name(master)
+    ));
+    super::planned::recreate_pod(r, master)?;
+    r.sleep(1.0);
+    r.planned_window = Some((from, r.now()));
+    Ok(())
+}
+
 /// The newest `config-epoch` any Sentinel reports for the master.
 fn config_epoch(r: &Rehearsal) -> Option<u64> {
     let name = r.cluster.spec().master_name.clone();
@@ -245,14 +252,7 @@ pub fn handover_beside_lost_promotion(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.cluster
         .call(peer, false, &["REPLICAOF", "NO", "ONE"], ASK)?;
     r.sleep(LOST_PROMOTION_LEAD);
-    let from = r.now();
-    r.step(format!(
-        "deleting master {} (preStop), recreating it",
-        r.cluster.pod_name(master)
-    ));
-    super::planned::recreate_pod(r, master)?;
-    r.sleep(1.0);
-    r.planned_window = Some((from, r.now()));
+    roll_master(r, master)?;
     r.settle("the set is whole again", 45.0);
     Ok(())
 }
