@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 37] = [
+const ALL_SCENARIOS: [&str; 38] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -150,6 +150,7 @@ const ALL_SCENARIOS: [&str; 37] = [
     "isolated-master",
     "handover-beside-returned-master",
     "handover-beside-lost-promotion",
+    "handover-target-crash",
     "partition-heals-mid-failover",
     "orphan-promotion",
     "master-mute",
@@ -187,6 +188,11 @@ fn all_scenarios_is_the_drills_catalogue() {
 /// The scenarios that must cause no failover, repeated by `make false-failover` (with
 /// `replica-down` and `sentinel-restart`); left out of `make test` for its budget.
 const FALSE_FAILOVER_ONLY: [&str; 2] = ["master-pause", "master-sentinel-restart"];
+
+/// Scenarios that reproduce a hole still open (docs/architecture.md "Known limits"): they
+/// fail on today's scripts, so `make test` leaves them out until the fix lands with them.
+/// `handover-target-crash`: writes back 21.2 s after the crash (bound 15 s).
+const OPEN_HOLES: [&str; 1] = ["handover-target-crash"];
 
 /// Each re-renders the profile and rolls the set (~55 s): `make test` runs them for
 /// production; `drill --profile kind --scenario scale-down,scale-up` passes too.
@@ -429,12 +435,13 @@ fn kind_passes_the_scenarios_its_branches_take() {
 
 /// Every scenario for `production`, `scale-up` too (with 5 Sentinels a split election once
 /// delayed its failover by 20 s in about one run in four; the staggered `down-after` leaves
-/// one candidate, docs/architecture.md §16), but the two that `make false-failover` repeats.
+/// one candidate, docs/architecture.md §16), but the two that `make false-failover` repeats
+/// and the open holes (OPEN_HOLES).
 /// In two halves (every other scenario), so the two test threads share the drill's ~15 min.
 fn production_half(half: usize) -> Vec<&'static str> {
     ALL_SCENARIOS
         .into_iter()
-        .filter(|s| !FALSE_FAILOVER_ONLY.contains(s))
+        .filter(|s| !FALSE_FAILOVER_ONLY.contains(s) && !OPEN_HOLES.contains(s))
         .enumerate()
         .filter(|(i, _)| i % 2 == half)
         .map(|(_, s)| s)

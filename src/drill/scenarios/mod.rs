@@ -9,6 +9,7 @@ mod dns;
 mod exporters;
 mod failover;
 mod handover;
+mod handover_crash;
 mod load;
 mod node;
 mod orphan;
@@ -211,6 +212,11 @@ pub const SCENARIOS: &[Scenario] = &[
         // unaligned (the Sentinels convert the promoted peer during the hook's wait):
         // 1.10 and 1.78 s measured, a rolling restart's 2 s bar left no margin.
         planned_unavailable_max: Some(3.0),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "handover-target-crash",
+        play: handover_crash::handover_target_crash,
         ..SCENARIO
     },
     Scenario {
