@@ -189,11 +189,6 @@ fn all_scenarios_is_the_drills_catalogue() {
 /// `replica-down` and `sentinel-restart`); left out of `make test` for its budget.
 const FALSE_FAILOVER_ONLY: [&str; 2] = ["master-pause", "master-sentinel-restart"];
 
-/// Scenarios that reproduce a hole still open (docs/architecture.md "Known limits"): they
-/// fail on today's scripts, so `make test` leaves them out until the fix lands with them.
-/// `handover-target-crash`: writes back 21.2 s after the crash (bound 15 s).
-const OPEN_HOLES: [&str; 1] = ["handover-target-crash"];
-
 /// Each re-renders the profile and rolls the set (~55 s): `make test` runs them for
 /// production; `drill --profile kind --scenario scale-down,scale-up` passes too.
 const SCALE_SCENARIOS: [&str; 2] = ["scale-down", "scale-up"];
@@ -435,13 +430,12 @@ fn kind_passes_the_scenarios_its_branches_take() {
 
 /// Every scenario for `production`, `scale-up` too (with 5 Sentinels a split election once
 /// delayed its failover by 20 s in about one run in four; the staggered `down-after` leaves
-/// one candidate, docs/architecture.md §16), but the two that `make false-failover` repeats
-/// and the open holes (OPEN_HOLES).
+/// one candidate, docs/architecture.md §16), but the two that `make false-failover` repeats.
 /// In two halves (every other scenario), so the two test threads share the drill's ~15 min.
 fn production_half(half: usize) -> Vec<&'static str> {
     ALL_SCENARIOS
         .into_iter()
-        .filter(|s| !FALSE_FAILOVER_ONLY.contains(s) && !OPEN_HOLES.contains(s))
+        .filter(|s| !FALSE_FAILOVER_ONLY.contains(s))
         .enumerate()
         .filter(|(i, _)| i % 2 == half)
         .map(|(_, s)| s)

@@ -233,6 +233,48 @@ crash_hold() {
     [ -n "$CRASHED_MASTER" ] && [ $(($(date +%s) - STARTED_AT)) -lt "$CRASH_HOLD_SECONDS" ]
 }
 
+# Whether the failover of the master this node follows is stalled: the Sentinels name
+# another pod, which does not answer, one of them marks it objectively down, none is failing
+# it over, and every other peer answers (their data is known). A Sentinel starts a failover
+# the moment it marks the master objectively down, unless it tried (or voted) within 2 ×
+# failover-timeout: so this is a failover that aborted, for instance the leader waiting
+# failover-timeout for a promoted replica that crashed before it reported its role, then
+# holding its retry (Redis's sentinel.conf, failover-timeout). Drill
+# `handover-target-crash`; docs/architecture.md §3, "A stalled failover is asked again".
+failover_stalled() {
+    ask_sentinels
+    [ -n "$SENTINEL_MASTER" ] && [ "$SENTINEL_MASTER" != "$SELF" ] &&
+        [ "$SENTINEL_ODOWN" = 1 ] && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
+        [ "$SENTINELS_UP" -ge "$MAJORITY" ] || return 1
+    scan_peers
+    ! peer_answered "$SENTINEL_MASTER" && [ "$PEERS_UP" -ge $((REPLICAS - 2)) ]
+}
+
+# SENTINEL FAILOVER (which Sentinel runs without its retry delay) asked of the first
+# Sentinel that answers, in the pods' order, and of no other: every pod that asks asks the
+# same one, so a second request meets -INPROG rather than starting a second failover (a
+# forced failover asks no vote). Only when that Sentinel names the stalled master, runs no
+# failover, and would promote a replica holding the best peer's data (promotes_best).
+ask_stalled_failover() {
+    local host
+    for host in $(all_pods); do
+        sentinel_view "$(sentinel_cmd "$host" SENTINEL MASTER "$MASTER_NAME" | tr -d '\r')"
+        [ -n "$VIEW_IP" ] || continue
+        [ "$VIEW_IP" = "$SENTINEL_MASTER" ] && [ "$VIEW_FAILING_OVER" = 0 ] &&
+            promotes_best "$host" || return 1
+        [ "$(sentinel_cmd "$host" SENTINEL FAILOVER "$MASTER_NAME" | tr -d '\r')" = OK ] ||
+            return 1
+        log "the failover of $SENTINEL_MASTER stalled (objectively down, none running):" \
+            "Sentinel at $host accepted a failover of $MASTER_NAME"
+        return 0
+    done
+    return 1
+}
+
+# Rounds (~1 s each, beside the Sentinels' replies) a failover must look stalled before it
+# is asked: a Sentinel starts its own within a second of marking the master objectively down.
+STALL_ROUNDS=2
+
 # take_role's rounds, every peer answering, without a Sentinel that would promote the best
 # peer, before this node takes over that peer's data itself (~1 s a round; the Sentinels'
 # own rule fails over a master reporting role:slave after down-after + 20 s).
@@ -240,7 +282,7 @@ UNASKED_ROUNDS=8
 
 # Loops until this pod has a role; waiting is always safe, guessing is not.
 take_role() {
-    local waited=0 stuck=0 unasked=0 seen_down=""
+    local waited=0 stuck=0 unasked=0 seen_down="" stalled=0
     until [ "$(redis_cmd "$LOCAL" PING | tr -d '\r')" = "PONG" ]; do
         sleep 1
     done
@@ -322,9 +364,19 @@ take_role() {
                 "this node's offset $MY_OFFSET, the best peer's $BEST_PEER_OFFSET"
     done
     : >"$ROLE_MARKER"
-    # Back to the normal promotion priority once this node holds a master's data.
+    # Back to the normal promotion priority once this node holds a master's data. Until
+    # then, a stalled failover of the master it follows is asked again.
     until [ "$(info_field "$LOCAL" replication role)" = master ] ||
         [ "$(info_field "$LOCAL" replication master_link_status)" = up ]; do
+        if failover_stalled; then
+            stalled=$((stalled + 1))
+            if [ "$stalled" -ge "$STALL_ROUNDS" ]; then
+                ask_stalled_failover || true
+                stalled=$((-STALL_ROUNDS * 5))
+            fi
+        elif [ "$stalled" -gt 0 ]; then
+            stalled=0
+        fi
         sleep 1
     done
     redis_cmd "$LOCAL" CONFIG SET replica-priority "$SERVING_PRIORITY" >/dev/null

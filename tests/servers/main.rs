@@ -15,6 +15,7 @@ mod sentinel_extra_config;
 mod sentinel_link;
 mod sentinel_repoint;
 mod sentinel_timers;
+mod stalled_failover;
 mod status;
 mod take_role;
 mod tls_redis;
