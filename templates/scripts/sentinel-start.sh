@@ -113,6 +113,40 @@ forget_departed_pods() (
     mv "$conf.new" "$conf"
 )
 
+# A Sentinel whose stored config lists the master it monitors among its replicas
+# (`known-replica` at the master's own address) converts that master into a replica of
+# itself at its first INFO of that "replica", 10 s after it starts (`+convert-to-slave`;
+# measured on Redis 7.0.15), and the set has no master until the Sentinels fail it over:
+# 29 s in explore seed 29, schedule 15 (production, a Sentinel started late after a
+# whole-set restart). How the line got there is not known yet; a master is never its own
+# replica, so the line is dropped before Sentinel starts (docs/architecture.md §1).
+forget_master_as_replica() {
+    local conf="$CONF_DIR/sentinel.conf" head="sentinel monitor $MASTER_NAME " address="" line
+    [ -f "$conf" ] || return 0
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+            "$head"*)
+                address=${line#"$head"}
+                address=${address% *}
+                ;;
+        esac
+    done <"$conf"
+    [ -n "$address" ] || return 0
+    (
+        umask 077
+        while IFS= read -r line || [ -n "$line" ]; do
+            case $line in
+                "sentinel known-replica $MASTER_NAME $address" | "sentinel known-slave $MASTER_NAME $address")
+                    log "forgetting ${address% *} as a replica: it is the master this Sentinel monitors"
+                    continue
+                    ;;
+            esac
+            printf '%s\n' "$line"
+        done <"$conf" >"$conf.new"
+    )
+    mv "$conf.new" "$conf"
+}
+
 # A copy lost while the master is away (docs/architecture.md §21). With `WAIT 1` the last
 # writes may rest on the master and on one replica only; when that replica's volume is lost
 # (or the pod comes back on a new one) while the master's pod is away, the master is the
@@ -180,6 +214,7 @@ hold_while_master_away() {
 
 prepare_sentinel_conf
 forget_departed_pods
+forget_master_as_replica
 hold_while_master_away
 # In a subshell that exits at once: the job is the pod's pause's to reap, not a child the
 # exec'd server would never wait for (a zombie for the container's life).

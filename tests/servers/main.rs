@@ -6,6 +6,7 @@
 mod common;
 mod local_servers;
 
+mod master_as_replica;
 mod new_volume_hold;
 mod prestop_successor;
 mod resp_tls;
