@@ -89,7 +89,8 @@ replica_of_here() {
 # of them has, and none is failing it over. Not "whichever Sentinel at the newest epoch
 # answered first": the kubelet stops every container of the pod at once, so this pod's own
 # Sentinel (which names it) is gone when this hook starts, and on a tie a stale peer that
-# answers first would veto every request (docs/drill.md, "How close to a real cluster"; scenario prestop-stale-sentinel).
+# answers first would veto every request (docs/drill.md, "How close to a real cluster";
+# scenario prestop-stale-sentinel).
 named_at_newest_epoch() {
     local host newest=-1 mine=-1 busy=0 who=${1:-$SELF}
     for host in $(all_pods); do

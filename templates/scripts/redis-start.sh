@@ -372,6 +372,7 @@ take_role() {
             stalled=$((stalled + 1))
             if [ "$stalled" -ge "$STALL_ROUNDS" ]; then
                 ask_stalled_failover || true
+                # Asked (or refused): twelve more stalled rounds before the next request.
                 stalled=$((-STALL_ROUNDS * 5))
             fi
         elif [ "$stalled" -gt 0 ]; then
