@@ -9,8 +9,8 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 use support::{
-    drill, drill_stdin, drill_tracked, failure_digest, json, no_leftovers, no_set_leftovers,
-    render, require_root_and_redis, split_vote,
+    drill, drill_stdin, drill_tracked, failure_digest, json, late_only_by_a_split_vote,
+    no_leftovers, no_set_leftovers, render, require_root_and_redis, split_vote,
 };
 
 #[test]
@@ -1016,27 +1016,6 @@ fn network_policy_refuses_a_client_without_the_gateway_label() {
     let id = set.id().to_string();
     drop(set);
     no_set_leftovers(&id);
-}
-
-/// Whether every check scenario `s` failed is a failover bar ("failover within …") and its
-/// whole log shows a split election.
-fn late_only_by_a_split_vote(s: &serde_json::Value, logs: &Path) -> bool {
-    let name = s["name"].as_str().unwrap_or("");
-    let mut failed = s["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["passed"] != true)
-        .peekable();
-    failed.peek().is_some()
-        && failed.all(|c| {
-            c["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("failover within"))
-        })
-        && split_vote(
-            &std::fs::read_to_string(logs.join(format!("{name}.log"))).unwrap_or_default(),
-        )
 }
 
 /// The split election a fresh-clone CI run logged (kind, `master-returns`, 2026-12-05): in

@@ -9,7 +9,9 @@ mod common;
 mod support;
 
 use std::process::Command;
-use support::{drill_tracked, json, no_leftovers, require_root_and_redis};
+use support::{
+    drill_tracked, json, late_only_by_a_split_vote, no_leftovers, require_root_and_redis,
+};
 
 const EXPORTERS_CHECK: &str = "metrics exporters serve redis_up 1";
 
@@ -31,6 +33,8 @@ fn production_with_metrics_passes_and_exporters_serve_redis_up() {
     require_root_and_redis();
     require_exporter();
     for scenario in ["master-down", "rolling-restart"] {
+        // The whole logs, kept so that a split election can be read from them.
+        let logs = tempfile::tempdir().expect("temp dir");
         let (out, pid) = drill_tracked(&[
             "--profile",
             "production",
@@ -40,11 +44,25 @@ fn production_with_metrics_passes_and_exporters_serve_redis_up() {
             scenario,
             "--format",
             "json",
+            "--out",
+            logs.path().to_str().expect("utf-8 path"),
         ]);
         no_leftovers(pid);
         let report = json(&out);
         let s = &report["scenarios"][0];
-        assert_eq!(s["passed"], true, "{scenario} with metrics failed:\n{s:#}");
+        // A failover late only because the Sentinels split their election is Sentinel's own
+        // race (docs/architecture.md §16): named, not held against the run, as in tests/drill.rs.
+        if s["passed"] != true && late_only_by_a_split_vote(s, logs.path()) {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "production with metrics {scenario}: the Sentinels split their election \
+                 (Sentinel's own race, docs/architecture.md §16); its failover bar is not held \
+                 against this run"
+            );
+        } else {
+            assert_eq!(s["passed"], true, "{scenario} with metrics failed:\n{s:#}");
+        }
         assert_eq!(s["writes_lost"], 0, "{scenario}");
         let check = s["checks"]
             .as_array()

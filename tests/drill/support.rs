@@ -254,3 +254,24 @@ pub fn split_vote(log: &str) -> bool {
     }
     log.contains("-failover-abort-not-elected") && voted.values().any(|leaders| leaders.len() > 1)
 }
+
+/// Whether every check scenario `s` failed is a failover bar ("failover within …") and its
+/// whole log shows a split election.
+pub fn late_only_by_a_split_vote(s: &serde_json::Value, logs: &std::path::Path) -> bool {
+    let name = s["name"].as_str().unwrap_or("");
+    let mut failed = s["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["passed"] != true)
+        .peekable();
+    failed.peek().is_some()
+        && failed.all(|c| {
+            c["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("failover within"))
+        })
+        && split_vote(
+            &std::fs::read_to_string(logs.join(format!("{name}.log"))).unwrap_or_default(),
+        )
+}
