@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 38] = [
+const ALL_SCENARIOS: [&str; 39] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -151,6 +151,7 @@ const ALL_SCENARIOS: [&str; 38] = [
     "handover-beside-returned-master",
     "handover-beside-lost-promotion",
     "handover-target-crash",
+    "restart-beside-deposed-master",
     "partition-heals-mid-failover",
     "orphan-promotion",
     "master-mute",

@@ -393,15 +393,26 @@ node_info() {
     node_info_of "$(redis_cmd "$1" INFO replication keyspace | tr -d '\r')"
 }
 
-# node_info from the text of an `INFO replication keyspace` reply (CRs stripped).
+# node_info from the text of an `INFO replication keyspace` reply (CRs stripped); also
+# NODE_MASTER_HOST (the master a replica is configured to follow, "" for a master) and the
+# node's history: NODE_REPLID, NODE_REPLID2 and NODE_SECOND_OFFSET (INFO's master_replid,
+# master_replid2, second_repl_offset).
 node_info_of() {
     NODE_ROLE=""
     NODE_OFFSET=0
     NODE_KEYS=0
+    NODE_MASTER_HOST=""
+    NODE_REPLID=""
+    NODE_REPLID2=""
+    NODE_SECOND_OFFSET=0
     local line keys
     while IFS= read -r line; do
         case $line in
             role:*) NODE_ROLE=${line#role:} ;;
+            master_host:*) NODE_MASTER_HOST=${line#master_host:} ;;
+            master_replid:*) NODE_REPLID=${line#master_replid:} ;;
+            master_replid2:*) NODE_REPLID2=${line#master_replid2:} ;;
+            second_repl_offset:*) NODE_SECOND_OFFSET=${line#second_repl_offset:} ;;
             master_repl_offset:*) NODE_OFFSET=${line#master_repl_offset:} ;;
             db*:keys=*)
                 keys=${line#*:keys=}
@@ -416,10 +427,25 @@ EOF
     fi
 }
 
+# Whether the node node_info_of read last holds the whole stream REPLID up to OFFSET: on that
+# history at OFFSET or beyond, or forked from it after OFFSET. Redis's own test for a partial
+# resync (replication.c, masterTryPartialResynchronization), backlog aside: two nodes'
+# offsets say nothing of each other's data unless their histories meet so (a deposed
+# master's offset grows on its own history: the expiries it propagates, for one).
+node_holds_stream() {
+    { [ "$NODE_REPLID" = "$1" ] && [ "$NODE_OFFSET" -ge "$2" ]; } ||
+        { [ "$NODE_REPLID2" = "$1" ] && [ "$NODE_SECOND_OFFSET" -gt "$2" ]; }
+}
+
 # Sets PEER_MASTER (a peer answering role master) with PEER_MASTER_OFFSET, PEERS_UP,
 # PEERS_EMPTY (peers holding no data), BEST_PEER with BEST_PEER_OFFSET (the most
 # replication stream any peer has; comparable across nodes since offsets survive failovers)
 # and PEER_OFFSETS (`host=offset` of every peer that answered, blank-separated).
+# When peers still replicate this pod (after a restart they reconnect to it, and resync
+# from it the moment its own link is up), the one holding the most sets
+# REPLICAS_HERE_OFFSET, only peers holding its whole stream count for BEST_PEER, and
+# PEERS_OUTGROWN lists the others (their data would replace the replicas').
+# docs/architecture.md §3, "Never through a node its replicas outgrew".
 scan_peers() {
     PEER_MASTER=""
     PEER_MASTER_OFFSET=0
@@ -428,12 +454,24 @@ scan_peers() {
     BEST_PEER=""
     BEST_PEER_OFFSET=0
     PEER_OFFSETS=""
-    local peer dir n=100
+    REPLICAS_HERE_OFFSET=0
+    PEERS_OUTGROWN=""
+    local peer dir n=100 here_replid=""
     dir=$(mktemp -d /tmp/scan-peers.XXXXXX) || return 0
     # Every peer at once (ask_all): one round trip, however many time out. One
     # argument per pod (FQDNs: no blanks, no glob characters).
     # shellcheck disable=SC2046
     ask_all "$dir" "$REDIS_PORT" $(peers) -- INFO replication keyspace
+    for peer in $(peers); do
+        n=$((n + 1))
+        node_info_of "$(tr -d '\r' <"$dir/$n")"
+        if [ "$NODE_ROLE" = slave ] && [ "$NODE_MASTER_HOST" = "$SELF" ] &&
+            [ "$NODE_OFFSET" -gt "$REPLICAS_HERE_OFFSET" ]; then
+            REPLICAS_HERE_OFFSET=$NODE_OFFSET
+            here_replid=$NODE_REPLID
+        fi
+    done
+    n=100
     for peer in $(peers); do
         n=$((n + 1))
         node_info_of "$(tr -d '\r' <"$dir/$n")"
@@ -449,12 +487,24 @@ scan_peers() {
         elif [ "$NODE_OFFSET" = 0 ] && [ "$NODE_KEYS" = 0 ]; then
             PEERS_EMPTY=$((PEERS_EMPTY + 1))
         fi
-        if [ "$NODE_OFFSET" -gt "$BEST_PEER_OFFSET" ]; then
+        if [ "$REPLICAS_HERE_OFFSET" -gt 0 ] &&
+            ! node_holds_stream "$here_replid" "$REPLICAS_HERE_OFFSET"; then
+            PEERS_OUTGROWN="$PEERS_OUTGROWN $peer"
+        elif [ "$NODE_OFFSET" -gt "$BEST_PEER_OFFSET" ]; then
             BEST_PEER=$peer
             BEST_PEER_OFFSET=$NODE_OFFSET
         fi
     done
     rm -rf "$dir"
+}
+
+# Whether peer HOST, in the last scan_peers, lacks part of what a peer replicating this pod
+# holds (PEERS_OUTGROWN).
+outgrown() {
+    case " $PEERS_OUTGROWN " in
+        *" $1 "*) return 0 ;;
+    esac
+    return 1
 }
 
 # Whether peer HOST answered the last scan_peers (as a master or a replica).

@@ -63,30 +63,31 @@ first_boot() {
     [ ! -e "$ROLE_MARKER" ] && ! has_data
 }
 
-# What this node holds: MY_OFFSET and MY_KEYS.
+# What this node holds: MY_OFFSET, above 0 whenever it holds a key (node_info).
 scan_self() {
     node_info "$LOCAL"
     MY_OFFSET=$NODE_OFFSET
-    MY_KEYS=$NODE_KEYS
-}
-
-holds_data() {
-    [ "$MY_OFFSET" -gt 0 ] || [ "$MY_KEYS" -gt 0 ]
 }
 
 # May this node replicate HOST (whose offset is OFFSET, "" when unknown)? A replica that
 # syncs replaces its data with the master's, so only when that cannot trade more data for
-# less: this node holds nothing, or a majority of the Sentinels name HOST (their decision
-# makes it the rightful master), or HOST holds at least this node's stream.
-# docs/architecture.md §3, "The data rule".
+# less: a majority of the Sentinels name HOST (their decision makes it the rightful master),
+# or HOST holds at least this node's stream and the whole stream of every peer still
+# replicating this node (scan_peers' PEERS_OUTGROWN). Such a peer resyncs from this node the
+# moment this node's own link is up (a replica serves its replicas what it got from its
+# master): a node restarted from an older snapshot, holding nothing, would otherwise pass a
+# deposed master's data on to the replica that holds the most (drill
+# `restart-beside-deposed-master`). docs/architecture.md §3, "The data rule" and "Never
+# through a node its replicas outgrew".
 may_follow() {
     local offset=$2
-    holds_data || return 0
     [ "$1" = "$SENTINEL_MASTER" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] && return 0
+    [ -n "$offset" ] || scan_peers
+    ! outgrown "$1" || return 1
+    [ "$MY_OFFSET" -gt 0 ] || return 0
     if [ -z "$offset" ]; then
-        node_info "$1"
-        [ -n "$NODE_ROLE" ] || return 1
-        offset=$NODE_OFFSET
+        peer_answered "$1" || return 1
+        offset=$(peer_offset "$1")
     fi
     [ "$offset" -ge "$MY_OFFSET" ]
 }
@@ -184,7 +185,8 @@ peer_offset() {
 }
 
 # Whether the Sentinel at HOST, asked for a failover now, would promote a replica holding the
-# data of BEST_PEER: every replica it ranks first holds BEST_PEER_OFFSET, and none can drop
+# data of BEST_PEER: every replica it ranks first holds BEST_PEER_OFFSET and is not outgrown
+# by a replica of this pod (a deposed master's offset grows on its own), and none can drop
 # out of its choice (sentinel_choice_of). A Sentinel promotes among the replicas it reaches:
 # one that cannot resolve the best peer's name yet (a pod just started) would promote a
 # replica holding less, and the best peer would then resync from it and lose what only it
@@ -194,7 +196,7 @@ promotes_best() {
     sentinel_choice_of "$(sentinel_cmd "$1" SENTINEL REPLICAS "$MASTER_NAME" | tr -d '\r')"
     if [ -n "$CHOICE" ] && [ "$CHOICE_SURE" = 1 ]; then
         for host in $CHOICE; do
-            [ "$(peer_offset "$host")" -ge "$BEST_PEER_OFFSET" ] || break
+            [ "$(peer_offset "$host")" -ge "$BEST_PEER_OFFSET" ] && ! outgrown "$host" || break
             host=""
         done
         [ -z "$host" ] && return 0
@@ -303,8 +305,11 @@ take_role() {
             may_follow "$SENTINEL_MASTER" "" && follow "$SENTINEL_MASTER" && break
         else
             scan_peers
-            if [ -n "$PEER_MASTER" ]; then
-                may_follow "$PEER_MASTER" "$PEER_MASTER_OFFSET" && follow "$PEER_MASTER" && break
+            # A peer answering master that this node may not follow (it holds less than this
+            # node or its replicas) leaves the choice to the branches below: the Sentinels
+            # fail this pod over to the peer holding the most, or it takes over that data.
+            if [ -n "$PEER_MASTER" ] && may_follow "$PEER_MASTER" "$PEER_MASTER_OFFSET"; then
+                follow "$PEER_MASTER" && break
             elif [ "$SENTINEL_MASTER" = "$SELF" ] && crash_hold; then
                 : # the crash watcher's turn
             elif [ "$BEST_PEER_OFFSET" -gt "$MY_OFFSET" ]; then
@@ -344,7 +349,7 @@ take_role() {
                 fi
             elif fresh_set; then
                 promote "first boot of the set: every pod answered, none holds data" && break
-            elif rightful_master; then
+            elif [ -z "$PEER_MASTER" ] && rightful_master; then
                 if ! down_for_a_quorum; then
                     promote "the Sentinels name this pod and no reachable peer has more data" && break
                 elif [ -z "$seen_down" ]; then

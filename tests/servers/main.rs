@@ -9,6 +9,7 @@ mod local_servers;
 mod master_as_replica;
 mod new_volume_hold;
 mod prestop_successor;
+mod replicas_outgrown;
 mod resp_tls;
 mod script_functions;
 mod sentinel_choice;

@@ -5,11 +5,10 @@
 use crate::script_functions::{dash_ok, function, script};
 
 /// The functions of redis-start.sh that `take_role` decides with, verbatim (and common.sh's
-/// `every_peer_up`).
+/// `every_peer_up`, `outgrown` and `peer_answered`).
 const DECIDING: &[&str] = &[
     "take_role",
     "scan_self",
-    "holds_data",
     "has_data",
     "first_boot",
     "may_follow",
@@ -19,6 +18,7 @@ const DECIDING: &[&str] = &[
     "crash_hold",
     "follow",
     "promote",
+    "peer_offset",
 ];
 
 /// What `take_role` did, as its stubs saw it: `log:` lines, `request-failover`,
@@ -28,7 +28,8 @@ const DECIDING: &[&str] = &[
 /// `peers_up` how many of the two peers answer (in `take_role_with`, whose `prelude` runs
 /// first: `PASSES_MAX=N` for more passes, `REFUSED=1` for Sentinels that are not asked,
 /// `AGREE=N`, `LIVE=N` and `SEE_DOWN=N` for how many Sentinels name that master, hold a
-/// live link to it and see it down).
+/// live link to it and see it down, `PEER=HOST PEER_OFFSET=N` for a peer answering master,
+/// `OUTGROWN=HOST` for scan_peers' PEERS_OUTGROWN).
 fn take_role(sentinels_name: &str, local_role: &str, best_peer_offset: u64) -> String {
     take_role_with(sentinels_name, local_role, best_peer_offset, 2, "")
 }
@@ -43,7 +44,9 @@ fn take_role_with(
     let dir = tempfile::tempdir().expect("temp dir");
     let start = script("redis-start.sh");
     let mut functions: Vec<String> = DECIDING.iter().map(|f| function(start, f)).collect();
-    functions.push(function(script("common.sh"), "every_peer_up"));
+    for f in ["every_peer_up", "outgrown", "peer_answered"] {
+        functions.push(function(script("common.sh"), f));
+    }
     let stubs = format!(
         r#"SELF=redis-2.headless
 LOCAL=127.0.0.1
@@ -82,7 +85,8 @@ ask_sentinels() {{
     SENTINELS_LIVE=${{LIVE:-3}}; TALLY_QUORUM=2
 }}
 scan_peers() {{
-    PEER_MASTER=""; PEER_MASTER_OFFSET=0; PEERS_UP={peers_up}; PEERS_EMPTY=0
+    PEER_MASTER=${{PEER:-}}; PEER_MASTER_OFFSET=${{PEER_OFFSET:-0}}; PEERS_OUTGROWN=${{OUTGROWN:-}}
+    PEERS_UP={peers_up}; PEERS_EMPTY=0
     BEST_PEER=redis-1.headless; BEST_PEER_OFFSET={best_peer_offset}
 }}
 "#,
@@ -215,4 +219,25 @@ fn a_sentinel_naming_another_master_does_not_hold_a_rightful_master_back() {
         out.contains("taking the master role: the Sentinels name this pod"),
         "{out}"
     );
+}
+
+/// A peer answers master (a deposed one, thawed) with more offset than this node, but its
+/// history lacks what a peer still replicating this node holds (scan_peers' PEERS_OUTGROWN):
+/// this node does not follow it, which would pass its data on to that replica (explore seed
+/// 31, schedule 1: 551 `WAIT 1` writes lost), and asks the Sentinels for the best peer
+/// instead. Control: the same peer, not outgrown, is followed.
+#[test]
+fn a_restarted_node_does_not_follow_a_master_its_replicas_outgrew() {
+    let peer = "PEER=redis-0.headless PEER_OFFSET=5000";
+    let out = take_role_with(
+        "redis-2.headless",
+        "slave",
+        1200,
+        2,
+        &format!("{peer} OUTGROWN=redis-0.headless"),
+    );
+    assert!(!out.contains("replicating redis-0.headless"), "{out}");
+    assert!(out.contains("request-failover if promotes_best"), "{out}");
+    let out = take_role_with("redis-2.headless", "slave", 1200, 2, peer);
+    assert!(out.contains("log: replicating redis-0.headless"), "{out}");
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod backup;
 mod crash;
+mod deposed;
 mod dns;
 mod exporters;
 mod failover;
@@ -217,6 +218,14 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "handover-target-crash",
         play: handover_crash::handover_target_crash,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "restart-beside-deposed-master",
+        play: deposed::restart_beside_deposed_master,
+        failover: Failover::Happens,
+        // Write safety is what it rehearses (as `partition-heals-mid-failover`).
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
     },
     Scenario {
