@@ -431,7 +431,8 @@ EOF
 # history at OFFSET or beyond, or forked from it after OFFSET. Redis's own test for a partial
 # resync (replication.c, masterTryPartialResynchronization), backlog aside: two nodes'
 # offsets say nothing of each other's data unless their histories meet so (a deposed
-# master's offset grows on its own history: the expiries it propagates, for one).
+# master's offset grows on its own history: each WAIT a client sends it appends a
+# `REPLCONF GETACK *` to its backlog).
 node_holds_stream() {
     { [ "$NODE_REPLID" = "$1" ] && [ "$NODE_OFFSET" -ge "$2" ]; } ||
         { [ "$NODE_REPLID2" = "$1" ] && [ "$NODE_SECOND_OFFSET" -gt "$2" ]; }
