@@ -1,5 +1,5 @@
 //! Real `redis-server` processes on loopback for the tests of this group: free ports, start,
-//! wait, and kill at the end whatever happened.
+//! wait, ask (`redis-cli`), and kill at the end whatever happened.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -38,6 +38,25 @@ pub fn start(conf: &Path, sentinel: bool) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("redis-server is installed")
+}
+
+/// `redis-cli -p PORT ARGS…`'s output, CRs stripped.
+pub fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .arg("-p")
+        .arg(port.to_string())
+        .args(args)
+        .output()
+        .expect("redis-cli is installed");
+    String::from_utf8_lossy(&out.stdout).replace('\r', "")
+}
+
+/// Field `name` of the `INFO replication` of the server at `port` ("" when absent).
+pub fn replication_field(port: u16, name: &str) -> String {
+    cli(port, &["INFO", "replication"])
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")).map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Whether `done` held within `limit`, asked every 200 ms.

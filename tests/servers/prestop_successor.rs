@@ -3,27 +3,9 @@
 //! to a successor holding the whole stream": on two real `redis-server` processes, under
 //! `dash`, with the script's own functions. Hosts are loopback ports here.
 
-use crate::local_servers::{Processes, free_port, start, until};
+use crate::local_servers::{Processes, cli, free_port, replication_field as field, start, until};
 use crate::script_functions::{dash_ok, function, script};
-use std::process::Command;
 use std::time::Duration;
-
-fn cli(port: u16, args: &[&str]) -> String {
-    let out = Command::new("redis-cli")
-        .arg("-p")
-        .arg(port.to_string())
-        .args(args)
-        .output()
-        .expect("redis-cli is installed");
-    String::from_utf8_lossy(&out.stdout).replace('\r', "")
-}
-
-fn field(port: u16, name: &str) -> String {
-    cli(port, &["INFO", "replication"])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")).map(str::to_string))
-        .unwrap_or_default()
-}
 
 /// What the hook's functions say of `peer` from `master`'s side: "PEER_OR_NONE REPLICA",
 /// where REPLICA is `yes` when `replica_of_here` holds. `fence` is FENCE_OFFSET ("" before

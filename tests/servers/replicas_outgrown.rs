@@ -6,27 +6,9 @@
 //! Hosts are loopback ports here; this node's own name (`SELF`) is `localhost`, the name the
 //! replica of this node is configured with.
 
-use crate::local_servers::{Processes, free_port, start, until};
+use crate::local_servers::{Processes, cli, free_port, replication_field as field, start, until};
 use crate::script_functions::{dash_ok, function, script};
-use std::process::Command;
 use std::time::Duration;
-
-fn cli(port: u16, args: &[&str]) -> String {
-    let out = Command::new("redis-cli")
-        .arg("-p")
-        .arg(port.to_string())
-        .args(args)
-        .output()
-        .expect("redis-cli is installed");
-    String::from_utf8_lossy(&out.stdout).replace('\r', "")
-}
-
-fn field(port: u16, name: &str) -> String {
-    cli(port, &["INFO", "replication"])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")).map(str::to_string))
-        .unwrap_or_default()
-}
 
 fn write(port: u16, from: u32, to: u32) {
     for i in from..to {
