@@ -445,8 +445,9 @@ node_holds_stream() {
 # When peers still replicate this pod (after a restart they reconnect to it, and resync
 # from it the moment its own link is up), the one holding the most sets
 # REPLICAS_HERE_OFFSET, only peers holding its whole stream count for BEST_PEER, and
-# PEERS_OUTGROWN lists the others (their data would replace the replicas').
-# docs/architecture.md §3, "Never through a node its replicas outgrew".
+# PEERS_OUTGROWN lists the others (their data would replace the replicas'); PEERS_HERE lists
+# every peer configured to replicate this pod. docs/architecture.md §3, "Never through a
+# node its replicas outgrew" and "Never a replica of itself".
 scan_peers() {
     PEER_MASTER=""
     PEER_MASTER_OFFSET=0
@@ -457,6 +458,7 @@ scan_peers() {
     PEER_OFFSETS=""
     REPLICAS_HERE_OFFSET=0
     PEERS_OUTGROWN=""
+    PEERS_HERE=""
     local peer dir n=100 here_replid=""
     dir=$(mktemp -d /tmp/scan-peers.XXXXXX) || return 0
     # Every peer at once (ask_all): one round trip, however many time out. One
@@ -466,6 +468,8 @@ scan_peers() {
     for peer in $(peers); do
         n=$((n + 1))
         node_info_of "$(tr -d '\r' <"$dir/$n")"
+        [ "$NODE_ROLE" != slave ] || [ "$NODE_MASTER_HOST" != "$SELF" ] ||
+            PEERS_HERE="$PEERS_HERE $peer"
         if [ "$NODE_ROLE" = slave ] && [ "$NODE_MASTER_HOST" = "$SELF" ] &&
             [ "$NODE_OFFSET" -gt "$REPLICAS_HERE_OFFSET" ]; then
             REPLICAS_HERE_OFFSET=$NODE_OFFSET
@@ -503,6 +507,15 @@ scan_peers() {
 # holds (PEERS_OUTGROWN).
 outgrown() {
     case " $PEERS_OUTGROWN " in
+        *" $1 "*) return 0 ;;
+    esac
+    return 1
+}
+
+# Whether peer HOST, in the last scan_peers, is configured to replicate this pod
+# (PEERS_HERE): following it would close a replication loop.
+replicates_here() {
+    case " $PEERS_HERE " in
         *" $1 "*) return 0 ;;
     esac
     return 1

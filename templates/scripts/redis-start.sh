@@ -72,8 +72,8 @@ scan_self() {
 # May this node replicate HOST (whose offset is OFFSET, "" when unknown)? A replica that
 # syncs replaces its data with the master's, so only when that cannot trade more data for
 # less: a majority of the Sentinels name HOST (their decision makes it the rightful master),
-# or HOST holds at least this node's stream and the whole stream of every peer still
-# replicating this node (scan_peers' PEERS_OUTGROWN). Such a peer resyncs from this node the
+# or HOST, not itself a replica of this node, holds at least this node's stream and the
+# whole stream of every peer still replicating this node (scan_peers' PEERS_OUTGROWN). Such a peer resyncs from this node the
 # moment this node's own link is up (a replica serves its replicas what it got from its
 # master): a node restarted from an older snapshot, holding nothing, would otherwise pass a
 # deposed master's data on to the replica that holds the most (drill
@@ -84,6 +84,9 @@ may_follow() {
     [ "$1" = "$SENTINEL_MASTER" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] && return 0
     [ -n "$offset" ] || scan_peers
     ! outgrown "$1" || return 1
+    # A peer replicating this pod: following it closes a loop with no master in it, which
+    # no Sentinel undoes (explore seed 33, schedule 5: a minority of Sentinels named it).
+    ! replicates_here "$1" || return 1
     [ "$MY_OFFSET" -gt 0 ] || return 0
     if [ -z "$offset" ]; then
         peer_answered "$1" || return 1

@@ -40,7 +40,8 @@ fn promote(port: u16) {
 }
 
 /// What the restarted node (holding nothing) decides of its peers `a` and `b`:
-/// "outgrown=… best=… master=… follow=yes|no".
+/// "outgrown=… best=… master=… follow=yes|no own_replica=yes|no", the last whether it would
+/// follow peer `b` (which replicates it) when one Sentinel names `b`.
 fn decided(a: u16, b: u16) -> String {
     let start_sh = script("redis-start.sh");
     let common = script("common.sh");
@@ -49,6 +50,7 @@ fn decided(a: u16, b: u16) -> String {
         function(common, "node_holds_stream"),
         function(common, "scan_peers"),
         function(common, "outgrown"),
+        function(common, "replicates_here"),
         function(common, "peer_answered"),
         function(start_sh, "peer_offset"),
         function(start_sh, "may_follow"),
@@ -76,7 +78,11 @@ ask_all() {{
 {functions}
 scan_peers
 if may_follow "$PEER_MASTER" "$PEER_MASTER_OFFSET"; then follow=yes; else follow=no; fi
-echo "outgrown=${{PEERS_OUTGROWN# }} best=$BEST_PEER master=$PEER_MASTER follow=$follow"
+# The peer replicating this node, named by one Sentinel only: a loop if followed.
+SENTINEL_MASTER={b}
+SENTINELS_AGREE=1
+if may_follow {b} ""; then own=yes; else own=no; fi
+echo "outgrown=${{PEERS_OUTGROWN# }} best=$BEST_PEER master=$PEER_MASTER follow=$follow own_replica=$own"
 "#
     );
     dash_ok::<&str>(&text, &[]).trim_end().to_string()
@@ -140,7 +146,7 @@ fn a_restarted_node_follows_no_master_its_replicas_outgrew() {
     );
     assert_eq!(
         decided(deposed, replica),
-        format!("outgrown={deposed} best={replica} master={deposed} follow=no")
+        format!("outgrown={deposed} best={replica} master={deposed} follow=no own_replica=no")
     );
 
     // Control: the same servers once the peer master holds the replica's whole stream (it
@@ -152,6 +158,6 @@ fn a_restarted_node_follows_no_master_its_replicas_outgrew() {
     write(deposed, 300, 320);
     assert_eq!(
         decided(deposed, replica),
-        format!("outgrown= best={deposed} master={deposed} follow=yes")
+        format!("outgrown= best={deposed} master={deposed} follow=yes own_replica=no")
     );
 }

@@ -5,7 +5,7 @@
 use crate::script_functions::{dash_ok, function, script};
 
 /// The functions of redis-start.sh that `take_role` decides with, verbatim (and common.sh's
-/// `every_peer_up`, `outgrown` and `peer_answered`).
+/// `every_peer_up`, `outgrown`, `replicates_here` and `peer_answered`).
 const DECIDING: &[&str] = &[
     "take_role",
     "scan_self",
@@ -29,7 +29,8 @@ const DECIDING: &[&str] = &[
 /// first: `PASSES_MAX=N` for more passes, `REFUSED=1` for Sentinels that are not asked,
 /// `AGREE=N`, `LIVE=N` and `SEE_DOWN=N` for how many Sentinels name that master, hold a
 /// live link to it and see it down, `PEER=HOST PEER_OFFSET=N` for a peer answering master,
-/// `OUTGROWN=HOST` for scan_peers' PEERS_OUTGROWN).
+/// `OUTGROWN=HOST`, `HERE=HOST` and `OFFSETS=" HOST=N"` for scan_peers' PEERS_OUTGROWN,
+/// PEERS_HERE and PEER_OFFSETS).
 fn take_role(sentinels_name: &str, local_role: &str, best_peer_offset: u64) -> String {
     take_role_with(sentinels_name, local_role, best_peer_offset, 2, "")
 }
@@ -44,7 +45,12 @@ fn take_role_with(
     let dir = tempfile::tempdir().expect("temp dir");
     let start = script("redis-start.sh");
     let mut functions: Vec<String> = DECIDING.iter().map(|f| function(start, f)).collect();
-    for f in ["every_peer_up", "outgrown", "peer_answered"] {
+    for f in [
+        "every_peer_up",
+        "outgrown",
+        "replicates_here",
+        "peer_answered",
+    ] {
         functions.push(function(script("common.sh"), f));
     }
     let stubs = format!(
@@ -86,6 +92,7 @@ ask_sentinels() {{
 }}
 scan_peers() {{
     PEER_MASTER=${{PEER:-}}; PEER_MASTER_OFFSET=${{PEER_OFFSET:-0}}; PEERS_OUTGROWN=${{OUTGROWN:-}}
+    PEERS_HERE=${{HERE:-}}; PEER_OFFSETS=${{OFFSETS:-}}
     PEERS_UP={peers_up}; PEERS_EMPTY=0
     BEST_PEER=redis-1.headless; BEST_PEER_OFFSET={best_peer_offset}
 }}
@@ -239,5 +246,25 @@ fn a_restarted_node_does_not_follow_a_master_its_replicas_outgrew() {
     assert!(!out.contains("replicating redis-0.headless"), "{out}");
     assert!(out.contains("request-failover if promotes_best"), "{out}");
     let out = take_role_with("redis-2.headless", "slave", 1200, 2, peer);
+    assert!(out.contains("log: replicating redis-0.headless"), "{out}");
+}
+
+/// A minority of the Sentinels names a peer that replicates this node (explore seed 33,
+/// schedule 5: one Sentinel cut off kept the old view): following it closed a replication
+/// loop with no master, which no Sentinel undoes, and no write succeeded for 80 s. This node
+/// waits instead. Control: the same peer, not replicating this node, is followed.
+#[test]
+fn a_restarted_node_never_follows_its_own_replica() {
+    let minority = "AGREE=1 OFFSETS=' redis-0.headless=5000'";
+    let out = take_role_with(
+        "redis-0.headless",
+        "slave",
+        900,
+        2,
+        &format!("{minority} HERE=redis-0.headless"),
+    );
+    assert!(!out.contains("replicating redis-0.headless"), "{out}");
+    assert!(out.ends_with("looping\n"), "{out}");
+    let out = take_role_with("redis-0.headless", "slave", 900, 2, minority);
     assert!(out.contains("log: replicating redis-0.headless"), "{out}");
 }
