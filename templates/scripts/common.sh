@@ -468,10 +468,9 @@ scan_peers() {
     for peer in $(peers); do
         n=$((n + 1))
         node_info_of "$(tr -d '\r' <"$dir/$n")"
-        [ "$NODE_ROLE" != slave ] || [ "$NODE_MASTER_HOST" != "$SELF" ] ||
-            PEERS_HERE="$PEERS_HERE $peer"
-        if [ "$NODE_ROLE" = slave ] && [ "$NODE_MASTER_HOST" = "$SELF" ] &&
-            [ "$NODE_OFFSET" -gt "$REPLICAS_HERE_OFFSET" ]; then
+        [ "$NODE_ROLE" = slave ] && [ "$NODE_MASTER_HOST" = "$SELF" ] || continue
+        PEERS_HERE="$PEERS_HERE $peer"
+        if [ "$NODE_OFFSET" -gt "$REPLICAS_HERE_OFFSET" ]; then
             REPLICAS_HERE_OFFSET=$NODE_OFFSET
             here_replid=$NODE_REPLID
         fi
@@ -503,19 +502,10 @@ scan_peers() {
     rm -rf "$dir"
 }
 
-# Whether peer HOST, in the last scan_peers, lacks part of what a peer replicating this pod
-# holds (PEERS_OUTGROWN).
-outgrown() {
-    case " $PEERS_OUTGROWN " in
-        *" $1 "*) return 0 ;;
-    esac
-    return 1
-}
-
-# Whether peer HOST, in the last scan_peers, is configured to replicate this pod
-# (PEERS_HERE): following it would close a replication loop.
-replicates_here() {
-    case " $PEERS_HERE " in
+# Whether WORD is one of the blank-separated words of LIST (scan_peers' PEERS_OUTGROWN and
+# PEERS_HERE: hosts are FQDNs, no blanks).
+listed() {
+    case " $2 " in
         *" $1 "*) return 0 ;;
     esac
     return 1

@@ -73,20 +73,20 @@ scan_self() {
 # syncs replaces its data with the master's, so only when that cannot trade more data for
 # less: a majority of the Sentinels name HOST (their decision makes it the rightful master),
 # or HOST, not itself a replica of this node, holds at least this node's stream and the
-# whole stream of every peer still replicating this node (scan_peers' PEERS_OUTGROWN). Such a peer resyncs from this node the
-# moment this node's own link is up (a replica serves its replicas what it got from its
-# master): a node restarted from an older snapshot, holding nothing, would otherwise pass a
-# deposed master's data on to the replica that holds the most (drill
-# `restart-beside-deposed-master`). docs/architecture.md §3, "The data rule" and "Never
-# through a node its replicas outgrew".
+# whole stream of every peer still replicating this node (scan_peers' PEERS_OUTGROWN).
+# Such a peer resyncs from this node the moment this node's own link is up (a replica
+# serves its replicas what it got from its master): a node restarted from an older
+# snapshot, holding nothing, would otherwise pass a deposed master's data on to the replica
+# that holds the most (drill `restart-beside-deposed-master`). docs/architecture.md §3,
+# "The data rule", "Never through a node its replicas outgrew", "Never a replica of itself".
 may_follow() {
     local offset=$2
     [ "$1" = "$SENTINEL_MASTER" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] && return 0
     [ -n "$offset" ] || scan_peers
-    ! outgrown "$1" || return 1
+    ! listed "$1" "$PEERS_OUTGROWN" || return 1
     # A peer replicating this pod: following it closes a loop with no master in it, which
     # no Sentinel undoes (explore seed 33, schedule 5: a minority of Sentinels named it).
-    ! replicates_here "$1" || return 1
+    ! listed "$1" "$PEERS_HERE" || return 1
     [ "$MY_OFFSET" -gt 0 ] || return 0
     if [ -z "$offset" ]; then
         peer_answered "$1" || return 1
@@ -199,7 +199,8 @@ promotes_best() {
     sentinel_choice_of "$(sentinel_cmd "$1" SENTINEL REPLICAS "$MASTER_NAME" | tr -d '\r')"
     if [ -n "$CHOICE" ] && [ "$CHOICE_SURE" = 1 ]; then
         for host in $CHOICE; do
-            [ "$(peer_offset "$host")" -ge "$BEST_PEER_OFFSET" ] && ! outgrown "$host" || break
+            [ "$(peer_offset "$host")" -ge "$BEST_PEER_OFFSET" ] &&
+                ! listed "$host" "$PEERS_OUTGROWN" || break
             host=""
         done
         [ -z "$host" ] && return 0

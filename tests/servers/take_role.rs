@@ -5,7 +5,7 @@
 use crate::script_functions::{dash_ok, function, script};
 
 /// The functions of redis-start.sh that `take_role` decides with, verbatim (and common.sh's
-/// `every_peer_up`, `outgrown`, `replicates_here` and `peer_answered`).
+/// `every_peer_up`, `listed` and `peer_answered`).
 const DECIDING: &[&str] = &[
     "take_role",
     "scan_self",
@@ -45,12 +45,7 @@ fn take_role_with(
     let dir = tempfile::tempdir().expect("temp dir");
     let start = script("redis-start.sh");
     let mut functions: Vec<String> = DECIDING.iter().map(|f| function(start, f)).collect();
-    for f in [
-        "every_peer_up",
-        "outgrown",
-        "replicates_here",
-        "peer_answered",
-    ] {
+    for f in ["every_peer_up", "listed", "peer_answered"] {
         functions.push(function(script("common.sh"), f));
     }
     let stubs = format!(
