@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 39] = [
+const ALL_SCENARIOS: [&str; 41] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -152,6 +152,8 @@ const ALL_SCENARIOS: [&str; 39] = [
     "handover-beside-lost-promotion",
     "handover-target-crash",
     "restart-beside-deposed-master",
+    "deposed-master-returns-with-replica",
+    "restart-beside-stale-sentinel",
     "partition-heals-mid-failover",
     "orphan-promotion",
     "master-mute",

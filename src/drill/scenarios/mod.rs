@@ -21,6 +21,7 @@ mod quiet;
 pub mod rotation;
 mod scale;
 mod sentinels;
+mod stale_sentinel;
 
 use super::clients::{self, ClientLog};
 use super::cluster::Cluster;
@@ -225,6 +226,22 @@ pub const SCENARIOS: &[Scenario] = &[
         play: deposed::restart_beside_deposed_master,
         failover: Failover::Happens,
         // Write safety is what it rehearses (as `partition-heals-mid-failover`).
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
+        ..SCENARIO
+    },
+    Scenario {
+        name: "deposed-master-returns-with-replica",
+        play: deposed::deposed_master_returns_with_replica,
+        failover: Failover::Happens,
+        // Write safety is what it rehearses (as `restart-beside-deposed-master`).
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
+        ..SCENARIO
+    },
+    Scenario {
+        name: "restart-beside-stale-sentinel",
+        play: stale_sentinel::restart_beside_stale_sentinel,
+        failover: Failover::Happens,
+        // Write safety is what it rehearses (as `restart-beside-deposed-master`).
         sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
     },
