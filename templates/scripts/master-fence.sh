@@ -182,13 +182,13 @@ deposed() {
 # next check would come up to CHECK_INTERVAL later (0.19 and 0.68 s measured, 4 and 5
 # acknowledged writes of one client). The value it replaces is the one read when the watcher
 # armed. A Redis restarted meanwhile gets it as a replica of nothing: lifted as for any
-# replica.
-# Status 0 when it landed, 2 when it timed out (the Redis still does not answer: tried again
-# at once), 1 otherwise (refused: nothing listens; the checks' pace again).
+# replica. Status 0 when it landed, 2 when it timed out (the Redis still does not answer:
+# tried again at once), 1 otherwise (refused: nothing listens; the checks' pace again).
 fence_unanswered() {
     local reply status
     [ -s "$SAVED" ] || echo "$ARMED_MIN_REPLICAS" >"$SAVED"
-    reply=$(redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write "$FENCED_MIN_REPLICAS")
+    reply=$(redis_cmd "$LOCAL" CONFIG SET min-replicas-to-write \
+        "$FENCED_MIN_REPLICAS")
     status=$?
     [ "${reply%"$CR"}" = OK ] && return 0
     # timeout(1)'s status when it stopped the call: 124 (coreutils), 143 (BusyBox: SIGTERM).
@@ -288,7 +288,8 @@ while :; do
     esac
     if [ "$armed" = 0 ]; then
         [ "$need" -gt 0 ] || continue
-        ARMED_MIN_REPLICAS=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write | tr -d '\r' | sed -n 2p)
+        ARMED_MIN_REPLICAS=$(redis_cmd "$LOCAL" CONFIG GET min-replicas-to-write |
+            tr -d '\r' | sed -n 2p)
         [ "$ARMED_MIN_REPLICAS" -ge 1 ] 2>/dev/null || continue
         # Half of down-after: a write taken just before the fence and WAITed on for less
         # than the other half is answered before any Sentinel can start a failover.

@@ -2,9 +2,9 @@
 //! answers holds an older view, one that names this pod's own replica as the master. Two
 //! failovers make that view: the master freezes and is failed over to a replica; then, while
 //! a third pod's Sentinel is stopped (its config on disk keeps the first failover's view), the
-//! Sentinels fail back to the first pod. That pod's pod is then killed; the other live
-//! Sentinels are stopped and its own Sentinel is held at the restart, so the stopped one,
-//! started again from its disk, is the one that answers. Found by `drill --explore` (production seed
+//! Sentinels fail back to the first pod. The first pod's pod is then killed, the other live
+//! Sentinels are stopped and its own Sentinel is held at its restart: the stopped one, started
+//! again from its disk, is the one that answers. Found by `drill --explore` (production seed
 //! 33, schedule 5: a scale-up and down, a freeze, two node losses): the restarted pod followed
 //! its own replica, the two replicated each other, a loop with no master that no Sentinel
 //! undoes, and no write succeeded after the last heal (docs/architecture.md §3, "Never a
