@@ -17,6 +17,14 @@ DATA_DIR=/data
 CONF_DIR=$DATA_DIR/conf
 # Written once this pod has taken its first role: from then on it is not a first boot.
 ROLE_MARKER=$CONF_DIR/role-taken
+# The replication ID of the last history this pod's Redis created as master (a promotion
+# starts a new one), on the data volume: master-fence.sh writes it within a check of the
+# promotion, redis-start.sh reads it (scan_self). docs/architecture.md §3, "Its own history
+# decides".
+MASTER_HISTORY_FILE=$CONF_DIR/master-replid
+# The replication ID of the data this node holds when that is the history it created as
+# master (scan_self; "" otherwise, and in the scripts that do not scan themselves).
+MY_MASTER_REPLID=""
 # In /tmp, the pod's emptyDir that its containers share and that lives as long as the pod.
 # STOPPING_MARKER: preStop began (the redis container is being stopped on purpose); removed
 # when the redis container starts again. SERVED_MASTER_MARKER: this pod's redis-server has
@@ -446,8 +454,13 @@ node_holds_stream() {
 # from it the moment its own link is up), the one holding the most sets
 # REPLICAS_HERE_OFFSET, only peers holding its whole stream count for BEST_PEER, and
 # PEERS_OUTGROWN lists the others (their data would replace the replicas'); PEERS_HERE lists
-# every peer configured to replicate this pod. docs/architecture.md §3, "Never through a
-# node its replicas outgrew" and "Never a replica of itself".
+# every peer configured to replicate this pod. When this node holds the history it created
+# as master (MY_MASTER_REPLID, from scan_self, at MY_OFFSET), a peer counts for BEST_PEER
+# and REPLICAS_HERE_OFFSET only if on that history (on_own_history): a peer on another is
+# not a better copy by its offset, which grows on its own (a deposed master's, by the
+# GETACKs its clients' WAITs append), and PEERS_OUTGROWN lists it too.
+# docs/architecture.md §3, "Never through a node its replicas outgrew", "Never a replica
+# of itself" and "Its own history decides".
 scan_peers() {
     PEER_MASTER=""
     PEER_MASTER_OFFSET=0
@@ -470,7 +483,7 @@ scan_peers() {
         node_info_of "$(tr -d '\r' <"$dir/$n")"
         [ "$NODE_ROLE" = slave ] && [ "$NODE_MASTER_HOST" = "$SELF" ] || continue
         PEERS_HERE="$PEERS_HERE $peer"
-        if [ "$NODE_OFFSET" -gt "$REPLICAS_HERE_OFFSET" ]; then
+        if [ "$NODE_OFFSET" -gt "$REPLICAS_HERE_OFFSET" ] && on_own_history; then
             REPLICAS_HERE_OFFSET=$NODE_OFFSET
             here_replid=$NODE_REPLID
         fi
@@ -491,8 +504,8 @@ scan_peers() {
         elif [ "$NODE_OFFSET" = 0 ] && [ "$NODE_KEYS" = 0 ]; then
             PEERS_EMPTY=$((PEERS_EMPTY + 1))
         fi
-        if [ "$REPLICAS_HERE_OFFSET" -gt 0 ] &&
-            ! node_holds_stream "$here_replid" "$REPLICAS_HERE_OFFSET"; then
+        if ! on_own_history || { [ "$REPLICAS_HERE_OFFSET" -gt 0 ] &&
+            ! node_holds_stream "$here_replid" "$REPLICAS_HERE_OFFSET"; }; then
             PEERS_OUTGROWN="$PEERS_OUTGROWN $peer"
         elif [ "$NODE_OFFSET" -gt "$BEST_PEER_OFFSET" ]; then
             BEST_PEER=$peer
@@ -500,6 +513,15 @@ scan_peers() {
         fi
     done
     rm -rf "$dir"
+}
+
+# Whether the node node_info_of read last is on this node's own history as master
+# (MY_MASTER_REPLID at MY_OFFSET, scan_self): it holds that stream, or forked from it in a
+# later failover (its second replication ID is that history's). True when that history is
+# not known: offsets decide then. docs/architecture.md §3, "Its own history decides".
+on_own_history() {
+    [ -z "$MY_MASTER_REPLID" ] || [ "$NODE_REPLID2" = "$MY_MASTER_REPLID" ] ||
+        node_holds_stream "$MY_MASTER_REPLID" "$MY_OFFSET"
 }
 
 # Whether WORD is one of the blank-separated words of LIST (scan_peers' PEERS_OUTGROWN and

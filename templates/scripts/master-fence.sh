@@ -35,19 +35,20 @@ HISTORY=""
 
 # One `INFO replication` of the local Redis read in the shell (no pipeline: the watcher runs
 # twice a second on the master's pod). Sets ROLE (`master`, `slave`; "" when the local Redis
-# does not answer) and, for a master, GOOD: replicas acknowledging fresh (at most LAG seconds
+# does not answer), REPLID (its replication ID) and, for a master, GOOD: replicas acknowledging fresh (at most LAG seconds
 # ago, Redis's `lag`) and at least the oldest offset of HISTORY, which this call extends (by
 # the master's offset now) and trims to KEEP entries. Not its acknowledgements alone: a
 # replica that hears nothing from this master (frames dropped one way) still acknowledges,
 # an offset that no longer grows.
 read_replication() {
     local info line offset="" lag oldest online=""
-    ROLE="" GOOD=""
+    ROLE="" GOOD="" REPLID=""
     info=$(redis_cmd "$LOCAL" INFO replication) || return 0
     while IFS= read -r line; do
         line=${line%"$CR"}
         case $line in
             role:*) ROLE=${line#role:} ;;
+            master_replid:*) REPLID=${line#master_replid:} ;;
             master_repl_offset:*) offset=${line#master_repl_offset:} ;;
             slave[0-9]*:*state=online*) online="$online $line" ;;
         esac
@@ -158,6 +159,17 @@ orphan_master_possible() {
     return 1
 }
 
+# Record the history this pod's Redis created as master (REPLID, read as master), once per
+# promotion, for redis-start.sh's next start (MASTER_HISTORY_FILE, scan_self): whole or
+# not at all (a rename), and nothing when the volume is not writable.
+record_master_history() {
+    [ -n "$REPLID" ] && [ "$REPLID" != "$RECORDED_REPLID" ] || return 0
+    if [ -d "$CONF_DIR" ] && echo "$REPLID" >"$MASTER_HISTORY_FILE.new" 2>/dev/null &&
+        mv "$MASTER_HISTORY_FILE.new" "$MASTER_HISTORY_FILE"; then
+        RECORDED_REPLID=$REPLID
+    fi
+}
+
 # The local Sentinel names another pod master at a config epoch newer than the one it named
 # this pod by (MY_EPOCH, recorded at the checks where it named this pod; "" until then): a
 # failover replaced this master. It answers again (a freeze, a pause, a cut ended) before
@@ -246,6 +258,8 @@ fenced=0
 held_for=""
 MY_EPOCH=""
 ARMED_MIN_REPLICAS=""
+RECORDED_REPLID=""
+[ ! -s "$MASTER_HISTORY_FILE" ] || RECORDED_REPLID=$(cat "$MASTER_HISTORY_FILE")
 UNANSWERED=0
 need=$((MAJORITY - 1))
 limit_ms=""
@@ -267,7 +281,7 @@ while :; do
     fi
     read_replication
     case $ROLE in
-        master) ;;
+        master) record_master_history ;;
         "")
             # No answer (busy, frozen, restarting): nothing is decided on it, but a master its
             # Sentinel says was failed over gets the fence at once (fence_unanswered).

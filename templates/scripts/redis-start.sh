@@ -63,10 +63,20 @@ first_boot() {
     [ ! -e "$ROLE_MARKER" ] && ! has_data
 }
 
-# What this node holds: MY_OFFSET, above 0 whenever it holds a key (node_info).
+# What this node holds: MY_OFFSET, above 0 whenever it holds a key (node_info), and
+# MY_MASTER_REPLID when its data is on the history it created as master (its replication
+# ID, restored from the RDB, is the one MASTER_HISTORY_FILE records): then no peer on
+# another history holds more of it (scan_peers). A start from an AOF (a new ID), a snapshot
+# older than the promotion, or a promotion not recorded yet leaves it "": offsets decide.
 scan_self() {
+    local recorded=""
     node_info "$LOCAL"
     MY_OFFSET=$NODE_OFFSET
+    MY_MASTER_REPLID=""
+    [ ! -s "$MASTER_HISTORY_FILE" ] || recorded=$(cat "$MASTER_HISTORY_FILE")
+    if [ "$MY_OFFSET" -gt 1 ] && [ -n "$NODE_REPLID" ] && [ "$NODE_REPLID" = "$recorded" ]; then
+        MY_MASTER_REPLID=$NODE_REPLID
+    fi
 }
 
 # May this node replicate HOST (whose offset is OFFSET, "" when unknown)? A replica that

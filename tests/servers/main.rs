@@ -8,8 +8,10 @@ mod local_servers;
 
 mod master_as_replica;
 mod new_volume_hold;
+mod own_history;
 mod prestop_successor;
 mod replicas_outgrown;
+mod replication_steps;
 mod resp_tls;
 mod script_functions;
 mod sentinel_choice;

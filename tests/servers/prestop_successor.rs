@@ -4,6 +4,7 @@
 //! `dash`, with the script's own functions. Hosts are loopback ports here.
 
 use crate::local_servers::{Processes, cli, free_port, replication_field as field, start, until};
+use crate::replication_steps::{attach, write};
 use crate::script_functions::{dash_ok, function, script};
 use std::time::Duration;
 
@@ -35,27 +36,6 @@ echo "$found $replica"
         reply_field = function(common, "reply_field"),
     );
     dash_ok::<&str>(&text, &[]).trim_end().to_string()
-}
-
-/// `peer` replicates `master` and holds its whole stream.
-fn attach(peer: u16, master: u16) {
-    assert_eq!(
-        cli(peer, &["REPLICAOF", "127.0.0.1", &master.to_string()]).trim(),
-        "OK"
-    );
-    assert!(
-        until(Duration::from_secs(10), || {
-            field(peer, "master_link_status") == "up"
-                && field(peer, "master_repl_offset") == field(master, "master_repl_offset")
-        }),
-        "the replica never caught up"
-    );
-}
-
-fn write(port: u16, from: u32, to: u32) {
-    for i in from..to {
-        assert_eq!(cli(port, &["SET", &format!("k{i}"), "v"]).trim(), "OK");
-    }
 }
 
 /// A replica promoted while its master went on writing (a failover that lost its race:

@@ -7,37 +7,9 @@
 //! replica of this node is configured with.
 
 use crate::local_servers::{Processes, cli, free_port, replication_field as field, start, until};
+use crate::replication_steps::{attach, promote, replicate, write};
 use crate::script_functions::{dash_ok, function, script};
 use std::time::Duration;
-
-fn write(port: u16, from: u32, to: u32) {
-    for i in from..to {
-        assert_eq!(cli(port, &["SET", &format!("k{i}"), "v"]).trim(), "OK");
-    }
-}
-
-fn replicate(replica: u16, host: &str, master: u16) {
-    assert_eq!(
-        cli(replica, &["REPLICAOF", host, &master.to_string()]).trim(),
-        "OK"
-    );
-}
-
-/// `replica` replicates `master` and holds its whole stream.
-fn attach(replica: u16, master: u16) {
-    replicate(replica, "127.0.0.1", master);
-    assert!(
-        until(Duration::from_secs(10), || {
-            field(replica, "master_link_status") == "up"
-                && field(replica, "master_repl_offset") == field(master, "master_repl_offset")
-        }),
-        "the replica never caught up"
-    );
-}
-
-fn promote(port: u16) {
-    assert_eq!(cli(port, &["REPLICAOF", "NO", "ONE"]).trim(), "OK");
-}
 
 /// What the restarted node (holding nothing) decides of its peers `a` and `b`:
 /// "outgrown=… best=… master=… follow=yes|no own_replica=yes|no", the last whether it would
@@ -48,6 +20,7 @@ fn decided(a: u16, b: u16) -> String {
     let functions = [
         function(common, "node_info_of"),
         function(common, "node_holds_stream"),
+        function(common, "on_own_history"),
         function(common, "scan_peers"),
         function(common, "listed"),
         function(common, "peer_answered"),
@@ -59,6 +32,7 @@ fn decided(a: u16, b: u16) -> String {
         r#"SELF=localhost
 REDIS_PORT=0
 MY_OFFSET=0
+MY_MASTER_REPLID=""
 SENTINEL_MASTER=localhost
 SENTINELS_AGREE=3
 MAJORITY=2
