@@ -2,7 +2,7 @@
 //! wait, ask (`redis-cli`), and kill at the end whatever happened.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -24,6 +24,23 @@ impl Drop for Processes {
             let _ = child.wait();
         }
     }
+}
+
+/// A server's config file `name` in `dir`: `port`, loopback, no automatic snapshot, no
+/// replication PINGs in the stream (the offsets compared are the writes' alone), its RDB
+/// (`SAVE`, a full sync's) in `dir`; then `extra` (whole lines).
+pub fn quiet_conf(dir: &Path, name: &str, port: u16, extra: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "port {port}\nbind 127.0.0.1\nsave \"\"\nrepl-ping-replica-period 3600\n\
+             dir {}\ndbfilename {name}.rdb\n{extra}",
+            dir.display()
+        ),
+    )
+    .expect("write conf");
+    path
 }
 
 /// `redis-server CONF`, as Sentinel with `sentinel`.
@@ -57,6 +74,13 @@ pub fn replication_field(port: u16, name: &str) -> String {
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{name}:")).map(str::to_string))
         .unwrap_or_default()
+}
+
+/// Whether every server at `ports` answers `PING` within 10 s.
+pub fn all_answer(ports: &[u16]) -> bool {
+    until(Duration::from_secs(10), || {
+        ports.iter().all(|&p| cli(p, &["PING"]).trim() == "PONG")
+    })
 }
 
 /// Whether `done` held within `limit`, asked every 200 ms.

@@ -8,11 +8,12 @@
 //! Hosts are loopback ports here; this node's own name (`SELF`) is `localhost`, the name its
 //! replicas are configured with.
 
-use crate::local_servers::{Processes, cli, free_port, replication_field as field, start, until};
+use crate::local_servers::{
+    Processes, all_answer, cli, free_port, quiet_conf, replication_field as field, start,
+};
 use crate::replication_steps::{attach, promote, replicate, write};
-use crate::script_functions::{dash_ok, function, script};
+use crate::script_functions::{ASK_ALL_BY_PORT, dash_ok, function, script};
 use std::path::Path;
-use std::time::Duration;
 
 /// What the restarted node at `port` decides of its peers `deposed` and `replica` with
 /// `recorded` in its history file: "own=… outgrown=… best=…".
@@ -37,17 +38,7 @@ MASTER_HISTORY_FILE={file}
 MY_MASTER_REPLID=""
 peers() {{ echo {deposed} {replica}; }}
 node_info() {{ node_info_of "$(redis-cli -p "$1" INFO replication keyspace | tr -d '\r')"; }}
-# common.sh's ask_all, one host after the other (hosts are ports here).
-ask_all() {{
-    local dir=$1 n=100 hosts="" host
-    shift 2
-    while [ "$1" != -- ]; do hosts="$hosts $1"; shift; done
-    shift
-    for host in $hosts; do
-        n=$((n + 1))
-        redis-cli -p "$host" "$@" >"$dir/$n"
-    done
-}}
+{ASK_ALL_BY_PORT}
 {functions}
 scan_self
 scan_peers
@@ -70,30 +61,13 @@ echo "own=${{MY_MASTER_REPLID:-none}} outgrown=${{PEERS_OUTGROWN# }} best=$BEST_
 fn a_restarted_master_takes_no_deposed_master_for_a_better_copy() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (deposed, restarted, replica) = (free_port(), free_port(), free_port());
-    let conf = |name: &str, port: u16, extra: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(
-            &path,
-            format!(
-                "port {port}\nbind 127.0.0.1\nsave \"\"\nrepl-ping-replica-period 3600\n\
-                 dir {}\ndbfilename {name}.rdb\n{extra}",
-                dir.path().display()
-            ),
-        )
-        .expect("write conf");
-        path
-    };
+    let conf = |name: &str, port: u16, extra: &str| quiet_conf(dir.path(), name, port, extra);
     let _peers = Processes(vec![
         start(&conf("deposed.conf", deposed, ""), false),
         start(&conf("replica.conf", replica, ""), false),
     ]);
     let first = Processes(vec![start(&conf("restarted.conf", restarted, ""), false)]);
-    let answers = |p: u16| {
-        until(Duration::from_secs(10), || {
-            cli(p, &["PING"]).trim() == "PONG"
-        })
-    };
-    assert!([deposed, replica, restarted].into_iter().all(answers));
+    assert!(all_answer(&[deposed, replica, restarted]));
 
     // The failover: `restarted` replicated the master and was promoted; it took writes.
     write(deposed, 0, 50);
@@ -115,7 +89,7 @@ fn a_restarted_master_takes_no_deposed_master_for_a_better_copy() {
     // As every start: a replica of nothing, from its RDB.
     let conf_again = conf("restarted.conf", restarted, "replicaof 127.0.0.1 1\n");
     let _again = Processes(vec![start(&conf_again, false)]);
-    assert!(answers(restarted));
+    assert!(all_answer(&[restarted]));
     assert_eq!(
         (
             field(restarted, "master_replid"),

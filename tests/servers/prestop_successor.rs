@@ -3,10 +3,11 @@
 //! to a successor holding the whole stream": on two real `redis-server` processes, under
 //! `dash`, with the script's own functions. Hosts are loopback ports here.
 
-use crate::local_servers::{Processes, cli, free_port, replication_field as field, start, until};
+use crate::local_servers::{
+    Processes, all_answer, cli, free_port, quiet_conf, replication_field as field, start,
+};
 use crate::replication_steps::{attach, write};
 use crate::script_functions::{dash_ok, function, script};
-use std::time::Duration;
 
 /// What the hook's functions say of `peer` from `master`'s side: "PEER_OR_NONE REPLICA",
 /// where REPLICA is `yes` when `replica_of_here` holds. `fence` is FENCE_OFFSET ("" before
@@ -47,28 +48,12 @@ echo "$found $replica"
 fn the_hook_steps_down_only_to_a_peer_promoted_holding_its_whole_stream() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (a, b) = (free_port(), free_port());
-    let conf = |name: &str, port: u16| {
-        let path = dir.path().join(name);
-        // No replication PINGs in the stream: the offsets compared are the writes' alone.
-        // A full sync's RDB lands in the temp dir.
-        std::fs::write(
-            &path,
-            format!(
-                "port {port}\nbind 127.0.0.1\nsave \"\"\nrepl-ping-replica-period 3600\n\
-                 dir {}\ndbfilename {name}.rdb\n",
-                dir.path().display()
-            ),
-        )
-        .expect("write conf");
-        path
-    };
+    let conf = |name: &str, port: u16| quiet_conf(dir.path(), name, port, "");
     let _servers = Processes(vec![
         start(&conf("a.conf", a), false),
         start(&conf("b.conf", b), false),
     ]);
-    assert!(until(Duration::from_secs(10), || cli(a, &["PING"]).trim()
-        == "PONG"
-        && cli(b, &["PING"]).trim() == "PONG"));
+    assert!(all_answer(&[a, b]));
     write(a, 0, 50);
     attach(b, a);
     let replid = field(a, "master_replid");

@@ -6,10 +6,11 @@
 //! Hosts are loopback ports here; this node's own name (`SELF`) is `localhost`, the name the
 //! replica of this node is configured with.
 
-use crate::local_servers::{Processes, cli, free_port, replication_field as field, start, until};
+use crate::local_servers::{
+    Processes, all_answer, free_port, quiet_conf, replication_field as field, start,
+};
 use crate::replication_steps::{attach, promote, replicate, write};
-use crate::script_functions::{dash_ok, function, script};
-use std::time::Duration;
+use crate::script_functions::{ASK_ALL_BY_PORT, dash_ok, function, script};
 
 /// What the restarted node (holding nothing) decides of its peers `a` and `b`:
 /// "outgrown=… best=… master=… follow=yes|no own_replica=yes|no", the last whether it would
@@ -37,17 +38,7 @@ SENTINEL_MASTER=localhost
 SENTINELS_AGREE=3
 MAJORITY=2
 peers() {{ echo {a} {b}; }}
-# common.sh's ask_all, one host after the other (hosts are ports here).
-ask_all() {{
-    local dir=$1 n=100 hosts="" host
-    shift 2
-    while [ "$1" != -- ]; do hosts="$hosts $1"; shift; done
-    shift
-    for host in $hosts; do
-        n=$((n + 1))
-        redis-cli -p "$host" "$@" >"$dir/$n"
-    done
-}}
+{ASK_ALL_BY_PORT}
 {functions}
 scan_peers
 if may_follow "$PEER_MASTER" "$PEER_MASTER_OFFSET"; then follow=yes; else follow=no; fi
@@ -71,19 +62,7 @@ echo "outgrown=${{PEERS_OUTGROWN# }} best=$BEST_PEER master=$PEER_MASTER follow=
 fn a_restarted_node_follows_no_master_its_replicas_outgrew() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (deposed, replica, restarted) = (free_port(), free_port(), free_port());
-    let conf = |name: &str, port: u16, extra: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(
-            &path,
-            format!(
-                "port {port}\nbind 127.0.0.1\nsave \"\"\nrepl-ping-replica-period 3600\n\
-                 dir {}\ndbfilename {name}.rdb\n{extra}",
-                dir.path().display()
-            ),
-        )
-        .expect("write conf");
-        path
-    };
+    let conf = |name: &str, port: u16, extra: &str| quiet_conf(dir.path(), name, port, extra);
     let _servers = Processes(vec![
         start(&conf("deposed.conf", deposed, ""), false),
         start(&conf("replica.conf", replica, ""), false),
@@ -93,11 +72,7 @@ fn a_restarted_node_follows_no_master_its_replicas_outgrew() {
             false,
         ),
     ]);
-    assert!(until(Duration::from_secs(10), || [
-        deposed, replica, restarted
-    ]
-    .iter()
-    .all(|&p| cli(p, &["PING"]).trim() == "PONG")));
+    assert!(all_answer(&[deposed, replica, restarted]));
 
     // The master's writes reach the replica; the replica is promoted (the restarted node's
     // time as master, as its replica saw it) and takes writes of its own.

@@ -32,3 +32,16 @@ pub fn dash_ok<S: AsRef<OsStr>>(text: &str, args: &[S]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// common.sh's `ask_all` for loopback servers, one host after the other (hosts are ports
+/// here): each reply in `$dir/101`, `$dir/102`… as the script reads them.
+pub const ASK_ALL_BY_PORT: &str = r#"ask_all() {
+    local dir=$1 n=100 hosts="" host
+    shift 2
+    while [ "$1" != -- ]; do hosts="$hosts $1"; shift; done
+    shift
+    for host in $hosts; do
+        n=$((n + 1))
+        redis-cli -p "$host" "$@" >"$dir/$n"
+    done
+}"#;
