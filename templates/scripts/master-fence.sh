@@ -35,11 +35,11 @@ HISTORY=""
 
 # One `INFO replication` of the local Redis read in the shell (no pipeline: the watcher runs
 # twice a second on the master's pod). Sets ROLE (`master`, `slave`; "" when the local Redis
-# does not answer), REPLID (its replication ID) and, for a master, GOOD: replicas acknowledging fresh (at most LAG seconds
-# ago, Redis's `lag`) and at least the oldest offset of HISTORY, which this call extends (by
-# the master's offset now) and trims to KEEP entries. Not its acknowledgements alone: a
-# replica that hears nothing from this master (frames dropped one way) still acknowledges,
-# an offset that no longer grows.
+# does not answer), REPLID (its replication ID) and, for a master, GOOD: replicas
+# acknowledging fresh (at most LAG seconds ago, Redis's `lag`) and at least the oldest
+# offset of HISTORY, which this call extends (by the master's offset now) and trims to KEEP
+# entries. Not its acknowledgements alone: a replica that hears nothing from this master
+# (frames dropped one way) still acknowledges, an offset that no longer grows.
 read_replication() {
     local info line offset="" lag oldest online=""
     ROLE="" GOOD="" REPLID=""
