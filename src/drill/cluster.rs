@@ -83,6 +83,16 @@ pub trait Cluster: Sync {
             self.pod_name(ordinal)
         )
     }
+    /// Drop every frame between pods `a` and `b` (both ways, silently), each still reaching
+    /// the other pods and clients; or lift that cut.
+    fn cut_between(&self, a: usize, b: usize, on: bool) -> anyhow::Result<()> {
+        let _ = on;
+        anyhow::bail!(
+            "this target cannot cut the path between {} and {} only",
+            self.pod_name(a),
+            self.pod_name(b)
+        )
+    }
     /// The pod's node is lost (it loses power): every frame to or from the pod silently
     /// dropped (no RST), its processes stopped, its kubelet gone, so the pod stays Running
     /// and Ready as last reported until the node lifecycle controller marks it NotReady, the

@@ -464,6 +464,12 @@ impl Cluster for LocalSet {
         self.network.set_cut(ordinal, cut, on)
     }
 
+    fn cut_between(&self, a: usize, b: usize, on: bool) -> anyhow::Result<()> {
+        self.pod(a)?;
+        self.pod(b)?;
+        self.network.set_pair_cut(a, b, on)
+    }
+
     fn is_running(&self, ordinal: usize) -> bool {
         self.pods.get(ordinal).is_some_and(|p| p.is_running())
     }

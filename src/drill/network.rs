@@ -252,6 +252,36 @@ impl Network {
         self.set_drops(&chain, "forward", ordinal, cut.directions(), on)
     }
 
+    /// Drop every frame between pods `a` and `b`, both ways, silently, while each still
+    /// reaches every other pod and the host; or lift that cut. A link between two pods only
+    /// (a broken path between two nodes): the master keeps streaming to its other replicas
+    /// while this one falls behind (`lagging-replica-promoted`). One chain per pair.
+    pub fn set_pair_cut(&self, a: usize, b: usize, on: bool) -> anyhow::Result<()> {
+        let (a, b) = (a.min(b), a.max(b));
+        let table = self.table();
+        let chain = format!("pair{a}x{b}");
+        if !on {
+            return nft(&["delete", "chain", "bridge", &table, &chain]);
+        }
+        nft(&["add", "table", "bridge", &table])?;
+        cleanup::register(Resource::BridgeTable(table.clone()));
+        nft(&[
+            "add",
+            "chain",
+            "bridge",
+            &table,
+            &chain,
+            "{ type filter hook forward priority 0; policy accept; }",
+        ])?;
+        let (link_a, link_b) = (self.host_link(a), self.host_link(b));
+        for (from, to) in [(&link_a, &link_b), (&link_b, &link_a)] {
+            nft(&[
+                "add", "rule", "bridge", &table, &chain, "iifname", from, "oifname", to, "drop",
+            ])?;
+        }
+        Ok(())
+    }
+
     /// The pod's node is lost (or back): every frame between the pod and anything else,
     /// the other pods, the client pods and the host (the drill's own checks) alike, dropped
     /// silently, as when a node loses power: no RST, no ICMP, connections hang until their

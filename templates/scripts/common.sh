@@ -402,14 +402,15 @@ node_info() {
 }
 
 # node_info from the text of an `INFO replication keyspace` reply (CRs stripped); also
-# NODE_MASTER_HOST (the master a replica is configured to follow, "" for a master) and the
-# node's history: NODE_REPLID, NODE_REPLID2 and NODE_SECOND_OFFSET (INFO's master_replid,
+# NODE_MASTER_HOST (the master a replica is configured to follow, "" for a master),
+# NODE_LINK (a replica's master_link_status) and the node's history: NODE_REPLID, NODE_REPLID2 and NODE_SECOND_OFFSET (INFO's master_replid,
 # master_replid2, second_repl_offset).
 node_info_of() {
     NODE_ROLE=""
     NODE_OFFSET=0
     NODE_KEYS=0
     NODE_MASTER_HOST=""
+    NODE_LINK=""
     NODE_REPLID=""
     NODE_REPLID2=""
     NODE_SECOND_OFFSET=0
@@ -418,6 +419,7 @@ node_info_of() {
         case $line in
             role:*) NODE_ROLE=${line#role:} ;;
             master_host:*) NODE_MASTER_HOST=${line#master_host:} ;;
+            master_link_status:*) NODE_LINK=${line#master_link_status:} ;;
             master_replid:*) NODE_REPLID=${line#master_replid:} ;;
             master_replid2:*) NODE_REPLID2=${line#master_replid2:} ;;
             second_repl_offset:*) NODE_SECOND_OFFSET=${line#second_repl_offset:} ;;

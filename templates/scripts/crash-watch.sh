@@ -5,10 +5,14 @@
 # `SENTINEL FAILOVER` at once instead of leaving Sentinel to wait down-after-milliseconds.
 # A freeze (SIGSTOP, a long fork) never fires it: a stopped process still holds its socket,
 # so a connect succeeds or times out, it is never refused, and its connections stay open.
+# While the local Redis is a replica, each check also runs replica-align.sh's align_replica.
 # shellcheck shell=dash
 SCRIPT=crash-watch
 # shellcheck source=common.sh
 . /scripts/common.sh
+# While the local Redis is a replica: "A lagging replica catches up from a sibling".
+# shellcheck source=replica-align.sh
+. /scripts/replica-align.sh
 
 # While the local Redis is master, a SUBSCRIBE connection to it (one redis-cli process)
 # wakes the watcher the moment it ends: the kernel closes a dead process's sockets at once, a
@@ -282,8 +286,10 @@ while :; do
             armed=0 refused=0
             ;;
         replica)
-            # Sentinel or preStop demoted it: nothing to watch until it is master again.
+            # Sentinel or preStop demoted it: no crash to watch until it is master again;
+            # while its master is silent, it may catch up from a sibling (replica-align.sh).
             armed=0 refused=0
+            align_replica
             ;;
         *)
             # A timeout (a freeze, never a death) or an error keeps the watch armed but

@@ -10,6 +10,7 @@ mod master_as_replica;
 mod new_volume_hold;
 mod own_history;
 mod prestop_successor;
+mod replica_align;
 mod replicas_outgrown;
 mod replication_steps;
 mod resp_tls;

@@ -200,7 +200,7 @@ fn config_epoch(r: &Rehearsal) -> Option<u64> {
 }
 
 /// The `slave-priority` Sentinel `ordinal` last read from the replica at `address`.
-fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<String> {
+pub(super) fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<String> {
     let name = &r.cluster.spec().master_name;
     let reply = r
         .cluster

@@ -11,6 +11,7 @@ mod exporters;
 mod failover;
 mod handover;
 mod handover_crash;
+mod lagging;
 mod load;
 mod node;
 mod orphan;
@@ -347,6 +348,14 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "node-loss",
         play: node::node_loss,
         failover: Failover::RequiredWithin(node::FAILOVER_SLACK),
+        ..SCENARIO
+    },
+    Scenario {
+        name: "lagging-replica-promoted",
+        play: lagging::lagging_replica_promoted,
+        failover: Failover::Happens,
+        // Write safety is what it rehearses (as `restart-beside-deposed-master`).
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
     },
 ];
