@@ -41,6 +41,11 @@ pub enum FaultKind {
     /// Drop what the pod sends to its peers (`direction` `from-pod`) or what they send it
     /// (`to-pod`); clients outside the set still reach it both ways.
     OneWayCut,
+    /// Drop every frame between the pod and one other pod (`peer`), both ways, silently;
+    /// each still reaches the rest of the set and the clients (a broken path between two
+    /// nodes): a master cut from one replica streams on to the others, which that replica
+    /// then lags.
+    CutBetween,
     /// Re-render with two more pods and apply as a user would (`rollout`); `duration` later,
     /// re-render with the original size and apply again (the two pods are deleted, their
     /// claims kept, as the StatefulSet controller does). Needs a profile to re-render.
@@ -66,7 +71,7 @@ pub enum FaultKind {
 /// script's `timeout 2 redis-cli` has.
 pub const DNS_LATE_SECONDS: f64 = 1.5;
 
-pub const ALL: [FaultKind; 21] = [
+pub const ALL: [FaultKind; 22] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -82,6 +87,7 @@ pub const ALL: [FaultKind; 21] = [
     FaultKind::RollingRestart,
     FaultKind::Isolate,
     FaultKind::OneWayCut,
+    FaultKind::CutBetween,
     FaultKind::Scale,
     FaultKind::PasswordRotation,
     FaultKind::DnsNone,
@@ -117,6 +123,7 @@ impl FaultKind {
             FaultKind::RollingRestart => "rolling-restart",
             FaultKind::Isolate => "isolate",
             FaultKind::OneWayCut => "one-way-cut",
+            FaultKind::CutBetween => "cut-between",
             FaultKind::Scale => "scale",
             FaultKind::PasswordRotation => "password-rotation",
             FaultKind::DnsNone => "dns-none",

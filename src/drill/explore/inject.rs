@@ -21,6 +21,8 @@ pub enum Heal {
     Thaw(usize),
     Reconnect(usize),
     Uncut(usize, Cut),
+    /// Lift the cut between the two pods (the fault's target first).
+    UncutPair(usize, usize),
     /// Lift the DNS fault (the fault's pod, if it targets one).
     Dns(usize),
     /// The lost node comes back, rebooted.
@@ -35,6 +37,7 @@ impl Heal {
             | Heal::Thaw(i)
             | Heal::Reconnect(i)
             | Heal::Uncut(i, _)
+            | Heal::UncutPair(i, _)
             | Heal::Dns(i)
             | Heal::RestoreNode(i) => *i,
         }
@@ -47,6 +50,7 @@ impl Heal {
             Heal::Thaw(i) => cluster.freeze_pod(*i, false),
             Heal::Reconnect(i) => cluster.partition_pod(*i, false),
             Heal::Uncut(i, cut) => cluster.cut_pod(*i, *cut, false),
+            Heal::UncutPair(i, j) => cluster.cut_between(*i, *j, false),
             Heal::Dns(_) => cluster.dns_fault(None),
             Heal::RestoreNode(i) => cluster.restore_node(*i),
         }
@@ -132,6 +136,19 @@ pub fn inject(
             };
             cluster.cut_pod(i, cut, true)?;
             Some(Heal::Uncut(i, cut))
+        }
+        FaultKind::CutBetween => {
+            let i = target()?;
+            let peer = fault
+                .peer
+                .as_deref()
+                .context("cut-between needs `peer`: the other pod of the cut")?;
+            let j = ordinal_of(cluster, peer)?;
+            if i == j {
+                bail!("cut-between needs two different pods, not {peer} twice");
+            }
+            cluster.cut_between(i, j, true)?;
+            Some(Heal::UncutPair(i, j))
         }
         FaultKind::DnsNone => {
             cluster.dns_fault(Some(DnsFault::Down))?;

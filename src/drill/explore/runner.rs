@@ -111,6 +111,9 @@ fn describe(fault: &Fault) -> String {
     if let Some(direction) = &fault.direction {
         text += &format!(" ({direction})");
     }
+    if let Some(peer) = &fault.peer {
+        text += &format!(" and {peer}");
+    }
     match fault.fault {
         FaultKind::RollingRestart | FaultKind::PasswordRotation => {}
         FaultKind::Scale => text += &format!(" (+2 pods for {} s)", fault.duration),
@@ -146,7 +149,7 @@ fn execute(
     for fault in &schedule.faults {
         let target = (fault.target != "all").then_some(&fault.target);
         let named = fault.starts.iter().chain(&fault.stops).map(|s| &s.pod);
-        for pod in target.into_iter().chain(named) {
+        for pod in target.into_iter().chain(&fault.peer).chain(named) {
             ordinal_of(r.cluster, pod)?;
         }
     }

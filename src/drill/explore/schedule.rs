@@ -32,6 +32,9 @@ pub struct Fault {
     /// `one-way-cut`: `from-pod` (what the target sends is dropped) or `to-pod`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
+    /// `cut-between`: the other pod of the cut.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
     /// Whole-set restarts: the order and delays of the pods' starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub starts: Vec<Start>,
@@ -132,11 +135,14 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
             duration: 0.0,
             container: None,
             direction: None,
+            peer: None,
             starts: Vec::new(),
             stops: Vec::new(),
         };
         // Restarting a set takes a few seconds of graceful stops beyond its planned delays.
         let mut overhead = 0.0;
+        // The other pod a fault holds (`cut-between`'s peer).
+        let mut pair = None;
         match kind {
             FaultKind::KillRedis | FaultKind::KillSentinel => {
                 fault.duration = draw.between(0.5, 2.5 * da)
@@ -149,6 +155,13 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
             FaultKind::OneWayCut => {
                 fault.direction = Some(["from-pod", "to-pod"][draw.below(2)].to_string());
                 fault.duration = draw.between(0.5, 3.0 * da);
+            }
+            FaultKind::CutBetween => {
+                // Any other pod: the target's ordinal plus 1..n-1, modulo n.
+                let other = (ordinal + 1 + draw.below(n.max(2) - 1)) % n;
+                fault.peer = Some(shape.pods[other].clone());
+                fault.duration = draw.between(0.5, 3.0 * da);
+                pair = Some(other);
             }
             FaultKind::FreezeShort => fault.duration = draw.between(0.2 * da, 0.8 * da),
             FaultKind::FreezeLong => fault.duration = draw.between(1.2 * da, 3.0 * da),
@@ -210,7 +223,8 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
         let free = if kind.whole_set() {
             pod_free.iter().copied().fold(set_free, f64::max)
         } else {
-            pod_free[ordinal].max(set_free)
+            let held = pair.map_or(0.0, |p| pod_free[p]);
+            pod_free[ordinal].max(held).max(set_free)
         };
         clock = tenths(clock.max(free + 1.0));
         fault.at = clock;
@@ -219,6 +233,9 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
             set_free = end;
         } else {
             pod_free[ordinal] = end;
+            if let Some(p) = pair {
+                pod_free[p] = end;
+            }
         }
         faults.push(fault);
     }
@@ -273,12 +290,21 @@ mod tests {
                 match f.fault {
                     FaultKind::FreezeShort => assert!(f.duration < 5.0),
                     FaultKind::FreezeLong => assert!(f.duration > 5.0),
+                    FaultKind::CutBetween => {
+                        let peer = f.peer.as_ref().expect("a peer");
+                        assert!(pods.contains(peer) && *peer != f.target, "{seed}: {f:?}");
+                    }
                     _ => assert!(f.duration >= 0.0),
                 }
+                assert_eq!(f.peer.is_some(), f.fault == FaultKind::CutBetween);
+                // The pods a fault holds: its target and a cut's other pod.
+                let held = |g: &Fault| [Some(g.target.clone()), g.peer.clone()];
                 for earlier in &schedule.faults[..k] {
-                    let same = earlier.target == f.target
-                        || f.fault.whole_set()
-                        || earlier.fault.whole_set();
+                    let shared = held(f)
+                        .iter()
+                        .flatten()
+                        .any(|p| held(earlier).iter().flatten().any(|q| q == p));
+                    let same = shared || f.fault.whole_set() || earlier.fault.whole_set();
                     if same {
                         assert!(
                             f.at > earlier.at + earlier.duration,

@@ -87,6 +87,7 @@ mod tests {
             duration,
             container: None,
             direction: None,
+            peer: None,
             starts: Vec::new(),
             stops: Vec::new(),
         }
