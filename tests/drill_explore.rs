@@ -141,8 +141,10 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
     assert!(invariants(&again["schedules"][0]).iter().any(|i| i == "I2"));
 }
 
-/// `make test`'s short exploration of `production`: two schedules of two faults, seed 1,
-/// the JSON shape of the contract, the exit code agreeing with the violations counted.
+/// `make test`'s short exploration of `production`: two schedules of two faults, seed 26
+/// (with the whole catalogue its draws are short: `isolate` 1 s, a `restart-all`, a
+/// `cut-between` 1.8 s, a `kill-redis`), the JSON shape of the contract, the exit code
+/// agreeing with the violations counted.
 #[test]
 fn production_short_exploration() {
     let (report, code, stderr) = explore(&[
@@ -150,7 +152,7 @@ fn production_short_exploration() {
         "production",
         "--explore",
         "--seed",
-        "1",
+        "26",
         "--schedules",
         "2",
         "--steps",
@@ -158,7 +160,7 @@ fn production_short_exploration() {
         "--shrink-replays",
         "0",
     ]);
-    assert_eq!(report["seed"], 1);
+    assert_eq!(report["seed"], 26);
     // The engine and version explored, as the scenarios' report names them.
     assert_eq!(report["engine"], "redis");
     let version = report["server_version"].as_str().expect("server_version");
@@ -186,6 +188,11 @@ fn production_short_exploration() {
     assert_eq!(report["violations"], counted);
     assert_eq!(code, Some(if counted > 0 { 1 } else { 0 }), "{stderr}");
     assert!(stderr.contains("schedule 1/2, fault 1/2: "), "{stderr}");
+    // The pairwise cut runs (its nftables chain added and deleted) in every `make test`.
+    assert!(
+        stderr.contains("schedule 2/2, fault 1/2: cut-between "),
+        "{stderr}"
+    );
 }
 
 #[test]

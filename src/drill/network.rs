@@ -258,21 +258,10 @@ impl Network {
     /// while this one falls behind (`lagging-replica-promoted`). One chain per pair.
     pub fn set_pair_cut(&self, a: usize, b: usize, on: bool) -> anyhow::Result<()> {
         let (a, b) = (a.min(b), a.max(b));
-        let table = self.table();
         let chain = format!("pair{a}x{b}");
-        if !on {
-            return nft(&["delete", "chain", "bridge", &table, &chain]);
-        }
-        nft(&["add", "table", "bridge", &table])?;
-        cleanup::register(Resource::BridgeTable(table.clone()));
-        nft(&[
-            "add",
-            "chain",
-            "bridge",
-            &table,
-            &chain,
-            "{ type filter hook forward priority 0; policy accept; }",
-        ])?;
+        let Some(table) = self.set_chain(&chain, "forward", on)? else {
+            return Ok(());
+        };
         let (link_a, link_b) = (self.host_link(a), self.host_link(b));
         for (from, to) in [(&link_a, &link_b), (&link_b, &link_a)] {
             nft(&[
@@ -310,9 +299,25 @@ impl Network {
         directions: &[&str],
         on: bool,
     ) -> anyhow::Result<()> {
+        let Some(table) = self.set_chain(chain, hook, on)? else {
+            return Ok(());
+        };
+        let link = self.host_link(ordinal);
+        for direction in directions {
+            nft(&[
+                "add", "rule", "bridge", &table, chain, direction, &link, "drop",
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Chain `chain` on `hook` of this network's table, empty, accepting by default; its
+    /// table's name, to add rules to. Or, not `on`, the chain deleted (`None`).
+    fn set_chain(&self, chain: &str, hook: &str, on: bool) -> anyhow::Result<Option<String>> {
         let table = self.table();
         if !on {
-            return nft(&["delete", "chain", "bridge", &table, chain]);
+            nft(&["delete", "chain", "bridge", &table, chain])?;
+            return Ok(None);
         }
         nft(&["add", "table", "bridge", &table])?;
         cleanup::register(Resource::BridgeTable(table.clone()));
@@ -324,13 +329,7 @@ impl Network {
             chain,
             &format!("{{ type filter hook {hook} priority 0; policy accept; }}"),
         ])?;
-        let link = self.host_link(ordinal);
-        for direction in directions {
-            nft(&[
-                "add", "rule", "bridge", &table, chain, direction, &link, "drop",
-            ])?;
-        }
-        Ok(())
+        Ok(Some(table))
     }
 
     /// Delete namespaces, then the host side of each veth (deleting a namespace does not

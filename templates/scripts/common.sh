@@ -403,8 +403,9 @@ node_info() {
 
 # node_info from the text of an `INFO replication keyspace` reply (CRs stripped); also
 # NODE_MASTER_HOST (the master a replica is configured to follow, "" for a master),
-# NODE_LINK (a replica's master_link_status) and the node's history: NODE_REPLID, NODE_REPLID2 and NODE_SECOND_OFFSET (INFO's master_replid,
-# master_replid2, second_repl_offset).
+# NODE_LINK (a replica's master_link_status) and the node's history: NODE_REPLID,
+# NODE_REPLID2 and NODE_SECOND_OFFSET (INFO's master_replid, master_replid2,
+# second_repl_offset).
 node_info_of() {
     NODE_ROLE=""
     NODE_OFFSET=0

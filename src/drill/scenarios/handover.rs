@@ -98,28 +98,7 @@ pub fn prestop_one_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
         bail!("the scenario needs a replica");
     };
     let slow_name = r.cluster.pod_name(slow);
-    r.step(format!(
-        "{slow_name} gets replica-priority 1: every Sentinel's first choice"
-    ));
-    r.cluster.call(
-        slow,
-        false,
-        &["CONFIG", "SET", "replica-priority", "1"],
-        ASK,
-    )?;
-    let address = format!(
-        "{}:{}",
-        r.cluster.spec().fqdn(slow),
-        r.cluster.spec().redis_port
-    );
-    let known = r.wait_until(15.0, || {
-        (0..r.replicas())
-            .all(|i| sentinel_priority(r, i, &address).as_deref() == Some("1"))
-            .then_some(())
-    });
-    if known.is_none() {
-        bail!("the Sentinels did not see {slow_name}'s replica-priority 1 within 15 s");
-    }
+    make_first_choice(r, slow)?;
     let epoch = config_epoch(r).context("no Sentinel answered SENTINEL MASTER")?;
     r.step(format!("SIGSTOP {slow_name}'s Redis"));
     r.cluster.freeze_container(slow, "redis", true)?;
@@ -199,8 +178,34 @@ fn config_epoch(r: &Rehearsal) -> Option<u64> {
         .max()
 }
 
+/// The replica `ordinal` gets `replica-priority 1`, every Sentinel's first choice; returns
+/// once every Sentinel has read it (they ask a replica's `INFO` every 10 s), at most 15 s.
+pub(super) fn make_first_choice(r: &mut Rehearsal, ordinal: usize) -> anyhow::Result<()> {
+    let name = r.cluster.pod_name(ordinal);
+    r.step(format!(
+        "{name} gets replica-priority 1: every Sentinel's first choice"
+    ));
+    r.cluster.call(
+        ordinal,
+        false,
+        &["CONFIG", "SET", "replica-priority", "1"],
+        ASK,
+    )?;
+    let spec = r.cluster.spec();
+    let address = format!("{}:{}", spec.fqdn(ordinal), spec.redis_port);
+    let known = r.wait_until(15.0, || {
+        (0..r.replicas())
+            .all(|i| sentinel_priority(r, i, &address).as_deref() == Some("1"))
+            .then_some(())
+    });
+    if known.is_none() {
+        bail!("the Sentinels did not see {name}'s replica-priority 1 within 15 s");
+    }
+    Ok(())
+}
+
 /// The `slave-priority` Sentinel `ordinal` last read from the replica at `address`.
-pub(super) fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<String> {
+fn sentinel_priority(r: &Rehearsal, ordinal: usize, address: &str) -> Option<String> {
     let name = &r.cluster.spec().master_name;
     let reply = r
         .cluster

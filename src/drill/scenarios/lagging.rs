@@ -15,13 +15,11 @@
 //! up from a sibling".
 
 use super::failover::FAILOVER_GRACE;
-use super::handover::sentinel_priority;
+use super::handover::make_first_choice;
 use super::{expect_replica_of, wait_failover};
 use crate::drill::rehearsal::Rehearsal;
 use anyhow::bail;
-use std::time::Duration;
 
-const ASK: Duration = Duration::from_secs(2);
 /// How long the replica is cut off from the master before the master freezes: writes the
 /// other replica acknowledges and this one does not get.
 const LAG: f64 = 3.0;
@@ -36,25 +34,7 @@ pub fn lagging_replica_promoted(r: &mut Rehearsal) -> anyhow::Result<()> {
     }
     let name = r.cluster.pod_name(master);
     let laggard_name = r.cluster.pod_name(laggard);
-    r.step(format!(
-        "{laggard_name} gets replica-priority 1: every Sentinel's first choice"
-    ));
-    r.cluster.call(
-        laggard,
-        false,
-        &["CONFIG", "SET", "replica-priority", "1"],
-        ASK,
-    )?;
-    let spec = r.cluster.spec();
-    let address = format!("{}:{}", spec.fqdn(laggard), spec.redis_port);
-    let known = r.wait_until(15.0, || {
-        (0..r.replicas())
-            .all(|i| sentinel_priority(r, i, &address).as_deref() == Some("1"))
-            .then_some(())
-    });
-    if known.is_none() {
-        bail!("the Sentinels did not see {laggard_name}'s replica-priority 1 within 15 s");
-    }
+    make_first_choice(r, laggard)?;
     r.step(format!(
         "cutting the path between master {name} and replica {laggard_name} (both ways; each \
          still reaches the other pods)"
