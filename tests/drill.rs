@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 42] = [
+const ALL_SCENARIOS: [&str; 43] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -170,6 +170,7 @@ const ALL_SCENARIOS: [&str; 42] = [
     "master-crash-loop",
     "node-loss",
     "lagging-replica-promoted",
+    "forgotten-failover",
 ];
 
 /// `make test` runs every scenario: ALL_SCENARIOS is the drill's catalogue, in its order (a

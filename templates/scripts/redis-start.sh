@@ -81,23 +81,36 @@ scan_self() {
 
 # May this node replicate HOST (whose offset is OFFSET, "" when unknown)? A replica that
 # syncs replaces its data with the master's, so only when that cannot trade more data for
-# less: a majority of the Sentinels name HOST (their decision makes it the rightful master),
+# less: a majority of the Sentinels name HOST and HOST serves as master (their decision
+# made it the rightful master; one they name that does not serve yet may be waiting for
+# the data this node holds, and is judged by the data: drill `forgotten-failover`),
 # or HOST, not itself a replica of this node, holds at least this node's stream and the
 # whole stream of every peer still replicating this node (scan_peers' PEERS_OUTGROWN).
 # Such a peer resyncs from this node the moment this node's own link is up (a replica
 # serves its replicas what it got from its master): a node restarted from an older
 # snapshot, holding nothing, would otherwise pass a deposed master's data on to the replica
-# that holds the most (drill `restart-beside-deposed-master`). docs/architecture.md §3,
-# "The data rule", "Never through a node its replicas outgrew", "Never a replica of itself".
+# that holds the most (drill `restart-beside-deposed-master`). A node holding nothing
+# loses nothing by a sync, but follows only a node serving as master: one that follows a
+# node still waiting for its own role stops deciding its own, and the pod the Sentinels
+# name could then neither ask for the peer holding the data nor take it over (explore seed
+# 37, `kind` schedule 17: a wiped pod named by the newest Sentinel view followed a waiting
+# empty pod, nobody served for 15 s, and the next fault wiped the only copy).
+# docs/architecture.md §3, "The data rule", "Never through a node its replicas outgrew",
+# "Never a replica of itself".
 may_follow() {
-    local offset=$2
-    [ "$1" = "$SENTINEL_MASTER" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] && return 0
+    local offset=$2 serving=""
+    [ "$(info_field "$1" replication role)" != master ] || serving=1
+    [ "$1" = "$SENTINEL_MASTER" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] &&
+        [ -n "$serving" ] && return 0
     [ -n "$offset" ] || scan_peers
     ! listed "$1" "$PEERS_OUTGROWN" || return 1
     # A peer replicating this pod: following it closes a loop with no master in it, which
     # no Sentinel undoes (explore seed 33, schedule 5: a minority of Sentinels named it).
     ! listed "$1" "$PEERS_HERE" || return 1
-    [ "$MY_OFFSET" -gt 0 ] || return 0
+    if [ "$MY_OFFSET" = 0 ]; then
+        [ -n "$serving" ]
+        return
+    fi
     if [ -z "$offset" ]; then
         peer_answered "$1" || return 1
         offset=$(peer_offset "$1")
@@ -115,13 +128,19 @@ fresh_set() {
 }
 
 # The Sentinels name this pod, it held a role before, and no reachable peer holds more: it
-# takes the role when every peer answered, or when a majority of the pods answered and a
-# majority of the Sentinels name it. Never while a Sentinel is failing it over (two
-# promotions at once).
+# takes the role when every peer answered, or when a majority of the Sentinels name it and
+# a majority of the pods answered holding data (this one included). A pod holding nothing
+# counts for neither side: a wiped pod's Sentinel names the ConfigMap's first guess, and a
+# node that lost its data may have missed the failover that moved the master away; two
+# such pods are a majority that knows nothing of the pod still down, which may hold the
+# latest writes (drill `forgotten-failover`). Never while a Sentinel is failing it over
+# (two promotions at once). docs/architecture.md §3, case 5.
 rightful_master() {
+    local holding=$((PEERS_UP - PEERS_EMPTY))
+    [ "$MY_OFFSET" = 0 ] || holding=$((holding + 1))
     [ "$SENTINEL_MASTER" = "$SELF" ] && ! first_boot && [ "$FAILOVER_UNDER_WAY" = 0 ] &&
         { every_peer_up ||
-            { [ $((PEERS_UP + 1)) -ge "$MAJORITY" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ]; }; }
+            { [ "$holding" -ge "$MAJORITY" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ]; }; }
 }
 
 # Whether the Sentinels could still fail this pod over: one that names it marks it
@@ -296,6 +315,23 @@ STALL_ROUNDS=2
 # own rule fails over a master reporting role:slave after down-after + 20 s).
 UNASKED_ROUNDS=8
 
+# An empty node is never promoted before it has synced unless the set is fresh
+# (write_redis_conf), but its start may have come before any peer or Sentinel answered (the
+# whole set starting at once). Once a peer answers holding data, or the Sentinels know
+# replicas, the set has a history: replica-priority 0 until take_role's end restores it. A
+# wiped pod following a waiting one was otherwise what the Sentinels promoted when they
+# failed that one over (a master answering role:slave for down-after + 20 s), and the pod
+# holding the data resynced from it (drill `forgotten-failover`, production: 52 of 1,000
+# writes lost).
+hold_back_while_empty() {
+    [ "$MY_OFFSET" = 0 ] && [ -z "$HELD_BACK" ] || return 0
+    [ "$KNOWN_REPLICAS" -gt 0 ] || { scan_peers; [ "$BEST_PEER_OFFSET" -gt 0 ]; } || return 0
+    [ "$(redis_cmd "$LOCAL" CONFIG SET replica-priority 0 | tr -d '\r')" = OK ] || return 0
+    HELD_BACK=1
+    log "holding nothing in a set with a history: replica-priority 0 until synced"
+}
+HELD_BACK=""
+
 # Loops until this pod has a role; waiting is always safe, guessing is not.
 take_role() {
     local waited=0 stuck=0 unasked=0 seen_down="" stalled=0
@@ -306,6 +342,7 @@ take_role() {
     while :; do
         ask_sentinels
         scan_self
+        hold_back_while_empty
         # This node started as a replica of nothing: answering master while the newest
         # Sentinel view names it, a Sentinel promoted it meanwhile (a failover another pod
         # asked for). Its replicas, read after its own offset, may be ahead by the writes in
@@ -379,7 +416,8 @@ take_role() {
         waited=$((waited + 1))
         [ $((waited % 15)) = 0 ] &&
             log "still waiting for a role: Sentinels name '${SENTINEL_MASTER:-nobody}'" \
-                "($SENTINELS_UP answering, $SENTINELS_AGREE agreeing), $PEERS_UP peers up;" \
+                "($SENTINELS_UP answering, $SENTINELS_AGREE agreeing), $PEERS_UP peers up" \
+                "($PEERS_EMPTY holding nothing);" \
                 "this node's offset $MY_OFFSET, the best peer's $BEST_PEER_OFFSET"
     done
     : >"$ROLE_MARKER"

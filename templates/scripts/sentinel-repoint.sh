@@ -10,8 +10,11 @@
 # Every CHECK_INTERVAL this watcher compares its Sentinel's view with the other Sentinels'.
 # When, at two checks in a row, a majority of the set's Sentinels names one other master at
 # exactly this Sentinel's config epoch (two different masters at one epoch: one of the two
-# views never took the election's outcome), no Sentinel is failing over, that master answers
-# `ROLE` master and the one this Sentinel names does not, it re-points this Sentinel:
+# views never took the election's outcome) — or, at an epoch of 1 or more, the others name
+# one other master only and the one this Sentinel names replicates it (two stale Sentinels
+# of three outvote the good one: drill `forgotten-failover`) — no Sentinel is failing over,
+# that master answers `ROLE` master and the one this Sentinel names does not, it re-points
+# this Sentinel:
 # `SENTINEL REMOVE`, then `SENTINEL MONITOR` of that master with this Sentinel's quorum, and
 # every per-master setting it held set again. The peers' next announcement gives it their
 # epoch back; it re-discovers the replicas and Sentinels from the master.
@@ -51,12 +54,34 @@ role_of() {
     redis_cmd "$1" ROLE | tr -d '\r' | head -n 1
 }
 
+# The master the Redis at HOST replicates ("" when it answers no replica's ROLE).
+master_of() {
+    redis_cmd "$1" ROLE | tr -d '\r' | sed -n '1{/^slave$/!q;};2p'
+}
+
+# The one master the other Sentinels name at this epoch besides NAMED (majority_master's
+# NAMED_AT_EPOCH), "" when they name none or several.
+other_master() {
+    local ip other=""
+    for ip in $NAMED_AT_EPOCH; do
+        [ "$ip" != "$1" ] || continue
+        [ -z "$other" ] || [ "$other" = "$ip" ] || {
+            other=""
+            break
+        }
+        other=$ip
+    done
+    OTHER_MASTER=$other
+}
+
 # MAJORITY_MASTER: the master a majority of the set's Sentinels names among the others, at
 # the epoch EPOCH ("" when none; any epoch when EPOCH is empty). At most one master can have
-# a majority. Status 1 while a Sentinel fails over.
+# a majority. NAMED_AT_EPOCH: what each of the others names at EPOCH. Status 1 while a
+# Sentinel fails over.
 majority_master() {
     local file named="" ip other n
     MAJORITY_MASTER=""
+    NAMED_AT_EPOCH=""
     for file in "$VIEWS"/*; do
         [ -f "$file" ] && [ "$file" != "$LOCAL_VIEW" ] || continue
         sentinel_view "$(tr -d '\r' <"$file")"
@@ -65,6 +90,7 @@ majority_master() {
         [ -z "$1" ] || [ "$VIEW_EPOCH" = "$1" ] || continue
         named="$named $VIEW_IP"
     done
+    NAMED_AT_EPOCH=$named
     for ip in $named; do
         n=0
         for other in $named; do
@@ -133,8 +159,8 @@ repoint() {
         } >"$SAVED.new"
     )
     mv "$SAVED.new" "$SAVED"
-    log "this Sentinel names $old at epoch $epoch, a majority names $new at the same epoch," \
-        "$new answers as master and $old does not: re-pointing this Sentinel to $new"
+    log "this Sentinel names $old at epoch $epoch; $WHY; $new answers as master and $old" \
+        "does not: re-pointing this Sentinel to $new"
     reply=$(sentinel_cmd "$LOCAL" SENTINEL REMOVE "$MASTER_NAME" | tr -d '\r')
     if [ "$reply" != OK ]; then
         log "SENTINEL REMOVE $MASTER_NAME: ${reply:-no answer}"
@@ -166,18 +192,32 @@ while :; do
         continue
     fi
     named=$VIEW_IP epoch=$VIEW_EPOCH quorum=$VIEW_QUORUM
-    if ! majority_master "$epoch" || [ -z "$MAJORITY_MASTER" ] || [ "$MAJORITY_MASTER" = "$named" ]; then
+    if ! majority_master "$epoch"; then
         seen=""
         continue
     fi
-    if [ "$(role_of "$MAJORITY_MASTER")" != master ] || [ "$(role_of "$named")" = master ]; then
+    # The master a majority of the others names at this epoch; or, since an epoch has one
+    # election and one outcome, the only other master named at it (epoch 1 or more) when
+    # the one this Sentinel names replicates it: two stale Sentinels of three, which
+    # together outvote the good one (drill `forgotten-failover`).
+    target="" WHY=""
+    if [ -n "$MAJORITY_MASTER" ] && [ "$MAJORITY_MASTER" != "$named" ]; then
+        target=$MAJORITY_MASTER
+        WHY="a majority names $target at the same epoch"
+    elif [ "$epoch" -gt 0 ] && other_master "$named" && [ -n "$OTHER_MASTER" ] &&
+        [ "$(master_of "$named")" = "$OTHER_MASTER" ]; then
+        target=$OTHER_MASTER
+        WHY="the only other master named at that epoch is $target, and $named replicates it"
+    fi
+    if [ -z "$target" ] || [ "$(role_of "$target")" != master ] ||
+        [ "$(role_of "$named")" = master ]; then
         seen=""
         continue
     fi
-    if [ "$seen" != "$named $MAJORITY_MASTER $epoch" ]; then
-        seen="$named $MAJORITY_MASTER $epoch"
+    if [ "$seen" != "$named $target $epoch" ]; then
+        seen="$named $target $epoch"
         continue
     fi
     seen=""
-    repoint "$named" "$MAJORITY_MASTER" "$epoch" "$quorum" && sleep "$SETTLE_SECONDS"
+    repoint "$named" "$target" "$epoch" "$quorum" && sleep "$SETTLE_SECONDS"
 done

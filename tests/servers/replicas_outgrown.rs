@@ -25,6 +25,8 @@ fn decided(a: u16, b: u16) -> String {
         function(common, "scan_peers"),
         function(common, "listed"),
         function(common, "peer_answered"),
+        function(common, "info_field"),
+        function(common, "reply_field"),
         function(start_sh, "peer_offset"),
         function(start_sh, "may_follow"),
     ]
@@ -38,6 +40,7 @@ SENTINEL_MASTER=localhost
 SENTINELS_AGREE=3
 MAJORITY=2
 peers() {{ echo {a} {b}; }}
+redis_cmd() {{ port=$1; shift; redis-cli -p "$port" "$@"; }}
 {ASK_ALL_BY_PORT}
 {functions}
 scan_peers

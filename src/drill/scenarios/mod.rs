@@ -358,6 +358,12 @@ pub const SCENARIOS: &[Scenario] = &[
         sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
     },
+    Scenario {
+        name: "forgotten-failover",
+        play: outage::forgotten_failover,
+        failover: Failover::Happens,
+        ..SCENARIO
+    },
 ];
 
 /// `all`, or one scenario by name.

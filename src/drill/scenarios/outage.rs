@@ -2,7 +2,7 @@
 //! down, or a pod that does not come back (docs/scenarios.md).
 
 use super::planned::{delete_pods, stop_all};
-use super::start_all;
+use super::{start_all, wait_failover};
 use crate::drill::rehearsal::Rehearsal;
 
 /// Seconds between pod 0 starting alone and its first peer returning (`pvc-lost-peers-down`).
@@ -11,6 +11,12 @@ const PEERS_LATE: f64 = 10.0;
 /// peer returning and the last one, which holds those writes (`pvc-lost-peers-down`).
 const AHEAD_FOR: f64 = 1.5;
 const AHEAD_LATE: f64 = 10.0;
+/// Seconds the promoted replica takes writes before the set is stopped, and seconds the pods
+/// that forgot the failover are up alone before it returns (`forgotten-failover`): several of
+/// the start script's rounds (~1 s each), long enough for a pod that takes the master role
+/// on their word to do so.
+const NEW_MASTER_WRITES: f64 = 2.0;
+const FORGETFUL_ALONE: f64 = 12.0;
 /// Writes succeed again within down-after + this many seconds of the pods' start (issue H2).
 /// The start script asks every Sentinel and peer at once, so a peer that is missing or not
 /// yet in the cluster DNS costs one `timeout 2`, not one per question (measured on
@@ -57,6 +63,65 @@ pub fn pvc_lost_peers_down(r: &mut Rehearsal) -> anyhow::Result<()> {
     ));
     r.cluster.start_pod(ahead)?;
     r.settle("the set is whole again, with its peers' data", 60.0);
+    Ok(())
+}
+
+/// The master's pod killed (no preStop, no snapshot), the Sentinels promote a replica, which
+/// takes writes; while the killed pod is still down, the set is stopped, the other replica's
+/// volume lost. The killed pod and the wiped one start first: the killed pod's Sentinel,
+/// from its disk, names it (it missed the failover) and so does the wiped pod's, from the
+/// ConfigMap's first guess. Two of three Sentinels and two of three pods: a majority, but
+/// not one that knows anything the promoted replica did. The killed pod must not take the
+/// master role on their word while the pod holding the data is down (its data is older, or
+/// none at all), and the promoted one, back ~12 s later, must not resync from it. Found by
+/// `drill --explore` (seed 37, `kind` schedule 17); docs/architecture.md §3, case 5.
+pub fn forgotten_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
+    let first = r.master;
+    r.sleep(1.5);
+    r.step(format!(
+        "SIGKILL of {}'s pod (the master; kept down)",
+        r.cluster.pod_name(first)
+    ));
+    r.mark_fault(first);
+    r.cluster.kill_pod(first)?;
+    let Some(promoted) = wait_failover(r, first, r.down_after() + 10.0) else {
+        r.cluster.start_pod(first)?;
+        anyhow::bail!(
+            "the Sentinels did not replace {}",
+            r.cluster.pod_name(first)
+        );
+    };
+    r.sleep(NEW_MASTER_WRITES);
+    let wiped: Vec<usize> = (0..r.replicas())
+        .filter(|&i| i != first && i != promoted)
+        .collect();
+    r.step(format!(
+        "deleting the other pods gracefully, {} last; wiping the volumes of all but {} and {}",
+        r.cluster.pod_name(promoted),
+        r.cluster.pod_name(promoted),
+        r.cluster.pod_name(first)
+    ));
+    delete_pods(r.cluster, &wiped)?;
+    delete_pods(r.cluster, &[promoted])?;
+    for &i in &wiped {
+        r.cluster.wipe_volumes(i)?;
+    }
+    r.step(format!(
+        "starting {} and the wiped pods; {}, which holds the last writes, stays down",
+        r.cluster.pod_name(first),
+        r.cluster.pod_name(promoted)
+    ));
+    r.cluster.start_pod(first)?;
+    for &i in &wiped {
+        r.cluster.start_pod(i)?;
+    }
+    r.sleep(FORGETFUL_ALONE);
+    r.step(format!("starting {}", r.cluster.pod_name(promoted)));
+    r.cluster.start_pod(promoted)?;
+    r.settle(
+        "the set is whole again, with the promoted replica's data",
+        60.0,
+    );
     Ok(())
 }
 
