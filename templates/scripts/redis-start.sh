@@ -81,16 +81,18 @@ scan_self() {
 
 # May this node replicate HOST (whose offset is OFFSET, "" when unknown)? A replica that
 # syncs replaces its data with the master's, so only when that cannot trade more data for
-# less: a majority of the Sentinels name HOST and HOST serves as master (their decision
-# made it the rightful master; one they name that does not serve yet may be waiting for
-# the data this node holds, and is judged by the data: drill `forgotten-failover`),
+# less: a majority of the Sentinels name HOST and HOST does not answer as a replica (their
+# decision made it the rightful master; one they name that answers as a replica may be
+# waiting for the data this node holds, and is judged by the data: drill
+# `forgotten-failover`; one that does not answer is followed as before, so that a stalled
+# failover of it is asked again once this node has its role),
 # or HOST, not itself a replica of this node, holds at least this node's stream and the
 # whole stream of every peer still replicating this node (scan_peers' PEERS_OUTGROWN).
 # Such a peer resyncs from this node the moment this node's own link is up (a replica
 # serves its replicas what it got from its master): a node restarted from an older
 # snapshot, holding nothing, would otherwise pass a deposed master's data on to the replica
 # that holds the most (drill `restart-beside-deposed-master`). A node holding nothing
-# loses nothing by a sync, but follows only a node serving as master: one that follows a
+# loses nothing by a sync, but follows no node answering as a replica: one that follows a
 # node still waiting for its own role stops deciding its own, and the pod the Sentinels
 # name could then neither ask for the peer holding the data nor take it over (explore seed
 # 37, `kind` schedule 17: a wiped pod named by the newest Sentinel view followed a waiting
@@ -98,17 +100,17 @@ scan_self() {
 # docs/architecture.md §3, "The data rule", "Never through a node its replicas outgrew",
 # "Never a replica of itself".
 may_follow() {
-    local offset=$2 serving=""
-    [ "$(info_field "$1" replication role)" != master ] || serving=1
+    local offset=$2 waiting=""
+    [ "$(info_field "$1" replication role)" != slave ] || waiting=1
     [ "$1" = "$SENTINEL_MASTER" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] &&
-        [ -n "$serving" ] && return 0
+        [ -z "$waiting" ] && return 0
     [ -n "$offset" ] || scan_peers
     ! listed "$1" "$PEERS_OUTGROWN" || return 1
     # A peer replicating this pod: following it closes a loop with no master in it, which
     # no Sentinel undoes (explore seed 33, schedule 5: a minority of Sentinels named it).
     ! listed "$1" "$PEERS_HERE" || return 1
     if [ "$MY_OFFSET" = 0 ]; then
-        [ -n "$serving" ]
+        [ -z "$waiting" ]
         return
     fi
     if [ -z "$offset" ]; then

@@ -83,7 +83,7 @@ redis_cmd() {{
 }}
 info_field() {{
     [ "$3" = role ] || return 0
-    if [ "$1" = "$LOCAL" ]; then echo {local_role}; else echo "${{PEER_ROLE:-master}}"; fi
+    if [ "$1" = "$LOCAL" ]; then echo {local_role}; else r=${{PEER_ROLE:-master}}; [ "$r" = away ] || echo "$r"; fi
 }}
 node_info() {{ NODE_ROLE={local_role}; NODE_OFFSET=${{MY_OFFSET_AT:-1000}}; NODE_KEYS=10; }}
 ask_sentinels() {{
@@ -235,7 +235,8 @@ fn a_majority_holding_no_data_does_not_make_a_rightful_master() {
 /// holding the last writes followed a peer two Sentinels without its history named, that
 /// peer followed it back, the Sentinels failed the loop over to an empty pod, 181 of 787
 /// writes lost). Controls: the same peer serving as master, or holding more, is followed. A
-/// node holding nothing follows a serving master only.
+/// node holding nothing follows no node answering as a replica, and one that does not answer
+/// as before.
 #[test]
 fn a_majority_named_peer_not_serving_yet_is_judged_by_its_data() {
     let waiting = "PEER_ROLE=slave OFFSETS=' redis-0.headless=10'";
@@ -272,6 +273,19 @@ fn a_majority_named_peer_not_serving_yet_is_judged_by_its_data() {
     assert!(
         out.contains("log: replicating redis-0.headless"),
         "empty, serving: {out}"
+    );
+    // A named master that does not answer is followed as before (drill
+    // `handover-target-crash`: the stalled failover is asked once this node has its role).
+    let out = take_role_with(
+        "redis-0.headless",
+        "slave",
+        0,
+        2,
+        &format!("{empty} PEER_ROLE=away"),
+    );
+    assert!(
+        out.contains("log: replicating redis-0.headless"),
+        "empty, away: {out}"
     );
     let ahead = "PEER_ROLE=slave OFFSETS=' redis-0.headless=5000'";
     let out = take_role_with("redis-0.headless", "slave", 5000, 2, ahead);
