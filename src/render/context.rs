@@ -26,7 +26,7 @@ const MIN_PRESTOP_SECONDS: u32 = 5;
 
 /// The start scripts, shipped verbatim in the `<name>-scripts` ConfigMap. They are plain
 /// POSIX sh, parameterised by pod env only, so they can be run and tested outside Kubernetes.
-pub const SCRIPTS: [(&str, &str); 13] = [
+pub const SCRIPTS: [(&str, &str); 14] = [
     (
         "common.sh",
         include_str!("../../templates/scripts/common.sh"),
@@ -52,6 +52,10 @@ pub const SCRIPTS: [(&str, &str); 13] = [
     (
         "replica-align.sh",
         include_str!("../../templates/scripts/replica-align.sh"),
+    ),
+    (
+        "replica-detach.sh",
+        include_str!("../../templates/scripts/replica-detach.sh"),
     ),
     (
         "master-fence.sh",

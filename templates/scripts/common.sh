@@ -38,6 +38,11 @@ NEW_VOLUME_MARKER=/tmp/new-volume
 # (NOMASTERLINK), so an empty or stale node can neither be written to nor resync others.
 SAFE_MASTER_HOST=127.0.0.1
 SAFE_MASTER_PORT=1
+# The port a replica that let go of a silent master points at, on that master's host
+# (replica-detach.sh): nothing listens there, and the host it keeps still says whose stream
+# it holds (scan_peers, replica-align.sh). docs/architecture.md §18, "Replicas let go of a
+# silent master".
+DETACHED_PORT=2
 LOCAL=127.0.0.1
 # Replica priority of a node that holds the master's data (Redis's default).
 SERVING_PRIORITY=100

@@ -1,7 +1,8 @@
 # replica-align.sh: sourced by crash-watch.sh, which calls align_replica once per check while
-# the local Redis is a replica. docs/architecture.md §22, "A lagging replica catches up from a
-# sibling": when this replica's master falls silent (a freeze, a cut between the two) and a
-# sibling replica of the same master, on the same replication history, holds more of the
+# the local Redis is a replica (and by replica-detach.sh, for best_sibling).
+# docs/architecture.md §22, "A lagging replica catches up from a sibling": when this
+# replica's master falls silent (a freeze, a cut between the two) and a sibling replica of
+# the same master, on the same replication history, holds more of the
 # stream, this replica follows that sibling (`REPLICAOF`, a partial resync from its backlog)
 # and so holds what the sibling acknowledged before the Sentinels choose whom to promote:
 # their choice rests on offsets cached up to 10 s earlier, and a write acknowledged by one
@@ -102,4 +103,6 @@ align_replica() {
     log "master $LOCAL_MASTER_HOST silent; $ALIGN_SIBLING, its replica too, holds more of" \
         "the same stream ($ALIGN_SIBLING_OFFSET > $LOCAL_OFFSET): REPLICAOF it -> ${reply:-no answer}"
     ALIGN_OFFSET=""
+    # Re-pointed: nothing for detach_replica to judge in this check.
+    LOCAL_SILENT=0
 }

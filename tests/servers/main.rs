@@ -11,6 +11,7 @@ mod new_volume_hold;
 mod own_history;
 mod prestop_successor;
 mod replica_align;
+mod replica_detach;
 mod replicas_outgrown;
 mod replication_steps;
 mod resp_tls;

@@ -96,7 +96,8 @@ pub fn restart_beside_deposed_master(r: &mut Rehearsal) -> anyhow::Result<()> {
 /// ends, not with the failover. Its watcher sees the failover while its Redis does not
 /// answer and sends the fence then (master-fence.sh, `fence_unanswered`).
 const HELD_AFTER_FAILOVER: f64 = 1.0;
-/// The held client's writes after the thaw: one every PERIOD, for at most WRITING.
+/// The held client's writes after the thaw: one every PERIOD, for at most WRITING (past the
+/// Sentinels' conversion of the deposed master, 8–10 s after it answers).
 const PERIOD: Duration = Duration::from_millis(20);
 const WRITING: Duration = Duration::from_secs(12);
 /// The deposed master must refuse writes within this of answering again: the fence checks
@@ -109,12 +110,7 @@ pub fn deposed_master_returns_with_replica(r: &mut Rehearsal) -> anyhow::Result<
     let follower = r.a_replica();
     let follower_name = r.cluster.pod_name(follower);
     let redis = r.cluster.spec().redis_container.clone();
-    let cluster = r.cluster;
-    r.sleep(1.5);
-    r.step(format!(
-        "a client connects to master {name} and keeps the connection"
-    ));
-    let mut held = cluster.connect(old, false, Duration::from_secs(2))?;
+    let mut held = hold_a_connection(r)?;
     r.step(format!(
         "freezing the Redis of master {name} and of its replica {follower_name} (SIGSTOP; \
          their Sentinels run on)"
@@ -130,7 +126,7 @@ pub fn deposed_master_returns_with_replica(r: &mut Rehearsal) -> anyhow::Result<
     r.cluster.freeze_container(old, &redis, false)?;
     r.cluster.freeze_container(follower, &redis, false)?;
     let thawed = Instant::now();
-    let acknowledged = write_on(held.as_mut(), thawed);
+    let acknowledged = write_on(held.as_mut(), thawed, WRITING);
     drop(held);
     if new.is_none() {
         return Ok(());
@@ -155,13 +151,30 @@ pub fn deposed_master_returns_with_replica(r: &mut Rehearsal) -> anyhow::Result<
     Ok(())
 }
 
+/// 1.5 s into the scenario, a client connects to the master and keeps the connection (a
+/// pooled connection, a client without a read timeout): returned.
+pub(super) fn hold_a_connection<'a>(
+    r: &mut Rehearsal<'a>,
+) -> anyhow::Result<Box<dyn Session + 'a>> {
+    let name = r.cluster.pod_name(r.master);
+    r.sleep(1.5);
+    r.step(format!(
+        "a client connects to master {name} and keeps the connection"
+    ));
+    r.cluster.connect(r.master, false, Duration::from_secs(2))
+}
+
 /// `SET` + `WAIT 1` on the held connection every PERIOD until it is refused for good (the
-/// conversion's READONLY, a closed connection) or WRITING is over: the keys acknowledged,
+/// conversion's READONLY, a closed connection) or `writing` is over: the keys acknowledged,
 /// each with its seconds after `thawed`.
-fn write_on(session: &mut dyn Session, thawed: Instant) -> Vec<(String, f64)> {
+pub(super) fn write_on(
+    session: &mut dyn Session,
+    thawed: Instant,
+    writing: Duration,
+) -> Vec<(String, f64)> {
     let mut acknowledged = Vec::new();
     let mut serial = 0u32;
-    while thawed.elapsed() < WRITING {
+    while thawed.elapsed() < writing {
         serial += 1;
         let key = format!("drill-deposed:{serial}");
         let set = session.call(&["SET", &key, "1", "EX", "300"], Duration::from_secs(2));

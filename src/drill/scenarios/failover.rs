@@ -15,6 +15,20 @@ const ISOLATED_AFTER_FAILOVER: f64 = 6.0;
 /// joined again (the hook has refused writes and asked its replicas to catch up by then).
 const REJOIN_AFTER: f64 = 0.3;
 
+/// A pod other than `old` whose Sentinel's `SENTINEL MASTER` flags show any of `flags`
+/// (`o_down`: it agreed with a quorum that the master is down; `failover_in_progress`: it
+/// won the election and is failing the master over).
+pub(super) fn sentinel_flagging(r: &Rehearsal, old: usize, flags: &[&str]) -> Option<usize> {
+    let master_name = &r.cluster.spec().master_name;
+    (0..r.replicas()).filter(|&i| i != old).find(|&i| {
+        r.cluster
+            .call(i, true, &["SENTINEL", "MASTER", master_name], ASK)
+            .ok()
+            .and_then(|reply| reply.field("flags").map(str::to_string))
+            .is_some_and(|shown| shown.split(',').any(|f| flags.contains(&f)))
+    })
+}
+
 pub(super) fn kill_master(r: &mut Rehearsal) -> anyhow::Result<usize> {
     let master = r.master;
     r.sleep(1.5);
@@ -172,7 +186,6 @@ pub fn handover_beside_returned_master(r: &mut Rehearsal) -> anyhow::Result<()> 
 pub fn partition_heals_mid_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
     let old = r.master;
     let name = r.cluster.pod_name(old);
-    let master_name = r.cluster.spec().master_name.clone();
     r.sleep(1.5);
     r.step(format!(
         "cutting master {name} off its peers (clients still reach it) until their Sentinels \
@@ -181,17 +194,7 @@ pub fn partition_heals_mid_failover(r: &mut Rehearsal) -> anyhow::Result<()> {
     r.cluster.cut_pod(old, Cut::Both, true)?;
     r.mark_fault(old);
     let agreed = r.wait_until(r.down_after() + FAILOVER_GRACE, || {
-        (0..r.replicas()).filter(|&i| i != old).find(|&i| {
-            r.cluster
-                .call(i, true, &["SENTINEL", "MASTER", &master_name], ASK)
-                .ok()
-                .and_then(|reply| reply.field("flags").map(str::to_string))
-                .is_some_and(|flags| {
-                    flags
-                        .split(',')
-                        .any(|f| f == "o_down" || f == "failover_in_progress")
-                })
-        })
+        sentinel_flagging(r, old, &["o_down", "failover_in_progress"])
     });
     r.step(match agreed {
         Some((_, i)) => format!(

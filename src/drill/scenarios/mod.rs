@@ -23,6 +23,7 @@ pub mod rotation;
 mod scale;
 mod sentinels;
 mod stale_sentinel;
+mod thaw;
 
 use super::clients::{self, ClientLog};
 use super::cluster::Cluster;
@@ -362,6 +363,14 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "forgotten-failover",
         play: outage::forgotten_failover,
         failover: Failover::Happens,
+        ..SCENARIO
+    },
+    Scenario {
+        name: "thaw-mid-failover",
+        play: thaw::thaw_mid_failover,
+        failover: Failover::Happens,
+        // Write safety is what it rehearses (as `deposed-master-returns-with-replica`).
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
     },
 ];
