@@ -1,5 +1,5 @@
 # replica-align.sh: sourced by crash-watch.sh, which calls align_replica once per check while
-# the local Redis is a replica (and by replica-detach.sh, for best_sibling).
+# the local Redis is a replica (and by replica-detach.sh, for follow_sibling).
 # docs/architecture.md §22, "A lagging replica catches up from a sibling": when this
 # replica's master falls silent (a freeze, a cut between the two) and a sibling replica of
 # the same master, on the same replication history, holds more of the
@@ -98,11 +98,27 @@ align_replica() {
     offset=$LOCAL_OFFSET
     read_local_replication
     [ "$LOCAL_SILENT" = 1 ] && [ "$LOCAL_OFFSET" = "$offset" ] || return 0
+    replicaof_sibling
+    ALIGN_OFFSET=""
+}
+
+# Follow the sibling replica holding the most of the stream of the master the local Redis
+# names (detached or not), on the same history, its link up, if one holds more than it
+# (best_sibling): status 0 when it did. replica-detach.sh's fast step, with no wait for a
+# second silent check.
+follow_sibling() {
+    read_local_replication
+    [ -n "$LOCAL_MASTER_HOST" ] || return 1
+    best_sibling
+    [ -n "$ALIGN_SIBLING" ] || return 1
+    replicaof_sibling
+}
+
+# Point the local Redis at ALIGN_SIBLING (found by best_sibling) and say why.
+replicaof_sibling() {
+    local reply
     reply=$(redis_cmd "$LOCAL" REPLICAOF "$ALIGN_SIBLING" "$REDIS_PORT")
     reply=${reply%"$CR"}
     log "master $LOCAL_MASTER_HOST silent; $ALIGN_SIBLING, its replica too, holds more of" \
         "the same stream ($ALIGN_SIBLING_OFFSET > $LOCAL_OFFSET): REPLICAOF it -> ${reply:-no answer}"
-    ALIGN_OFFSET=""
-    # Re-pointed: nothing for detach_replica to judge in this check.
-    LOCAL_SILENT=0
 }

@@ -130,20 +130,6 @@ detach_replica() {
     return 0
 }
 
-# Follow the sibling replica holding the most of the stream of the master the local Redis
-# names (detached or not), on the same history, its link up, if one holds more than it
-# (replica-align.sh's best_sibling): status 0 when it did.
-follow_sibling() {
-    local reply
-    read_local_replication
-    [ -n "$LOCAL_MASTER_HOST" ] || return 1
-    best_sibling
-    [ -n "$ALIGN_SIBLING" ] || return 1
-    reply=$(redis_cmd "$LOCAL" REPLICAOF "$ALIGN_SIBLING" "$REDIS_PORT")
-    log "master $LOCAL_MASTER_HOST silent; $ALIGN_SIBLING, its replica too, holds more of the" \
-        "same stream ($ALIGN_SIBLING_OFFSET > $LOCAL_OFFSET): REPLICAOF it -> ${reply%"$CR"}"
-}
-
 # Whether a majority of the Sentinels, asked at once, name one master (SENTINEL_MASTER, not
 # this pod) that none of them marks down or is failing over.
 sentinels_agree() {

@@ -224,7 +224,7 @@ hold_while_master_away
 ( sh /scripts/crash-watch.sh & )
 # The isolated-master fence (docs/architecture.md §18), the same way.
 ( sh /scripts/master-fence.sh & )
-# Its replica side: a replica lets go of a master silent for half of down-after (§18).
+# Its replica side: a replica lets go of a master silent for a third of down-after (§18).
 ( sh /scripts/replica-detach.sh & )
 # The re-pointing of this Sentinel when it missed a switch (docs/architecture.md §20), the
 # same way.

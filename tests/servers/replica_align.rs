@@ -2,7 +2,8 @@
 //! docs/architecture.md §22): a replica whose master is silent, behind a sibling replica of
 //! the same master on the same replication history, follows that sibling and catches up —
 //! after two checks, never on one — and follows no sibling on another history, whatever its
-//! offset, nor one whose own master link is down (it could not serve the sync). On real `redis-server` processes, under `dash`, with replica-align.sh's functions
+//! offset, nor one whose own master link is down (it could not serve the sync). On real
+//! `redis-server` processes, under `dash`, with replica-align.sh's functions
 //! as shipped and common.sh's `node_info_of`. Hosts are loopback ports here; the stubbed
 //! `redis_cmd` sends a `REPLICAOF <host> <REDIS_PORT>` as `REPLICAOF 127.0.0.1 <host>`.
 
@@ -25,6 +26,7 @@ fn align(port: u16, siblings: &[u16], checks: usize) -> String {
         function(align, "read_local_replication"),
         function(align, "best_sibling"),
         function(align, "align_replica"),
+        function(align, "replicaof_sibling"),
     ]
     .join("\n");
     let peers = siblings

@@ -34,7 +34,6 @@ fn prelude(replica: u16) -> String {
         function(detach, "read_local_sentinel"),
         function(detach, "read_local_role"),
         function(detach, "locally_detached"),
-        function(detach, "follow_sibling"),
         function(detach, "sentinels_agree"),
         function(detach, "detach_replica"),
         function(detach, "reattach_replica"),
