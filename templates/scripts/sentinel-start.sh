@@ -118,8 +118,10 @@ forget_departed_pods() (
 # itself at its first INFO of that "replica", 10 s after it starts (`+convert-to-slave`;
 # measured on Redis 7.0.15), and the set has no master until the Sentinels fail it over:
 # 29 s in explore seed 29, schedule 15 (production, a Sentinel started late after a
-# whole-set restart). How the line got there is not known yet; a master is never its own
-# replica, so the line is dropped before Sentinel starts (docs/architecture.md §1).
+# whole-set restart). Sentinel writes the line itself: its config rewrite saves a replica
+# whose address equals the master's as the master, and two names that do not resolve (pods
+# not running) are equal there. A master is never its own replica, so the line is dropped
+# before Sentinel starts (docs/architecture.md §1).
 forget_master_as_replica() {
     local conf="$CONF_DIR/sentinel.conf" head="sentinel monitor $MASTER_NAME " address="" line
     [ -f "$conf" ] || return 0

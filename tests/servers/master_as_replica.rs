@@ -2,7 +2,9 @@
 //! monitored master among its replicas makes a real Sentinel 7.0 turn that master into a
 //! replica of itself 10 s after it starts (explore seed 29, schedule 15: 29 s without a
 //! master); the start script drops that line first. The function under `dash`, then real
-//! `redis-server` and Sentinel processes on the config before and after it.
+//! `redis-server` and Sentinel processes on the config before and after it; and how the line
+//! gets there: a Sentinel that resolves neither its master's name nor its replicas' saves
+//! them as its master (Redis 7.0.15 and Valkey 8.1).
 
 use crate::local_servers::{Processes, free_port, start, until};
 use crate::script_functions::{dash_ok, function, script};
@@ -103,4 +105,89 @@ fn a_sentinel_never_starts_with_its_master_listed_as_a_replica() {
         "the unsanitized Sentinel never converted its master"
     );
     assert_eq!(role(master_fixed), "master");
+}
+
+/// The `known-replica` lines a Sentinel of `server` (`redis-server`, `valkey-server`) saves
+/// in DIR/sentinel.conf when it monitors `master` with replicas `redis-1…` and `redis-2…` of a
+/// domain that does not exist, run in a network namespace of its own (`unshare -rn`, loopback
+/// only), where no name resolves but /etc/hosts' own; sorted (Sentinel writes them in its
+/// table's order).
+fn saved_replicas(server: &str, master: &str, dir: &Path) -> Vec<String> {
+    let conf = dir.join("sentinel.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "port 26379\nbind 127.0.0.1\nsentinel resolve-hostnames yes\n\
+             sentinel announce-hostnames yes\n\
+             sentinel monitor mymaster {master} 6379 2\n\
+             sentinel known-replica mymaster redis-1.not-running.invalid 6379\n\
+             sentinel known-replica mymaster redis-2.not-running.invalid 6379\n"
+        ),
+    )
+    .expect("write");
+    let cli = server.replace("-server", "-cli");
+    // Sentinel saves its config at start (it adds its `myid`); `SENTINEL SET` saves it again,
+    // after it has tried to connect.
+    let script = format!(
+        "ip link set lo up && {server} {conf} --sentinel --daemonize yes --logfile {log} && \
+         for i in 1 2 3 4 5 6 7 8 9 10; do \
+         [ \"$({cli} -p 26379 PING)\" = PONG ] && break; sleep 0.2; done && \
+         {cli} -p 26379 SENTINEL SET mymaster down-after-milliseconds 4000 && \
+         {cli} -p 26379 SHUTDOWN NOSAVE; true",
+        conf = conf.display(),
+        log = dir.join("log").display(),
+    );
+    let out = Command::new("unshare")
+        .args(["-rn", "sh", "-c", &script])
+        .output()
+        .expect("unshare (util-linux) is installed");
+    assert!(out.status.success(), "{server}: {out:?}");
+    let mut replicas: Vec<String> = std::fs::read_to_string(&conf)
+        .expect("the saved config")
+        .lines()
+        .filter(|l| l.starts_with("sentinel known-replica "))
+        .map(str::to_string)
+        .collect();
+    replicas.sort();
+    replicas
+}
+
+/// How the line gets there (explore seed 29 schedule 15's cause): Sentinel's config rewrite
+/// writes a replica whose address equals the master's as the master's address (meant for a
+/// failover's promoted replica, `rewriteConfigSentinelOption`), and two names that do not
+/// resolve are equal there (the address of each is "?", `createSentinelAddr`). So a Sentinel
+/// started while its master's and its replicas' pods are not running (their names NXDOMAIN:
+/// the headless Service publishes running pods only) saves every such replica as
+/// `known-replica <the master>`, on Redis 7.0.15 and Valkey 8.1 alike; with a master that
+/// resolves (control) the replicas are saved as they were.
+#[test]
+fn a_sentinel_resolving_neither_master_nor_replicas_saves_them_as_its_master() {
+    for server in ["redis-server", "valkey-server"] {
+        let control = tempfile::tempdir().expect("dir");
+        assert_eq!(
+            saved_replicas(server, "localhost", control.path()),
+            [
+                "sentinel known-replica mymaster redis-1.not-running.invalid 6379",
+                "sentinel known-replica mymaster redis-2.not-running.invalid 6379"
+            ],
+            "{server}: a master that resolves"
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(
+            saved_replicas(server, "redis-0.not-running.invalid", dir.path()),
+            [
+                "sentinel known-replica mymaster redis-0.not-running.invalid 6379",
+                "sentinel known-replica mymaster redis-0.not-running.invalid 6379"
+            ],
+            "{server}"
+        );
+        // The start script then drops both: the Sentinel starts knowing no replica, and
+        // finds the real ones in its master's `INFO` once that pod runs.
+        let (conf, logged) = sanitized(dir.path());
+        assert!(!conf.contains("known-replica"), "{server}: {conf}");
+        assert!(
+            logged.contains("log: forgetting redis-0.not-running.invalid as a replica"),
+            "{server}: {logged}"
+        );
+    }
 }
