@@ -162,25 +162,27 @@ fn saved_replicas(server: &str, master: &str, dir: &Path) -> Vec<String> {
 /// resolves (control) the replicas are saved as they were.
 #[test]
 fn a_sentinel_resolving_neither_master_nor_replicas_saves_them_as_its_master() {
+    let line = |host: &str| format!("sentinel known-replica mymaster {host} 6379");
     for server in ["redis-server", "valkey-server"] {
-        let control = tempfile::tempdir().expect("dir");
-        assert_eq!(
-            saved_replicas(server, "localhost", control.path()),
-            [
-                "sentinel known-replica mymaster redis-1.not-running.invalid 6379",
-                "sentinel known-replica mymaster redis-2.not-running.invalid 6379"
-            ],
-            "{server}: a master that resolves"
-        );
-        let dir = tempfile::tempdir().expect("dir");
-        assert_eq!(
-            saved_replicas(server, "redis-0.not-running.invalid", dir.path()),
-            [
-                "sentinel known-replica mymaster redis-0.not-running.invalid 6379",
-                "sentinel known-replica mymaster redis-0.not-running.invalid 6379"
-            ],
-            "{server}"
-        );
+        // Control first: a master that resolves.
+        let mut dir = tempfile::tempdir().expect("dir");
+        for (master, saved) in [
+            (
+                "localhost",
+                ["redis-1.not-running.invalid", "redis-2.not-running.invalid"],
+            ),
+            (
+                "redis-0.not-running.invalid",
+                ["redis-0.not-running.invalid"; 2],
+            ),
+        ] {
+            dir = tempfile::tempdir().expect("dir");
+            assert_eq!(
+                saved_replicas(server, master, dir.path()),
+                saved.map(line),
+                "{server}, master {master}"
+            );
+        }
         // The start script then drops both: the Sentinel starts knowing no replica, and
         // finds the real ones in its master's `INFO` once that pod runs.
         let (conf, logged) = sanitized(dir.path());
