@@ -4,7 +4,12 @@
 //! (`memory.limit_in_bytes` = `resources.limits.memory`; past it the kernel's OOM killer
 //! SIGKILLs, exit 137, and the kubelet restarts the container in place) and `cpu`
 //! (`cpu.cfs_quota_us` from `resources.limits.cpu`, `cpu.shares` from its request). Zombies
-//! keep their pid (and count against the limit) until reaped, as on a node.
+//! keep their pid (and count against the limit) until reaped, as on a node. Where the
+//! machine mounts the v2 hierarchy (`/sys/fs/cgroup/unified` in systemd's hybrid layout,
+//! `/sys/fs/cgroup` on a v2-only machine), each container also joins a controller-less v2
+//! cgroup, `<set>/<container>/<pod>`: a socket carries its creator's v2 cgroup, which nftables
+//! matches (`socket cgroupv2`), so a rule can drop what every pod's Sentinel sends and keep
+//! what its Redis sends from the same address (`partition-master-sentinels`).
 
 use super::cgroup_tree::kill_all_in;
 use super::cleanup::{self, Resource};
@@ -16,6 +21,17 @@ use std::path::{Path, PathBuf};
 pub const PIDS_ROOT: &str = "/sys/fs/cgroup/pids";
 const MEMORY_ROOT: &str = "/sys/fs/cgroup/memory";
 const CPU_ROOT: &str = "/sys/fs/cgroup/cpu";
+/// The mount directory nftables resolves a `socket cgroupv2` path under (fixed in nft).
+const CGROUP_FS: &str = "/sys/fs/cgroup";
+/// Where the v2 hierarchy is mounted: /sys/fs/cgroup itself on a v2-only machine, else
+/// where systemd's hybrid layout puts it.
+fn unified_root() -> &'static str {
+    if Path::new(CGROUP_FS).join("cgroup.controllers").exists() {
+        CGROUP_FS
+    } else {
+        "/sys/fs/cgroup/unified"
+    }
+}
 /// The CFS period the kubelet uses (100 ms).
 const CFS_PERIOD_US: u64 = 100_000;
 
@@ -44,16 +60,19 @@ pub fn memory_and_cpu_available() -> (bool, bool) {
 }
 
 /// This process's own cgroup in the controller mounted at `root` (from /proc/self/cgroup),
-/// so the drill's cgroups nest under whatever limits the drill itself runs with.
+/// so the drill's cgroups nest under whatever limits the drill itself runs with. The v2
+/// hierarchy is the line with hierarchy id 0 and no controller (`controller` "").
 fn own_dir(root: &str, controller: &str) -> PathBuf {
     let text = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     let own = text.lines().find_map(|line| {
         let mut parts = line.splitn(3, ':');
-        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-        controllers
-            .split(',')
-            .any(|c| c == controller)
-            .then(|| path.trim_start_matches('/').to_string())
+        let (id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let matches = if controller.is_empty() {
+            id == "0" && controllers.is_empty()
+        } else {
+            controllers.split(',').any(|c| c == controller)
+        };
+        matches.then(|| path.trim_start_matches('/').to_string())
     });
     Path::new(root).join(own.unwrap_or_default())
 }
@@ -64,6 +83,16 @@ pub struct Roots {
     pub pids: Option<PathBuf>,
     pub memory: Option<PathBuf>,
     pub cpu: Option<PathBuf>,
+    /// The set's directory in the v2 hierarchy, when it is mounted beside the v1 controllers.
+    pub unified: Option<PathBuf>,
+}
+
+/// The v2 cgroup every pod's `container` joins, as an nftables `socket cgroupv2` match
+/// names it: its path below /sys/fs/cgroup and its depth in the v2 hierarchy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SocketCgroup {
+    pub path: String,
+    pub level: usize,
 }
 
 impl Roots {
@@ -86,11 +115,35 @@ impl Roots {
             pids: make(PIDS_ROOT, "pids")?,
             memory: make(MEMORY_ROOT, "memory")?,
             cpu: make(CPU_ROOT, "cpu")?,
+            unified: make(unified_root(), "")?,
         })
     }
 
     pub fn all(&self) -> impl Iterator<Item = &PathBuf> {
-        self.pids.iter().chain(&self.memory).chain(&self.cpu)
+        self.pids
+            .iter()
+            .chain(&self.memory)
+            .chain(&self.cpu)
+            .chain(&self.unified)
+    }
+
+    /// The v2 cgroup of every pod's `container` (`None` without a v2 hierarchy), created
+    /// here so that a rule can name it before any such container started.
+    pub fn socket_cgroup(&self, container: &str) -> anyhow::Result<Option<SocketCgroup>> {
+        let Some(root) = &self.unified else {
+            return Ok(None);
+        };
+        let dir = root.join(container);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let below = |base: &str| dir.strip_prefix(base).ok().map(Path::to_path_buf);
+        let (Some(path), Some(depth)) = (below(CGROUP_FS), below(unified_root())) else {
+            return Ok(None);
+        };
+        Ok(Some(SocketCgroup {
+            path: path.to_string_lossy().into_owned(),
+            level: depth.components().count(),
+        }))
     }
 }
 
@@ -138,6 +191,16 @@ impl Cgroup {
         let pids = make(&roots.pids)?;
         let memory = make(&roots.memory)?;
         let cpu = make(&roots.cpu)?;
+        // Container first: one directory holds every pod's container of that name.
+        let unified = match &roots.unified {
+            Some(root) => {
+                let dir = root.join(container).join(pod);
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                Some(dir)
+            }
+            None => None,
+        };
         if let Some(dir) = &pids {
             write(dir, "pids.max", &limits.pids_max.to_string())?;
         }
@@ -162,7 +225,13 @@ impl Cgroup {
                 )?;
             }
         }
-        let dirs = pids.iter().chain(&memory).chain(&cpu).cloned().collect();
+        let dirs = pids
+            .iter()
+            .chain(&memory)
+            .chain(&cpu)
+            .chain(&unified)
+            .cloned()
+            .collect();
         Ok(Cgroup { pids, memory, dirs })
     }
 

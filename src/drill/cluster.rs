@@ -93,6 +93,16 @@ pub trait Cluster: Sync {
             self.pod_name(b)
         )
     }
+    /// Drop, both ways and silently, what every other pod's Sentinel exchanges with pod
+    /// `ordinal`'s Redis, while its replicas, its own Sentinel and the clients still reach
+    /// it; or lift that cut (`partition-master-sentinels`).
+    fn cut_from_sentinels(&self, ordinal: usize, on: bool) -> anyhow::Result<()> {
+        let _ = on;
+        anyhow::bail!(
+            "this target cannot cut {}'s Redis off the Sentinels only",
+            self.pod_name(ordinal)
+        )
+    }
     /// The pod's node is lost (it loses power): every frame to or from the pod silently
     /// dropped (no RST), its processes stopped, its kubelet gone, so the pod stays Running
     /// and Ready as last reported until the node lifecycle controller marks it NotReady, the

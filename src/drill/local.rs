@@ -8,9 +8,11 @@ use super::env;
 use super::fidelity::{DnsFidelity, Fidelity, Settings};
 use super::jobs::JobRun;
 use super::network::{Cut, Network};
+use super::nft;
 use super::pods::{Pod, SharedSet};
 use super::policy::{self, Port};
 use super::security::{PodSecurity, SecurityFidelity};
+use super::sentinel_cut;
 use super::services::{self, Proxy};
 use super::spec::{HaSpec, SecretData};
 use super::userland::{self, is_alpine_image};
@@ -468,6 +470,43 @@ impl Cluster for LocalSet {
         self.pod(a)?;
         self.pod(b)?;
         self.network.set_pair_cut(a, b, on)
+    }
+
+    fn cut_from_sentinels(&self, ordinal: usize, on: bool) -> anyhow::Result<()> {
+        self.pod(ordinal)?;
+        let spec = self.node.spec();
+        let container = spec
+            .sentinel_container
+            .as_deref()
+            .context("the pods have no Sentinel container to cut off")?;
+        let roots = &self.node.cgroup_roots;
+        let (Some(cgroup), Some(unified)) = (roots.socket_cgroup(container)?, &roots.unified)
+        else {
+            bail!(
+                "cutting the Sentinels off needs a writable cgroup v2 hierarchy (mounted at \
+                 /sys/fs/cgroup or /sys/fs/cgroup/unified): nftables matches a socket's v2 cgroup"
+            );
+        };
+        let master = self.node.dns.ip(ordinal);
+        let port = spec.redis_port;
+        let script = if on {
+            sentinel_cut::script(&cgroup, master, port)?
+        } else {
+            sentinel_cut::lift()
+        };
+        let others: Vec<usize> = (0..self.pods.len()).filter(|&i| i != ordinal).collect();
+        for &i in &others {
+            nft::load(Some(&self.network.namespace(i)), &script)?;
+        }
+        match others.first() {
+            Some(&i) if on => sentinel_cut::verify(
+                &self.network.namespace(i),
+                &unified.join(container),
+                master,
+                port,
+            ),
+            _ => Ok(()),
+        }
     }
 
     fn is_running(&self, ordinal: usize) -> bool {

@@ -38,6 +38,7 @@ mod sampler;
 mod sandbox;
 pub mod scenarios;
 pub mod security;
+mod sentinel_cut;
 mod service_name;
 pub mod services;
 pub mod spec;

@@ -1,4 +1,6 @@
 //! Loading an nft script (one transaction) on the host or inside a network namespace.
+//! `nsenter --net`, not `ip netns exec`: the latter mounts a fresh sysfs for the namespace,
+//! without /sys/fs/cgroup, where nft resolves a `socket cgroupv2` path.
 
 use anyhow::{Context, bail};
 use std::io::Write;
@@ -8,8 +10,9 @@ use std::process::{Command, Stdio};
 pub fn load(netns: Option<&str>, script: &str) -> anyhow::Result<()> {
     let mut command = match netns {
         Some(ns) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns, "nft", "-f", "-"]);
+            let mut c = Command::new("nsenter");
+            c.arg(format!("--net=/run/netns/{ns}"))
+                .args(["nft", "-f", "-"]);
             c
         }
         None => {

@@ -65,13 +65,18 @@ pub enum FaultKind {
     /// processes stopped, its kubelet gone: the pod stays Ready), then comes back rebooted:
     /// the pod starts again at a new address with its claims (`Cluster::lose_node`).
     NodeLoss,
+    /// The master (the pod the Sentinels name when it starts; target `master`) cut off from
+    /// the other pods' Sentinels only, both ways, silently, for `duration`: its replicas
+    /// keep streaming from it, the clients keep writing to it, its own Sentinel keeps it
+    /// (`Cluster::cut_from_sentinels`). Nothing else runs beside it.
+    PartitionMasterSentinels,
 }
 
 /// How late `dns-late` answers: within the resolvers' 5 s timeout, but most of the 2 s a
 /// script's `timeout 2 redis-cli` has.
 pub const DNS_LATE_SECONDS: f64 = 1.5;
 
-pub const ALL: [FaultKind; 22] = [
+pub const ALL: [FaultKind; 23] = [
     FaultKind::KillRedis,
     FaultKind::KillSentinel,
     FaultKind::KillPod,
@@ -94,16 +99,14 @@ pub const ALL: [FaultKind; 22] = [
     FaultKind::DnsLate,
     FaultKind::DnsStale,
     FaultKind::NodeLoss,
+    FaultKind::PartitionMasterSentinels,
 ];
 
 /// Faults of the catalogue the pod runner cannot inject yet: named so that asking for
-/// one says so instead of pretending. The master cut from the Sentinels only has no cut of its
-/// own: every pod's Sentinel shares its pod's address with that pod's Redis, so no network
-/// rule can drop a Sentinel's packets and keep its replica's (`isolate` is the nearest).
-pub const NOT_YET: [(&str, &str); 1] = [(
-    "partition-master-sentinels",
-    "the master cut from the Sentinels only (co-located Sentinels share their pod's address)",
-)];
+/// one says so instead of pretending (`--faults`), and listed in every report
+/// (`not_available`). None today: the last one, `partition-master-sentinels`, is injected
+/// since cgroup v2 lets a rule tell a Sentinel's socket from its pod's Redis's.
+pub const NOT_YET: [(&str, &str); 0] = [];
 
 impl FaultKind {
     pub fn name(self) -> &'static str {
@@ -130,6 +133,7 @@ impl FaultKind {
             FaultKind::DnsLate => "dns-late",
             FaultKind::DnsStale => "dns-stale",
             FaultKind::NodeLoss => "node-loss",
+            FaultKind::PartitionMasterSentinels => "partition-master-sentinels",
         }
     }
 
@@ -144,7 +148,14 @@ impl FaultKind {
                 | FaultKind::OneWayCut
                 | FaultKind::NodeLoss
                 | FaultKind::FreezeLong
+                | FaultKind::PartitionMasterSentinels
         )
+    }
+
+    /// Faults that run alone: those of the whole set, and the one whose target is whichever
+    /// pod is the master when it starts (no other fault may hold that pod meanwhile).
+    pub fn exclusive(self) -> bool {
+        self.whole_set() || self == FaultKind::PartitionMasterSentinels
     }
 
     /// Faults that involve every pod (the cluster DNS serves them all): nothing else runs
@@ -208,11 +219,12 @@ mod tests {
             [FaultKind::Scale, FaultKind::PasswordRotation]
         );
         assert!(FaultKind::Scale.whole_set() && FaultKind::PasswordRotation.whole_set());
-        let err = select("partition-master-sentinels")
-            .expect_err("not yet")
-            .to_string();
-        assert!(err.contains("share their pod's address"), "{err}");
-        assert!(err.contains("not available yet"), "{err}");
+        assert_eq!(
+            select("partition-master-sentinels").expect("injected"),
+            [FaultKind::PartitionMasterSentinels]
+        );
+        assert!(FaultKind::PartitionMasterSentinels.exclusive());
+        assert!(!FaultKind::PartitionMasterSentinels.whole_set());
         let err = select("kill-everything").expect_err("unknown").to_string();
         assert!(
             err.contains("comma-separated") && err.contains("wipe-pvc"),

@@ -5,6 +5,7 @@ use super::schedule::{Fault, Start};
 use crate::drill::cluster::Cluster;
 use crate::drill::dns::Fault as DnsFault;
 use crate::drill::network::Cut;
+use crate::drill::probe::{self, Discovery};
 use crate::drill::rehearsal::Rehearsal;
 use crate::drill::rollout;
 use crate::drill::scenarios::planned::{self, delete_all};
@@ -27,6 +28,8 @@ pub enum Heal {
     Dns(usize),
     /// The lost node comes back, rebooted.
     RestoreNode(usize),
+    /// The other pods' Sentinels reach this pod's Redis again.
+    SentinelsReach(usize),
 }
 
 impl Heal {
@@ -39,7 +42,8 @@ impl Heal {
             | Heal::Uncut(i, _)
             | Heal::UncutPair(i, _)
             | Heal::Dns(i)
-            | Heal::RestoreNode(i) => *i,
+            | Heal::RestoreNode(i)
+            | Heal::SentinelsReach(i) => *i,
         }
     }
 
@@ -53,6 +57,7 @@ impl Heal {
             Heal::UncutPair(i, j) => cluster.cut_between(*i, *j, false),
             Heal::Dns(_) => cluster.dns_fault(None),
             Heal::RestoreNode(i) => cluster.restore_node(*i),
+            Heal::SentinelsReach(i) => cluster.cut_from_sentinels(*i, false),
         }
     }
 }
@@ -149,6 +154,15 @@ pub fn inject(
             }
             cluster.cut_between(i, j, true)?;
             Some(Heal::UncutPair(i, j))
+        }
+        FaultKind::PartitionMasterSentinels => {
+            let Some(i) = probe::sentinel_master(cluster, Discovery::EveryPod) else {
+                r.step("no Sentinel names a master: nothing to cut");
+                return Ok(Ok(None));
+            };
+            r.step(format!("the Sentinels name {}", cluster.pod_name(i)));
+            cluster.cut_from_sentinels(i, true)?;
+            Some(Heal::SentinelsReach(i))
         }
         FaultKind::DnsNone => {
             cluster.dns_fault(Some(DnsFault::Down))?;

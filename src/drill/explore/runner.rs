@@ -147,7 +147,7 @@ fn execute(
     // Every pod a fault names is one of the set's, checked before any fault runs or a name is
     // printed.
     for fault in &schedule.faults {
-        let target = (fault.target != "all").then_some(&fault.target);
+        let target = (!fault.fault.exclusive()).then_some(&fault.target);
         let named = fault.starts.iter().chain(&fault.stops).map(|s| &s.pod);
         for pod in target.into_iter().chain(&fault.peer).chain(named) {
             ordinal_of(r.cluster, pod)?;
@@ -160,7 +160,7 @@ fn execute(
     let mut pending: Vec<(f64, usize, Heal)> = Vec::new();
     for (k, fault) in schedule.faults.iter().enumerate() {
         let due = base + fault.at;
-        let target = if fault.fault.whole_set() {
+        let target = if fault.fault.exclusive() {
             None
         } else {
             Some(ordinal_of(r.cluster, &fault.target)?)

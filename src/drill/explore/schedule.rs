@@ -22,7 +22,7 @@ pub struct Fault {
     /// Seconds after the set bootstrapped (the probe's first write).
     pub at: f64,
     pub fault: FaultKind,
-    /// A pod name, or `all`.
+    /// A pod name, `all`, or `master` (the pod the Sentinels name when the fault starts).
     pub target: String,
     /// Seconds until it heals (for `restart-all`: until the last start).
     pub duration: f64,
@@ -219,8 +219,13 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
                 fault.duration = draw.between(0.5, 3.0 * da);
             }
             FaultKind::DnsStale => fault.duration = draw.between(0.5, 3.0 * da),
+            FaultKind::PartitionMasterSentinels => {
+                // Whichever pod the Sentinels name when it starts.
+                fault.target = "master".into();
+                fault.duration = draw.between(0.5, 3.0 * da);
+            }
         }
-        let free = if kind.whole_set() {
+        let free = if kind.exclusive() {
             pod_free.iter().copied().fold(set_free, f64::max)
         } else {
             let held = pair.map_or(0.0, |p| pod_free[p]);
@@ -229,7 +234,7 @@ pub fn generate(seed: u64, steps: usize, kinds: &[FaultKind], shape: &Shape) -> 
         clock = tenths(clock.max(free + 1.0));
         fault.at = clock;
         let end = clock + fault.duration + overhead;
-        if kind.whole_set() {
+        if kind.exclusive() {
             set_free = end;
         } else {
             pod_free[ordinal] = end;
@@ -304,7 +309,7 @@ mod tests {
                         .iter()
                         .flatten()
                         .any(|p| held(earlier).iter().flatten().any(|q| q == p));
-                    let same = shared || f.fault.whole_set() || earlier.fault.whole_set();
+                    let same = shared || f.fault.exclusive() || earlier.fault.exclusive();
                     if same {
                         assert!(
                             f.at > earlier.at + earlier.duration,

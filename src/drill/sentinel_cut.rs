@@ -1,0 +1,176 @@
+//! `partition-master-sentinels`: the master's Redis cut off from the other pods' Sentinels
+//! only. Every pod's Sentinel shares its pod's address with that pod's Redis, so no rule on
+//! addresses can tell a Sentinel's connection to the master from a replica's; the socket's
+//! v2 cgroup can (`cgroup::SocketCgroup`: every pod's Sentinel container joins one). In each
+//! other pod's network namespace an `inet` table drops, silently, what processes of that
+//! cgroup send to the master's Redis port and what comes back to them from it: the
+//! Sentinels lose the master while its replicas keep streaming from it and the clients keep
+//! writing to it. The master's own Sentinel keeps it: a Sentinel beside its Redis in one pod
+//! reaches it on the pod's own address, which no network fault cuts.
+//!
+//! Each cut checks itself once in place (`verify`): from one other pod, a connection made
+//! in the Sentinel containers' cgroup must time out and one made outside it must not.
+
+use super::cgroup::SocketCgroup;
+use anyhow::{Context, bail};
+use std::ffi::CString;
+use std::net::Ipv4Addr;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The table, one per pod namespace (tables are per namespace).
+const TABLE: &str = "rhgsentinelcut";
+
+/// Characters a cgroup path may hold inside the script's double quotes: what the drill's
+/// own names and a container runtime's cgroup names use. Anything else is refused, not
+/// quoted: nft has no escape inside a quoted string.
+fn plain(path: &str) -> bool {
+    !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@+".contains(c))
+}
+
+/// The nft script that drops, both ways, what processes of `cgroup` exchange with
+/// `master`:`port`, replacing any such table already there.
+pub fn script(cgroup: &SocketCgroup, master: Ipv4Addr, port: u16) -> anyhow::Result<String> {
+    if !plain(&cgroup.path) {
+        bail!(
+            "cannot name cgroup {:?} in an nftables rule (only letters, digits and -_./:@+)",
+            cgroup.path
+        );
+    }
+    let sockets = format!("socket cgroupv2 level {} \"{}\"", cgroup.level, cgroup.path);
+    Ok(format!(
+        "add table inet {TABLE}\n\
+         delete table inet {TABLE}\n\
+         table inet {TABLE} {{\n\
+         \tchain out {{\n\
+         \t\ttype filter hook output priority 0; policy accept;\n\
+         \t\t{sockets} ip daddr {master} tcp dport {port} drop\n\
+         \t}}\n\
+         \tchain in {{\n\
+         \t\ttype filter hook input priority 0; policy accept;\n\
+         \t\t{sockets} ip saddr {master} tcp sport {port} drop\n\
+         \t}}\n\
+         }}\n"
+    ))
+}
+
+/// The script that lifts the cut.
+pub fn lift() -> String {
+    format!("add table inet {TABLE}\ndelete table inet {TABLE}\n")
+}
+
+/// How a connection attempt from a pod's namespace ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Attempt {
+    /// No answer within the second: dropped.
+    TimedOut,
+    /// Connected, or refused: the packets went through.
+    Answered,
+}
+
+/// Try `master`:`port` from namespace `netns` as a process of the v2 cgroup `cgroup_dir`
+/// (or of the drill's own cgroup), for one second.
+fn attempt(
+    netns: &str,
+    cgroup_dir: Option<&Path>,
+    master: Ipv4Addr,
+    port: u16,
+) -> anyhow::Result<Attempt> {
+    let mut command = Command::new("nsenter");
+    command
+        .arg(format!("--net=/run/netns/{netns}"))
+        .args(["timeout", "1", "bash", "-c"])
+        .arg(format!("exec 3<>/dev/tcp/{master}/{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(dir) = cgroup_dir {
+        let procs = CString::new(dir.join("cgroup.procs").as_os_str().as_encoded_bytes())
+            .context("cgroup path holds a NUL byte")?;
+        // SAFETY: between fork and exec only open, write and close, on a path prepared
+        // before the fork.
+        unsafe {
+            command.pre_exec(move || {
+                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 || libc::write(fd, b"0".as_ptr().cast(), 1) != 1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                libc::close(fd);
+                Ok(())
+            });
+        }
+    }
+    let status = command
+        .status()
+        .context("cannot run `nsenter … timeout 1 bash` to check the Sentinels' cut")?;
+    // `timeout` exits 124 when the command ran out of time.
+    Ok(if status.code() == Some(124) {
+        Attempt::TimedOut
+    } else {
+        Attempt::Answered
+    })
+}
+
+/// The cut is in force in `netns`: a Sentinel's connection to the master times out, and one
+/// of another process of the pod does not (`sentinels_dir`: a v2 cgroup below the Sentinel
+/// containers' one, made for this check and removed after it).
+pub fn verify(
+    netns: &str,
+    sentinels_dir: &Path,
+    master: Ipv4Addr,
+    port: u16,
+) -> anyhow::Result<()> {
+    let probe = sentinels_dir.join("cut-check");
+    std::fs::create_dir_all(&probe)
+        .with_context(|| format!("cannot create {}", probe.display()))?;
+    let as_sentinel = attempt(netns, Some(&probe), master, port);
+    let _ = std::fs::remove_dir(&probe);
+    let as_sentinel = as_sentinel?;
+    let as_other = attempt(netns, None, master, port)?;
+    if as_sentinel != Attempt::TimedOut || as_other != Attempt::Answered {
+        bail!(
+            "the cut of {master}:{port} from the Sentinels does not hold in {netns}: a \
+             connection from the Sentinels' cgroup {:?}, from outside it {:?} (expected \
+             TimedOut, Answered)",
+            as_sentinel,
+            as_other
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_names_the_cgroup_and_drops_both_ways() {
+        let cgroup = SocketCgroup {
+            path: "unified/process_api/x/redis-ha-gen-drill-1201/sentinel".into(),
+            level: 4,
+        };
+        let text = script(&cgroup, Ipv4Addr::new(10, 213, 7, 10), 6379).expect("script");
+        assert!(text.contains(
+            "socket cgroupv2 level 4 \"unified/process_api/x/redis-ha-gen-drill-1201/sentinel\" \
+             ip daddr 10.213.7.10 tcp dport 6379 drop"
+        ));
+        assert!(text.contains("ip saddr 10.213.7.10 tcp sport 6379 drop"));
+        assert!(text.starts_with("add table inet rhgsentinelcut\ndelete table"));
+        assert_eq!(
+            lift(),
+            "add table inet rhgsentinelcut\ndelete table inet rhgsentinelcut\n"
+        );
+        for bad in ["a\"b", "a b", "a\\b", "", "a\nb"] {
+            let cgroup = SocketCgroup {
+                path: bad.into(),
+                level: 1,
+            };
+            let err = script(&cgroup, Ipv4Addr::LOCALHOST, 1).expect_err(bad);
+            assert!(err.to_string().contains("cannot name cgroup"), "{err}");
+        }
+    }
+}
