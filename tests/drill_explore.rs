@@ -147,14 +147,26 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
 /// about a second later, that one acknowledges the writes the deposed master still takes
 /// (`WAIT 1` answers 1); its full resync from the new master discards them: I2 in the one
 /// schedule. (The rendered scripts pass it: their replicas detach at a third of down-after
-/// and the deposed master refuses writes, `NOREPLICAS`; measured 0 of 1,349 lost, 44 of
-/// 1,491 on this planted copy.)
+/// and the deposed master refuses writes, `NOREPLICAS`; measured 0 of 1,349 lost, 46 of
+/// 1,460 on this planted copy.)
 #[test]
 fn finds_replicas_that_acknowledge_for_a_master_cut_from_the_sentinels() {
     let dir = tempfile::tempdir().expect("temp dir");
+    // The probe waits for one replica, as `production`'s gateway does (`waitReplicas: 1`).
+    let set = "  annotations:\n    checkov.io/skip1:";
+    let yaml = rendered("production");
+    assert_eq!(
+        yaml.matches(set).count(),
+        1,
+        "the StatefulSet's annotations"
+    );
+    let waiting = yaml.replace(
+        set,
+        "  annotations:\n    redis-ha-gen.io/wait-replicas: \"1\"\n    checkov.io/skip1:",
+    );
     let file = planted(
         dir.path(),
-        &rendered("production"),
+        &waiting,
         "( sh /scripts/replica-detach.sh & )",
         ": replica-detach.sh not started",
     );
@@ -174,6 +186,10 @@ fn finds_replicas_that_acknowledge_for_a_master_cut_from_the_sentinels() {
     let schedule = &report["schedules"][0];
     let found = invariants(schedule);
     assert!(found.iter().any(|i| i == "I2"), "{found:?}\n{stderr}");
+    assert!(
+        stderr.contains("(WAIT 1 acknowledged every one)"),
+        "{stderr}"
+    );
     // The Sentinels failed the master over (two masters seen), the cut lifted again.
     assert_eq!(schedule["max_masters"], 2, "{schedule:#}");
     assert!(
