@@ -164,8 +164,9 @@ fn saved_replicas(server: &str, master: &str, dir: &Path) -> Vec<String> {
 fn a_sentinel_resolving_neither_master_nor_replicas_saves_them_as_its_master() {
     let line = |host: &str| format!("sentinel known-replica mymaster {host} 6379");
     for server in ["redis-server", "valkey-server"] {
-        // Control first: a master that resolves.
-        let mut dir = tempfile::tempdir().expect("dir");
+        // Control first: a master that resolves. The last directory (neither resolves) is
+        // kept for the start script's part below.
+        let mut last = None;
         for (master, saved) in [
             (
                 "localhost",
@@ -176,13 +177,15 @@ fn a_sentinel_resolving_neither_master_nor_replicas_saves_them_as_its_master() {
                 ["redis-0.not-running.invalid"; 2],
             ),
         ] {
-            dir = tempfile::tempdir().expect("dir");
+            let dir = tempfile::tempdir().expect("dir");
             assert_eq!(
                 saved_replicas(server, master, dir.path()),
                 saved.map(line),
                 "{server}, master {master}"
             );
+            last = Some(dir);
         }
+        let dir = last.expect("two cases ran");
         // The start script then drops both: the Sentinel starts knowing no replica, and
         // finds the real ones in its master's `INFO` once that pod runs.
         let (conf, logged) = sanitized(dir.path());
