@@ -67,6 +67,22 @@ fn explore(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         }
         kinds.retain(|k| *k != scale);
     }
+    // Faults this machine cannot inject: `all` leaves them out (the report names them),
+    // naming one is an error.
+    let mut not_available = Vec::new();
+    let cut = explore::catalogue::FaultKind::PartitionMasterSentinels;
+    if kinds.contains(&cut) && !drill::local::can_cut_sentinels_only() {
+        if args.faults.trim() != "all" {
+            bail!(
+                "the `{}` fault needs a writable cgroup v2 hierarchy (/sys/fs/cgroup or \
+                 /sys/fs/cgroup/unified), which this machine does not offer: leave it out \
+                 of --faults",
+                cut.name()
+            );
+        }
+        kinds.retain(|k| *k != cut);
+        not_available.push(cut.name().to_string());
+    }
     let replay = args
         .replay
         .as_deref()
@@ -91,6 +107,7 @@ fn explore(args: &DrillArgs, out: &mut Stdout) -> anyhow::Result<u8> {
         quiet: args.quiet,
         render: rerender(args),
         keep_logs: replay.is_some(),
+        not_available,
     };
     let report = match replay {
         Some(schedule) => explore::replay(&spec, schedule, &options)?,

@@ -50,6 +50,12 @@ pub fn pids_available() -> bool {
     writable(Path::new(PIDS_ROOT))
 }
 
+/// Whether this machine offers a writable v2 hierarchy (where the drill runs), whose
+/// groups nftables can match a socket by (`socket cgroupv2`).
+pub fn unified_available() -> bool {
+    writable(&own_dir(unified_root(), ""))
+}
+
 /// Whether this machine offers writable v1 `memory` and `cpu` controllers (where the
 /// drill runs).
 pub fn memory_and_cpu_available() -> (bool, bool) {

@@ -50,6 +50,12 @@ pub fn check_host(spec: &HaSpec) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether this machine can cut the Sentinels off a pod's Redis only
+/// (`Cluster::cut_from_sentinels`: it needs a writable cgroup v2 hierarchy).
+pub fn can_cut_sentinels_only() -> bool {
+    cgroup::unified_available()
+}
+
 /// A running set on this machine. Dropping it removes every process, namespace and link.
 pub struct LocalSet {
     // Field order is drop order: processes first, then the network, then the files.

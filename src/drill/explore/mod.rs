@@ -43,6 +43,9 @@ pub struct ExploreOptions {
     /// Write the whole logs (`--out`) of a schedule that passed too: a replay is run to be
     /// read, and a pass after a fix is worth reading as much as the failure before it.
     pub keep_logs: bool,
+    /// Faults of the catalogue this machine cannot inject, left out of `all` (the report's
+    /// `not_available`, after the catalogue's own `NOT_YET`).
+    pub not_available: Vec<String>,
 }
 
 fn shape_pods(spec: &HaSpec) -> Vec<String> {
@@ -144,6 +147,7 @@ fn run_all(
         not_available: catalogue::NOT_YET
             .iter()
             .map(|(name, _)| name.to_string())
+            .chain(options.not_available.iter().cloned())
             .collect(),
     })
 }
