@@ -39,6 +39,17 @@ fn explore(args: &[&str]) -> (serde_json::Value, Option<i32>, String) {
     (report, out.status.code(), stderr)
 }
 
+/// Run an exploration that must lose acknowledged writes: exit 1, I2 among the first
+/// schedule's violations; that schedule and the stderr.
+fn loses_writes(args: &[&str]) -> (serde_json::Value, String) {
+    let (report, code, stderr) = explore(args);
+    assert_eq!(code, Some(1), "{stderr}");
+    let schedule = report["schedules"][0].clone();
+    let found = invariants(&schedule);
+    assert!(found.iter().any(|i| i == "I2"), "{found:?}\n{stderr}");
+    (schedule, stderr)
+}
+
 fn invariants(schedule: &serde_json::Value) -> Vec<String> {
     schedule["violations"]
         .as_array()
@@ -96,7 +107,7 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
         "    rm -f \"$STOPPING_MARKER\"\n    write_redis_conf\n",
         "    rm -f \"$STOPPING_MARKER\"\n    rm -rf \"$DATA_DIR/dump.rdb\" \"$DATA_DIR/appendonlydir\"\n    write_redis_conf\n",
     );
-    let (report, code, stderr) = explore(&[
+    let (schedule, _) = loses_writes(&[
         "--manifests",
         &file,
         "--explore",
@@ -113,10 +124,6 @@ fn finds_a_start_script_that_deletes_its_data_and_replays_it() {
         "--shrink-replays",
         "0",
     ]);
-    assert_eq!(code, Some(1), "{stderr}");
-    let schedule = &report["schedules"][0];
-    let found = invariants(schedule);
-    assert!(found.iter().any(|i| i == "I2"), "{found:?}\n{stderr}");
     assert!(schedule["writes_lost"].as_u64().unwrap_or(0) > 0);
     let replay_file = schedule["file"]
         .as_str()
@@ -174,7 +181,7 @@ fn finds_replicas_that_acknowledge_for_a_master_cut_from_the_sentinels() {
     let faults = serde_json::json!({"seed": 0, "faults": [{"at": 3.0,
         "fault": "partition-master-sentinels", "target": "master", "duration": 8.0}]});
     std::fs::write(&schedule, faults.to_string()).expect("write the schedule");
-    let (report, code, stderr) = explore(&[
+    let (schedule, stderr) = loses_writes(&[
         "--manifests",
         &file,
         "--replay",
@@ -182,10 +189,6 @@ fn finds_replicas_that_acknowledge_for_a_master_cut_from_the_sentinels() {
         "--shrink-replays",
         "0",
     ]);
-    assert_eq!(code, Some(1), "{stderr}");
-    let schedule = &report["schedules"][0];
-    let found = invariants(schedule);
-    assert!(found.iter().any(|i| i == "I2"), "{found:?}\n{stderr}");
     assert!(
         stderr.contains("(WAIT 1 acknowledged every one)"),
         "{stderr}"
