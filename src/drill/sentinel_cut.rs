@@ -84,7 +84,7 @@ fn attempt(
     command
         .arg(format!("--net=/run/netns/{netns}"))
         .args(["timeout", "1", "bash", "-c"])
-        .arg(format!("exec 3<>/dev/tcp/{master}/{port}"))
+        .arg(format!("exec 3<>/dev/tcp/{master}/{port} || exit 3"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -107,12 +107,18 @@ fn attempt(
     let status = command
         .status()
         .context("cannot run `nsenter … timeout 1 bash` to check the Sentinels' cut")?;
-    // `timeout` exits 124 when the command ran out of time.
-    Ok(if status.code() == Some(124) {
-        Attempt::TimedOut
-    } else {
-        Attempt::Answered
-    })
+    // Connected (0) or refused (3, the script's own); `timeout` exits 124 when the command
+    // ran out of time; anything else (nsenter's 1, a missing program's 126 or 127) says
+    // nothing about the connection.
+    match status.code() {
+        Some(124) => Ok(Attempt::TimedOut),
+        Some(0 | 3) => Ok(Attempt::Answered),
+        other => bail!(
+            "cannot check the Sentinels' cut in {netns}: `nsenter … timeout 1 bash -c \
+             'exec 3<>/dev/tcp/…'` ended with {other:?} (are coreutils' `timeout` and bash \
+             on PATH?)"
+        ),
+    }
 }
 
 /// The cut is in force in `netns`: a Sentinel's connection to the master times out, and one
