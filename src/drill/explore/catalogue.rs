@@ -148,7 +148,6 @@ impl FaultKind {
                 | FaultKind::OneWayCut
                 | FaultKind::NodeLoss
                 | FaultKind::FreezeLong
-                | FaultKind::PartitionMasterSentinels
         )
     }
 

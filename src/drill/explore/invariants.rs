@@ -111,6 +111,18 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
             allowed: 0,
         };
     };
+    let mut sorted: Vec<&Sample> = run.recorded.samples.iter().collect();
+    sorted.sort_by(|a, b| a.t.total_cmp(&b.t));
+    let switches: Vec<Option<f64>> = run
+        .injected
+        .iter()
+        .map(|f| {
+            let until = f.healed.unwrap_or(f64::INFINITY);
+            f.sentinels_only
+                .then(|| switch_between(&sorted, f.at, until, facts.pods.len()))
+                .flatten()
+        })
+        .collect();
     let mut allowed = 0;
     let mut first_forbidden: Option<f64> = None;
     for &k in missing {
@@ -119,7 +131,7 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
             .get(k)
             .and_then(|key| acknowledged_at(probe, key))
             .unwrap_or(0.0);
-        if excused(at, &run.injected, facts) {
+        if excused(at, &run.injected, &switches, facts) {
             allowed += 1;
         } else if first_forbidden.is_none_or(|t| at < t) {
             first_forbidden = Some(at);
@@ -156,11 +168,14 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
 /// (Redis Sentinel docs, "Consistency under partitions"): with `min-replicas-to-write`, for
 /// `min-replicas-max-lag` seconds after the cut plus one (replicas acknowledge once a
 /// second); without it, until down-after after the heal (it takes writes until the
-/// Sentinels demote it).
-fn excused(at: f64, injected: &[Injected], facts: &Facts) -> bool {
+/// Sentinels demote it). A master cut off from the Sentinels only keeps its replicas, so a
+/// write it takes is at risk as before a crash until the Sentinels name another master
+/// (`switches`, per fault), or until the cut heals when they never do.
+fn excused(at: f64, injected: &[Injected], switches: &[Option<f64>], facts: &Facts) -> bool {
     facts.wait_replicas == 0
-        && injected.iter().filter(|f| f.hit_master).any(|f| {
+        && injected.iter().zip(switches).filter(|(f, _)| f.hit_master).any(|(f, switch)| {
             let until = match (f.cuts_off, facts.min_replicas_to_write) {
+                _ if f.sentinels_only => switch.or(f.healed).unwrap_or(f64::INFINITY),
                 (false, _) => f.down,
                 (true, 0) => f.healed.unwrap_or(f64::INFINITY).max(f.down) + facts.down_after,
                 (true, _) => f
@@ -221,6 +236,22 @@ fn named_by_majority(sorted: &[&Sample], ordinal: usize, t: f64, pods: usize) ->
         })
         .count();
     naming * 2 > pods
+}
+
+/// The first sample time in (`from`, `until`] at which a majority of the Sentinels name
+/// another pod than the one they named at `from` (none: they named none then).
+fn switch_between(sorted: &[&Sample], from: f64, until: f64, pods: usize) -> Option<f64> {
+    let named_at = |t: f64| (0..pods).find(|&p| named_by_majority(sorted, p, t, pods));
+    let before = named_at(from)?;
+    let mut times: Vec<f64> = sorted
+        .iter()
+        .map(|s| s.t)
+        .filter(|&t| t > from && t <= until)
+        .collect();
+    times.dedup();
+    times
+        .into_iter()
+        .find(|&t| named_at(t).is_some_and(|p| p != before))
 }
 
 /// I4: the set's master — a pod answering `ROLE` master that a majority of the Sentinels
@@ -320,6 +351,7 @@ mod tests {
             down: 1.0,
             hit_master: true,
             cuts_off: false,
+            sentinels_only: false,
             healed: None,
         }];
         let pods: Vec<String> = (0..3).map(|i| format!("redis-{i}")).collect();
@@ -353,6 +385,7 @@ mod tests {
             down: 10.0,
             hit_master,
             cuts_off: true,
+            sentinels_only: false,
             healed: Some(20.0),
         };
         let facts = |wait_replicas, min_replicas_to_write| Facts {
@@ -366,24 +399,53 @@ mod tests {
         let unsafe_set = facts(0, 0);
         // Before the cut (within down-after), during it, and down-after after the heal.
         for at in [5.0, 12.0, 19.9, 25.0] {
-            assert!(excused(at, &[isolated(true)], &unsafe_set), "{at}");
+            assert!(excused(at, &[isolated(true)], &[None], &unsafe_set), "{at}");
         }
-        assert!(!excused(4.9, &[isolated(true)], &unsafe_set));
-        assert!(!excused(25.1, &[isolated(true)], &unsafe_set));
+        assert!(!excused(4.9, &[isolated(true)], &[None], &unsafe_set));
+        assert!(!excused(25.1, &[isolated(true)], &[None], &unsafe_set));
         // With min-replicas-to-write, only while the lag allows (3 s, plus the second between
         // a replica's acknowledgements).
         let fenced = facts(0, 1);
-        assert!(excused(13.9, &[isolated(true)], &fenced));
-        assert!(!excused(14.1, &[isolated(true)], &fenced));
+        assert!(excused(13.9, &[isolated(true)], &[None], &fenced));
+        assert!(!excused(14.1, &[isolated(true)], &[None], &fenced));
         // A cut replica excuses nothing; neither does WAIT.
-        assert!(!excused(12.0, &[isolated(false)], &unsafe_set));
-        assert!(!excused(12.0, &[isolated(true)], &facts(1, 0)));
+        assert!(!excused(12.0, &[isolated(false)], &[None], &unsafe_set));
+        assert!(!excused(12.0, &[isolated(true)], &[None], &facts(1, 0)));
         // A fault that does not cut the master off excuses only up to its stop.
         let killed = Injected {
             cuts_off: false,
             ..isolated(true)
         };
-        assert!(excused(8.0, std::slice::from_ref(&killed), &unsafe_set));
-        assert!(!excused(12.0, &[killed], &unsafe_set));
+        assert!(excused(8.0, std::slice::from_ref(&killed), &[None], &unsafe_set));
+        assert!(!excused(12.0, &[killed], &[None], &unsafe_set));
+        // Cut off from the Sentinels only, it keeps its replicas: at risk until the
+        // Sentinels name another master (at 16 s), or until the heal when they never do.
+        let unwatched = Injected {
+            cuts_off: false,
+            sentinels_only: true,
+            ..isolated(true)
+        };
+        let fenced_unwatched = std::slice::from_ref(&unwatched);
+        assert!(excused(15.9, fenced_unwatched, &[Some(16.0)], &fenced));
+        assert!(!excused(16.1, fenced_unwatched, &[Some(16.0)], &fenced));
+        assert!(excused(19.9, fenced_unwatched, &[None], &fenced));
+        assert!(!excused(20.1, fenced_unwatched, &[None], &fenced));
+        assert!(!excused(15.0, fenced_unwatched, &[Some(16.0)], &facts(1, 1)));
+    }
+
+    #[test]
+    fn the_sentinels_switch_when_a_majority_names_another_pod() {
+        let sorted = |samples: &[Sample]| -> Vec<Sample> {
+            let mut v = samples.to_vec();
+            v.sort_by(|a, b| a.t.total_cmp(&b.t));
+            v
+        };
+        let switched = sorted(&samples(2, 1));
+        let refs: Vec<&Sample> = switched.iter().collect();
+        assert_eq!(switch_between(&refs, 0.5, 4.0, 3), Some(1.0));
+        assert_eq!(switch_between(&refs, 0.5, 0.9, 3), None);
+        let kept = sorted(&samples(2, 0));
+        let refs: Vec<&Sample> = kept.iter().collect();
+        assert_eq!(switch_between(&refs, 0.5, 4.0, 3), None);
     }
 }

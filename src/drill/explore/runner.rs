@@ -36,6 +36,9 @@ pub struct Injected {
     /// The fault cuts the target off from its peers while clients may still reach it
     /// (`partition`, `isolate`, `one-way-cut`, `node-loss`, `freeze-long`).
     pub cuts_off: bool,
+    /// The fault cut the master off from the Sentinels only (`partition-master-sentinels`):
+    /// it keeps its replicas and its clients until the Sentinels fail it over.
+    pub sentinels_only: bool,
     /// When it healed (timeline clock); `None` for faults that end by themselves.
     pub healed: Option<f64>,
 }
@@ -191,6 +194,7 @@ fn execute(
             down,
             hit_master,
             cuts_off: fault.fault.cuts_off(),
+            sentinels_only: fault.fault == FaultKind::PartitionMasterSentinels,
             healed: None,
         });
         match injected {
