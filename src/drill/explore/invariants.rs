@@ -173,17 +173,21 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
 /// (`switches`, per fault), or until the cut heals when they never do.
 fn excused(at: f64, injected: &[Injected], switches: &[Option<f64>], facts: &Facts) -> bool {
     facts.wait_replicas == 0
-        && injected.iter().zip(switches).filter(|(f, _)| f.hit_master).any(|(f, switch)| {
-            let until = match (f.cuts_off, facts.min_replicas_to_write) {
-                _ if f.sentinels_only => switch.or(f.healed).unwrap_or(f64::INFINITY),
-                (false, _) => f.down,
-                (true, 0) => f.healed.unwrap_or(f64::INFINITY).max(f.down) + facts.down_after,
-                (true, _) => f
-                    .down
-                    .max(f.at + f64::from(facts.min_replicas_max_lag) + 1.0),
-            };
-            at >= f.at - facts.down_after && at <= until
-        })
+        && injected
+            .iter()
+            .zip(switches)
+            .filter(|(f, _)| f.hit_master)
+            .any(|(f, switch)| {
+                let until = match (f.cuts_off, facts.min_replicas_to_write) {
+                    _ if f.sentinels_only => switch.or(f.healed).unwrap_or(f64::INFINITY),
+                    (false, _) => f.down,
+                    (true, 0) => f.healed.unwrap_or(f64::INFINITY).max(f.down) + facts.down_after,
+                    (true, _) => f
+                        .down
+                        .max(f.at + f64::from(facts.min_replicas_max_lag) + 1.0),
+                };
+                at >= f.at - facts.down_after && at <= until
+            })
 }
 
 /// I3: once every fault healed, writes succeed within down-after + 10 s and every pod holds
@@ -416,7 +420,12 @@ mod tests {
             cuts_off: false,
             ..isolated(true)
         };
-        assert!(excused(8.0, std::slice::from_ref(&killed), &[None], &unsafe_set));
+        assert!(excused(
+            8.0,
+            std::slice::from_ref(&killed),
+            &[None],
+            &unsafe_set
+        ));
         assert!(!excused(12.0, &[killed], &[None], &unsafe_set));
         // Cut off from the Sentinels only, it keeps its replicas: at risk until the
         // Sentinels name another master (at 16 s), or until the heal when they never do.
@@ -430,7 +439,12 @@ mod tests {
         assert!(!excused(16.1, fenced_unwatched, &[Some(16.0)], &fenced));
         assert!(excused(19.9, fenced_unwatched, &[None], &fenced));
         assert!(!excused(20.1, fenced_unwatched, &[None], &fenced));
-        assert!(!excused(15.0, fenced_unwatched, &[Some(16.0)], &facts(1, 1)));
+        assert!(!excused(
+            15.0,
+            fenced_unwatched,
+            &[Some(16.0)],
+            &facts(1, 1)
+        ));
     }
 
     #[test]

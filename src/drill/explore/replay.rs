@@ -1,6 +1,7 @@
 //! Replay files: a schedule as JSON (`{"seed": …, "faults": [ … ]}`), exactly what
 //! `drill --replay FILE` runs again.
 
+use super::catalogue::FaultKind;
 use super::schedule::Schedule;
 use anyhow::Context;
 use std::path::Path;
@@ -29,6 +30,16 @@ pub fn read(path: &Path) -> anyhow::Result<Schedule> {
                 fault.fault.name(),
                 fault.at,
                 fault.duration
+            );
+        }
+        let master_only = fault.fault == FaultKind::PartitionMasterSentinels;
+        if master_only != (fault.target == "master") {
+            anyhow::bail!(
+                "{}: fault {} targets {:?}: `master` (the pod the Sentinels name when the fault \
+                 starts) is the target of partition-master-sentinels, and only of it",
+                path.display(),
+                fault.fault.name(),
+                fault.target
             );
         }
     }
@@ -62,5 +73,18 @@ mod tests {
         std::fs::write(&path, file(-1.0)).expect("write");
         let err = read(&path).expect_err("negative").to_string();
         assert!(err.contains("must be finite and not negative"), "{err}");
+        for (fault, target) in [
+            ("partition-master-sentinels", "redis-0"),
+            ("kill-pod", "master"),
+        ] {
+            let one = serde_json::json!({"seed": 1, "faults": [{
+                "at": 3.0, "fault": fault, "target": target, "duration": 2.0}]});
+            std::fs::write(&path, one.to_string()).expect("write");
+            let err = read(&path).expect_err(fault).to_string();
+            assert!(
+                err.contains("is the target of partition-master-sentinels"),
+                "{err}"
+            );
+        }
     }
 }

@@ -150,7 +150,9 @@ fn execute(
     // Every pod a fault names is one of the set's, checked before any fault runs or a name is
     // printed.
     for fault in &schedule.faults {
-        let target = (!fault.fault.exclusive()).then_some(&fault.target);
+        // `master` (replay::read checks it is the Sentinels' cut's, and only its) is resolved
+        // when the fault starts.
+        let target = (fault.target != "all" && fault.target != "master").then_some(&fault.target);
         let named = fault.starts.iter().chain(&fault.stops).map(|s| &s.pod);
         for pod in target.into_iter().chain(&fault.peer).chain(named) {
             ordinal_of(r.cluster, pod)?;
