@@ -552,16 +552,32 @@ fn zombies_fail_a_scenario_without_a_reaping_pid_1() {
         .filter(|l| !l.contains("shareProcessNamespace"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let (out, pid) = drill_stdin(&without, &["--scenario", "bootstrap", "--format", "json"]);
-    let report = json(&out);
-    no_leftovers(pid);
-    let scenario = &report["scenarios"][0];
+    const CHECK: &str = "no zombie processes left in any container";
+    let has_check = |scenario: &serde_json::Value| {
+        scenario["checks"]
+            .as_array()
+            .is_some_and(|checks| checks.iter().any(|c| c["name"] == CHECK))
+    };
+    // Such a set is fragile: its redis-server, as PID 1, reaps the helpers' children too and
+    // once lost a replica's full sync that way, so the set missed its 30 s bootstrap and the
+    // check never ran (fresh-clone CI, 2026-12-07). One more set then, as the check needs one
+    // that bootstrapped; a second miss fails the test.
+    let mut scenario = serde_json::Value::Null;
+    for _ in 0..2 {
+        let (out, pid) = drill_stdin(&without, &["--scenario", "bootstrap", "--format", "json"]);
+        let report = json(&out);
+        no_leftovers(pid);
+        scenario = report["scenarios"][0].clone();
+        if has_check(&scenario) {
+            break;
+        }
+    }
     assert_eq!(scenario["passed"], false, "{scenario:#}");
     let check = scenario["checks"]
         .as_array()
         .expect("checks")
         .iter()
-        .find(|c| c["name"] == "no zombie processes left in any container")
+        .find(|c| c["name"] == CHECK)
         .unwrap_or_else(|| panic!("the zombie check did not run: {scenario:#}"));
     assert_eq!(check["passed"], false, "{check:#}");
     assert!(
