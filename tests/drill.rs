@@ -1004,6 +1004,47 @@ fn a_cluster_ip_service_sends_the_gateway_to_its_endpoints_and_refuses_without_a
     no_set_leftovers(&id);
 }
 
+/// No drill address is routed off the machine: while a set exists, what the host sends to
+/// the pods' range outside any live bridge (a pod whose bridge is already gone, as in a
+/// teardown racing a probe) or to a cluster IP goes nowhere (a `blackhole` route), never to
+/// the host's default gateway; the routes go with the set. `ip route get` sends no packet.
+#[test]
+fn the_hosts_packets_to_drill_addresses_never_take_its_default_route() {
+    require_root_and_redis();
+    let set = production_set();
+    let addresses = String::from_utf8_lossy(
+        &Command::new("ip")
+            .args(["-4", "-o", "addr"])
+            .output()
+            .expect("ip")
+            .stdout,
+    )
+    .into_owned();
+    let unused = (0..=255)
+        .find(|x| !addresses.contains(&format!(" 10.213.{x}.")))
+        .expect("a /24 of 10.213.0.0/16 no bridge holds");
+    for address in [format!("10.213.{unused}.77"), "10.96.0.1".to_string()] {
+        let out = Command::new("ip")
+            .args(["route", "get", &address])
+            .output()
+            .expect("ip");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // A bridge another drill made meanwhile may hold the /24: its route is fine too.
+        assert!(
+            (!out.status.success() && text.contains("Invalid argument"))
+                || (text.contains(" dev rhg") && !text.contains(" via ")),
+            "the host routes {address} off the machine while a set exists: {text}"
+        );
+    }
+    let id = set.id().to_string();
+    drop(set);
+    no_set_leftovers(&id);
+}
+
 /// Production's NetworkPolicy admits the gateway's pods (`app: gateway`) and the set's own:
 /// a pod of the namespace without that label cannot open a connection to Sentinel through
 /// the client Service, while the gateway's pod can.

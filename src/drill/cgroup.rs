@@ -89,7 +89,8 @@ pub struct Roots {
     pub pids: Option<PathBuf>,
     pub memory: Option<PathBuf>,
     pub cpu: Option<PathBuf>,
-    /// The set's directory in the v2 hierarchy, when it is mounted beside the v1 controllers.
+    /// The set's directory in the v2 hierarchy, where one is mounted (beside the v1
+    /// controllers or alone).
     pub unified: Option<PathBuf>,
 }
 

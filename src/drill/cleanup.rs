@@ -1,6 +1,6 @@
 //! Everything the drill creates on the host (process groups, cgroups, network namespaces,
-//! links, tmpfs mounts, run directories) is registered here the moment it exists, so one call removes it
-//! all: at the end of a scenario, when one fails or panics (a Drop guard), and on Ctrl-C or
+//! links, tmpfs mounts, run directories, blackhole routes) is registered here the moment it
+//! exists, so one call removes it all: at the end of a scenario, when one fails or panics (a Drop guard), and on Ctrl-C or
 //! SIGTERM (a signal handler).
 
 use std::path::PathBuf;
@@ -21,6 +21,11 @@ pub enum Resource {
     Mount(PathBuf),
     /// A cgroup directory (and the cgroups below it).
     Cgroup(PathBuf),
+    /// A host route of type `blackhole` (`prefix`, `metric`): the last thing removed.
+    Blackhole {
+        prefix: String,
+        metric: u32,
+    },
 }
 
 static CREATED: Mutex<Vec<Resource>> = Mutex::new(Vec::new());
@@ -53,6 +58,7 @@ pub fn remove_all() {
         Resource::Link(_) => 3,
         Resource::Mount(_) => 4,
         Resource::Directory(_) => 5,
+        Resource::Blackhole { .. } => 6,
     });
     for resource in resources {
         remove(&resource);
@@ -80,6 +86,15 @@ pub fn remove(resource: &Resource) {
                 quiet(&["umount", "--lazy", path]);
             }
         }
+        Resource::Blackhole { prefix, metric } => quiet(&[
+            "ip",
+            "route",
+            "delete",
+            "blackhole",
+            prefix,
+            "metric",
+            &metric.to_string(),
+        ]),
     }
 }
 

@@ -1,6 +1,11 @@
 //! The pods' network: a private bridge on the host, one network namespace per pod joined to
 //! it by a veth pair. Addresses come from 10.213.X.0/24 and exist only on that bridge and
-//! inside the namespaces; there is no route out, so no drill traffic leaves the machine.
+//! inside the namespaces. No drill traffic leaves the machine: the namespaces have no route
+//! out, and the host, which has one (its default route), gets a `blackhole` route for the
+//! pods' and the Services' ranges from each network for as long as it exists, so a probe or
+//! client of the host that still connects to a pod after its bridge is gone (a teardown
+//! racing a thread), or to a cluster IP, is refused on the host instead of being sent to the
+//! host's gateway (`contain`).
 //! A partition is the pod's link set down; an isolation drops, silently (no RST), every frame
 //! the bridge would forward between the pod and the other pods, while the host (where the
 //! drill's clients run) still reaches it: nftables rules of the `bridge` family, one chain
@@ -12,6 +17,7 @@
 //! NetworkPolicies are a second `bridge` table (`set_policies`).
 
 use super::cleanup::{self, Resource};
+use super::services::fnv;
 use anyhow::{Context, bail};
 use std::net::Ipv4Addr;
 use std::process::Command;
@@ -21,6 +27,8 @@ pub struct Network {
     subnet: u8,
     pods: usize,
     clients: usize,
+    /// Its `blackhole` routes (`contain`), removed after its links.
+    contained: Vec<Resource>,
 }
 
 /// Run `program args…`; an error names the command and its own words.
@@ -45,6 +53,40 @@ fn nft(args: &[&str]) -> anyhow::Result<()> {
 
 fn ip(args: &[&str]) -> anyhow::Result<()> {
     run("ip", "install iproute2", args)
+}
+
+/// The ranges the drill's addresses come from: the pods' bridges and the Services.
+const CONTAINED: [&str; 2] = ["10.213.0.0/16", super::services::SERVICE_CIDR];
+
+/// A `blackhole` route on the host for each of `CONTAINED`, registered for cleanup, which
+/// removes it last. A bridge's own /24 route is longer, so it wins while the bridge exists.
+/// Each network adds its own, with its id (`<pid><serial>`, digits) as the metric where it
+/// fits one, so that two networks side by side each remove only theirs and a leftover names
+/// its drill; a metric another holds already moves on to the next.
+fn contain(id: &str) -> anyhow::Result<Vec<Resource>> {
+    let first = id.parse::<u32>().unwrap_or_else(|_| fnv(id));
+    let mut routes = Vec::new();
+    for prefix in CONTAINED {
+        let mut metric = first;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let metric_text = metric.to_string();
+            let args = ["route", "add", "blackhole", prefix, "metric", &metric_text];
+            match ip(&args) {
+                Ok(()) => break,
+                Err(err) if attempts >= 16 => return Err(err),
+                Err(_) => metric = metric.wrapping_add(1),
+            }
+        }
+        let route = Resource::Blackhole {
+            prefix: prefix.to_string(),
+            metric,
+        };
+        cleanup::register(route.clone());
+        routes.push(route);
+    }
+    Ok(routes)
 }
 
 fn addresses() -> anyhow::Result<String> {
@@ -74,6 +116,7 @@ impl Network {
         if clients > 2 {
             bail!("the pods' network holds at most 2 client namespaces, not {clients}");
         }
+        let contained = contain(id)?;
         let bridge = format!("rhg{id}br");
         ip(&["link", "add", &bridge, "type", "bridge"])?;
         cleanup::register(Resource::Link(bridge.clone()));
@@ -81,9 +124,7 @@ impl Network {
         // a second holder after adding its address gives it up and picks again. The seed is
         // the set's id (`<pid><serial>`), not the pid alone: two sets of one process (tests
         // run side by side) would otherwise draw the same sequence and collide every time.
-        let mut seed = id.bytes().fold(2_166_136_261u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(16_777_619)
-        });
+        let mut seed = fnv(id);
         let mut attempts = 0;
         let subnet = loop {
             attempts += 1;
@@ -104,6 +145,7 @@ impl Network {
             subnet,
             pods,
             clients,
+            contained,
         };
         ip(&["link", "set", &bridge, "up"])?;
         for ordinal in 0..pods {
@@ -347,9 +389,12 @@ impl Network {
             Resource::BridgeTable(self.table()),
             Resource::BridgeTable(self.policy_table()),
             Resource::Link(self.bridge()),
-        ] {
-            cleanup::remove(&resource);
-            cleanup::forget(&resource);
+        ]
+        .iter()
+        .chain(&self.contained)
+        {
+            cleanup::remove(resource);
+            cleanup::forget(resource);
         }
     }
 }

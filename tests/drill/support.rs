@@ -133,6 +133,17 @@ fn leftovers(run: &str, serial_digits: usize) -> Vec<String> {
             .filter(|l| ours(l, &format!("redis-ha-gen-drill-{run}")))
             .map(|l| format!("tmpfs {l}")),
     );
+    // A network's blackhole routes carry its id as their metric.
+    let routes = listing(&["route", "show", "type", "blackhole"]);
+    left.extend(
+        routes
+            .lines()
+            .filter(|l| {
+                l.split_once(" metric ")
+                    .is_some_and(|(_, metric)| ours(metric, run))
+            })
+            .map(|l| format!("route {l}")),
+    );
     left
 }
 

@@ -9,7 +9,7 @@ pub mod fidelity;
 mod rules;
 mod vip;
 
-pub use vip::{SERVICE_CIDR, allocate};
+pub use vip::{SERVICE_CIDR, allocate, fnv};
 
 use super::dns::PodState;
 use super::spec::ServiceName;

@@ -17,7 +17,8 @@ pub const SERVICE_CIDR: &str = "10.96.0.0/16";
 const FIRST: u32 = 256;
 const SPAN: u32 = 255 * 256;
 
-fn fnv(text: &str) -> u32 {
+/// FNV-1a of `text`: a stable 32-bit hash (the same from run to run and machine to machine).
+pub fn fnv(text: &str) -> u32 {
     text.bytes().fold(2_166_136_261u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(16_777_619)
     })
