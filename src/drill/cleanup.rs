@@ -1,7 +1,7 @@
 //! Everything the drill creates on the host (process groups, cgroups, network namespaces,
 //! links, tmpfs mounts, run directories, blackhole routes) is registered here the moment it
-//! exists, so one call removes it all: at the end of a scenario, when one fails or panics (a Drop guard), and on Ctrl-C or
-//! SIGTERM (a signal handler).
+//! exists, so one call removes it all: at the end of a scenario, when one fails or panics (a
+//! Drop guard), and on Ctrl-C or SIGTERM (a signal handler).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
