@@ -1,8 +1,11 @@
 //! Emptying and removing a cgroup tree: what `cleanup` does with a registered cgroup, and
 //! what a stopped container leaves behind.
 
+use super::signal;
 use std::path::{Path, PathBuf};
 
+/// The pids `cgroup.procs` lists: a process exiting as it is read shows as 0 there
+/// (`signal` refuses it: kill(2) would take it for the drill's own process group).
 fn processes_of(dir: &Path) -> Vec<i32> {
     std::fs::read_to_string(dir.join("cgroup.procs"))
         .unwrap_or_default()
@@ -14,10 +17,7 @@ fn processes_of(dir: &Path) -> Vec<i32> {
 /// SIGKILL every process in the cgroup `dir` (not below it).
 pub fn kill_all_in(dir: &Path) {
     for pid in processes_of(dir) {
-        // SAFETY: kill(2) only sends a signal; no memory is shared.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-        }
+        signal::process(pid, libc::SIGKILL);
     }
 }
 
@@ -49,5 +49,49 @@ fn collect_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
             collect_dirs(&entry.path(), out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+    const DIR_VARIABLE: &str = "REDIS_HA_GEN_TEST_KILL_ALL_IN";
+
+    /// The child's half of the test below: empty the cgroup named by the variable, then
+    /// return normally (the test binary exits 0).
+    #[test]
+    fn empties_the_cgroup_named_by_the_environment() {
+        if let Some(dir) = std::env::var_os(DIR_VARIABLE) {
+            kill_all_in(Path::new(&dir));
+        }
+    }
+
+    /// A `cgroup.procs` that lists an exiting process as 0 must not make the drill SIGKILL
+    /// its own process group (kill(2)'s reading of pid 0): that once killed a whole CI run,
+    /// `make` and `cargo test` with it. The test binary runs `kill_all_in` on such a file in
+    /// a child of its own process group, which must end by itself, not by SIGKILL.
+    #[test]
+    fn a_zero_in_cgroup_procs_kills_nobody() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("cgroup.procs"), "0\n").expect("write");
+        let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "drill::cgroup_tree::tests::empties_the_cgroup_named_by_the_environment",
+                "--quiet",
+            ])
+            .env(DIR_VARIABLE, dir.path())
+            .stdout(std::process::Stdio::null())
+            .process_group(0)
+            .status()
+            .expect("run the test binary");
+        assert_eq!(
+            status.signal(),
+            None,
+            "the child killed its own group: {status}"
+        );
+        assert!(status.success(), "{status}");
     }
 }

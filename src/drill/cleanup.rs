@@ -68,11 +68,8 @@ pub fn remove_all() {
 pub fn remove(resource: &Resource) {
     match resource {
         Resource::ProcessGroup(pgid) => {
-            // SAFETY: kill(2) with a negative pid signals a process group; no memory is shared.
-            unsafe {
-                libc::kill(-pgid, libc::SIGCONT);
-                libc::kill(-pgid, libc::SIGKILL);
-            }
+            super::signal::group(*pgid, libc::SIGCONT);
+            super::signal::group(*pgid, libc::SIGKILL);
         }
         Resource::NetworkNamespace(name) => quiet(&["ip", "netns", "delete", name]),
         Resource::Link(name) => quiet(&["ip", "link", "delete", name]),

@@ -41,6 +41,7 @@ pub mod security;
 mod sentinel_cut;
 mod service_name;
 pub mod services;
+mod signal;
 pub mod spec;
 mod stalled;
 mod timeline;

@@ -7,6 +7,7 @@
 use super::cgroup::Cgroup;
 use super::cleanup::{self, Resource};
 use super::procfs;
+use super::signal;
 use anyhow::Context;
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
@@ -38,13 +39,6 @@ fn group_members(pgid: i32) -> Vec<i32> {
         .filter(|p| p.pgid == pgid)
         .map(|p| p.pid)
         .collect()
-}
-
-fn signal(pid: i32, sig: i32) {
-    // SAFETY: kill(2) only sends a signal; no memory is shared.
-    unsafe {
-        libc::kill(pid, sig);
-    }
 }
 
 /// The host pid of the command a sandbox led by `leader` runs (the container's PID 1, or
@@ -160,7 +154,7 @@ impl Process {
     }
 
     fn reap(&mut self) {
-        signal(-self.pgid, libc::SIGKILL);
+        signal::group(self.pgid, libc::SIGKILL);
         if let Some(cgroup) = &self.owned {
             cgroup.kill_all();
         }
@@ -170,8 +164,8 @@ impl Process {
 
     /// SIGKILL everything, no grace.
     pub fn kill(&mut self) {
-        signal(-self.pgid, libc::SIGCONT);
-        signal(-self.pgid, libc::SIGKILL);
+        signal::group(self.pgid, libc::SIGCONT);
+        signal::group(self.pgid, libc::SIGKILL);
         let _ = self.child.wait();
         self.reap();
     }
@@ -180,12 +174,14 @@ impl Process {
     /// process: a PID 1 without a handler ignores it), up to `grace` to exit, then SIGKILL.
     pub fn terminate(&mut self, grace: Duration) {
         match procfs::children(&procfs::table(), self.pgid).first() {
-            Some(&main) => signal(main, libc::SIGTERM),
+            Some(&main) => {
+                signal::process(main, libc::SIGTERM);
+            }
             // Not started yet: the whole group but the sandbox.
             None => {
                 for pid in group_members(self.pgid) {
                     if pid != self.pgid {
-                        signal(pid, libc::SIGTERM);
+                        signal::process(pid, libc::SIGTERM);
                     }
                 }
             }
@@ -201,8 +197,8 @@ impl Process {
     }
 
     pub fn freeze(&self, frozen: bool) {
-        signal(
-            -self.pgid,
+        signal::group(
+            self.pgid,
             if frozen { libc::SIGSTOP } else { libc::SIGCONT },
         );
     }
