@@ -4,8 +4,8 @@
 use super::signal;
 use std::path::{Path, PathBuf};
 
-/// The pids `cgroup.procs` lists: a process exiting as it is read shows as 0 there
-/// (`signal` refuses it: kill(2) would take it for the drill's own process group).
+/// The pids `cgroup.procs` lists, as printed: a 0 among them (a task the kernel no longer
+/// numbers) is refused by `signal`, as kill(2) would take it for the drill's own group.
 fn processes_of(dir: &Path) -> Vec<i32> {
     std::fs::read_to_string(dir.join("cgroup.procs"))
         .unwrap_or_default()

@@ -2,11 +2,13 @@
 //!
 //! kill(2) reads a pid of 0 as "every process of the caller's own group" and -1 as "every
 //! process the caller may signal": a 0 that reaches it by accident SIGKILLs the drill and
-//! whatever shares its process group — `make`, `cargo test`, a CI run's shell. Such a 0 is
-//! real: a cgroup's `cgroup.procs` lists a process that is exiting as 0 for an instant (the
-//! kernel has already detached its pid), and the drill reads that file to empty a stopped
-//! container's cgroup. So every signal the drill sends goes through here, which refuses
-//! any target but one positive pid or one process group led by pid > 1.
+//! whatever shares its process group — `make`, `cargo test`, a CI run's shell. The drill
+//! reads pids from files (a stopped container's `cgroup.procs`, whose pids the kernel
+//! prints as seen from the reader, 0 for a task it no longer numbers), and a CI run and an
+//! exploration each died of one SIGKILL to their own process group; a 0 from that file is
+//! the one path in the code that does this (the 0 itself was not reproduced; CHANGELOG,
+//! Fixed). So every signal the drill sends goes through here, which refuses any target but
+//! one positive pid or one process group led by pid > 1.
 
 /// Signal process `pid`; a `pid` below 1 is refused (false), never passed to kill(2).
 pub fn process(pid: i32, sig: i32) -> bool {
