@@ -172,6 +172,7 @@ const ALL_SCENARIOS: [&str; 44] = [
     "lagging-replica-promoted",
     "forgotten-failover",
     "thaw-mid-failover",
+    "stale-master-joins-cut-master",
 ];
 
 /// `make test` runs every scenario: ALL_SCENARIOS is the drill's catalogue, in its order (a
@@ -524,8 +525,11 @@ fn production_on_valkey_passes_master_down_and_restore() {
 
 /// restore-from-backup with `appendonly yes`: Redis loads only its AOF then, and started
 /// empty beside the restored dump.rdb (every key of the snapshot missing) until `aof.sh`
-/// loaded the RDB with appendonly off and turned the AOF on live (~65 s).
+/// loaded the RDB with appendonly off and turned the AOF on live (~65 s). Out of `make test`
+/// for its budget (a production half runs `restore-from-backup`, and the Valkey test on
+/// Valkey); `make drill-restore` runs all three.
 #[test]
+#[ignore = "about 65 s; `make drill-restore` runs it"]
 fn production_with_appendonly_restores_from_backup() {
     passes(
         "production+appendonly",

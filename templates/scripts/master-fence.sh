@@ -7,7 +7,11 @@
 # master again. The Sentinels on the other side fail it over after
 # down-after-milliseconds; when the cut heals, a replica not yet moved to the new master
 # would otherwise acknowledge (WAIT) the writes this deposed master takes, and they would be
-# discarded when it moves.
+# discarded when it moves. A master every replica let go of (replica-detach.sh: their
+# Sentinels find it silent) is fenced too, until a replica follows it again and a majority
+# of Sentinels name it with a live link to it: its own Sentinel, which still reaches it,
+# would otherwise hand it a returning old master as a replica that acknowledges its writes
+# until that node's watcher lets go (§18, "A master its replicas let go of").
 # shellcheck shell=dash
 SCRIPT=master-fence
 # shellcheck source=common.sh
@@ -35,14 +39,15 @@ HISTORY=""
 
 # One `INFO replication` of the local Redis read in the shell (no pipeline: the watcher runs
 # twice a second on the master's pod). Sets ROLE (`master`, `slave`; "" when the local Redis
-# does not answer), REPLID (its replication ID) and, for a master, GOOD: replicas
+# does not answer), REPLID (its replication ID) and, for a master, ONLINE (replicas whose
+# link is up, `state=online`) and GOOD: replicas
 # acknowledging fresh (at most LAG seconds ago, Redis's `lag`) and at least the oldest
 # offset of HISTORY, which this call extends (by the master's offset now) and trims to KEEP
 # entries. Not its acknowledgements alone: a replica that hears nothing from this master
 # (frames dropped one way) still acknowledges, an offset that no longer grows.
 read_replication() {
     local info line offset="" lag oldest online=""
-    ROLE="" GOOD="" REPLID=""
+    ROLE="" GOOD="" REPLID="" ONLINE=0
     info=$(redis_cmd "$LOCAL" INFO replication) || return 0
     while IFS= read -r line; do
         line=${line%"$CR"}
@@ -67,6 +72,7 @@ EOF
     GOOD=0
     # shellcheck disable=SC2086 # one replica's line a word (the lines hold no blanks)
     for line in $online; do
+        ONLINE=$((ONLINE + 1))
         offset=${line#*,offset=}
         offset=${offset%%,*}
         lag=${line#*,lag=}
@@ -105,7 +111,9 @@ local_master_field() {
 }
 
 # Every Sentinel asked at once (one round trip however many time out): a majority must name
-# this pod and none may be failing it over. Each is also asked for its last vote in an
+# this pod, hold a live link to it (a PING answered lately: common.sh, sentinel_view) and
+# none may be failing it over. Not the naming alone: the Sentinels of a cut go on naming the
+# master they cannot reach until down-after. Each is also asked for its last vote in an
 # election for this master: `SENTINEL IS-MASTER-DOWN-BY-ADDR` with epoch 0 casts no vote and
 # changes nothing, it answers the leader and epoch of that Sentinel's last vote (checked on
 # Redis 7.0.15). UNAPPLIED_EPOCH: the newest epoch a Sentinel that names this pod voted in
@@ -131,7 +139,7 @@ majority_names_self() {
     done
     end_sentinel_tally
     [ "$SENTINEL_MASTER" = "$SELF" ] && [ "$SENTINELS_AGREE" -ge "$MAJORITY" ] &&
-        [ "$FAILOVER_UNDER_WAY" = 0 ]
+        [ "$SENTINELS_LIVE" -ge "$MAJORITY" ] && [ "$FAILOVER_UNDER_WAY" = 0 ]
 }
 
 # A Sentinel that names this pod voted in an election newer than the config it holds: its
@@ -251,10 +259,13 @@ lift() {
 
 # armed: this Redis is master, write safety is on and the local Sentinel has heard from a
 # majority since (a fresh set whose Sentinels have not met yet is not fenced). fenced: it
-# refuses writes. A fence a previous watcher left (its container restarted) is lifted first:
-# this one decides afresh.
+# refuses writes. had_replicas: a replica has followed it since it armed. orphaned: the fence
+# is for replicas that all let go (lifted only once one follows again). A fence a previous
+# watcher left (its container restarted) is lifted first: this one decides afresh.
 armed=0
 fenced=0
+had_replicas=0
+orphaned=0
 held_for=""
 MY_EPOCH=""
 ARMED_MIN_REPLICAS=""
@@ -295,7 +306,7 @@ while :; do
                 log "the local Redis is a replica now: fence lifted"
                 fenced=0
             fi
-            armed=0
+            armed=0 had_replicas=0 orphaned=0
             MY_EPOCH=""
             continue
             ;;
@@ -329,6 +340,24 @@ while :; do
             "this deposed master or a majority names it again"
         continue
     fi
+    # Every replica let go of this master (or left: a restart, a sync) after one followed
+    # it. With none, `min-replicas-to-write` refuses writes already, so the fence costs
+    # nothing now; what it stops is the next replica its own Sentinel hands it. In a cut of
+    # this master from the other pods' Sentinels (theirs do not reach it, its own does), that
+    # Sentinel converts a returning old master into its replica, and the writes that node
+    # acknowledges until its own watcher lets go are lost when the others promote the
+    # replica that let go first (explore seed 42, drill `stale-master-joins-cut-master`).
+    if [ "$armed" = 1 ] && [ "$fenced" = 0 ]; then
+        if [ "$ONLINE" -gt 0 ]; then
+            had_replicas=1
+        elif [ "$had_replicas" = 1 ]; then
+            fence || continue
+            fenced=1 orphaned=1
+            log "every replica let go of this master: writes refused until one follows it" \
+                "again and a majority of Sentinels name this pod, their links to it live"
+            continue
+        fi
+    fi
     heard=$(reachable_peers "$limit_ms")
     [ -n "$heard" ] || continue
     if [ "$armed" = 0 ]; then
@@ -345,6 +374,7 @@ while :; do
         continue
     fi
     [ "$heard" -ge "$need" ] || continue
+    [ "$orphaned" = 0 ] || [ "$ONLINE" -gt 0 ] || continue
     majority_names_self || continue
     if [ "$UNAPPLIED_EPOCH" -gt 0 ] && orphan_master_possible; then
         if [ "$held_for" != "$UNAPPLIED_EPOCH" ]; then
@@ -354,8 +384,9 @@ while :; do
                 "writes refused until the Sentinels learn that election's outcome"
         fi
     elif lift; then
-        fenced=0
+        fenced=0 orphaned=0
         held_for=""
-        log "$SENTINELS_AGREE Sentinels name this pod master: writes taken again"
+        log "$SENTINELS_AGREE Sentinels name this pod master, $SENTINELS_LIVE with a live link:" \
+            "writes taken again"
     fi
 done

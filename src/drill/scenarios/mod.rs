@@ -5,6 +5,7 @@
 mod auth;
 mod backup;
 mod crash;
+mod cut_master;
 mod deposed;
 mod dns;
 mod exporters;
@@ -371,6 +372,21 @@ pub const SCENARIOS: &[Scenario] = &[
         failover: Failover::Happens,
         // Write safety is what it rehearses (as `deposed-master-returns-with-replica`).
         sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
+        ..SCENARIO
+    },
+    Scenario {
+        name: "stale-master-joins-cut-master",
+        play: cut_master::stale_master_joins_cut_master,
+        failover: Failover::Happens,
+        // Write safety is what it rehearses (as `thaw-mid-failover`); down-after 10 s makes
+        // the window it places a Sentinel's conversion in seconds wide (cut_master.rs).
+        sets: &[
+            "redis.minReplicasToWrite=1",
+            "redis.waitReplicas=1",
+            "sentinel.downAfterMilliseconds=10000",
+            "sentinel.failoverTimeout=30000",
+            "failoverTargetSeconds=12",
+        ],
         ..SCENARIO
     },
 ];
