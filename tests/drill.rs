@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 44] = [
+const ALL_SCENARIOS: [&str; 45] = [
     "bootstrap",
     "replica-down",
     "master-down",

@@ -106,11 +106,20 @@ align_replica() {
 # names (detached or not), on the same history, its link up, if one holds more than it
 # (best_sibling): status 0 when it did. replica-detach.sh's fast step, with no wait for a
 # second silent check.
+# The local Redis is read again just before the `REPLICAOF`: the leader of a failover may
+# have promoted it (or pointed it elsewhere) while the siblings were asked, and following a
+# sibling then undoes the promotion, so the failover aborts and the set has no writable
+# master for its failover-timeout (explore seed 42's replays, 2 of 4: `MASTER MODE` from the
+# leader, `REPLICAOF` a sibling 264 ms later). That leaves one loopback call of the race.
 follow_sibling() {
+    local host offset
     read_local_replication
     [ -n "$LOCAL_MASTER_HOST" ] || return 1
+    host=$LOCAL_MASTER_HOST offset=$LOCAL_OFFSET
     best_sibling
     [ -n "$ALIGN_SIBLING" ] || return 1
+    read_local_replication
+    [ "$LOCAL_MASTER_HOST" = "$host" ] && [ "$LOCAL_OFFSET" = "$offset" ] || return 1
     replicaof_sibling
 }
 

@@ -193,7 +193,10 @@ fn write_on(
     let mut serial = 0u32;
     while start.elapsed().as_secs_f64() < seconds {
         serial += 1;
-        if written.converted.is_none() && serial % ROLE_EVERY == 0 && follows(r, old, master) {
+        if written.converted.is_none()
+            && serial.is_multiple_of(ROLE_EVERY)
+            && follows(r, old, master)
+        {
             written.converted = Some(start.elapsed().as_secs_f64());
         }
         let key = format!("drill-cut-master:{serial}");
