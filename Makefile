@@ -210,7 +210,7 @@ explore: build
 	done; wait; status=0; \
 	for p in $(EXPLORE_PROFILES); do \
 	  code=$$(cat $(EXPLORE_OUT)/$$p.code); printf '%-11s ' "$$p:"; \
-	  if [ $$code -le 1 ]; then tail -n 2 $(EXPLORE_OUT)/$$p.txt | head -n 1; \
+	  if [ $$code -le 1 ]; then grep -E '^[0-9]+ schedules?, ' $(EXPLORE_OUT)/$$p.txt | tail -n 1; \
 	  else echo "could not be explored (exit $$code; $(EXPLORE_OUT)/$$p.txt)"; fi; \
 	  [ $$code -le $$status ] || status=$$code; \
 	done; \

@@ -19,6 +19,7 @@
 //! down-after, later on a loaded machine) and the failover (down-after), every run; it
 //! rehearses with down-after 10 s to make that window seconds wide.
 
+use super::deposed::write_watching;
 use super::failover::FAILOVER_GRACE;
 use super::wait_failover;
 use crate::drill::rehearsal::Rehearsal;
@@ -37,9 +38,8 @@ const INFO_PERIOD_MS: i64 = 10_000;
 /// which the replica lets go (up to 2.3 s later on a loaded machine), before the other
 /// Sentinels mark the master down at down-after and promote a replica.
 const CONVERSION_INTO_CUT: f64 = 0.75;
-/// The held client's writes: one `SET` + `WAIT 1` every PERIOD; the old master's role is
-/// read every ROLE_EVERY of them.
-const PERIOD: Duration = Duration::from_millis(20);
+/// The old master's role is read every ROLE_EVERY of the held client's writes (one every
+/// 20 ms, deposed.rs).
 const ROLE_EVERY: u32 = 5;
 
 pub fn stale_master_joins_cut_master(r: &mut Rehearsal) -> anyhow::Result<()> {
@@ -175,9 +175,9 @@ struct Written {
     converted: Option<f64>,
 }
 
-/// `SET` + `WAIT 1` on the held connection to `master` every PERIOD, until it is refused for
-/// good (the failover's `READONLY`, a closed connection) or `seconds` are over; the role of
-/// `old` read every ROLE_EVERY writes.
+/// `SET` + `WAIT 1` on the held connection to `master` (deposed.rs, `write_watching`) until
+/// it is refused for good (the failover's `READONLY`, a closed connection) or `seconds` are
+/// over; the role of `old` read every ROLE_EVERY writes.
 fn write_on(
     r: &Rehearsal,
     session: &mut dyn Session,
@@ -186,36 +186,22 @@ fn write_on(
     seconds: f64,
 ) -> Written {
     let start = Instant::now();
-    let mut written = Written {
-        acknowledged: Vec::new(),
-        converted: None,
-    };
-    let mut serial = 0u32;
-    while start.elapsed().as_secs_f64() < seconds {
-        serial += 1;
-        if written.converted.is_none()
-            && serial.is_multiple_of(ROLE_EVERY)
-            && follows(r, old, master)
-        {
-            written.converted = Some(start.elapsed().as_secs_f64());
-        }
-        let key = format!("drill-cut-master:{serial}");
-        match session.call(&["SET", &key, "1", "EX", "300"], ASK) {
-            Ok(Reply::Status(s)) if s == "OK" => {
-                let wait = session.call(&["WAIT", "1", "500"], ASK);
-                if matches!(wait, Ok(Reply::Int(n)) if n >= 1) {
-                    written
-                        .acknowledged
-                        .push((key, start.elapsed().as_secs_f64()));
-                }
+    let mut converted = None;
+    let acknowledged = write_watching(
+        session,
+        start,
+        Duration::from_secs_f64(seconds),
+        "drill-cut-master",
+        |serial| {
+            if converted.is_none() && serial.is_multiple_of(ROLE_EVERY) && follows(r, old, master) {
+                converted = Some(start.elapsed().as_secs_f64());
             }
-            Ok(Reply::Error(e)) if e.starts_with("READONLY") => break,
-            Ok(_) => {}
-            Err(_) => break,
-        }
-        std::thread::sleep(PERIOD);
+        },
+    );
+    Written {
+        acknowledged,
+        converted,
     }
-    written
 }
 
 /// Whether pod `node`'s Redis replicates pod `master` on the Redis port (`ROLE`).

@@ -172,11 +172,24 @@ pub(super) fn write_on(
     thawed: Instant,
     writing: Duration,
 ) -> Vec<(String, f64)> {
+    write_watching(session, thawed, writing, "drill-deposed", |_| {})
+}
+
+/// `write_on` with keys `<prefix>:<serial>`, `before(serial)` called before each write (a
+/// scenario's own observation between writes).
+pub(super) fn write_watching(
+    session: &mut dyn Session,
+    thawed: Instant,
+    writing: Duration,
+    prefix: &str,
+    mut before: impl FnMut(u32),
+) -> Vec<(String, f64)> {
     let mut acknowledged = Vec::new();
     let mut serial = 0u32;
     while thawed.elapsed() < writing {
         serial += 1;
-        let key = format!("drill-deposed:{serial}");
+        before(serial);
+        let key = format!("{prefix}:{serial}");
         let set = session.call(&["SET", &key, "1", "EX", "300"], Duration::from_secs(2));
         match set {
             Ok(Reply::Status(s)) if s == "OK" => {
