@@ -22,9 +22,8 @@
 use super::deposed::write_watching;
 use super::failover::FAILOVER_GRACE;
 use super::wait_failover;
-use crate::drill::rehearsal::Rehearsal;
+use crate::drill::rehearsal::{Rehearsal, Role};
 use crate::drill::{cluster::Session, probe};
-use crate::resp::Reply;
 use std::time::{Duration, Instant};
 
 /// How long the drill waits for a Sentinel's or a Redis's answer.
@@ -193,7 +192,10 @@ fn write_on(
         Duration::from_secs_f64(seconds),
         "drill-cut-master",
         |serial| {
-            if converted.is_none() && serial.is_multiple_of(ROLE_EVERY) && follows(r, old, master) {
+            if converted.is_none()
+                && serial.is_multiple_of(ROLE_EVERY)
+                && matches!(r.role(old), Some(Role::Replica(Some(m), _)) if m == master)
+            {
                 converted = Some(start.elapsed().as_secs_f64());
             }
         },
@@ -202,19 +204,4 @@ fn write_on(
         acknowledged,
         converted,
     }
-}
-
-/// Whether pod `node`'s Redis replicates pod `master` on the Redis port (`ROLE`).
-fn follows(r: &Rehearsal, node: usize, master: usize) -> bool {
-    let Ok(reply) = r.cluster.call(node, false, &["ROLE"], ASK) else {
-        return false;
-    };
-    let items = reply.items();
-    items.first().and_then(Reply::text) == Some("slave")
-        && items
-            .get(1)
-            .and_then(Reply::text)
-            .and_then(|host| r.cluster.ordinal_of(host))
-            == Some(master)
-        && matches!(items.get(2), Some(Reply::Int(port)) if *port == i64::from(r.cluster.spec().redis_port))
 }
