@@ -1,5 +1,6 @@
 # common.sh: sourced by every script of the HA set. POSIX sh (dash, busybox ash), using only
-# the engine's CLI and the base tools of every image (timeout, grep, sed, tr, head, date, sleep).
+# the engine's CLI and the base tools of every image (timeout, grep, sed, tr, head, date, sleep,
+# mkfifo).
 #
 # Inputs, all from the pod env: POD_NAME, POD_NAMESPACE (downward API), SET_NAME,
 # HEADLESS_SERVICE, CLUSTER_DOMAIN, REPLICAS, REDIS_PORT, SENTINEL_PORT, MASTER_NAME,
@@ -44,6 +45,7 @@ SAFE_MASTER_PORT=1
 # silent master".
 DETACHED_PORT=2
 LOCAL=127.0.0.1
+CR=$(printf '\r')
 # Replica priority of a node that holds the master's data (Redis's default).
 SERVING_PRIORITY=100
 # How recently a Sentinel's PING to a master must have been answered for its link to count
@@ -229,6 +231,64 @@ sentinel_cmd() {
     local host=$1
     shift
     cli_at "$SENTINEL_PORT" "$host" "$@"
+}
+
+# `REPLICAOF HOST PORT` on the local Redis, sent on the connection that read its `ROLE` just
+# before, and only while that `ROLE` says it replicates FROM_HOST (on FROM_PORT, when not ""):
+# prints the reply; nothing, status 1, when the role differed or the connection was closed.
+# One connection is what makes it safe: a Sentinel promoting this replica, or pointing it at
+# another master, sends its `SLAVEOF` in a transaction that ends with `CLIENT KILL TYPE normal`
+# (Redis's sentinel.c, sentinelSendSlaveOf), which closes this connection too, so a
+# `REPLICAOF` sent after that never runs, however long the script took between reading the
+# role and acting. Read on a connection of its own, the role could be stale by then: a
+# loaded pod took 580 ms between the two in a drill run (`restart-beside-stale-sentinel`,
+# the leader's promotion undone by a replica following a sibling; the failover aborted).
+# docs/architecture.md §18, "One connection for the role and the order".
+replicaof_if_following() {
+    local from_host=$1 from_port=$2 host=$3 port=$4 dir auth="" status=1
+    if [ -n "$PASSWORD" ]; then
+        if [ -z "$PREVIOUS_PASSWORD" ]; then
+            auth=$PASSWORD
+        else
+            auth=$(accepted_password "$LOCAL") || return 1
+        fi
+    fi
+    dir=$(mktemp -d /tmp/replicaof.XXXXXX) || return 1
+    mkfifo "$dir/replies" || {
+        rm -rf "$dir"
+        return 1
+    }
+    # The reader below sends commands on redis-cli's stdin and reads its replies, one per
+    # line (a reply to ROLE: one line per element, then the marker ECHO returns).
+    (
+        exec 3<"$dir/replies"
+        printf 'ROLE\nECHO end-of-role\n'
+        n=0 role="" role_host="" role_port=""
+        while IFS= read -r line <&3; do
+            line=${line%"$CR"}
+            [ "$line" != end-of-role ] || break
+            n=$((n + 1))
+            case $n in
+                1) role=$line ;;
+                2) role_host=$line ;;
+                3) role_port=$line ;;
+            esac
+        done
+        [ "$role" = slave ] && [ "$role_host" = "$from_host" ] &&
+            { [ -z "$from_port" ] || [ "$role_port" = "$from_port" ]; } || exit 1
+        printf 'REPLICAOF %s %s\n' "$host" "$port"
+        IFS= read -r line <&3 && printf '%s\n' "${line%"$CR"}" >"$dir/reply"
+    ) | if [ -n "$auth" ]; then
+        REDISCLI_AUTH=$auth timeout 2 $REDIS_CLI -h "$LOCAL" -p "$REDIS_PORT" >"$dir/replies" 2>/dev/null
+    else
+        timeout 2 $REDIS_CLI -h "$LOCAL" -p "$REDIS_PORT" >"$dir/replies" 2>/dev/null
+    fi
+    if [ -s "$dir/reply" ]; then
+        cat "$dir/reply"
+        status=0
+    fi
+    rm -rf "$dir"
+    return $status
 }
 
 # One `field:value` of INFO SECTION from HOST.

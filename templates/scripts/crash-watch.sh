@@ -30,9 +30,8 @@ REPLICA_FRESH_SECONDS=2
 # The password the local Redis accepted last (either during a rotation).
 WATCH_AUTH=$PASSWORD
 # Worked out once, not at each crash: the peers (the set's size is the pod's env), the
-# carriage return stripped from the replies' lines, the directory the replies go to.
+# directory the replies go to (common.sh's CR strips the replies' carriage returns).
 PEER_HOSTS=$(peers)
-CR=$(printf '\r')
 GATHER_DIR=/tmp/crash-watch
 mkdir -p "$GATHER_DIR"
 # The channel the wake-up connection listens on (nothing publishes there).

@@ -25,7 +25,6 @@ SCRIPT=master-fence
 CHECK_INTERVAL=0.5
 CHECK_INTERVAL_MS=500
 IDLE_INTERVAL=1
-CR=$(printf '\r')
 # The fence: a min-replicas-to-write no set reaches. Not `CLIENT PAUSE WRITE`: it would hold
 # the Sentinels' hello PUBLISHes too, and with them the INFO on the same link that lets them
 # demote this master. The value it replaces is kept in the pod's /tmp (an emptyDir shared by

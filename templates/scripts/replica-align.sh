@@ -106,11 +106,13 @@ align_replica() {
 # names (detached or not), on the same history, its link up, if one holds more than it
 # (best_sibling): status 0 when it did. replica-detach.sh's fast step, with no wait for a
 # second silent check.
-# The local Redis is read again just before the `REPLICAOF`: the leader of a failover may
-# have promoted it (or pointed it elsewhere) while the siblings were asked, and following a
-# sibling then undoes the promotion, so the failover aborts and the set has no writable
-# master for its failover-timeout (explore seed 42's replays, 2 of 4: `MASTER MODE` from the
-# leader, `REPLICAOF` a sibling 264 ms later). That leaves one loopback call of the race.
+# The local Redis is read again before the `REPLICAOF` (has the master spoken meanwhile?),
+# and the order itself goes on the connection that reads its role (replicaof_sibling): the
+# leader of a failover may have promoted it (or pointed it elsewhere) while the siblings were
+# asked, and following a sibling then undoes the promotion, so the failover aborts and the
+# set has no writable master for twice its failover-timeout (explore seed 42's replays, 2 of
+# 4: `MASTER MODE` from the leader, `REPLICAOF` a sibling 264 ms later; a drill run of
+# `restart-beside-stale-sentinel`, 580 ms later).
 follow_sibling() {
     local host offset
     read_local_replication
@@ -123,11 +125,12 @@ follow_sibling() {
     replicaof_sibling
 }
 
-# Point the local Redis at ALIGN_SIBLING (found by best_sibling) and say why.
+# Point the local Redis at ALIGN_SIBLING (found by best_sibling) and say why, only while it
+# still replicates LOCAL_MASTER_HOST (replicaof_if_following: a Sentinel's order since wins).
 replicaof_sibling() {
     local reply
-    reply=$(redis_cmd "$LOCAL" REPLICAOF "$ALIGN_SIBLING" "$REDIS_PORT")
-    reply=${reply%"$CR"}
+    reply=$(replicaof_if_following "$LOCAL_MASTER_HOST" "" "$ALIGN_SIBLING" "$REDIS_PORT") ||
+        return 1
     log "master $LOCAL_MASTER_HOST silent; $ALIGN_SIBLING, its replica too, holds more of" \
-        "the same stream ($ALIGN_SIBLING_OFFSET > $LOCAL_OFFSET): REPLICAOF it -> ${reply:-no answer}"
+        "the same stream ($ALIGN_SIBLING_OFFSET > $LOCAL_OFFSET): REPLICAOF it -> $reply"
 }

@@ -27,7 +27,6 @@ SCRIPT=replica-detach
 # fractions): one call on the loopback a check while nothing is silent.
 DETACH_INTERVAL=0.5
 PEER_HOSTS=$(peers)
-CR=$(printf '\r')
 
 # DETACH_NAMED (the master the local Sentinel names, "" when it does not answer),
 # DETACH_SILENT_MS (how long that master has not answered its PING: the clock it marks the
@@ -100,11 +99,12 @@ locally_detached() {
 # loaded pods (the sentinel container's CPU limit), lets go up to 2.3 s after its threshold:
 # at half, a replica let go after the thaw in one run of `thaw-mid-failover` in two. Not by
 # a Sentinel failing that master over itself, and not once a Sentinel promoted this replica
-# (its role is read just before): a detach would undo the promotion, and the failover would
-# abort. Earlier, past a sixth of down-after, once per silence: a sibling holding more of
-# that master's stream, its link up, is followed (follow_sibling), before that sibling lets
-# go too (a replica whose link is down serves no sync); the moment of the detach itself
-# costs two loopback calls, no question to a peer.
+# (its role is read on the connection that sends the detach, replicaof_if_following): a
+# detach would undo the promotion, and the failover would abort. Earlier, past a sixth of
+# down-after, once per silence: a sibling holding more of that master's stream, its link up,
+# is followed (follow_sibling), before that sibling lets go too (a replica whose link is
+# down serves no sync); the moment of the detach itself costs three loopback calls, no
+# question to a peer.
 detach_replica() {
     local reply
     read_local_sentinel
@@ -122,11 +122,15 @@ detach_replica() {
         follow_sibling
         return 1
     fi
-    reply=$(redis_cmd "$LOCAL" REPLICAOF "$DETACH_NAMED" "$DETACHED_PORT")
+    reply=$(replicaof_if_following "$DETACH_NAMED" "" "$DETACH_NAMED" "$DETACHED_PORT") || {
+        log "master $DETACH_NAMED silent to the local Sentinel for ${DETACH_SILENT_MS}ms: not" \
+            "detached, the local Redis no longer replicates it (a Sentinel's order came" \
+            "first) or did not answer"
+        return 1
+    }
     log "master $DETACH_NAMED silent to the local Sentinel for ${DETACH_SILENT_MS}ms (over" \
-        "a third of down-after): detached (REPLICAOF it on port $DETACHED_PORT ->" \
-        "${reply%"$CR"}), so that it acknowledges nothing that master takes until the" \
-        "Sentinels agree on one"
+        "a third of down-after): detached (REPLICAOF it on port $DETACHED_PORT -> $reply)," \
+        "so that it acknowledges nothing that master takes until the Sentinels agree on one"
     return 0
 }
 
@@ -172,12 +176,13 @@ reattach_replica() {
     match_masterauth "$master" || return 1
     sleep 1
     sentinels_agree && [ "$SENTINEL_MASTER" = "$master" ] || return 1
-    # Not when the leader moved it meanwhile.
+    # Not when the leader moved it meanwhile (read on the connection that sends the order).
     read_local_role
     locally_detached || return 0
-    reply=$(redis_cmd "$LOCAL" REPLICAOF "$master" "$REDIS_PORT")
+    reply=$(replicaof_if_following "$LOCAL_ROLE_HOST" "$DETACHED_PORT" "$master" "$REDIS_PORT") ||
+        return 0
     log "$SENTINELS_AGREE Sentinels name $master master, none sees it down or fails it over:" \
-        "replicating it again (REPLICAOF -> ${reply%"$CR"})"
+        "replicating it again (REPLICAOF -> $reply)"
 }
 
 # A detached Redis left by a previous watcher (its container restarted) is taken over: read

@@ -199,10 +199,10 @@ pub fn render(args: &[&str]) -> String {
 
 /// What a failed scenario of a report shows first (CI keeps the head of a test's output):
 /// its failed checks, then the lines of its whole log (`drill --out DIR`) that time a
-/// failover (Sentinel's own events: down states, elections and their aborts, TILT, switches;
-/// and every line the pods' scripts log), then the scenario's whole JSON.
+/// failover (Sentinel's own events: down states, elections, the failover's states and their
+/// aborts, TILT, switches; and every line the pods' scripts log), then the scenario's whole JSON.
 pub fn failure_digest(scenario: &serde_json::Value, logs: &std::path::Path) -> String {
-    const EVENTS: [&str; 17] = [
+    const EVENTS: [&str; 20] = [
         "+sdown master",
         "-sdown master",
         "+odown",
@@ -213,8 +213,11 @@ pub fn failure_digest(scenario: &serde_json::Value, logs: &std::path::Path) -> S
         "+tilt",
         "-tilt",
         "+selected-slave",
+        "+failover-state-",
+        "+promoted-slave",
         "+switch-master",
         "Z redis-",
+        "Z replica-",
         "Z crash-watch",
         "Z sentinel-",
         "Z init",

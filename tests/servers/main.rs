@@ -12,6 +12,7 @@ mod own_history;
 mod prestop_successor;
 mod replica_align;
 mod replica_detach;
+mod replicaof_guard;
 mod replicas_outgrown;
 mod replication_steps;
 mod resp_tls;

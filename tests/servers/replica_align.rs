@@ -4,14 +4,17 @@
 //! after two checks, never on one — and follows no sibling on another history, whatever its
 //! offset, nor one whose own master link is down (it could not serve the sync). On real
 //! `redis-server` processes, under `dash`, with replica-align.sh's functions
-//! as shipped and common.sh's `node_info_of`. Hosts are loopback ports here; the stubbed
-//! `redis_cmd` sends a `REPLICAOF <host> <REDIS_PORT>` as `REPLICAOF 127.0.0.1 <host>`.
+//! as shipped and common.sh's `node_info_of` and `replicaof_if_following`. Hosts are loopback
+//! ports here, the local Redis `127.0.0.1`; the `redis-cli` the scripts run sends a
+//! `REPLICAOF <host> <REDIS_PORT>` as `REPLICAOF 127.0.0.1 <host>` (script_functions.rs).
 
 use crate::local_servers::{
     Processes, all_answer, cli, free_port, quiet_conf, replication_field as field, start, until,
 };
 use crate::replication_steps::{attach, replicate, write};
-use crate::script_functions::{ASK_ALL_BY_PORT, dash_ok, function, script};
+use crate::script_functions::{
+    ASK_ALL_BY_PORT, dash_ok, function, redis_cli_hosts_are_ports, script,
+};
 use std::process::Command;
 use std::time::Duration;
 
@@ -27,6 +30,7 @@ fn align(port: u16, siblings: &[u16], checks: usize) -> String {
         function(align, "best_sibling"),
         function(align, "align_replica"),
         function(align, "replicaof_sibling"),
+        function(common, "replicaof_if_following"),
     ]
     .join("\n");
     let peers = siblings
@@ -34,23 +38,24 @@ fn align(port: u16, siblings: &[u16], checks: usize) -> String {
         .map(u16::to_string)
         .collect::<Vec<_>>()
         .join(" ");
+    let cli = redis_cli_hosts_are_ports();
     let text = format!(
-        r#"LOCAL={port}
-REDIS_PORT=0
+        r#"LOCAL=127.0.0.1
+REDIS_PORT={port}
 PEER_HOSTS="{peers}"
+PASSWORD=""
 CR=$(printf '\r')
 ALIGN_SILENT_SECONDS=1
 ALIGN_OFFSET=""
 log() {{ echo "$*"; }}
 redis_cmd() {{
-    local host=$1
+    local host=$1 port
     shift
-    if [ "$1" = REPLICAOF ]; then
-        redis-cli -p "$host" REPLICAOF 127.0.0.1 "$2"
-    else
-        redis-cli -p "$host" "$@"
-    fi
+    port=$host
+    [ "$host" != "$LOCAL" ] || port=$REDIS_PORT
+    redis-cli -p "$port" "$@"
 }}
+{cli}
 {ASK_ALL_BY_PORT}
 {functions}
 i=0

@@ -6,15 +6,16 @@
 //! it (none sees it down or fails it over); a replica behind a sibling on that master's
 //! stream follows the sibling first, detached or not yet. On real `redis-server` processes,
 //! under `dash`, with replica-detach.sh's functions and replica-align.sh as shipped, and
-//! common.sh's tally. Hosts are loopback ports here, the local Redis `127.0.0.1`; the stubbed
-//! `redis_cmd` sends a `REPLICAOF <host> <REDIS_PORT>` as `REPLICAOF 127.0.0.1 <host>`, and
-//! each Sentinel's `SENTINEL MASTER` is a stubbed reply.
+//! common.sh's tally and `replicaof_if_following`. Hosts are loopback ports here, the local
+//! Redis `127.0.0.1`; the `redis-cli` the scripts run sends a `REPLICAOF <host> <REDIS_PORT>`
+//! as `REPLICAOF 127.0.0.1 <host>` (script_functions.rs), and each Sentinel's
+//! `SENTINEL MASTER` is a stubbed reply.
 
 use crate::local_servers::{
     Processes, all_answer, cli, free_port, quiet_conf, replication_field as field, start, until,
 };
 use crate::replication_steps::{attach, replicate, write};
-use crate::script_functions::{dash_ok, function, script};
+use crate::script_functions::{dash_ok, function, redis_cli_hosts_are_ports, script};
 use std::time::Duration;
 
 /// The shipped functions and stubs every case runs with; `replica` is the local Redis.
@@ -31,6 +32,7 @@ fn prelude(replica: u16) -> String {
         function(common, "info_field"),
         function(common, "reply_field"),
         function(common, "match_masterauth"),
+        function(common, "replicaof_if_following"),
         function(detach, "read_local_sentinel"),
         function(detach, "read_local_role"),
         function(detach, "locally_detached"),
@@ -40,6 +42,7 @@ fn prelude(replica: u16) -> String {
     ]
     .join("\n");
     let align = script("replica-align.sh");
+    let cli = redis_cli_hosts_are_ports();
     format!(
         r#"LOCAL=127.0.0.1
 REDIS_PORT={replica}
@@ -59,12 +62,9 @@ redis_cmd() {{
     shift
     port=$host
     [ "$host" != "$LOCAL" ] || port=$REDIS_PORT
-    if [ "$1" = REPLICAOF ] && [ "$2" != 127.0.0.1 ]; then
-        redis-cli -p "$port" REPLICAOF 127.0.0.1 "$2"
-    else
-        redis-cli -p "$port" "$@"
-    fi
+    redis-cli -p "$port" "$@"
 }}
+{cli}
 # Every Sentinel names $MASTER; Sentinel a, b, c shows the flags $FLAGS_a, $FLAGS_b, $FLAGS_c.
 ask_all() {{
     local dir=$1 port=$2 n=100 hosts="" host flags

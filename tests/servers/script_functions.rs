@@ -45,3 +45,36 @@ pub const ASK_ALL_BY_PORT: &str = r#"ask_all() {
         redis-cli -p "$host" "$@" >"$dir/$n"
     done
 }"#;
+
+/// A `redis-cli` for scripts whose peers are loopback ports (common.sh's
+/// `replicaof_if_following` runs `$REDIS_CLI` itself, commands on its stdin): a
+/// `REPLICAOF <port> <any>` line goes to the server as `REPLICAOF 127.0.0.1 <port>` (an
+/// address with a dot is kept), after `$ORDER_DELAY` seconds when that is set (a loaded pod's
+/// pause between reading the role and sending the order); every other line as it is.
+/// `redis-cli`'s errors go to `$CLI_ERRORS` when that is set.
+const CLI_HOSTS_ARE_PORTS: &str = r#"#!/bin/sh
+while IFS= read -r line; do
+    case $line in
+        "REPLICAOF "*)
+            [ -z "${ORDER_DELAY:-}" ] || sleep "$ORDER_DELAY"
+            host=${line#REPLICAOF }
+            host=${host%% *}
+            case $host in
+                *.*) ;;
+                *) line="REPLICAOF 127.0.0.1 $host" ;;
+            esac
+            ;;
+    esac
+    printf '%s\n' "$line"
+done | redis-cli "$@" 2>>"${CLI_ERRORS:-/dev/null}"
+"#;
+
+/// Shell that writes CLI_HOSTS_ARE_PORTS into a temporary directory, removed when the shell
+/// exits, and sets `REDIS_CLI` to it (the real `redis-cli` stays first on PATH).
+pub fn redis_cli_hosts_are_ports() -> String {
+    format!(
+        "CLI_DIR=$(mktemp -d)\ntrap 'rm -rf \"$CLI_DIR\"' EXIT\n\
+         cat >\"$CLI_DIR/redis-cli\" <<'WRAPPER'\n{CLI_HOSTS_ARE_PORTS}WRAPPER\n\
+         chmod +x \"$CLI_DIR/redis-cli\"\nREDIS_CLI=$CLI_DIR/redis-cli\n"
+    )
+}
