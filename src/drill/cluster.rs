@@ -103,6 +103,18 @@ pub trait Cluster: Sync {
             self.pod_name(ordinal)
         )
     }
+    /// Drop, both ways and silently, what pod `ordinal`'s Sentinel container (its Sentinel
+    /// and the watchers beside it) exchanges with the Redis of each pod of `targets`, while
+    /// its own Redis and every other pod still reach them; or lift that cut. A Sentinel that
+    /// hears neither the master nor a replica, as one back from an isolation does while its
+    /// links reconnect.
+    fn cut_sentinel_off(&self, ordinal: usize, targets: &[usize], on: bool) -> anyhow::Result<()> {
+        let _ = (targets, on);
+        anyhow::bail!(
+            "this target cannot cut {}'s Sentinel off other pods' Redis only",
+            self.pod_name(ordinal)
+        )
+    }
     /// The pod's node is lost (it loses power): every frame to or from the pod silently
     /// dropped (no RST), its processes stopped, its kubelet gone, so the pod stays Running
     /// and Ready as last reported until the node lifecycle controller marks it NotReady, the

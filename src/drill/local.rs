@@ -295,6 +295,42 @@ impl LocalSet {
         };
         SocketAddr::from((self.node.dns.ip(ordinal), port))
     }
+
+    /// In the network namespace of each pod of `pods`, drop (both ways, silently) what its
+    /// Sentinel container exchanges with the Redis of each pod of `targets`, or lift that
+    /// cut; checked once in place from the first pod.
+    fn sentinel_cut(&self, pods: &[usize], targets: &[usize], on: bool) -> anyhow::Result<()> {
+        let spec = self.node.spec();
+        let container = spec
+            .sentinel_container
+            .as_deref()
+            .context("the pods have no Sentinel container to cut off")?;
+        let roots = &self.node.cgroup_roots;
+        let (Some(cgroup), Some(unified)) = (roots.socket_cgroup(container)?, &roots.unified)
+        else {
+            bail!(
+                "cutting the Sentinels off needs a writable cgroup v2 hierarchy (mounted at \
+                 /sys/fs/cgroup or /sys/fs/cgroup/unified): nftables matches a socket's v2 cgroup"
+            );
+        };
+        let addresses: Vec<_> = targets.iter().map(|&t| self.node.dns.ip(t)).collect();
+        let port = spec.redis_port;
+        let script = if on {
+            sentinel_cut::script(&cgroup, &addresses, port)?
+        } else {
+            sentinel_cut::lift()
+        };
+        for &i in pods {
+            nft::load(Some(&self.network.namespace(i)), &script)?;
+        }
+        let checked = unified.join(container);
+        match pods.first() {
+            Some(&i) if on => addresses.iter().try_for_each(|&address| {
+                sentinel_cut::verify(&self.network.namespace(i), &checked, address, port)
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl LocalSet {
@@ -480,39 +516,16 @@ impl Cluster for LocalSet {
 
     fn cut_from_sentinels(&self, ordinal: usize, on: bool) -> anyhow::Result<()> {
         self.pod(ordinal)?;
-        let spec = self.node.spec();
-        let container = spec
-            .sentinel_container
-            .as_deref()
-            .context("the pods have no Sentinel container to cut off")?;
-        let roots = &self.node.cgroup_roots;
-        let (Some(cgroup), Some(unified)) = (roots.socket_cgroup(container)?, &roots.unified)
-        else {
-            bail!(
-                "cutting the Sentinels off needs a writable cgroup v2 hierarchy (mounted at \
-                 /sys/fs/cgroup or /sys/fs/cgroup/unified): nftables matches a socket's v2 cgroup"
-            );
-        };
-        let master = self.node.dns.ip(ordinal);
-        let port = spec.redis_port;
-        let script = if on {
-            sentinel_cut::script(&cgroup, master, port)?
-        } else {
-            sentinel_cut::lift()
-        };
         let others: Vec<usize> = (0..self.pods.len()).filter(|&i| i != ordinal).collect();
-        for &i in &others {
-            nft::load(Some(&self.network.namespace(i)), &script)?;
+        self.sentinel_cut(&others, &[ordinal], on)
+    }
+
+    fn cut_sentinel_off(&self, ordinal: usize, targets: &[usize], on: bool) -> anyhow::Result<()> {
+        self.pod(ordinal)?;
+        for &t in targets {
+            self.pod(t)?;
         }
-        match others.first() {
-            Some(&i) if on => sentinel_cut::verify(
-                &self.network.namespace(i),
-                &unified.join(container),
-                master,
-                port,
-            ),
-            _ => Ok(()),
-        }
+        self.sentinel_cut(&[ordinal], targets, on)
     }
 
     fn is_running(&self, ordinal: usize) -> bool {

@@ -34,9 +34,12 @@ fn plain(path: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-_./:@+".contains(c))
 }
 
-/// The nft script that drops, both ways, what processes of `cgroup` exchange with
-/// `master`:`port`, replacing any such table already there.
-pub fn script(cgroup: &SocketCgroup, master: Ipv4Addr, port: u16) -> anyhow::Result<String> {
+/// The nft script that drops, both ways, what processes of `cgroup` exchange with port
+/// `port` of each address of `targets` (at least one), replacing any such table already there.
+pub fn script(cgroup: &SocketCgroup, targets: &[Ipv4Addr], port: u16) -> anyhow::Result<String> {
+    if targets.is_empty() {
+        bail!("a Sentinels' cut needs at least one address to cut them from");
+    }
     if !plain(&cgroup.path) {
         bail!(
             "cannot name cgroup {:?} in an nftables rule (only letters, digits and -_./:@+)",
@@ -44,17 +47,22 @@ pub fn script(cgroup: &SocketCgroup, master: Ipv4Addr, port: u16) -> anyhow::Res
         );
     }
     let sockets = format!("socket cgroupv2 level {} \"{}\"", cgroup.level, cgroup.path);
+    let addresses = targets
+        .iter()
+        .map(Ipv4Addr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok(format!(
         "add table inet {TABLE}\n\
          delete table inet {TABLE}\n\
          table inet {TABLE} {{\n\
          \tchain out {{\n\
          \t\ttype filter hook output priority 0; policy accept;\n\
-         \t\t{sockets} ip daddr {master} tcp dport {port} drop\n\
+         \t\t{sockets} ip daddr {{ {addresses} }} tcp dport {port} drop\n\
          \t}}\n\
          \tchain in {{\n\
          \t\ttype filter hook input priority 0; policy accept;\n\
-         \t\t{sockets} ip saddr {master} tcp sport {port} drop\n\
+         \t\t{sockets} ip saddr {{ {addresses} }} tcp sport {port} drop\n\
          \t}}\n\
          }}\n"
     ))
@@ -163,12 +171,16 @@ mod tests {
             path: "unified/process_api/x/redis-ha-gen-drill-1201/sentinel".into(),
             level: 4,
         };
-        let text = script(&cgroup, Ipv4Addr::new(10, 213, 7, 10), 6379).expect("script");
+        let text = script(&cgroup, &[Ipv4Addr::new(10, 213, 7, 10)], 6379).expect("script");
         assert!(text.contains(
             "socket cgroupv2 level 4 \"unified/process_api/x/redis-ha-gen-drill-1201/sentinel\" \
-             ip daddr 10.213.7.10 tcp dport 6379 drop"
+             ip daddr { 10.213.7.10 } tcp dport 6379 drop"
         ));
-        assert!(text.contains("ip saddr 10.213.7.10 tcp sport 6379 drop"));
+        assert!(text.contains("ip saddr { 10.213.7.10 } tcp sport 6379 drop"));
+        let two = [Ipv4Addr::new(10, 213, 7, 10), Ipv4Addr::new(10, 213, 7, 12)];
+        let text = script(&cgroup, &two, 6379).expect("script");
+        assert!(text.contains("ip daddr { 10.213.7.10, 10.213.7.12 } tcp dport 6379 drop"));
+        assert!(script(&cgroup, &[], 6379).is_err());
         assert!(text.starts_with("add table inet rhgsentinelcut\ndelete table"));
         assert_eq!(
             lift(),
@@ -179,7 +191,7 @@ mod tests {
                 path: bad.into(),
                 level: 1,
             };
-            let err = script(&cgroup, Ipv4Addr::LOCALHOST, 1).expect_err(bad);
+            let err = script(&cgroup, &[Ipv4Addr::LOCALHOST], 1).expect_err(bad);
             assert!(err.to_string().contains("cannot name cgroup"), "{err}");
         }
     }

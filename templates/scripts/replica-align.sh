@@ -53,10 +53,15 @@ EOF
 # frozen one would hold the answer for the whole timeout), asked at once (ask_all). Only a
 # sibling whose own link is up: a replica whose master link is down refuses to serve a sync
 # (`-NOMASTERLINK`), so when the master's process is gone (its connections closed) nobody
-# aligns and the Sentinels' choice stands, as before.
+# aligns and the Sentinels' choice stands, as before. Also, for replica-detach.sh's
+# promotion guard: ALIGN_HEARD, how many of the peers asked answered at all, and ALIGN_AHEAD,
+# 1 when a replica of LOCAL_MASTER_HOST on history LOCAL_REPLID holds more of the stream
+# than LOCAL_OFFSET, whatever its link.
 best_sibling() {
     local dir peer siblings="" n=100 best=$LOCAL_OFFSET
     ALIGN_SIBLING=""
+    ALIGN_HEARD=0
+    ALIGN_AHEAD=0
     for peer in $PEER_HOSTS; do
         [ "$peer" = "$LOCAL_MASTER_HOST" ] || siblings="$siblings $peer"
     done
@@ -68,6 +73,12 @@ best_sibling() {
     for peer in $siblings; do
         n=$((n + 1))
         node_info_of "$(tr -d '\r' <"$dir/$n")"
+        [ -z "$NODE_ROLE" ] || ALIGN_HEARD=$((ALIGN_HEARD + 1))
+        if [ "$NODE_ROLE" = slave ] && [ "$NODE_MASTER_HOST" = "$LOCAL_MASTER_HOST" ] &&
+            [ "$NODE_REPLID" = "$LOCAL_REPLID" ] && [ "$NODE_OFFSET" -gt "$LOCAL_OFFSET" ]; then
+            # shellcheck disable=SC2034 # read by replica-detach.sh's guard_promotion
+            ALIGN_AHEAD=1
+        fi
         if [ "$NODE_ROLE" = slave ] && [ "$NODE_LINK" = up ] &&
             [ "$NODE_MASTER_HOST" = "$LOCAL_MASTER_HOST" ] &&
             [ "$NODE_REPLID" = "$LOCAL_REPLID" ] && [ "$NODE_OFFSET" -gt "$best" ]; then
@@ -115,10 +126,13 @@ align_replica() {
 # `restart-beside-stale-sentinel`, 580 ms later).
 follow_sibling() {
     local host offset
+    ALIGN_ASKED=0
     read_local_replication
-    [ -n "$LOCAL_MASTER_HOST" ] || return 1
+    [ -n "$LOCAL_MASTER_HOST" ] && [ -n "$LOCAL_OFFSET" ] || return 1
     host=$LOCAL_MASTER_HOST offset=$LOCAL_OFFSET
     best_sibling
+    # shellcheck disable=SC2034 # read by replica-detach.sh's guard_promotion
+    ALIGN_ASKED=1
     [ -n "$ALIGN_SIBLING" ] || return 1
     read_local_replication
     [ "$LOCAL_MASTER_HOST" = "$host" ] && [ "$LOCAL_OFFSET" = "$offset" ] || return 1

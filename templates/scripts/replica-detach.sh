@@ -87,6 +87,73 @@ $(redis_cmd "$LOCAL" ROLE)
 EOF
 }
 
+# The promotion guard (docs/architecture.md §18, "A replica behind its sibling refuses the
+# promotion"): while detached, the local Redis refuses the promotion (`replica-priority 0`)
+# when the last check heard no other pod (the master it let go of aside) or heard a sibling
+# replica of that master, on the same history, holding more of its stream. A Sentinel
+# chooses whom to promote among the replicas it has heard from in the last 5 s (sentinel.c,
+# `sentinelSelectSlave`), and a Sentinel back from an isolation has fresh news only of its
+# own pod's replica, the one that let go first: promoting it loses every write only its
+# siblings acknowledged (drill `stale-replica-own-sentinel`; explore seed 43, `kind`
+# schedule 11). A pod that answers on another history (restarted empty, promoted) holds none
+# of that stream beyond this one: the replica is not refused for it (drill
+# `restart-beside-deposed-master`: the detached replica held the only copy). Only the serving priority is lowered: any other value is someone's choice
+# (redis-start.sh's 0 for an empty node, preStop's successor, a drill's steering) and left
+# alone. The Redis's run_id is kept in the pod's /tmp (shared by its containers, as the
+# fence's record) so that a watcher restarted with its container puts the priority back,
+# and a Redis restarted meanwhile (its configuration read again) is not touched.
+GUARD_RECORD=/tmp/replica-detach.refused
+
+# Refuse the promotion (status 0 when it is refused now, by this guard or before).
+refuse_promotion() {
+    local current run_id
+    [ ! -s "$GUARD_RECORD" ] || return 0
+    current=$(redis_cmd "$LOCAL" CONFIG GET replica-priority | tr -d '\r' | sed -n 2p)
+    [ "$current" = "$SERVING_PRIORITY" ] || return 1
+    run_id=$(info_field "$LOCAL" server run_id)
+    [ -n "$run_id" ] || return 1
+    echo "$run_id" 2>/dev/null >"$GUARD_RECORD" || return 1
+    [ "$(redis_cmd "$LOCAL" CONFIG SET replica-priority 0 | tr -d '\r')" = OK ] || {
+        rm -f "$GUARD_RECORD"
+        return 1
+    }
+    log "detached, $1: replica-priority 0 (no Sentinel promotes it) until a check hears" \
+        "another pod and no sibling holds more of the stream, or it follows a master again"
+}
+
+# Put back the serving priority refuse_promotion replaced, if the same Redis still holds
+# the 0 it set; status 1 (the record kept, to try again) when the local Redis does not
+# answer.
+allow_promotion() {
+    local run_id current
+    [ -s "$GUARD_RECORD" ] || return 0
+    run_id=$(info_field "$LOCAL" server run_id)
+    [ -n "$run_id" ] || return 1
+    if [ "$run_id" = "$(cat "$GUARD_RECORD")" ]; then
+        current=$(redis_cmd "$LOCAL" CONFIG GET replica-priority | tr -d '\r' | sed -n 2p)
+        [ -n "$current" ] || return 1
+        if [ "$current" = 0 ]; then
+            [ "$(redis_cmd "$LOCAL" CONFIG SET replica-priority "$SERVING_PRIORITY" |
+                tr -d '\r')" = OK ] || return 1
+            log "replica-priority $SERVING_PRIORITY again: $*"
+        fi
+    fi
+    rm -f "$GUARD_RECORD"
+}
+
+# The guard's decision after a check of the siblings (follow_sibling's best_sibling).
+guard_promotion() {
+    [ "$ALIGN_ASKED" = 1 ] || return 0
+    if [ "$ALIGN_AHEAD" = 1 ]; then
+        refuse_promotion "a sibling holds more of the stream" || true
+    elif [ "$ALIGN_HEARD" = 0 ]; then
+        refuse_promotion "no other pod answered" || true
+    else
+        allow_promotion "$ALIGN_HEARD other pod(s) answered, no sibling holds more of the" \
+            "stream" || true
+    fi
+}
+
 # Whether the local Redis is detached (read_local_role's).
 locally_detached() {
     [ "$LOCAL_ROLE" = slave ] && [ "$LOCAL_ROLE_PORT" = "$DETACHED_PORT" ]
@@ -170,6 +237,7 @@ reattach_replica() {
     read_local_role
     locally_detached || return 0
     follow_sibling && return 0
+    guard_promotion
     sentinels_agree || return 1
     master=$SENTINEL_MASTER
     [ "$(info_field "$master" replication role)" = master ] || return 1
@@ -199,4 +267,6 @@ while :; do
     elif detach_replica; then
         detached=1
     fi
+    # Promoted, following a node again, or restarted: no longer detached.
+    [ "$detached" = 1 ] || allow_promotion "no longer detached" || true
 done

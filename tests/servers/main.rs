@@ -10,6 +10,7 @@ mod master_as_replica;
 mod new_volume_hold;
 mod own_history;
 mod prestop_successor;
+mod promotion_guard;
 mod replica_align;
 mod replica_detach;
 mod replicaof_guard;

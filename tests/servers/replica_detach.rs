@@ -19,7 +19,7 @@ use crate::script_functions::{dash_ok, function, redis_cli_hosts_are_ports, scri
 use std::time::Duration;
 
 /// The shipped functions and stubs every case runs with; `replica` is the local Redis.
-fn prelude(replica: u16) -> String {
+pub fn prelude(replica: u16) -> String {
     let common = script("common.sh");
     let detach = script("replica-detach.sh");
     let functions = [
@@ -39,6 +39,9 @@ fn prelude(replica: u16) -> String {
         function(detach, "sentinels_agree"),
         function(detach, "detach_replica"),
         function(detach, "reattach_replica"),
+        function(detach, "refuse_promotion"),
+        function(detach, "allow_promotion"),
+        function(detach, "guard_promotion"),
     ]
     .join("\n");
     let align = script("replica-align.sh");
@@ -52,6 +55,8 @@ MAJORITY=2
 LIVE_LINK_MS=2000
 PASSWORD=""
 DETACHED_PORT=2
+SERVING_PRIORITY=100
+GUARD_RECORD=/nonexistent/guard-record
 PEER_HOSTS=""
 SIBLING_ASKED=0
 CR=$(printf '\r')
@@ -117,6 +122,8 @@ if detach_replica; then echo detached; else echo kept; fi
 fn reattach(replica: u16, master: u16, flags: [&str; 3], then: &str) -> String {
     let text = format!(
         r#"{prelude}
+# The promotion guard between the siblings' check and the Sentinels' is promotion_guard.rs's.
+guard_promotion() {{ :; }}
 match_masterauth() {{ {then} :; }}
 MASTER={master}
 FLAGS_a={a}
@@ -134,7 +141,7 @@ if reattach_replica; then echo followed; else echo detached; fi
 
 /// Full syncs start at once (Redis 7's default waits 5 s for more replicas, which made a
 /// first sync miss `attach`'s 10 s on a loaded CI run), as the rendered profiles set it.
-const SYNC_AT_ONCE: &str = "repl-diskless-sync-delay 0\n";
+pub const SYNC_AT_ONCE: &str = "repl-diskless-sync-delay 0\n";
 
 /// One field of `INFO stats` of the server at `port`.
 fn stat(port: u16, name: &str) -> String {
@@ -149,7 +156,7 @@ fn stat(port: u16, name: &str) -> String {
 }
 
 /// A master and its replica holding its 100 keys.
-fn master_and_replica(dir: &std::path::Path) -> (u16, u16, Processes) {
+pub fn master_and_replica(dir: &std::path::Path) -> (u16, u16, Processes) {
     let (master, replica) = (free_port(), free_port());
     let conf = |name: &str, port: u16| quiet_conf(dir, name, port, SYNC_AT_ONCE);
     let servers = Processes(vec![

@@ -2,6 +2,7 @@
 //! rehearsed: a fresh set, bootstrapped; the probe and the role sampler running throughout;
 //! the scenario's steps; then the measured numbers and the checks.
 
+mod ask;
 mod auth;
 mod backup;
 mod crash;
@@ -17,6 +18,7 @@ mod load;
 mod node;
 mod orphan;
 mod outage;
+mod own_replica;
 pub mod planned;
 mod processes;
 mod quiet;
@@ -387,6 +389,14 @@ pub const SCENARIOS: &[Scenario] = &[
             "sentinel.failoverTimeout=30000",
             "failoverTargetSeconds=12",
         ],
+        ..SCENARIO
+    },
+    Scenario {
+        name: "stale-replica-own-sentinel",
+        play: own_replica::stale_replica_own_sentinel,
+        failover: Failover::NotJudged,
+        // Write safety is what it rehearses (as `thaw-mid-failover`).
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
     },
 ];

@@ -3,6 +3,7 @@
 //! Found by `drill --explore` (seed 12, schedule 4; docs/explore.md), whose replay takes
 //! this path only sometimes; this plays it every time.
 
+use super::ask::{redis, sentinel};
 use super::expect_replica_of;
 use crate::drill::network::Cut;
 use crate::drill::rehearsal::{Rehearsal, Role};
@@ -10,8 +11,6 @@ use crate::resp::Reply;
 use anyhow::{Context, bail};
 use std::time::Duration;
 
-/// How long the drill waits for a Sentinel's or a Redis's answer.
-const ASK: Duration = Duration::from_secs(2);
 /// How often the replica the leader will promote is asked `ROLE`. The leader confirms the
 /// promotion, and announces it in hellos at once, only at its next `INFO` of that replica:
 /// Sentinel sends a replica `INFO` every second once the master is objectively down, and
@@ -284,21 +283,4 @@ fn check_leader(r: &mut Rehearsal, voters: &[usize], master_host: &str, leader_i
         seen.join("; "),
         "every voter's last vote for it, in an epoch beyond its config epoch",
     );
-}
-
-/// One command to pod `ordinal`'s Sentinel; an error reply is an error.
-fn sentinel(r: &Rehearsal, ordinal: usize, args: &[&str]) -> anyhow::Result<Reply> {
-    ask(r, ordinal, true, args)
-}
-
-/// One command to pod `ordinal`'s Redis; an error reply is an error.
-fn redis(r: &Rehearsal, ordinal: usize, args: &[&str]) -> anyhow::Result<Reply> {
-    ask(r, ordinal, false, args)
-}
-
-fn ask(r: &Rehearsal, ordinal: usize, to_sentinel: bool, args: &[&str]) -> anyhow::Result<Reply> {
-    match r.cluster.call(ordinal, to_sentinel, args, ASK)? {
-        Reply::Error(e) => bail!("{} {args:?}: {e}", r.cluster.pod_name(ordinal)),
-        reply => Ok(reply),
-    }
 }
