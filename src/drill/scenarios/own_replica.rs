@@ -6,9 +6,9 @@
 //! path about 1 time in 8, docs/architecture.md §18, "A replica behind its sibling refuses
 //! the promotion"); this plays it every time.
 //!
-//! In the explorer's run the Sentinel was back from an isolation, its links to the other
-//! pods' Redis still reconnecting (a SYN retransmitted on its back-off), while its own pod's
-//! Redis, on the loopback, answered every second. The drill makes that lasting: the stale
+//! In the explorer's run the Sentinel was back from an isolation, its last news of the
+//! other replica 14 s old when it chose, while its own pod's Redis, on the loopback,
+//! answered every second. The drill makes that lasting: the stale
 //! pod's Sentinel container is cut off the master's and the other replica's Redis
 //! (`Cluster::cut_sentinel_off`; its own Redis still streams from the master until its
 //! watcher lets go, its Sentinel still talks to the other Sentinels). Sentinel skips, when it
