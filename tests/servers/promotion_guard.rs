@@ -7,14 +7,11 @@
 //! `redis-server` processes, under `dash`, with the functions as shipped (replica_detach.rs's
 //! prelude: hosts are loopback ports).
 
-use crate::local_servers::{
-    all_answer, cli, free_port, quiet_conf, replication_field as field, start, until,
-};
-use crate::replica_detach::{SYNC_AT_ONCE, master_and_replica, prelude};
-use crate::replication_steps::{attach, replicate, write};
+use crate::local_servers::{all_answer, cli, free_port, quiet_conf, start};
+use crate::replica_detach::{SYNC_AT_ONCE, prelude, replica_detached_behind_a_sibling};
+use crate::replication_steps::replicate;
 use crate::script_functions::dash_ok;
 use std::path::Path;
-use std::time::Duration;
 
 /// `script` run on `local` with `peers` as its siblings and the guard's record at `record`;
 /// what it logged.
@@ -43,20 +40,8 @@ fn priority(port: u16) -> String {
 fn a_detached_replica_behind_its_sibling_or_hearing_none_refuses_the_promotion() {
     let dir = tempfile::tempdir().expect("temp dir");
     let record = dir.path().join("refused");
-    let (master, behind, mut servers) = master_and_replica(dir.path());
-    let ahead = free_port();
-    servers.0.push(start(
-        &quiet_conf(dir.path(), "ahead.conf", ahead, SYNC_AT_ONCE),
-        false,
-    ));
-    assert!(all_answer(&[ahead]));
-    attach(ahead, master);
     // `behind` lets go first; `ahead` acknowledges 50 more writes, then lets go too.
-    replicate(behind, "127.0.0.1", 2);
-    write(master, 100, 150);
-    assert!(until(Duration::from_secs(10), || {
-        field(ahead, "master_repl_offset") == field(master, "master_repl_offset")
-    }));
+    let (_master, behind, ahead, mut servers) = replica_detached_behind_a_sibling(dir.path());
     replicate(ahead, "127.0.0.1", 2);
     assert_eq!(priority(behind), "100");
 

@@ -155,6 +155,25 @@ fn stat(port: u16, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A master, its replica detached (`REPLICAOF <master> 2`) after its 100 keys, and a sibling
+/// still following it that holds 50 writes more: (master, replica, sibling, servers).
+pub fn replica_detached_behind_a_sibling(dir: &std::path::Path) -> (u16, u16, u16, Processes) {
+    let (master, replica, mut servers) = master_and_replica(dir);
+    let sibling = free_port();
+    servers.0.push(start(
+        &quiet_conf(dir, "sibling.conf", sibling, SYNC_AT_ONCE),
+        false,
+    ));
+    assert!(all_answer(&[sibling]));
+    attach(sibling, master);
+    replicate(replica, "127.0.0.1", 2);
+    write(master, 100, 150);
+    assert!(until(Duration::from_secs(10), || {
+        field(sibling, "master_repl_offset") == field(master, "master_repl_offset")
+    }));
+    (master, replica, sibling, servers)
+}
+
 /// A master and its replica holding its 100 keys.
 pub fn master_and_replica(dir: &std::path::Path) -> (u16, u16, Processes) {
     let (master, replica) = (free_port(), free_port());
@@ -262,19 +281,7 @@ fn a_detached_replica_follows_its_master_again_once_the_sentinels_agree() {
 #[test]
 fn a_replica_behind_its_sibling_follows_the_sibling_before_letting_go() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (master, replica, mut servers) = master_and_replica(dir.path());
-    let sibling = free_port();
-    servers.0.push(start(
-        &quiet_conf(dir.path(), "sibling.conf", sibling, SYNC_AT_ONCE),
-        false,
-    ));
-    assert!(all_answer(&[sibling]));
-    attach(sibling, master);
-    replicate(replica, "127.0.0.1", 2);
-    write(master, 100, 150);
-    assert!(until(Duration::from_secs(10), || {
-        field(sibling, "master_repl_offset") == field(master, "master_repl_offset")
-    }));
+    let (master, replica, sibling, servers) = replica_detached_behind_a_sibling(dir.path());
 
     let run = |script: &str| {
         let text = format!(
