@@ -2,6 +2,8 @@
 //! I1 split brain, I2 durability, I3 recovery, I4 no total loss.
 
 use super::report::Violation;
+#[cfg(test)]
+use super::runner::Apart;
 use super::runner::{Injected, Run};
 use crate::drill::measure;
 use crate::drill::probe::ProbeLog;
@@ -123,6 +125,7 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
                 .flatten()
         })
         .collect();
+    let together = cut_off_together(&run.injected, facts.pods.len());
     let mut allowed = 0;
     let mut first_forbidden: Option<f64> = None;
     for &k in missing {
@@ -131,7 +134,7 @@ fn durability(run: &Run, facts: &Facts, out: &mut Vec<Violation>) -> Losses {
             .get(k)
             .and_then(|key| acknowledged_at(probe, key))
             .unwrap_or(0.0);
-        if excused(at, &run.injected, &switches, facts) {
+        if excused(at, &run.injected, &switches, facts) || excused_together(at, &together, facts) {
             allowed += 1;
         } else if first_forbidden.is_none_or(|t| at < t) {
             first_forbidden = Some(at);
@@ -188,6 +191,64 @@ fn excused(at: f64, injected: &[Injected], switches: &[Option<f64>], facts: &Fac
                 };
                 at >= f.at - facts.down_after && at <= until
             })
+}
+
+/// A stretch in which faults together cut the master off from every other pod, though
+/// maybe none alone did (`isolate redis-1` beside `cut-between redis-2 redis-0`: no replica
+/// hears `redis-0`, which clients still reach).
+#[derive(Debug, PartialEq)]
+struct Together {
+    /// When the last of those faults began (timeline clock).
+    start: f64,
+    /// When the first pod could hear the master again (a fault keeping it apart healed).
+    end: f64,
+}
+
+/// Each fault that completed such a cut: the master the Sentinels named just before it, and
+/// every other pod (of `pods`) kept apart from it by a fault still on then. Where several
+/// faults keep a pod apart, the one that heals last counts.
+fn cut_off_together(injected: &[Injected], pods: usize) -> Vec<Together> {
+    if pods < 2 {
+        return Vec::new();
+    }
+    injected
+        .iter()
+        .enumerate()
+        .filter_map(|(k, last)| {
+            let master = last.master?;
+            last.apart?;
+            let on: Vec<&Injected> = injected[..=k]
+                .iter()
+                .filter(|f| f.healed.is_none_or(|h| h > last.at))
+                .collect();
+            let mut end = f64::INFINITY;
+            for pod in (0..pods).filter(|&p| p != master) {
+                let heard_again = on
+                    .iter()
+                    .filter(|f| f.apart.is_some_and(|a| a.separates(master, pod)))
+                    .map(|f| f.healed.unwrap_or(f64::INFINITY))
+                    .reduce(f64::max)?;
+                end = end.min(heard_again);
+            }
+            Some(Together {
+                start: last.at,
+                end,
+            })
+        })
+        .collect()
+}
+
+/// Whether a write acknowledged at `at` may be gone because the master took it alone while
+/// faults together cut it off (I2): the single cut's rule of `excused`, on the stretch.
+fn excused_together(at: f64, together: &[Together], facts: &Facts) -> bool {
+    facts.wait_replicas == 0
+        && together.iter().any(|t| {
+            let until = match facts.min_replicas_to_write {
+                0 => t.end + facts.down_after,
+                _ => t.start + f64::from(facts.min_replicas_max_lag) + 1.0,
+            };
+            at >= t.start - facts.down_after && at <= until
+        })
 }
 
 /// I3: once every fault healed, writes succeed within down-after + 10 s and every pod holds
@@ -357,6 +418,8 @@ mod tests {
             cuts_off: false,
             sentinels_only: false,
             healed: None,
+            master: Some(0),
+            apart: None,
         }];
         let pods: Vec<String> = (0..3).map(|i| format!("redis-{i}")).collect();
         let mut out = Vec::new();
@@ -382,6 +445,18 @@ mod tests {
         assert!(judged(&samples(0, 1)).is_empty());
     }
 
+    /// Down-after 5 s, `min-replicas-max-lag` 3 s, three pods.
+    fn facts(wait_replicas: u32, min_replicas_to_write: u32) -> Facts {
+        Facts {
+            down_after: 5.0,
+            wait_replicas,
+            min_replicas_to_write,
+            min_replicas_max_lag: 3,
+            pods: Vec::new(),
+            ordinals: 3,
+        }
+    }
+
     #[test]
     fn writes_a_cut_off_master_took_alone_are_allowed_only_without_wait() {
         let isolated = |hit_master| Injected {
@@ -391,14 +466,8 @@ mod tests {
             cuts_off: true,
             sentinels_only: false,
             healed: Some(20.0),
-        };
-        let facts = |wait_replicas, min_replicas_to_write| Facts {
-            down_after: 5.0,
-            wait_replicas,
-            min_replicas_to_write,
-            min_replicas_max_lag: 3,
-            pods: Vec::new(),
-            ordinals: 3,
+            master: Some(0),
+            apart: Some(Apart::Off(0)),
         };
         let unsafe_set = facts(0, 0);
         // Before the cut (within down-after), during it, and down-after after the heal.
@@ -461,5 +530,53 @@ mod tests {
         let kept = sorted(&samples(2, 0));
         let refs: Vec<&Sample> = kept.iter().collect();
         assert_eq!(switch_between(&refs, 0.5, 4.0, 3), None);
+    }
+
+    #[test]
+    fn faults_that_together_cut_the_master_off_open_a_stretch() {
+        // Seed 43's schedule 11, shrunk: redis-1 isolated at 2.5 s until 16.6 s; redis-2
+        // and redis-0 (the master) cut apart at 6.6 s until 20.0 s.
+        let fault = |at, healed, apart| Injected {
+            at,
+            down: at,
+            hit_master: false,
+            cuts_off: false,
+            sentinels_only: false,
+            healed: Some(healed),
+            master: Some(0),
+            apart: Some(apart),
+        };
+        let isolate = fault(2.5, 16.6, Apart::Off(1));
+        let cut = fault(6.6, 20.0, Apart::Pair(2, 0));
+        let both = [isolate.clone(), cut.clone()];
+        assert_eq!(
+            cut_off_together(&both, 3),
+            [Together {
+                start: 6.6,
+                end: 16.6
+            }]
+        );
+        // Either alone leaves the master a replica; so does a cut between two replicas.
+        assert!(cut_off_together(std::slice::from_ref(&isolate), 3).is_empty());
+        assert!(cut_off_together(std::slice::from_ref(&cut), 3).is_empty());
+        let replicas = fault(6.6, 20.0, Apart::Pair(2, 1));
+        assert!(cut_off_together(&[isolate.clone(), replicas], 3).is_empty());
+        // A fault healed before the other began cuts nothing together with it.
+        let early = fault(1.0, 6.0, Apart::Off(1));
+        assert!(cut_off_together(&[early, cut.clone()], 3).is_empty());
+        // A fourth pod still hearing the master: not cut off.
+        assert!(cut_off_together(&both, 4).is_empty());
+        // Without WAIT and min-replicas-to-write: from down-after before the cut until
+        // down-after after the first pod hears the master again.
+        let stretch = cut_off_together(&both, 3);
+        for at in [1.6, 10.0, 21.6] {
+            assert!(excused_together(at, &stretch, &facts(0, 0)), "{at}");
+        }
+        assert!(!excused_together(1.5, &stretch, &facts(0, 0)));
+        assert!(!excused_together(21.7, &stretch, &facts(0, 0)));
+        // min-replicas-to-write fences it after the lag; WAIT excuses nothing.
+        assert!(excused_together(10.5, &stretch, &facts(0, 1)));
+        assert!(!excused_together(10.7, &stretch, &facts(0, 1)));
+        assert!(!excused_together(10.0, &stretch, &facts(1, 0)));
     }
 }

@@ -41,6 +41,28 @@ pub struct Injected {
     pub sentinels_only: bool,
     /// When it healed (timeline clock); `None` for faults that end by themselves.
     pub healed: Option<f64>,
+    /// The pod the Sentinels named as master just before (`None`: none answered).
+    pub master: Option<usize>,
+    /// The pods it cut apart while it lasted (`None`: it cut no pod off another).
+    pub apart: Option<Apart>,
+}
+
+/// Pods a network fault cut apart, for I2's combined cuts (`invariants::cut_off_together`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Apart {
+    /// The pod from every other pod (the faults `cuts_off` names).
+    Off(usize),
+    /// Two pods from each other (`cut-between`).
+    Pair(usize, usize),
+}
+
+impl Apart {
+    pub fn separates(self, a: usize, b: usize) -> bool {
+        match self {
+            Apart::Off(p) => a != b && (p == a || p == b),
+            Apart::Pair(p, q) => (p, q) == (a, b) || (p, q) == (b, a),
+        }
+    }
 }
 
 /// What one run of a schedule recorded.
@@ -191,6 +213,13 @@ fn execute(
         if !fault.fault.whole_set() {
             down = r.now();
         }
+        let apart = match (fault.fault, target, &fault.peer) {
+            (FaultKind::CutBetween, Some(t), Some(peer)) => {
+                Some(Apart::Pair(t, ordinal_of(r.cluster, peer)?))
+            }
+            (kind, Some(t), _) if kind.cuts_off() => Some(Apart::Off(t)),
+            _ => None,
+        };
         state.injected.push(Injected {
             at,
             down,
@@ -198,6 +227,8 @@ fn execute(
             cuts_off: fault.fault.cuts_off(),
             sentinels_only: fault.fault == FaultKind::PartitionMasterSentinels,
             healed: None,
+            master,
+            apart,
         });
         match injected {
             Ok(Some(h)) => pending.push((r.now() + fault.duration, k, h)),
