@@ -1,5 +1,5 @@
 //! A quicker bootstrap for the scenarios that do not measure it (docs/drill.md, "The
-//! bootstrap"): while a fresh set comes up, each Sentinel polls the instances it knows with
+//! bootstrap's pace"): while a fresh set comes up, each Sentinel polls the instances it knows with
 //! `INFO` every second instead of every ten (`SENTINEL DEBUG info-period`, Redis ≥ 7.0 and
 //! Valkey), so it learns the replicas that attached after its first `INFO` at once rather
 //! than up to 10 s later; once the set has settled, every Sentinel gets its own period back
