@@ -127,7 +127,7 @@ fn a_values_file_changes_the_set_drilled() {
 }
 
 /// Every scenario of the catalogue, in its order (checked below against the drill's own list).
-const ALL_SCENARIOS: [&str; 46] = [
+const ALL_SCENARIOS: [&str; 47] = [
     "bootstrap",
     "replica-down",
     "master-down",
@@ -174,6 +174,7 @@ const ALL_SCENARIOS: [&str; 46] = [
     "thaw-mid-failover",
     "stale-master-joins-cut-master",
     "stale-replica-own-sentinel",
+    "master-cut-from-sentinels",
 ];
 
 /// `make test` runs every scenario: ALL_SCENARIOS is the drill's catalogue, in its order (a

@@ -115,6 +115,13 @@ load_passwords
 # command line. Redis and Sentinel require the same password (auth on). During a rotation a
 # node not restarted yet knows only the previous password: refused (NOAUTH), the call is
 # made again with it.
+# A reply is read into a variable first, never by a command substitution inside a
+# here-document: the shell opens the document's pipe before it expands the document, the
+# substitution's processes inherit its write end, and BusyBox `timeout` leaves a watchdog
+# (a grandchild that wakes once a second to see whether the command is gone) holding it, so
+# the read that follows waits up to a second for the end of the document (measured: 1.0 s
+# per read in BusyBox ash and dash with BusyBox `timeout`, 14 ms with coreutils `timeout`;
+# docs/architecture.md §18, "A check costs milliseconds"). tests/repo.rs refuses the pattern.
 cli_at() {
     local port=$1 host=$2
     shift 2

@@ -170,8 +170,10 @@ ALIGN_WINDOW_MS=300
 # The highest ordinal above this pod's, else the lowest: a rollout hands the master over at
 # most twice (twice only when the master is the highest ordinal), never once per pod.
 choose_successor() {
-    local ip flags link prio refresh okping rank best=-1
+    local ip flags link prio refresh okping rank best=-1 replicas
     SUCCESSOR=""
+    # Read before the here-document, never inside it (common.sh, cli_at).
+    replicas=$(carrier_replicas)
     while read -r ip flags link prio refresh okping; do
         if [ "$flags" != slave ] || [ "$prio" = 0 ]; then
             continue
@@ -185,7 +187,7 @@ choose_successor() {
             fi
         fi
     done <<EOF
-$(carrier_replicas)
+$replicas
 EOF
     [ -n "$SUCCESSOR" ]
 }
@@ -219,15 +221,17 @@ succession_rank() {
 # priority and its last INFO is ALIGN_MS old (at most ALIGN_WINDOW_MS less); the request's
 # conditions are checked again early in that same poll cycle. False when the budget runs out.
 align_to_info_poll() {
-    local until checked="" ip flags link prio refresh okping
+    local until checked="" ip flags link prio refresh okping replicas
     until=$(($(date +%s) + PRESTOP_TIMEOUT_SECONDS * 3 / 5))
     while [ "$(date +%s)" -lt "$until" ]; do
         prio="" refresh="" link=""
+        # Read before the here-document, never inside it (common.sh, cli_at).
+        replicas=$(carrier_replicas)
         while read -r ip flags link prio refresh okping; do
             [ "$ip" = "$SUCCESSOR" ] && break
             prio="" refresh="" link=""
         done <<EOF
-$(carrier_replicas)
+$replicas
 EOF
         [ -n "$refresh" ] && [ "$link" = ok ] || return 1
         if [ "$prio" = "$PREFERRED_PRIORITY" ]; then
@@ -326,6 +330,8 @@ candidates_caught_up() {
     mine=$(reply_field "$info" master_repl_offset)
     [ -n "$mine" ] || return 1
     for host in $(peers); do
+        # Read before the here-document, never inside it (common.sh, cli_at).
+        replicas=$(carrier_replicas "$host")
         while read -r ip flags link prio refresh okping; do
             [ -n "$ip" ] || continue
             case ,$flags, in
@@ -350,7 +356,7 @@ $info
 EOF
             [ "$behind" = 0 ] || return 1
         done <<EOF
-$(carrier_replicas "$host")
+$replicas
 EOF
     done
 }

@@ -21,11 +21,13 @@ ALIGN_OFFSET=""
 # LOCAL_MASTER_HOST, LOCAL_REPLID, LOCAL_OFFSET and LOCAL_SILENT (1 when the master is silent
 # and no sync is loading) from the local `INFO replication`, read by the shell itself.
 read_local_replication() {
-    local line io=0 status="" down=0 syncing=0
+    local line io=0 status="" down=0 syncing=0 reply
     LOCAL_MASTER_HOST=""
     LOCAL_REPLID=""
     LOCAL_OFFSET=""
     LOCAL_SILENT=0
+    # Read before the here-document, never inside it (common.sh, cli_at).
+    reply=$(redis_cmd "$LOCAL" INFO replication)
     while IFS= read -r line; do
         line=${line%"$CR"}
         case $line in
@@ -38,7 +40,7 @@ read_local_replication() {
             master_sync_in_progress:*) syncing=${line#master_sync_in_progress:} ;;
         esac
     done <<EOF
-$(redis_cmd "$LOCAL" INFO replication)
+$reply
 EOF
     [ "$syncing" = 0 ] && [ -n "$LOCAL_OFFSET" ] && [ -n "$LOCAL_REPLID" ] || return 0
     case $status in

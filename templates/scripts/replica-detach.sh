@@ -34,10 +34,12 @@ PEER_HOSTS=$(peers)
 # DETACH_FAILING (1 while it is failing that master over itself), from one `SENTINEL
 # MASTER` on the loopback, read by the shell itself.
 read_local_sentinel() {
-    local key="" line pending=0 ok=0 flags=""
+    local key="" line pending=0 ok=0 flags="" reply
     DETACH_NAMED=""
     DETACH_AFTER_MS=0
     DETACH_FAILING=0
+    # Read before the here-document, never inside it (common.sh, cli_at).
+    reply=$(sentinel_cmd "$LOCAL" SENTINEL MASTER "$MASTER_NAME")
     while IFS= read -r line; do
         line=${line%"$CR"}
         if [ -z "$key" ]; then
@@ -53,7 +55,7 @@ read_local_sentinel() {
         esac
         key=""
     done <<EOF
-$(sentinel_cmd "$LOCAL" SENTINEL MASTER "$MASTER_NAME")
+$reply
 EOF
     # Sentinel's own clock: since the oldest PING still unanswered, or, with none pending
     # on a link that is down, since the last valid reply.
@@ -72,8 +74,10 @@ EOF
 # LOCAL_ROLE (master, slave; "" when the local Redis does not answer) and, for a replica,
 # LOCAL_ROLE_HOST and LOCAL_ROLE_PORT, from one `ROLE` on the loopback.
 read_local_role() {
-    local line n=0
+    local line n=0 reply
     LOCAL_ROLE="" LOCAL_ROLE_HOST="" LOCAL_ROLE_PORT=""
+    # Read before the here-document, never inside it (common.sh, cli_at).
+    reply=$(redis_cmd "$LOCAL" ROLE)
     while IFS= read -r line && [ "$n" -lt 3 ]; do
         n=$((n + 1))
         line=${line%"$CR"}
@@ -83,7 +87,7 @@ read_local_role() {
             3) LOCAL_ROLE_PORT=$line ;;
         esac
     done <<EOF
-$(redis_cmd "$LOCAL" ROLE)
+$reply
 EOF
 }
 

@@ -11,4 +11,5 @@ mod docs_catalogue;
 mod drill_rbac;
 mod ecosystem_files;
 mod module_cycles;
+mod scripts_heredocs;
 mod scripts_shellcheck;

@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod crash;
 mod cut_master;
+mod cut_sentinels;
 mod deposed;
 mod dns;
 mod exporters;
@@ -395,6 +396,14 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "stale-replica-own-sentinel",
         play: own_replica::stale_replica_own_sentinel,
         failover: Failover::NotJudged,
+        // Write safety is what it rehearses (as `thaw-mid-failover`).
+        sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
+        ..SCENARIO
+    },
+    Scenario {
+        name: "master-cut-from-sentinels",
+        play: cut_sentinels::master_cut_from_sentinels,
+        failover: Failover::Happens,
         // Write safety is what it rehearses (as `thaw-mid-failover`).
         sets: &["redis.minReplicasToWrite=1", "redis.waitReplicas=1"],
         ..SCENARIO
