@@ -121,7 +121,8 @@ load_passwords
 # (a grandchild that wakes once a second to see whether the command is gone) holding it, so
 # the read that follows waits up to a second for the end of the document (measured: 1.0 s
 # per read in BusyBox ash and dash with BusyBox `timeout`, 14 ms with coreutils `timeout`;
-# docs/architecture.md §18, "A check costs milliseconds"). tests/repo.rs refuses the pattern.
+# docs/architecture.md §18, "A check costs milliseconds"). tests/repo/scripts_heredocs.rs
+# refuses the pattern.
 cli_at() {
     local port=$1 host=$2
     shift 2

@@ -325,7 +325,7 @@ esac
 # before it reads the rest: Redis reads 16 KiB from its master link per turn of its event
 # loop (drill `prestop-one-failover`: 104 acknowledged writes lost; CI, stop 27: 105).
 candidates_caught_up() {
-    local info mine host ip flags link prio refresh okping behind line offset
+    local info mine host ip flags link prio refresh okping behind line offset replicas
     info=$(redis_cmd "$LOCAL" INFO replication | tr -d '\r')
     mine=$(reply_field "$info" master_repl_offset)
     [ -n "$mine" ] || return 1

@@ -124,8 +124,15 @@ pub fn stale_master_joins_cut_master(r: &mut Rehearsal) -> anyhow::Result<()> {
         },
         "none".to_string(),
     );
+    settle_and_check_kept(r, written.acknowledged);
+    Ok(())
+}
+
+/// Once the set is whole again: every write the cut-off master acknowledged (`WAIT 1`,
+/// `write_watching`'s keys) is kept (also `master-cut-from-sentinels`).
+pub(super) fn settle_and_check_kept(r: &mut Rehearsal, acknowledged: Vec<(String, f64)>) {
     r.settle("the set is whole again", 60.0);
-    let keys: Vec<String> = written.acknowledged.into_iter().map(|(k, _)| k).collect();
+    let keys: Vec<String> = acknowledged.into_iter().map(|(k, _)| k).collect();
     let kept = probe::count_present(r.cluster, &keys);
     r.check(
         "every write the cut-off master acknowledged is kept",
@@ -137,7 +144,6 @@ pub fn stale_master_joins_cut_master(r: &mut Rehearsal) -> anyhow::Result<()> {
         ),
         "every one kept".to_string(),
     );
-    Ok(())
 }
 
 /// When the Sentinel of pod `sentinel` will convert pod `node`, which it lists as a replica

@@ -11,10 +11,10 @@
 //! here-document waits for BusyBox `timeout`'s watchdog (docs/architecture.md §18, "A check
 //! costs milliseconds").
 
+use super::cut_master::settle_and_check_kept;
 use super::deposed::write_watching;
 use super::failover::FAILOVER_GRACE;
 use super::wait_failover;
-use crate::drill::probe;
 use crate::drill::rehearsal::Rehearsal;
 use std::time::{Duration, Instant};
 
@@ -74,18 +74,6 @@ pub fn master_cut_from_sentinels(r: &mut Rehearsal) -> anyhow::Result<()> {
         },
         "a failover".to_string(),
     );
-    r.settle("the set is whole again", 60.0);
-    let keys: Vec<String> = acknowledged.into_iter().map(|(k, _)| k).collect();
-    let kept = probe::count_present(r.cluster, &keys);
-    r.check(
-        "every write the cut-off master acknowledged is kept",
-        kept == Some(keys.len()),
-        format!(
-            "{} acknowledged (WAIT 1) during the cut, {} of them kept",
-            keys.len(),
-            kept.map_or("?".to_string(), |k| k.to_string())
-        ),
-        "every one kept".to_string(),
-    );
+    settle_and_check_kept(r, acknowledged);
     Ok(())
 }
