@@ -5,9 +5,9 @@
 //! `master-cut-from-sentinels`). templates/scripts/common.sh, above `cli_at`, says why;
 //! docs/architecture.md §18, "A check costs milliseconds".
 
-/// Each here-document with expansions (its delimiter unquoted) of `text`: the line it starts
-/// on (1-based) and its body's lines, each with its own number.
-fn expanding_heredocs(text: &str) -> Vec<(usize, Vec<(usize, &str)>)> {
+/// Each here-document with expansions (its delimiter unquoted) of `text`: its body's lines,
+/// each with its number (1-based).
+fn expanding_heredocs(text: &str) -> Vec<Vec<(usize, &str)>> {
     let opener = regex::Regex::new(r#"<<(-?)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)['"]?"#)
         .expect("the pattern compiles");
     let lines: Vec<&str> = text.lines().collect();
@@ -19,7 +19,6 @@ fn expanding_heredocs(text: &str) -> Vec<(usize, Vec<(usize, &str)>)> {
             continue;
         };
         let (strip_tabs, quoted, tag) = (&m[1] == "-", !m[2].is_empty(), m[3].to_string());
-        let start = i + 1;
         let mut body = Vec::new();
         i += 1;
         while i < lines.len() {
@@ -35,7 +34,7 @@ fn expanding_heredocs(text: &str) -> Vec<(usize, Vec<(usize, &str)>)> {
             i += 1;
         }
         if !quoted {
-            found.push((start, body));
+            found.push(body);
         }
         i += 1;
     }
@@ -46,7 +45,7 @@ fn expanding_heredocs(text: &str) -> Vec<(usize, Vec<(usize, &str)>)> {
 fn substitutions_in_heredocs(text: &str) -> Vec<usize> {
     expanding_heredocs(text)
         .into_iter()
-        .flat_map(|(_, body)| body)
+        .flatten()
         .filter(|(_, line)| line.contains("$(") || line.contains('`'))
         .map(|(n, _)| n)
         .collect()
