@@ -248,22 +248,53 @@ fn passes_with_report(
 ) -> (String, serde_json::Value) {
     require_root_and_redis();
     let _permit = Rehearsing::start();
-    let selection = scenarios.join(",");
-    let mut args = input.to_vec();
-    if scenarios != ALL_SCENARIOS {
-        args.extend(["--scenario", &selection]);
-    }
     // The whole logs, kept so that a failure can say what Sentinel and the scripts did.
     let logs = tempfile::tempdir().expect("temp dir");
-    let logs_dir = logs.path().to_str().expect("utf-8 path");
-    args.extend(["--format", "json", "--out", logs_dir]);
-    let (out, pid) = drill_tracked(&args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let report = json(&out);
-    no_leftovers(pid);
+    let (mut stderr, mut report) = rehearse(input, scenarios, logs.path());
+    // A scenario that failed other checks than its failover bars in a run where the
+    // Sentinels split an election (Sentinel's own race, docs/architecture.md §16: the retry
+    // comes 2 × failover-timeout later, and what the scenario does meanwhile is not what it
+    // means to drill) is played once more, and that run counts. A fresh-clone CI run
+    // (2026-12-07): `deposed-master-returns-with-replica`, all three Sentinels candidates in
+    // one epoch; by the retry the surviving replica refused the promotion by design.
+    let spoiled: Vec<&str> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .filter(|s| s["passed"] != true && !late_only_by_a_split_vote(s, logs.path()))
+        .filter_map(|s| s["name"].as_str())
+        .filter(|name| {
+            split_vote(
+                &std::fs::read_to_string(logs.path().join(format!("{name}.log")))
+                    .unwrap_or_default(),
+            )
+        })
+        .filter_map(|name| scenarios.iter().copied().find(|s| *s == name))
+        .collect();
+    if !spoiled.is_empty() {
+        for name in &spoiled {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "{label} {name}: failed in a run where the Sentinels split their election \
+                 (Sentinel's own race, docs/architecture.md §16); played once more"
+            );
+        }
+        let again_logs = tempfile::tempdir().expect("temp dir");
+        let (again_stderr, again) = rehearse(input, &spoiled, again_logs.path());
+        stderr.push_str(&again_stderr);
+        for replay in again["scenarios"].as_array().expect("scenarios") {
+            let name = replay["name"].as_str().expect("name");
+            let log = format!("{name}.log");
+            let _ = std::fs::copy(again_logs.path().join(&log), logs.path().join(&log));
+            for s in report["scenarios"].as_array_mut().expect("scenarios") {
+                if s["name"] == name {
+                    *s = replay.clone();
+                }
+            }
+        }
+    }
     let ran = report["scenarios"].as_array().expect("scenarios").clone();
-    let names: Vec<&str> = ran.iter().filter_map(|s| s["name"].as_str()).collect();
-    assert_eq!(names, scenarios);
     // A failover late only because the Sentinels split their election is Sentinel's own race
     // (docs/architecture.md §16, "Known limits"): the drill reports it, the test names it and
     // does not hold the failover bars against it. Any other failed check still fails.
@@ -386,6 +417,34 @@ fn passes_with_report(
             );
         }
     }
+    (stderr, report)
+}
+
+/// One drill run of `scenarios` on `input`, its whole logs in `logs`: its stderr and JSON
+/// report, the scenarios it ran checked against `scenarios` and nothing left behind.
+fn rehearse(
+    input: &[&str],
+    scenarios: &[&str],
+    logs: &std::path::Path,
+) -> (String, serde_json::Value) {
+    let selection = scenarios.join(",");
+    let mut args = input.to_vec();
+    if scenarios != ALL_SCENARIOS {
+        args.extend(["--scenario", &selection]);
+    }
+    let logs_dir = logs.to_str().expect("utf-8 path");
+    args.extend(["--format", "json", "--out", logs_dir]);
+    let (out, pid) = drill_tracked(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = json(&out);
+    no_leftovers(pid);
+    let names: Vec<&str> = report["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, scenarios, "{stderr}");
     (stderr, report)
 }
 
@@ -566,11 +625,17 @@ fn zombies_fail_a_scenario_without_a_reaping_pid_1() {
     };
     // Such a set is fragile: its redis-server, as PID 1, reaps the helpers' children too and
     // once lost a replica's full sync that way, so the set missed its 30 s bootstrap and the
-    // check never ran (fresh-clone CI, 2026-12-07). One more set then, as the check needs one
-    // that bootstrapped; a second miss fails the test.
+    // check never ran (fresh-clone CI, 2026-12-07; twice in a row in a later one, with the
+    // `bootstrap` scenario, whose Sentinels learn a replica that synced late only at their
+    // next 10 s INFO). So a short scenario whose set comes up at the drill's quicker pace
+    // (docs/drill.md, "The bootstrap's pace"), and one more set if it still misses: the
+    // check needs one that bootstrapped; a second miss fails the test.
     let mut scenario = serde_json::Value::Null;
     for _ in 0..2 {
-        let (out, pid) = drill_stdin(&without, &["--scenario", "bootstrap", "--format", "json"]);
+        let (out, pid) = drill_stdin(
+            &without,
+            &["--scenario", "sentinel-down", "--format", "json"],
+        );
         let report = json(&out);
         no_leftovers(pid);
         scenario = report["scenarios"][0].clone();

@@ -43,6 +43,7 @@ mod service_name;
 pub mod services;
 mod signal;
 pub mod spec;
+pub mod split_vote;
 mod stalled;
 mod timeline;
 pub mod tls;

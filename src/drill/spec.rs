@@ -61,6 +61,8 @@ pub struct HaSpec {
     pub sentinel_port: u16,
     pub master_name: String,
     pub down_after_ms: u64,
+    /// `sentinel failover-timeout`: a failed election is retried only after twice this.
+    pub failover_timeout_ms: u64,
     pub min_replicas_to_write: u32,
     /// `min-replicas-max-lag`: how long a master cut off from its replicas still takes writes.
     pub min_replicas_max_lag: u32,
@@ -167,6 +169,7 @@ pub fn ha_spec(documents: &[Document], wait_replicas: Option<u32>) -> anyhow::Re
         image: containers::image(pod, redis_container),
         passwords: secrets::passwords(pod, &secrets),
         down_after_ms: confs.down_after_ms(&master_name),
+        failover_timeout_ms: confs.failover_timeout_ms(&master_name),
         min_replicas_to_write: confs.min_replicas_to_write(),
         min_replicas_max_lag: confs.min_replicas_max_lag(),
         jobs: super::jobs::templates(documents)?,

@@ -123,19 +123,22 @@ load_passwords
 # per read in BusyBox ash and dash with BusyBox `timeout`, 14 ms with coreutils `timeout`;
 # docs/architecture.md §18, "A check costs milliseconds"). tests/repo/scripts_heredocs.rs
 # refuses the pattern.
+# Each call waits at most CLI_SECONDS (whole seconds: BusyBox `timeout` wakes once a
+# second) for its reply; a caller racing a deadline sets it lower for its own questions.
+CLI_SECONDS=2
 cli_at() {
     local port=$1 host=$2
     shift 2
     if [ -z "$PASSWORD" ]; then
-        timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+        timeout "$CLI_SECONDS" $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
     elif [ -z "$PREVIOUS_PASSWORD" ]; then
-        REDISCLI_AUTH=$PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+        REDISCLI_AUTH=$PASSWORD timeout "$CLI_SECONDS" $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
     else
-        CLI_OUT=$(REDISCLI_AUTH=$PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null)
+        CLI_OUT=$(REDISCLI_AUTH=$PASSWORD timeout "$CLI_SECONDS" $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null)
         CLI_STATUS=$?
         case $CLI_OUT in
             NOAUTH* | WRONGPASS*)
-                REDISCLI_AUTH=$PREVIOUS_PASSWORD timeout 2 $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
+                REDISCLI_AUTH=$PREVIOUS_PASSWORD timeout "$CLI_SECONDS" $REDIS_CLI -h "$host" -p "$port" "$@" 2>/dev/null
                 return
                 ;;
         esac

@@ -190,7 +190,13 @@ detach_replica() {
     if [ "$DETACH_SILENT_MS" -le $((DETACH_AFTER_MS / 3)) ]; then
         [ "$SIBLING_ASKED" = 1 ] && return 1
         SIBLING_ASKED=1
+        # A sibling on a live link answers in milliseconds; one cut off like the master
+        # never does, and the detach waits for this step: one second for its questions,
+        # not cli_at's two (stale-replica-own-sentinel let go 4.1 s into the silence with
+        # two).
+        CLI_SECONDS=1
         follow_sibling
+        CLI_SECONDS=2
         return 1
     fi
     reply=$(replicaof_if_following "$DETACH_NAMED" "" "$DETACH_NAMED" "$DETACHED_PORT") || {

@@ -250,24 +250,7 @@ pub fn failure_digest(scenario: &serde_json::Value, logs: &std::path::Path) -> S
     )
 }
 
-/// Whether a scenario's whole log shows a split election: Sentinels voted for different
-/// leaders in one epoch, and an election gave up (`-failover-abort-not-elected`). Sentinel's
-/// own race (docs/architecture.md §16 and "Known limits"): two Sentinels that reach
-/// objectively down within one message's delay of each other both start, each votes for
-/// itself, and neither wins; the failover then waits for the abort and a retry.
-pub fn split_vote(log: &str) -> bool {
-    let mut voted: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
-        std::collections::BTreeMap::new();
-    for line in log.lines() {
-        let Some((_, vote)) = line.split_once("+vote-for-leader ") else {
-            continue;
-        };
-        if let [leader, epoch] = vote.split_whitespace().collect::<Vec<_>>()[..] {
-            voted.entry(epoch).or_default().insert(leader);
-        }
-    }
-    log.contains("-failover-abort-not-elected") && voted.values().any(|leaders| leaders.len() > 1)
-}
+pub use redis_ha_gen::drill::split_vote::split_vote;
 
 /// Whether every check scenario `s` failed is a failover bar ("failover within …") and its
 /// whole log shows a split election.

@@ -85,8 +85,9 @@ fn play(r: &mut Rehearsal, (master, stale, ahead): (usize, usize, usize)) -> any
     r.cluster.cut_sentinel_off(stale, &[master, ahead], true)?;
     r.mark_fault(master);
     // Not within a third of down-after: a watcher cut off the master and its siblings lets
-    // go late (5.4–6.1 s of silence with down-after 5 s; docs/architecture.md, "Known
-    // limits"); what this scenario rehearses needs it let go, not when.
+    // go late (2.8–2.9 s of its Sentinel's silence with down-after 5 s, 0.8–1.1 s after the
+    // cut; docs/architecture.md, "Known limits"); what this scenario rehearses needs it let
+    // go, not when.
     let detach_within = 2.0 * r.down_after();
     let detached = r.wait_until(detach_within, || {
         (r.role(stale) == Some(Role::Replica(Some(master), false))).then_some(())

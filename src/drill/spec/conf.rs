@@ -46,6 +46,13 @@ impl ConfTexts {
             .unwrap_or(30_000)
     }
 
+    /// `sentinel failover-timeout <master>`, else Sentinel's default 180 s.
+    pub fn failover_timeout_ms(&self, master: &str) -> u64 {
+        self.first(|c| c.sentinel_value("failover-timeout", master))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(180_000)
+    }
+
     /// `min-replicas-to-write`, else 0.
     pub fn min_replicas_to_write(&self) -> u32 {
         self.first(|c| c.value("min-replicas-to-write"))
