@@ -254,8 +254,8 @@ fn passes_with_report(
     // A scenario that failed other checks than its failover bars in a run where the
     // Sentinels split an election (Sentinel's own race, docs/architecture.md §16: the retry
     // comes 2 × failover-timeout later, and what the scenario does meanwhile is not what it
-    // means to drill) is played once more, and that run counts. A fresh-clone CI run
-    // (2026-12-07): `deposed-master-returns-with-replica`, all three Sentinels candidates in
+    // means to drill) is played once more, and that run counts. A full drill run
+    // (2026-12-08): `deposed-master-returns-with-replica`, all three Sentinels candidates in
     // one epoch; by the retry the surviving replica refused the promotion by design.
     let spoiled: Vec<&str> = report["scenarios"]
         .as_array()

@@ -192,8 +192,8 @@ detach_replica() {
         SIBLING_ASKED=1
         # A sibling on a live link answers in milliseconds; one cut off like the master
         # never does, and the detach waits for this step: one second for its questions,
-        # not cli_at's two (stale-replica-own-sentinel let go 4.1 s into the silence with
-        # two).
+        # not cli_at's two (stale-replica-own-sentinel: let go 1.9-2.1 s after the cut with
+        # two, 1.0-1.1 s with one; docs/architecture.md §18).
         CLI_SECONDS=1
         follow_sibling
         CLI_SECONDS=2
