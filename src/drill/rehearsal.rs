@@ -240,28 +240,14 @@ impl<'a> Rehearsal<'a> {
 
     /// `settle` with a deadline that started at `since` (seconds since the scenario began).
     pub fn settle_since(&mut self, name: &str, seconds: f64, since: f64) -> Option<usize> {
-        self.settle_with(name, seconds, since, &mut |_| {})
-    }
-
-    /// `settle_since`, calling `each` before every look at the set.
-    pub fn settle_with(
-        &mut self,
-        name: &str,
-        seconds: f64,
-        since: f64,
-        each: &mut dyn FnMut(&Rehearsal),
-    ) -> Option<usize> {
         self.step("waiting for the set to settle");
         let mut last = String::new();
         let left = since + seconds - self.now();
-        let outcome = self.wait_until(left, || {
-            each(self);
-            match self.healthy() {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    last = e;
-                    None
-                }
+        let outcome = self.wait_until(left, || match self.healthy() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                last = e;
+                None
             }
         });
         let expected = format!("≤ {seconds:.0} s");

@@ -25,7 +25,6 @@ mod processes;
 mod quiet;
 pub mod rotation;
 mod scale;
-mod sentinel_pace;
 mod sentinels;
 mod stale_sentinel;
 mod thaw;
@@ -38,7 +37,6 @@ use super::rehearsal::Rehearsal;
 use super::report::ScenarioReport;
 use super::sampler::{self, Sample};
 use anyhow::bail;
-use sentinel_pace::Hurried;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -489,30 +487,7 @@ fn bring_up(r: &mut Rehearsal) -> bool {
         return false;
     }
     let name = "bootstrap: one master, replicas and Sentinels agree within 30 s";
-    // Every scenario but the one that measures the bootstrap comes up at the quicker pace.
-    let mut hurried = (r.scenario != "bootstrap").then(|| Hurried::new(r.replicas()));
-    let settled = r.settle_with(name, 30.0, 0.0, &mut |r| {
-        if let Some(h) = hurried.as_mut() {
-            h.hurry(r);
-        }
-    });
-    if let Some(h) = hurried {
-        match h.restore(r) {
-            Ok(n) => r.step(format!(
-                "{n} Sentinels polled INFO every 1 s while the set came up; back to every 10 s"
-            )),
-            Err(e) => {
-                r.check(
-                    "bootstrap: every Sentinel back to its own INFO period",
-                    false,
-                    e,
-                    "SENTINEL DEBUG info-period 10000: OK",
-                );
-                return false;
-            }
-        }
-    }
-    match settled {
+    match r.settle_since(name, 30.0, 0.0) {
         Some(master) => {
             r.master = master;
             r.check(
